@@ -1,0 +1,122 @@
+from django.contrib import admin, messages
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.forms import ClaimForm
+from claims.models import Claim, Corroboration, Tag
+
+
+class LinkInline(admin.TabularInline):
+    model = Corroboration
+    extra = 0
+    autocomplete_fields = ["claim_a", "claim_b"]
+    fields = ["claim_a", "claim_b", "relation", "note"]
+    show_change_link = True
+
+
+class LinksFromInline(LinkInline):
+    fk_name = "claim_a"
+    verbose_name = "link from this claim"
+    verbose_name_plural = "links from this claim"
+    extra = 1
+
+
+class LinksToInline(LinkInline):
+    fk_name = "claim_b"
+    verbose_name = "link to this claim"
+    verbose_name_plural = "links to this claim"
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    form = ClaimForm
+    list_display = ["excerpt", "speaker", "source", "claimed", "kind", "status", "corroborated", "contradicted"]
+    list_display_links = ["excerpt"]
+    list_filter = ["status", "kind", "speaker", "source", "source__publisher", "tags"]
+    list_select_related = ["source", "speaker"]
+    search_fields = ["quote", "statement", "speaker__name", "source__title"]
+    autocomplete_fields = ["source", "speaker", "tags"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    actions = ["mark_reviewed", "mark_disputed", "mark_retracted"]
+    inlines = [LinksFromInline, LinksToInline]
+    fieldsets = [
+        (None, {"fields": ["source", "quote", ("start", "end"), "statement"]}),
+        ("Who and when", {"fields": ["speaker", ("claimed_on", "claimed_on_precision"), "kind"]}),
+        ("Review", {"fields": ["status", "tags", "seen_version", "created_by", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_link_counts()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_review_permission(request):
+            fields.append("status")
+        return fields
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("claims.review_claim")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for link in formset.save(commit=False):
+            if link.pk is None:
+                link.created_by = request.user
+            link.save()
+        for link in formset.deleted_objects:
+            link.delete()
+
+    @admin.display(description="quote", ordering="quote")
+    def excerpt(self, claim: Claim) -> str:
+        return claim.excerpt
+
+    @admin.display(description="claimed on", ordering="claimed_on")
+    def claimed(self, claim: Claim) -> str:
+        return claim.claimed_on_iso
+
+    @admin.display(description="corroborated by", ordering="corroborations")
+    def corroborated(self, claim: Claim) -> int:
+        return claim.corroborations
+
+    @admin.display(description="contradicted by", ordering="contradictions")
+    def contradicted(self, claim: Claim) -> int:
+        return claim.contradictions
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        changed = queryset.set_status(status)
+        self.message_user(request, f"{changed} claim(s) marked {status}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected claims reviewed", permissions=["review"])
+    def mark_reviewed(self, request, queryset):
+        self._set_status(request, queryset, Claim.Status.REVIEWED)
+
+    @admin.action(description="Mark selected claims disputed", permissions=["review"])
+    def mark_disputed(self, request, queryset):
+        self._set_status(request, queryset, Claim.Status.DISPUTED)
+
+    @admin.action(description="Mark selected claims retracted", permissions=["review"])
+    def mark_retracted(self, request, queryset):
+        self._set_status(request, queryset, Claim.Status.RETRACTED)
+
+
+@admin.register(Corroboration)
+class CorroborationAdmin(SimpleHistoryAdmin):
+    list_display = ["claim_a", "relation", "claim_b", "note", "created_by", "created_at"]
+    list_filter = ["relation"]
+    list_select_related = ["claim_a", "claim_b", "created_by"]
+    search_fields = ["claim_a__quote", "claim_b__quote", "note"]
+    autocomplete_fields = ["claim_a", "claim_b"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]

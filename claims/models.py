@@ -1,0 +1,212 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest, Least, Length
+from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_update_with_history
+
+from sources.dates import Precision, to_iso, truncate
+from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimQuerySet(models.QuerySet):
+    def with_link_counts(self) -> "ClaimQuerySet":
+        """Annotate how many claims corroborate and contradict each claim (both link directions)."""
+        return self.annotate(
+            corroborations=link_count(Corroboration.Relation.CORROBORATES),
+            contradictions=link_count(Corroboration.Relation.CONTRADICTS),
+        )
+
+    def set_status(self, status: str) -> int:
+        """Set the review status of these claims, keeping a history row for each."""
+        claims = list(self.exclude(status=status))
+        for claim in claims:
+            claim.status = status
+            claim.version += 1
+        bulk_update_with_history(claims, Claim, ["status", "version", "updated_at"])
+        return len(claims)
+
+
+def link_count(relation: str) -> Coalesce:
+    links = (
+        Corroboration.objects.filter(Q(claim_a=OuterRef("pk")) | Q(claim_b=OuterRef("pk")), relation=relation)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(links, output_field=models.IntegerField()), 0)
+
+
+class Claim(models.Model):
+    """A factual claim: exact words anchored in a source's text, who made it and when."""
+
+    class Kind(models.TextChoices):
+        DIRECT_QUOTE = "direct_quote", "direct quote"
+        PARAPHRASE = "paraphrase", "paraphrase"
+        REPORTED = "reported", "reported"
+        AUTHOR_ASSERTION = "author_assertion", "author's assertion"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        REVIEWED = "reviewed", "reviewed"
+        DISPUTED = "disputed", "disputed"
+        RETRACTED = "retracted", "retracted"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    quote = models.TextField(help_text="The exact words, as they stand in the source text.")
+    start = models.PositiveIntegerField(
+        blank=True,
+        help_text="Offset of the first character in the source text (code points). Leave empty to locate the quote.",
+    )
+    end = models.PositiveIntegerField(blank=True, help_text="Offset just after the last character (end exclusive).")
+    statement = models.TextField(blank=True, help_text="The claim in the annotator's words.")
+    speaker = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="Who made the claim. Empty means the author's own assertion.",
+    )
+    claimed_on = models.DateField(null=True, blank=True, help_text="When the claim was made.")
+    claimed_on_precision = models.CharField("precision", max_length=5, choices=Precision.choices, default=Precision.DAY)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIRECT_QUOTE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: an edit made from an older version is refused.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["version"])
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "start"]
+        permissions = [("review_claim", "Can mark claims reviewed, disputed or retracted")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="claim_end_after_start",
+                violation_error_message="A claim must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("quote")),
+                name="claim_span_fits_quote",
+                violation_error_message="The span from start to end must be as long as the quote.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["claimed_on"])]
+
+    def __str__(self) -> str:
+        return f"“{self.excerpt}”"
+
+    @property
+    def excerpt(self) -> str:
+        return self.quote if len(self.quote) <= 80 else self.quote[:79] + "…"
+
+    @property
+    def claimed_on_iso(self) -> str:
+        return to_iso(self.claimed_on, self.claimed_on_precision)
+
+    def clean(self) -> None:
+        if self.claimed_on is not None:
+            self.claimed_on = truncate(self.claimed_on, self.claimed_on_precision)
+        if self.source_id is None or not self.quote:
+            return
+        self.anchor()
+
+    def anchor(self) -> None:
+        """Check the quote against the source text at start:end, or locate it when no offsets are given."""
+        text = self.source.text
+        if self.start is None and self.end is None:
+            try:
+                self.start = self.source.find_quote(self.quote)
+            except QuoteNotFound as e:
+                raise ValidationError({"quote": str(e)}, code="quote_not_found") from e
+            except QuoteAmbiguous as e:
+                raise ValidationError({"quote": str(e)}, code="quote_ambiguous") from e
+            self.end = self.start + len(self.quote)
+            return
+        if self.start is None or self.end is None:
+            raise ValidationError("Give both start and end, or neither to locate the quote.", code="half_span")
+        if not 0 <= self.start < self.end <= len(text):
+            raise ValidationError(
+                f"Offsets {self.start}–{self.end} are outside the source text, which has {len(text)} characters.",
+                code="span_out_of_range",
+            )
+        found = text[self.start : self.end]
+        if found != self.quote:
+            shown = found if len(found) <= 80 else found[:79] + "…"
+            raise ValidationError(
+                {"quote": f"The source text at {self.start}–{self.end} reads “{shown}”, which is not the quote."},
+                code="quote_mismatch",
+            )
+
+
+class Corroboration(models.Model):
+    """A link between claims in two different sources. A–B is the same link as B–A."""
+
+    class Relation(models.TextChoices):
+        CORROBORATES = "corroborates", "corroborates"
+        CONTRADICTS = "contradicts", "contradicts"
+
+    claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_from")
+    claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="links_to")
+    relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.CORROBORATES)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "corroboration link"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(claim_a=F("claim_b")),
+                name="corroboration_not_self",
+                violation_error_message="A claim cannot be linked to itself.",
+            ),
+            models.UniqueConstraint(
+                Least("claim_a", "claim_b"),
+                Greatest("claim_a", "claim_b"),
+                name="corroboration_one_per_pair",
+                violation_error_message="These two claims are already linked.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_a_id} {self.relation} claim {self.claim_b_id}"
+
+    def clean(self) -> None:
+        if self.claim_a_id is None or self.claim_b_id is None or self.claim_a_id == self.claim_b_id:
+            return
+        pair = Q(claim_a=self.claim_a_id, claim_b=self.claim_b_id) | Q(claim_a=self.claim_b_id, claim_b=self.claim_a_id)
+        # The unique constraint says the same, but inline formsets skip constraints on their own foreign key.
+        if Corroboration.objects.filter(pair).exclude(pk=self.pk).exists():
+            raise ValidationError("These two claims are already linked.", code="duplicate_link")
+        if self.claim_a.source_id == self.claim_b.source_id:
+            raise ValidationError(
+                "Both claims are in the same source; links join claims across sources.", code="same_source"
+            )
+
+    def other(self, claim: Claim) -> Claim:
+        return self.claim_b if claim.pk == self.claim_a_id else self.claim_a

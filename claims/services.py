@@ -1,0 +1,61 @@
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from claims.models import Claim, Corroboration, Tag
+from sources.dates import Precision
+from sources.models import Agent, Source
+
+
+@transaction.atomic
+def create_claim(
+    *,
+    source: Source,
+    quote: str,
+    start: int | None = None,
+    end: int | None = None,
+    statement: str = "",
+    speaker: Agent | None = None,
+    claimed_on: datetime.date | None = None,
+    claimed_on_precision: str = Precision.DAY,
+    kind: str = Claim.Kind.DIRECT_QUOTE,
+    status: str = Claim.Status.DRAFT,
+    tags: Iterable[str] = (),
+    created_by: AbstractBaseUser | None = None,
+) -> Claim:
+    """Validate (anchoring the quote in the source text) and save a claim with its tags."""
+    claim = Claim(
+        source=source,
+        quote=quote,
+        start=start,
+        end=end,
+        statement=statement,
+        speaker=speaker,
+        claimed_on=claimed_on,
+        claimed_on_precision=claimed_on_precision,
+        kind=kind,
+        status=status,
+        created_by=created_by,
+    )
+    claim.full_clean()
+    claim.save()
+    claim.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+    return claim
+
+
+@transaction.atomic
+def link_claims(
+    *,
+    claim_a: Claim,
+    claim_b: Claim,
+    relation: str = Corroboration.Relation.CORROBORATES,
+    note: str = "",
+    created_by: AbstractBaseUser | None = None,
+) -> Corroboration:
+    """Validate and save a link between claims of two different sources."""
+    link = Corroboration(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
+    link.full_clean()
+    link.save()
+    return link

@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from sources.models import Agent, Source
+
+
+@admin.register(Agent)
+class AgentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "parent", "wikidata_id"]
+    list_filter = ["kind"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "aliases", "wikidata_id"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
+    list_filter = ["language", "publisher"]
+    list_select_related = ["publisher"]
+    search_fields = ["title", "url", "publisher__name", "authors__name"]
+    autocomplete_fields = ["publisher", "authors"]
+    readonly_fields = ["text_sha256", "raw_sha256", "created_at", "updated_at"]
+    date_hierarchy = "published_on"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "url",
+                    "publisher",
+                    "authors",
+                    ("published_on", "published_on_precision"),
+                    "language",
+                ]
+            },
+        ),
+        ("Text", {"fields": ["text", "text_sha256"]}),
+        ("Provenance", {"fields": ["retrieved_at", "raw_text", "raw_sha256", "notes", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("authors").annotate(n_claims=Count("claims"))
+
+    @admin.display(description="authors")
+    def author_names(self, source: Source) -> str:
+        return ", ".join(a.name for a in source.authors.all())
+
+    @admin.display(description="published", ordering="published_on")
+    def published(self, source: Source) -> str:
+        return source.published_on_iso
+
+    @admin.display(description="claims", ordering="n_claims")
+    def claim_count(self, source: Source) -> int:
+        return source.n_claims

@@ -1,0 +1,167 @@
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from sources.dates import Precision, to_iso, truncate
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class QuoteNotFound(ValueError):
+    pass
+
+
+class QuoteAmbiguous(ValueError):
+    def __init__(self, quote: str, offsets: list[int]):
+        self.offsets = offsets
+        shown = ", ".join(str(o) for o in offsets[:5]) + (", …" if len(offsets) > 5 else "")
+        super().__init__(
+            f"The quote occurs {len(offsets)} times in the source text (at offsets {shown}); "
+            "give start and end to choose one."
+        )
+
+
+class Agent(models.Model):
+    """A person or an organisation: a speaker, an author or a publisher."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "person"
+        ORGANISATION = "organisation", "organisation"
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    aliases = models.TextField(blank=True, help_text="Other names, one per line.")
+    wikidata_id = models.CharField(
+        "Wikidata id",
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q7747.")],
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The organisation this one belongs to (a desk of a newspaper, a ministry of a government).",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "person or organisation"
+        verbose_name_plural = "people and organisations"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wikidata_id"],
+                condition=~Q(wikidata_id=""),
+                name="agent_wikidata_id_unique",
+                violation_error_message="Another person or organisation has this Wikidata id.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="agent_not_own_parent",
+                violation_error_message="A person or organisation cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.splitlines() if a.strip()]
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.parent.kind != self.Kind.ORGANISATION:
+            raise ValidationError({"parent": "A parent must be an organisation."}, code="parent_not_organisation")
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "This parent would make a loop."}, code="parent_loop")
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class Source(models.Model):
+    """An article as captured, and the clean text that claims are anchored to."""
+
+    title = models.CharField(max_length=500)
+    url = models.URLField("URL", max_length=2000, blank=True)
+    publisher = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="published_sources"
+    )
+    authors = models.ManyToManyField(Agent, blank=True, related_name="authored_sources")
+    published_on = models.DateField(null=True, blank=True)
+    published_on_precision = models.CharField(
+        "precision", max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 code, such as en or ja.")
+    text = models.TextField(help_text="The clean text that claims are anchored to.")
+    raw_text = models.TextField("raw text", blank=True, help_text="The text as captured, kept verbatim.")
+    text_sha256 = models.CharField("SHA-256 of text", max_length=64, editable=False)
+    raw_sha256 = models.CharField("SHA-256 of raw text", max_length=64, editable=False)
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[authors])
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="source_url_unique",
+                violation_error_message="Another source has this URL.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""), name="source_text_not_empty", violation_error_message="A source needs text."
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def published_on_iso(self) -> str:
+        return to_iso(self.published_on, self.published_on_precision)
+
+    def clean(self) -> None:
+        if self.published_on is not None:
+            self.published_on = truncate(self.published_on, self.published_on_precision)
+        if self.pk is not None:
+            stored = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+            if stored is not None and stored != self.text and self.claims.exists():
+                raise ValidationError(
+                    {
+                        "text": "This source has claims anchored to its text, so the text cannot be edited here. "
+                        "Import the new version as a capture to re-anchor its claims."
+                    },
+                    code="text_anchored",
+                )
+        self.text_sha256 = sha256_hex(self.text)
+        self.raw_sha256 = sha256_hex(self.raw_text)
+
+    def find_quote(self, quote: str) -> int:
+        """The offset (in code points) of the one place the quote occurs in the text."""
+        offsets, at = [], self.text.find(quote)
+        while at != -1 and quote:
+            offsets.append(at)
+            at = self.text.find(quote, at + 1)
+        if not offsets:
+            raise QuoteNotFound("The quote does not occur in the source text.")
+        if len(offsets) > 1:
+            raise QuoteAmbiguous(quote, offsets)
+        return offsets[0]

@@ -1,0 +1,60 @@
+"""Shared test setup: a few named people and a small story to annotate."""
+
+import datetime
+
+from django.contrib.auth.models import Group, User
+from django.test import TestCase
+
+from claims.services import create_claim
+from sources.models import Agent
+from sources.services import create_source
+
+LEDGER_TEXT = (
+    "On 1 June 2017 the president said that US missile-defence sites on the islands "
+    "would be “absolutely unacceptable”.\nTalks on joint projects would go on."
+)
+HARBOUR_TEXT = "Moscow rejected any American anti-missile base on the Kurils, the president said on 1 June."
+
+
+class BaseTestCase(TestCase):
+    """Alice annotates, Bob reviews, Vera only reads; Root is a superuser."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.alice = cls.make_user("alice", "Annotator")
+        cls.bob = cls.make_user("bob", "Reviewer")
+        cls.vera = cls.make_user("vera", "Viewer")
+        cls.root = User.objects.create_superuser("root", password="pw")
+
+        cls.putin = Agent.objects.create(name="Vladimir Putin", kind=Agent.Kind.PERSON)
+        cls.ledger_press = Agent.objects.create(name="Northern Ledger", kind=Agent.Kind.ORGANISATION)
+        cls.harbour_press = Agent.objects.create(name="Harbour Times", kind=Agent.Kind.ORGANISATION)
+        cls.ledger = create_source(
+            title="Ledger on missile defence",
+            text=LEDGER_TEXT,
+            raw_text="<nav>menu</nav>" + LEDGER_TEXT,
+            url="https://example.org/ledger",
+            publisher=cls.ledger_press,
+            published_on=datetime.date(2017, 6, 2),
+        )
+        cls.harbour = create_source(
+            title="Harbour on the Kurils",
+            text=HARBOUR_TEXT,
+            url="https://example.org/harbour",
+            publisher=cls.harbour_press,
+        )
+        cls.unacceptable = create_claim(
+            source=cls.ledger,
+            quote="would be “absolutely unacceptable”",
+            speaker=cls.putin,
+            claimed_on=datetime.date(2017, 6, 1),
+        )
+        cls.rejected = create_claim(
+            source=cls.harbour, quote="Moscow rejected any American anti-missile base on the Kurils", speaker=cls.putin
+        )
+
+    @staticmethod
+    def make_user(username: str, role: str) -> User:
+        user = User.objects.create_user(username, password="pw", is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return user

@@ -1,0 +1,109 @@
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from claims.models import Corroboration
+from claims.services import create_claim, link_claims
+from tests.base import BaseTestCase
+
+
+class LinkRuleTests(BaseTestCase):
+    def test_a_claim_cannot_be_linked_to_itself(self):
+        with self.assertRaisesMessage(ValidationError, "cannot be linked to itself"):
+            link_claims(claim_a=self.unacceptable, claim_b=self.unacceptable)
+
+    def test_the_database_refuses_a_self_link(self):
+        with self.assertRaises(IntegrityError):
+            Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.unacceptable)
+
+    def test_a_reverse_direction_duplicate_is_rejected(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        with self.assertRaisesMessage(ValidationError, "already linked"):
+            link_claims(claim_a=self.rejected, claim_b=self.unacceptable, relation="contradicts")
+
+    def test_the_database_refuses_a_reverse_direction_duplicate(self):
+        Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.rejected)
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            Corroboration.objects.create(claim_a=self.rejected, claim_b=self.unacceptable)
+
+    def test_claims_of_the_same_source_cannot_be_linked(self):
+        sibling = create_claim(source=self.ledger, quote="Talks on joint projects")
+        with self.assertRaisesMessage(ValidationError, "same source"):
+            link_claims(claim_a=self.unacceptable, claim_b=sibling)
+
+
+class LinkAdminTests(BaseTestCase):
+    def test_the_claim_page_shows_links_in_both_directions(self):
+        other = create_claim(source=self.harbour, quote="the president said on 1 June")
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="same remark")
+        link_claims(claim_a=other, claim_b=self.unacceptable, relation="contradicts", note="dates differ")
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("admin:claims_claim_change", args=[self.unacceptable.pk]))
+        self.assertContains(page, "same remark")
+        self.assertContains(page, "dates differ")
+        self.assertContains(page, "Links from this claim")
+        self.assertContains(page, "Links to this claim")
+
+    def test_an_annotator_adds_a_link_from_the_claim_page(self):
+        self.client.force_login(self.alice)
+        url = reverse("admin:claims_claim_change", args=[self.unacceptable.pk])
+        form = claim_form_data(self.unacceptable)
+        form.update(
+            {
+                "links_from-TOTAL_FORMS": "1",
+                "links_from-INITIAL_FORMS": "0",
+                "links_from-0-claim_b": str(self.rejected.pk),
+                "links_from-0-relation": "corroborates",
+                "links_from-0-note": "both on 1 June",
+                "links_to-TOTAL_FORMS": "0",
+                "links_to-INITIAL_FORMS": "0",
+            }
+        )
+        response = self.client.post(url, form)
+        self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
+        link = Corroboration.objects.get()
+        self.assertEqual((link.claim_a, link.claim_b, link.created_by), (self.unacceptable, self.rejected, self.alice))
+
+    def test_a_duplicate_link_added_in_the_admin_is_shown_as_an_error(self):
+        link_claims(claim_a=self.rejected, claim_b=self.unacceptable)
+        self.client.force_login(self.alice)
+        form = claim_form_data(self.unacceptable)
+        form.update(
+            {
+                "links_from-TOTAL_FORMS": "1",
+                "links_from-INITIAL_FORMS": "0",
+                "links_from-0-claim_b": str(self.rejected.pk),
+                "links_from-0-relation": "contradicts",
+                "links_to-TOTAL_FORMS": "1",
+                "links_to-INITIAL_FORMS": "1",
+                "links_to-0-id": str(Corroboration.objects.get().pk),
+                "links_to-0-claim_a": str(self.rejected.pk),
+                "links_to-0-claim_b": str(self.unacceptable.pk),
+                "links_to-0-relation": "corroborates",
+            }
+        )
+        response = self.client.post(reverse("admin:claims_claim_change", args=[self.unacceptable.pk]), form)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "already linked")
+        self.assertEqual(Corroboration.objects.count(), 1)
+
+
+def claim_form_data(claim) -> dict:
+    """The claim admin form as the browser would post it, unchanged."""
+    return {
+        "source": str(claim.source_id),
+        "quote": claim.quote,
+        "start": str(claim.start),
+        "end": str(claim.end),
+        "statement": claim.statement,
+        "speaker": str(claim.speaker_id or ""),
+        "claimed_on": claim.claimed_on.isoformat() if claim.claimed_on else "",
+        "claimed_on_precision": claim.claimed_on_precision,
+        "kind": claim.kind,
+        "status": claim.status,
+        "seen_version": str(claim.version),
+        "links_from-TOTAL_FORMS": "0",
+        "links_from-INITIAL_FORMS": "0",
+        "links_to-TOTAL_FORMS": "0",
+        "links_to-INITIAL_FORMS": "0",
+    }
