@@ -1,0 +1,11 @@
+from django import template
+
+from claims.highlights import runs
+
+register = template.Library()
+
+
+@register.inclusion_tag("claims/_highlighted_text.html")
+def highlighted_text(text, claims):
+    """The text with every claim highlighted; claims need start, end, status and pk."""
+    return {"runs": runs(text, claims)}
