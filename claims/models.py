@@ -97,7 +97,11 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["source", "start"]
-        permissions = [("review_claim", "Can mark claims reviewed, disputed or retracted")]
+        permissions = [
+            ("review_claim", "Can mark claims reviewed, disputed or retracted"),
+            ("import_claim", "Can import claims"),
+            ("export_claim", "Can export claims"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),
@@ -179,6 +183,7 @@ class Corroboration(models.Model):
 
     class Meta:
         verbose_name = "corroboration link"
+        permissions = [("import_corroboration", "Can import links"), ("export_corroboration", "Can export links")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(claim_a=F("claim_b")),

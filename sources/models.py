@@ -58,6 +58,10 @@ class Agent(models.Model):
         verbose_name = "person or organisation"
         verbose_name_plural = "people and organisations"
         ordering = ["name"]
+        permissions = [
+            ("import_agent", "Can import people and organisations"),
+            ("export_agent", "Can export people and organisations"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["wikidata_id"],
@@ -119,6 +123,7 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        permissions = [("import_source", "Can import sources"), ("export_source", "Can export sources")]
         constraints = [
             models.UniqueConstraint(
                 fields=["url"],

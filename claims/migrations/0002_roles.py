@@ -9,6 +9,11 @@ VIEW = [
     "claims.view_claim",
     "claims.view_corroboration",
     "claims.view_tag",
+    # Exporting is reading.
+    "sources.export_agent",
+    "sources.export_source",
+    "claims.export_claim",
+    "claims.export_corroboration",
 ]
 ANNOTATE = VIEW + [
     "sources.add_agent",
@@ -25,6 +30,10 @@ REVIEW = ANNOTATE + [
     "sources.add_source",
     "sources.change_source",
     "sources.change_agent",
+    "sources.import_agent",
+    "sources.import_source",
+    "claims.import_claim",
+    "claims.import_corroboration",
 ]
 ROLES = {"Viewer": VIEW, "Annotator": ANNOTATE, "Reviewer": REVIEW}
 
