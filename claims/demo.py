@@ -95,7 +95,7 @@ SOURCES = [
                 "claimed_on_precision": "month",
             },
             {
-                "quote": "Since December 2016 the two governments have talked about joint economic projects on the islands",
+                "quote": "Since December 2016 the two governments have talked about joint economic projects",
                 "kind": Claim.Kind.AUTHOR_ASSERTION,
                 "claimed_on": datetime.date(2017, 6, 1),
                 "claimed_on_precision": "month",

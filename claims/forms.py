@@ -11,7 +11,19 @@ class ClaimForm(forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = "__all__"
+        fields = [
+            "source",
+            "quote",
+            "start",
+            "end",
+            "statement",
+            "speaker",
+            "claimed_on",
+            "claimed_on_precision",
+            "kind",
+            "status",
+            "tags",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
