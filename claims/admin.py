@@ -31,7 +31,14 @@ class ClaimAdmin(SimpleHistoryAdmin):
     form = ClaimForm
     list_display = ["excerpt", "speaker", "source", "claimed", "kind", "status", "corroborated", "contradicted"]
     list_display_links = ["excerpt"]
-    list_filter = ["status", "kind", "speaker", "source", "source__publisher", "tags"]
+    list_filter = [
+        "status",
+        "kind",
+        ("speaker", admin.RelatedOnlyFieldListFilter),
+        "source",
+        ("source__publisher", admin.RelatedOnlyFieldListFilter),
+        "tags",
+    ]
     list_select_related = ["source", "speaker"]
     search_fields = ["quote", "statement", "speaker__name", "source__title"]
     autocomplete_fields = ["source", "speaker", "tags"]

@@ -1,0 +1,52 @@
+"""Every admin list runs the same number of queries for 5 rows as for 500."""
+
+from django.urls import reverse
+
+from claims.models import Claim, Corroboration, Tag
+from sources.models import Agent, Source
+from tests.base import BaseTestCase
+
+
+class ChangelistQueryTests(BaseTestCase):
+    def add_rows(self, n: int) -> None:
+        """Add n sources (with an author), n speakers, n claims (with a tag) and n links."""
+        words = [f"w{i:04d}" for i in range(n)]
+        text = " ".join(words)
+        speakers = Agent.objects.bulk_create(Agent(name=f"Speaker {i}") for i in range(n))
+        sources = Source.objects.bulk_create(
+            Source(title=f"Source {i}", text=text, publisher=self.ledger_press, url=f"https://example.org/{n}/{i}")
+            for i in range(n)
+        )
+        Source.authors.through.objects.bulk_create(
+            Source.authors.through(source=s, agent=a) for s, a in zip(sources, speakers, strict=True)
+        )
+        claims = Claim.objects.bulk_create(
+            Claim(source=sources[i], quote=words[i], start=6 * i, end=6 * i + 5, speaker=speakers[i]) for i in range(n)
+        )
+        tag = Tag.objects.create(name=f"tag{n}")
+        Claim.tags.through.objects.bulk_create(Claim.tags.through(claim=c, tag=tag) for c in claims)
+        Corroboration.objects.bulk_create(
+            Corroboration(claim_a=claims[i], claim_b=claims[(i + 1) % n], created_by=self.alice) for i in range(n)
+        )
+
+    def assert_changelist_queries(self, url_name: str, expected: int) -> None:
+        self.client.force_login(self.root)
+        url = reverse(url_name) + "?all="
+        for rows in (5, 500):
+            with self.subTest(rows=rows):
+                self.add_rows(rows if rows == 5 else rows - 5)
+                with self.assertNumQueries(expected):
+                    response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+
+    def test_the_claim_list_runs_a_fixed_number_of_queries(self):
+        self.assert_changelist_queries("admin:claims_claim_changelist", 9)
+
+    def test_the_source_list_runs_a_fixed_number_of_queries(self):
+        self.assert_changelist_queries("admin:sources_source_changelist", 10)
+
+    def test_the_link_list_runs_a_fixed_number_of_queries(self):
+        self.assert_changelist_queries("admin:claims_corroboration_changelist", 5)
+
+    def test_the_people_and_organisations_list_runs_a_fixed_number_of_queries(self):
+        self.assert_changelist_queries("admin:sources_agent_changelist", 5)

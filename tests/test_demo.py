@@ -1,0 +1,34 @@
+from django.core.management import call_command
+from django.test import TestCase
+from django.urls import reverse
+
+from claims.models import Claim, Corroboration
+from sources.models import Source
+
+
+class DemoDataTests(TestCase):
+    def test_the_demo_data_has_sources_claims_and_both_kinds_of_link(self):
+        call_command("load_demo", stdout=open("/dev/null", "w"))
+        self.assertEqual(Source.objects.count(), 3)
+        self.assertTrue(Corroboration.objects.filter(relation="corroborates").exists())
+        self.assertTrue(Corroboration.objects.filter(relation="contradicts").exists())
+        for claim in Claim.objects.select_related("source"):
+            self.assertEqual(claim.source.text[claim.start : claim.end], claim.quote)
+
+    def test_loading_the_demo_twice_changes_nothing(self):
+        call_command("load_demo", stdout=open("/dev/null", "w"))
+        call_command("load_demo", stdout=open("/dev/null", "w"))
+        self.assertEqual(Source.objects.count(), 3)
+
+    def test_the_local_admin_login_that_is_printed_works(self):
+        from io import StringIO
+
+        out = StringIO()
+        call_command("local_admin", stdout=out)
+        username, password = out.getvalue().strip().rsplit(": ", 1)[1].split(" / ")
+        self.assertTrue(self.client.login(username=username, password=password))
+        call_command("load_demo", stdout=StringIO())
+        self.assertContains(
+            self.client.get(reverse("admin:claims_claim_changelist")),
+            "Moscow has never objected to a US military presence",
+        )
