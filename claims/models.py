@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce, Greatest, Least, Length
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
+from claims.anchoring import Relocation, relocate
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
 
@@ -63,6 +64,11 @@ class Claim(models.Model):
         DISPUTED = "disputed", "disputed"
         RETRACTED = "retracted", "retracted"
 
+    class AnchorState(models.TextChoices):
+        HELD = "held", "holds"
+        MOVED = "moved", "moved by a re-import"
+        BROKEN = "broken", "broken: review needed"
+
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
     quote = models.TextField(help_text="The exact words, as they stand in the source text.")
     start = models.PositiveIntegerField(
@@ -91,6 +97,10 @@ class Claim(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic concurrency: an edit made from an older version is refused.
     version = models.PositiveIntegerField(default=0, editable=False)
+    # Set by re-importing the source: a broken anchor keeps its old offsets and waits for review.
+    anchor_state = models.CharField(
+        "anchor", max_length=10, choices=AnchorState.choices, default=AnchorState.HELD, editable=False
+    )
 
     history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["version"])
     objects = ClaimQuerySet.as_manager()
@@ -133,6 +143,14 @@ class Claim(models.Model):
         if self.source_id is None or not self.quote:
             return
         self.anchor()
+        self.anchor_state = self.AnchorState.HELD
+
+    def reanchor(self, *, old_text: str, new_text: str) -> Relocation:
+        """Follow the quote from the source's old text to its new text (not saved): held, moved or broken."""
+        found = relocate(quote=self.quote, start=self.start, old_text=old_text, new_text=new_text)
+        self.start, self.end = found.start, found.start + len(self.quote)
+        self.anchor_state = found.state
+        return found
 
     def anchor(self) -> None:
         """Check the quote against the source text at start:end, or locate it when no offsets are given."""

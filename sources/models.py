@@ -170,3 +170,56 @@ class Source(models.Model):
         if len(offsets) > 1:
             raise QuoteAmbiguous(quote, offsets)
         return offsets[0]
+
+
+class Capture(models.Model):
+    """One imported file: its raw bytes kept verbatim, and how the clean text was derived from them."""
+
+    class Method(models.TextChoices):
+        TEXT = "text", "plain-text file"
+        MARKDOWN = "markdown", "Markdown file"
+        HTML = "html", "HTML file, main text extracted by trafilatura"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="captures")
+    file_name = models.CharField(max_length=500)
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField("SHA-256 of the raw bytes", max_length=64)
+    raw = models.BinaryField("raw bytes", help_text="The file as read, byte for byte.")
+    encoding = models.CharField(max_length=40, help_text="How the raw bytes were decoded.")
+    retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When the page was fetched, where known.")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    software_version = models.CharField(max_length=300)
+    imported_by = models.CharField(max_length=150, help_text="Who ran the import.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    clean_text = models.TextField(help_text="The clean text derived from this capture.")
+    removals = models.JSONField(
+        default=list, blank=True, help_text="What cleaning removed: kind, line of the raw text, and the text."
+    )
+    diff = models.TextField(blank=True, help_text="Unified diff from the raw text to the clean text.")
+    anchor_report = models.JSONField(
+        default=list, blank=True, help_text="Per claim: whether its anchor held, moved or broke with this capture."
+    )
+
+    class Meta:
+        ordering = ["source", "imported_at", "pk"]
+        get_latest_by = ["imported_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                name="capture_sha256_unique",
+                violation_error_message="These exact bytes have already been imported.",
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gt=0), name="capture_not_empty", violation_error_message="A capture has bytes."
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.sha256[:12]}…)"
+
+    @property
+    def anchor_counts(self) -> dict[str, int]:
+        counts = {"held": 0, "moved": 0, "broken": 0}
+        for row in self.anchor_report:
+            counts[row["state"]] += 1
+        return counts

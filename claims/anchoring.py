@@ -1,0 +1,57 @@
+"""Finding a claim's quote again when its source's text changes.
+
+A claim's anchor *holds* when the quote still stands at its offsets, *moves* when the quote is
+found elsewhere and its surrounding context says which occurrence it is, and *breaks* otherwise:
+a broken claim keeps its old offsets and is flagged for review, never moved by guesswork.
+"""
+
+from dataclasses import dataclass
+
+CONTEXT = 80  # characters of context compared on each side of the quote
+MIN_CONTEXT = 12  # context characters that must agree before a short quote is moved
+LONG_QUOTE = 40  # a quote this long that occurs once is itself context enough
+
+
+@dataclass(frozen=True)
+class Relocation:
+    state: str  # "held", "moved" or "broken"
+    start: int
+    reason: str = ""
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _context_score(old_text: str, old_start: int, quote: str, new_text: str, new_start: int) -> int:
+    """How many characters of context around the quote agree between the old and the new text."""
+    old_end, new_end = old_start + len(quote), new_start + len(quote)
+    before = _common_prefix(
+        old_text[max(0, old_start - CONTEXT) : old_start][::-1], new_text[max(0, new_start - CONTEXT) : new_start][::-1]
+    )
+    after = _common_prefix(old_text[old_end : old_end + CONTEXT], new_text[new_end : new_end + CONTEXT])
+    return before + after
+
+
+def relocate(*, quote: str, start: int, old_text: str, new_text: str) -> Relocation:
+    """Where the quote that stood at `start` in `old_text` stands in `new_text`, if anywhere."""
+    if new_text[start : start + len(quote)] == quote:
+        return Relocation("held", start)
+    found, at = [], new_text.find(quote)
+    while at != -1:
+        found.append(at)
+        at = new_text.find(quote, at + 1)
+    if not found:
+        return Relocation("broken", start, "the quote no longer occurs in the text")
+    scored = sorted(((_context_score(old_text, start, quote, new_text, at), at) for at in found), reverse=True)
+    best_score, best_at = scored[0]
+    if len(scored) > 1 and scored[1][0] == best_score:
+        return Relocation("broken", start, f"the quote occurs {len(found)} times and its context fits none best")
+    if best_score < MIN_CONTEXT and not (len(found) == 1 and len(quote) >= LONG_QUOTE):
+        return Relocation("broken", start, "the quote occurs, but not in its old context")
+    return Relocation("moved", best_at)
