@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -23,6 +24,8 @@ class SourceAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["publisher", "authors"]
     readonly_fields = ["text_sha256", "raw_sha256", "created_at", "updated_at"]
     date_hierarchy = "published_on"
+    # Django 6.0's default, chosen now: a URL typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (
             None,
