@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -5,8 +6,17 @@ from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 
 
+class LinkInlineForm(forms.ModelForm):
+    class Meta:
+        model = Corroboration
+        fields = ["claim_a", "claim_b", "relation", "note"]
+        labels = {"claim_a": "other claim", "claim_b": "other claim"}
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+
+
 class LinkInline(admin.TabularInline):
     model = Corroboration
+    form = LinkInlineForm
     extra = 0
     autocomplete_fields = ["claim_a", "claim_b"]
     fields = ["claim_a", "claim_b", "relation", "note"]
