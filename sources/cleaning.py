@@ -39,7 +39,8 @@ NAVIGATION = re.compile(
 MENU_BAR = re.compile(r"^\s*[^|]{1,30}(\s\|\s[^|]{1,30}){2,}\s*$")  # "Home | World | Business"
 PLACEHOLDER = re.compile(r"\{\{\s*[\w.-]+\s*\}\}")
 SEARCH_HELP = re.compile(
-    r"refine your search|exact match(es)?\b|search tips?\b|^\s*(no results found|showing results for)\b", re.IGNORECASE
+    r"refine your search|exact (match(es)?|phrase)\b|search tips?\b|^\s*(no results found|showing results for)\b",
+    re.IGNORECASE,
 )
 PAYWALL = re.compile(
     r"free articles? left|your (last )?free article|subscri(be|ption)|unlimited access|"
@@ -219,9 +220,14 @@ def clean_text(raw: str) -> Cleaned:
         if text_lines:
             clean_paragraphs.append("\n".join(text_lines))
     text = "\n\n".join(clean_paragraphs)
-    diff = "\n".join(difflib.unified_diff(lines, text.split("\n"), "raw capture", "clean text", n=1, lineterm=""))
     removals.sort(key=lambda r: r.line)
-    return Cleaned(text=text, title=title, removals=removals, diff=diff)
+    return Cleaned(text=text, title=title, removals=removals, diff=diff_lines(raw, text))
+
+
+def diff_lines(raw: str, text: str) -> str:
+    """A unified diff from the raw capture to the clean text, line by line."""
+    raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(difflib.unified_diff(raw_lines, text.split("\n"), "raw capture", "clean text", n=1, lineterm=""))
 
 
 def extract_html(html: str) -> HtmlExtract:

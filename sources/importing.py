@@ -11,7 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from sources.cleaning import Cleaned, Removal, clean_text, detect_authors, detect_publisher, extract_html
+from sources.cleaning import (
+    Cleaned,
+    Removal,
+    clean_text,
+    detect_authors,
+    detect_publisher,
+    diff_lines,
+    extract_html,
+)
 from sources.dates import from_iso
 from sources.models import Agent, Capture, Source, sha256_hex
 from sources.services import agent_named, create_source
@@ -78,6 +86,7 @@ def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
         page = extract_html(text)
         cleaned = clean_text(page.text)
         cleaned.removals.insert(0, Removal("HTML markup and page boilerplate (trafilatura)", 0, ""))
+        cleaned.diff = diff_lines(text, cleaned.text)
         stated = {"title": page.title, "authors": page.authors, "publisher": page.publisher, "url": page.url}
         stated["published_on"] = page.published_on
     else:
