@@ -144,6 +144,14 @@ class Claim(models.Model):
             return
         self.anchor()
         self.anchor_state = self.AnchorState.HELD
+        # One claim per span: a second claim on the same words is almost always a double click.
+        same_span = Claim.objects.filter(source_id=self.source_id, start=self.start, end=self.end).exclude(pk=self.pk)
+        existing = same_span.values_list("pk", flat=True).first()
+        if existing is not None:
+            raise ValidationError(
+                {"quote": f"These words are already annotated as claim #{existing}; open that claim to edit it."},
+                code="duplicate_span",
+            )
 
     def reanchor(self, *, old_text: str, new_text: str) -> Relocation:
         """Follow the quote from the source's old text to its new text (not saved): held, moved or broken."""

@@ -1,8 +1,10 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Before admin.site.urls, whose catch-all would otherwise answer these.
+    path("admin/annotate/", include("claims.editor_urls")),
     path("admin/", admin.site.urls),
 ]

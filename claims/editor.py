@@ -1,0 +1,181 @@
+"""The annotate page: a source's text with its claims highlighted, and a side panel to add, edit and link claims.
+
+The page is rendered once; the panel's forms are sent by static/claims/editor.js with fetch, and the views
+answer with JSON holding HTML fragments rendered from the same templates the page uses.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from claims.editor_forms import EditorClaimForm, LinkForm, LinkSearchForm
+from claims.models import Claim, Corroboration
+from claims.services import link_claims
+from sources.models import Source
+
+
+def text_context(source: Source) -> dict:
+    """What the highlighted text needs: the source and its claims' spans and statuses (one query)."""
+    return {"source": source, "claims": source.claims.only("pk", "source", "start", "end", "status").order_by()}
+
+
+def add_form_context(request: HttpRequest, source: Source, form: EditorClaimForm | None = None) -> dict:
+    if form is None:
+        form = EditorClaimForm(instance=Claim(source=source), user=request.user, auto_id="new-%s")
+    return {"source": source, "add_form": form}
+
+
+def panel_context(
+    request: HttpRequest,
+    claim: Claim,
+    *,
+    form: EditorClaimForm | None = None,
+    link_form: LinkForm | None = None,
+    search_form: LinkSearchForm | None = None,
+) -> dict:
+    """One claim opened for editing: its form, its links both ways, and the form to link it to another claim."""
+    links = Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)).select_related(
+        "claim_a__source", "claim_a__speaker", "claim_b__source", "claim_b__speaker"
+    )
+    search_form = search_form or LinkSearchForm()
+    return {
+        "claim": claim,
+        "form": form or EditorClaimForm(instance=claim, user=request.user, auto_id="claim-%s"),
+        "links": [(link, link.other(claim)) for link in links.order_by("created_at", "pk")],
+        "search_form": search_form,
+        "link_form": link_form or LinkForm(),
+        "results": search_form.results(claim) if search_form.is_valid() else [],
+    }
+
+
+def render_fragment(request: HttpRequest, template: str, context: dict) -> str:
+    return render_to_string(f"claims/{template}", context, request=request)
+
+
+@staff_member_required
+@permission_required("claims.view_claim", raise_exception=True)
+@require_GET
+def annotate(request: HttpRequest, source_id: int) -> HttpResponse:
+    """The source's text with its claims highlighted; `?claim=<id>` opens one of them in the panel."""
+    source = get_object_or_404(Source, pk=source_id)
+    context = {
+        **admin.site.each_context(request),
+        **text_context(source),
+        "title": f"Annotate: {source.title}",
+        "opts": Source._meta,
+        "may_add": request.user.has_perm("claims.add_claim"),
+        "status_choices": Claim.Status.choices,
+    }
+    if context["may_add"]:
+        context.update(add_form_context(request, source))
+    opened = request.GET.get("claim", "")
+    if opened.isdigit():
+        claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=opened, source=source)
+        context.update(panel_context(request, claim))
+    context["media"] = EditorClaimForm.Meta.widgets["speaker"].media
+    return render(request, "claims/annotate.html", context)
+
+
+@staff_member_required
+@permission_required("claims.add_claim", raise_exception=True)
+@require_POST
+def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
+    """Save a claim made from a selection; answer with the new highlights and the claim opened."""
+    source = get_object_or_404(Source, pk=source_id)
+    claim = Claim(source=source, created_by=request.user)
+    form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="new-%s")
+    with transaction.atomic():
+        saved = form.is_valid()
+        if saved:
+            form.save()
+    if not saved:
+        html = render_fragment(request, "editor_add_form.html", add_form_context(request, source, form))
+        return JsonResponse({"add_form": html}, status=422)
+    return JsonResponse(
+        {
+            "claim": claim.pk,
+            "text": render_fragment(request, "editor_text.html", text_context(source)),
+            "add_form": render_fragment(request, "editor_add_form.html", add_form_context(request, source)),
+            "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
+        }
+    )
+
+
+@staff_member_required
+@permission_required("claims.view_claim", raise_exception=True)
+def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """GET: the claim's panel (an HTML fragment). POST: save the claim's form; answer with JSON."""
+    claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
+    if request.method == "GET":
+        return HttpResponse(render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)))
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    if not request.user.has_perm("claims.change_claim"):
+        return HttpResponse("You may not change claims.", status=403)
+    form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="claim-%s")
+    with transaction.atomic():
+        saved = form.is_valid()
+        if saved:
+            form.save()
+    if not saved:
+        html = render_fragment(request, "editor_claim_panel.html", panel_context(request, claim, form=form))
+        return JsonResponse({"panel": html}, status=422)
+    claim = Claim.objects.select_related("source", "speaker").get(pk=claim.pk)
+    return JsonResponse(
+        {
+            "claim": claim.pk,
+            "text": render_fragment(request, "editor_text.html", text_context(claim.source)),
+            "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
+        }
+    )
+
+
+@staff_member_required
+@permission_required("claims.view_claim", raise_exception=True)
+@require_GET
+def link_search(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Claims in other sources matching the words, speaker or date asked for (an HTML fragment)."""
+    claim = get_object_or_404(Claim, pk=claim_id)
+    search_form = LinkSearchForm(request.GET)
+    valid = search_form.is_valid()
+    context = {
+        "claim": claim,
+        "search_form": search_form,
+        "link_form": LinkForm(),
+        "results": search_form.results(claim) if valid else [],
+        "searched": True,
+    }
+    return HttpResponse(render_fragment(request, "editor_link_results.html", context), status=200 if valid else 422)
+
+
+@staff_member_required
+@permission_required("claims.add_corroboration", raise_exception=True)
+@require_POST
+def add_link(request: HttpRequest, claim_id: int) -> JsonResponse:
+    """Link the claim to a claim in another source through link_claims; answer with the claim's panel."""
+    claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
+    link_form = LinkForm(request.POST)
+    if link_form.is_valid():
+        try:
+            link_claims(
+                claim_a=claim,
+                claim_b=link_form.cleaned_data["other"],
+                relation=link_form.cleaned_data["relation"],
+                note=link_form.cleaned_data["note"],
+                created_by=request.user,
+            )
+        except ValidationError as e:
+            link_form.add_error(None, e.messages)
+    if link_form.errors:
+        # Keep what was typed: the search, its results, the chosen claim, the relation and the note.
+        context = panel_context(request, claim, link_form=link_form, search_form=LinkSearchForm(request.POST))
+        context["searched"] = True
+        return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", context)}, status=422)
+    return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim))})

@@ -1,0 +1,123 @@
+"""Forms of the annotate page. The claim form is the admin's ClaimForm with the editor's widgets."""
+
+import datetime
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import Q
+
+from claims.forms import ClaimForm
+from claims.models import Claim, Corroboration, Tag
+from sources.dates import Precision, from_iso
+from sources.services import agent_named
+
+
+class EditorClaimForm(ClaimForm):
+    """ClaimForm (same validation, same version check) with a new-speaker box and new tags."""
+
+    new_speaker = forms.CharField(
+        label="or a new speaker",
+        max_length=300,
+        required=False,
+        help_text="A person not in the list yet; they are added when the claim is saved.",
+    )
+    new_tags = forms.CharField(label="new tags", max_length=500, required=False, help_text="Comma-separated.")
+
+    class Meta(ClaimForm.Meta):
+        fields = [
+            "quote",
+            "start",
+            "end",
+            "speaker",
+            "claimed_on",
+            "claimed_on_precision",
+            "kind",
+            "status",
+            "statement",
+            "tags",
+        ]
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 3, "readonly": True, "class": "editor-quote"}),
+            "start": forms.HiddenInput,
+            "end": forms.HiddenInput,
+            "speaker": AutocompleteSelect(Claim._meta.get_field("speaker"), admin.site),
+            "claimed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "statement": forms.Textarea(attrs={"rows": 3}),
+            "tags": forms.SelectMultiple(attrs={"size": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        may_write = user.has_perm("claims.change_claim" if self.instance.pk else "claims.add_claim")
+        if not user.has_perm("sources.add_agent"):
+            del self.fields["new_speaker"]
+        if not user.has_perm("claims.add_tag"):
+            del self.fields["new_tags"]
+        for name, field in self.fields.items():
+            # Only a reviewer sets the review status; a disabled field keeps the stored value.
+            if not may_write or (name == "status" and not user.has_perm("claims.review_claim")):
+                field.disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("speaker") and cleaned.get("new_speaker"):
+            self.add_error("new_speaker", "Choose a speaker from the list or name a new one, not both.")
+        return cleaned
+
+    def save(self, commit=True):
+        new_speaker = self.cleaned_data.get("new_speaker", "").strip()
+        if new_speaker:
+            self.instance.speaker = agent_named(new_speaker)
+        claim = super().save(commit=commit)
+        names = {n.strip() for n in self.cleaned_data.get("new_tags", "").split(",") if n.strip()}
+        if commit and names:
+            claim.tags.add(*[Tag.objects.get_or_create(name=name)[0] for name in sorted(names)])
+        return claim
+
+
+class LinkSearchForm(forms.Form):
+    """Find claims in other sources by their words, their speaker or when they were made."""
+
+    words = forms.CharField(required=False, max_length=200, help_text="Words of the quote or statement.")
+    speaker = forms.CharField(required=False, max_length=300)
+    date = forms.CharField(required=False, max_length=10, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
+
+    def clean_date(self) -> tuple[datetime.date | None, str]:
+        text = self.cleaned_data["date"]
+        try:
+            return from_iso(text)
+        except ValueError as e:
+            message = f"“{text}” is not a date as YYYY, YYYY-MM or YYYY-MM-DD."
+            raise forms.ValidationError(message, code="bad_date") from e
+
+    def results(self, claim: Claim, limit: int = 20) -> list[Claim]:
+        """Claims in other sources matching every given criterion, not yet linked to this claim."""
+        found = (
+            Claim.objects.exclude(source_id=claim.source_id)
+            .exclude(pk__in=Corroboration.objects.filter(claim_a=claim).values("claim_b"))
+            .exclude(pk__in=Corroboration.objects.filter(claim_b=claim).values("claim_a"))
+            .select_related("source", "speaker")
+            .order_by("source__title", "start")
+        )
+        for word in self.cleaned_data["words"].split():
+            found = found.filter(Q(quote__icontains=word) | Q(statement__icontains=word))
+        if self.cleaned_data["speaker"]:
+            found = found.filter(speaker__name__icontains=self.cleaned_data["speaker"].strip())
+        day, precision = self.cleaned_data["date"]
+        if day is not None:
+            found = found.filter(claimed_on__year=day.year)
+            if precision != Precision.YEAR:
+                found = found.filter(claimed_on__month=day.month)
+            if precision == Precision.DAY:
+                found = found.filter(claimed_on__day=day.day)
+        return list(found[:limit])
+
+
+class LinkForm(forms.Form):
+    """The claim in another source to link to, how they relate, and a note. Saved by link_claims."""
+
+    # Rendered as radio buttons next to each search result (templates/claims/editor_link_results.html).
+    other = forms.ModelChoiceField(queryset=Claim.objects.all(), label="claim in another source")
+    relation = forms.ChoiceField(choices=Corroboration.Relation.choices, initial=Corroboration.Relation.CORROBORATES)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,15 @@
+"""URLs of the annotate page (included under admin/annotate/ by config/urls.py)."""
+
+from django.urls import path
+
+from claims import editor
+
+app_name = "annotate"
+
+urlpatterns = [
+    path("source/<int:source_id>/", editor.annotate, name="source"),
+    path("source/<int:source_id>/claims/", editor.add_claim, name="add_claim"),
+    path("claim/<int:claim_id>/", editor.claim_panel, name="claim"),
+    path("claim/<int:claim_id>/link-search/", editor.link_search, name="link_search"),
+    path("claim/<int:claim_id>/links/", editor.add_link, name="add_link"),
+]
