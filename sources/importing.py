@@ -74,7 +74,8 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(data).best()
-    if best is None:
+    # Random bytes "decode" as some CJK code page; no language recognised in the result means no encoding.
+    if best is None or best.coherence == 0:
         raise ImportRefused("the file is not UTF-8 and its encoding could not be detected; convert it to UTF-8")
     return str(best), best.encoding
 
