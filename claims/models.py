@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce, Greatest, Least, Length
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
@@ -29,6 +29,11 @@ class ClaimQuerySet(models.QuerySet):
             contradictions=link_count(Corroboration.Relation.CONTRADICTS),
         )
 
+    def with_independence(self) -> "ClaimQuerySet":
+        """Annotate `independent_sources`: how many other sources hold a claim corroborating this one
+        and share no author and no publisher with this claim's source."""
+        return self.annotate(independent_sources=independent_source_count())
+
     def set_status(self, status: str) -> int:
         """Set the review status of these claims, keeping a history row for each."""
         claims = list(self.exclude(status=status))
@@ -47,6 +52,41 @@ def link_count(relation: str) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(links, output_field=models.IntegerField()), 0)
+
+
+def linked_claim_ids(claim: OuterRef, relation: str) -> models.QuerySet:
+    """The ids of the claims linked to `claim` by `relation`, in either link direction."""
+    return (
+        Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim), relation=relation)
+        .order_by()
+        .annotate(other=Case(When(claim_a=claim, then=F("claim_b")), default=F("claim_a")))
+        .values("other")
+    )
+
+
+def independent_source_count() -> Coalesce:
+    """For each claim: the other sources holding a corroborating claim that share no author and no
+    publisher with the claim's own source."""
+    # In the subquery over the other sources, OuterRef("…") is the claim; one level deeper,
+    # OuterRef(OuterRef("…")) is.
+    claim_source = OuterRef(OuterRef("source"))
+    shares_an_author = Source.authors.through.objects.filter(
+        source=OuterRef("pk"), agent__authored_sources=claim_source
+    )
+    # "Same publisher" is the one place to widen to parent organisations or republished copies.
+    shares_a_publisher = Agent.objects.filter(pk=OuterRef("publisher"), published_sources=claim_source)
+    others = (
+        Source.objects.filter(
+            claims__in=linked_claim_ids(OuterRef(OuterRef("pk")), Corroboration.Relation.CORROBORATES)
+        )
+        .exclude(pk=OuterRef("source"))
+        .exclude(Exists(shares_an_author))
+        .exclude(Exists(shares_a_publisher))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)"))
+        .values("n")
+    )
+    return Coalesce(Subquery(others, output_field=models.IntegerField()), 0)
 
 
 class Claim(models.Model):

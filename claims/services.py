@@ -1,9 +1,21 @@
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
+from claims.csv_import import (
+    TRACKED,
+    ClaimImport,
+    ClaimReader,
+    PendingClaim,
+    RowOutcome,
+    RowProblem,
+    batched,
+    missing_columns,
+    tags_named,
+)
 from claims.models import Claim, Corroboration, Tag
 from sources.dates import Precision
 from sources.models import Agent, Source
@@ -59,3 +71,76 @@ def link_claims(
     link.full_clean()
     link.save()
     return link
+
+
+@transaction.atomic
+def import_claims(
+    *,
+    header: list[str],
+    rows: Iterable[tuple[int, dict[str, str]]],
+    user: AbstractBaseUser | None = None,
+    dry_run: bool = False,
+    batch_size: int = 2000,
+    on_rows: Callable[[int], None] | None = None,
+) -> ClaimImport:
+    """Import claims CSV rows, numbered by file line, as one transaction: all of them or, when any row is
+    bad, none, with every bad row reported. A row with an id updates that claim; history is kept for each."""
+    report = ClaimImport(dry_run=dry_run)
+    missing = missing_columns(header)
+    if missing:
+        report.problems.append(RowProblem(1, {"__all__": [missing]}))
+        return report
+    reader, done = ClaimReader(header, user=user, report=report), 0
+    for batch in batched(rows, batch_size):
+        pending = reader.read(list(batch))
+        if report.ok:
+            _save_claims(pending, user=user, report=report)
+        done += len(batch)
+        if on_rows:
+            on_rows(done)
+    if dry_run or not report.ok:
+        transaction.set_rollback(True)
+    return report
+
+
+def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, report: ClaimImport) -> None:
+    now = timezone.now()
+    created = [p for p in pending if p.new]
+    updated = [p for p in pending if p.changed and not p.new]
+    for p in pending:
+        p.claim.updated_at = now if p.changed else p.claim.updated_at
+        action = "new" if p.new else "update" if p.changed else "skip"
+        report.outcomes.append(RowOutcome(p.line, action, p.claim))
+    report.created += len(created)
+    report.updated += len(updated)
+    report.unchanged += len(pending) - len(created) - len(updated)
+    Claim.objects.bulk_create([p.claim for p in created], batch_size=500)
+    for p in updated:
+        p.claim.version += 1
+    Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
+    history = dict(default_user=user, default_change_reason="CSV import", default_date=now, batch_size=500)
+    records = Claim.history.bulk_history_create([p.claim for p in created], **history)
+    records += Claim.history.bulk_history_create([p.claim for p in updated], update=True, **history)
+
+    # Tags, and their snapshot on each new history record.
+    retagged = [p for p in created + updated if p.tags is not None]
+    tags = tags_named(name for p in retagged for name in p.tags)
+    Claim.tags.through.objects.filter(claim__in=[p.claim for p in retagged if not p.new]).delete()
+    links = Claim.tags.through.objects.bulk_create(
+        [Claim.tags.through(claim=p.claim, tag=tags[name]) for p in retagged for name in p.tags], batch_size=1000
+    )
+    tagged = {}
+    for link in links:
+        tagged.setdefault(link.claim_id, []).append(link)
+    untouched = [p.claim.pk for p in updated if p.tags is None]
+    for link in Claim.tags.through.objects.filter(claim__in=untouched):
+        tagged.setdefault(link.claim_id, []).append(link)
+    snapshot = Claim.history.model.tags.model
+    snapshot.objects.bulk_create(
+        [
+            snapshot(history=record, id=link.pk, claim_id=link.claim_id, tag_id=link.tag_id)
+            for record in records
+            for link in tagged.get(record.id, [])
+        ],
+        batch_size=1000,
+    )

@@ -1,0 +1,260 @@
+"""The claims CSV: its columns, defined once, and the two ways of streaming it.
+
+Every cell is computed by the database as text (escaped for spreadsheets, NULL when empty) by one
+SELECT built from `COLUMNS`. On PostgreSQL the full export hands that SELECT to `COPY … TO STDOUT`
+through psycopg; elsewhere (SQLite) the same SELECT is iterated and each row written with
+`csv_line`, which quotes exactly as PostgreSQL's CSV output does. So both paths give the same bytes.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import Case, Expression, F, Func, OuterRef, QuerySet, Subquery, TextField, Value, When
+from django.db.models.functions import Cast, NullIf, Substr
+
+from claims.models import Claim, Corroboration, Tag, linked_claim_ids
+from sources.dates import Precision
+from sources.models import Agent
+from sources.spreadsheet import escaped, unescape
+
+CHUNK_BYTES = 1 << 16
+
+
+class Joined(Func):
+    """In a subquery: its rows' values joined with "; ", ordered by `ordering`; NULL when there are none."""
+
+    output_field = TextField()
+
+    def __init__(self, value, ordering):
+        super().__init__(value, ordering)
+
+    def as_sql(self, compiler, connection, **extra):
+        (value, value_params), (ordering, ordering_params) = (compiler.compile(e) for e in self.source_expressions)
+        if connection.vendor == "postgresql":
+            sql = f"STRING_AGG(({value})::text, '; ' ORDER BY {ordering})"
+        else:
+            # SQLite before 3.44 has no ordered aggregate, but orders a window: every row of the
+            # subquery then carries the whole list, and `joined()` takes the first.
+            frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+            sql = f"GROUP_CONCAT({value}, '; ') OVER (ORDER BY {ordering} {frame})"
+        return sql, (*value_params, *ordering_params)
+
+
+class DateText(Func):
+    """A date as YYYY-MM-DD, whatever PostgreSQL's DateStyle (SQLite stores dates that way)."""
+
+    output_field = TextField()
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="TO_CHAR(%(expressions)s, 'YYYY-MM-DD')", **extra)
+
+
+class DateTimeText(Func):
+    """A moment as ISO 8601 in UTC to the second: 2017-06-01T09:30:00Z."""
+
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "TO_CHAR(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]".
+        template = "REPLACE(SUBSTR(%(expressions)s, 1, 19), ' ', 'T') || 'Z'"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def iso_date(date: str, precision: str) -> Expression:
+    """Like `sources.dates.to_iso`: 2017-06-01, 2017-06 or 2017, keeping the precision."""
+    length = Case(
+        When(**{precision: Precision.YEAR}, then=Value(4)),
+        When(**{precision: Precision.MONTH}, then=Value(7)),
+        default=Value(10),
+    )
+    return Substr(DateText(F(date)), 1, length, output_field=TextField())
+
+
+def text(expression) -> Expression:
+    """A text cell: escaped for spreadsheets, NULL (an empty cell) when empty."""
+    return NullIf(escaped(expression), Value(""), output_field=TextField())
+
+
+def number(expression) -> Expression:
+    return Cast(expression, TextField())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    value: Expression
+
+    @property
+    def alias(self) -> str:
+        return f"csv_{self.name}"
+
+
+def joined(queryset: QuerySet, value: str) -> Subquery:
+    """The `value`s of the queryset's rows, in order, joined with "; "."""
+    rows = queryset.order_by().annotate(joined=Joined(F(value), F(value))).values("joined")
+    return Subquery(rows[:1], output_field=TextField())
+
+
+def _links(relation: str) -> Expression:
+    return joined(linked_claim_ids(OuterRef("pk"), relation), "other")
+
+
+def _names(queryset: QuerySet) -> Expression:
+    return text(joined(queryset, "name"))
+
+
+def _columns() -> list[Column]:
+    return [
+        Column("id", number(F("pk"))),
+        Column("source_id", number(F("source_id"))),
+        Column("source_title", text(F("source__title"))),
+        Column("source_url", text(F("source__url"))),
+        Column("publisher", text(F("source__publisher__name"))),
+        Column("authors", _names(Agent.objects.filter(authored_sources=OuterRef("source")))),
+        Column("published_on", iso_date("source__published_on", "source__published_on_precision")),
+        Column("quote", text(F("quote"))),
+        Column("start", number(F("start"))),
+        Column("end", number(F("end"))),
+        Column("statement", text(F("statement"))),
+        Column("speaker", text(F("speaker__name"))),
+        Column("claimed_on", iso_date("claimed_on", "claimed_on_precision")),
+        Column("kind", text(F("kind"))),
+        Column("status", text(F("status"))),
+        Column("tags", _names(Tag.objects.filter(claims=OuterRef("pk")))),
+        Column("corroborated_by", _links(Corroboration.Relation.CORROBORATES)),
+        Column("contradicted_by", _links(Corroboration.Relation.CONTRADICTS)),
+        Column("independent_sources", number(F("independent_sources"))),
+        Column("annotator", text(F("created_by__username"))),
+        Column("created_at", DateTimeText(F("created_at"))),
+        Column("updated_at", DateTimeText(F("updated_at"))),
+    ]
+
+
+COLUMNS = _columns()
+HEADER = [column.name for column in COLUMNS]
+# Columns an import reads; the others describe the source, the links or the record and are ignored.
+IMPORTED = {"id", "source_id", "source_url", "quote", "start", "end", "statement", "speaker"}
+IMPORTED |= {"claimed_on", "kind", "status", "tags"}
+
+
+def claim_rows(claims: QuerySet | None = None, columns: Iterable[str] | None = None) -> QuerySet:
+    """The SELECT behind the CSV: one row of text cells per claim, in id order.
+
+    `claims` narrows it (a filtered changelist); `columns` picks some of the columns, in CSV order.
+    """
+    chosen = [c for c in COLUMNS if columns is None or c.name in set(columns)]
+    rows = Claim.objects.all() if claims is None else Claim.objects.filter(pk__in=claims.order_by().values("pk"))
+    if any(c.name == "independent_sources" for c in chosen):
+        rows = rows.with_independence()
+    return rows.annotate(**{c.alias: c.value for c in chosen}).order_by("pk").values_list(*(c.alias for c in chosen))
+
+
+_needs_quotes = re.compile(r'[,"\n\r]')
+
+
+def csv_cell(cell: str | None) -> str:
+    """One cell as PostgreSQL's CSV writes it: NULL empty; quoted when empty text or holding , " or a newline."""
+    if cell is None:
+        return ""
+    if cell == "" or _needs_quotes.search(cell):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def csv_line(cells: Iterable[str | None]) -> str:
+    return ",".join(csv_cell(cell) for cell in cells) + "\n"
+
+
+def chosen_header(columns: Iterable[str] | None) -> list[str]:
+    return [name for name in HEADER if columns is None or name in set(columns)]
+
+
+def claims_csv(
+    claims: QuerySet | None = None,
+    *,
+    columns: Iterable[str] | None = None,
+    use_copy: bool | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """The claims CSV as chunks of UTF-8 bytes, header first, in constant memory.
+
+    PostgreSQL streams it with COPY unless `use_copy` is False; SQLite iterates the same SELECT.
+    `on_rows(n)` is told as rows are written, for a progress bar.
+    """
+    columns = None if columns is None else list(columns)
+    rows = claim_rows(claims, columns)
+    connection = connections[rows.db]
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    yield csv_line(chosen_header(columns)).encode()
+    if use_copy:
+        yield from _copied(rows, connection, on_rows)
+    else:
+        yield from _iterated(rows, on_rows)
+
+
+def _iterated(rows: QuerySet, on_rows) -> Iterator[bytes]:
+    buffer, size, count = [], 0, 0
+    for row in rows.iterator(chunk_size=2000):
+        line = csv_line(row)
+        buffer.append(line)
+        size += len(line)
+        count += 1
+        if size >= CHUNK_BYTES:
+            yield "".join(buffer).encode()
+            buffer, size = [], 0
+            if on_rows:
+                on_rows(count)
+    if buffer:
+        yield "".join(buffer).encode()
+    if on_rows:
+        on_rows(count)
+
+
+def _copied(rows: QuerySet, connection, on_rows) -> Iterator[bytes]:
+    sql, params = rows.query.sql_with_params()
+    buffer, size, count = [], 0, 0
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        # libpq hands over COPY data one row at a time.
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for row in copy:
+                buffer.append(bytes(row))
+                size += len(row)
+                count += 1
+                if size >= CHUNK_BYTES:
+                    yield b"".join(buffer)
+                    buffer, size = [], 0
+                    if on_rows:
+                        on_rows(count)
+    if buffer:
+        yield b"".join(buffer)
+    if on_rows:
+        on_rows(count)
+
+
+def read_csv(stream: io.TextIOBase) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header and an iterator of (line number, row) from a CSV, with spreadsheet escapes undone.
+
+    The line number is the file line the row starts on (a quoted cell may span lines).
+    """
+    reader = csv.reader(stream)
+    header = [name.strip().lstrip("\ufeff") for name in next(reader, [])]
+
+    def rows():
+        line = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield line, {name: unescape(cell) for name, cell in zip(header, cells, strict=False)}
+            line = reader.line_num + 1
+
+    return header, rows()

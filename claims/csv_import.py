@@ -1,0 +1,299 @@
+"""Reading claims CSV rows into validated, unsaved claims, a batch at a time; services.import_claims saves them.
+
+Each row is checked by the model's own field validation and `Claim.anchor()` (the quote is located when
+start and end are empty). Lookups are made once per batch, not once per row, so a large file stays fast:
+sources by id or URL, claims to update by id, speakers and tags by name, and the one-claim-per-span rule.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models.functions import Lower
+
+from claims.models import Claim, Tag
+from sources.dates import from_iso, truncate
+from sources.models import Agent, Source
+
+# What an import may change on a claim; "unchanged" compares these and the tags.
+TRACKED = [
+    "source_id",
+    "quote",
+    "start",
+    "end",
+    "statement",
+    "speaker_id",
+    "claimed_on",
+    "claimed_on_precision",
+    "kind",
+    "status",
+]
+
+
+@dataclass
+class RowProblem:
+    """Why one row of a file cannot be imported."""
+
+    line: int
+    errors: dict[str, list[str]]
+
+    def __str__(self) -> str:
+        reasons = "; ".join(
+            message if name == NON_FIELD_ERRORS else f"{name}: {message}"
+            for name, messages in self.errors.items()
+            for message in messages
+        )
+        return f"line {self.line}: {reasons}"
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    action: str  # "new", "update" or "skip"
+    claim: Claim
+
+
+@dataclass
+class ClaimImport:
+    """What an import did, or would do: nothing is written when `problems` is not empty."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_speakers: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class PendingClaim:
+    line: int
+    claim: Claim
+    tags: list[str] | None  # None: leave the tags as they are
+    new: bool
+    changed: bool
+
+
+def missing_columns(header: Iterable[str]) -> str | None:
+    header = set(header)
+    if "quote" not in header:
+        return "The header needs a quote column."
+    if not header & {"source_id", "source_url"}:
+        return "The header needs a source_id or a source_url column."
+    return None
+
+
+def split_list(cell: str) -> list[str]:
+    return sorted({part.strip() for part in cell.split(";") if part.strip()})
+
+
+class ClaimReader:
+    """Turns rows into validated claims, remembering what it has looked up and what it has seen."""
+
+    def __init__(self, header: list[str], *, user: AbstractBaseUser | None, report: ClaimImport):
+        self.header = set(header)
+        self.user = user
+        self.report = report
+        self.sources_by_id: dict[int, Source] = {}
+        self.sources_by_url: dict[str, Source] = {}
+        self.speakers: dict[str, Agent] = {}
+        self.seen_ids: dict[int, int] = {}
+        self.seen_spans: dict[tuple[int, int, int], int] = {}
+        self.can_review = user is None or user.has_perm("claims.review_claim")
+
+    def read(self, rows: list[tuple[int, dict[str, str]]]) -> list[PendingClaim]:
+        """Validate a batch of rows; problems go to the report, valid claims are returned unsaved."""
+        self._look_up(rows)
+        pending = []
+        for line, row in rows:
+            errors: dict[str, list[str]] = {}
+            item = self._claim(line, row, errors)
+            if errors:
+                self.report.problems.append(RowProblem(line, errors))
+            elif item is not None:
+                pending.append(item)
+        return self._drop_taken_spans(pending)
+
+    def _look_up(self, rows) -> None:
+        source_ids = {_int(r.get("source_id")) for _, r in rows} - {None} - self.sources_by_id.keys()
+        urls = {r.get("source_url", "").strip() for _, r in rows} - {""} - self.sources_by_url.keys()
+        found = Source.objects.filter(pk__in=source_ids) if source_ids else Source.objects.none()
+        if urls:
+            found = found | Source.objects.filter(url__in=urls)
+        for source in found.only("pk", "url", "text"):
+            self.sources_by_id[source.pk] = source
+            if source.url:
+                self.sources_by_url[source.url] = source
+        claim_ids = {_int(r.get("id")) for _, r in rows} - {None}
+        self.claims = Claim.objects.filter(pk__in=claim_ids).prefetch_related("tags").in_bulk() if claim_ids else {}
+        names = {r.get("speaker", "").strip().lower() for _, r in rows} - {""} - self.speakers.keys()
+        if names:
+            for agent in Agent.objects.annotate(key=Lower("name")).filter(key__in=names).order_by("-pk"):
+                self.speakers[agent.key] = agent
+
+    def _claim(self, line: int, row: dict[str, str], errors: dict[str, list[str]]) -> PendingClaim | None:
+        def fail(name: str, message: str) -> None:
+            errors.setdefault(name, []).append(message)
+
+        claim_id = _int(row.get("id"), fail, "id")
+        claim = self.claims.get(claim_id) if claim_id is not None else None
+        if claim_id is not None:
+            if claim is None:
+                return fail("id", f"No claim has id {claim_id}.")
+            if claim_id in self.seen_ids:
+                return fail("id", f"Claim {claim_id} is already updated on line {self.seen_ids[claim_id]}.")
+            self.seen_ids[claim_id] = line
+        new = claim is None
+        if new:
+            claim = Claim(created_by=self.user)
+            before, before_tags = None, []
+        else:
+            before = [getattr(claim, name) for name in TRACKED]
+            before_tags = sorted(t.name for t in claim.tags.all())
+
+        source = self._source(row, fail)
+        if source is not None:
+            claim.source = source
+        elif new and not errors:
+            return fail("source_id", "Give the source_id or the source_url of the claim's source.")
+        quote_before = claim.quote
+        if "quote" in self.header:
+            claim.quote = row.get("quote", "")
+        for name in ("statement", "kind", "status"):
+            if name in self.header and (row.get(name, "") or name == "statement"):
+                setattr(claim, name, row.get(name, ""))
+        if "speaker" in self.header:
+            claim.speaker = self._speaker(row.get("speaker", "").strip(), fail)
+        if "claimed_on" in self.header:
+            try:
+                claim.claimed_on, claim.claimed_on_precision = from_iso(row.get("claimed_on", ""))
+            except ValueError as e:
+                fail("claimed_on", str(e))
+        if {"start", "end"} & self.header:
+            claim.start = _int(row.get("start"), fail, "start")
+            claim.end = _int(row.get("end"), fail, "end")
+        elif new or claim.quote != quote_before or source is not None and source.pk != before[0]:
+            claim.start = claim.end = None
+        tags = split_list(row.get("tags", "")) if "tags" in self.header else None
+
+        try:
+            claim.clean_fields(exclude=["source", "speaker", "created_by", *errors])
+        except ValidationError as e:
+            _add_errors(errors, e)
+        if errors or claim.source_id is None:
+            return None
+        if claim.claimed_on is not None:
+            claim.claimed_on = truncate(claim.claimed_on, claim.claimed_on_precision)
+        try:
+            claim.anchor()
+        except ValidationError as e:
+            _add_errors(errors, e)
+            return None
+        claim.anchor_state = Claim.AnchorState.HELD
+        changed = new or [getattr(claim, name) for name in TRACKED] != before
+        changed = changed or (tags is not None and tags != before_tags)
+        if changed and not self.can_review and claim.status != (Claim.Status.DRAFT if new else before[9]):
+            return fail("status", "Only reviewers can set the review status.")
+        return PendingClaim(line, claim, tags, new, changed)
+
+    def _source(self, row, fail) -> Source | None:
+        source_id = _int(row.get("source_id"), fail, "source_id")
+        if source_id is not None:
+            source = self.sources_by_id.get(source_id)
+            if source is None:
+                fail("source_id", f"No source has id {source_id}.")
+            return source
+        url = row.get("source_url", "").strip()
+        if url:
+            source = self.sources_by_url.get(url)
+            if source is None:
+                fail("source_url", f"No source has the URL {url}.")
+            return source
+        return None
+
+    def _speaker(self, name: str, fail) -> Agent | None:
+        if not name:
+            return None
+        key = name.lower()
+        if key not in self.speakers:
+            agent = Agent(name=name, kind=Agent.Kind.PERSON)
+            try:
+                agent.full_clean()
+            except ValidationError as e:
+                for message in e.messages:
+                    fail("speaker", message)
+                return None
+            agent.save()
+            self.speakers[key] = agent
+            self.report.new_speakers.append(name)
+        return self.speakers[key]
+
+    def _drop_taken_spans(self, pending: list[PendingClaim]) -> list[PendingClaim]:
+        """One claim per span (as Claim.clean checks one claim at a time): within the file and against the database."""
+        moving = [p for p in pending if p.changed]
+        taken = {}
+        if moving:
+            candidates = Claim.objects.filter(
+                source_id__in={p.claim.source_id for p in moving}, start__in={p.claim.start for p in moving}
+            ).values_list("source_id", "start", "end", "pk")
+            taken = {(source, start, end): pk for source, start, end, pk in candidates}
+        kept = []
+        for item in pending:
+            span = (item.claim.source_id, item.claim.start, item.claim.end)
+            if span in self.seen_spans:
+                message = f"These words are already annotated on line {self.seen_spans[span]}."
+            elif item.changed and taken.get(span, item.claim.pk) != item.claim.pk:
+                message = f"These words are already annotated as claim #{taken[span]}; open that claim to edit it."
+            else:
+                self.seen_spans[span] = item.line
+                kept.append(item)
+                continue
+            self.report.problems.append(RowProblem(item.line, {"quote": [message]}))
+        return kept
+
+
+def _add_errors(errors: dict[str, list[str]], error: ValidationError) -> None:
+    by_field = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+    for name, messages in by_field.items():
+        errors.setdefault(name, []).extend(messages)
+
+
+def batched(rows: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _int(cell: str | None, fail=None, name: str = "") -> int | None:
+    cell = (cell or "").strip()
+    if not cell:
+        return None
+    try:
+        return int(cell)
+    except ValueError:
+        if fail is not None:
+            fail(name, f"“{cell}” is not a whole number.")
+        return None
+
+
+def tags_named(names: Iterable[str]) -> dict[str, Tag]:
+    """The tags with these names, created when missing."""
+    names = set(names)
+    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=name) for name in names if name not in tags]
+    for tag in Tag.objects.bulk_create(missing):
+        tags[tag.name] = tag
+    if missing and any(tag.pk is None for tag in missing):
+        tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    return tags

@@ -1,0 +1,216 @@
+import csv
+import datetime
+import io
+import unittest
+
+from django.db import connection
+
+from claims.csv_format import HEADER, claims_csv, read_csv
+from claims.models import Claim
+from claims.services import create_claim, link_claims
+from sources.dates import Precision
+from sources.models import Agent
+from sources.services import create_source
+from sources.spreadsheet import escape, unescape
+from tests.base import BaseTestCase
+
+DANGEROUS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def exported(claims=None, **kwargs) -> bytes:
+    return b"".join(claims_csv(claims, **kwargs))
+
+
+def exported_rows(claims=None) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(exported(claims).decode())))
+
+
+class ClaimsCsvTests(BaseTestCase):
+    def test_the_header_lists_the_columns_in_the_agreed_order(self):
+        header = exported().decode().splitlines()[0]
+        self.assertEqual(
+            header,
+            "id,source_id,source_title,source_url,publisher,authors,published_on,quote,start,end,statement,"
+            "speaker,claimed_on,kind,status,tags,corroborated_by,contradicted_by,independent_sources,"
+            "annotator,created_at,updated_at",
+        )
+        self.assertEqual(header.split(","), HEADER)
+
+    def test_a_claim_row_carries_its_source_speaker_and_dates(self):
+        row = exported_rows(Claim.objects.filter(pk=self.unacceptable.pk))[0]
+        self.assertEqual(row["id"], str(self.unacceptable.pk))
+        self.assertEqual(row["source_id"], str(self.ledger.pk))
+        self.assertEqual(row["source_title"], "Ledger on missile defence")
+        self.assertEqual(row["publisher"], "Northern Ledger")
+        self.assertEqual(row["published_on"], "2017-06-02")
+        self.assertEqual(row["quote"], "would be “absolutely unacceptable”")
+        self.assertEqual((row["start"], row["end"]), (str(self.unacceptable.start), str(self.unacceptable.end)))
+        self.assertEqual(row["speaker"], "Vladimir Putin")
+        self.assertEqual(row["claimed_on"], "2017-06-01")
+        self.assertEqual((row["kind"], row["status"]), ("direct_quote", "draft"))
+        self.assertRegex(row["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+    def test_dates_keep_their_precision(self):
+        june = create_claim(
+            source=self.harbour,
+            quote="the president said on 1 June",
+            claimed_on=datetime.date(2017, 6, 1),
+            claimed_on_precision=Precision.MONTH,
+        )
+        year = create_claim(
+            source=self.harbour,
+            quote="Moscow rejected",
+            claimed_on=datetime.date(2017, 6, 1),
+            claimed_on_precision=Precision.YEAR,
+        )
+        rows = {r["id"]: r for r in exported_rows()}
+        self.assertEqual(rows[str(june.pk)]["claimed_on"], "2017-06")
+        self.assertEqual(rows[str(year.pk)]["claimed_on"], "2017")
+
+    def test_multi_valued_cells_are_joined_with_a_semicolon(self):
+        self.ledger.authors.set([Agent.objects.create(name="Bea Writer"), Agent.objects.create(name="Al Writer")])
+        claim = create_claim(source=self.harbour, quote="the president said on 1 June", tags=["missiles", "Kurils"])
+        contradicting = create_claim(source=self.ledger, quote="Talks on joint projects")
+        link_claims(claim_a=self.unacceptable, claim_b=claim)
+        link_claims(claim_a=self.rejected, claim_b=self.unacceptable)
+        link_claims(claim_a=contradicting, claim_b=claim, relation="contradicts")
+        rows = {r["id"]: r for r in exported_rows()}
+        self.assertEqual(rows[str(self.unacceptable.pk)]["authors"], "Al Writer; Bea Writer")
+        self.assertEqual(rows[str(claim.pk)]["tags"], "Kurils; missiles")
+        first, second = sorted([self.rejected.pk, claim.pk])
+        self.assertEqual(rows[str(self.unacceptable.pk)]["corroborated_by"], f"{first}; {second}")
+        self.assertEqual(rows[str(claim.pk)]["contradicted_by"], str(contradicting.pk))
+        self.assertEqual(rows[str(claim.pk)]["corroborated_by"], str(self.unacceptable.pk))
+
+    def test_empty_cells_are_empty(self):
+        row = exported().decode().splitlines()[1]
+        claim = Claim.objects.order_by("pk").first()
+        self.assertEqual(claim.statement, "")
+        self.assertIn(",,", row)
+        self.assertNotIn('""', row)
+
+    def test_a_row_per_claim_in_id_order(self):
+        ids = [row["id"] for row in exported_rows()]
+        self.assertEqual(ids, [str(pk) for pk in Claim.objects.order_by("pk").values_list("pk", flat=True)])
+
+    def test_the_export_is_a_fixed_number_of_queries(self):
+        for n, quote in enumerate(["Moscow", "rejected", "any American", "anti-missile", "base"]):
+            create_claim(source=self.harbour, quote=quote, tags=[f"tag{n}"])
+        with self.assertNumQueries(1):
+            exported(use_copy=False)
+
+
+class IndependenceTests(BaseTestCase):
+    """independent_sources: other sources with a corroborating claim, sharing no author and no publisher."""
+
+    def corroborate(self, source):
+        claim = create_claim(source=source, quote=source.text[:10])
+        link_claims(claim_a=claim, claim_b=self.unacceptable)
+
+    def independent_sources(self) -> int:
+        return Claim.objects.with_independence().get(pk=self.unacceptable.pk).independent_sources
+
+    def test_a_source_from_another_publisher_counts(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        self.assertEqual(self.independent_sources(), 1)
+        row = exported_rows(Claim.objects.filter(pk=self.unacceptable.pk))[0]
+        self.assertEqual(row["independent_sources"], "1")
+
+    def test_a_source_of_the_same_publisher_does_not_count(self):
+        self.corroborate(create_source(title="Ledger again", text="Another Ledger piece.", publisher=self.ledger_press))
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_a_source_sharing_an_author_does_not_count(self):
+        writer = Agent.objects.create(name="Shared Writer")
+        self.ledger.authors.add(writer)
+        other = create_source(title="Elsewhere", text="An elsewhere piece.", authors=[writer])
+        self.corroborate(other)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_two_sources_without_publishers_share_none(self):
+        bare = create_source(title="Bare", text="A bare piece with no publisher.")
+        self.ledger.publisher = None
+        self.ledger.save()
+        self.corroborate(bare)
+        self.assertEqual(self.independent_sources(), 1)
+
+    def test_several_claims_of_one_source_count_it_once(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=self.harbour, quote="Moscow rejected"))
+        self.assertEqual(self.independent_sources(), 1)
+
+    def test_a_contradicting_claim_does_not_count(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected, relation="contradicts")
+        self.assertEqual(self.independent_sources(), 0)
+
+
+class SpreadsheetEscapeTests(BaseTestCase):
+    def test_each_dangerous_first_character_is_escaped_and_imports_back(self):
+        for first in DANGEROUS:
+            with self.subTest(first=repr(first)):
+                cell = first + "SUM(A1)"
+                self.assertEqual(escape(cell), "'" + cell)
+                self.assertEqual(unescape(escape(cell)), cell)
+
+    def test_harmless_text_is_left_alone(self):
+        for cell in ["Moscow", "'Tis true", "", "5 = 5", "1+1"]:
+            with self.subTest(cell=cell):
+                self.assertEqual(escape(cell), cell)
+                self.assertEqual(unescape(cell), cell)
+
+    def test_text_that_looks_escaped_already_survives_the_round_trip(self):
+        for cell in ["'=SUM(A1)", "''-5", "'@x"]:
+            with self.subTest(cell=cell):
+                self.assertEqual(unescape(escape(cell)), cell)
+
+    def test_the_database_escapes_each_dangerous_first_character_like_python(self):
+        source = create_source(
+            title="=HYPERLINK(x)",
+            text="".join(f"{first}cell{i} " for i, first in enumerate(DANGEROUS)) + "'=already",
+        )
+        quotes = [f"{first}cell{i}" for i, first in enumerate(DANGEROUS)] + ["'=already"]
+        for quote in quotes:
+            create_claim(source=source, quote=quote, statement=quote)
+        header, rows = read_csv(io.StringIO(exported(Claim.objects.filter(source=source)).decode(), newline=""))
+        raw = list(csv.DictReader(io.StringIO(exported(Claim.objects.filter(source=source)).decode(), newline="")))
+        self.assertEqual([r["quote"] for r in raw], [escape(q) for q in quotes])
+        self.assertTrue(all(r["source_title"] == "'=HYPERLINK(x)" for r in raw))
+        self.assertEqual([row["quote"] for _, row in rows], quotes)
+        for row in raw:
+            for cell in row.values():
+                self.assertFalse(cell[:1] in DANGEROUS, f"{cell!r} would run in a spreadsheet")
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "COPY … TO STDOUT needs PostgreSQL")
+class CopyPathTests(BaseTestCase):
+    def test_copy_and_the_iterator_write_the_same_bytes(self):
+        awkward = create_source(
+            title='A "quoted", multi-line\ntitle',
+            text='=1+1, "quoted"\r\nline two; ünïcødé — “curly”\ttab',
+            url="https://example.org/awkward",
+            publisher=self.ledger_press,
+            published_on=datetime.date(2017, 6, 1),
+            published_on_precision=Precision.MONTH,
+        )
+        awkward.authors.set([Agent.objects.create(name="-Dash, Writer")])
+        claim = create_claim(
+            source=awkward,
+            quote='=1+1, "quoted"\r\nline two',
+            statement="",
+            speaker=Agent.objects.create(name="@handle"),
+            tags=["a,b", 'say "x"'],
+            created_by=self.alice,
+        )
+        link_claims(claim_a=claim, claim_b=self.unacceptable)
+        link_claims(claim_a=claim, claim_b=self.rejected, relation="contradicts")
+        copied = exported(use_copy=True)
+        iterated = exported(use_copy=False)
+        self.assertEqual(copied, iterated)
+        self.assertEqual(len(copied.decode().split("\n")), Claim.objects.count() + 2 + 2)  # two quoted newlines
+
+    def test_a_filtered_export_and_chosen_columns_match_too(self):
+        claims = Claim.objects.filter(speaker=self.putin, source=self.ledger)
+        columns = ["id", "quote", "speaker", "independent_sources"]
+        self.assertEqual(
+            exported(claims, columns=columns, use_copy=True), exported(claims, columns=columns, use_copy=False)
+        )

@@ -1,0 +1,230 @@
+import io
+
+from claims.csv_format import claims_csv, csv_line, read_csv
+from claims.models import Claim
+from claims.services import create_claim, import_claims
+from sources.models import Agent
+from sources.services import create_source
+from tests.base import BaseTestCase
+
+
+def csv_text(header: list[str], rows: list[list[str]]) -> str:
+    return csv_line(header) + "".join(csv_line(row) for row in rows)
+
+
+def import_text(text: str, **kwargs):
+    header, rows = read_csv(io.StringIO(text, newline=""))
+    return import_claims(header=header, rows=rows, **kwargs)
+
+
+def numbered_source(n: int):
+    """A source whose text holds n distinct phrases, "phrase 00001." and so on, one per line."""
+    text = "\n".join(f"phrase {i:05d}." for i in range(1, n + 1))
+    return create_source(title=f"{n} phrases", text=text, url=f"https://example.org/{n}-phrases")
+
+
+class ImportTests(BaseTestCase):
+    def test_a_row_without_id_creates_a_claim_located_in_its_source(self):
+        report = import_text(
+            csv_text(["source_id", "quote", "speaker", "claimed_on"], [[str(self.ledger.pk), "Talks on joint", "", ""]])
+        )
+        self.assertTrue(report.ok, report.problems)
+        claim = Claim.objects.get(quote="Talks on joint")
+        self.assertEqual(claim.source.text[claim.start : claim.end], "Talks on joint")
+        self.assertEqual(report.created, 1)
+
+    def test_a_source_can_be_named_by_its_url(self):
+        report = import_text(csv_text(["source_url", "quote"], [["https://example.org/harbour", "Moscow rejected"]]))
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual(Claim.objects.get(quote="Moscow rejected").source, self.harbour)
+
+    def test_a_row_with_id_updates_that_claim(self):
+        report = import_text(
+            csv_text(
+                ["id", "source_id", "quote", "statement", "claimed_on", "tags"],
+                [
+                    [
+                        str(self.rejected.pk),
+                        str(self.harbour.pk),
+                        self.rejected.quote,
+                        "Moscow said no",
+                        "2017-06",
+                        "kurils",
+                    ]
+                ],
+            ),
+            user=self.bob,
+        )
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual((report.created, report.updated), (0, 1))
+        self.rejected.refresh_from_db()
+        self.assertEqual(self.rejected.statement, "Moscow said no")
+        self.assertEqual(self.rejected.claimed_on_iso, "2017-06")
+        self.assertEqual([t.name for t in self.rejected.tags.all()], ["kurils"])
+        self.assertEqual(self.rejected.speaker, self.putin, "columns left out of the file are kept")
+        self.assertEqual(self.rejected.version, 1)
+
+    def test_an_unknown_id_is_a_row_error(self):
+        report = import_text(csv_text(["id", "source_id", "quote"], [["999999", str(self.ledger.pk), "Talks"]]))
+        self.assertEqual(str(report.problems[0]), "line 2: id: No claim has id 999999.")
+
+    def test_a_missing_quote_is_reported(self):
+        report = import_text(csv_text(["source_id", "quote"], [[str(self.ledger.pk), "not in the text at all"]]))
+        self.assertEqual(len(report.problems), 1)
+        self.assertEqual(report.problems[0].line, 2)
+        self.assertIn("does not occur in the source text", str(report.problems[0]))
+
+    def test_an_ambiguous_quote_is_reported(self):
+        report = import_text(csv_text(["source_id", "quote", "start", "end"], [[str(self.ledger.pk), "the", "", ""]]))
+        self.assertEqual(len(report.problems), 1)
+        self.assertIn("occurs 2 times", str(report.problems[0]))
+        self.assertIn("give start and end", str(report.problems[0]))
+
+    def test_offsets_that_do_not_hold_the_quote_are_reported(self):
+        report = import_text(
+            csv_text(["source_id", "quote", "start", "end"], [[str(self.ledger.pk), "Talks", "0", "5"]])
+        )
+        self.assertIn("which is not the quote", str(report.problems[0]))
+
+    def test_an_unknown_speaker_is_created_and_reported(self):
+        report = import_text(
+            csv_text(["source_id", "quote", "speaker"], [[str(self.harbour.pk), "Moscow rejected", "Sergei Lavrov"]])
+        )
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual(report.new_speakers, ["Sergei Lavrov"])
+        self.assertEqual(Claim.objects.get(quote="Moscow rejected").speaker.name, "Sergei Lavrov")
+
+    def test_a_known_speaker_is_matched_whatever_the_case(self):
+        report = import_text(
+            csv_text(["source_id", "quote", "speaker"], [[str(self.harbour.pk), "Moscow rejected", "vladimir putin"]])
+        )
+        self.assertEqual(report.new_speakers, [])
+        self.assertEqual(Claim.objects.get(quote="Moscow rejected").speaker, self.putin)
+
+    def test_a_header_without_quote_or_source_is_refused(self):
+        report = import_text(csv_text(["id", "statement"], [[str(self.rejected.pk), "x"]]))
+        self.assertEqual(str(report.problems[0]), "line 1: The header needs a quote column.")
+
+    def test_words_already_annotated_are_refused_within_the_file_and_against_the_database(self):
+        report = import_text(
+            csv_text(
+                ["source_id", "quote"],
+                [[str(self.harbour.pk), "Moscow rejected"], [str(self.harbour.pk), "Moscow rejected"]],
+            )
+        )
+        self.assertEqual(
+            [str(p) for p in report.problems], ["line 3: quote: These words are already annotated on line 2."]
+        )
+        report = import_text(csv_text(["source_id", "quote"], [[str(self.ledger.pk), self.unacceptable.quote]]))
+        self.assertIn(f"already annotated as claim #{self.unacceptable.pk}", str(report.problems[0]))
+
+    def test_an_annotator_cannot_set_a_review_status_by_import(self):
+        report = import_text(
+            csv_text(
+                ["id", "source_id", "quote", "status"],
+                [[str(self.rejected.pk), str(self.harbour.pk), self.rejected.quote, "reviewed"]],
+            ),
+            user=self.alice,
+        )
+        self.assertEqual(str(report.problems[0]), "line 2: status: Only reviewers can set the review status.")
+
+    def test_line_numbers_count_the_lines_a_quoted_cell_spans(self):
+        text = csv_text(
+            ["source_id", "quote", "statement"],
+            [[str(self.ledger.pk), "Talks on joint", "one\ntwo\nthree"], [str(self.ledger.pk), "nowhere", ""]],
+        )
+        report = import_text(text)
+        self.assertEqual([p.line for p in report.problems], [5])
+
+
+class AllOrNothingTests(BaseTestCase):
+    def test_an_invalid_row_at_line_9000_of_10000_writes_nothing_and_is_reported(self):
+        source = numbered_source(10_000)
+        rows = [[str(source.pk), f"phrase {i:05d}.", "Lee Unknown" if i == 5 else ""] for i in range(1, 10_000)]
+        rows[8998][1] = "phrase that is not there"  # file line 9000: the header is line 1
+        claims_before, agents_before = Claim.objects.count(), Agent.objects.count()
+        history_before = Claim.history.count()
+
+        report = import_text(csv_text(["source_id", "quote", "speaker"], rows))
+
+        self.assertEqual(len(rows), 9_999)
+        self.assertEqual([p.line for p in report.problems], [9000])
+        self.assertIn("does not occur in the source text", str(report.problems[0]))
+        self.assertEqual(Claim.objects.count(), claims_before)
+        self.assertEqual(Claim.history.count(), history_before)
+        self.assertEqual(Agent.objects.count(), agents_before, "the new speaker is rolled back too")
+
+    def test_every_bad_row_is_reported_with_its_line_and_reason(self):
+        source = numbered_source(20)
+        rows = [[str(source.pk), f"phrase {i:05d}.", "", ""] for i in range(1, 21)]
+        rows[2][1] = "missing words"
+        rows[6][3] = "June 2017"
+        rows[11][2] = "x"
+        report = import_text(csv_text(["source_id", "quote", "start", "claimed_on"], rows))
+        self.assertEqual(
+            [str(p) for p in report.problems],
+            [
+                "line 4: quote: The quote does not occur in the source text.",
+                "line 8: claimed_on: “June 2017” is not a date as YYYY, YYYY-MM or YYYY-MM-DD.",
+                "line 13: start: “x” is not a whole number.",
+            ],
+        )
+        self.assertFalse(Claim.objects.filter(source=source).exists())
+
+    def test_a_dry_run_reports_and_writes_nothing(self):
+        report = import_text(
+            csv_text(["source_id", "quote"], [[str(self.harbour.pk), "Moscow rejected"]]), dry_run=True
+        )
+        self.assertTrue(report.ok)
+        self.assertEqual(report.created, 1)
+        self.assertFalse(Claim.objects.filter(quote="Moscow rejected").exists())
+
+
+class HistoryTests(BaseTestCase):
+    def test_imported_claims_have_history_rows_by_the_importer(self):
+        import_text(
+            csv_text(
+                ["id", "source_id", "quote", "tags"],
+                [
+                    ["", str(self.harbour.pk), "Moscow rejected", "missiles; kurils"],
+                    [str(self.unacceptable.pk), str(self.ledger.pk), self.unacceptable.quote, "missiles"],
+                ],
+            ),
+            user=self.bob,
+        )
+        created = Claim.objects.get(quote="Moscow rejected")
+        record = created.history.get()
+        self.assertEqual((record.history_type, record.history_user), ("+", self.bob))
+        self.assertEqual(sorted(t.tag.name for t in record.tags.all()), ["kurils", "missiles"])
+        latest = self.unacceptable.history.first()
+        self.assertEqual((latest.history_type, latest.history_user), ("~", self.bob))
+        self.assertEqual([t.tag.name for t in latest.tags.all()], ["missiles"])
+        self.assertEqual(self.unacceptable.history.count(), 2)
+
+
+class RoundTripTests(BaseTestCase):
+    def test_export_then_import_of_the_same_file_changes_nothing(self):
+        awkward = create_source(
+            title="=awkward",
+            text='-5 percent, said @someone, "quoted"\nand =SUM(A1) too',
+            publisher=self.ledger_press,
+        )
+        create_claim(
+            source=awkward,
+            quote="-5 percent",
+            statement='+plus, and "quotes"',
+            speaker=Agent.objects.create(name="@someone"),
+            tags=["=tag", "b"],
+        )
+        create_claim(source=awkward, quote="=SUM(A1)", statement="line\nbreak")
+        before = list(Claim.objects.order_by("pk").values())
+        history_before = Claim.history.count()
+        exported = b"".join(claims_csv()).decode()
+
+        report = import_text(exported, user=self.bob)
+
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual((report.created, report.updated, report.unchanged), (0, 0, Claim.objects.count()))
+        self.assertEqual(list(Claim.objects.order_by("pk").values()), before)
+        self.assertEqual(Claim.history.count(), history_before)
+        self.assertEqual(b"".join(claims_csv()).decode(), exported)
