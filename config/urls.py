@@ -7,4 +7,6 @@ urlpatterns = [
     # Before admin.site.urls, whose catch-all would otherwise answer these.
     path("admin/annotate/", include("claims.editor_urls")),
     path("admin/", admin.site.urls),
+    path("sources/", include("sources.urls")),
+    path("claims/", include("claims.urls")),
 ]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import Agent, Source
@@ -22,7 +24,7 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_select_related = ["publisher"]
     search_fields = ["title", "url", "publisher__name", "authors__name"]
     autocomplete_fields = ["publisher", "authors"]
-    readonly_fields = ["text_sha256", "raw_sha256", "created_at", "updated_at"]
+    readonly_fields = ["provenance_page", "text_sha256", "raw_sha256", "created_at", "updated_at"]
     date_hierarchy = "published_on"
     # Django 6.0's default, chosen now: a URL typed without a scheme is https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -41,11 +43,31 @@ class SourceAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Text", {"fields": ["text", "text_sha256"]}),
-        ("Provenance", {"fields": ["retrieved_at", "raw_text", "raw_sha256", "notes", "created_at", "updated_at"]}),
+        (
+            "Provenance",
+            {
+                "fields": [
+                    "provenance_page",
+                    "retrieved_at",
+                    "raw_text",
+                    "raw_sha256",
+                    "notes",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("authors").annotate(n_claims=Count("claims"))
+
+    @admin.display(description="provenance review")
+    def provenance_page(self, source: Source) -> str:
+        if source.pk is None:
+            return "—"
+        url = reverse("sources:provenance", args=[source.pk])
+        return format_html('<a href="{}">Captures, derivation, highlighted claims and history</a>', url)
 
     @admin.display(description="authors")
     def author_names(self, source: Source) -> str:

@@ -159,6 +159,12 @@ class Source(models.Model):
         self.text_sha256 = sha256_hex(self.text)
         self.raw_sha256 = sha256_hex(self.raw_text)
 
+    def independent_of(self, other: "Source") -> bool:
+        """Whether another source has a different publisher and no author in common (uses prefetched authors)."""
+        if self.publisher_id is not None and self.publisher_id == other.publisher_id:
+            return False
+        return not {a.pk for a in self.authors.all()} & {a.pk for a in other.authors.all()}
+
     def find_quote(self, quote: str) -> int:
         """The offset (in code points) of the one place the quote occurs in the text."""
         offsets, at = [], self.text.find(quote)
@@ -218,8 +224,21 @@ class Capture(models.Model):
         return f"{self.file_name} ({self.sha256[:12]}…)"
 
     @property
+    def diff_lines(self) -> list[tuple[str, str]]:
+        """The diff, each line with its kind: file, hunk, added, removed or context."""
+        return [(diff_line_kind(line), line) for line in self.diff.splitlines()]
+
+    @property
     def anchor_counts(self) -> dict[str, int]:
         counts = {"held": 0, "moved": 0, "broken": 0}
         for row in self.anchor_report:
             counts[row["state"]] += 1
         return counts
+
+
+def diff_line_kind(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return "file"
+    if line.startswith("@@"):
+        return "hunk"
+    return {"+": "added", "-": "removed"}.get(line[:1], "context")

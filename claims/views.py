@@ -1,0 +1,55 @@
+"""The claim page: the claim, its quote in context, its links, and the chain back to the raw bytes."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from claims.models import Claim
+from sources.models import Capture
+
+CONTEXT_CHARS = 300
+
+
+def anchoring_capture(claim: Claim, captures: list[Capture]) -> Capture | None:
+    """The capture whose clean text the claim's offsets refer to: the newest one, unless the claim broke.
+
+    A broken claim keeps the offsets it had in the last capture where its anchor still held.
+    """
+    for capture in captures:  # newest first
+        states = {row["claim"]: row["state"] for row in capture.anchor_report}
+        if states.get(claim.pk) != Claim.AnchorState.BROKEN:
+            return capture
+    return None
+
+
+def quote_in_context(text: str, claim: Claim) -> tuple[str, str] | None:
+    """The text before and after the quote, when the quote stands at its offsets in `text`."""
+    if text[claim.start : claim.end] != claim.quote:
+        return None
+    before = text[max(0, claim.start - CONTEXT_CHARS) : claim.start]
+    after = text[claim.end : claim.end + CONTEXT_CHARS]
+    return before, after
+
+
+@login_required
+@permission_required(["claims.view_claim", "sources.view_source"], raise_exception=True)
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.select_related("source__publisher", "speaker", "created_by"), pk=pk)
+    captures = list(claim.source.captures.defer("raw").order_by("-imported_at", "-pk"))
+    capture = anchoring_capture(claim, captures)
+    broken = claim.anchor_state == Claim.AnchorState.BROKEN
+    text = capture.clean_text if (capture is not None and broken) else claim.source.text
+    links = [(link, link.claim_b) for link in claim.links_from.select_related("claim_b__source")]
+    links += [(link, link.claim_a) for link in claim.links_to.select_related("claim_a__source")]
+    context = {
+        **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,
+        "title": f"Claim {claim.pk}",
+        "claim": claim,
+        "broken": broken,
+        "context": quote_in_context(text, claim),
+        "capture": capture,
+        "links": sorted(links, key=lambda end: end[1].pk),
+    }
+    return render(request, "claims/claim_detail.html", context)

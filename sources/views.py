@@ -1,0 +1,80 @@
+"""The provenance review page: a source, where its text came from, and the claims anchored in it."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from sources.models import Source
+
+HISTORY_ROWS = 100
+
+
+@dataclass
+class LinkRow:
+    relation: str
+    relation_label: str
+    other: object  # the claim at the other end
+    independent: bool
+
+
+@dataclass
+class ClaimRow:
+    claim: object
+    links: list[LinkRow] = field(default_factory=list)
+
+    @property
+    def corroborations(self) -> int:
+        return sum(1 for link in self.links if link.relation == "corroborates")
+
+    @property
+    def independent_corroborations(self) -> int:
+        return sum(1 for link in self.links if link.relation == "corroborates" and link.independent)
+
+
+def claim_rows(source: Source) -> list[ClaimRow]:
+    """The source's claims with their links in both directions, in a fixed number of queries."""
+    linked_sources = Source.objects.select_related("publisher").prefetch_related("authors").defer("text", "raw_text")
+    claims = (
+        source.claims.select_related("speaker")
+        .prefetch_related(
+            Prefetch("links_from__claim_b__source", queryset=linked_sources),
+            Prefetch("links_to__claim_a__source", queryset=linked_sources),
+        )
+        .order_by("start", "-end", "pk")
+    )
+    rows = []
+    for claim in claims:
+        row = ClaimRow(claim)
+        ends = [(link, link.claim_b) for link in claim.links_from.all()]
+        ends += [(link, link.claim_a) for link in claim.links_to.all()]
+        for link, other in sorted(ends, key=lambda end: end[1].pk):
+            independent = source.independent_of(other.source)
+            row.links.append(LinkRow(link.relation, link.get_relation_display(), other, independent))
+        rows.append(row)
+    return rows
+
+
+@login_required
+@permission_required(["sources.view_source", "claims.view_claim"], raise_exception=True)
+def provenance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Metadata, captures and their derivation, the highlighted text, the claims and the change history."""
+    source = get_object_or_404(Source.objects.select_related("publisher").prefetch_related("authors"), pk=pk)
+    rows = claim_rows(source)
+    context = {
+        **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,
+        "title": f"Provenance: {source.title}",
+        "source": source,
+        "captures": source.captures.defer("raw", "clean_text").order_by("-imported_at", "-pk"),
+        "rows": rows,
+        "anchored": [row.claim for row in rows if row.claim.anchor_state != "broken"],
+        "broken": [row.claim for row in rows if row.claim.anchor_state == "broken"],
+        "history": source.history.select_related("history_user")
+        .defer("text", "raw_text")
+        .order_by("-history_date")[:HISTORY_ROWS],
+    }
+    return render(request, "sources/provenance.html", context)
