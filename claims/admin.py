@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims.admin_corroboration import CorroborationPanels, IndependenceFilter
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 
@@ -37,9 +38,21 @@ class LinksToInline(LinkInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(CorroborationPanels, SimpleHistoryAdmin):
     form = ClaimForm
-    list_display = ["excerpt", "speaker", "source", "claimed", "kind", "status", "corroborated", "contradicted"]
+    list_display = [
+        "excerpt",
+        "speaker",
+        "source",
+        "claimed",
+        "kind",
+        "status",
+        "corroborated",
+        "contradicted",
+        "corroborating",
+        "independent",
+        "contradicting",
+    ]
     list_display_links = ["excerpt"]
     list_filter = [
         "status",
@@ -48,6 +61,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "source",
         ("source__publisher", admin.RelatedOnlyFieldListFilter),
         "tags",
+        IndependenceFilter,
     ]
     list_select_related = ["source", "speaker"]
     search_fields = ["quote", "statement", "speaker__name", "source__title"]
@@ -62,7 +76,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_link_counts()
+        return super().get_queryset(request).with_link_counts().with_source_counts()
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -34,6 +34,13 @@ class ClaimQuerySet(models.QuerySet):
         and share no author and no publisher with this claim's source."""
         return self.annotate(independent_sources=independent_source_count())
 
+    def with_source_counts(self) -> "ClaimQuerySet":
+        """Annotate `corroborating_sources`, `independent_sources` and `contradicting_sources`."""
+        return self.with_independence().annotate(
+            corroborating_sources=linked_source_count(Corroboration.Relation.CORROBORATES),
+            contradicting_sources=linked_source_count(Corroboration.Relation.CONTRADICTS),
+        )
+
     def set_status(self, status: str) -> int:
         """Set the review status of these claims, keeping a history row for each."""
         claims = list(self.exclude(status=status))
@@ -64,26 +71,60 @@ def linked_claim_ids(claim: OuterRef, relation: str) -> models.QuerySet:
     )
 
 
+def linked_source_count(relation: str) -> Coalesce:
+    """For each claim: how many other sources hold a claim linked to it by `relation`."""
+    sources = (
+        Source.objects.filter(claims__in=linked_claim_ids(OuterRef(OuterRef("pk")), relation))
+        .exclude(pk=OuterRef("source"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sources, output_field=models.IntegerField()), 0)
+
+
+def author_of(source) -> Q:
+    """Agent lookup: an author of the source, or of the original it republishes."""
+    return Q(authored_sources=source) | Q(authored_sources__republications__copy=source)
+
+
+def publisher_top_of(source) -> Q:
+    """Agent lookup: the top organisation above the publisher of the source, or of the original it republishes."""
+    return Q(organisation_members__agent__published_sources=source) | Q(
+        organisation_members__agent__published_sources__republications__copy=source
+    )
+
+
 def independent_source_count() -> Coalesce:
     """For each claim: the other sources holding a corroborating claim that share no author and no
     publisher with the claim's own source."""
     # In the subquery over the other sources, OuterRef("…") is the claim; one level deeper,
     # OuterRef(OuterRef("…")) is.
     claim_source = OuterRef(OuterRef("source"))
-    shares_an_author = Source.authors.through.objects.filter(
-        source=OuterRef("pk"), agent__authored_sources=claim_source
-    )
-    # "Same publisher" is the one place to widen to parent organisations or republished copies.
-    shares_a_publisher = Agent.objects.filter(pk=OuterRef("publisher"), published_sources=claim_source)
+    # A republished copy speaks with its original's authors and publisher (see Republication), and a
+    # publisher's parent organisation is the same publisher: compare the tops of their chains.
+    shares_an_author = Agent.objects.filter(author_of(OuterRef("pk"))).filter(author_of(claim_source))
+    shares_a_publisher = Agent.objects.filter(publisher_top_of(OuterRef("pk"))).filter(publisher_top_of(claim_source))
     others = (
         Source.objects.filter(
             claims__in=linked_claim_ids(OuterRef(OuterRef("pk")), Corroboration.Relation.CORROBORATES)
         )
         .exclude(pk=OuterRef("source"))
+        # A copy of the claim's source, its original, or another copy of that original.
+        .exclude(republication__original=OuterRef("source"))
+        .exclude(republications__copy=OuterRef("source"))
+        .exclude(republication__original__republications__copy=OuterRef("source"))
         .exclude(Exists(shares_an_author))
         .exclude(Exists(shares_a_publisher))
         .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)"))
+        # An original and its copy both corroborating count as one source.
+        .annotate(
+            n=Func(
+                Coalesce("republication__original", "pk"),
+                function="COUNT",
+                template="%(function)s(DISTINCT %(expressions)s)",
+            )
+        )
         .values("n")
     )
     return Coalesce(Subquery(others, output_field=models.IntegerField()), 0)
@@ -281,3 +322,88 @@ class Corroboration(models.Model):
 
     def other(self, claim: Claim) -> Claim:
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a
+
+
+class Republication(models.Model):
+    """A source that republishes another (a syndicated copy). For independence the copy and its original are one."""
+
+    copy = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="republication")
+    original = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="republications")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(copy=F("original")),
+                name="republication_not_self",
+                violation_error_message="A source cannot republish itself.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.copy} republishes {self.original}"
+
+    def clean(self) -> None:
+        if self.original_id is None or self.copy_id is None:
+            return
+        # One level only: a copy points at the original, so independence needs no chain walk.
+        if Republication.objects.filter(copy=self.original_id).exists():
+            raise ValidationError(
+                {"original": "That source is itself a copy; record the source it republishes instead."},
+                code="original_is_copy",
+            )
+        if Republication.objects.filter(original=self.copy_id).exists():
+            raise ValidationError(
+                {"copy": "Other sources are recorded as copies of this one; it cannot be a copy itself."},
+                code="copy_is_original",
+            )
+
+
+class OrganisationRoot(models.Model):
+    """Read-only database view: each person or organisation with the top of its parent chain.
+
+    Two desks of one newspaper share a root, so for independence they count as one publisher.
+    """
+
+    agent = models.OneToOneField(
+        Agent, primary_key=True, on_delete=models.DO_NOTHING, related_name="organisation_root", db_column="agent_id"
+    )
+    root = models.ForeignKey(
+        Agent, on_delete=models.DO_NOTHING, related_name="organisation_members", db_column="root_id"
+    )
+
+    class Meta:
+        managed = False
+        db_table = "claims_organisation_root"
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} is under {self.root_id}"
+
+
+class DismissedSuggestion(models.Model):
+    """A suggested pair someone judged unrelated: it is not suggested again, from either side."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="dismissals_from")
+    suggested = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="dismissals_to")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(claim=F("suggested")),
+                name="dismissed_suggestion_not_self",
+                violation_error_message="A claim is never suggested for itself.",
+            ),
+            models.UniqueConstraint(
+                Least("claim", "suggested"),
+                Greatest("claim", "suggested"),
+                name="dismissed_suggestion_one_per_pair",
+                violation_error_message="This suggestion is already dismissed.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.suggested_id} dismissed as a suggestion for claim {self.claim_id}"

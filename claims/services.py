@@ -2,13 +2,14 @@ import datetime
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from claims.csv_import import (
     TRACKED,
-    ClaimImport,
     ClaimReader,
+    ImportReport,
     PendingClaim,
     RowOutcome,
     RowProblem,
@@ -16,7 +17,7 @@ from claims.csv_import import (
     missing_columns,
     tags_named,
 )
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -74,6 +75,17 @@ def link_claims(
 
 
 @transaction.atomic
+def dismiss_suggestion(
+    *, claim: Claim, suggested: Claim, dismissed_by: AbstractBaseUser | None = None
+) -> DismissedSuggestion:
+    """Record that a suggested claim is unrelated, so it is not suggested again for this claim (or this one for it)."""
+    dismissal = DismissedSuggestion(claim=claim, suggested=suggested, dismissed_by=dismissed_by)
+    dismissal.full_clean()
+    dismissal.save()
+    return dismissal
+
+
+@transaction.atomic
 def import_claims(
     *,
     header: list[str],
@@ -82,10 +94,10 @@ def import_claims(
     dry_run: bool = False,
     batch_size: int = 2000,
     on_rows: Callable[[int], None] | None = None,
-) -> ClaimImport:
+) -> ImportReport:
     """Import claims CSV rows, numbered by file line, as one transaction: all of them or, when any row is
     bad, none, with every bad row reported. A row with an id updates that claim; history is kept for each."""
-    report = ClaimImport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run)
     missing = missing_columns(header)
     if missing:
         report.problems.append(RowProblem(1, {"__all__": [missing]}))
@@ -103,7 +115,7 @@ def import_claims(
     return report
 
 
-def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, report: ClaimImport) -> None:
+def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, report: ImportReport) -> None:
     now = timezone.now()
     created = [p for p in pending if p.new]
     updated = [p for p in pending if p.changed and not p.new]
@@ -144,3 +156,56 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
         ],
         batch_size=1000,
     )
+
+
+@transaction.atomic
+def import_links(
+    *,
+    header: list[str],
+    rows: Iterable[tuple[int, dict[str, str]]],
+    user: AbstractBaseUser | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import links (claim_a, claim_b, relation, note), numbered by file line, as one transaction: all of
+    them or, when any row is bad, none, with every bad row reported."""
+    report = ImportReport(dry_run=dry_run)
+    if not {"claim_a", "claim_b"} <= set(header):
+        report.problems.append(RowProblem(1, {"__all__": ["The header needs claim_a and claim_b columns."]}))
+        return report
+    rows = list(rows)
+    ids = {row.get(name, "").strip() for _, row in rows for name in ("claim_a", "claim_b")}
+    claims = Claim.objects.in_bulk([int(i) for i in ids if i.isdigit()])
+    seen: dict[frozenset, int] = {}
+    for line, row in rows:
+        errors: dict[str, list[str]] = {}
+        pair = {}
+        for name in ("claim_a", "claim_b"):
+            cell = row.get(name, "").strip()
+            pair[name] = claims.get(int(cell)) if cell.isdigit() else None
+            if pair[name] is None:
+                errors[name] = [f"No claim has id {cell}." if cell else "This field cannot be blank."]
+        if not errors:
+            link = Corroboration(
+                **pair,
+                relation=row.get("relation", "").strip() or Corroboration.Relation.CORROBORATES,
+                note=row.get("note", ""),
+                created_by=user,
+            )
+            key = frozenset([link.claim_a_id, link.claim_b_id])
+            if key in seen:
+                errors["__all__"] = [f"These two claims are already linked on line {seen[key]}."]
+            else:
+                try:
+                    link.full_clean()
+                except ValidationError as e:
+                    errors = e.message_dict
+            seen.setdefault(key, line)
+        if errors:
+            report.problems.append(RowProblem(line, errors))
+        elif report.ok:
+            link.save()
+            report.created += 1
+            report.outcomes.append(RowOutcome(line, "new", link))
+    if dry_run or not report.ok:
+        transaction.set_rollback(True)
+    return report

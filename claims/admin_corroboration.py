@@ -1,0 +1,125 @@
+"""The claim admin's corroboration parts: independence in the list; suggestions, cluster and JSON-LD on the page."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from claims.clusters import cluster_of
+from claims.jsonld import documents
+from claims.models import Claim, Corroboration, Republication
+from claims.services import dismiss_suggestion, link_claims
+from claims.suggestions import suggestions_for
+
+SUGGESTION_ACTIONS = {
+    "corroborates": "linked as corroborating",
+    "contradicts": "linked as contradicting",
+    "dismiss": "dismissed",
+}
+
+
+class IndependenceFilter(admin.SimpleListFilter):
+    title = "independent sources"
+    parameter_name = "independence"
+
+    def lookups(self, request, model_admin):
+        return [("none", "none"), ("some", "one or more"), ("several", "two or more")]
+
+    def queryset(self, request, queryset):
+        # The changelist's queryset is already annotated (ClaimAdmin.get_queryset).
+        minimum = {"some": 1, "several": 2}.get(self.value())
+        if self.value() == "none":
+            return queryset.filter(independent_sources=0)
+        if minimum is not None:
+            return queryset.filter(independent_sources__gte=minimum)
+        return queryset
+
+
+class CorroborationPanels:
+    """For ClaimAdmin: source counts in the list; suggested links, the cluster and JSON-LD on a claim's page."""
+
+    # The claim's change form, with the corroboration panels after its fields.
+    change_form_template = "claims/admin_claim_change_form.html"
+
+    @admin.display(description="corroborating sources", ordering="corroborating_sources")
+    def corroborating(self, claim: Claim) -> int:
+        return claim.corroborating_sources
+
+    @admin.display(description="independent sources", ordering="independent_sources")
+    def independent(self, claim: Claim) -> int:
+        return claim.independent_sources
+
+    @admin.display(description="contradicting sources", ordering="contradicting_sources")
+    def contradicting(self, claim: Claim) -> int:
+        return claim.contradicting_sources
+
+    def may_link(self, request, claim: Claim) -> bool:
+        return self.has_change_permission(request, claim) and request.user.has_perm("claims.add_corroboration")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, object_id)
+        if claim is not None and self.has_view_or_change_permission(request, claim):
+            # `claim` comes from get_queryset, so it carries the source counts (shown via `original`).
+            extra_context = {
+                **(extra_context or {}),
+                "suggestions": suggestions_for(claim),
+                "may_link": self.may_link(request, claim),
+                "suggestion_actions": SUGGESTION_ACTIONS,
+                "cluster": cluster_of(claim),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/suggestions/<int:other_id>/<str:action>/",
+                view(require_POST(self.suggestion_view)),
+                name="claims_claim_suggestion",
+            ),
+            path("<int:object_id>/jsonld/", view(self.jsonld_view), name="claims_claim_jsonld"),
+            *super().get_urls(),
+        ]
+
+    def suggestion_view(self, request, object_id: int, other_id: int, action: str):
+        """Link a suggested claim as corroborating or contradicting, or dismiss it; then back to the claim."""
+        claim = get_object_or_404(Claim, pk=object_id)
+        other = get_object_or_404(Claim, pk=other_id)
+        if action not in SUGGESTION_ACTIONS or not self.may_link(request, claim):
+            raise PermissionDenied
+        try:
+            if action == "dismiss":
+                dismiss_suggestion(claim=claim, suggested=other, dismissed_by=request.user)
+            else:
+                link_claims(
+                    claim_a=claim, claim_b=other, relation=Corroboration.Relation(action), created_by=request.user
+                )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, f"Claim {other.pk} {SUGGESTION_ACTIONS[action]}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]) + "#suggested-links")
+
+    def jsonld_view(self, request, object_id: int):
+        """The claim as a W3C Web Annotation, and as a schema.org ClaimReview when reviewed."""
+        claim = get_object_or_404(
+            Claim.objects.select_related("source__publisher", "speaker", "created_by"), pk=object_id
+        )
+        if not self.has_view_permission(request, claim):
+            raise PermissionDenied
+        return JsonResponse(
+            documents(claim),
+            safe=False,
+            content_type="application/ld+json",
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
+
+
+@admin.register(Republication)
+class RepublicationAdmin(admin.ModelAdmin):
+    list_display = ["copy", "original", "note"]
+    list_select_related = ["copy", "original"]
+    search_fields = ["copy__title", "original__title", "note"]
+    autocomplete_fields = ["copy", "original"]

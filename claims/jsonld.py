@@ -1,0 +1,122 @@
+"""Claims in standard JSON-LD shapes.
+
+- Every claim as a W3C Web Annotation (https://www.w3.org/TR/annotation-model/): the source is
+  the target, located by a TextQuoteSelector (exact, prefix, suffix) and a TextPositionSelector
+  (start, end in code points, end exclusive: the same convention as `Claim.start`/`end`).
+- Reviewed claims also as a schema.org ClaimReview of a schema.org Claim: the speaker is the
+  claim's author, `claimed_on` its datePublished, the source its appearance.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+
+from claims.models import Claim
+from sources.models import Agent, Source
+
+WEB_ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+SCHEMA_CONTEXT = "https://schema.org"
+CONTEXT_CHARS = 32  # how much text the prefix and suffix carry
+REVIEWED = {Claim.Status.REVIEWED, Claim.Status.DISPUTED, Claim.Status.RETRACTED}
+
+
+def claim_iri(claim: Claim) -> str:
+    return f"urn:claimtrail:claim:{claim.pk}"
+
+
+def source_iri(source: Source) -> str:
+    return source.url or f"urn:claimtrail:source:{source.pk}"
+
+
+def schema_agent(agent: Agent) -> dict:
+    kind = "Organization" if agent.kind == Agent.Kind.ORGANISATION else "Person"
+    node = {"@type": kind, "name": agent.name}
+    if agent.wikidata_id:
+        node["sameAs"] = f"https://www.wikidata.org/wiki/{agent.wikidata_id}"
+    return node
+
+
+def web_annotation(claim: Claim) -> dict:
+    """The claim as a W3C Web Annotation whose target is its source."""
+    text = claim.source.text
+    annotation = {
+        "@context": WEB_ANNOTATION_CONTEXT,
+        "id": claim_iri(claim),
+        "type": "Annotation",
+        "motivation": "describing" if claim.statement else "highlighting",
+        "created": claim.created_at.isoformat(),
+        "modified": claim.updated_at.isoformat(),
+        "target": {
+            "source": source_iri(claim.source),
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": claim.quote,
+                    "prefix": text[max(0, claim.start - CONTEXT_CHARS) : claim.start],
+                    "suffix": text[claim.end : claim.end + CONTEXT_CHARS],
+                },
+                {"type": "TextPositionSelector", "start": claim.start, "end": claim.end},
+            ],
+        },
+    }
+    if claim.created_by is not None:
+        annotation["creator"] = {"type": "Person", "nickname": claim.created_by.get_username()}
+    if claim.statement:
+        annotation["body"] = {"type": "TextualBody", "value": claim.statement, "format": "text/plain"}
+    return annotation
+
+
+def claim_review(claim: Claim) -> dict | None:
+    """A reviewed claim as a schema.org ClaimReview; None for a draft, which nobody has reviewed."""
+    if claim.status not in REVIEWED:
+        return None
+    source = claim.source
+    appearance = {"@type": "CreativeWork", "url": source_iri(source), "headline": source.title}
+    if source.published_on:
+        appearance["datePublished"] = source.published_on_iso
+    if source.publisher is not None:
+        appearance["publisher"] = schema_agent(source.publisher)
+    item = {"@type": "Claim", "appearance": appearance, "text": claim.quote}
+    if claim.speaker is not None:
+        item["author"] = schema_agent(claim.speaker)
+    elif source.publisher is not None:
+        # No speaker means the author's own assertion: the outlet stands behind it.
+        item["author"] = schema_agent(source.publisher)
+    if claim.claimed_on:
+        item["datePublished"] = claim.claimed_on_iso
+    review = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "ClaimReview",
+        "@id": claim_iri(claim) + ":review",
+        "claimReviewed": claim.statement or claim.quote,
+        "itemReviewed": item,
+        "dateModified": claim.updated_at.isoformat(),
+        "reviewRating": {"@type": "Rating", "alternateName": claim.get_status_display()},
+        "url": source_iri(source),
+    }
+    return review
+
+
+def documents(claim: Claim) -> list[dict]:
+    """The claim's JSON-LD documents: its annotation, and its ClaimReview when reviewed."""
+    review = claim_review(claim)
+    return [web_annotation(claim)] + ([review] if review else [])
+
+
+def export_queryset(claims) -> Iterable[Claim]:
+    """The claims with everything the JSON-LD needs, read in chunks."""
+    return (
+        claims.select_related("source__publisher", "speaker", "created_by")
+        .order_by("source", "start", "pk")
+        .iterator(chunk_size=2000)
+    )
+
+
+def stream(claims: Iterable[Claim]) -> Iterator[str]:
+    """A JSON array of every claim's documents, written piece by piece so memory stays flat."""
+    yield "["
+    first = True
+    for claim in claims:
+        for document in documents(claim):
+            yield ("\n" if first else ",\n") + json.dumps(document, ensure_ascii=False)
+            first = False
+    yield "\n]\n"

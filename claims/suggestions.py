@@ -1,0 +1,316 @@
+"""Suggested links: claims in other sources that probably state the same fact, or contradict it.
+
+Ranked the way a careful reader would compare two claims: shared names, numbers and dates,
+shared wording, the same speaker, and `claimed_on` dates close together. Each suggestion
+carries a short reason ("same speaker; both mention December 2016 and Tokyo").
+
+Candidates come from the database. On PostgreSQL a GIN index on the claim's words
+(`to_tsvector('english', quote || ' ' || statement)`, migration 0004) finds claims sharing
+words; being an expression index, it is current the moment a claim is saved. On SQLite the
+same scoring reads the other sources' claims directly (fine at a desk's scale). On both, claims
+by the same speaker close in time are candidates too. Already-linked and dismissed pairs never
+come back.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from django.db import connection
+from django.db.models import Q
+
+from claims.models import Claim, Corroboration, DismissedSuggestion
+
+SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
+CANDIDATES = 120  # claims scored in Python per suggestion request
+SPEAKER_WINDOW = datetime.timedelta(days=120)
+SEARCH_TERMS = 10  # words of the claim used to find candidates
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+    now of off on once only or other our ours out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours said says say according told tell while since however
+    one two s t don mr ms mrs""".split()
+)
+NEGATIONS = frozenset(
+    "not no never neither nor none nothing cannot denied denies deny rejected rejects reject refused refuses "
+    "unacceptable unlikely false without".split()
+)
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+MONTH_NAMES = "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True))
+DATE_PATTERN = re.compile(
+    rf"(?:\b(?P<day_before>\d{{1,2}})\s+)?\b(?P<month>{MONTH_NAMES})\.?(?:\s+(?P<day_after>\d{{1,2}})\b(?!\d))?"
+    rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d)\b)?"
+)
+WORD_PATTERN = re.compile(r"[^\W\d_][\w'’]*|\d+(?:[.,]\d+)*", re.UNICODE)
+SENTENCE_END = re.compile(r"[.!?:;]$")
+
+# How much each thing a reader notices counts.
+WEIGHTS = {
+    "speaker": 4.0,
+    "date": 4.0,
+    "name": 2.5,
+    "number": 2.0,
+    "wording": 12.0,
+    "same_day": 3.0,
+    "close_day": 1.5,
+}
+
+
+@dataclass(frozen=True)
+class DateMention:
+    text: str
+    month: int
+    day: int | None
+    year: int | None
+
+    def matches(self, other: "DateMention") -> bool:
+        return (
+            self.month == other.month
+            and (self.day is None or other.day is None or self.day == other.day)
+            and (self.year is None or other.year is None or self.year == other.year)
+            # A bare month on both sides ("May") says too little to count.
+            and (self.day, self.year, other.day, other.year) != (None, None, None, None)
+        )
+
+
+@dataclass
+class Features:
+    """What a reader picks out of a claim's words."""
+
+    names: dict[str, str]  # key -> as written
+    numbers: set[str]
+    dates: list[DateMention]
+    words: set[str]  # stems of content words
+    negated: bool
+
+    @classmethod
+    def of(cls, text: str) -> "Features":
+        dates = [
+            DateMention(
+                text=m.group(0).strip(),
+                month=MONTHS[m.group("month").lower()],
+                day=int(m.group("day_before") or m.group("day_after") or 0) or None,
+                year=int(m.group("year")) if m.group("year") else None,
+            )
+            for m in DATE_PATTERN.finditer(text)
+        ]
+        names, numbers, words, negated = {}, set(), set(), False
+        previous = ""
+        for token in WORD_PATTERN.findall(text):
+            bare = re.sub(r"['’]s?$", "", token)
+            lower = bare.lower()
+            if lower in NEGATIONS or lower.endswith("n't"):
+                negated = True
+            if bare[:1].isdigit():
+                numbers.add(bare.replace(",", ""))
+            elif (
+                bare[:1].isupper()
+                and lower not in STOPWORDS
+                and lower not in MONTHS
+                and previous
+                and not SENTENCE_END.search(previous)
+            ):
+                names.setdefault(lower, bare)
+            if lower not in STOPWORDS and len(lower) > 2 and not bare[:1].isdigit():
+                words.add(stem(lower))
+            previous = token
+        return cls(names=names, numbers=numbers, dates=dates, words=words, negated=negated)
+
+
+def stem(word: str) -> str:
+    """A light stem, enough to meet "islands" with "island" and "visited" with "visit"."""
+    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def claim_text(claim: Claim) -> str:
+    return f"{claim.quote} {claim.statement}".strip()
+
+
+@dataclass
+class Suggestion:
+    """A claim that probably states the same fact as another, or contradicts it, and why."""
+
+    claim: Claim
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    possible_contradiction: bool = False
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def compare(claim: Claim, features: Features, other: Claim, other_features: Features) -> Suggestion:
+    """Score one candidate against the claim, keeping a reason for everything that counted."""
+    score, reasons = 0.0, []
+    if claim.speaker_id is not None and claim.speaker_id == other.speaker_id:
+        score += WEIGHTS["speaker"]
+        reasons.append("same speaker")
+
+    mentions = []
+    shared_dates = [d for d in features.dates if any(d.matches(o) for o in other_features.dates)]
+    for mention in shared_dates:
+        score += WEIGHTS["date"]
+        mentions.append(mention.text)
+    in_dates = " ".join(mentions)
+    shared_names = [features.names[k] for k in features.names if k in other_features.names]
+    for name in shared_names:
+        score += WEIGHTS["name"]
+        if name not in in_dates:
+            mentions.append(name)
+    shared_numbers = sorted(features.numbers & other_features.numbers)
+    for number in shared_numbers:
+        score += WEIGHTS["number"]
+        if number not in in_dates:
+            mentions.append(number)
+    if mentions:
+        reasons.append("both mention " + and_list(mentions[:4]))
+
+    if claim.claimed_on and other.claimed_on:
+        days = abs((claim.claimed_on - other.claimed_on).days)
+        if days == 0:
+            score += WEIGHTS["same_day"]
+            reasons.append("claimed the same day")
+        elif days <= 31:
+            score += WEIGHTS["close_day"]
+            reasons.append(f"claimed {days} day{'s' if days != 1 else ''} apart")
+
+    union = features.words | other_features.words
+    common = features.words & other_features.words
+    if union:
+        # Jaccard on content words, so a long claim does not win on length alone.
+        score += WEIGHTS["wording"] * len(common) / len(union)
+    named = {stem(k) for k in features.names}
+    plain_common = common - named
+    if len(plain_common) >= 2:
+        reasons.append(f"{len(plain_common)} words in common ({and_list(sorted(plain_common)[:3])})")
+
+    contradiction = features.negated != other_features.negated and score > 0
+    if contradiction:
+        reasons.append("one of them denies or negates: check for a contradiction")
+    return Suggestion(claim=other, score=round(score, 2), reasons=reasons, possible_contradiction=contradiction)
+
+
+def excluded_ids(claim: Claim) -> set[int]:
+    """Claims never to suggest for this one: itself, those already linked, those dismissed (one query)."""
+    links = Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)).values_list("claim_a", "claim_b")
+    dismissed = DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim)).values_list(
+        "claim", "suggested"
+    )
+    pairs = links.union(dismissed, all=True)
+    return {claim.pk} | {pk for pair in pairs for pk in pair}
+
+
+def search_terms(features: Features) -> list[str]:
+    """The claim's most telling words for the full-text query: names, numbers, dates, then longer words."""
+    ranked = (
+        list(features.names)
+        + sorted(features.numbers)
+        + [d.text.split()[0].lower() for d in features.dates]
+        + sorted(features.words, key=len, reverse=True)
+    )
+    terms = []
+    for term in ranked:
+        term = re.sub(r"\W", "", term)
+        if term and term not in terms:
+            terms.append(term)
+    return terms[:SEARCH_TERMS]
+
+
+def text_candidate_ids(claim: Claim, features: Features, excluded: set[int]) -> list[int]:
+    """Ids of claims in other sources sharing the most telling words with this claim."""
+    if connection.vendor != "postgresql":
+        return scan_candidate_ids(claim, features, excluded)
+    terms = search_terms(features)
+    if not terms:
+        return []
+    # Claims sharing two or more terms first; only when too few do, claims sharing any one.
+    two_or_more = " | ".join(f"({a} & {b})" for a, b in combinations(terms, 2)) if len(terms) > 1 else terms[0]
+    found: list[int] = []
+    for tsquery in (two_or_more, " | ".join(terms)):
+        sql = f"""
+            SELECT id FROM claims_claim, to_tsquery('english', %s) AS query
+            WHERE {SEARCH_VECTOR} @@ query AND source_id <> %s
+            ORDER BY ts_rank({SEARCH_VECTOR}, query) DESC, id
+            LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tsquery, claim.source_id, CANDIDATES + len(excluded)])
+            found += [pk for (pk,) in cursor.fetchall() if pk not in excluded and pk not in found]
+        if len(found) >= CANDIDATES // 4:
+            break
+    return found[:CANDIDATES]
+
+
+def scan_candidate_ids(claim: Claim, features: Features, excluded: set[int]) -> list[int]:
+    """Without PostgreSQL's index: read the other sources' claims and keep those sharing the most words."""
+    keys = features.words | {stem(n) for n in features.names} | features.numbers
+    scored = []
+    for pk, quote, statement in (
+        Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
+    ):
+        if pk in excluded:
+            continue
+        other = Features.of(f"{quote} {statement}")
+        shared = len(keys & (other.words | {stem(n) for n in other.names} | other.numbers))
+        if shared:
+            scored.append((-shared, pk))
+    return [pk for _, pk in sorted(scored)[:CANDIDATES]]
+
+
+def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
+    """Claims by the same speaker in other sources, made around the same time."""
+    if claim.speaker_id is None:
+        return []
+    same_speaker = Claim.objects.filter(speaker=claim.speaker_id).exclude(source=claim.source_id)
+    if claim.claimed_on is not None:
+        same_speaker = same_speaker.filter(
+            claimed_on__range=(claim.claimed_on - SPEAKER_WINDOW, claim.claimed_on + SPEAKER_WINDOW)
+        )
+    ids = same_speaker.order_by("-claimed_on", "pk").values_list("pk", flat=True)[: CANDIDATES // 4 + len(excluded)]
+    return [pk for pk in ids if pk not in excluded]
+
+
+def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
+    """The claims in other sources most likely to corroborate or contradict this one, best first."""
+    features = Features.of(claim_text(claim))
+    excluded = excluded_ids(claim)
+    ids = text_candidate_ids(claim, features, excluded)
+    ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
+    candidates = Claim.objects.filter(pk__in=ids).select_related("source__publisher", "speaker")
+    ranked = [compare(claim, features, other, Features.of(claim_text(other))) for other in candidates]
+    ranked = [s for s in ranked if s.score > 0]
+    ranked.sort(key=lambda s: (-s.score, s.claim.pk))
+    return ranked[:limit]

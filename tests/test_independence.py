@@ -1,0 +1,139 @@
+"""A corroborating source counts as independent only when it shares no author and no publisher."""
+
+from django.urls import reverse
+
+from claims.models import Claim, Corroboration, Republication
+from claims.services import create_claim, link_claims
+from sources.models import Agent, Source
+from sources.services import create_source
+from tests.base import BaseTestCase
+
+REPORT = "The minister said the survey trip to the islands would start in June."
+
+
+class IndependenceTests(BaseTestCase):
+    """The story's `unacceptable` claim sits in the Ledger (publisher Northern Ledger); others corroborate it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.ann = Agent.objects.create(name="Ann Writer")
+        cls.ledger.authors.add(cls.ann)
+
+    def corroborating_source(self, title: str, *, publisher=None, authors=(), text: str = REPORT) -> Source:
+        """A new source whose one claim corroborates the Ledger's `unacceptable` claim."""
+        source = create_source(title=title, text=text, publisher=publisher, authors=authors)
+        claim = create_claim(source=source, quote=text[:40])
+        link_claims(claim_a=claim, claim_b=self.unacceptable)
+        return source
+
+    def independent_sources(self) -> int:
+        return Claim.objects.with_independence().get(pk=self.unacceptable.pk).independent_sources
+
+    def test_a_source_with_the_same_author_is_not_independent(self):
+        self.corroborating_source("Ann again", authors=[self.ann], publisher=self.harbour_press)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_a_source_with_the_same_publisher_is_not_independent(self):
+        self.corroborating_source("Ledger's other story", publisher=self.ledger_press)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_a_desk_of_the_same_parent_organisation_is_the_same_publisher(self):
+        group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION)
+        self.ledger_press.parent = group
+        self.ledger_press.save()
+        sport_desk = Agent.objects.create(name="Ledger Sport", kind=Agent.Kind.ORGANISATION, parent=group)
+        self.corroborating_source("From the sport desk", publisher=sport_desk)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_the_parent_organisation_itself_is_the_same_publisher(self):
+        group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION)
+        self.ledger_press.parent = group
+        self.ledger_press.save()
+        self.corroborating_source("From the group", publisher=group)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_a_grandparent_organisation_is_the_same_publisher(self):
+        holding = Agent.objects.create(name="Ledger Holding", kind=Agent.Kind.ORGANISATION)
+        group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION, parent=holding)
+        self.ledger_press.parent = group
+        self.ledger_press.save()
+        radio = Agent.objects.create(name="Holding Radio", kind=Agent.Kind.ORGANISATION, parent=holding)
+        self.corroborating_source("On the radio", publisher=radio)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_a_republished_copy_of_the_claims_source_is_not_independent(self):
+        syndicator = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
+        copy = self.corroborating_source("Mirror of the Ledger", publisher=syndicator)
+        Republication.objects.create(copy=copy, original=self.ledger)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_a_copy_speaks_with_its_originals_author(self):
+        original = create_source(title="Ann's first report", text=REPORT, authors=[self.ann])
+        syndicator = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
+        copy = self.corroborating_source("Mirror of Ann's report", publisher=syndicator)
+        Republication.objects.create(copy=copy, original=original)
+        self.assertEqual(self.independent_sources(), 0)
+
+    def test_an_original_and_its_copy_count_as_one_independent_source(self):
+        other_paper = Agent.objects.create(name="Valley Courier", kind=Agent.Kind.ORGANISATION)
+        syndicator = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
+        original = self.corroborating_source("Courier report", publisher=other_paper)
+        copy = self.corroborating_source("Mirror of the Courier", publisher=syndicator)
+        Republication.objects.create(copy=copy, original=original)
+        self.assertEqual(self.independent_sources(), 1)
+
+    def test_a_truly_independent_source_counts(self):
+        bea = Agent.objects.create(name="Bea Reporter")
+        self.corroborating_source("Harbour follows up", publisher=self.harbour_press, authors=[bea])
+        self.assertEqual(self.independent_sources(), 1)
+
+    def test_each_claim_counts_corroborating_independent_and_contradicting_sources(self):
+        self.corroborating_source("Ledger's other story", publisher=self.ledger_press)
+        self.corroborating_source("Harbour follows up", publisher=self.harbour_press)
+        link_claims(claim_a=self.rejected, claim_b=self.unacceptable, relation=Corroboration.Relation.CONTRADICTS)
+        claim = Claim.objects.with_source_counts().get(pk=self.unacceptable.pk)
+        self.assertEqual(
+            (claim.corroborating_sources, claim.independent_sources, claim.contradicting_sources), (2, 1, 1)
+        )
+
+
+class IndependenceInTheClaimListTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        courier = Agent.objects.create(name="Valley Courier", kind=Agent.Kind.ORGANISATION)
+        source = create_source(title="Courier report", text=REPORT, publisher=courier)
+        cls.courier_claim = create_claim(source=source, quote=REPORT[:40])
+        link_claims(claim_a=cls.courier_claim, claim_b=cls.unacceptable)
+
+    def changelist(self, query: str = ""):
+        self.client.force_login(self.vera)
+        return self.client.get(reverse("admin:claims_claim_changelist") + query)
+
+    def test_the_claim_list_shows_independent_sources(self):
+        response = self.changelist()
+        self.assertContains(response, "independent sources")
+        self.assertContains(response, '<td class="field-independent">1</td>', html=True)
+
+    def test_the_claim_list_sorts_by_independent_sources(self):
+        column = str(response_column(self.changelist(), "independent"))
+        fewest_first = [claim.pk for claim in self.changelist("?o=" + column).context["cl"].result_list]
+        most_first = [claim.pk for claim in self.changelist("?o=-" + column).context["cl"].result_list]
+        self.assertEqual(fewest_first[0], self.rejected.pk)
+        self.assertEqual(most_first[-1], self.rejected.pk)
+
+    def test_the_claim_list_filters_claims_with_no_independent_source(self):
+        response = self.changelist("?independence=none")
+        shown = {claim.pk for claim in response.context["cl"].result_list}
+        self.assertEqual(shown, {self.rejected.pk})
+
+    def test_the_claim_list_filters_independently_corroborated_claims(self):
+        response = self.changelist("?independence=some")
+        shown = {claim.pk for claim in response.context["cl"].result_list}
+        self.assertEqual(shown, {self.unacceptable.pk, self.courier_claim.pk})
+
+
+def response_column(response, field_name: str) -> int:
+    """The index Django's changelist uses in `?o=` for a list_display column."""
+    return response.context["cl"].list_display.index(field_name)
