@@ -22,7 +22,7 @@ WITH RECURSIVE edge(a, b) AS (
     SELECT claim_b_id, claim_a_id FROM claims_corroboration WHERE relation = %s
 ),
 member(id) AS (
-    SELECT %s
+    SELECT CAST(%s AS BIGINT)
     UNION
     SELECT edge.b FROM edge JOIN member ON edge.a = member.id
 )

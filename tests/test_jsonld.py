@@ -1,0 +1,119 @@
+"""Claims as W3C Web Annotations, and reviewed claims as schema.org ClaimReview, in JSON-LD."""
+
+import datetime
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from claims.jsonld import claim_review, web_annotation
+from claims.models import Claim
+from claims.services import create_claim
+from tests.base import LEDGER_TEXT, BaseTestCase
+
+
+class WebAnnotationTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.unacceptable.created_by = cls.alice
+        cls.unacceptable.save()
+
+    def annotation(self) -> dict:
+        return web_annotation(Claim.objects.select_related("source", "created_by").get(pk=self.unacceptable.pk))
+
+    def selector(self, kind: str) -> dict:
+        return next(s for s in self.annotation()["target"]["selector"] if s["type"] == kind)
+
+    def test_an_annotation_has_the_web_annotation_context_id_and_type(self):
+        annotation = self.annotation()
+        self.assertEqual(annotation["@context"], "http://www.w3.org/ns/anno.jsonld")
+        self.assertEqual(annotation["type"], "Annotation")
+        self.assertTrue(annotation["id"])
+
+    def test_the_target_is_the_source(self):
+        self.assertEqual(self.annotation()["target"]["source"], "https://example.org/ledger")
+
+    def test_the_quote_selector_has_the_exact_words_with_prefix_and_suffix(self):
+        selector = self.selector("TextQuoteSelector")
+        self.assertEqual(selector["exact"], "would be “absolutely unacceptable”")
+        at = LEDGER_TEXT.index(selector["exact"])
+        self.assertTrue(LEDGER_TEXT[:at].endswith(selector["prefix"]))
+        self.assertTrue(LEDGER_TEXT[at + len(selector["exact"]) :].startswith(selector["suffix"]))
+        self.assertEqual(selector["prefix"], "le-defence sites on the islands ")
+        self.assertEqual(selector["suffix"], ".\nTalks on joint projects would ")
+
+    def test_the_position_selector_gives_start_and_end_in_the_source_text(self):
+        selector = self.selector("TextPositionSelector")
+        self.assertEqual(LEDGER_TEXT[selector["start"] : selector["end"]], "would be “absolutely unacceptable”")
+
+    def test_the_annotation_names_its_creator_and_when_it_was_created(self):
+        annotation = self.annotation()
+        self.assertEqual(annotation["creator"], {"type": "Person", "nickname": "alice"})
+        self.assertEqual(
+            datetime.datetime.fromisoformat(annotation["created"]),
+            Claim.objects.get(pk=self.unacceptable.pk).created_at,
+        )
+
+    def test_a_quote_at_the_start_of_the_text_has_an_empty_prefix(self):
+        claim = create_claim(source=self.ledger, quote="On 1 June 2017")
+        selector = web_annotation(claim)["target"]["selector"][0]
+        self.assertEqual(selector["prefix"], "")
+
+
+class ClaimReviewTests(BaseTestCase):
+    def review(self) -> dict | None:
+        return claim_review(Claim.objects.select_related("source__publisher", "speaker").get(pk=self.unacceptable.pk))
+
+    def mark_reviewed(self) -> None:
+        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+
+    def test_a_draft_claim_has_no_claim_review(self):
+        self.assertIsNone(self.review())
+
+    def test_a_reviewed_claim_is_a_claim_review_of_a_schema_org_claim(self):
+        self.mark_reviewed()
+        review = self.review()
+        self.assertEqual(review["@context"], "https://schema.org")
+        self.assertEqual(review["@type"], "ClaimReview")
+        self.assertEqual(review["claimReviewed"], "would be “absolutely unacceptable”")
+        self.assertEqual(review["itemReviewed"]["@type"], "Claim")
+        self.assertEqual(review["reviewRating"], {"@type": "Rating", "alternateName": "reviewed"})
+
+    def test_the_speaker_is_the_claims_author(self):
+        self.mark_reviewed()
+        self.assertEqual(self.review()["itemReviewed"]["author"], {"@type": "Person", "name": "Vladimir Putin"})
+
+    def test_claimed_on_is_the_claims_date_published(self):
+        self.mark_reviewed()
+        self.assertEqual(self.review()["itemReviewed"]["datePublished"], "2017-06-01")
+
+    def test_the_source_is_the_claims_appearance(self):
+        self.mark_reviewed()
+        appearance = self.review()["itemReviewed"]["appearance"]
+        self.assertEqual(appearance["url"], "https://example.org/ledger")
+        self.assertEqual(appearance["headline"], "Ledger on missile defence")
+        self.assertEqual(appearance["publisher"], {"@type": "Organization", "name": "Northern Ledger"})
+
+
+class JsonLdLinkTests(BaseTestCase):
+    def test_the_claims_page_links_to_its_json_ld(self):
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("admin:claims_claim_change", args=[self.unacceptable.pk]))
+        self.assertContains(response, reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
+
+    def test_the_json_ld_link_serves_the_annotation_and_the_review(self):
+        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
+        self.assertEqual(response["Content-Type"], "application/ld+json")
+        self.assertEqual([doc.get("type") or doc["@type"] for doc in response.json()], ["Annotation", "ClaimReview"])
+
+    def test_the_json_ld_needs_a_login(self):
+        response = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
+        self.assertEqual(response.status_code, 302)
+
+    def test_the_json_ld_is_refused_to_staff_who_cannot_view_claims(self):
+        outsider = User.objects.create_user("otto", password="pw", is_staff=True)
+        self.client.force_login(outsider)
+        response = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
+        self.assertEqual(response.status_code, 403)
