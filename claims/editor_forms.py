@@ -23,6 +23,7 @@ class EditorClaimForm(ClaimForm):
         help_text="A person not in the list yet; they are added when the claim is saved.",
     )
     new_tags = forms.CharField(label="new tags", max_length=500, required=False, help_text="Comma-separated.")
+    field_order = ["speaker", "new_speaker", "claimed_on", "claimed_on_precision", "kind", "status", "statement"]
 
     class Meta(ClaimForm.Meta):
         fields = [
@@ -38,7 +39,8 @@ class EditorClaimForm(ClaimForm):
             "tags",
         ]
         widgets = {
-            "quote": forms.Textarea(attrs={"rows": 3, "readonly": True, "class": "editor-quote"}),
+            # Hidden, not a textarea: a textarea turns "\r\n" into "\n", and the quote must match the text exactly.
+            "quote": forms.HiddenInput,
             "start": forms.HiddenInput,
             "end": forms.HiddenInput,
             "speaker": AutocompleteSelect(Claim._meta.get_field("speaker"), admin.site),

@@ -18,6 +18,7 @@
   const addPanel = document.getElementById("add-claim-panel");
   const claimPanel = document.getElementById("claim-panel");
   const statusLine = document.getElementById("editor-status");
+  const panelBox = page.querySelector(".annotate-panel");
   let runs = [];
 
   function codePointLength(text) {
@@ -106,6 +107,19 @@
   }
 
   // The first field to type in; a select2 widget is focused through the box it draws.
+  // Bring an element into view inside the panel's own scroll box; the page itself does not move.
+  function reveal(element) {
+    const box = element.getBoundingClientRect();
+    const frame = panelBox.getBoundingClientRect();
+    const top = Math.max(frame.top, 0);
+    const bottom = Math.min(frame.bottom, window.innerHeight);
+    if (box.top < top) {
+      panelBox.scrollTop -= top - box.top;
+    } else if (box.bottom > bottom) {
+      panelBox.scrollTop += Math.min(box.bottom - bottom, box.top - top);
+    }
+  }
+
   function firstField(form) {
     const field = form.querySelector(
       "input:not([type=hidden]):not([readonly]):not([disabled]), select:not([disabled]), textarea:not([readonly]):not([disabled])",
@@ -116,6 +130,7 @@
 
   function fillSpan(form, span) {
     form.elements.quote.value = span.quote;
+    form.querySelector("[data-quote-display]").textContent = span.quote;
     form.elements.start.value = span.start;
     form.elements.end.value = span.end;
     const label = form.querySelector("[data-span-label]");
@@ -138,8 +153,10 @@
     show(addPanel);
     say("");
     const field = firstField(form);
+    panelBox.scrollTop = 0;
     if (field) {
       field.focus({ preventScroll: true });
+      reveal(field);
     }
     page.dispatchEvent(new CustomEvent("claim-form-open", { detail: span }));
   }
@@ -206,9 +223,10 @@
   }
 
   async function submitForm(form) {
+    // Sent URL-encoded: a multipart body would turn the quote's line breaks into "\r\n".
     const response = await fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body: new URLSearchParams(new FormData(form)),
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     });
@@ -234,7 +252,7 @@
       show(shown);
       const alert = shown.querySelector("[role=alert]");
       if (alert) {
-        alert.scrollIntoView({ block: "nearest" });
+        reveal(alert);
       }
       return;
     }
