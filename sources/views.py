@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from sources.models import Source
 
@@ -41,16 +42,18 @@ def claim_rows(source: Source) -> list[ClaimRow]:
     claims = (
         source.claims.select_related("speaker")
         .prefetch_related(
-            Prefetch("links_from__claim_b__source", queryset=linked_sources),
-            Prefetch("links_to__claim_a__source", queryset=linked_sources),
+            # Lists (to_attr) rather than a cached queryset on each of possibly thousands of claims.
+            Prefetch("links_from", to_attr="outgoing"),
+            Prefetch("links_to", to_attr="incoming"),
+            Prefetch("outgoing__claim_b__source", queryset=linked_sources),
+            Prefetch("incoming__claim_a__source", queryset=linked_sources),
         )
         .order_by("start", "-end", "pk")
     )
     rows = []
     for claim in claims:
         row = ClaimRow(claim)
-        ends = [(link, link.claim_b) for link in claim.links_from.all()]
-        ends += [(link, link.claim_a) for link in claim.links_to.all()]
+        ends = [(link, link.claim_b) for link in claim.outgoing] + [(link, link.claim_a) for link in claim.incoming]
         for link, other in sorted(ends, key=lambda end: end[1].pk):
             independent = source.independent_of(other.source)
             row.links.append(LinkRow(link.relation, link.get_relation_display(), other, independent))
@@ -71,6 +74,8 @@ def provenance(request: HttpRequest, pk: int) -> HttpResponse:
         "source": source,
         "captures": source.captures.defer("raw", "clean_text").order_by("-imported_at", "-pk"),
         "rows": rows,
+        # One reverse() instead of one a row: the claim page's URL is this prefix and the claim's id.
+        "claim_url": reverse("claims:detail", args=[0]).removesuffix("0/"),
         "anchored": [row.claim for row in rows if row.claim.anchor_state != "broken"],
         "broken": [row.claim for row in rows if row.claim.anchor_state == "broken"],
         "history": source.history.select_related("history_user")

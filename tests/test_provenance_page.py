@@ -91,13 +91,16 @@ class ContentTests(ProvenancePageTestCase):
         )
         self.assertIn(f'data-claims="{self.unacceptable.pk}" data-start="{self.unacceptable.start}"', page)
 
-    def test_each_highlight_has_a_card_with_speaker_date_and_corroborations(self):
+    def test_each_claim_row_holds_what_its_hover_card_shows(self):
+        # provenance.js builds each card from these cells; test_provenance_browser.py hovers one.
         page = self.page(self.ledger)
-        card = page[page.index(f'id="claim-card-{self.unacceptable.pk}"') :]
-        card = card[: card.index("</div>")]
-        self.assertIn("Speaker: Vladimir Putin", card)
-        self.assertIn("Date: 2017-06-01", card)
-        self.assertIn("Corroborated 2 times", card)
+        row = page[page.index(f'<tr id="claim-{self.unacceptable.pk}"') :]
+        row = row[: row.index("</tr>")]
+        self.assertIn('<td class="speaker">Vladimir Putin</td>', row)
+        self.assertIn('<td class="date">2017-06-01</td>', row)
+        self.assertIn('<td class="corroborations">2</td>', row)
+        self.assertIn('<div id="claim-cards"></div>', page)
+        self.assertIn("sources/provenance.js", page)
 
     def test_the_claims_table_says_whether_each_corroboration_is_independent(self):
         page = self.page(self.ledger)

@@ -1,6 +1,8 @@
 // Provenance page: hovering or focusing a highlighted claim shows its card
 // (speaker, date, corroboration count). Nested and overlapping runs list every claim
-// that covers them in data-claims, so a run shows one card per claim.
+// that covers them in data-claims, so a run shows one card per claim. The cards are
+// built from the claims table, which already holds what they show, so the server
+// sends each fact once.
 (function () {
   "use strict";
   var shown = [];
@@ -34,9 +36,39 @@
     return event.target.closest ? event.target.closest("mark.claim") : null;
   }
 
+  function line(className, text) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text;
+    return span;
+  }
+
+  function buildCards() {
+    var holder = document.getElementById("claim-cards");
+    document.querySelectorAll("#claims tr[id^='claim-']").forEach(function (row) {
+      var cell = function (name) { return row.querySelector("td." + name).textContent.trim(); };
+      var count = Number(cell("corroborations"));
+      var card = document.createElement("div");
+      card.className = "claim-card";
+      card.id = "claim-card-" + row.id.slice("claim-".length);
+      card.setAttribute("role", "tooltip");
+      card.hidden = true;
+      var quote = document.createElement("strong");
+      quote.textContent = cell("quote");
+      card.append(
+        quote,
+        line("card-speaker", "Speaker: " + cell("speaker")),
+        line("card-date", "Date: " + cell("date")),
+        line("card-corroborations", "Corroborated " + count + (count === 1 ? " time" : " times"))
+      );
+      holder.append(card);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var text = document.querySelector("#text .highlighted-text");
     if (!text) return;
+    buildCards();
     text.querySelectorAll("mark.claim").forEach(function (mark) {
       var ids = (mark.dataset.claims || "").split(" ").map(function (id) { return "claim-card-" + id; });
       mark.setAttribute("aria-describedby", ids.join(" "));

@@ -1,0 +1,128 @@
+"""Server time to render the provenance page of a 100,000-character source with 1,000 claims.
+
+    .venv/bin/python benchmarks/provenance_page.py            # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail .venv/bin/python benchmarks/provenance_page.py
+
+It builds a throwaway test database, makes the source (claims overlapping and nested, 300 of them
+linked to claims in ten other sources), and times full requests through the Django test client
+(middleware, queries, template rendering). The baseline, measured in the same run, is the page of
+a source with the same text and no claims. Prints the median of each and their ratio.
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("HTTPS", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import Group, User  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.runner import DiscoverRunner  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+TEXT_LENGTH = 100_000
+CLAIMS = 1_000
+LINKED = 300
+RUNS = 15
+WORDS = "harbour council pier fleet quota winter mayor vote ferry bank repair talks offer season".split()
+
+
+def article(length: int) -> str:
+    rng = random.Random(7)
+    sentences = []
+    while sum(len(s) + 1 for s in sentences) < length:
+        words = [rng.choice(WORDS) for _ in range(rng.randint(8, 20))]
+        sentences.append(" ".join(words).capitalize() + ".")
+    return " ".join(sentences)[:length]
+
+
+def build():
+    from claims.models import Claim, Corroboration
+    from sources.models import Agent, Source
+    from sources.services import create_source
+
+    text = article(TEXT_LENGTH)
+    press = Agent.objects.create(name="Bench Gazette", kind=Agent.Kind.ORGANISATION)
+    source = create_source(title="Long source", text=text, publisher=press)
+    baseline = create_source(title="Same text, no claims", text=text + " ", publisher=press)
+    rng = random.Random(11)
+    speakers = [Agent.objects.create(name=f"Speaker {n}") for n in range(20)]
+    claims = []
+    for n in range(CLAIMS):
+        start = n * (TEXT_LENGTH // CLAIMS) + rng.randint(0, 40)
+        end = min(len(text), start + rng.randint(15, 220))  # long ones overlap and nest the next
+        claims.append(
+            Claim(
+                source=source,
+                quote=text[start:end],
+                start=start,
+                end=end,
+                speaker=rng.choice(speakers),
+                status=rng.choice(list(Claim.Status.values)),
+            )
+        )
+    claims = Claim.objects.bulk_create(claims)
+    others = []
+    for n in range(10):
+        other_text = f"Other paper {n}: " + article(2_000)
+        publisher = press if n % 3 == 0 else Agent.objects.create(name=f"Paper {n}", kind=Agent.Kind.ORGANISATION)
+        other = create_source(title=f"Other {n}", text=other_text, publisher=publisher)
+        others += Claim.objects.bulk_create(
+            Claim(source=other, quote=other_text[k * 50 : k * 50 + 30], start=k * 50, end=k * 50 + 30)
+            for k in range(30)
+        )
+    Corroboration.objects.bulk_create(
+        Corroboration(claim_a=claims[k * 3], claim_b=others[k], relation=Corroboration.Relation.CORROBORATES)
+        for k in range(LINKED)
+    )
+    return source, baseline
+
+
+def median_ms(client: Client, url: str) -> float:
+    assert client.get(url).status_code == 200
+    times = []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200
+    return statistics.median(times)
+
+
+def main() -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    setup_test_environment()
+    runner = DiscoverRunner(verbosity=0)
+    databases = runner.setup_databases()
+    try:
+        source, baseline = build()
+        viewer = User.objects.create_user("bench", password="pw", is_staff=True)
+        viewer.groups.add(Group.objects.get(name="Viewer"))
+        client = Client()
+        client.force_login(viewer)
+        with_claims = median_ms(client, f"/sources/{source.pk}/provenance/")
+        without = median_ms(client, f"/sources/{baseline.pk}/provenance/")
+        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        print(f"provenance page, {len(source.text):,} characters, {CLAIMS:,} claims ({engine}, median of {RUNS}):")
+        print(f"  with claims: {with_claims:.1f} ms   baseline (same text, no claims): {without:.1f} ms")
+        print(f"  ratio: {with_claims / without:.2f}x   target: under 300 ms")
+    finally:
+        runner.teardown_databases(databases)
+
+
+if __name__ == "__main__":
+    main()
