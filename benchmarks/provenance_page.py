@@ -49,7 +49,7 @@ def article(length: int) -> str:
 
 def build():
     from claims.models import Claim, Corroboration
-    from sources.models import Agent, Source
+    from sources.models import Agent
     from sources.services import create_source
 
     text = article(TEXT_LENGTH)
