@@ -16,7 +16,7 @@ WIRE_TEXT = "The islands survey was agreed, the wire reported first."
 LATE_TEXT = "A weekly summed it up a month later: the islands survey was agreed."
 
 
-class ClusterTests(BaseTestCase):
+class ClusterStory(BaseTestCase):
     """The Ledger (2 June 2017) and an undated Harbour piece; a wire (1 June) and a weekly (3 July) join in."""
 
     @classmethod
@@ -30,6 +30,8 @@ class ClusterTests(BaseTestCase):
         cls.wire_claim = create_claim(source=cls.wire, quote="The islands survey was agreed")
         cls.weekly_claim = create_claim(source=cls.weekly, quote="the islands survey was agreed")
 
+
+class ClusterTests(ClusterStory):
     def test_claims_joined_through_another_claim_are_one_cluster(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.wire_claim)
         link_claims(claim_a=self.wire_claim, claim_b=self.weekly_claim)
@@ -89,3 +91,14 @@ class ClusterTests(BaseTestCase):
         self.assertContains(response, "Cluster: 2 claims, who reported first")
         for shown in ("Wire flash", "Wanda Wire", "Wire Service", "2017-06-01", "Northern Ledger", "2017-06-02"):
             self.assertContains(response, shown)
+
+
+class ClaimPageClusterTests(ClusterStory):
+    def test_the_claim_page_shows_the_cluster_timeline_counts_and_a_json_ld_link(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.wire_claim)
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("claims:detail", args=[self.unacceptable.pk]))
+        self.assertContains(response, "Cluster: 2 claims, who reported first")
+        self.assertContains(response, "<svg")
+        self.assertContains(response, "Independent sources")
+        self.assertContains(response, reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
