@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin_corroboration import CorroborationPanels, IndependenceFilter
+from claims.admin_csv import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 
@@ -38,7 +39,7 @@ class LinksToInline(LinkInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CorroborationPanels, SimpleHistoryAdmin):
+class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
     form = ClaimForm
     list_display = [
         "excerpt",
@@ -134,7 +135,7 @@ class ClaimAdmin(CorroborationPanels, SimpleHistoryAdmin):
 
 
 @admin.register(Corroboration)
-class CorroborationAdmin(SimpleHistoryAdmin):
+class CorroborationAdmin(CorroborationImportExport, SimpleHistoryAdmin):
     list_display = ["claim_a", "relation", "claim_b", "note", "created_by", "created_at"]
     list_filter = ["relation"]
     list_select_related = ["claim_a", "claim_b", "created_by"]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import tablib
 from django.db import connections
 from django.db.models import Case, Expression, F, Func, OuterRef, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, NullIf, Substr
@@ -146,16 +147,26 @@ IMPORTED = {"id", "source_id", "source_url", "quote", "start", "end", "statement
 IMPORTED |= {"claimed_on", "kind", "status", "tags"}
 
 
-def claim_rows(claims: QuerySet | None = None, columns: Iterable[str] | None = None) -> QuerySet:
-    """The SELECT behind the CSV: one row of text cells per claim, in id order.
+def claim_cells(claims: QuerySet | None = None, columns: Iterable[str] | None = None) -> QuerySet:
+    """Claims in id order, annotated with their CSV cells (`csv_<column>`).
 
-    `claims` narrows it (a filtered changelist); `columns` picks some of the columns, in CSV order.
+    `claims` narrows them (a filtered changelist); `columns` picks some of the columns.
     """
-    chosen = [c for c in COLUMNS if columns is None or c.name in set(columns)]
+    chosen = chosen_columns(columns)
     rows = Claim.objects.all() if claims is None else Claim.objects.filter(pk__in=claims.order_by().values("pk"))
     if any(c.name == "independent_sources" for c in chosen):
         rows = rows.with_independence()
-    return rows.annotate(**{c.alias: c.value for c in chosen}).order_by("pk").values_list(*(c.alias for c in chosen))
+    return rows.annotate(**{c.alias: c.value for c in chosen}).order_by("pk")
+
+
+def claim_rows(claims: QuerySet | None = None, columns: Iterable[str] | None = None) -> QuerySet:
+    """The SELECT behind the CSV: one row of text cells per claim, in id order."""
+    return claim_cells(claims, columns).values_list(*(c.alias for c in chosen_columns(columns)))
+
+
+def chosen_columns(columns: Iterable[str] | None) -> list[Column]:
+    names = None if columns is None else set(columns)
+    return [c for c in COLUMNS if names is None or c.name in names]
 
 
 _needs_quotes = re.compile(r'[,"\n\r]')
@@ -172,10 +183,6 @@ def csv_cell(cell: str | None) -> str:
 
 def csv_line(cells: Iterable[str | None]) -> str:
     return ",".join(csv_cell(cell) for cell in cells) + "\n"
-
-
-def chosen_header(columns: Iterable[str] | None) -> list[str]:
-    return [name for name in HEADER if columns is None or name in set(columns)]
 
 
 def claims_csv(
@@ -195,7 +202,7 @@ def claims_csv(
     connection = connections[rows.db]
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
-    yield csv_line(chosen_header(columns)).encode()
+    yield csv_line(c.name for c in chosen_columns(columns)).encode()
     if use_copy:
         yield from _copied(rows, connection, on_rows)
     else:
@@ -242,19 +249,31 @@ def _copied(rows: QuerySet, connection, on_rows) -> Iterator[bytes]:
         on_rows(count)
 
 
-def read_csv(stream: io.TextIOBase) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and an iterator of (line number, row) from a CSV, with spreadsheet escapes undone.
-
-    The line number is the file line the row starts on (a quoted cell may span lines).
-    """
+def read_csv(stream: io.TextIOBase) -> tablib.Dataset:
+    """A CSV file as a dataset, remembering in `line_numbers` the file line each row starts on
+    (a quoted cell may span lines). Blank lines are skipped."""
     reader = csv.reader(stream)
     header = [name.strip().lstrip("\ufeff") for name in next(reader, [])]
-
-    def rows():
+    dataset, line_numbers = tablib.Dataset(headers=header), []
+    line = reader.line_num + 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            dataset.append((cells + [""] * len(header))[: len(header)])
+            line_numbers.append(line)
         line = reader.line_num + 1
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield line, {name: unescape(cell) for name, cell in zip(header, cells, strict=False)}
-            line = reader.line_num + 1
+    dataset.line_numbers = line_numbers
+    return dataset
 
-    return header, rows()
+
+def numbered_rows(dataset: tablib.Dataset) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and (line number, row) pairs of a dataset, with spreadsheet escapes undone.
+
+    Without recorded line numbers (a spreadsheet), row n of the data is line n + 1, under the header.
+    """
+    header = [str(name).strip() for name in dataset.headers or []]
+    lines = getattr(dataset, "line_numbers", None) or range(2, len(dataset) + 2)
+    rows = [
+        (line, {name: unescape("" if cell is None else str(cell)) for name, cell in zip(header, cells, strict=False)})
+        for line, cells in zip(lines, dataset, strict=False)
+    ]
+    return header, rows

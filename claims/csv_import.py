@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models.functions import Lower
 
-from claims.models import Claim, Tag
+from claims.models import Claim, Corroboration, Tag
 from sources.dates import from_iso, truncate
 from sources.models import Agent, Source
 
@@ -51,11 +51,11 @@ class RowProblem:
 class RowOutcome:
     line: int
     action: str  # "new", "update" or "skip"
-    claim: Claim
+    instance: Claim | Corroboration
 
 
 @dataclass
-class ClaimImport:
+class ImportReport:
     """What an import did, or would do: nothing is written when `problems` is not empty."""
 
     created: int = 0
@@ -96,7 +96,7 @@ def split_list(cell: str) -> list[str]:
 class ClaimReader:
     """Turns rows into validated claims, remembering what it has looked up and what it has seen."""
 
-    def __init__(self, header: list[str], *, user: AbstractBaseUser | None, report: ClaimImport):
+    def __init__(self, header: list[str], *, user: AbstractBaseUser | None, report: ImportReport):
         self.header = set(header)
         self.user = user
         self.report = report

@@ -3,13 +3,17 @@ from django.db import models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import Agent, Source
+from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
 
 
 @admin.register(Agent)
-class AgentAdmin(SimpleHistoryAdmin):
+class AgentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [AgentResource]
+    formats = SPREADSHEET_FORMATS
     list_display = ["name", "kind", "parent", "wikidata_id"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
@@ -18,7 +22,9 @@ class AgentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [SourceResource]
+    formats = SPREADSHEET_FORMATS
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
     list_filter = ["language", "publisher"]
     list_select_related = ["publisher"]

@@ -5,7 +5,7 @@ import unittest
 
 from django.db import connection
 
-from claims.csv_format import HEADER, claims_csv, read_csv
+from claims.csv_format import HEADER, claims_csv, numbered_rows, read_csv
 from claims.models import Claim
 from claims.services import create_claim, link_claims
 from sources.dates import Precision
@@ -171,7 +171,9 @@ class SpreadsheetEscapeTests(BaseTestCase):
         quotes = [f"{first}cell{i}" for i, first in enumerate(DANGEROUS)] + ["'=already"]
         for quote in quotes:
             create_claim(source=source, quote=quote, statement=quote)
-        header, rows = read_csv(io.StringIO(exported(Claim.objects.filter(source=source)).decode(), newline=""))
+        header, rows = numbered_rows(
+            read_csv(io.StringIO(exported(Claim.objects.filter(source=source)).decode(), newline=""))
+        )
         raw = list(csv.DictReader(io.StringIO(exported(Claim.objects.filter(source=source)).decode(), newline="")))
         self.assertEqual([r["quote"] for r in raw], [escape(q) for q in quotes])
         self.assertTrue(all(r["source_title"] == "'=HYPERLINK(x)" for r in raw))

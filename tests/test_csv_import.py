@@ -1,6 +1,6 @@
 import io
 
-from claims.csv_format import claims_csv, csv_line, read_csv
+from claims.csv_format import claims_csv, csv_line, numbered_rows, read_csv
 from claims.models import Claim
 from claims.services import create_claim, import_claims
 from sources.models import Agent
@@ -13,7 +13,7 @@ def csv_text(header: list[str], rows: list[list[str]]) -> str:
 
 
 def import_text(text: str, **kwargs):
-    header, rows = read_csv(io.StringIO(text, newline=""))
+    header, rows = numbered_rows(read_csv(io.StringIO(text, newline="")))
     return import_claims(header=header, rows=rows, **kwargs)
 
 

@@ -1,0 +1,76 @@
+"""django-import-export resources for people and organisations, and for sources' metadata (not their text)."""
+
+from django.core.exceptions import ValidationError
+from import_export import resources
+from import_export.fields import Field
+from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
+
+from sources.dates import from_iso
+from sources.models import Agent, Source
+from sources.spreadsheet import escape, unescape
+
+SPREADSHEET_FORMATS = [CSV, XLSX, JSON]
+
+
+class SpreadsheetSafe:
+    """Exported text cells are escaped so spreadsheets do not run them; imported cells are unescaped."""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        return escape(value) if isinstance(value, str) else value
+
+    def before_import_row(self, row, **kwargs):
+        for name, cell in row.items():
+            if isinstance(cell, str):
+                row[name] = unescape(cell)
+        super().before_import_row(row, **kwargs)
+
+
+class AgentResource(SpreadsheetSafe, resources.ModelResource):
+    parent = Field("parent", "parent", ForeignKeyWidget(Agent, "name"))
+
+    class Meta:
+        model = Agent
+        name = "People and organisations"
+        fields = ["id", "name", "kind", "aliases", "wikidata_id", "parent"]
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+class SourceResource(SpreadsheetSafe, resources.ModelResource):
+    """A source's metadata. Its text is left out: a new source comes in as a capture, not as a CSV row."""
+
+    publisher = Field("publisher", "publisher", ForeignKeyWidget(Agent, "name"))
+    authors = Field("authors", "authors", ManyToManyWidget(Agent, separator="; ", field="name"))
+    published_on = Field(column_name="published_on", readonly=True)
+    text_sha256 = Field("text_sha256", "text_sha256", readonly=True)
+
+    class Meta:
+        model = Source
+        name = "Sources (metadata)"
+        fields = [
+            "id",
+            "title",
+            "url",
+            "publisher",
+            "authors",
+            "published_on",
+            "language",
+            "retrieved_at",
+            "notes",
+            "text_sha256",
+        ]
+        clean_model_instances = True
+        skip_unchanged = True
+
+    def dehydrate_published_on(self, source: Source) -> str:
+        return source.published_on_iso
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if "published_on" in row:
+            try:
+                instance.published_on, instance.published_on_precision = from_iso(row["published_on"] or "")
+            except ValueError as e:
+                raise ValidationError({"published_on": str(e)}) from e
