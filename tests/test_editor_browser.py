@@ -212,7 +212,32 @@ class AnnotateInTheBrowserTests(StaticLiveServerTestCase):
         self.assertEqual(self.page.evaluate("window.scrollY"), scrolled, "saving does not move the page")
         self.assertTrue(self.page.evaluate("window.sameDocument"), "saving does not reload the page")
         expect(self.page.locator("#claim-panel")).to_contain_text(f"Claim #{claim.pk}")
+        self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=ARTIFACTS / "annotate.png")
+
+    def test_a_text_with_windows_line_breaks_keeps_exact_offsets(self):
+        # The browser shows "\r\n" as "\n"; the claim must still hold the text's own characters.
+        text = "Ferry log 🎈\r\nThe captain wrote “calm sea”\r\nand “no delays” — as usual.\r\n"
+        log = create_source(title="Ferry log", text=text)
+        create_claim(source=log, quote="Ferry log")
+        self.open_annotate(log)
+        self.select_by_script("“calm sea”\nand “no delays”")
+        self.page.keyboard.press("a")
+        self.page.get_by_role("button", name="Save claim").click()
+        expect(self.page.locator("#editor-status")).to_have_text(re.compile(r"Claim #\d+ saved"))
+        claim = log.claims.get(start__gt=0)
+        self.assertEqual((claim.quote, claim.start), ("“calm sea”\r\nand “no delays”", text.index("“calm sea”")))
+        self.assertEqual(claim.quote, text[claim.start : claim.end])
+
+    def test_a_passage_in_two_claims_opens_the_inner_one_and_offers_the_other(self):
+        outer = create_claim(source=self.diary, quote="Her deputy, Søren Ødegård, said “the pier is safe”")
+        inner = create_claim(source=self.diary, quote="“the pier is safe”", statement="Safe pier")
+        self.open_annotate(self.diary)
+        self.page.locator(f'mark[data-claims="{outer.pk} {inner.pk}"]').click()
+        panel = self.page.locator("#claim-panel")
+        expect(panel.locator("h2")).to_contain_text(f"Claim #{inner.pk}")
+        panel.get_by_role("button", name=f"#{outer.pk}").click()
+        expect(panel.locator("h2")).to_contain_text(f"Claim #{outer.pk}")
 
     def test_clicking_a_highlight_opens_its_claim_for_editing(self):
         self.open_annotate(self.diary)
