@@ -7,7 +7,8 @@ from django.conf import settings
 
 
 def test_the_deploy_check_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS"}}
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production does not.
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(SECRET_KEY=secrets.token_urlsafe(50), DEBUG="0", ALLOWED_HOSTS="claimtrail.example.org")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
