@@ -9,6 +9,7 @@ import os
 import re
 from importlib import import_module
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -19,9 +20,6 @@ from playwright.sync_api import expect, sync_playwright
 from claims.services import create_claim, link_claims
 from sources.models import Agent
 from sources.services import create_source
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls in the tests stay synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +47,10 @@ def viewer_role() -> Group:
 class ProvenanceInTheBrowserTests(StaticLiveServerTestCase):
     @classmethod
     def setUpClass(cls):
+        # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
+        # Set for this class only: a process started by another test (manage.py check --deploy) must not see it.
+        cls.async_unsafe = mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
+        cls.async_unsafe.start()
         super().setUpClass()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(
@@ -62,6 +64,7 @@ class ProvenanceInTheBrowserTests(StaticLiveServerTestCase):
         cls.browser.close()
         cls.playwright.stop()
         super().tearDownClass()
+        cls.async_unsafe.stop()
 
     def setUp(self):
         vera = User.objects.create_user("vera", password="pw", is_staff=True)
