@@ -104,6 +104,7 @@
         other.hidden = other !== panel;
       }
     }
+    panelBox.scrollTop = 0;
   }
 
   // The first field to type in; a select2 widget is focused through the box it draws.
@@ -153,7 +154,6 @@
     show(addPanel);
     say("");
     const field = firstField(form);
-    panelBox.scrollTop = 0;
     if (field) {
       field.focus({ preventScroll: true });
       reveal(field);
