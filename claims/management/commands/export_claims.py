@@ -1,0 +1,37 @@
+import sys
+
+from django.core.management.base import BaseCommand
+
+from claims.csv_format import claims_csv
+from claims.management.progress import Progress
+from claims.models import Claim
+
+
+def write_csv(out, *, on_rows) -> None:
+    for chunk in claims_csv(on_rows=on_rows):
+        out.write(chunk)
+
+
+# One writer per format; each takes a binary stream and a progress callback.
+FORMATS = {"csv": write_csv}
+
+
+class Command(BaseCommand):
+    help = (
+        "Export every claim, in constant memory (COPY on PostgreSQL). Writes to standard output unless -o is given; "
+        "a progress line goes to stderr when it is a terminal."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+        parser.add_argument("--format", choices=sorted(FORMATS), default="csv")
+
+    def handle(self, *args, output=None, format="csv", **options):
+        progress = Progress(Claim.objects.count() if sys.stderr.isatty() else None, label="Exported")
+        if output:
+            with open(output, "wb") as out:
+                FORMATS[format](out, on_rows=progress)
+        else:
+            FORMATS[format](sys.stdout.buffer, on_rows=progress)
+            sys.stdout.buffer.flush()
+        progress.finish()

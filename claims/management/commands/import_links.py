@@ -1,0 +1,10 @@
+from claims.management.csv_import_command import ImportCommand
+from claims.resources import CorroborationResource
+
+
+class Command(ImportCommand):
+    help = (
+        "Import corroboration links from a CSV with the columns claim_a, claim_b, relation, note. "
+        "One transaction: any bad row and nothing is written; every bad row is listed with its line."
+    )
+    resource_class = CorroborationResource
