@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims.editor_forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Corroboration
@@ -41,8 +41,10 @@ def panel_context(
     search_form: LinkSearchForm | None = None,
 ) -> dict:
     """One claim opened for editing: its form, its links both ways, and the form to link it to another claim."""
-    links = Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)).select_related(
-        "claim_a__source", "claim_a__speaker", "claim_b__source", "claim_b__speaker"
+    links = (
+        Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
+        .select_related("claim_a__source", "claim_a__speaker", "claim_b__source", "claim_b__speaker")
+        .defer(*(f"{side}__source__{field}" for side in ("claim_a", "claim_b") for field in ("text", "raw_text")))
     )
     search_form = search_form or LinkSearchForm()
     return {
@@ -64,7 +66,7 @@ def render_fragment(request: HttpRequest, template: str, context: dict) -> str:
 @require_GET
 def annotate(request: HttpRequest, source_id: int) -> HttpResponse:
     """The source's text with its claims highlighted; `?claim=<id>` opens one of them in the panel."""
-    source = get_object_or_404(Source, pk=source_id)
+    source = get_object_or_404(Source.objects.defer("raw_text"), pk=source_id)
     context = {
         **admin.site.each_context(request),
         **text_context(source),
@@ -110,13 +112,12 @@ def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
 
 @staff_member_required
 @permission_required("claims.view_claim", raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
     """GET: the claim's panel (an HTML fragment). POST: save the claim's form; answer with JSON."""
     claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
     if request.method == "GET":
         return HttpResponse(render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)))
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if not request.user.has_perm("claims.change_claim"):
         return HttpResponse("You may not change claims.", status=403)
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="claim-%s")

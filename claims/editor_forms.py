@@ -100,6 +100,7 @@ class LinkSearchForm(forms.Form):
             .exclude(pk__in=Corroboration.objects.filter(claim_a=claim).values("claim_b"))
             .exclude(pk__in=Corroboration.objects.filter(claim_b=claim).values("claim_a"))
             .select_related("source", "speaker")
+            .defer("source__text", "source__raw_text")
             .order_by("source__title", "start")
         )
         for word in self.cleaned_data["words"].split():

@@ -12,6 +12,8 @@ from tests.base import LEDGER_TEXT, BaseTestCase
 
 # Session, user, the user's own and group permissions, the source, its claims, the tags in the new-claim form.
 ANNOTATE_QUERIES = 7
+# Session, user, permissions (2), the claim, its links, the tags to choose from, its tags, its speaker.
+PANEL_QUERIES = 9
 
 
 def claim_data(quote: str, start: int, **extra) -> dict:
@@ -245,6 +247,20 @@ class LinkTests(BaseTestCase):
         self.assertIn("links join claims across sources", panel)
         self.assertIn("Kept note", panel)
         self.assertFalse(Corroboration.objects.exists())
+
+    def test_the_claim_panel_takes_the_same_queries_for_one_link_and_for_four(self):
+        self.link(self.alice, self.rejected)
+        with self.assertNumQueries(PANEL_QUERIES):
+            self.client.get(reverse("annotate:claim", args=[self.unacceptable.pk]))
+        for n in range(3):
+            other = create_source(title=f"Paper {n}", text=f"Paper {n} says the bases are unacceptable.")
+            claim = Claim.objects.create(
+                source=other, quote="unacceptable", start=len(other.text) - 13, end=len(other.text) - 1
+            )
+            Corroboration.objects.create(claim_a=claim, claim_b=self.unacceptable)
+        with self.assertNumQueries(PANEL_QUERIES):
+            response = self.client.get(reverse("annotate:claim", args=[self.unacceptable.pk]))
+        self.assertEqual(response.content.decode().count('class="relation"'), 4)
 
     def test_viewer_cannot_link(self):
         self.assertEqual(self.link(self.vera, self.rejected).status_code, 403)

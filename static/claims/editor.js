@@ -234,7 +234,11 @@
     try {
       data = await response.json();
     } catch {
-      say(`The server could not save this (${response.status}).`);
+      say(
+        response.redirected
+          ? "Not saved: you are logged out. Log in again in another tab, then save again."
+          : `Not saved: the server answered ${response.status}.`,
+      );
       return;
     }
     if (data.text) {
