@@ -20,6 +20,7 @@
   const statusLine = document.getElementById("editor-status");
   const panelBox = page.querySelector(".annotate-panel");
   let runs = [];
+  let runOf = new Map();
 
   function codePointLength(text) {
     let n = 0;
@@ -43,6 +44,7 @@
       const crlf = missing > 0 && missing === shown.split("\n").length - 1;
       return { element, start, end, crlf };
     });
+    runOf = new Map(runs.map((run) => [run.element, run]));
   }
 
   function sourceText(run, shown) {
@@ -52,8 +54,7 @@
   // The code-point offset in the source text of a DOM position (node, offset) from a selection.
   function offsetAt(node, offset) {
     if (node.nodeType === Node.TEXT_NODE) {
-      const element = node.parentElement.closest("[data-start]");
-      const run = element && runs.find((r) => r.element === element);
+      const run = runOf.get(node.parentElement.closest("[data-start]"));
       if (run) {
         return run.start + codePointLength(sourceText(run, node.data.slice(0, offset)));
       }
@@ -68,9 +69,10 @@
   function textBetween(start, end) {
     return runs
       .filter((r) => r.end > start && r.start < end)
-      .map((r) =>
-        codePointSlice(sourceText(r, r.element.textContent), Math.max(start, r.start) - r.start, Math.min(end, r.end) - r.start),
-      )
+      .map((r) => {
+        const shown = sourceText(r, r.element.textContent);
+        return codePointSlice(shown, Math.max(start, r.start) - r.start, Math.min(end, r.end) - r.start);
+      })
       .join("");
   }
 
@@ -107,7 +109,6 @@
     panelBox.scrollTop = 0;
   }
 
-  // The first field to type in; a select2 widget is focused through the box it draws.
   // Bring an element into view inside the panel's own scroll box; the page itself does not move.
   function reveal(element) {
     const box = element.getBoundingClientRect();
@@ -121,6 +122,7 @@
     }
   }
 
+  // The first field to type in; a select2 widget is focused through the box it draws.
   function firstField(form) {
     const field = form.querySelector(
       "input:not([type=hidden]):not([readonly]):not([disabled]), select:not([disabled]), textarea:not([readonly]):not([disabled])",
@@ -207,11 +209,21 @@
     claimPanel.prepend(note);
   }
 
+  // GET an HTML fragment; null (and a message) when the server cannot be reached.
+  async function fetchFragment(url) {
+    try {
+      return await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+    } catch {
+      say("The server could not be reached. Try again.");
+      return null;
+    }
+  }
+
   async function openClaim(id, alsoHere = []) {
-    const response = await fetch(page.dataset.claimUrl.replace(/0\/$/, `${id}/`), {
-      headers: { Accept: "text/html" },
-      credentials: "same-origin",
-    });
+    const response = await fetchFragment(page.dataset.claimUrl.replace(/0\/$/, `${id}/`));
+    if (!response) {
+      return;
+    }
     if (!response.ok) {
       say(`Could not open claim #${id} (${response.status}).`);
       return;
@@ -223,13 +235,25 @@
   }
 
   async function submitForm(form) {
-    // Sent URL-encoded: a multipart body would turn the quote's line breaks into "\r\n".
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new URLSearchParams(new FormData(form)),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
+    if (form.dataset.busy) {
+      return; // a second click while the first save is on its way
+    }
+    form.dataset.busy = "yes";
+    let response;
+    try {
+      // Sent URL-encoded: a multipart body would turn the quote's line breaks into "\r\n".
+      response = await fetch(form.action, {
+        method: "POST",
+        body: new URLSearchParams(new FormData(form)),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+    } catch {
+      say("Not saved: the server could not be reached. Try again.");
+      return;
+    } finally {
+      delete form.dataset.busy;
+    }
     let data;
     try {
       data = await response.json();
@@ -269,11 +293,10 @@
     for (const name of ["words", "speaker", "date"]) {
       params.set(name, form.elements[name].value);
     }
-    const response = await fetch(`${form.dataset.searchUrl}?${params}`, {
-      headers: { Accept: "text/html" },
-      credentials: "same-origin",
-    });
-    form.querySelector(".link-results").innerHTML = await response.text();
+    const response = await fetchFragment(`${form.dataset.searchUrl}?${params}`);
+    if (response) {
+      form.querySelector(".link-results").innerHTML = await response.text();
+    }
   }
 
   function typing(target) {
