@@ -3,9 +3,11 @@
 import datetime
 import re
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from claims.models import Claim, Corroboration, Tag
+from claims.services import create_claim
 from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import LEDGER_TEXT, BaseTestCase
@@ -33,6 +35,15 @@ class AnnotatePageTests(BaseTestCase):
         return reverse("annotate:source", args=[source.pk])
 
     def test_anonymous_visitor_is_sent_to_the_login_page(self):
+        response = self.client.get(self.annotate_url(self.ledger))
+        self.assertRedirects(
+            response, f"{reverse('admin:login')}?next={self.annotate_url(self.ledger)}", fetch_redirect_response=False
+        )
+
+    def test_an_annotator_who_is_not_staff_is_sent_to_the_login_page(self):
+        self.alice.is_staff = False
+        self.alice.save()
+        self.client.force_login(self.alice)
         response = self.client.get(self.annotate_url(self.ledger))
         self.assertRedirects(
             response, f"{reverse('admin:login')}?next={self.annotate_url(self.ledger)}", fetch_redirect_response=False
@@ -128,6 +139,10 @@ class AddClaimTests(BaseTestCase):
         self.assertIn(f"already annotated as claim #{claim.pk}", form_html)
         self.assertIn("My second try", form_html)
         self.assertEqual(Claim.objects.filter(source=self.ledger).count(), 1)
+
+    def test_the_one_claim_per_span_rule_holds_for_the_services_too(self):
+        with self.assertRaisesMessage(ValidationError, f"already annotated as claim #{self.unacceptable.pk}"):
+            create_claim(source=self.ledger, quote=self.unacceptable.quote)
 
     def test_a_quote_that_is_not_at_its_offsets_is_refused(self):
         response = self.add(self.alice, claim_data("Talks", 3))
