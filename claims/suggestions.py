@@ -13,12 +13,13 @@ come back.
 """
 
 import datetime
+import math
 import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from claims.models import Claim, Corroboration, DismissedSuggestion
 
@@ -26,6 +27,7 @@ SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 120  # claims scored in Python per suggestion request
 SPEAKER_WINDOW = datetime.timedelta(days=120)
 SEARCH_TERMS = 10  # words of the claim used to find candidates
+BACKGROUND = 400  # claims sampled to tell common words from rare ones
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -39,6 +41,10 @@ STOPWORDS = frozenset(
 NEGATIONS = frozenset(
     "not no never neither nor none nothing cannot denied denies deny rejected rejects reject refused refuses "
     "unacceptable unlikely false without".split()
+)
+TITLES = frozenset(
+    "president prime minister foreign defense defence deputy secretary chief governor ambassador general "
+    "mr ms mrs dr sir former senior special adviser advisor spokesman spokeswoman".split()
 )
 MONTHS = {
     name: number
@@ -73,9 +79,9 @@ SENTENCE_END = re.compile(r"[.!?:;]$")
 WEIGHTS = {
     "speaker": 4.0,
     "date": 4.0,
-    "name": 2.5,
+    "name": 1.5,
     "number": 2.0,
-    "wording": 12.0,
+    "wording": 18.0,
     "same_day": 3.0,
     "close_day": 1.5,
 }
@@ -108,6 +114,11 @@ class Features:
     words: set[str]  # stems of content words
     negated: bool
 
+    @property
+    def terms(self) -> set[str]:
+        """Everything rarity is counted over: word stems (names included) and numbers."""
+        return self.words | self.numbers
+
     @classmethod
     def of(cls, text: str) -> "Features":
         dates = [
@@ -120,26 +131,35 @@ class Features:
             for m in DATE_PATTERN.finditer(text)
         ]
         names, numbers, words, negated = {}, set(), set(), False
-        previous = ""
-        for token in WORD_PATTERN.findall(text):
+        phrase: list[str] = []  # the capitalised words of the name being read
+        last_end = -1
+        for match in WORD_PATTERN.finditer(text):
+            token = match.group(0)
             bare = re.sub(r"['’]s?$", "", token)
             lower = bare.lower()
             if lower in NEGATIONS or lower.endswith("n't"):
                 negated = True
+            capitalised = bare[:1].isupper() and lower not in STOPWORDS and lower not in MONTHS
+            # A name is a run of capitalised words, titles left out ("Prime Minister Shinzo Abe" is Abe);
+            # a capitalised first word is only a sentence starting.
+            if phrase and not (capitalised and text[last_end : match.start()].isspace()):
+                add_name(names, phrase)
+                phrase = []
+            if capitalised and match.start() > 0 and lower not in TITLES:
+                phrase.append(bare)
             if bare[:1].isdigit():
                 numbers.add(bare.replace(",", ""))
-            elif (
-                bare[:1].isupper()
-                and lower not in STOPWORDS
-                and lower not in MONTHS
-                and previous
-                and not SENTENCE_END.search(previous)
-            ):
-                names.setdefault(lower, bare)
-            if lower not in STOPWORDS and len(lower) > 2 and not bare[:1].isdigit():
+            elif lower not in STOPWORDS and lower not in TITLES and len(lower) > 2:
                 words.add(stem(lower))
-            previous = token
+            last_end = match.end()
+        if phrase:
+            add_name(names, phrase)
         return cls(names=names, numbers=numbers, dates=dates, words=words, negated=negated)
+
+
+def add_name(names: dict[str, str], phrase: list[str]) -> None:
+    """Record a name under its last word, so "Vladimir Putin" meets "Putin"."""
+    names.setdefault(stem(phrase[-1].lower()), " ".join(phrase))
 
 
 def stem(word: str) -> str:
@@ -172,7 +192,25 @@ def and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def compare(claim: Claim, features: Features, other: Claim, other_features: Features) -> Suggestion:
+class Rarity:
+    """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
+    for little, a rare one ("Hasegawa") for a lot."""
+
+    def __init__(self, pool: list[Features]):
+        self.size = len(pool)
+        self.counts: dict[str, int] = {}
+        for features in pool:
+            for term in features.terms:
+                self.counts[term] = self.counts.get(term, 0) + 1
+
+    def __call__(self, term: str) -> float:
+        if self.size < 2:
+            return 1.0
+        # Smoothed inverse document frequency, scaled to 0..1.
+        return math.log((self.size + 1) / (self.counts.get(term, 0) + 1)) / math.log(self.size + 1)
+
+
+def compare(claim: Claim, features: Features, other: Claim, other_features: Features, rarity: Rarity) -> Suggestion:
     """Score one candidate against the claim, keeping a reason for everything that counted."""
     score, reasons = 0.0, []
     if claim.speaker_id is not None and claim.speaker_id == other.speaker_id:
@@ -185,14 +223,16 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         score += WEIGHTS["date"]
         mentions.append(mention.text)
     in_dates = " ".join(mentions)
-    shared_names = [features.names[k] for k in features.names if k in other_features.names]
-    for name in shared_names:
-        score += WEIGHTS["name"]
-        if name not in in_dates:
-            mentions.append(name)
+    shared_names = [k for k in features.names if k in other_features.names]
+    # The rarest names first: they are what makes two claims about the same thing.
+    shared_names.sort(key=lambda k: -rarity(k))
+    for key in shared_names:
+        score += WEIGHTS["name"] * rarity(key)
+        if features.names[key] not in in_dates:
+            mentions.append(features.names[key])
     shared_numbers = sorted(features.numbers & other_features.numbers)
     for number in shared_numbers:
-        score += WEIGHTS["number"]
+        score += WEIGHTS["number"] * rarity(number)
         if number not in in_dates:
             mentions.append(number)
     if mentions:
@@ -210,12 +250,12 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
     union = features.words | other_features.words
     common = features.words & other_features.words
     if union:
-        # Jaccard on content words, so a long claim does not win on length alone.
-        score += WEIGHTS["wording"] * len(common) / len(union)
-    named = {stem(k) for k in features.names}
-    plain_common = common - named
+        # Shared wording, weighted by rarity, so neither a long claim nor common words win on their own.
+        score += WEIGHTS["wording"] * sum(map(rarity, common)) / sum(map(rarity, union))
+    named = set(features.names)
+    plain_common = sorted(common - named, key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:
-        reasons.append(f"{len(plain_common)} words in common ({and_list(sorted(plain_common)[:3])})")
+        reasons.append(f"{len(plain_common)} words in common ({and_list(plain_common[:3])})")
 
     contradiction = features.negated != other_features.negated and score > 0
     if contradiction:
@@ -249,10 +289,10 @@ def search_terms(features: Features) -> list[str]:
     return terms[:SEARCH_TERMS]
 
 
-def text_candidate_ids(claim: Claim, features: Features, excluded: set[int]) -> list[int]:
+def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: "Rarity") -> list[int]:
     """Ids of claims in other sources sharing the most telling words with this claim."""
     if connection.vendor != "postgresql":
-        return scan_candidate_ids(claim, features, excluded)
+        return scan_candidate_ids(claim, features, excluded, rarity)
     terms = search_terms(features)
     if not terms:
         return []
@@ -274,19 +314,17 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int]) -> 
     return found[:CANDIDATES]
 
 
-def scan_candidate_ids(claim: Claim, features: Features, excluded: set[int]) -> list[int]:
-    """Without PostgreSQL's index: read the other sources' claims and keep those sharing the most words."""
-    keys = features.words | {stem(n) for n in features.names} | features.numbers
+def scan_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: "Rarity") -> list[int]:
+    """Without PostgreSQL's index: read the other sources' claims and keep those sharing the rarest words."""
     scored = []
     for pk, quote, statement in (
         Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
     ):
         if pk in excluded:
             continue
-        other = Features.of(f"{quote} {statement}")
-        shared = len(keys & (other.words | {stem(n) for n in other.names} | other.numbers))
+        shared = features.terms & Features.of(f"{quote} {statement}").terms
         if shared:
-            scored.append((-shared, pk))
+            scored.append((-sum(map(rarity, shared)), pk))
     return [pk for _, pk in sorted(scored)[:CANDIDATES]]
 
 
@@ -303,14 +341,32 @@ def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
     return [pk for pk in ids if pk not in excluded]
 
 
+def background() -> list[Features]:
+    """A spread-out sample of all claims, to tell common words from rare ones (two queries, any table size).
+
+    Evenly spaced ids rather than a random sample, so the same data always gives the same ranking.
+    """
+    span = Claim.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if span["first"] is None:
+        return []
+    step = max(1, (span["last"] - span["first"]) // BACKGROUND)
+    ids = range(span["first"], span["last"] + 1, step)
+    rows = Claim.objects.filter(pk__in=list(ids)[:BACKGROUND]).values_list("quote", "statement")
+    return [Features.of(f"{quote} {statement}") for quote, statement in rows]
+
+
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """The claims in other sources most likely to corroborate or contradict this one, best first."""
     features = Features.of(claim_text(claim))
     excluded = excluded_ids(claim)
-    ids = text_candidate_ids(claim, features, excluded)
+    rarity = Rarity(background())
+    ids = text_candidate_ids(claim, features, excluded, rarity)
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
-    candidates = Claim.objects.filter(pk__in=ids).select_related("source__publisher", "speaker")
-    ranked = [compare(claim, features, other, Features.of(claim_text(other))) for other in candidates]
+    candidates = [
+        (other, Features.of(claim_text(other)))
+        for other in Claim.objects.filter(pk__in=ids).select_related("source__publisher", "speaker")
+    ]
+    ranked = [compare(claim, features, other, other_features, rarity) for other, other_features in candidates]
     ranked = [s for s in ranked if s.score > 0]
     ranked.sort(key=lambda s: (-s.score, s.claim.pk))
     return ranked[:limit]

@@ -1,0 +1,293 @@
+"""Suggested links: quality on our labelled seed set, and top-10 latency at scale on PostgreSQL.
+
+    .venv/bin/python benchmarks/suggestions.py                    # quality only, throwaway database
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_bench .venv/bin/python benchmarks/suggestions.py \
+        --claims 1000000                                          # quality, then latency at 1,000,000 claims
+
+Quality. `benchmarks/data/suggestion_labels.json` names claims by seed file and a few words of the
+sentence (the seed articles in ../shared/seeds are read at run time; nothing of them is stored here).
+Each seed article becomes a source; every labelled sentence becomes a claim, and every other sentence
+of the articles is loaded as a distractor claim. For each labelled claim with a corroborating or
+contradicting partner, the top 5 suggestions are compared with the labels:
+  recall@5    = partners found in the top 5 / all partners
+  precision@5 = partners found in the top 5 / suggestions shown (5 per claim, fewer if fewer came)
+and, for pairs labelled as different events that only look alike, how often one shows up in the
+other's top 5. Runs in a throwaway test database.
+
+Latency (PostgreSQL only, with --claims N). The database named by DATABASE_URL is migrated and filled,
+once, up to N claims of synthetic text (words drawn at random from the seed articles' own word
+stream, so common words such as "Japan" are as common as in real coverage: a hard case for a
+word index), in sources of 100 claims, a third with one of 500 speakers. Then the labelled claims
+are added (in a transaction rolled back at the end) and each asks for its top 10; the baseline,
+measured in the same run, is the same requests in the small quality database.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("HTTPS", "0")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+LABELS = Path(__file__).resolve().parent / "data" / "suggestion_labels.json"
+SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
+MIN_WORDS = 5
+TOP = 5
+WANTED = {"corroborates", "contradicts"}
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of at least MIN_WORDS words, the first of any repeated one only."""
+    spans, seen, start = [], set(), 0
+    for brk in [*SENTENCE_BREAK.finditer(text), None]:
+        end = brk.start() if brk else len(text)
+        piece = text[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        piece = piece.strip()
+        if len(piece.split()) >= MIN_WORDS and piece not in seen:
+            seen.add(piece)
+            spans.append((start + lead, start + lead + len(piece)))
+        start = brk.end() if brk else len(text)
+    return spans
+
+
+def load_seed_claims(labels: dict) -> tuple[dict, int]:
+    """Each seed article as a source; labelled sentences and distractors as claims. Returns ({label id: claim}, n)."""
+    from claims.models import Claim
+    from sources.models import Agent
+    from sources.services import create_source
+
+    by_file: dict[str, list[dict]] = {}
+    for entry in labels["claims"]:
+        by_file.setdefault(entry["file"], []).append(entry)
+    labelled, distractors = {}, 0
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        source = create_source(title=path.name, text=text)
+        wanted = by_file.get(path.name, [])
+        rows, owners = [], []
+        for start, end in sentences(text):
+            quote = text[start:end]
+            owner = next((e for e in wanted if e["locator"] in quote and e["id"] not in labelled), None)
+            speaker = Agent.objects.get_or_create(name=owner["speaker"])[0] if owner and owner.get("speaker") else None
+            rows.append(Claim(source=source, quote=quote, start=start, end=end, speaker=speaker))
+            owners.append(owner)
+            if owner is not None:
+                labelled[owner["id"]] = None
+        for claim, owner in zip(Claim.objects.bulk_create(rows), owners, strict=True):
+            if owner is None:
+                distractors += 1
+            else:
+                labelled[owner["id"]] = claim
+    missing = sorted(e["id"] for e in labels["claims"] if labelled.get(e["id"]) is None)
+    if missing:
+        raise SystemExit(f"These labelled sentences were not found in the seeds: {', '.join(missing)}")
+    return labelled, distractors
+
+
+def partners(labels: dict) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
+    wanted: dict[str, set[str]] = {}
+    lookalikes = []
+    for pair in labels["pairs"]:
+        if pair["relation"] in WANTED:
+            wanted.setdefault(pair["a"], set()).add(pair["b"])
+            wanted.setdefault(pair["b"], set()).add(pair["a"])
+        else:
+            lookalikes.append((pair["a"], pair["b"]))
+    return wanted, lookalikes
+
+
+def quality(labels: dict, verbose: bool) -> list:
+    """Recall@5 and precision@5 on the labelled set; returns the labelled claims for the latency baseline."""
+    from claims.suggestions import suggestions_for
+
+    labelled, distractors = load_seed_claims(labels)
+    wanted, lookalikes = partners(labels)
+    label_of = {claim.pk: name for name, claim in labelled.items()}
+    found = expected = shown = 0
+    tops: dict[str, list[str]] = {}
+    for name, claim in labelled.items():
+        top = [label_of.get(s.claim.pk, f"distractor {s.claim.pk}") for s in suggestions_for(claim, limit=TOP)]
+        tops[name] = top
+        if name not in wanted:
+            continue
+        hits = wanted[name] & set(top)
+        found += len(hits)
+        expected += len(wanted[name])
+        shown += len(top)
+        if verbose and hits != wanted[name]:
+            print(f"  {name}: missed {sorted(wanted[name] - hits)}; top {top}")
+    confused = sum(1 for a, b in lookalikes if b in tops[a] or a in tops[b])
+    queries = len(wanted)
+    print(f"Labelled set: {len(labelled)} claims, {distractors} distractors (the other sentences), {queries} queries")
+    print(f"  {sum(len(v) for v in wanted.values()) // 2} pairs to find, {len(lookalikes)} look-alike pairs")
+    print(f"recall@5    {found / expected:.3f}  ({found} of {expected} partners in the top 5)")
+    print(f"precision@5 {found / shown:.3f}  ({found} of {shown} suggestions shown)")
+    best = sum(min(TOP, len(v)) for v in wanted.values()) / shown
+    print(f"            (the labels allow at most {best:.3f}: most claims have only one or two partners)")
+    print(f"look-alikes in the top 5: {confused} of {len(lookalikes)} pairs")
+    return list(labelled.values())
+
+
+def timed(claims: list, limit: int = 10) -> list[float]:
+    from claims.suggestions import suggestions_for
+
+    times = []
+    for claim in claims:
+        began = time.perf_counter()
+        suggestions_for(claim, limit=limit)
+        times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms"
+
+
+def seed_words() -> list[str]:
+    words = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        words += re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+", path.read_text(encoding="utf-8"))
+    return words
+
+
+def fill(target: int) -> None:
+    """Add synthetic claims until the database holds `target` claims (sources of 100 claims each)."""
+    from claims.models import Claim
+    from sources.dates import Precision
+    from sources.models import Agent, Source, sha256_hex
+
+    have = Claim.objects.count()
+    if have >= target:
+        print(f"Database already holds {have:,} claims.")
+        return
+    words = seed_words()
+    rng = random.Random(have)
+    speakers = list(Agent.objects.filter(name__startswith="Synthetic speaker "))
+    if not speakers:
+        speakers = Agent.objects.bulk_create(Agent(name=f"Synthetic speaker {n}") for n in range(500))
+    began = time.perf_counter()
+    batch_sources = 50
+    while have < target:
+        sources, texts = [], []
+        for _ in range(batch_sources):
+            claims = [" ".join(rng.choice(words) for _ in range(rng.randint(10, 28))) + "." for _ in range(100)]
+            text = " ".join(claims)
+            texts.append(claims)
+            sources.append(
+                Source(
+                    title=f"Synthetic {have + len(sources) * 100}",
+                    text=text,
+                    text_sha256=sha256_hex(text),
+                    raw_sha256=sha256_hex(""),
+                    published_on_precision=Precision.DAY,
+                )
+            )
+        with transaction.atomic():
+            Source.objects.bulk_create(sources)
+            rows = []
+            for source, claims in zip(sources, texts, strict=True):
+                at = 0
+                for quote in claims:
+                    speaker = rng.choice(speakers) if rng.random() < 0.33 else None
+                    day = rng.randrange(3650)
+                    rows.append(
+                        Claim(
+                            source=source,
+                            quote=quote,
+                            start=at,
+                            end=at + len(quote),
+                            speaker=speaker,
+                            claimed_on=None if speaker is None else _date(day),
+                        )
+                    )
+                    at += len(quote) + 1
+            Claim.objects.bulk_create(rows[: target - have], batch_size=5000)
+        have += min(len(rows), target - have)
+        rate = have / max(time.perf_counter() - began, 1e-9)
+        print(f"\r  {have:,} claims ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+        cursor.execute("ANALYZE sources_source")
+
+
+def _date(day: int):
+    import datetime
+
+    return datetime.date(2010, 1, 1) + datetime.timedelta(days=day)
+
+
+def latency(labels: dict, target: int, baseline: list[float]) -> None:
+    from django.core.management import call_command
+
+    from claims.models import Claim
+
+    call_command("migrate", verbosity=0)
+    fill(target)
+    total = Claim.objects.count()
+    with transaction.atomic():
+        labelled = list(load_seed_claims(labels)[0].values())
+        synthetic = list(Claim.objects.filter(source__title__startswith="Synthetic").order_by("?")[:50])
+        timed(labelled[:5])  # warm the caches
+        seed_times = timed(labelled)
+        synthetic_times = timed(synthetic)
+        transaction.set_rollback(True)
+    print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims (+{len(labelled)} labelled + distractors):")
+    print(f"  labelled seed claims ({len(seed_times)}): {summary(seed_times)}")
+    print(f"  synthetic claims     ({len(synthetic_times)}): {summary(synthetic_times)}")
+    print(f"  baseline, same labelled claims in the quality database: {summary(baseline)}")
+    ratio = statistics.median(seed_times) / statistics.median(baseline)
+    print(f"  median at scale / median of baseline: {ratio:.1f}x")
+    print(f"  machine: {os.cpu_count()} cores, shared with other work while measuring")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, help="Also measure latency at this many claims (PostgreSQL only).")
+    parser.add_argument("--verbose", action="store_true", help="List the partners each labelled claim missed.")
+    args = parser.parse_args()
+    if not SEEDS.is_dir():
+        print(f"Skipped: the seed articles are not at {SEEDS}; the labelled set refers into them.")
+        return
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))
+
+    from django.test.runner import DiscoverRunner
+
+    setup_test_environment()
+    runner = DiscoverRunner(verbosity=0, interactive=False)
+    old = runner.setup_databases()
+    try:
+        print(f"Database: {connection.vendor}")
+        labelled = quality(labels, args.verbose)
+        baseline = timed(labelled)
+    finally:
+        runner.teardown_databases(old)
+    if args.claims:
+        if connection.vendor != "postgresql":
+            print("Latency skipped: set DATABASE_URL to a PostgreSQL database to measure it.")
+            return
+        latency(labels, args.claims, baseline)
+
+
+if __name__ == "__main__":
+    main()
