@@ -267,6 +267,7 @@ class AnnotateInTheBrowserTests(StaticLiveServerTestCase):
         panel.get_by_label(re.compile("sound and safe")).check()
         panel.get_by_label("Relation").select_option("corroborates")
         panel.get_by_label("Note").fill("Both say the pier stays")
+        self.page.screenshot(path=ARTIFACTS / "annotate-link-search.png")
         panel.get_by_role("button", name="Save link").click()
         expect(panel.locator(".claim-links")).to_contain_text("sound and safe")
 
@@ -276,6 +277,7 @@ class AnnotateInTheBrowserTests(StaticLiveServerTestCase):
         self.page.locator(f'mark[data-claims="{self.engineers_claim.pk}"]').click()
         expect(self.page.locator("#claim-panel .claim-links")).to_contain_text("We will not close the ferry pier")
         expect(self.page.locator("#claim-panel .claim-links")).to_contain_text("Both say the pier stays")
+        self.page.screenshot(path=ARTIFACTS / "annotate-link.png")
 
     def test_a_span_already_annotated_shows_the_error_next_to_the_form_and_keeps_the_input(self):
         self.open_annotate(self.diary)
