@@ -58,6 +58,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
     list_filter = [
         "status",
         "kind",
+        "anchor_state",  # a re-import flags broken anchors for review
         ("speaker", admin.RelatedOnlyFieldListFilter),
         "source",
         ("source__publisher", admin.RelatedOnlyFieldListFilter),

@@ -108,3 +108,11 @@ class ContentTests(ClaimPageTestCase):
         self.assertIn("anchor broke", page)
         self.assertIn('status-draft">nowhere near enough to keep our boats working</mark>', page)
         self.assertIn(f'<code class="sha256">{first.capture.sha256}</code>', page.split('id="chain"')[1])
+
+    def test_a_reviewer_can_list_the_broken_claims_in_the_admin(self):
+        first = self.import_harbour()
+        claim = create_claim(source=first.source, quote="nowhere near enough to keep our boats working")
+        self.import_harbour((FIXTURES / "harbour_talks.txt").read_text().replace("nowhere near enough", "too little"))
+        self.client.force_login(self.bob)
+        response = self.client.get(reverse("admin:claims_claim_changelist"), {"anchor_state__exact": "broken"})
+        self.assertEqual([c.pk for c in response.context["cl"].result_list], [claim.pk])
