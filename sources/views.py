@@ -12,6 +12,7 @@ from django.urls import reverse
 from sources.models import Source
 
 HISTORY_ROWS = 100
+SHOWN = ["source_id", "quote", "start", "end", "claimed_on", "claimed_on_precision", "status", "anchor_state"]
 
 
 @dataclass
@@ -39,12 +40,17 @@ class ClaimRow:
 def claim_rows(source: Source) -> list[ClaimRow]:
     """The source's claims with their links in both directions, in a fixed number of queries."""
     linked_sources = Source.objects.select_related("publisher").prefetch_related("authors").defer("text", "raw_text")
+    # Only the columns the page shows: a page may list thousands of claims.
+    linked_claims = source.claims.model.objects.only("quote", "source_id")
     claims = (
         source.claims.select_related("speaker")
+        .only(*SHOWN, "speaker__name")
         .prefetch_related(
-            # Lists (to_attr) rather than a cached queryset on each of possibly thousands of claims.
+            # Lists (to_attr) rather than a cached queryset on each claim.
             Prefetch("links_from", to_attr="outgoing"),
             Prefetch("links_to", to_attr="incoming"),
+            Prefetch("outgoing__claim_b", queryset=linked_claims),
+            Prefetch("incoming__claim_a", queryset=linked_claims),
             Prefetch("outgoing__claim_b__source", queryset=linked_sources),
             Prefetch("incoming__claim_a__source", queryset=linked_sources),
         )
