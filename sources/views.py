@@ -12,6 +12,17 @@ from django.urls import reverse
 from sources.models import Source
 
 HISTORY_ROWS = 100
+TRACKED = [
+    "title",
+    "url",
+    "publisher",
+    "published_on",
+    "language",
+    "text_sha256",
+    "raw_sha256",
+    "retrieved_at",
+    "notes",
+]
 SHOWN = ["source_id", "quote", "start", "end", "claimed_on", "claimed_on_precision", "status", "anchor_state"]
 
 
@@ -67,6 +78,25 @@ def claim_rows(source: Source) -> list[ClaimRow]:
     return rows
 
 
+def history_rows(source: Source) -> list[tuple[object, list[str]]]:
+    """The source's history records, newest first, each with the names of the fields it changed."""
+    records = list(
+        source.history.select_related("history_user").defer("text", "raw_text").order_by("-history_date")[:HISTORY_ROWS]
+    )
+    rows = []
+    for record, older in zip(records, records[1:] + [None], strict=True):
+        changed = []
+        if older is not None:
+            # The text columns are left unloaded; their SHA-256 says whether they changed.
+            changed = [
+                str(Source._meta.get_field(name.removesuffix("_id")).verbose_name)
+                for name in TRACKED
+                if getattr(record, name) != getattr(older, name)
+            ]
+        rows.append((record, changed))
+    return rows
+
+
 @login_required
 @permission_required(["sources.view_source", "claims.view_claim"], raise_exception=True)
 def provenance(request: HttpRequest, pk: int) -> HttpResponse:
@@ -84,8 +114,6 @@ def provenance(request: HttpRequest, pk: int) -> HttpResponse:
         "claim_url": reverse("claims:detail", args=[0]).removesuffix("0/"),
         "anchored": [row.claim for row in rows if row.claim.anchor_state != "broken"],
         "broken": [row.claim for row in rows if row.claim.anchor_state == "broken"],
-        "history": source.history.select_related("history_user")
-        .defer("text", "raw_text")
-        .order_by("-history_date")[:HISTORY_ROWS],
+        "history": history_rows(source),
     }
     return render(request, "sources/provenance.html", context)

@@ -148,7 +148,7 @@ class ContentTests(ProvenancePageTestCase):
         page = self.page(self.imported)
         history = page[page.index('id="history"') :]
         self.assertIn("harbour_talks.txt imported by archivist", history)
-        self.assertIn("Changed", history)
+        self.assertIn("<td>Changed</td><td>title</td>", history)
         self.assertIn("Created", history)
 
 
@@ -165,3 +165,4 @@ class ReimportHistoryTests(ProvenancePageTestCase):
         self.assertIn(f"claim {moved.pk} “The vote is set for Friday.”: moved from", page)
         self.assertEqual(page.count('<span class="current">current</span>'), 1)
         self.assertIn("<dt>Published</dt><dd>2026-02-03</dd>", page)
+        self.assertIn("published on, SHA-256 of text, SHA-256 of raw text", page)
