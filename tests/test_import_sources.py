@@ -153,6 +153,16 @@ class CaptureRecordTests(ImportTestCase):
         self.assertEqual(source.published_on_iso, "2026-02")
         self.assertEqual(source.language, "en")
 
+    def test_a_url_names_one_file_only(self):
+        with self.assertRaisesMessage(CommandError, "--url names one page, but 2 files were given"):
+            self.run_import(
+                self.fixture("harbour_talks.txt"),
+                self.fixture("lighthouse_keepers.txt"),
+                "--url",
+                "https://a.example/x",
+            )
+        self.assertFalse(Capture.objects.exists())
+
     def test_what_the_text_leaves_out_is_detected(self):
         self.run_import(self.fixture("lighthouse_keepers.txt"))
         source = Source.objects.get(captures__file_name="lighthouse_keepers.txt")

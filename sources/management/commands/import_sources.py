@@ -36,6 +36,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         files, skipped = files_in(options["paths"])
+        if options["url"] and len(files) > 1:
+            # Every file would be a new version of the one source at that URL.
+            raise CommandError(f"--url names one page, but {len(files)} files were given; import them one by one.")
         for path in skipped:
             self.stdout.write(f"skipped {path}: not a .txt, .md, .html or .htm file")
         show_progress = self.stderr.isatty() and len(files) > 1
