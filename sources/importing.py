@@ -102,7 +102,7 @@ def same_source(*, url: str, file_name: str) -> Source | None:
     """The source a file is a new version of: the same URL, or without a URL the same file name."""
     if url:
         return Source.objects.filter(url=url).first()
-    capture = Capture.objects.filter(file_name=file_name, source__url="").select_related("source").last()
+    capture = Capture.objects.filter(file_name=file_name).select_related("source").last()
     return capture.source if capture else None
 
 

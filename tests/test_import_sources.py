@@ -251,6 +251,11 @@ class ReimportTests(ImportTestCase):
         out, _ = self.run_import(path, "--url", "https://quay.example.org/harbour")
         self.assertTrue(out.startswith(f"updated {self.source.pk} "))
 
+    def test_without_a_url_the_same_file_name_is_the_same_source_even_one_imported_with_a_url(self):
+        Source.objects.filter(pk=self.source.pk).update(url="https://quay.example.org/harbour")
+        out, _ = self.run_import(self.changed_version())
+        self.assertTrue(out.startswith(f"updated {self.source.pk} "))
+
     def test_a_broken_claim_holds_again_once_its_quote_is_fixed(self):
         self.run_import(self.changed_version())
         self.broken.refresh_from_db()
