@@ -30,6 +30,11 @@ TRACKED = [
     "status",
 ]
 
+SPAN = ["source_id", "start", "end"]
+# Fields this module sets itself from looked-up objects or leaves to the database: not validated per row.
+SET_HERE = ["id", "source", "speaker", "created_by", "created_at", "updated_at", "version", "anchor_state"]
+HISTORY_TRACKED = [f.attname for f in Claim.history.model.tracked_fields]
+
 
 @dataclass
 class RowProblem:
@@ -183,7 +188,7 @@ class ClaimReader:
         tags = split_list(row.get("tags", "")) if "tags" in self.header else None
 
         try:
-            claim.clean_fields(exclude=["source", "speaker", "created_by", *errors])
+            claim.clean_fields(exclude=[*SET_HERE, *errors])
         except ValidationError as e:
             _add_errors(errors, e)
         if errors or claim.source_id is None:
@@ -239,10 +244,9 @@ class ClaimReader:
         moving = [p for p in pending if p.changed]
         taken = {}
         if moving:
-            candidates = Claim.objects.filter(
-                source_id__in={p.claim.source_id for p in moving}, start__in={p.claim.start for p in moving}
-            ).values_list("source_id", "start", "end", "pk")
-            taken = {(source, start, end): pk for source, start, end, pk in candidates}
+            # By source only: a list of starts as well misleads PostgreSQL's planner into a full scan.
+            candidates = Claim.objects.filter(source_id__in={p.claim.source_id for p in moving}).order_by()
+            taken = {(source, start, end): pk for source, start, end, pk in candidates.values_list(*SPAN, "pk")}
         kept = []
         for item in pending:
             span = (item.claim.source_id, item.claim.start, item.claim.end)
@@ -256,6 +260,14 @@ class ClaimReader:
                 continue
             self.report.problems.append(RowProblem(item.line, {"quote": [message]}))
         return kept
+
+
+def history_row(claim: Claim, kind: str, user: AbstractBaseUser | None, when) -> dict:
+    """A row of django-simple-history's table for the claim as it now is ("+" created, "~" changed)."""
+    row = {name: getattr(claim, name) for name in HISTORY_TRACKED}
+    row.update(history_date=when, history_change_reason="CSV import", history_type=kind)
+    row["history_user_id"] = user.pk if user is not None else None
+    return row
 
 
 def _add_errors(errors: dict[str, list[str]], error: ValidationError) -> None:

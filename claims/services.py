@@ -14,9 +14,11 @@ from claims.csv_import import (
     RowOutcome,
     RowProblem,
     batched,
+    history_row,
     missing_columns,
     tags_named,
 )
+from claims.fast_insert import insert_objects, insert_rows
 from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
 from sources.dates import Precision
 from sources.models import Agent, Source
@@ -120,41 +122,41 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
     created = [p for p in pending if p.new]
     updated = [p for p in pending if p.changed and not p.new]
     for p in pending:
-        p.claim.updated_at = now if p.changed else p.claim.updated_at
         action = "new" if p.new else "update" if p.changed else "skip"
         report.outcomes.append(RowOutcome(p.line, action, p.claim))
     report.created += len(created)
     report.updated += len(updated)
     report.unchanged += len(pending) - len(created) - len(updated)
-    Claim.objects.bulk_create([p.claim for p in created], batch_size=500)
+    insert_objects([p.claim for p in created])
     for p in updated:
         p.claim.version += 1
+        p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
-    history = dict(default_user=user, default_change_reason="CSV import", default_date=now, batch_size=500)
-    records = Claim.history.bulk_history_create([p.claim for p in created], **history)
-    records += Claim.history.bulk_history_create([p.claim for p in updated], update=True, **history)
+    history_ids = insert_rows(
+        Claim.history.model,
+        [history_row(p.claim, "+", user, now) for p in created]
+        + [history_row(p.claim, "~", user, now) for p in updated],
+    )
 
     # Tags, and their snapshot on each new history record.
     retagged = [p for p in created + updated if p.tags is not None]
     tags = tags_named(name for p in retagged for name in p.tags)
     Claim.tags.through.objects.filter(claim__in=[p.claim for p in retagged if not p.new]).delete()
-    links = Claim.tags.through.objects.bulk_create(
-        [Claim.tags.through(claim=p.claim, tag=tags[name]) for p in retagged for name in p.tags], batch_size=1000
-    )
+    links = [{"claim_id": p.claim.pk, "tag_id": tags[name].pk} for p in retagged for name in p.tags]
+    for link, pk in zip(links, insert_rows(Claim.tags.through, links), strict=True):
+        link["id"] = pk
+    untouched = [p.claim.pk for p in updated if p.tags is None]
+    links += Claim.tags.through.objects.filter(claim__in=untouched).values("id", "claim_id", "tag_id")
     tagged = {}
     for link in links:
-        tagged.setdefault(link.claim_id, []).append(link)
-    untouched = [p.claim.pk for p in updated if p.tags is None]
-    for link in Claim.tags.through.objects.filter(claim__in=untouched):
-        tagged.setdefault(link.claim_id, []).append(link)
-    snapshot = Claim.history.model.tags.model
-    snapshot.objects.bulk_create(
+        tagged.setdefault(link["claim_id"], []).append(link)
+    insert_rows(
+        Claim.history.model.tags.model,
         [
-            snapshot(history=record, id=link.pk, claim_id=link.claim_id, tag_id=link.tag_id)
-            for record in records
-            for link in tagged.get(record.id, [])
+            {"history_id": history_id, **link}
+            for p, history_id in zip(created + updated, history_ids, strict=True)
+            for link in tagged.get(p.claim.pk, [])
         ],
-        batch_size=1000,
     )
 
 

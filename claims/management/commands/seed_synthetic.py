@@ -3,7 +3,7 @@ import math
 import random
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from claims.management.progress import Progress
 from claims.models import Claim, Corroboration, Tag
@@ -52,6 +52,10 @@ class Command(BaseCommand):
             people, papers = self.agents(rng, sources)
             claim_sources = self.sources_and_claims(rng, seed, sources, claims, people, papers)
             self.links(rng, claim_sources, links)
+        if connection.vendor == "postgresql":
+            # Fresh statistics, or the planner guesses badly about tables that just grew a millionfold.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(f"Seeded {sources} sources, {claims} claims and {links} links (seed {seed}).")
 
     def agents(self, rng: random.Random, sources: int) -> tuple[list[Agent], list[Agent]]:

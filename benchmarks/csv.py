@@ -1,0 +1,251 @@
+"""Claims CSV on PostgreSQL: our streamed export against the COPY floor and django-import-export's stock export,
+and the import rate with anchors validated.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_bench .venv/bin/python benchmarks/csv.py
+
+Use a database of its own: when it holds fewer claims than --claims (1,000,000 by default) it is seeded with
+`manage.py seed_synthetic` (10,000 sources, 200,000 links; a few minutes). Then, in the same run, each
+measurement runs in a child process, timed inside the child and with its peak memory (max RSS) read from
+the kernel when it exits:
+
+- idle: Django set up and connected, nothing else: the fixed part of every peak below;
+- COPY floor: `COPY (<the export's SELECT>) TO STDOUT` through psycopg, blocks written straight to a file;
+- our export: `manage.py export_claims -o FILE`, the path the command and the admin use;
+- stock export: django-import-export's `ClaimResource().export()` (a tablib Dataset in memory) then
+  `.csv`, on the first --stock-claims claims (100,000 by default), scaled linearly to the full count
+  (pass --stock-claims 0 to run it on all of them: minutes and gigabytes);
+- import: `import_claims --dry-run` of --import-rows (100,000) new claims on words not yet annotated, one
+  in ten without offsets (located in the text), some with new speakers and tags. A dry run makes every
+  write and history row and then rolls back, so the database is the same for the next run.
+"""
+
+import os
+import sys
+
+# This file is named csv.py: its folder must not be on the path, or `import csv` would find it.
+sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(sys.path[0])
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("HTTPS", "0")
+
+SENTENCE = re.compile(r"In item \d+\.\d+ [^.]*\.")
+
+
+def setup():
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    connection.ensure_connection()
+    return connection
+
+
+# Measurements, each run in its own child process; each returns what it measured.
+
+
+def measure_idle(args) -> dict:
+    setup()
+    return {"seconds": 0.0}
+
+
+def measure_copy_floor(args) -> dict:
+    connection = setup()
+    from claims.csv_format import claim_rows
+
+    sql, params = claim_rows().query.sql_with_params()
+    started = time.perf_counter()
+    with open(args.output, "wb") as out, connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for block in copy:
+                out.write(block)
+    return {"seconds": time.perf_counter() - started, "bytes": os.path.getsize(args.output)}
+
+
+def measure_export(args) -> dict:
+    setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("export_claims", "-o", args.output)
+    return {"seconds": time.perf_counter() - started, "bytes": os.path.getsize(args.output)}
+
+
+def measure_stock(args) -> dict:
+    setup()
+    from claims.models import Claim
+    from claims.resources import ClaimResource
+
+    claims = Claim.objects.all()
+    if args.rows:
+        last = Claim.objects.order_by("pk").values_list("pk", flat=True)[args.rows - 1]
+        claims = claims.filter(pk__lte=last)
+    started = time.perf_counter()
+    dataset = ClaimResource().export(claims)
+    Path(args.output).write_text(dataset.csv, encoding="utf-8")
+    return {"seconds": time.perf_counter() - started, "rows": len(dataset)}
+
+
+def measure_import(args) -> dict:
+    connection = setup()
+    from django.db import transaction
+
+    from claims.csv_format import read_csv
+    from claims.resources import ClaimResource
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        # Foreign keys are checked at commit, which a dry run never reaches: check them as rows go in.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with open(args.input, encoding="utf-8", newline="") as stream:
+            dataset = read_csv(stream)
+        result = ClaimResource().import_data(dataset, dry_run=True)
+    seconds = time.perf_counter() - started
+    report = result.report
+    if report.problems:
+        raise SystemExit("import problems: " + "; ".join(str(p) for p in report.problems[:5]))
+    return {"seconds": seconds, "rows": len(dataset), "created": report.created, "speakers": len(report.new_speakers)}
+
+
+MEASUREMENTS = {
+    "idle": measure_idle,
+    "copy_floor": measure_copy_floor,
+    "export": measure_export,
+    "stock": measure_stock,
+    "import": measure_import,
+}
+
+
+def run_child(name: str, **options) -> dict:
+    """Run one measurement in a child process: what it reports, plus its peak RSS in MB."""
+    command = [sys.executable, __file__, "--measure", name]
+    for key, value in options.items():
+        command += [f"--{key}", str(value)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{name} failed (status {status})")
+    return {**json.loads(out), "peak_mb": usage.ru_maxrss / 1024}  # ru_maxrss is in KiB on Linux
+
+
+# The parent: data, then the measurements, then the table.
+
+
+def ensure_claims(wanted: int) -> int:
+    setup()
+    from claims.models import Claim
+
+    have = Claim.objects.count()
+    if have < wanted:
+        if have:
+            raise SystemExit(f"The database has {have:,} claims, fewer than {wanted:,}: use an empty database.")
+        print(f"Seeding {wanted:,} claims (a few minutes)…", file=sys.stderr)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "seed_synthetic", "--sources", str(max(1, wanted // 100))]
+            + ["--claims", str(wanted), "--links", str(wanted // 5), "--seed", "1"],
+            check=True,
+        )
+        print(f"Seeded in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
+        have = Claim.objects.count()
+    return have
+
+
+def import_file(path: str, rows: int) -> None:
+    """New claims on sentences no claim covers yet, in the claims CSV header."""
+    from claims.csv_format import csv_line
+    from claims.models import Claim, Tag
+    from sources.models import Agent, Source
+
+    speakers = list(Agent.objects.filter(kind=Agent.Kind.PERSON).values_list("name", flat=True)[:200])
+    tags = list(Tag.objects.values_list("name", flat=True)[:10])
+    header = ["source_id", "quote", "start", "end", "statement", "speaker", "claimed_on", "kind", "status", "tags"]
+    written = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(csv_line(header))
+        for source in Source.objects.order_by("pk").only("pk", "text").iterator(chunk_size=500):
+            taken = set(Claim.objects.filter(source=source).values_list("start", flat=True))
+            spare = [m for m in SENTENCE.finditer(source.text) if m.start() not in taken][:10]
+            for m in spare:
+                n = written
+                # The sentence without its full stop: words no claim covers yet.
+                quote, start, end = m.group()[:-1], m.start(), m.end() - 1
+                located = n % 10 == 0
+                cells = [str(source.pk), quote, "" if located else str(start), "" if located else str(end)]
+                cells += [f"statement {n}", f"New Speaker {n}" if n % 1000 == 0 else speakers[n % len(speakers)]]
+                cells += [f"20{15 + n % 10}-0{1 + n % 9}" if n % 3 else "2019", "paraphrase", "draft"]
+                cells += ["; ".join(tags[: n % 3]) if n % 5 == 0 else ""]
+                out.write(csv_line(cells))
+                written += 1
+                if written == rows:
+                    return
+    raise SystemExit(f"Only {written:,} spare sentences for {rows:,} import rows.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--stock-claims", type=int, default=100_000, help="0: all of them")
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--measure", choices=sorted(MEASUREMENTS), help=argparse.SUPPRESS)
+    parser.add_argument("--output", help=argparse.SUPPRESS)
+    parser.add_argument("--input", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(MEASUREMENTS[args.measure](args)))
+        return
+
+    connection = setup()
+    if connection.vendor != "postgresql":
+        raise SystemExit("This benchmark is for PostgreSQL: set DATABASE_URL to a database of its own.")
+    total = ensure_claims(args.claims)
+    stock_rows = min(args.stock_claims or total, total)
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "out.csv")
+        import_path = os.path.join(folder, "import.csv")
+        import_file(import_path, args.import_rows)
+        print(f"PostgreSQL, {total:,} claims; 2 CPU cores shared with other work, so times are noisy.", flush=True)
+        idle = run_child("idle")
+        floor = run_child("copy_floor", output=out)
+        ours = run_child("export", output=out)
+        stock = run_child("stock", output=out, rows=stock_rows)
+        imported = run_child("import", input=import_path)
+
+    scale = total / stock_rows
+    stock_time = stock["seconds"] * scale
+    stock_mb = idle["peak_mb"] + (stock["peak_mb"] - idle["peak_mb"]) * scale
+    print(f"{'':42} {'time':>9} {'peak memory':>12}")
+    print(f"{'idle (Django set up, connected)':42} {'':>9} {idle['peak_mb']:9.0f} MB")
+    print(f"{'COPY floor (the same SELECT)':42} {floor['seconds']:8.2f}s {floor['peak_mb']:9.0f} MB")
+    print(
+        f"{'our export (export_claims)':42} {ours['seconds']:8.2f}s {ours['peak_mb']:9.0f} MB"
+        f"   {ours['seconds'] / floor['seconds']:.2f}x the floor's time (target 2x; 150 MB)"
+    )
+    label = f"stock Resource.export, {stock_rows:,} claims"
+    print(f"{label:42} {stock['seconds']:8.2f}s {stock['peak_mb']:9.0f} MB")
+    if scale != 1:
+        label = f"  scaled linearly to {total:,}"
+        print(f"{label:42} {stock_time:8.0f}s {stock_mb:9.0f} MB   (estimate, not measured)")
+    print(f"   our export is {stock_time / ours['seconds']:.0f}x faster than the stock export")
+    rate = imported["rows"] / imported["seconds"]
+    print(
+        f"import of {imported['rows']:,} new claims, anchors validated, history written then rolled back: "
+        f"{imported['seconds']:.2f}s = {rate:,.0f} rows/s (target 10,000), peak {imported['peak_mb']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
