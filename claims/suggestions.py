@@ -13,6 +13,7 @@ come back.
 """
 
 import datetime
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -24,10 +25,12 @@ from django.db.models import Max, Min, Q
 from claims.models import Claim, Corroboration, DismissedSuggestion
 
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
-CANDIDATES = 120  # claims scored in Python per suggestion request
+CANDIDATES = 80  # claims scored in Python per suggestion request
 SPEAKER_WINDOW = datetime.timedelta(days=120)
-SEARCH_TERMS = 10  # words of the claim used to find candidates
-BACKGROUND = 400  # claims sampled to tell common words from rare ones
+SEARCH_TERMS = 6  # words of the claim used to find candidates
+MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
+MATCHED = 1000  # at most this many index matches are ranked
+BACKGROUND = 300  # claims sampled to tell common words from rare ones
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -113,6 +116,7 @@ class Features:
     dates: list[DateMention]
     words: set[str]  # stems of content words
     negated: bool
+    spelled: dict[str, str] = field(default_factory=dict)  # stem -> the word as written, for the text index
 
     @property
     def terms(self) -> set[str]:
@@ -130,12 +134,12 @@ class Features:
             )
             for m in DATE_PATTERN.finditer(text)
         ]
-        names, numbers, words, negated = {}, set(), set(), False
+        names, numbers, words, spelled, negated = {}, set(), set(), {}, False
         phrase: list[str] = []  # the capitalised words of the name being read
         last_end = -1
         for match in WORD_PATTERN.finditer(text):
             token = match.group(0)
-            bare = re.sub(r"['’]s?$", "", token)
+            bare = possessive_stripped(token)
             lower = bare.lower()
             if lower in NEGATIONS or lower.endswith("n't"):
                 negated = True
@@ -147,14 +151,18 @@ class Features:
                 phrase = []
             if capitalised and match.start() > 0 and lower not in TITLES:
                 phrase.append(bare)
-            if bare[:1].isdigit():
-                numbers.add(bare.replace(",", ""))
-            elif lower not in STOPWORDS and lower not in TITLES and len(lower) > 2:
-                words.add(stem(lower))
+            term = term_of(bare, lower)
+            if term is None:
+                pass
+            elif bare[:1].isdigit():
+                numbers.add(term)
+            else:
+                words.add(term)
+                spelled.setdefault(term, lower)
             last_end = match.end()
         if phrase:
             add_name(names, phrase)
-        return cls(names=names, numbers=numbers, dates=dates, words=words, negated=negated)
+        return cls(names=names, numbers=numbers, dates=dates, words=words, negated=negated, spelled=spelled)
 
 
 def add_name(names: dict[str, str], phrase: list[str]) -> None:
@@ -162,6 +170,36 @@ def add_name(names: dict[str, str], phrase: list[str]) -> None:
     names.setdefault(stem(phrase[-1].lower()), " ".join(phrase))
 
 
+def term_of(bare: str, lower: str) -> str | None:
+    """What a word counts as when claims are compared: a number as written, a content word by its stem."""
+    if bare[:1].isdigit():
+        return bare.replace(",", "")
+    if lower in STOPWORDS or lower in TITLES or len(lower) <= 2:
+        return None
+    return stem(lower)
+
+
+def terms_of(text: str) -> set[str]:
+    """Features.of(text).terms, without the rest: fast enough to sample many claims."""
+    terms = set()
+    for token in WORD_PATTERN.findall(text):
+        bare = possessive_stripped(token)
+        term = term_of(bare, bare.lower())
+        if term is not None:
+            terms.add(term)
+    return terms
+
+
+def possessive_stripped(token: str) -> str:
+    if "'" not in token and "’" not in token:
+        return token
+    for ending in ("'s", "’s", "'", "’"):
+        if token.endswith(ending):
+            return token[: -len(ending)]
+    return token
+
+
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light stem, enough to meet "islands" with "island" and "visited" with "visit"."""
     for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
@@ -196,11 +234,11 @@ class Rarity:
     """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
     for little, a rare one ("Hasegawa") for a lot."""
 
-    def __init__(self, pool: list[Features]):
+    def __init__(self, pool: list[set[str]]):
         self.size = len(pool)
         self.counts: dict[str, int] = {}
-        for features in pool:
-            for term in features.terms:
+        for terms in pool:
+            for term in terms:
                 self.counts[term] = self.counts.get(term, 0) + 1
 
     def __call__(self, term: str) -> float:
@@ -273,41 +311,62 @@ def excluded_ids(claim: Claim) -> set[int]:
     return {claim.pk} | {pk for pair in pairs for pk in pair}
 
 
-def search_terms(features: Features) -> list[str]:
-    """The claim's most telling words for the full-text query: names, numbers, dates, then longer words."""
-    ranked = (
-        list(features.names)
-        + sorted(features.numbers)
-        + [d.text.split()[0].lower() for d in features.dates]
-        + sorted(features.words, key=len, reverse=True)
-    )
-    terms = []
-    for term in ranked:
-        term = re.sub(r"\W", "", term)
-        if term and term not in terms:
-            terms.append(term)
-    return terms[:SEARCH_TERMS]
+# Each word as PostgreSQL indexes it, with the share of claims using it according to the statistics
+# ANALYZE keeps on the index (its 1,000 or so most common words; rarer ones are absent, so 0).
+WORD_SHARES_SQL = """
+SELECT word, lexeme, COALESCE(common.share, 0)
+FROM unnest(%s::text[]) AS word
+CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english'::regconfig, word))) AS lexeme
+LEFT JOIN (
+    SELECT unnest(most_common_elems::text::text[]) AS lexeme, unnest(most_common_elem_freqs) AS share
+    FROM pg_stats WHERE tablename = 'claim_search_english'
+) AS common USING (lexeme)
+"""
+
+
+def search_terms(features: Features, rarity: "Rarity") -> list[str]:
+    """The claim's most telling words, as indexed, for the full-text query (one query).
+
+    Names, numbers and dates first, then the rarest words; words used by more than MAX_SHARE of
+    all claims are left out, since they would match much of the table and say little.
+    """
+    telling = set(features.names) | features.numbers | {stem(d.text.split()[0].lower()) for d in features.dates}
+    ordered = sorted(features.terms, key=lambda t: (t not in telling, -rarity(t), -len(t), t))
+    spelled = [re.sub(r"\W", "", features.spelled.get(t, t)) for t in ordered]
+    with connection.cursor() as cursor:
+        cursor.execute(WORD_SHARES_SQL, [[w for w in spelled if w]])
+        share_of = {word: (lexeme, share) for word, lexeme, share in cursor.fetchall()}
+    found = [share_of[w] for w in spelled if w in share_of]
+    lexemes = list(dict.fromkeys(lexeme for lexeme, share in found if share <= MAX_SHARE))
+    if not lexemes:
+        lexemes = [lexeme for lexeme, _ in sorted(found, key=lambda f: f[1])[:2]]
+    return lexemes[:SEARCH_TERMS]
 
 
 def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: "Rarity") -> list[int]:
     """Ids of claims in other sources sharing the most telling words with this claim."""
     if connection.vendor != "postgresql":
         return scan_candidate_ids(claim, features, excluded, rarity)
-    terms = search_terms(features)
+    terms = [t for t in search_terms(features, rarity) if re.fullmatch(r"\w+", t)]
     if not terms:
         return []
-    # Claims sharing two or more terms first; only when too few do, claims sharing any one.
+    # Claims sharing two or more rare words first; only when too few do, claims sharing any one.
+    terms = [f"'{t}'" for t in terms]  # already lexemes: quoted, and queried with the simple configuration
     two_or_more = " | ".join(f"({a} & {b})" for a, b in combinations(terms, 2)) if len(terms) > 1 else terms[0]
     found: list[int] = []
     for tsquery in (two_or_more, " | ".join(terms)):
+        # The inner LIMIT bounds the work when a query still matches many claims; those are ranked.
         sql = f"""
-            SELECT id FROM claims_claim, to_tsquery('english', %s) AS query
-            WHERE {SEARCH_VECTOR} @@ query AND source_id <> %s
-            ORDER BY ts_rank({SEARCH_VECTOR}, query) DESC, id
+            SELECT id FROM (
+                SELECT id, {SEARCH_VECTOR} AS words FROM claims_claim
+                WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s
+                LIMIT %s
+            ) AS matched
+            ORDER BY ts_rank(words, to_tsquery('simple', %s)) DESC, id
             LIMIT %s
         """
         with connection.cursor() as cursor:
-            cursor.execute(sql, [tsquery, claim.source_id, CANDIDATES + len(excluded)])
+            cursor.execute(sql, [tsquery, claim.source_id, MATCHED, tsquery, CANDIDATES + len(excluded)])
             found += [pk for (pk,) in cursor.fetchall() if pk not in excluded and pk not in found]
         if len(found) >= CANDIDATES // 4:
             break
@@ -341,7 +400,7 @@ def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
     return [pk for pk in ids if pk not in excluded]
 
 
-def background() -> list[Features]:
+def background() -> list[set[str]]:
     """A spread-out sample of all claims, to tell common words from rare ones (two queries, any table size).
 
     Evenly spaced ids rather than a random sample, so the same data always gives the same ranking.
@@ -352,7 +411,7 @@ def background() -> list[Features]:
     step = max(1, (span["last"] - span["first"]) // BACKGROUND)
     ids = range(span["first"], span["last"] + 1, step)
     rows = Claim.objects.filter(pk__in=list(ids)[:BACKGROUND]).values_list("quote", "statement")
-    return [Features.of(f"{quote} {statement}") for quote, statement in rows]
+    return [terms_of(f"{quote} {statement}") for quote, statement in rows]
 
 
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
@@ -364,7 +423,9 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
     candidates = [
         (other, Features.of(claim_text(other)))
-        for other in Claim.objects.filter(pk__in=ids).select_related("source__publisher", "speaker")
+        for other in Claim.objects.filter(pk__in=ids)
+        .select_related("source__publisher", "speaker")
+        .defer("source__text", "source__raw_text")
     ]
     ranked = [compare(claim, features, other, other_features, rarity) for other, other_features in candidates]
     ranked = [s for s in ranked if s.score > 0]
