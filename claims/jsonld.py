@@ -8,7 +8,7 @@
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from claims.models import Claim
 from sources.models import Agent, Source
@@ -106,17 +106,23 @@ def export_queryset(claims) -> Iterable[Claim]:
     """The claims with everything the JSON-LD needs, read in chunks."""
     return (
         claims.select_related("source__publisher", "speaker", "created_by")
+        .defer("source__raw_text")
         .order_by("source", "start", "pk")
         .iterator(chunk_size=2000)
     )
 
 
-def stream(claims: Iterable[Claim]) -> Iterator[str]:
+def stream(claims: Iterable[Claim], *, on_rows: Callable[[int], None] | None = None) -> Iterator[str]:
     """A JSON array of every claim's documents, written piece by piece so memory stays flat."""
     yield "["
-    first = True
+    first, done = True, 0
     for claim in claims:
         for document in documents(claim):
             yield ("\n" if first else ",\n") + json.dumps(document, ensure_ascii=False)
             first = False
+        done += 1
+        if on_rows and done % 1000 == 0:
+            on_rows(done)
+    if on_rows:
+        on_rows(done)
     yield "\n]\n"

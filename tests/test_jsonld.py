@@ -1,8 +1,12 @@
 """Claims as W3C Web Annotations, and reviewed claims as schema.org ClaimReview, in JSON-LD."""
 
 import datetime
+import json
+import tempfile
+from pathlib import Path
 
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.urls import reverse
 
 from claims.jsonld import claim_review, web_annotation
@@ -117,3 +121,16 @@ class JsonLdLinkTests(BaseTestCase):
         self.client.force_login(outsider)
         response = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
         self.assertEqual(response.status_code, 403)
+
+
+class JsonLdExportTests(BaseTestCase):
+    def test_export_claims_writes_every_claim_as_json_ld(self):
+        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "claims.jsonld"
+            call_command("export_claims", "--format", "jsonld", "-o", str(path))
+            documents = json.loads(path.read_text(encoding="utf-8"))
+        annotated = {doc["target"]["selector"][0]["exact"] for doc in documents if doc.get("type") == "Annotation"}
+        self.assertEqual(annotated, {self.unacceptable.quote, self.rejected.quote})
+        reviews = [doc for doc in documents if doc.get("@type") == "ClaimReview"]
+        self.assertEqual([review["claimReviewed"] for review in reviews], [self.unacceptable.quote])

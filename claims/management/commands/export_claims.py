@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from claims import jsonld
 from claims.csv_format import claims_csv
 from claims.management.progress import Progress
 from claims.models import Claim
@@ -12,8 +13,14 @@ def write_csv(out, *, on_rows) -> None:
         out.write(chunk)
 
 
+def write_jsonld(out, *, on_rows) -> None:
+    """Each claim as a W3C Web Annotation, and reviewed claims as schema.org ClaimReview too (claims/jsonld.py)."""
+    for chunk in jsonld.stream(jsonld.export_queryset(Claim.objects.all()), on_rows=on_rows):
+        out.write(chunk.encode("utf-8"))
+
+
 # One writer per format; each takes a binary stream and a progress callback.
-FORMATS = {"csv": write_csv}
+FORMATS = {"csv": write_csv, "jsonld": write_jsonld}
 
 
 class Command(BaseCommand):
