@@ -14,12 +14,15 @@ contradicting partner, the top 5 suggestions are compared with the labels:
 and, for pairs labelled as different events that only look alike, how often one shows up in the
 other's top 5. Runs in a throwaway test database.
 
-Latency (PostgreSQL only, with --claims N). The database named by DATABASE_URL is migrated and filled,
-once, up to N claims of synthetic text (words drawn at random from the seed articles' own word
-stream, so common words such as "Japan" are as common as in real coverage: a hard case for a
-word index), in sources of 100 claims, a third with one of 500 speakers. Then the labelled claims
-are added (in a transaction rolled back at the end) and each asks for its top 10; the baseline,
-measured in the same run, is the same requests in the small quality database.
+Latency (PostgreSQL only, with --claims N). The database named by DATABASE_URL is migrated and, once,
+filled up to N claims, by one of two generators (--fill):
+  seed_synthetic  the project's `manage.py seed_synthetic` (template sentences on town news);
+  seed-words      word salad drawn from the seed articles' own word stream, in sources of 100
+                  claims, a third with one of 500 speakers: every word of the labelled claims is
+                  then common, the hard case for a word index.
+Then the labelled claims are added (in a transaction rolled back at the end) and each asks for its
+top 10, as do 50 synthetic claims; the baseline, measured in the same run, is the same requests in
+the small quality database. Quality among the synthetic claims is printed too.
 """
 
 import argparse
@@ -175,8 +178,27 @@ def seed_words() -> list[str]:
     return words
 
 
+def fill_with_seed_synthetic(target: int) -> None:
+    """Top the database up to `target` claims with the project's seed_synthetic command."""
+    from django.core.management import call_command
+
+    from claims.models import Claim
+
+    have = Claim.objects.count()
+    if have >= target:
+        print(f"Database already holds {have:,} claims.")
+        return
+    from sources.models import Source
+
+    seed = 1  # seed_synthetic refuses a seed already used
+    while Source.objects.filter(url__startswith=f"https://synthetic.example.org/{seed}/").exists():
+        seed += 1
+    missing = target - have
+    call_command("seed_synthetic", sources=max(1, missing // 100), claims=missing, seed=seed)
+
+
 def fill(target: int) -> None:
-    """Add synthetic claims until the database holds `target` claims (sources of 100 claims each)."""
+    """Add word-salad claims until the database holds `target` claims (sources of 100 claims each)."""
     from claims.models import Claim
     from sources.dates import Precision
     from sources.models import Agent, Source, sha256_hex
@@ -242,27 +264,32 @@ def _date(day: int):
     return datetime.date(2010, 1, 1) + datetime.timedelta(days=day)
 
 
-def latency(labels: dict, target: int, baseline: list[float]) -> None:
+def latency(labels: dict, target: int, baseline: list[float], generator: str) -> None:
     from django.core.management import call_command
 
     from claims.models import Claim
 
     call_command("migrate", verbosity=0)
-    fill(target)
+    if generator == "seed_synthetic":
+        fill_with_seed_synthetic(target)
+    else:
+        fill(target)
     total = Claim.objects.count()
     with transaction.atomic():
         by_label = load_seed_claims(labels)[0]
         labelled = list(by_label.values())
-        synthetic = list(Claim.objects.filter(source__title__startswith="Synthetic").order_by("?")[:50])
+        synthetic = list(Claim.objects.exclude(pk__in=[c.pk for c in labelled]).order_by("?")[:50])
         timed(labelled[:5])  # warm the caches
         seed_times = timed(labelled)
         synthetic_times = timed(synthetic)
         print(f"Quality at {total:,} claims (the same labelled set, the synthetic claims as more distractors).")
-        print("  A hard case, not real coverage: the synthetic claims are word salad drawn from these same five")
-        print("  articles, so every word of every labelled claim also appears in thousands of distractors.")
+        if generator == "seed-words":
+            print("  A hard case, not real coverage: the synthetic claims are word salad drawn from these same five")
+            print("  articles, so every word of every labelled claim also appears in thousands of distractors.")
         scores(by_label, *partners(labels))
         transaction.set_rollback(True)
-    print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims (+{len(labelled)} labelled + distractors):")
+    print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims filled by {generator}")
+    print(f"  (plus the {len(labelled)} labelled claims and the seeds' other sentences):")
     print(f"  labelled seed claims ({len(seed_times)}): {summary(seed_times)}")
     print(f"  synthetic claims     ({len(synthetic_times)}): {summary(synthetic_times)}")
     print(f"  baseline, same labelled claims in the quality database: {summary(baseline)}")
@@ -274,6 +301,12 @@ def latency(labels: dict, target: int, baseline: list[float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, help="Also measure latency at this many claims (PostgreSQL only).")
+    parser.add_argument(
+        "--fill",
+        choices=["seed_synthetic", "seed-words"],
+        default="seed_synthetic",
+        help="How to fill the database up to --claims (see above).",
+    )
     parser.add_argument("--verbose", action="store_true", help="List the partners each labelled claim missed.")
     args = parser.parse_args()
     if not SEEDS.is_dir():
@@ -296,7 +329,7 @@ def main() -> None:
         if connection.vendor != "postgresql":
             print("Latency skipped: set DATABASE_URL to a PostgreSQL database to measure it.")
             return
-        latency(labels, args.claims, baseline)
+        latency(labels, args.claims, baseline, args.fill)
 
 
 if __name__ == "__main__":
