@@ -30,9 +30,10 @@ from claims.models import Claim, Corroboration, DismissedSuggestion
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 80  # claims scored in Python per suggestion request
 SPEAKER_WINDOW = datetime.timedelta(days=120)
-SEARCH_TERMS = 6  # words of the claim used to find candidates
+SEARCH_TERMS = 10  # words of the claim used to find candidates
 MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
-MATCHED = 1000  # at most this many index matches are ranked
+MATCHED = 1000  # at most this many index matches are ranked by PostgreSQL
+RANKED = 300  # and at most this many of them compared word by word
 BACKGROUND = 300  # claims sampled to tell common words from rare ones
 
 STOPWORDS = frozenset(
@@ -349,19 +350,21 @@ def search_terms(features: Features, rarity: "Rarity") -> list[str]:
 def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: "Rarity") -> list[int]:
     """Ids of claims in other sources sharing the most telling words with this claim."""
     if connection.vendor != "postgresql":
-        return scan_candidate_ids(claim, features, excluded, rarity)
+        rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
+        return most_shared(features, rows, excluded, rarity)
     terms = [t for t in search_terms(features, rarity) if re.fullmatch(r"\w+", t)]
     if not terms:
         return []
     # Claims sharing two or more rare words first; only when too few do, claims sharing any one.
     terms = [f"'{t}'" for t in terms]  # already lexemes: quoted, and queried with the simple configuration
     two_or_more = " | ".join(f"({a} & {b})" for a, b in combinations(terms, 2)) if len(terms) > 1 else terms[0]
-    found: list[int] = []
+    rows: list[tuple[int, str, str]] = []
     for tsquery in (two_or_more, " | ".join(terms)):
-        # The inner LIMIT bounds the work when a query still matches many claims; those are ranked.
+        # The inner LIMIT bounds the work when a query still matches many claims; the best of those by
+        # PostgreSQL's rank are then compared word by word, rarer words counting more.
         sql = f"""
-            SELECT id FROM (
-                SELECT id, {SEARCH_VECTOR} AS words FROM claims_claim
+            SELECT id, quote, statement FROM (
+                SELECT id, quote, statement, {SEARCH_VECTOR} AS words FROM claims_claim
                 WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s
                 LIMIT %s
             ) AS matched
@@ -369,22 +372,21 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rar
             LIMIT %s
         """
         with connection.cursor() as cursor:
-            cursor.execute(sql, [tsquery, claim.source_id, MATCHED, tsquery, CANDIDATES + len(excluded)])
-            found += [pk for (pk,) in cursor.fetchall() if pk not in excluded and pk not in found]
-        if len(found) >= CANDIDATES // 4:
+            cursor.execute(sql, [tsquery, claim.source_id, MATCHED, tsquery, RANKED + len(excluded)])
+            rows += cursor.fetchall()
+        if len(rows) >= RANKED:
             break
-    return found[:CANDIDATES]
+    return most_shared(features, rows, excluded, rarity)
 
 
-def scan_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: "Rarity") -> list[int]:
-    """Without PostgreSQL's index: read the other sources' claims and keep those sharing the rarest words."""
-    scored = []
-    for pk, quote, statement in (
-        Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
-    ):
-        if pk in excluded:
+def most_shared(features: Features, rows, excluded: set[int], rarity: "Rarity") -> list[int]:
+    """Of (id, quote, statement) rows, the ids of those sharing the rarest words with the claim."""
+    scored, seen = [], set()
+    for pk, quote, statement in rows:
+        if pk in excluded or pk in seen:
             continue
-        shared = features.terms & Features.of(f"{quote} {statement}").terms
+        seen.add(pk)
+        shared = features.terms & terms_of(f"{quote} {statement}")
         if shared:
             scored.append((-sum(map(rarity, shared)), pk))
     return [pk for _, pk in sorted(scored)[:CANDIDATES]]
