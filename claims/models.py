@@ -349,13 +349,21 @@ class Republication(models.Model):
         # One level only: a copy points at the original, so independence needs no chain walk.
         if Republication.objects.filter(copy=self.original_id).exists():
             raise ValidationError(
-                {"original": "That source is itself a copy; record the source it republishes instead."},
-                code="original_is_copy",
+                {
+                    "original": ValidationError(
+                        "That source is itself a copy; record the source it republishes instead.",
+                        code="original_is_copy",
+                    )
+                }
             )
         if Republication.objects.filter(original=self.copy_id).exists():
             raise ValidationError(
-                {"copy": "Other sources are recorded as copies of this one; it cannot be a copy itself."},
-                code="copy_is_original",
+                {
+                    "copy": ValidationError(
+                        "Other sources are recorded as copies of this one; it cannot be a copy itself.",
+                        code="copy_is_original",
+                    )
+                }
             )
 
 

@@ -1,5 +1,7 @@
 """A corroborating source counts as independent only when it shares no author and no publisher."""
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.urls import reverse
 
 from claims.models import Claim, Corroboration, Republication
@@ -137,3 +139,17 @@ class IndependenceInTheClaimListTests(BaseTestCase):
 def response_column(response, field_name: str) -> int:
     """The index Django's changelist uses in `?o=` for a list_display column."""
     return response.context["cl"].list_display.index(field_name)
+
+
+class RepublicationRuleTests(BaseTestCase):
+    def test_a_copy_must_point_at_the_original_not_at_another_copy(self):
+        copy = create_source(title="Mirror", text=REPORT)
+        Republication.objects.create(copy=copy, original=self.ledger)
+        copy_of_copy = Republication(copy=create_source(title="Mirror of mirror", text=REPORT), original=copy)
+        with self.assertRaises(ValidationError) as caught:
+            copy_of_copy.full_clean()
+        self.assertEqual(caught.exception.error_dict["original"][0].code, "original_is_copy")
+
+    def test_a_source_cannot_republish_itself(self):
+        with self.assertRaises(IntegrityError):
+            Republication.objects.create(copy=self.ledger, original=self.ledger)
