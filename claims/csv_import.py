@@ -244,8 +244,9 @@ class ClaimReader:
         moving = [p for p in pending if p.changed]
         taken = {}
         if moving:
-            # By source only: a list of starts as well misleads PostgreSQL's planner into a full scan.
-            candidates = Claim.objects.filter(source_id__in={p.claim.source_id for p in moving}).order_by()
+            candidates = Claim.objects.filter(
+                source_id__in={p.claim.source_id for p in moving}, start__in={p.claim.start for p in moving}
+            ).order_by()  # the default ordering would join sources for nothing
             taken = {(source, start, end): pk for source, start, end, pk in candidates.values_list(*SPAN, "pk")}
         kept = []
         for item in pending:
