@@ -1,3 +1,4 @@
+import tablib
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -140,3 +141,15 @@ class ImportTests(BaseTestCase):
         self.assertEqual([row.number for row in response.context["result"].invalid_rows], [3])
         self.assertContains(response, "No claim has id 999999.")
         self.assertFalse(Corroboration.objects.exists())
+
+    def test_an_xlsx_file_imports_and_reports_rows_by_their_sheet_row(self):
+        sheet = tablib.Dataset(headers=["source_id", "quote"])
+        sheet.append([self.harbour.pk, "Moscow rejected"])
+        sheet.append([self.harbour.pk, "'=not in the text"])
+        self.client.force_login(self.bob)
+        xlsx = SimpleUploadedFile("claims.xlsx", sheet.export("xlsx"))
+        response = self.client.post(reverse("admin:claims_claim_import"), {"format": "1", "import_file": xlsx})
+        [row] = response.context["result"].invalid_rows
+        self.assertEqual(row.number, 3)
+        self.assertEqual(row.error_dict["quote"], ["The quote does not occur in the source text."])
+        self.assertIn("=not in the text", row.values)
