@@ -110,7 +110,7 @@ def measure_import(args) -> dict:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with open(args.input, encoding="utf-8", newline="") as stream:
             dataset = read_csv(stream)
-        result = ClaimResource().import_data(dataset, dry_run=True)
+        result = ClaimResource().import_data(dataset, dry_run=True, with_rows=False)  # as import_claims
     seconds = time.perf_counter() - started
     report = result.report
     if report.problems:

@@ -41,12 +41,13 @@ class ReportedImport:
         report = self.run_import(
             header=header, rows=rows, user=kwargs.get("user"), dry_run=dry_run, on_rows=kwargs.get("on_rows")
         )
-        return self.result(header, rows, report)
+        # The admin shows every row; a command only needs the totals and the problems.
+        return self.result(header, rows, report, with_rows=kwargs.get("with_rows", True))
 
     def run_import(self, **kwargs) -> ImportReport:
         raise NotImplementedError
 
-    def result(self, header: list[str], rows, report: ImportReport) -> Result:
+    def result(self, header: list[str], rows, report: ImportReport, *, with_rows: bool = True) -> Result:
         result = Result()
         result.diff_headers = header
         result.total_rows = len(rows)
@@ -55,7 +56,7 @@ class ReportedImport:
         for problem in report.problems:
             result.append_invalid_row(problem.line, by_line.get(problem.line, {}), ValidationError(problem.errors))
             result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
-        if report.problems:
+        if report.problems or not with_rows:
             return result
         for outcome in report.outcomes:
             row = RowResult()

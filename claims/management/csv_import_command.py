@@ -17,7 +17,7 @@ class ImportCommand(BaseCommand):
         with open(file, encoding="utf-8-sig", newline="") as stream:
             dataset = read_csv(stream)
         progress = Progress(len(dataset), label="Checked" if dry_run else "Imported")
-        result = self.resource_class().import_data(dataset, dry_run=dry_run, on_rows=progress)
+        result = self.resource_class().import_data(dataset, dry_run=dry_run, on_rows=progress, with_rows=False)
         progress.finish()
         report = result.report
         for problem in report.problems:
