@@ -5,6 +5,8 @@ import json
 from io import StringIO
 
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Corroboration, DismissedSuggestion
@@ -83,6 +85,21 @@ class SuggestionTests(SuggestionStory):
         flagged = {s.claim.pk: s.possible_contradiction for s in suggestions_for(self.visit)}
         self.assertTrue(flagged[denial.pk])
         self.assertFalse(flagged[self.echo.pk])
+
+
+class SuggestionQueryTests(SuggestionStory):
+    def queries_for_suggestions(self) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            suggestions_for(self.visit)
+        return len(queries)
+
+    def test_suggestions_take_the_same_number_of_queries_however_many_claims_match(self):
+        few = self.queries_for_suggestions()
+        for n in range(40):
+            source = create_source(title=f"Echo {n}", text=f"{ECHO_TEXT} ({n})")
+            create_claim(source=source, quote=ECHO_TEXT, speaker=self.putin, claimed_on=datetime.date(2016, 12, 1))
+        self.assertGreaterEqual(len(suggestions_for(self.visit)), 10)
+        self.assertEqual(self.queries_for_suggestions(), few)
 
 
 class FeatureTests(BaseTestCase):
