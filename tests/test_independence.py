@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
+from claims.csv_format import claims_csv
 from claims.models import Claim, Corroboration, Republication
 from claims.services import create_claim, link_claims
 from sources.models import Agent, Source
@@ -13,7 +14,7 @@ from tests.base import BaseTestCase
 REPORT = "The minister said the survey trip to the islands would start in June."
 
 
-class IndependenceTests(BaseTestCase):
+class IndependenceStory(BaseTestCase):
     """The story's `unacceptable` claim sits in the Ledger (publisher Northern Ledger); others corroborate it."""
 
     @classmethod
@@ -32,6 +33,8 @@ class IndependenceTests(BaseTestCase):
     def independent_sources(self) -> int:
         return Claim.objects.with_independence().get(pk=self.unacceptable.pk).independent_sources
 
+
+class IndependenceTests(IndependenceStory):
     def test_a_source_with_the_same_author_is_not_independent(self):
         self.corroborating_source("Ann again", authors=[self.ann], publisher=self.harbour_press)
         self.assertEqual(self.independent_sources(), 0)
@@ -98,6 +101,24 @@ class IndependenceTests(BaseTestCase):
         self.assertEqual(
             (claim.corroborating_sources, claim.independent_sources, claim.contradicting_sources), (2, 1, 1)
         )
+
+
+class IndependenceInTheCsvTests(IndependenceStory):
+    """Not a new rule: the CSV's `independent_sources` column is the same database computation."""
+
+    def test_the_claims_csv_counts_a_sister_desk_and_a_copy_as_not_independent(self):
+        group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION)
+        self.ledger_press.parent = group
+        self.ledger_press.save()
+        desk = Agent.objects.create(name="Ledger Sport", kind=Agent.Kind.ORGANISATION, parent=group)
+        self.corroborating_source("From the sport desk", publisher=desk)
+        mirror = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
+        copy = self.corroborating_source("Mirror of the Ledger", publisher=mirror)
+        Republication.objects.create(copy=copy, original=self.ledger)
+        self.corroborating_source("Harbour follows up", publisher=self.harbour_press)
+        text = b"".join(claims_csv(columns=["id", "independent_sources"])).decode()
+        counts = dict(line.split(",") for line in text.splitlines()[1:])
+        self.assertEqual(counts[str(self.unacceptable.pk)], "1")
 
 
 class IndependenceInTheClaimListTests(BaseTestCase):
