@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -24,17 +25,20 @@ class IndependenceFilter(admin.SimpleListFilter):
     title = "independent sources"
     parameter_name = "independence"
 
+    choices = {
+        "none": ("none", Q(independent_sources=0)),
+        "some": ("one or more", Q(independent_sources__gte=1)),
+        "several": ("two or more", Q(independent_sources__gte=2)),
+    }
+
     def lookups(self, request, model_admin):
-        return [("none", "none"), ("some", "one or more"), ("several", "two or more")]
+        return [(value, label) for value, (label, _) in self.choices.items()]
 
     def queryset(self, request, queryset):
         # The changelist's queryset is already annotated (ClaimAdmin.get_queryset).
-        minimum = {"some": 1, "several": 2}.get(self.value())
-        if self.value() == "none":
-            return queryset.filter(independent_sources=0)
-        if minimum is not None:
-            return queryset.filter(independent_sources__gte=minimum)
-        return queryset
+        if self.value() not in self.choices:
+            return queryset
+        return queryset.filter(self.choices[self.value()][1])
 
 
 class CorroborationPanels:
