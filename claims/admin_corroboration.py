@@ -25,20 +25,20 @@ class IndependenceFilter(admin.SimpleListFilter):
     title = "independent sources"
     parameter_name = "independence"
 
-    choices = {
+    conditions = {
         "none": ("none", Q(independent_sources=0)),
         "some": ("one or more", Q(independent_sources__gte=1)),
         "several": ("two or more", Q(independent_sources__gte=2)),
     }
 
     def lookups(self, request, model_admin):
-        return [(value, label) for value, (label, _) in self.choices.items()]
+        return [(value, label) for value, (label, _) in self.conditions.items()]
 
     def queryset(self, request, queryset):
         # The changelist's queryset is already annotated (ClaimAdmin.get_queryset).
-        if self.value() not in self.choices:
+        if self.value() not in self.conditions:
             return queryset
-        return queryset.filter(self.choices[self.value()][1])
+        return queryset.filter(self.conditions[self.value()][1])
 
 
 class CorroborationPanels:
