@@ -140,14 +140,14 @@ class ImportTests(BaseTestCase):
 class AllOrNothingTests(BaseTestCase):
     def test_an_invalid_row_at_line_9000_of_10000_writes_nothing_and_is_reported(self):
         source = numbered_source(10_000)
-        rows = [[str(source.pk), f"phrase {i:05d}.", "Lee Unknown" if i == 5 else ""] for i in range(1, 10_000)]
+        rows = [[str(source.pk), f"phrase {i:05d}.", "Lee Unknown" if i == 5 else ""] for i in range(1, 10_001)]
         rows[8998][1] = "phrase that is not there"  # file line 9000: the header is line 1
         claims_before, agents_before = Claim.objects.count(), Agent.objects.count()
         history_before = Claim.history.count()
 
         report = import_text(csv_text(["source_id", "quote", "speaker"], rows))
 
-        self.assertEqual(len(rows), 9_999)
+        self.assertEqual(len(rows), 10_000)
         self.assertEqual([p.line for p in report.problems], [9000])
         self.assertIn("does not occur in the source text", str(report.problems[0]))
         self.assertEqual(Claim.objects.count(), claims_before)
