@@ -78,3 +78,18 @@ class AnchoringTests(BaseTestCase):
         claim.refresh_from_db()
         self.assertEqual(claim.claimed_on, datetime.date(2017, 6, 1))
         self.assertEqual(claim.claimed_on_iso, "2017-06")
+
+
+class OneClaimPerSpanTests(BaseTestCase):
+    def test_a_second_claim_on_the_same_words_is_refused_with_the_first_ones_number(self):
+        with self.assertRaisesMessage(ValidationError, f"already annotated as claim #{self.unacceptable.pk}"):
+            create_claim(source=self.ledger, quote=self.unacceptable.quote)
+
+    def test_the_database_refuses_a_second_claim_on_the_same_words(self):
+        with self.assertRaises(IntegrityError):
+            Claim.objects.create(
+                source=self.ledger,
+                quote=self.unacceptable.quote,
+                start=self.unacceptable.start,
+                end=self.unacceptable.end,
+            )
