@@ -7,7 +7,7 @@ answer with JSON holding HTML fragments rendered from the same templates the pag
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,9 +15,11 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from claims.admin_corroboration import SUGGESTION_ACTIONS
 from claims.editor_forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Corroboration
-from claims.services import link_claims
+from claims.services import dismiss_suggestion, link_claims
+from claims.suggestions import suggestions_for
 from sources.models import Source
 
 
@@ -39,8 +41,10 @@ def panel_context(
     form: EditorClaimForm | None = None,
     link_form: LinkForm | None = None,
     search_form: LinkSearchForm | None = None,
+    suggestion_error: str = "",
 ) -> dict:
-    """One claim opened for editing: its form, its links both ways, and the form to link it to another claim."""
+    """One claim opened for editing: its form, its links both ways, the form to link it to another claim,
+    and the suggested links (shown to every role; their buttons only to those who may link)."""
     links = (
         Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
         .select_related("claim_a__source", "claim_a__speaker", "claim_b__source", "claim_b__speaker")
@@ -54,7 +58,17 @@ def panel_context(
         "search_form": search_form,
         "link_form": link_form or LinkForm(),
         "results": search_form.results(claim) if search_form.is_valid() else [],
+        "suggestions": suggestions_for(claim),
+        "may_link": may_link(request),
+        "suggestion_actions": SUGGESTION_ACTIONS,
+        "suggestion_url": "annotate:suggestion",
+        "suggestion_error": suggestion_error,
     }
+
+
+def may_link(request: HttpRequest) -> bool:
+    """Linking or dismissing a suggestion takes what the claim's admin page asks: change the claim, add a link."""
+    return request.user.has_perms(["claims.change_claim", "claims.add_corroboration"])
 
 
 def render_fragment(request: HttpRequest, template: str, context: dict) -> str:
@@ -180,3 +194,28 @@ def add_link(request: HttpRequest, claim_id: int) -> JsonResponse:
         context["searched"] = True
         return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", context)}, status=422)
     return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim))})
+
+
+@staff_member_required
+@require_POST
+def suggestion(request: HttpRequest, claim_id: int, other_id: int, action: str) -> JsonResponse:
+    """Link a suggested claim as corroborating or contradicting, or dismiss it, through the same services and
+    permission rule as the claim's admin page; answer with the claim's panel, the suggestion gone from it."""
+    claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
+    other = get_object_or_404(Claim, pk=other_id)
+    if action not in SUGGESTION_ACTIONS or not may_link(request):
+        raise PermissionDenied
+    try:
+        if action == "dismiss":
+            dismiss_suggestion(claim=claim, suggested=other, dismissed_by=request.user)
+        else:
+            link_claims(claim_a=claim, claim_b=other, relation=Corroboration.Relation(action), created_by=request.user)
+    except ValidationError as error:
+        context = panel_context(request, claim, suggestion_error=" ".join(error.messages))
+        return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", context)}, status=422)
+    return JsonResponse(
+        {
+            "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
+            "message": f"Claim #{other.pk} {SUGGESTION_ACTIONS[action]}.",
+        }
+    )

@@ -4,18 +4,25 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration, Tag
-from claims.services import create_claim
+from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
+from claims.services import create_claim, link_claims
 from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import LEDGER_TEXT, BaseTestCase
 
 # Session, user, the user's own and group permissions, the source, its claims, the tags in the new-claim form.
 ANNOTATE_QUERIES = 7
-# Session, user, permissions (2), the claim, its links, the tags to choose from, its tags, its speaker.
-PANEL_QUERIES = 9
+# Suggested links (claims.suggestions.suggestions_for): the claim's links and dismissals, a two-query sample
+# of all claims, the candidates sharing its words (SQLite: one read of the other sources' claims; PostgreSQL:
+# the words' shares from the index statistics, then claims sharing two words, then one), the speaker's claims
+# around the date, and the candidates themselves (not asked for when there are none).
+SUGGESTION_QUERIES = 8 if connection.vendor == "postgresql" else 6
+# Session, user, permissions (2), the claim, its links, the tags to choose from, its tags, its speaker;
+# then its suggested links.
+PANEL_QUERIES = 9 + SUGGESTION_QUERIES
 
 
 def claim_data(quote: str, start: int, **extra) -> dict:
@@ -263,23 +270,131 @@ class LinkTests(BaseTestCase):
         self.assertIn("Kept note", panel)
         self.assertFalse(Corroboration.objects.exists())
 
-    def test_the_claim_panel_takes_the_same_queries_for_one_link_and_for_four(self):
-        self.link(self.alice, self.rejected)
-        with self.assertNumQueries(PANEL_QUERIES):
-            self.client.get(reverse("annotate:claim", args=[self.unacceptable.pk]))
-        for n in range(3):
-            other = create_source(title=f"Paper {n}", text=f"Paper {n} says the bases are unacceptable.")
-            claim = Claim.objects.create(
-                source=other, quote="unacceptable", start=len(other.text) - 13, end=len(other.text) - 1
-            )
-            Corroboration.objects.create(claim_a=claim, claim_b=self.unacceptable)
-        with self.assertNumQueries(PANEL_QUERIES):
-            response = self.client.get(reverse("annotate:claim", args=[self.unacceptable.pk]))
-        self.assertEqual(response.content.decode().count('class="relation"'), 4)
-
     def test_viewer_cannot_link(self):
         self.assertEqual(self.link(self.vera, self.rejected).status_code, 403)
         self.assertFalse(Corroboration.objects.exists())
+
+
+class SuggestedLinkTests(BaseTestCase):
+    """The ledger's “absolutely unacceptable”, echoed by a gazette the same day, and denied by a courier."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        gazette = create_source(
+            title="Gazette", text="Putin called missile-defence sites on the islands absolutely unacceptable."
+        )
+        courier = create_source(title="Courier", text="Putin never said the sites were absolutely unacceptable.")
+        cls.echo = create_claim(
+            source=gazette, quote=gazette.text, speaker=cls.putin, claimed_on=datetime.date(2017, 6, 1)
+        )
+        cls.denial = create_claim(source=courier, quote=courier.text, speaker=cls.putin)
+
+    def panel(self, user, claim=None):
+        self.client.force_login(user)
+        return self.client.get(reverse("annotate:claim", args=[(claim or self.unacceptable).pk]))
+
+    def act(self, user, action: str, other=None):
+        self.client.force_login(user)
+        url = reverse("annotate:suggestion", args=[self.unacceptable.pk, (other or self.echo).pk, action])
+        return self.client.post(url, HTTP_ACCEPT="application/json")
+
+    def suggested(self, html: str) -> list[int]:
+        return [int(pk) for pk in re.findall(r'<li class="suggestion" data-claim="(\d+)"', html)]
+
+    def test_the_claim_panel_lists_suggested_links_with_their_reasons(self):
+        response = self.panel(self.alice)
+        self.assertContains(response, "Suggested links")
+        self.assertEqual(self.suggested(response.content.decode())[0], self.echo.pk)
+        self.assertContains(response, "Why: same speaker; claimed the same day; 2 words in common (absolutely and")
+
+    def test_each_suggestion_has_one_click_buttons_to_the_editors_own_endpoint(self):
+        response = self.panel(self.alice)
+        self.assertContains(response, 'class="suggestion-form"')
+        for action in ("corroborates", "contradicts", "dismiss"):
+            url = reverse("annotate:suggestion", args=[self.unacceptable.pk, self.echo.pk, action])
+            self.assertContains(response, f'formaction="{url}"')
+
+    def test_a_viewer_sees_suggestions_without_buttons(self):
+        response = self.panel(self.vera)
+        self.assertContains(response, "Why: same speaker")
+        self.assertNotContains(response, "formaction=")
+        self.assertNotContains(response, "suggestion-form")
+
+    def test_one_click_links_a_suggestion_as_corroborating_and_it_leaves_the_list(self):
+        response = self.act(self.alice, "corroborates")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["message"], f"Claim #{self.echo.pk} linked as corroborating.")
+        panel = response.json()["panel"]
+        self.assertNotIn(self.echo.pk, self.suggested(panel))
+        self.assertIn("absolutely unacceptable.</a>", panel)
+        link = Corroboration.objects.get(claim_a=self.unacceptable, claim_b=self.echo)
+        self.assertEqual((link.relation, link.created_by), (Corroboration.Relation.CORROBORATES, self.alice))
+
+    def test_the_link_made_from_a_suggestion_shows_on_the_other_claim_too(self):
+        self.act(self.alice, "corroborates")
+        other_panel = self.panel(self.alice, self.echo).content.decode()
+        self.assertIn("would be “absolutely unacceptable”</a>", other_panel)
+        self.assertNotIn(self.unacceptable.pk, self.suggested(other_panel))
+
+    def test_one_click_links_a_suggestion_as_contradicting(self):
+        self.act(self.alice, "contradicts", self.denial)
+        link = Corroboration.objects.get(claim_a=self.unacceptable, claim_b=self.denial)
+        self.assertEqual(link.relation, Corroboration.Relation.CONTRADICTS)
+
+    def test_a_dismissed_suggestion_does_not_come_back_from_either_side(self):
+        response = self.act(self.alice, "dismiss")
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn(self.echo.pk, self.suggested(response.json()["panel"]))
+        self.assertEqual(DismissedSuggestion.objects.get().dismissed_by, self.alice)
+        self.assertNotIn(self.echo.pk, self.suggested(self.panel(self.alice).content.decode()))
+        self.assertNotIn(self.unacceptable.pk, self.suggested(self.panel(self.alice, self.echo).content.decode()))
+
+    def test_dismissing_twice_is_explained_next_to_the_suggestions(self):
+        self.act(self.alice, "dismiss")
+        response = self.act(self.alice, "dismiss")
+        self.assertEqual(response.status_code, 422)
+        self.assertIn('role="alert">This suggestion is already dismissed.', response.json()["panel"])
+        self.assertEqual(DismissedSuggestion.objects.count(), 1)
+
+    def test_a_viewer_cannot_link_or_dismiss_a_suggestion(self):
+        for action in ("corroborates", "contradicts", "dismiss"):
+            with self.subTest(action=action):
+                self.assertEqual(self.act(self.vera, action).status_code, 403)
+        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(DismissedSuggestion.objects.exists())
+
+    def test_an_anonymous_visitor_is_sent_to_log_in_and_nothing_is_saved(self):
+        url = reverse("annotate:suggestion", args=[self.unacceptable.pk, self.echo.pk, "corroborates"])
+        response = self.client.post(url)
+        self.assertRedirects(response, f"{reverse('admin:login')}?next={url}")
+        self.assertFalse(Corroboration.objects.exists())
+
+    def test_an_unknown_action_is_refused(self):
+        self.assertEqual(self.act(self.alice, "delete").status_code, 403)
+
+    def test_the_suggestion_actions_only_accept_post(self):
+        self.client.force_login(self.alice)
+        url = reverse("annotate:suggestion", args=[self.unacceptable.pk, self.echo.pk, "dismiss"])
+        self.assertEqual(self.client.get(url).status_code, 405)
+
+    def test_the_claim_panel_takes_the_same_queries_for_one_link_and_suggestion_and_for_four_of_each(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        self.client.force_login(self.alice)
+        url = reverse("annotate:claim", args=[self.unacceptable.pk])
+        with self.assertNumQueries(PANEL_QUERIES):
+            self.client.get(url)
+        for n in range(3):
+            other = create_source(title=f"Paper {n}", text=f"Paper {n} says the bases are unacceptable.")
+            linked = create_claim(source=other, quote="the bases are unacceptable")
+            link_claims(claim_a=linked, claim_b=self.unacceptable)
+            create_claim(
+                source=other, quote=f"Paper {n} says", speaker=self.putin, claimed_on=datetime.date(2017, 6, 1)
+            )
+        with self.assertNumQueries(PANEL_QUERIES):
+            response = self.client.get(url)
+        self.assertEqual(response.content.decode().count('class="relation"'), 4)
+        self.assertGreaterEqual(len(self.suggested(response.content.decode())), 4)
 
 
 def sentence(i: int) -> str:

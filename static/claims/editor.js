@@ -234,15 +234,17 @@
     claimPanel.querySelector("#claim-heading").focus({ preventScroll: true });
   }
 
-  async function submitForm(form) {
+  // A button with its own formaction (a suggestion's "corroborates", "contradicts", "dismiss") sends the form there.
+  async function submitForm(form, submitter) {
     if (form.dataset.busy) {
       return; // a second click while the first save is on its way
     }
     form.dataset.busy = "yes";
+    const action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
     let response;
     try {
       // Sent URL-encoded: a multipart body would turn the quote's line breaks into "\r\n".
-      response = await fetch(form.action, {
+      response = await fetch(action, {
         method: "POST",
         body: new URLSearchParams(new FormData(form)),
         headers: { Accept: "application/json" },
@@ -285,7 +287,15 @@
       return;
     }
     show(claimPanel);
-    say(data.text ? `Claim #${data.claim} saved.` : "Link saved.");
+    say(data.message || (data.text ? `Claim #${data.claim} saved.` : "Link saved."));
+    if (form.matches(".suggestion-form")) {
+      // The pressed button is gone with its suggestion: keep the keyboard in the list it was in.
+      const heading = claimPanel.querySelector("#suggestions-heading");
+      if (heading) {
+        heading.focus({ preventScroll: true });
+        reveal(heading);
+      }
+    }
   }
 
   async function searchLinks(form) {
@@ -343,7 +353,7 @@
     const form = event.target;
     if (form.matches("[data-editor-form]")) {
       event.preventDefault();
-      submitForm(form);
+      submitForm(form, event.submitter);
     }
   });
 
