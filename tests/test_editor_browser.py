@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from playwright.sync_api import expect, sync_playwright
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Corroboration, DismissedSuggestion
 from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
@@ -278,6 +278,38 @@ class AnnotateInTheBrowserTests(StaticLiveServerTestCase):
         expect(self.page.locator("#claim-panel .claim-links")).to_contain_text("We will not close the ferry pier")
         expect(self.page.locator("#claim-panel .claim-links")).to_contain_text("Both say the pier stays")
         self.page.screenshot(path=ARTIFACTS / "annotate-link.png")
+
+    def test_a_suggested_link_is_made_with_one_click_and_a_dismissed_one_stays_gone(self):
+        notes = create_source(title="Town hall notes", text="The mayor promised the pier stays open all winter.")
+        pledge = create_claim(source=notes, quote=notes.text)
+        notice = create_source(title="Harbour notice", text="The ferry pier will close for a week, the notice says.")
+        closing = create_claim(source=notice, quote="The ferry pier will close for a week")
+        self.open_annotate(self.diary)
+        self.page.locator(f'mark[data-claims="{self.mayor_claim.pk}"]').click()
+        panel = self.page.locator("#claim-panel")
+        suggested = panel.locator(f'li.suggestion[data-claim="{pledge.pk}"]')
+        expect(suggested.locator(".suggestion-reason")).to_contain_text("words in common")
+        suggested.get_by_role("button", name="Link: corroborates").click()
+        expect(self.page.locator("#editor-status")).to_have_text(f"Claim #{pledge.pk} linked as corroborating.")
+        expect(panel.locator(".claim-links")).to_contain_text("promised the pier stays open")
+        expect(suggested).to_have_count(0)
+        link = Corroboration.objects.get()
+        self.assertEqual((link.claim_a, link.claim_b, link.relation), (self.mayor_claim, pledge, "corroborates"))
+
+        # From the keyboard: the dismissed suggestion's button goes, the focus stays in the list.
+        panel.locator(f'li.suggestion[data-claim="{closing.pk}"]').get_by_role("button", name="Dismiss").focus()
+        self.page.keyboard.press("Enter")
+        expect(self.page.locator("#editor-status")).to_have_text(f"Claim #{closing.pk} dismissed.")
+        expect(self.page.locator("#suggestions-heading")).to_be_focused()
+        self.page.screenshot(path=ARTIFACTS / "annotate-suggestions.png")
+        self.assertTrue(DismissedSuggestion.objects.filter(claim=self.mayor_claim, suggested=closing).exists())
+
+        self.page.goto(f"{self.live_server_url}/admin/annotate/source/{self.diary.pk}/?claim={self.mayor_claim.pk}")
+        expect(panel.locator("#suggested-links")).to_be_visible()
+        expect(panel.locator(f'li.suggestion[data-claim="{closing.pk}"]')).to_have_count(0)
+        self.open_annotate(notes)
+        self.page.locator(f'mark[data-claims="{pledge.pk}"]').click()
+        expect(panel.locator(".claim-links")).to_contain_text("We will not close the ferry pier")
 
     def test_a_span_already_annotated_shows_the_error_next_to_the_form_and_keeps_the_input(self):
         self.open_annotate(self.diary)

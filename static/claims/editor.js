@@ -289,11 +289,12 @@
     show(claimPanel);
     say(data.message || (data.text ? `Claim #${data.claim} saved.` : "Link saved."));
     if (form.matches(".suggestion-form")) {
-      // The pressed button is gone with its suggestion: keep the keyboard in the list it was in.
+      // The pressed button is gone with its suggestion: keep the keyboard, and the panel's scroll, at the list.
       const heading = claimPanel.querySelector("#suggestions-heading");
       if (heading) {
         heading.focus({ preventScroll: true });
-        reveal(heading);
+        const frameTop = Math.max(panelBox.getBoundingClientRect().top, 0);
+        panelBox.scrollTop += heading.getBoundingClientRect().top - frameTop;
       }
     }
   }
