@@ -8,7 +8,7 @@ from simple_history.utils import bulk_update_with_history
 
 from claims.anchoring import Relocation, relocate
 from sources.dates import Precision, to_iso, truncate
-from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
+from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source, top_organisation
 
 
 class Tag(models.Model):
@@ -83,41 +83,53 @@ def linked_source_count(relation: str) -> Coalesce:
     return Coalesce(Subquery(sources, output_field=models.IntegerField()), 0)
 
 
-def author_of(source) -> Q:
-    """Agent lookup: an author of the source, or of the original it republishes."""
-    return Q(authored_sources=source) | Q(authored_sources__republications__copy=source)
+def one_voice(source, other) -> Exists:
+    """Whether two sources speak with one voice, so that one cannot corroborate the other independently.
+
+    They do when they are the same source or copies of one original (see Republication), share an
+    author, or have publishers under one top organisation (a parent organisation is the same
+    publisher); a copy also speaks with its original's authors and publisher. `source` and `other`
+    name source ids in the enclosing query: a field path, or an OuterRef to a query further out.
+    """
+    # Three nested queries: the enclosing one, `source` with its circle (one level in), `other` (two).
+    matches_other = circle(Source.objects.filter(pk=OuterRef(OuterRef(other)))).filter(
+        Q(original=OuterRef("original"))
+        | Q(top=OuterRef("top"))
+        | Q(top=OuterRef("original_top"))
+        | Q(original_top=OuterRef("top"))
+        | Q(original_top=OuterRef("original_top"))
+    )
+    # An author of `source` or of its original, who also wrote `other` or its original.
+    shares_an_author = Source.authors.through.objects.filter(
+        Q(source=OuterRef("pk")) | Q(source=OuterRef("republication__original"))
+    ).filter(
+        Q(agent__authored_sources=OuterRef(OuterRef(other)))
+        | Q(agent__authored_sources__republications__copy=OuterRef(OuterRef(other)))
+    )
+    return Exists(
+        circle(Source.objects.filter(pk=OuterRef(source))).filter(Exists(matches_other) | Exists(shares_an_author))
+    )
 
 
-def publisher_top_of(source) -> Q:
-    """Agent lookup: the top organisation above the publisher of the source, or of the original it republishes."""
-    return Q(organisation_members__agent__published_sources=source) | Q(
-        organisation_members__agent__published_sources__republications__copy=source
+def circle(sources: models.QuerySet) -> models.QuerySet:
+    """Sources annotated with what independence compares: `original` (the source a copy republishes, or
+    itself), `top` (the top organisation above its publisher) and `original_top` (the same for its original)."""
+    return sources.order_by().annotate(
+        original=Coalesce("republication__original", "pk"),
+        top=top_organisation("publisher"),
+        original_top=top_organisation("republication__original__publisher"),
     )
 
 
 def independent_source_count() -> Coalesce:
     """For each claim: the other sources holding a corroborating claim that share no author and no
-    publisher with the claim's own source."""
-    # In the subquery over the other sources, OuterRef("…") is the claim; one level deeper,
-    # OuterRef(OuterRef("…")) is.
-    claim_source = OuterRef(OuterRef("source"))
-    # A republished copy speaks with its original's authors and publisher (see Republication), and a
-    # publisher's parent organisation is the same publisher: compare the tops of their chains.
-    shares_an_author = Agent.objects.filter(author_of(OuterRef("pk"))).filter(author_of(claim_source))
-    shares_a_publisher = Agent.objects.filter(publisher_top_of(OuterRef("pk"))).filter(publisher_top_of(claim_source))
+    publisher with the claim's own source (see one_voice); an original and its copy count as one."""
     others = (
         Source.objects.filter(
             claims__in=linked_claim_ids(OuterRef(OuterRef("pk")), Corroboration.Relation.CORROBORATES)
         )
-        .exclude(pk=OuterRef("source"))
-        # A copy of the claim's source, its original, or another copy of that original.
-        .exclude(republication__original=OuterRef("source"))
-        .exclude(republications__copy=OuterRef("source"))
-        .exclude(republication__original__republications__copy=OuterRef("source"))
-        .exclude(Exists(shares_an_author))
-        .exclude(Exists(shares_a_publisher))
+        .exclude(one_voice("pk", OuterRef("source")))
         .order_by()
-        # An original and its copy both corroborating count as one source.
         .annotate(
             n=Func(
                 Coalesce("republication__original", "pk"),
@@ -269,6 +281,13 @@ class Claim(models.Model):
             )
 
 
+class CorroborationQuerySet(models.QuerySet):
+    def with_independence(self) -> "CorroborationQuerySet":
+        """Annotate `independent`: whether the two linked claims' sources share no author and no
+        publisher (the rule of independent_source_count, see one_voice)."""
+        return self.annotate(independent=~one_voice("claim_a__source", "claim_b__source"))
+
+
 class Corroboration(models.Model):
     """A link between claims in two different sources. A–B is the same link as B–A."""
 
@@ -286,6 +305,7 @@ class Corroboration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CorroborationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -365,27 +385,6 @@ class Republication(models.Model):
                     )
                 }
             )
-
-
-class OrganisationRoot(models.Model):
-    """Read-only database view: each person or organisation with the top of its parent chain.
-
-    Two desks of one newspaper share a root, so for independence they count as one publisher.
-    """
-
-    agent = models.OneToOneField(
-        Agent, primary_key=True, on_delete=models.DO_NOTHING, related_name="organisation_root", db_column="agent_id"
-    )
-    root = models.ForeignKey(
-        Agent, on_delete=models.DO_NOTHING, related_name="organisation_members", db_column="root_id"
-    )
-
-    class Meta:
-        managed = False
-        db_table = "claims_organisation_root"
-
-    def __str__(self) -> str:
-        return f"{self.agent_id} is under {self.root_id}"
 
 
 class DismissedSuggestion(models.Model):

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from sources.dates import Precision, to_iso, truncate
@@ -25,6 +26,17 @@ class QuoteAmbiguous(ValueError):
             f"The quote occurs {len(offsets)} times in the source text (at offsets {shown}); "
             "give start and end to choose one."
         )
+
+
+# How many organisations may sit above one: a desk, its newspaper, the group, the holding, one more.
+# Independence compares the tops of two publishers' chains with this many joins (see top_organisation),
+# so Agent.clean refuses a deeper chain.
+MAX_PARENT_DEPTH = 4
+
+
+def top_organisation(agent: str) -> Coalesce:
+    """The id of the top organisation above the agent at lookup path `agent`, or its own id if it has no parent."""
+    return Coalesce(*(agent + "__parent" * depth for depth in range(MAX_PARENT_DEPTH, -1, -1)))
 
 
 class Agent(models.Model):
@@ -94,6 +106,22 @@ class Agent(models.Model):
                 raise ValidationError({"parent": "This parent would make a loop."}, code="parent_loop")
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+        if len(seen) + self.levels_below() > MAX_PARENT_DEPTH:
+            message = (
+                f"At most {MAX_PARENT_DEPTH} organisations can sit above one another "
+                "(a desk's newspaper, its group, …); this parent would make a longer chain."
+            )
+            raise ValidationError({"parent": ValidationError(message, code="parent_too_deep")})
+
+    def levels_below(self) -> int:
+        """How many levels of organisations hang below this one (0 when none), counted up to the limit."""
+        level, depth = [self.pk], 0
+        while self.pk is not None and depth <= MAX_PARENT_DEPTH:
+            level = list(Agent.objects.filter(parent__in=level).values_list("pk", flat=True))
+            if not level:
+                break
+            depth += 1
+        return depth
 
 
 class Source(models.Model):
@@ -158,12 +186,6 @@ class Source(models.Model):
                 )
         self.text_sha256 = sha256_hex(self.text)
         self.raw_sha256 = sha256_hex(self.raw_text)
-
-    def independent_of(self, other: "Source") -> bool:
-        """Whether another source has a different publisher and no author in common (uses prefetched authors)."""
-        if self.publisher_id is not None and self.publisher_id == other.publisher_id:
-            return False
-        return not {a.pk for a in self.authors.all()} & {a.pk for a in other.authors.all()}
 
     def find_quote(self, quote: str) -> int:
         """The offset (in code points) of the one place the quote occurs in the text."""

@@ -57,9 +57,10 @@ def claim_rows(source: Source) -> list[ClaimRow]:
     link_model = source.claims.model.links_from.field.model
     links = (
         link_model.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))
-        .select_related("claim_a__source__publisher", "claim_b__source__publisher")
+        # Computed in the database, by the rule the claim list and the CSV count independent sources with.
+        .with_independence()
+        .select_related("claim_a__source", "claim_b__source")
         .defer(*(f"{end}__source__{column}" for end in ("claim_a", "claim_b") for column in ("text", "raw_text")))
-        .prefetch_related("claim_a__source__authors", "claim_b__source__authors")
     )
     ends = defaultdict(list)
     for link in links:
@@ -70,8 +71,7 @@ def claim_rows(source: Source) -> list[ClaimRow]:
     for claim in claims:
         row = ClaimRow(claim)
         for link, other in sorted(ends[claim.pk], key=lambda end: end[1].pk):
-            independent = source.independent_of(other.source)
-            row.links.append(LinkRow(link.relation, link.get_relation_display(), other, independent))
+            row.links.append(LinkRow(link.relation, link.get_relation_display(), other, link.independent))
         rows.append(row)
     return rows
 

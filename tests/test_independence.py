@@ -7,7 +7,7 @@ from django.urls import reverse
 from claims.csv_format import claims_csv
 from claims.models import Claim, Corroboration, Republication
 from claims.services import create_claim, link_claims
-from sources.models import Agent, Source
+from sources.models import MAX_PARENT_DEPTH, Agent, Source
 from sources.services import create_source
 from tests.base import BaseTestCase
 
@@ -174,3 +174,45 @@ class RepublicationRuleTests(BaseTestCase):
     def test_a_source_cannot_republish_itself(self):
         with self.assertRaises(IntegrityError):
             Republication.objects.create(copy=self.ledger, original=self.ledger)
+
+
+class PublisherChainRuleTests(BaseTestCase):
+    """Independence compares the tops of publisher chains with a fixed number of joins, so chains are capped."""
+
+    def chain(self, length: int) -> list[Agent]:
+        """`length` organisations, each the parent of the next; the first is the top."""
+        chain = [Agent.objects.create(name="Level 0", kind=Agent.Kind.ORGANISATION)]
+        for level in range(1, length):
+            chain.append(Agent.objects.create(name=f"Level {level}", kind=Agent.Kind.ORGANISATION, parent=chain[-1]))
+        return chain
+
+    def test_an_organisation_may_sit_at_the_deepest_allowed_level(self):
+        deepest = self.chain(MAX_PARENT_DEPTH + 1)[-1]
+        deepest.full_clean()
+
+    def test_an_organisation_below_the_deepest_allowed_level_is_refused(self):
+        too_deep = Agent(
+            name="One level too many", kind=Agent.Kind.ORGANISATION, parent=self.chain(MAX_PARENT_DEPTH + 1)[-1]
+        )
+        with self.assertRaises(ValidationError) as caught:
+            too_deep.full_clean()
+        self.assertEqual(caught.exception.error_dict["parent"][0].code, "parent_too_deep")
+
+    def test_hanging_an_organisation_with_desks_under_a_chain_counts_the_desks(self):
+        newspaper = self.chain(2)[0]
+        group = self.chain(MAX_PARENT_DEPTH)[-1]
+        newspaper.parent = group
+        with self.assertRaises(ValidationError) as caught:
+            newspaper.full_clean()
+        self.assertEqual(caught.exception.error_dict["parent"][0].code, "parent_too_deep")
+
+    def test_the_top_of_the_deepest_allowed_chain_is_the_same_publisher(self):
+        chain = self.chain(MAX_PARENT_DEPTH + 1)
+        original = create_source(title="From the top", text=REPORT, publisher=chain[0])
+        far_desk = create_source(title="From the deepest desk", text=REPORT, publisher=chain[-1])
+        link_claims(
+            claim_a=create_claim(source=original, quote=REPORT[:40]),
+            claim_b=create_claim(source=far_desk, quote=REPORT[:40]),
+        )
+        counts = Claim.objects.filter(source__in=[original, far_desk]).with_source_counts()
+        self.assertEqual([(c.corroborating_sources, c.independent_sources) for c in counts], [(1, 0), (1, 0)])

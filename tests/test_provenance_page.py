@@ -66,7 +66,7 @@ class AccessTests(ProvenancePageTestCase):
 class QueryCountTests(ProvenancePageTestCase):
     def test_the_page_is_a_fixed_number_of_queries_however_many_claims_links_and_edits(self):
         self.client.force_login(self.vera)
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(10):
             self.client.get(self.url(self.ledger))
         for title in ["Ledger on defence", "Ledger on missile defence, updated"]:
             self.ledger.title = title
@@ -77,7 +77,7 @@ class QueryCountTests(ProvenancePageTestCase):
         for quote in ["Bases would be unacceptable", "talks go on"]:
             link_claims(claim_a=create_claim(source=other, quote=quote), claim_b=self.unacceptable)
         create_claim(source=self.ledger, quote="Talks on joint projects")
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(10):
             self.client.get(self.url(self.ledger))
 
 
