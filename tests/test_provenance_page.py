@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from claims.models import Claim
+from claims.models import Claim, Republication
 from claims.services import create_claim, link_claims
 from sources.importing import import_file
 from sources.models import Agent
@@ -124,6 +124,26 @@ class ContentTests(ProvenancePageTestCase):
         row = page[page.index(f'<tr id="claim-{self.unacceptable.pk}"') :]
         harbour = row[row.index("Harbour on the Kurils") :]
         self.assertIn('<span class="not-independent">', harbour[: harbour.index("</li>")])
+
+    def test_a_sister_desk_and_a_republished_copy_are_not_independent_as_in_the_claim_list(self):
+        group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION)
+        self.ledger_press.parent = group
+        self.ledger_press.save()
+        desk = Agent.objects.create(name="Ledger Sport", kind=Agent.Kind.ORGANISATION, parent=group)
+        sport = create_source(title="Sport desk story", text="Bases are unacceptable, he said.", publisher=desk)
+        mirror = create_source(title="Mirror of the Ledger", text="Bases are unacceptable, he said again.")
+        Republication.objects.create(copy=mirror, original=self.ledger)
+        for source in (sport, mirror):
+            link_claims(claim_a=create_claim(source=source, quote="Bases are unacceptable"), claim_b=self.unacceptable)
+        page = self.page(self.ledger)
+        row = page[page.index(f'<tr id="claim-{self.unacceptable.pk}"') :]
+        row = row[: row.index("</tr>")]
+        for title in ("Sport desk story", "Mirror of the Ledger"):
+            link = row[row.index(title) :]
+            self.assertIn('<span class="not-independent">', link[: link.index("</li>")])
+        listed = Claim.objects.with_source_counts().get(pk=self.unacceptable.pk)
+        # Harbour counts; the digest (same publisher), the sport desk and the mirror do not.
+        self.assertEqual((listed.corroborating_sources, listed.independent_sources), (4, 1))
 
     def test_captures_show_the_raw_sha256_the_removals_and_the_diff(self):
         capture = self.imported.captures.get()
