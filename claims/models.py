@@ -91,24 +91,25 @@ def one_voice(source, other) -> Exists:
     publisher); a copy also speaks with its original's authors and publisher. `source` and `other`
     name source ids in the enclosing query: a field path, or an OuterRef to a query further out.
     """
-    # Three nested queries: the enclosing one, `source` with its circle (one level in), `other` (two).
-    matches_other = circle(Source.objects.filter(pk=OuterRef(OuterRef(other)))).filter(
+    # Nested queries: the enclosing one; `source` with its circle; `other` with its circle; their authors.
+    authorship = Source.authors.through.objects
+    # An author of `other` or of its original (its circle one level out) …
+    other_authors = authorship.filter(Q(source=OuterRef("pk")) | Q(source=OuterRef("original")))
+    # … who also wrote `source` or its original (two levels out).
+    shared_authors = other_authors.filter(
+        agent__in=authorship.filter(
+            Q(source=OuterRef(OuterRef(OuterRef("pk")))) | Q(source=OuterRef(OuterRef(OuterRef("original"))))
+        ).values("agent")
+    )
+    matches_source = circle(Source.objects.filter(pk=OuterRef(OuterRef(other)))).filter(
         Q(original=OuterRef("original"))
         | Q(top=OuterRef("top"))
         | Q(top=OuterRef("original_top"))
         | Q(original_top=OuterRef("top"))
         | Q(original_top=OuterRef("original_top"))
+        | Exists(shared_authors)
     )
-    # An author of `source` or of its original, who also wrote `other` or its original.
-    shares_an_author = Source.authors.through.objects.filter(
-        Q(source=OuterRef("pk")) | Q(source=OuterRef("republication__original"))
-    ).filter(
-        Q(agent__authored_sources=OuterRef(OuterRef(other)))
-        | Q(agent__authored_sources__republications__copy=OuterRef(OuterRef(other)))
-    )
-    return Exists(
-        circle(Source.objects.filter(pk=OuterRef(source))).filter(Exists(matches_other) | Exists(shares_an_author))
-    )
+    return Exists(circle(Source.objects.filter(pk=OuterRef(source))).filter(Exists(matches_source)))
 
 
 def circle(sources: models.QuerySet) -> models.QuerySet:
