@@ -3,7 +3,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from claims.csv_import import (
@@ -107,11 +107,23 @@ def import_claims(
     reader, done = ClaimReader(header, user=user, report=report), 0
     for batch in batched(rows, batch_size):
         pending = reader.read(list(batch))
-        if report.ok:
-            _save_claims(pending, user=user, report=report)
+        new = [p for p in pending if p.new]
+        if not report.ok:
+            # Nothing more is written: check the new claims' spans here, to report every bad row.
+            reader.drop_taken_spans(pending, new)
+        else:
+            try:
+                with transaction.atomic():
+                    _save_claims(pending, user=user, report=report)
+            except IntegrityError:
+                # The unique index on spans refused a new claim: find which rows did it, to report them.
+                reader.drop_taken_spans(pending, new)
+                if report.ok:
+                    raise
         done += len(batch)
         if on_rows:
             on_rows(done)
+    report.problems.sort(key=lambda problem: problem.line)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report
@@ -121,12 +133,6 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
     now = timezone.now()
     created = [p for p in pending if p.new]
     updated = [p for p in pending if p.changed and not p.new]
-    for p in pending:
-        action = "new" if p.new else "update" if p.changed else "skip"
-        report.outcomes.append(RowOutcome(p.line, action, p.claim))
-    report.created += len(created)
-    report.updated += len(updated)
-    report.unchanged += len(pending) - len(created) - len(updated)
     insert_objects([p.claim for p in created])
     for p in updated:
         p.claim.version += 1
@@ -158,6 +164,12 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
             for link in tagged.get(p.claim.pk, [])
         ],
     )
+    for p in pending:
+        action = "new" if p.new else "update" if p.changed else "skip"
+        report.outcomes.append(RowOutcome(p.line, action, p.claim))
+    report.created += len(created)
+    report.updated += len(updated)
+    report.unchanged += len(pending) - len(created) - len(updated)
 
 
 @transaction.atomic
