@@ -17,8 +17,9 @@ from tests.base import LEDGER_TEXT, BaseTestCase
 ANNOTATE_QUERIES = 7
 # Suggested links (claims.suggestions.suggestions_for): the claim's links and dismissals, a two-query sample
 # of all claims, the candidates sharing its words (SQLite: one read of the other sources' claims; PostgreSQL:
-# the words' shares from the index statistics, then claims sharing two words, then one), the speaker's claims
-# around the date, and the candidates themselves (not asked for when there are none).
+# the words' shares from the index statistics, then claims sharing two words, then, unless those are already
+# plenty, claims sharing one), the speaker's claims around the date, and the candidates themselves (not asked
+# for when there are none). So never more than this, whatever the number of links and suggestions.
 SUGGESTION_QUERIES = 8 if connection.vendor == "postgresql" else 6
 # Session, user, permissions (2), the claim, its links, the tags to choose from, its tags, its speaker;
 # then its suggested links.
