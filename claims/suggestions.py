@@ -293,7 +293,11 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
     common = features.words & other_features.words
     if union:
         # Shared wording, weighted by rarity, so neither a long claim nor common words win on their own.
-        score += WEIGHTS["wording"] * sum(map(rarity, common)) / sum(map(rarity, union))
+        weight = sum(map(rarity, union))
+        # When every word is in every claim of the sample (a near-empty database), rarity tells
+        # nothing: fall back to the share of words in common.
+        overlap = sum(map(rarity, common)) / weight if weight else len(common) / len(union)
+        score += WEIGHTS["wording"] * overlap
     named = set(features.names)
     plain_common = sorted(common - named, key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:

@@ -6,6 +6,7 @@ from io import StringIO
 
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -198,3 +199,11 @@ class SuggestCommandTests(SuggestionStory):
     def test_the_command_refuses_an_unknown_claim(self):
         with self.assertRaisesMessage(CommandError, "There is no claim 999999."):
             call_command("suggest_corroborations", "999999")
+
+
+class NearlyEmptyDatabaseTests(TestCase):
+    def test_two_claims_with_the_same_words_are_suggested_when_every_word_is_common(self):
+        text = "The ferry pier reopens in spring."
+        first = create_claim(source=create_source(title="First", text=text), quote=text)
+        second = create_claim(source=create_source(title="Second", text=text + " Later."), quote=text)
+        self.assertEqual([s.claim for s in suggestions_for(first)], [second])
