@@ -7,6 +7,7 @@ sources by id or URL, claims to update by id, speakers and tags by name, and the
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -38,6 +39,7 @@ CELL_FIELDS += [Claim._meta.get_field(name) for name in ["claimed_on_precision",
 # Fields whose few distinct values repeat row after row: each value is validated once per import.
 REPEATING = {"claimed_on", "claimed_on_precision", "kind", "status"}
 HISTORY_TRACKED = [f.attname for f in Claim.history.model.tracked_fields]
+_history_values = attrgetter(*HISTORY_TRACKED)
 
 
 @dataclass
@@ -112,6 +114,8 @@ class ClaimReader:
         self.sources_by_id: dict[int, Source] = {}
         self.sources_by_url: dict[str, Source] = {}
         self.speakers: dict[str, Agent] = {}
+        self.speaker_problems: dict[str, list[str]] = {}
+        self.claims: dict[int, Claim] = {}
         self.seen_ids: dict[int, int] = {}
         self.seen_spans: dict[tuple[int, int, int], int] = {}
         self.can_review = user is None or user.has_perm("claims.review_claim")
@@ -122,8 +126,8 @@ class ClaimReader:
         self.valid_values: dict[str, set] = {name: set() for name in REPEATING}
 
     def read(self, rows: list[tuple[int, dict[str, str]]]) -> list[PendingClaim]:
-        """Validate a batch of rows; problems go to the report, valid claims are returned unsaved."""
-        self._look_up(rows)
+        """Validate a batch of rows, already looked up; problems go to the report, valid claims are returned
+        unsaved. No query is made, so this can run while the claims before are being written."""
         pending = []
         for line, row in rows:
             errors: dict[str, list[str]] = {}
@@ -132,12 +136,12 @@ class ClaimReader:
                 self.report.problems.append(RowProblem(line, errors))
             elif item is not None:
                 pending.append(item)
-        pending = self._drop_repeated_spans(pending)
-        # An update moving a claim is checked now; new claims are checked by the database's unique index as
-        # they go in (services.import_claims), or here by `drop_taken_spans` when nothing is being written.
-        return self.drop_taken_spans(pending, [p for p in pending if p.changed and not p.new])
+        # Spans are checked against the database afterwards (`drop_taken_spans`), and by its unique index.
+        return self._drop_repeated_spans(pending)
 
-    def _look_up(self, rows) -> None:
+    def look_up(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        """Fetch what a batch of rows names: sources, claims to update (with their sources and tags) and
+        speakers, creating the speakers not found (each validated; reported on the rows naming them)."""
         source_ids = {_int(r.get("source_id")) for _, r in rows} - {None} - self.sources_by_id.keys()
         urls = {r.get("source_url", "").strip() for _, r in rows} - {""} - self.sources_by_url.keys()
         found = Source.objects.filter(pk__in=source_ids) if source_ids else Source.objects.none()
@@ -147,12 +151,38 @@ class ClaimReader:
             self.sources_by_id[source.pk] = source
             if source.url:
                 self.sources_by_url[source.url] = source
-        claim_ids = {_int(r.get("id")) for _, r in rows} - {None}
-        self.claims = Claim.objects.filter(pk__in=claim_ids).prefetch_related("tags").in_bulk() if claim_ids else {}
-        names = {r.get("speaker", "").strip().lower() for _, r in rows} - {""} - self.speakers.keys()
-        if names:
-            for agent in Agent.objects.annotate(key=Lower("name")).filter(key__in=names).order_by("-pk"):
-                self.speakers[agent.key] = agent
+        claim_ids = {_int(r.get("id")) for _, r in rows} - {None} - self.claims.keys()
+        if claim_ids:
+            claims = Claim.objects.filter(pk__in=claim_ids).prefetch_related("tags").in_bulk()
+            missing = {claim.source_id for claim in claims.values()} - self.sources_by_id.keys()
+            for source in Source.objects.filter(pk__in=missing).only("pk", "url", "text"):
+                self.sources_by_id[source.pk] = source
+            for claim in claims.values():
+                claim.source = self.sources_by_id[claim.source_id]
+            self.claims.update(claims)
+        if "speaker" in self.header:
+            self._look_up_speakers([r.get("speaker", "").strip() for _, r in rows])
+
+    def _look_up_speakers(self, names: list[str]) -> None:
+        known = self.speakers.keys() | self.speaker_problems.keys()
+        keys = {name.lower() for name in names} - {""} - known
+        if not keys:
+            return
+        for agent in Agent.objects.annotate(key=Lower("name")).filter(key__in=keys).order_by("-pk"):
+            self.speakers[agent.key] = agent
+        for name in names:
+            key = name.lower()
+            if key not in keys or key in self.speakers or key in self.speaker_problems:
+                continue
+            agent = Agent(name=name, kind=Agent.Kind.PERSON)
+            try:
+                agent.full_clean()
+            except ValidationError as e:
+                self.speaker_problems[key] = e.messages
+                continue
+            agent.save()
+            self.speakers[key] = agent
+            self.report.new_speakers.append(name)
 
     def _claim(self, line: int, row: dict[str, str], errors: dict[str, list[str]]) -> PendingClaim | None:
         def fail(name: str, message: str) -> None:
@@ -254,18 +284,9 @@ class ClaimReader:
         if not name:
             return None
         key = name.lower()
-        if key not in self.speakers:
-            agent = Agent(name=name, kind=Agent.Kind.PERSON)
-            try:
-                agent.full_clean()
-            except ValidationError as e:
-                for message in e.messages:
-                    fail("speaker", message)
-                return None
-            agent.save()
-            self.speakers[key] = agent
-            self.report.new_speakers.append(name)
-        return self.speakers[key]
+        for message in self.speaker_problems.get(key, []):
+            fail("speaker", message)
+        return self.speakers.get(key)
 
     def _drop_repeated_spans(self, pending: list[PendingClaim]) -> list[PendingClaim]:
         """One claim per span within the file."""
@@ -303,7 +324,7 @@ class ClaimReader:
 
 def history_row(claim: Claim, kind: str, user: AbstractBaseUser | None, when) -> dict:
     """A row of django-simple-history's table for the claim as it now is ("+" created, "~" changed)."""
-    row = {name: getattr(claim, name) for name in HISTORY_TRACKED}
+    row = dict(zip(HISTORY_TRACKED, _history_values(claim), strict=True))
     row.update(history_date=when, history_change_reason="CSV import", history_type=kind)
     row["history_user_id"] = user.pk if user is not None else None
     return row

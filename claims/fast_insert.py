@@ -4,29 +4,45 @@ Django's bulk_create spends most of its time preparing each value in Python; COP
 values. Nothing is validated here: callers insert rows they have already validated.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from operator import attrgetter, itemgetter
 
 from django.db import connections, models, router
 from psycopg.copy import QueuedLibpqWriter
 
 
-def insert_objects(objects: Sequence[models.Model]) -> None:
-    """Insert unsaved model instances, setting their primary keys (and auto_now dates)."""
-    if not objects:
-        return
-    model = type(objects[0])
+@contextmanager
+def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[models.Model], None]]:
+    """A function inserting unsaved instances (at most `at_most` of them) as they are handed to it, setting
+    their primary keys and auto_now dates. On PostgreSQL one COPY stays open for the whole block, so the
+    database writes and indexes rows while the caller prepares the next ones; elsewhere bulk_create at the end.
+    No other query may run on the connection inside the block."""
     fields = model._meta.concrete_fields
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    for obj in objects:
-        for field in stamped:
-            field.pre_save(obj, add=True)
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
+        objects = []
+
+        def collect(obj: models.Model) -> None:
+            for field in stamped:
+                field.pre_save(obj, add=True)
+            objects.append(obj)
+
+        yield collect
         model.objects.bulk_create(objects, batch_size=500)
         return
-    for obj, pk in zip(objects, _next_ids(connection, model, len(objects)), strict=True):
-        obj.pk = pk
-    _copy(connection, model, [tuple(getattr(obj, f.attname) for f in fields) for obj in objects])
+    ids = iter(_next_ids(connection, model, at_most))
+    values = attrgetter(*(f.attname for f in fields))
+    with _copying(connection, model) as write_row:
+
+        def insert(obj: models.Model) -> None:
+            for field in stamped:
+                field.pre_save(obj, add=True)
+            obj.pk = next(ids)
+            write_row(list(values(obj)))
+
+        yield insert
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
@@ -36,45 +52,50 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows], batch_size=500)]
-    pk = model._meta.pk.attname
-    fields = [f.attname for f in model._meta.concrete_fields]
+    fields = model._meta.concrete_fields
+    at = fields.index(model._meta.pk)
+    values = itemgetter(*(f.attname for f in fields if not f.primary_key))
     ids = _next_ids(connection, model, len(rows))
-    values = [tuple(i if name == pk else row[name] for name in fields) for row, i in zip(rows, ids, strict=True)]
-    _copy(connection, model, values)
+    with _copying(connection, model) as write_row:
+        for row, i in zip(rows, ids, strict=True):
+            row = list(values(row))
+            row.insert(at, i)
+            write_row(row)
     return ids
 
 
 def _next_ids(connection, model, count: int) -> list[int]:
     meta = model._meta
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, count],
-        )
+        # The sequence's name is looked up once: asked for in the same SELECT it is looked up for every row.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [cursor.fetchone()[0], count])
         return [row[0] for row in cursor.fetchall()]
 
 
-def _copy(connection, model, rows: list[tuple]) -> None:
+@contextmanager
+def _copying(connection, model) -> Iterator[Callable[[list], None]]:
+    """A function writing one row (a list of values in the order of the model's concrete fields) into a COPY."""
     quote = connection.ops.quote_name
     fields = model._meta.concrete_fields
     columns = ", ".join(quote(f.column) for f in fields)
     # psycopg formats a date or a moment far more slowly than a string, and an import's rows share a few
     # dates and one moment: each is formatted once, as ISO 8601, which PostgreSQL reads back exactly.
     dated = [i for i, f in enumerate(fields) if isinstance(f, models.DateField)]
-    if dated:
-        formatted: dict = {None: None}
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for i in dated:
-                value = row[i]
-                text = formatted.get(value)
-                if text is None and value is not None:
-                    text = formatted[value] = value.isoformat()
-                row[i] = text
+    formatted: dict = {None: None}
     # wrap_database_errors: a refused row raises Django's IntegrityError, as bulk_create's would.
     with connection.wrap_database_errors, connection.cursor() as cursor:
         statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         # A writer thread sends while this one formats rows, so PostgreSQL and Python work at the same time.
         with cursor.cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
-            for row in rows:
+
+            def write_row(row: list) -> None:
+                for i in dated:
+                    value = row[i]
+                    text = formatted.get(value)
+                    if text is None and value is not None:
+                        text = formatted[value] = value.isoformat()
+                    row[i] = text
                 copy.write_row(row)
+
+            yield write_row

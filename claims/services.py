@@ -18,7 +18,7 @@ from claims.csv_import import (
     missing_columns,
     tags_named,
 )
-from claims.fast_insert import insert_objects, insert_rows
+from claims.fast_insert import insert_rows, inserting
 from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
 from sources.dates import Precision
 from sources.models import Agent, Source
@@ -104,25 +104,42 @@ def import_claims(
     if missing:
         report.problems.append(RowProblem(1, {"__all__": [missing]}))
         return report
-    reader, done = ClaimReader(header, user=user, report=report), 0
+    rows = list(rows)
+    reader = ClaimReader(header, user=user, report=report)
     for batch in batched(rows, batch_size):
-        pending = reader.read(list(batch))
-        new = [p for p in pending if p.new]
-        if not report.ok:
-            # Nothing more is written: check the new claims' spans here, to report every bad row.
-            reader.drop_taken_spans(pending, new)
-        else:
-            try:
-                with transaction.atomic():
-                    _save_claims(pending, user=user, report=report)
-            except IntegrityError:
-                # The unique index on spans refused a new claim: find which rows did it, to report them.
-                reader.drop_taken_spans(pending, new)
-                if report.ok:
-                    raise
-        done += len(batch)
-        if on_rows:
-            on_rows(done)
+        reader.look_up(batch)
+    batches = batched(rows, batch_size)
+    pending: list[PendingClaim] = []
+    done = 0
+    try:
+        with transaction.atomic():
+            # New claims are written as they are read: PostgreSQL indexes them while the next rows are checked.
+            with inserting(Claim, at_most=len(rows)) as insert:
+                for batch in batches:
+                    items = reader.read(batch)
+                    pending += items
+                    for item in items:
+                        if item.new and report.ok:
+                            insert(item.claim)
+                    done += len(batch)
+                    if on_rows:
+                        on_rows(done)
+            # Spans checked against the database: updates always; new claims only when not written (the
+            # span index checked those written).
+            moving = [p for p in pending if p.changed and (not p.new or p.claim.pk is None)]
+            reader.drop_taken_spans(pending, moving)
+            if report.ok:
+                _save_claims(pending, user=user, report=report)
+    except IntegrityError:
+        # The unique index on spans refused a new claim: read the rest, then find which rows, to report them.
+        for batch in batches:
+            pending += reader.read(batch)
+        for item in pending:
+            if item.new:
+                item.claim.pk = None
+        reader.drop_taken_spans(pending, [p for p in pending if p.changed])
+        if report.ok:
+            raise
     report.problems.sort(key=lambda problem: problem.line)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
@@ -133,7 +150,6 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
     now = timezone.now()
     created = [p for p in pending if p.new]
     updated = [p for p in pending if p.changed and not p.new]
-    insert_objects([p.claim for p in created])
     for p in updated:
         p.claim.version += 1
         p.claim.updated_at = now
