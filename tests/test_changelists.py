@@ -40,7 +40,7 @@ class ChangelistQueryTests(BaseTestCase):
                 self.assertEqual(response.status_code, 200)
 
     def test_the_claim_list_runs_a_fixed_number_of_queries(self):
-        self.assert_changelist_queries("admin:claims_claim_changelist", 9)
+        self.assert_changelist_queries("admin:claims_claim_changelist", 8)
 
     def test_the_source_list_runs_a_fixed_number_of_queries(self):
         self.assert_changelist_queries("admin:sources_source_changelist", 10)
