@@ -14,9 +14,14 @@ the kernel when it exits:
 - stock export: django-import-export's `ClaimResource().export()` (a tablib Dataset in memory) then
   `.csv`, on the first --stock-claims claims (100,000 by default), scaled linearly to the full count
   (pass --stock-claims 0 to run it on all of them: minutes and gigabytes);
-- import: `import_claims --dry-run` of --import-rows (100,000) new claims on words not yet annotated, one
-  in ten without offsets (located in the text), some with new speakers and tags. A dry run makes every
-  write and history row and then rolls back, so the database is the same for the next run.
+- import: a real import, as `manage.py import_claims FILE` makes it (read, validated, written with history,
+  committed, foreign keys checked at commit), of --import-rows (100,000) new claims on words not yet
+  annotated, one in ten without offsets (located in the text), some with new speakers and tags;
+- import floor: the same new claims COPYed straight in (offsets given, speakers as ids), their history rows
+  written by one INSERT … SELECT, committed: nothing read, looked up or validated.
+
+After each of the last two, what it wrote is deleted and the tables vacuumed (not timed), so every run starts
+from the same database. `--part import` runs only the import and its floor.
 """
 
 import os
@@ -98,24 +103,80 @@ def measure_stock(args) -> dict:
 
 def measure_import(args) -> dict:
     connection = setup()
-    from django.db import transaction
-
     from claims.csv_format import read_csv
     from claims.resources import ClaimResource
 
+    marks = high_marks(connection)
     started = time.perf_counter()
-    with transaction.atomic():
-        # Foreign keys are checked at commit, which a dry run never reaches: check them as rows go in.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with open(args.input, encoding="utf-8", newline="") as stream:
-            dataset = read_csv(stream)
-        result = ClaimResource().import_data(dataset, dry_run=True, with_rows=False)  # as import_claims
+    with open(args.input, encoding="utf-8", newline="") as stream:
+        dataset = read_csv(stream)
+    result = ClaimResource().import_data(dataset, dry_run=False, with_rows=False)  # as import_claims does
     seconds = time.perf_counter() - started
     report = result.report
     if report.problems:
         raise SystemExit("import problems: " + "; ".join(str(p) for p in report.problems[:5]))
+    forget(connection, marks)
     return {"seconds": seconds, "rows": len(dataset), "created": report.created, "speakers": len(report.new_speakers)}
+
+
+FLOOR_COLUMNS = ["source_id", "quote", "start", "end", "statement", "speaker_id", "claimed_on"]
+FLOOR_COLUMNS += ["claimed_on_precision", "kind", "status", "created_at", "updated_at", "version", "anchor_state"]
+HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version"] + ["id", "created_by_id"]
+
+
+def measure_import_floor(args) -> dict:
+    connection = setup()
+    from django.db import transaction
+
+    quoted = ", ".join(f'"{c}"' for c in FLOOR_COLUMNS)
+    history = ", ".join(f'"{c}"' for c in HISTORY_COLUMNS)
+    marks = high_marks(connection)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with open(args.input, "rb") as stream:
+            with cursor.cursor.copy(f"COPY claims_claim ({quoted}) FROM STDIN WITH (FORMAT csv)") as copy:
+                while block := stream.read(1 << 16):
+                    copy.write(block)
+        cursor.execute(
+            f"INSERT INTO claims_historicalclaim ({history}, history_date, history_change_reason, history_type) "
+            f"SELECT {history}, now(), 'CSV import', '+' FROM claims_claim WHERE id > %s",
+            [marks["claims_claim"]],
+        )
+        rows = cursor.rowcount
+    seconds = time.perf_counter() - started
+    forget(connection, marks)
+    return {"seconds": seconds, "rows": rows}
+
+
+# What an import writes, and the key that grows with each row: deleted after a measurement.
+WRITTEN = {
+    "claims_historicalclaim_tags": "m2m_history_id",
+    "claims_claim_tags": "id",
+    "claims_historicalclaim": "history_id",
+    "claims_claim": "id",
+    "sources_historicalagent": "history_id",
+    "sources_agent": "id",
+}
+
+
+def high_marks(connection) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        marks = {}
+        for table, key in WRITTEN.items():
+            cursor.execute(f'SELECT COALESCE(MAX("{key}"), 0) FROM "{table}"')
+            marks[table] = cursor.fetchone()[0]
+        return marks
+
+
+def forget(connection, marks: dict[str, int]) -> None:
+    """Delete what was written after `marks`, and vacuum, so the next measurement finds the same tables."""
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, key in WRITTEN.items():
+            cursor.execute(f'DELETE FROM "{table}" WHERE "{key}" > %s', [marks[table]])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE " + ", ".join(f'"{table}"' for table in WRITTEN))
 
 
 MEASUREMENTS = {
@@ -124,6 +185,7 @@ MEASUREMENTS = {
     "export": measure_export,
     "stock": measure_stock,
     "import": measure_import,
+    "import_floor": measure_import_floor,
 }
 
 
@@ -163,17 +225,22 @@ def ensure_claims(wanted: int) -> int:
     return have
 
 
-def import_file(path: str, rows: int) -> None:
-    """New claims on sentences no claim covers yet, in the claims CSV header."""
+def import_file(path: str, floor_path: str, rows: int) -> None:
+    """New claims on sentences no claim covers yet, in the claims CSV header; and at `floor_path` the same
+    claims as rows of the claims table (FLOOR_COLUMNS, for COPY … WITH (FORMAT csv))."""
+    from django.utils import timezone
+
     from claims.csv_format import csv_line
     from claims.models import Claim, Tag
+    from sources.dates import from_iso
     from sources.models import Agent, Source
 
-    speakers = list(Agent.objects.filter(kind=Agent.Kind.PERSON).values_list("name", flat=True)[:200])
+    speakers = list(Agent.objects.filter(kind=Agent.Kind.PERSON).values_list("name", "pk")[:200])
     tags = list(Tag.objects.values_list("name", flat=True)[:10])
     header = ["source_id", "quote", "start", "end", "statement", "speaker", "claimed_on", "kind", "status", "tags"]
+    now = timezone.now().isoformat()
     written = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    with open(path, "w", encoding="utf-8", newline="") as out, open(floor_path, "w", encoding="utf-8") as floor:
         out.write(csv_line(header))
         for source in Source.objects.order_by("pk").only("pk", "text").iterator(chunk_size=500):
             taken = set(Claim.objects.filter(source=source).values_list("start", flat=True))
@@ -183,11 +250,17 @@ def import_file(path: str, rows: int) -> None:
                 # The sentence without its full stop: words no claim covers yet.
                 quote, start, end = m.group()[:-1], m.start(), m.end() - 1
                 located = n % 10 == 0
+                speaker = (f"New Speaker {n}", None) if n % 1000 == 0 else speakers[n % len(speakers)]
+                claimed_on = f"20{15 + n % 10}-0{1 + n % 9}" if n % 3 else "2019"
                 cells = [str(source.pk), quote, "" if located else str(start), "" if located else str(end)]
-                cells += [f"statement {n}", f"New Speaker {n}" if n % 1000 == 0 else speakers[n % len(speakers)]]
-                cells += [f"20{15 + n % 10}-0{1 + n % 9}" if n % 3 else "2019", "paraphrase", "draft"]
+                cells += [f"statement {n}", speaker[0], claimed_on, "paraphrase", "draft"]
                 cells += ["; ".join(tags[: n % 3]) if n % 5 == 0 else ""]
                 out.write(csv_line(cells))
+                date, precision = from_iso(claimed_on)
+                cells = [str(source.pk), quote, str(start), str(end), f"statement {n}"]
+                cells += [None if speaker[1] is None else str(speaker[1]), date.isoformat(), precision]
+                cells += ["paraphrase", "draft", now, now, "0", Claim.AnchorState.HELD]
+                floor.write(csv_line(cells))
                 written += 1
                 if written == rows:
                     return
@@ -199,6 +272,7 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--stock-claims", type=int, default=100_000, help="0: all of them")
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--part", choices=["all", "export", "import"], default="all")
     parser.add_argument("--measure", choices=sorted(MEASUREMENTS), help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
@@ -212,17 +286,23 @@ def main() -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("This benchmark is for PostgreSQL: set DATABASE_URL to a database of its own.")
     total = ensure_claims(args.claims)
+    print(f"PostgreSQL, {total:,} claims; 2 CPU cores shared with other work, so times are noisy.", flush=True)
+    print("load average at the start: " + " ".join(f"{load:.2f}" for load in os.getloadavg()), flush=True)
+    if args.part in ("all", "export"):
+        compare_exports(args, total)
+    if args.part in ("all", "import"):
+        compare_imports(args)
+    print("load average at the end: " + " ".join(f"{load:.2f}" for load in os.getloadavg()))
+
+
+def compare_exports(args, total: int) -> None:
     stock_rows = min(args.stock_claims or total, total)
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "out.csv")
-        import_path = os.path.join(folder, "import.csv")
-        import_file(import_path, args.import_rows)
-        print(f"PostgreSQL, {total:,} claims; 2 CPU cores shared with other work, so times are noisy.", flush=True)
         idle = run_child("idle")
         floor = run_child("copy_floor", output=out)
         ours = run_child("export", output=out)
         stock = run_child("stock", output=out, rows=stock_rows)
-        imported = run_child("import", input=import_path)
 
     scale = total / stock_rows
     stock_time = stock["seconds"] * scale
@@ -239,11 +319,23 @@ def main() -> None:
     if scale != 1:
         label = f"  scaled linearly to {total:,}"
         print(f"{label:42} {stock_time:8.0f}s {stock_mb:9.0f} MB   (estimate, not measured)")
-    print(f"   our export takes {ours['seconds'] / stock_time:.2f}x the stock export's time")
-    rate = imported["rows"] / imported["seconds"]
+    print(f"   our export takes {ours['seconds'] / stock_time:.2f}x the stock export's time", flush=True)
+
+
+def compare_imports(args) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        import_path, floor_path = os.path.join(folder, "import.csv"), os.path.join(folder, "floor.csv")
+        import_file(import_path, floor_path, args.import_rows)
+        floor = run_child("import_floor", input=floor_path)
+        imported = run_child("import", input=import_path)
+    rate, floor_rate = imported["rows"] / imported["seconds"], floor["rows"] / floor["seconds"]
     print(
-        f"import of {imported['rows']:,} new claims, anchors validated, history written then rolled back: "
+        f"import of {imported['rows']:,} new claims (import_claims: anchors validated, history, committed): "
         f"{imported['seconds']:.2f}s = {rate:,.0f} rows/s (target 10,000), peak {imported['peak_mb']:.0f} MB"
+    )
+    print(
+        f"   floor, the same claims COPYed in with their history, nothing validated: {floor['seconds']:.2f}s = "
+        f"{floor_rate:,.0f} rows/s; the import takes {imported['seconds'] / floor['seconds']:.2f}x the floor's time"
     )
 
 

@@ -17,6 +17,7 @@ from django.db import connections
 from django.db.models import Case, Expression, F, Func, OuterRef, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, NullIf, Substr
 
+from claims.csv_import import collector_paused
 from claims.models import Claim, Corroboration, Tag, linked_claim_ids
 from sources.dates import Precision
 from sources.models import Agent
@@ -256,11 +257,12 @@ def read_csv(stream: io.TextIOBase) -> tablib.Dataset:
     header = [name.strip().lstrip("\ufeff") for name in next(reader, [])]
     dataset, line_numbers = tablib.Dataset(headers=header), []
     line = reader.line_num + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            dataset.append((cells + [""] * len(header))[: len(header)])
-            line_numbers.append(line)
-        line = reader.line_num + 1
+    with collector_paused():
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                dataset.append((cells + [""] * len(header))[: len(header)])
+                line_numbers.append(line)
+            line = reader.line_num + 1
     dataset.line_numbers = line_numbers
     return dataset
 
@@ -272,8 +274,17 @@ def numbered_rows(dataset: tablib.Dataset) -> tuple[list[str], list[tuple[int, d
     """
     header = [str(name).strip() for name in dataset.headers or []]
     lines = getattr(dataset, "line_numbers", None) or range(2, len(dataset) + 2)
-    rows = [
-        (line, {name: unescape("" if cell is None else str(cell)) for name, cell in zip(header, cells, strict=False)})
-        for line, cells in zip(lines, dataset, strict=False)
-    ]
+    with collector_paused():
+        rows = [
+            (line, dict(zip(header, map(_cell, cells), strict=False)))
+            for line, cells in zip(lines, dataset, strict=False)
+        ]
     return header, rows
+
+
+def _cell(cell) -> str:
+    if cell is None:
+        return ""
+    cell = str(cell)
+    # Only a cell beginning with an apostrophe can carry a spreadsheet escape: the others skip the pattern.
+    return unescape(cell) if cell[:1] == "'" else cell

@@ -5,7 +5,9 @@ start and end are empty). Lookups are made once per batch, not once per row, so 
 sources by id or URL, claims to update by id, speakers and tags by name, and the one-claim-per-span rule.
 """
 
+import gc
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -36,8 +38,8 @@ SPAN = ["source_id", "start", "end"]
 # itself from looked-up objects (source, speaker, created_by) or leaves to their defaults.
 CELL_FIELDS = [Claim._meta.get_field(name) for name in ["quote", "start", "end", "statement", "claimed_on"]]
 CELL_FIELDS += [Claim._meta.get_field(name) for name in ["claimed_on_precision", "kind", "status"]]
-# Fields whose few distinct values repeat row after row: each value is validated once per import.
-REPEATING = {"claimed_on", "claimed_on_precision", "kind", "status"}
+# Fields whose values repeat row after row (offsets, dates, choices): each value is validated once per import.
+REPEATING = {"start", "end", "claimed_on", "claimed_on_precision", "kind", "status"}
 HISTORY_TRACKED = [f.attname for f in Claim.history.model.tracked_fields]
 _history_values = attrgetter(*HISTORY_TRACKED)
 
@@ -334,6 +336,20 @@ def _add_errors(errors: dict[str, list[str]], error: ValidationError) -> None:
     by_field = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
     for name, messages in by_field.items():
         errors.setdefault(name, []).extend(messages)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. An import builds hundreds of thousands of long-lived objects
+    (rows, claims) that form no cycles, and the collector would walk them all again and again as they grow:
+    a fifth of the import's time. Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def batched(rows: Iterable, size: int) -> Iterator[list]:

@@ -34,6 +34,9 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
         return
     ids = iter(_next_ids(connection, model, at_most))
     values = attrgetter(*(f.attname for f in fields))
+    with connection.cursor() as cursor:
+        # Foreign keys checked as the rows go in, while the caller works, rather than all at once at commit.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with _copying(connection, model) as write_row:
 
         def insert(obj: models.Model) -> None:
@@ -43,6 +46,8 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
             write_row(list(values(obj)))
 
         yield insert
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[int]:

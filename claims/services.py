@@ -14,6 +14,7 @@ from claims.csv_import import (
     RowOutcome,
     RowProblem,
     batched,
+    collector_paused,
     history_row,
     missing_columns,
     tags_named,
@@ -104,6 +105,25 @@ def import_claims(
     if missing:
         report.problems.append(RowProblem(1, {"__all__": [missing]}))
         return report
+    with collector_paused():
+        _import_claims(header, rows, user=user, report=report, batch_size=batch_size, on_rows=on_rows)
+    report.problems.sort(key=lambda problem: problem.line)
+    if dry_run or not report.ok:
+        transaction.set_rollback(True)
+    return report
+
+
+def _import_claims(
+    header: list[str],
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    user: AbstractBaseUser | None,
+    report: ImportReport,
+    batch_size: int,
+    on_rows: Callable[[int], None] | None,
+) -> None:
+    """Look up what the rows name, then read them batch by batch, writing new claims as they come while none
+    is bad; then updates, history and tags. Problems go to the report; the caller rolls back when there are any."""
     rows = list(rows)
     reader = ClaimReader(header, user=user, report=report)
     for batch in batched(rows, batch_size):
@@ -140,10 +160,6 @@ def import_claims(
         reader.drop_taken_spans(pending, [p for p in pending if p.changed])
         if report.ok:
             raise
-    report.problems.sort(key=lambda problem: problem.line)
-    if dry_run or not report.ok:
-        transaction.set_rollback(True)
-    return report
 
 
 def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, report: ImportReport) -> None:
