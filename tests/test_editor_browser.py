@@ -4,29 +4,20 @@ The page runs under a strict Content Security Policy added to its responses (scr
 any inline script or handler would be refused and show up as a console error, which fails the test.
 """
 
-import os
 import re
-from importlib import import_module
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group, Permission, User
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from playwright.sync_api import expect, sync_playwright
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from claims.models import Claim, Corroboration, DismissedSuggestion
 from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.browser import ARTIFACTS, BrowserTestCase, role
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'"
 
 # Written for these tests: curly quotes, em dashes, accented and non-Latin letters, an emoji, line breaks.
 HARBOUR_DIARY = (
@@ -41,46 +32,19 @@ SELECTED = "“the pier is safe”\nand that repairs would start"
 PORT_BULLETIN = "Port authority bulletin 🚢\nEngineers found the ferry pier “sound and safe” after the storm.\n"
 
 
-def annotator_role() -> Group:
-    """The Annotator group as the roles migration defines it.
-
-    A live-server test empties the database after each test, and the migration's groups go with it;
-    serialized_rollback cannot bring them back here because Playwright's event loop gives this thread
-    another database connection object than the one the test database was serialized on.
-    """
-    roles = import_module("claims.migrations.0002_roles")
-    group, _ = Group.objects.get_or_create(name="Annotator")
-    for code in roles.ROLES["Annotator"]:
-        app_label, codename = code.split(".")
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return group
-
-
 def large_text() -> str:
     line = "Item {:04d}: the river council said “the bridge reopens in spring” — café owners cheered 🎉.\n"
     return "".join(line.format(i) for i in range(1200))[:100_000]
 
 
-class AnnotateInTheBrowserTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
+class AnnotateInTheBrowserTests(BrowserTestCase):
+    viewport = {"width": 1280, "height": 720}
+    strict_csp_urls = re.compile(r".*/admin/annotate/source/.*")
+    expected_console_errors = ("status of 422",)
 
     def setUp(self):
         self.alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        self.alice.groups.add(annotator_role())
+        self.alice.groups.add(role("Annotator"))
         self.deputy = Agent.objects.create(name="Søren Ødegård")
         self.diary = create_source(title="Harbour diary", text=HARBOUR_DIARY, language="en")
         self.bulletin = create_source(title="Port bulletin", text=PORT_BULLETIN)
@@ -88,35 +52,7 @@ class AnnotateInTheBrowserTests(StaticLiveServerTestCase):
             source=self.diary, quote="“We will not close the ferry pier.”", statement="The pier stays open"
         )
         self.engineers_claim = create_claim(source=self.bulletin, quote="the ferry pier “sound and safe”")
-        self.problems = []
-        self.context = self.browser.new_context(viewport={"width": 1280, "height": 720})
-        self.client.force_login(self.alice)
-        session = self.client.cookies[settings.SESSION_COOKIE_NAME].value
-        self.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": self.live_server_url}]
-        )
-        self.page = self.new_page()
-
-    def new_page(self):
-        page = self.context.new_page()
-        page.route(re.compile(r".*/admin/annotate/source/.*"), self.with_strict_csp)
-        page.on("console", self.note_console_error)
-        page.on("pageerror", lambda e: self.problems.append(str(e)))
-        return page
-
-    def note_console_error(self, message):
-        # A form refused with 422 is expected; the browser logs the status of every failed fetch.
-        if message.type == "error" and "status of 422" not in message.text:
-            self.problems.append(message.text)
-
-    @staticmethod
-    def with_strict_csp(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
-
-    def tearDown(self):
-        self.context.close()
-        self.assertEqual(self.problems, [], "console errors (an inline script refused by the CSP shows here)")
+        self.log_in(self.alice)
 
     def open_annotate(self, source):
         self.page.goto(f"{self.live_server_url}/admin/annotate/source/{source.pk}/")

@@ -5,26 +5,19 @@ Debian's chromium, driven by Playwright; the page is served under a strict Conte
 """
 
 import datetime
-import os
 import re
-from importlib import import_module
-from pathlib import Path
-from unittest import mock
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group, Permission, User
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from playwright.sync_api import expect, sync_playwright
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from claims.services import create_claim, link_claims
 from sources.models import Agent
 from sources.services import create_source
+from tests.browser import ARTIFACTS, BrowserTestCase, role
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'"
 
 # Written for this test: an emoji (two UTF-16 units, one code point) before the claims checks the offsets.
 QUAY_REPORT = (
@@ -34,41 +27,12 @@ QUAY_REPORT = (
 )
 
 
-def viewer_role() -> Group:
-    """The Viewer group as the roles migration defines it (a live-server test empties the tables)."""
-    roles = import_module("claims.migrations.0002_roles")
-    group, _ = Group.objects.get_or_create(name="Viewer")
-    for code in roles.ROLES["Viewer"]:
-        app_label, codename = code.split(".")
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return group
-
-
-class ProvenanceInTheBrowserTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
-        # Set for this class only: a process started by another test (manage.py check --deploy) must not see it.
-        cls.async_unsafe = mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
-        cls.async_unsafe.start()
-        super().setUpClass()
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        cls.async_unsafe.stop()
+class ProvenanceInTheBrowserTests(BrowserTestCase):
+    strict_csp_urls = re.compile(r".*/sources/\d+/provenance/")
 
     def setUp(self):
         vera = User.objects.create_user("vera", password="pw", is_staff=True)
-        vera.groups.add(viewer_role())
+        vera.groups.add(role("Viewer"))
         master = Agent.objects.create(name="Edda Holm")
         self.report = create_source(title="Quay report", text=QUAY_REPORT)
         other = create_source(title="Port notice", text="The north pier reopens in March, the notice says.")
@@ -81,25 +45,7 @@ class ProvenanceInTheBrowserTests(StaticLiveServerTestCase):
         self.inner = create_claim(source=self.report, quote="will reopen before the spring")
         self.overlap = create_claim(source=self.report, quote="fleet arrives”, and the council agreed")
         link_claims(claim_a=self.outer, claim_b=create_claim(source=other, quote="The north pier reopens in March"))
-        self.problems = []
-        self.context = self.browser.new_context(viewport={"width": 1280, "height": 800})
-        self.client.force_login(vera)
-        session = self.client.cookies[settings.SESSION_COOKIE_NAME].value
-        self.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": self.live_server_url}]
-        )
-        self.page = self.context.new_page()
-        self.page.route(re.compile(r".*/sources/\d+/provenance/"), self.with_strict_csp)
-        self.page.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
-        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
-
-    def tearDown(self):
-        self.context.close()
-
-    @staticmethod
-    def with_strict_csp(route):
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
+        self.log_in(vera)
 
     def marked_text(self, claim) -> str:
         """The text of every run that carries this claim, joined in page order."""

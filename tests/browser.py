@@ -1,0 +1,95 @@
+"""What the browser tests share: Debian's chromium driven by Playwright against the live server.
+
+Pages whose URL matches `strict_csp_urls` are served with a strict Content Security Policy
+(script-src 'self'): an inline script or handler would be refused and show up as a console error,
+and every console error or page error fails the test.
+"""
+
+import os
+import re
+from importlib import import_module
+from pathlib import Path
+from unittest import mock
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from playwright.sync_api import sync_playwright
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def role(name: str) -> Group:
+    """A role group as the roles migration defines it.
+
+    A live-server test empties the database after each test, and the migration's groups go with it;
+    serialized_rollback cannot bring them back because Playwright's event loop gives this thread
+    another database connection than the one the test database was serialized on.
+    """
+    roles = import_module("claims.migrations.0002_roles")
+    group, _ = Group.objects.get_or_create(name=name)
+    for code in roles.ROLES[name]:
+        app_label, codename = code.split(".")
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
+
+
+class BrowserTestCase(StaticLiveServerTestCase):
+    """One chromium per test class; each test logs someone in and gets a page whose errors are kept."""
+
+    viewport = {"width": 1280, "height": 800}
+    strict_csp_urls: re.Pattern | None = None
+    # Console errors a test expects (a form refused with 422 is logged by the browser as a failed fetch).
+    expected_console_errors: tuple[str, ...] = ()
+
+    @classmethod
+    def setUpClass(cls):
+        # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
+        # Set for the class only: a process started by another test (manage.py check --deploy) must not see it.
+        cls.async_unsafe = mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
+        cls.async_unsafe.start()
+        super().setUpClass()
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        ARTIFACTS.mkdir(exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+        cls.async_unsafe.stop()
+
+    def log_in(self, user: User) -> None:
+        """Open a browser context with this user's session, and a first page in it."""
+        self.problems = []
+        self.context = self.browser.new_context(viewport=self.viewport)
+        self.client.force_login(user)
+        session = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": self.live_server_url}]
+        )
+        self.page = self.new_page()
+
+    def new_page(self):
+        page = self.context.new_page()
+        if self.strict_csp_urls is not None:
+            page.route(self.strict_csp_urls, self.with_strict_csp)
+        page.on("console", self.note_console_error)
+        page.on("pageerror", lambda e: self.problems.append(str(e)))
+        return page
+
+    def note_console_error(self, message) -> None:
+        if message.type == "error" and not any(text in message.text for text in self.expected_console_errors):
+            self.problems.append(message.text)
+
+    @staticmethod
+    def with_strict_csp(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
+
+    def tearDown(self):
+        self.context.close()
+        self.assertEqual(self.problems, [], "console errors (an inline script refused by the CSP shows here)")
