@@ -1,4 +1,8 @@
+import gc
 import io
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from claims.csv_format import claims_csv, csv_line, numbered_rows, read_csv
 from claims.models import Claim
@@ -170,6 +174,48 @@ class AllOrNothingTests(BaseTestCase):
             ],
         )
         self.assertFalse(Claim.objects.filter(source=source).exists())
+
+    def test_a_new_claim_on_words_already_annotated_is_reported_with_the_bad_rows_after_it(self):
+        source = numbered_source(20)
+        taken = create_claim(source=source, quote="phrase 00002.")
+        rows = [[str(source.pk), f"phrase {i:05d}."] for i in range(1, 21)]
+        rows[15][1] = "missing words"
+        report = import_text(csv_text(["source_id", "quote"], rows))
+        self.assertEqual(
+            [str(p) for p in report.problems],
+            [
+                f"line 3: quote: These words are already annotated as claim #{taken.pk}; open that claim to edit it.",
+                "line 17: quote: The quote does not occur in the source text.",
+            ],
+        )
+        self.assertEqual(list(Claim.objects.filter(source=source)), [taken])
+
+    def test_words_annotated_in_the_database_are_reported_even_when_the_file_has_no_other_bad_row(self):
+        source = numbered_source(20)
+        taken = create_claim(source=source, quote="phrase 00019.")
+        report = import_text(
+            csv_text(["source_id", "quote"], [[str(source.pk), f"phrase {i:05d}."] for i in range(1, 21)])
+        )
+        self.assertEqual([p.line for p in report.problems], [20])
+        self.assertIn(f"already annotated as claim #{taken.pk}", str(report.problems[0]))
+        self.assertEqual(Claim.objects.filter(source=source).count(), 1)
+        self.assertEqual(Claim.history.filter(source_id=source.pk).count(), 1, "only the history of the claim before")
+
+    def test_the_rows_of_a_batch_are_read_and_written_in_a_fixed_number_of_queries(self):
+        # 5 rows or 40 (SQLite's bulk_create splits larger inserts by its parameter limit; COPY does not).
+        source = numbered_source(40)
+        rows = [[str(source.pk), f"phrase {i:05d}.", "Lee Unknown" if i == 5 else ""] for i in range(1, 41)]
+        header, numbered = numbered_rows(read_csv(io.StringIO(csv_text(["source_id", "quote", "speaker"], rows))))
+        with CaptureQueriesContext(connection) as five:
+            import_claims(header=header, rows=numbered[:5], dry_run=True)
+        with CaptureQueriesContext(connection) as forty:
+            report = import_claims(header=header, rows=numbered, dry_run=True)
+        self.assertEqual(report.created, 40)
+        self.assertEqual(len(forty), len(five))
+
+    def test_the_garbage_collector_runs_again_after_an_import(self):
+        import_text(csv_text(["source_id", "quote"], [[str(self.harbour.pk), "Moscow rejected"]]))
+        self.assertTrue(gc.isenabled())
 
     def test_a_dry_run_reports_and_writes_nothing(self):
         report = import_text(
