@@ -170,11 +170,11 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
         p.claim.version += 1
         p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
-    history_ids = insert_rows(
-        Claim.history.model,
-        [history_row(p.claim, "+", user, now) for p in created]
-        + [history_row(p.claim, "~", user, now) for p in updated],
-    )
+    history_ids = []
+    # A chunk of history rows at a time: a row is a dict of twenty values, too many to hold for a whole file.
+    for chunk in batched([(p.claim, "+") for p in created] + [(p.claim, "~") for p in updated], 10_000):
+        rows = [history_row(claim, kind, user, now) for claim, kind in chunk]
+        history_ids += insert_rows(Claim.history.model, rows)
 
     # Tags, and their snapshot on each new history record.
     retagged = [p for p in created + updated if p.tags is not None]
