@@ -1,8 +1,10 @@
 """Reading claims CSV rows into validated, unsaved claims, a batch at a time; services.import_claims saves them.
 
 Each row is checked by the model's own field validation and `Claim.anchor()` (the quote is located when
-start and end are empty). Lookups are made once per batch, not once per row, so a large file stays fast:
-sources by id or URL, claims to update by id, speakers and tags by name, and the one-claim-per-span rule.
+start and end are empty). Lookups are made a batch at a time before any row is read, not once per row:
+sources by id or URL, claims to update by id, speakers by name (the new ones created). Reading then makes
+no query, so new claims can be written as they are read (services.import_claims). The one-claim-per-span
+rule is checked within the file here, and against the database by `drop_taken_spans` and the span index.
 """
 
 import gc
