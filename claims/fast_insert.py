@@ -34,6 +34,7 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
         return
     ids = iter(_next_ids(connection, model, at_most))
     values = attrgetter(*(f.attname for f in fields))
+    stamps = {}  # the moment of the first insert, for all of them: they are written in one transaction
     with connection.cursor() as cursor:
         # Foreign keys checked as the rows go in, while the caller works, rather than all at once at commit.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -41,7 +42,10 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
 
         def insert(obj: models.Model) -> None:
             for field in stamped:
-                field.pre_save(obj, add=True)
+                if field.attname in stamps:
+                    setattr(obj, field.attname, stamps[field.attname])
+                else:
+                    stamps[field.attname] = field.pre_save(obj, add=True)
             obj.pk = next(ids)
             write_row(list(values(obj)))
 
