@@ -10,27 +10,12 @@ the page of a source with the same text and no claims. Prints the median of each
 The browser side (selection to open form) is measured by tests/test_editor_browser.py.
 """
 
-import os
 import random
-import statistics
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("HTTPS", "0")
+from harness import engine, median_ms, throwaway_database  # sets Django up: import it before anything of Django
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import Group, User  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.runner import DiscoverRunner  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.contrib.auth.models import Group, User
+from django.test import Client
 
 TEXT_LENGTH = 100_000
 CLAIMS = 1_000
@@ -65,39 +50,18 @@ def build():
     return source, baseline
 
 
-def median_ms(client: Client, url: str) -> float:
-    assert client.get(url).status_code == 200
-    times = []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200
-    return statistics.median(times)
-
-
 def main() -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    setup_test_environment()
-    runner = DiscoverRunner(verbosity=0)
-    databases = runner.setup_databases()
-    try:
+    with throwaway_database():
         source, baseline = build()
         annotator = User.objects.create_user("bench", password="pw", is_staff=True)
         annotator.groups.add(Group.objects.get(name="Annotator"))
         client = Client()
         client.force_login(annotator)
-        with_claims = median_ms(client, f"/admin/annotate/source/{source.pk}/")
-        without = median_ms(client, f"/admin/annotate/source/{baseline.pk}/")
-        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        print(f"annotate page, {len(source.text):,} characters, {CLAIMS:,} claims ({engine}, median of {RUNS}):")
+        with_claims = median_ms(client, f"/admin/annotate/source/{source.pk}/", RUNS)
+        without = median_ms(client, f"/admin/annotate/source/{baseline.pk}/", RUNS)
+        print(f"annotate page, {len(source.text):,} characters, {CLAIMS:,} claims ({engine()}, median of {RUNS}):")
         print(f"  with claims: {with_claims:.1f} ms   baseline (same text, no claims): {without:.1f} ms")
         print(f"  ratio: {with_claims / without:.2f}x")
-    finally:
-        runner.teardown_databases(databases)
 
 
 if __name__ == "__main__":

@@ -11,28 +11,16 @@ so that many of them share words with the opened claim, are added and the panel 
 Prints the median of each and their ratio.
 """
 
-import os
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("HTTPS", "0")
+from harness import engine, median_ms, throwaway_database  # sets Django up: import it before anything of Django
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import Group, User  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.runner import DiscoverRunner  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import Client
 
 RUNS = 15
 CLAIMS_PER_SOURCE = 10
@@ -70,17 +58,6 @@ def build_others(count: int) -> None:
             cursor.execute("ANALYZE")
 
 
-def median_ms(client: Client, url: str) -> float:
-    assert client.get(url).status_code == 200
-    times = []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200
-    return statistics.median(times)
-
-
 def suggestions_ms(claim) -> float:
     """The part of the panel's time spent ranking its suggestions."""
     from claims.suggestions import suggestions_for
@@ -95,10 +72,7 @@ def suggestions_ms(claim) -> float:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    setup_test_environment()
-    runner = DiscoverRunner(verbosity=0)
-    databases = runner.setup_databases()
-    try:
+    with throwaway_database():
         from claims.services import create_claim
         from sources.services import create_source
 
@@ -112,17 +86,16 @@ def main() -> None:
         client = Client()
         client.force_login(annotator)
         url = f"/admin/annotate/claim/{opened.pk}/"
-        baseline = median_ms(client, url)
+        baseline = median_ms(client, url, RUNS)
         build_others(count)
-        loaded = median_ms(client, url)
+        loaded = median_ms(client, url, RUNS)
         ranking = suggestions_ms(opened)
         suggested = client.get(url).content.decode().count('class="suggestion"')
-        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        print(f"annotate claim panel with suggested links ({engine}, median of {RUNS}, {suggested} suggestions shown):")
+        print(
+            f"annotate claim panel with suggested links ({engine()}, median of {RUNS}, {suggested} suggestions shown):"
+        )
         print(f"  {count:,} claims in other sources: {loaded:.1f} ms   baseline (4 claims): {baseline:.1f} ms")
         print(f"  ratio: {loaded / baseline:.2f}x   of which ranking the suggestions: {ranking:.1f} ms")
-    finally:
-        runner.teardown_databases(databases)
 
 
 if __name__ == "__main__":

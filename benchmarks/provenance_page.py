@@ -10,30 +10,13 @@ a source with the same text and no claims. Prints the median and fastest of each
 of the medians. Other work on the machine inflates the figures: run it on a quiet machine.
 """
 
-import os
 import random
 import statistics
-import sys
-import time
-import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("HTTPS", "0")
+from harness import engine, request_times_ms, throwaway_database  # sets Django up: import it before anything of Django
 
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: collectstatic has not run
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import Group, User  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.runner import DiscoverRunner  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.contrib.auth.models import Group, User
+from django.test import Client
 
 TEXT_LENGTH = 100_000
 CLAIMS = 1_000
@@ -93,41 +76,22 @@ def build():
     return source, baseline
 
 
-def timings_ms(client: Client, url: str) -> list[float]:
-    assert client.get(url).status_code == 200
-    times = []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200
-    return times
-
-
 def main() -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    setup_test_environment()
-    runner = DiscoverRunner(verbosity=0)
-    databases = runner.setup_databases()
-    try:
+    with throwaway_database():
         source, baseline = build()
         viewer = User.objects.create_user("bench", password="pw", is_staff=True)
         viewer.groups.add(Group.objects.get(name="Viewer"))
         client = Client()
         client.force_login(viewer)
-        with_claims = timings_ms(client, f"/sources/{source.pk}/provenance/")
-        without = timings_ms(client, f"/sources/{baseline.pk}/provenance/")
-        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        print(f"provenance page, {len(source.text):,} characters, {CLAIMS:,} claims ({engine}, {RUNS} requests each):")
+        with_claims = request_times_ms(client, f"/sources/{source.pk}/provenance/", RUNS)
+        without = request_times_ms(client, f"/sources/{baseline.pk}/provenance/", RUNS)
+        print(
+            f"provenance page, {len(source.text):,} characters, {CLAIMS:,} claims ({engine()}, {RUNS} requests each):"
+        )
         for name, times in [("with claims", with_claims), ("baseline, same text, no claims", without)]:
             print(f"  {name}: median {statistics.median(times):.1f} ms, fastest {min(times):.1f} ms")
         ratio = statistics.median(with_claims) / statistics.median(without)
         print(f"  ratio of medians: {ratio:.1f}x   target: under 300 ms with claims")
-    finally:
-        runner.teardown_databases(databases)
 
 
 if __name__ == "__main__":
