@@ -107,5 +107,4 @@ class CorroborationResource(ReportedImport, SpreadsheetSafe, resources.ModelReso
         fields = ["id", "claim_a", "claim_b", "relation", "note", "created_at"]
 
     def run_import(self, **kwargs) -> ImportReport:
-        kwargs.pop("on_rows", None)
         return import_links(**kwargs)

@@ -211,9 +211,10 @@ def import_links(
     rows: Iterable[tuple[int, dict[str, str]]],
     user: AbstractBaseUser | None = None,
     dry_run: bool = False,
+    on_rows: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import links (claim_a, claim_b, relation, note), numbered by file line, as one transaction: all of
-    them or, when any row is bad, none, with every bad row reported."""
+    them or, when any row is bad, none, with every bad row reported. `on_rows` hears how many rows are done."""
     report = ImportReport(dry_run=dry_run)
     if not {"claim_a", "claim_b"} <= set(header):
         report.problems.append(RowProblem(1, {"__all__": ["The header needs claim_a and claim_b columns."]}))
@@ -222,7 +223,7 @@ def import_links(
     ids = {row.get(name, "").strip() for _, row in rows for name in ("claim_a", "claim_b")}
     claims = Claim.objects.in_bulk([int(i) for i in ids if i.isdigit()])
     seen: dict[frozenset, int] = {}
-    for line, row in rows:
+    for done, (line, row) in enumerate(rows, start=1):
         errors: dict[str, list[str]] = {}
         pair = {}
         for name in ("claim_a", "claim_b"):
@@ -252,6 +253,8 @@ def import_links(
             link.save()
             report.created += 1
             report.outcomes.append(RowOutcome(line, "new", link))
+        if on_rows:
+            on_rows(done)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report

@@ -1,6 +1,7 @@
 import io
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 from django.core.management import CommandError, call_command
 from django.test import TestCase
@@ -98,6 +99,14 @@ class CommandTests(BaseTestCase):
             call_command("import_links", path, stderr=err)
         self.assertIn("line 3: These two claims are already linked on line 2.", err.getvalue())
         self.assertFalse(Corroboration.objects.exists())
+
+    def test_import_links_shows_its_progress_in_a_terminal(self):
+        path = self.write("links.csv", f"claim_a,claim_b,relation,note\n{self.unacceptable.pk},{self.rejected.pk},,\n")
+        terminal = FakeTerminal()
+        with mock.patch("sys.stderr", terminal):
+            call_command("import_links", path, stdout=io.StringIO())
+        self.assertIn("Imported: 1 / 1 rows (100%)", terminal.getvalue())
+        self.assertTrue(Corroboration.objects.filter(claim_a=self.unacceptable, claim_b=self.rejected).exists())
 
     def test_commands_stay_quiet_on_stderr_when_it_is_not_a_terminal(self):
         err = io.StringIO()
