@@ -14,29 +14,16 @@ Other work on the machine inflates the figures: the load average is printed with
 import argparse
 import os
 import statistics
-import sys
 import time
-import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("HTTPS", "0")
+import harness  # noqa: F401  sets Django up: import it before anything of Django
 
-import django  # noqa: E402
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.test import RequestFactory
 
-warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: collectstatic has not run
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib import admin  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
-from django.test import RequestFactory  # noqa: E402
-
-from claims.admin import ClaimAdmin  # noqa: E402
-from claims.models import Claim  # noqa: E402
+from claims.admin import ClaimAdmin
+from claims.models import Claim
 
 SOURCE_COUNTS = ["corroborating", "independent", "contradicting"]
 
@@ -69,10 +56,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sorted", action="store_true", help="also time sorting and filtering by independence")
     args = parser.parse_args()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     claims = Claim.objects.count()
     with_counts = ClaimAdmin(Claim, admin.site)
     baseline = ClaimAdminWithoutSourceCounts(Claim, admin.site)
