@@ -60,7 +60,7 @@ def build_others(count: int) -> None:
 
 def suggestions_ms(claim) -> float:
     """The part of the panel's time spent ranking its suggestions."""
-    from claims.suggestions import suggestions_for
+    from claims.corroboration.suggestions import suggestions_for
 
     times = []
     for _ in range(RUNS):

@@ -66,7 +66,7 @@ def measure_idle(args) -> dict:
 
 def measure_copy_floor(args) -> dict:
     connection = setup()
-    from claims.csv_format import claim_rows
+    from claims.exchange.columns import claim_rows
 
     sql, params = claim_rows().query.sql_with_params()
     started = time.perf_counter()
@@ -89,7 +89,7 @@ def measure_export(args) -> dict:
 def measure_stock(args) -> dict:
     setup()
     from claims.models import Claim
-    from claims.resources import ClaimResource
+    from claims.exchange.resources import ClaimResource
 
     claims = Claim.objects.all()
     if args.rows:
@@ -103,8 +103,8 @@ def measure_stock(args) -> dict:
 
 def measure_import(args) -> dict:
     connection = setup()
-    from claims.csv_format import read_csv
-    from claims.resources import ClaimResource
+    from claims.exchange.columns import read_csv
+    from claims.exchange.resources import ClaimResource
 
     marks = high_marks(connection)
     started = time.perf_counter()
@@ -230,7 +230,7 @@ def import_file(path: str, floor_path: str, rows: int) -> None:
     claims as rows of the claims table (FLOOR_COLUMNS, for COPY … WITH (FORMAT csv))."""
     from django.utils import timezone
 
-    from claims.csv_format import csv_line
+    from claims.exchange.columns import csv_line
     from claims.models import Claim, Tag
     from sources.dates import from_iso
     from sources.models import Agent, Source

@@ -131,7 +131,7 @@ def quality(labels: dict, verbose: bool) -> list:
 
 
 def scores(labelled: dict, wanted: dict[str, set[str]], lookalikes: list, verbose: bool = False) -> None:
-    from claims.suggestions import suggestions_for
+    from claims.corroboration.suggestions import suggestions_for
 
     label_of = {claim.pk: name for name, claim in labelled.items()}
     found = expected = shown = 0
@@ -156,7 +156,7 @@ def scores(labelled: dict, wanted: dict[str, set[str]], lookalikes: list, verbos
 
 
 def timed(claims: list, limit: int = 10) -> list[float]:
-    from claims.suggestions import suggestions_for
+    from claims.corroboration.suggestions import suggestions_for
 
     times = []
     for claim in claims:

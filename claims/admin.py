@@ -2,10 +2,11 @@ from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims.admin_corroboration import CorroborationPanels, IndependenceFilter
-from claims.admin_csv import ClaimImportExport, CorroborationImportExport
+from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
+from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
+from claims.rules import may_review
 
 
 class LinkInlineForm(forms.ModelForm):
@@ -89,7 +90,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
         return fields
 
     def has_review_permission(self, request) -> bool:
-        return request.user.has_perm("claims.review_claim")
+        return may_review(request.user)
 
     def save_model(self, request, obj, form, change):
         if not change:

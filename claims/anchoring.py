@@ -7,6 +7,9 @@ a broken claim keeps its old offsets and is flagged for review, never moved by g
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
 CONTEXT = 80  # characters of context compared on each side of the quote
 MIN_CONTEXT = 12  # context characters that must agree before a short quote is moved
 LONG_QUOTE = 40  # a quote this long that occurs once is itself context enough
@@ -55,3 +58,39 @@ def relocate(*, quote: str, start: int, old_text: str, new_text: str) -> Relocat
     if best_score < MIN_CONTEXT and not (len(found) == 1 and len(quote) >= LONG_QUOTE):
         return Relocation("broken", start, "the quote occurs, but not in its old context")
     return Relocation("moved", best_at)
+
+
+def reanchor_claims(*, source, old_text: str) -> list[dict]:
+    """Follow every claim of the source from its old text to its new one; one report row per claim."""
+    claims = list(source.claims.order_by("pk"))
+    report, changed = [], []
+    for claim in claims:
+        before = [claim.start, claim.end]
+        found = claim.reanchor(old_text=old_text, new_text=source.text)
+        report.append(
+            {
+                "claim": claim.pk,
+                "quote": claim.excerpt,
+                "state": found.state,
+                "from": before,
+                "to": [claim.start, claim.end],
+                "reason": found.reason,
+            }
+        )
+        if found.state != "held":
+            claim.version += 1  # an edit form opened before the move must not save old offsets
+        claim.updated_at = timezone.now()
+        changed.append(claim)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            source.claims.model,
+            ["start", "end", "anchor_state", "version", "updated_at"],
+            default_change_reason="re-anchored by importing a new version of the source",
+        )
+    return report
+
+
+def reanchor_on_new_text(sender, *, source, old_text: str, **kwargs) -> list[dict]:
+    """Receiver of sources.signals.text_replaced: the claims follow their source to its new text."""
+    return reanchor_claims(source=source, old_text=old_text)

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     # Before admin.site.urls, whose catch-all would otherwise answer these.
-    path("admin/annotate/", include("claims.editor_urls")),
+    path("admin/annotate/", include("claims.editor.urls")),
     path("admin/", admin.site.urls),
     path("sources/", include("sources.urls")),
     path("claims/", include("claims.urls")),

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import charset_normalizer
 from django.db import transaction
-from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from sources.cleaning import (
     Cleaned,
@@ -23,6 +21,7 @@ from sources.cleaning import (
 from sources.dates import from_iso
 from sources.models import Agent, Capture, Source, sha256_hex
 from sources.services import agent_named, create_source
+from sources.signals import text_replaced
 
 MAX_BYTES = 5 * 1024 * 1024  # articles are kilobytes; anything this big is not one
 METHODS = {".txt": Capture.Method.TEXT, ".md": Capture.Method.MARKDOWN, ".html": Capture.Method.HTML}
@@ -175,7 +174,9 @@ def import_file(
         source.save()
         if author_names:
             source.authors.set([agent_named(name) for name in author_names])
-        anchors = reanchor_claims(source=source, old_text=old_text)
+        # The claims app follows its claims to the new text and answers with one report row per claim.
+        answers = text_replaced.send(sender=Source, source=source, old_text=old_text)
+        anchors = [row for _, rows in answers for row in rows]
 
     capture = Capture(
         source=source,
@@ -196,37 +197,6 @@ def import_file(
     capture.full_clean()
     capture.save()
     return ImportResult(action, source, capture, anchors)
-
-
-def reanchor_claims(*, source: Source, old_text: str) -> list[dict]:
-    """Follow every claim of the source from its old text to its new one; one report row per claim."""
-    claims = list(source.claims.order_by("pk"))
-    report, changed = [], []
-    for claim in claims:
-        before = [claim.start, claim.end]
-        found = claim.reanchor(old_text=old_text, new_text=source.text)
-        report.append(
-            {
-                "claim": claim.pk,
-                "quote": claim.excerpt,
-                "state": found.state,
-                "from": before,
-                "to": [claim.start, claim.end],
-                "reason": found.reason,
-            }
-        )
-        if found.state != "held":
-            claim.version += 1  # an edit form opened before the move must not save old offsets
-        claim.updated_at = timezone.now()
-        changed.append(claim)
-    if changed:
-        bulk_update_with_history(
-            changed,
-            source.claims.model,
-            ["start", "end", "anchor_state", "version", "updated_at"],
-            default_change_reason="re-anchored by importing a new version of the source",
-        )
-    return report
 
 
 def files_in(paths: list[Path]) -> tuple[list[Path], list[Path]]:

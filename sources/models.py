@@ -91,10 +91,6 @@ class Agent(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def alias_list(self) -> list[str]:
-        return [a.strip() for a in self.aliases.splitlines() if a.strip()]
-
     def clean(self) -> None:
         if self.parent_id is None:
             return

@@ -6,9 +6,9 @@ from import_export.fields import Field
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
+from common.formulas import escape, unescape
 from sources.dates import from_iso
 from sources.models import Agent, Source
-from sources.spreadsheet import escape, unescape
 
 SPREADSHEET_FORMATS = [CSV, XLSX, JSON]
 

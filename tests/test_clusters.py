@@ -5,7 +5,7 @@ import datetime
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from claims.clusters import cluster_of
+from claims.corroboration.clusters import cluster_of
 from claims.models import Corroboration
 from claims.services import create_claim, link_claims
 from sources.models import Agent

@@ -6,9 +6,9 @@ from unittest import mock
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
-from claims.csv_format import HEADER, claims_csv, csv_line
-from claims.management.progress import Progress
+from claims.exchange.columns import HEADER, claims_csv, csv_line
 from claims.models import Claim, Corroboration
+from common.progress import Progress
 from sources.models import Source
 from tests.base import BaseTestCase
 

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims.csv_format import HEADER, claims_csv, csv_line
+from claims.exchange.columns import HEADER, claims_csv, csv_line
 from claims.models import Claim, Corroboration
 from claims.services import create_claim
 from sources.models import Agent

@@ -5,13 +5,13 @@ import unittest
 
 from django.db import connection
 
-from claims.csv_format import HEADER, claims_csv, numbered_rows, read_csv
+from claims.exchange.columns import HEADER, claims_csv, numbered_rows, read_csv
 from claims.models import Claim
 from claims.services import create_claim, link_claims
+from common.formulas import escape, unescape
 from sources.dates import Precision
 from sources.models import Agent
 from sources.services import create_source
-from sources.spreadsheet import escape, unescape
 from tests.base import BaseTestCase
 
 DANGEROUS = ["=", "+", "-", "@", "\t", "\r"]

@@ -4,9 +4,10 @@ import io
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.csv_format import claims_csv, csv_line, numbered_rows, read_csv
+from claims.exchange.columns import claims_csv, csv_line, numbered_rows, read_csv
+from claims.exchange.importing import import_claims
 from claims.models import Claim
-from claims.services import create_claim, import_claims
+from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
 from tests.base import BaseTestCase

@@ -15,7 +15,8 @@ from tests.base import LEDGER_TEXT, BaseTestCase
 
 # Session, user, the user's own and group permissions, the source, its claims, the tags in the new-claim form.
 ANNOTATE_QUERIES = 7
-# Suggested links (claims.suggestions.suggestions_for): the claim's links and dismissals, a two-query sample
+# Suggested links (claims.corroboration.suggestions.suggestions_for): the claim's links and dismissals, a two-query
+# sample
 # of all claims, the candidates sharing its words (SQLite: one read of the other sources' claims; PostgreSQL:
 # the words' shares from the index statistics, then claims sharing two words, then, unless those are already
 # plenty, claims sharing one), the speaker's claims around the date, and the candidates themselves (not asked

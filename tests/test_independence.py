@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 
-from claims.csv_format import claims_csv
+from claims.exchange.columns import claims_csv
 from claims.models import Claim, Corroboration, Republication
 from claims.services import create_claim, link_claims
 from sources.models import MAX_PARENT_DEPTH, Agent, Source

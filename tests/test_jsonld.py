@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from claims.jsonld import claim_review, web_annotation
+from claims.exchange.jsonld import claim_review, web_annotation
 from claims.models import Claim
 from claims.services import create_claim
 from tests.base import LEDGER_TEXT, BaseTestCase
@@ -127,7 +127,7 @@ class JsonLdExportTests(BaseTestCase):
     def test_export_claims_writes_every_claim_as_json_ld(self):
         Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "claims.jsonld"
+            path = Path(folder) / "claims.exchange.jsonld"
             call_command("export_claims", "--format", "jsonld", "-o", str(path))
             documents = json.loads(path.read_text(encoding="utf-8"))
         annotated = {doc["target"]["selector"][0]["exact"] for doc in documents if doc.get("type") == "Annotation"}

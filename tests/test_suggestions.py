@@ -10,9 +10,9 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from claims.corroboration.suggestions import Features, suggestions_for
 from claims.models import Corroboration, DismissedSuggestion
 from claims.services import create_claim, dismiss_suggestion, link_claims
-from claims.suggestions import Features, suggestions_for
 from sources.models import Agent
 from sources.services import create_source
 from tests.base import BaseTestCase

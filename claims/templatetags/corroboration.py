@@ -1,6 +1,6 @@
 from django import template
 
-from claims.clusters import cluster_of
+from claims.corroboration.clusters import cluster_of
 from claims.models import Claim
 
 register = template.Library()

@@ -2,10 +2,10 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from claims import jsonld
-from claims.csv_format import claims_csv
-from claims.management.progress import Progress
+from claims.exchange import jsonld
+from claims.exchange.columns import claims_csv
 from claims.models import Claim
+from common.progress import Progress
 
 
 def write_csv(out, *, on_rows) -> None:

@@ -1,5 +1,5 @@
-from claims.management.csv_import_command import ImportCommand
-from claims.resources import ClaimResource
+from claims.exchange.command import ImportCommand
+from claims.exchange.resources import ClaimResource
 
 
 class Command(ImportCommand):

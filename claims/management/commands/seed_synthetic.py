@@ -5,8 +5,8 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from claims.management.progress import Progress
 from claims.models import Claim, Corroboration, Tag
+from common.progress import Progress
 from sources.dates import Precision, truncate
 from sources.models import Agent, Source, sha256_hex
 

@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from claims.corroboration.suggestions import suggestions_for
 from claims.models import Claim
-from claims.suggestions import suggestions_for
 
 
 class Command(BaseCommand):

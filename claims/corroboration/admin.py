@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from claims.clusters import cluster_of
-from claims.jsonld import documents
+from claims.corroboration.clusters import cluster_of
+from claims.corroboration.suggestions import suggestions_for
+from claims.exchange.jsonld import documents
 from claims.models import Claim, Corroboration, Republication
+from claims.rules import may_link
 from claims.services import dismiss_suggestion, link_claims
-from claims.suggestions import suggestions_for
 
 SUGGESTION_ACTIONS = {
     "corroborates": "linked as corroborating",
@@ -60,7 +61,7 @@ class CorroborationPanels:
         return claim.contradicting_sources
 
     def may_link(self, request, claim: Claim) -> bool:
-        return self.has_change_permission(request, claim) and request.user.has_perm("claims.add_corroboration")
+        return self.has_change_permission(request, claim) and may_link(request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)

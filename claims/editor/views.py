@@ -15,11 +15,12 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims.admin_corroboration import SUGGESTION_ACTIONS
-from claims.editor_forms import EditorClaimForm, LinkForm, LinkSearchForm
+from claims.corroboration.admin import SUGGESTION_ACTIONS
+from claims.corroboration.suggestions import suggestions_for
+from claims.editor.forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Corroboration
+from claims.rules import may_link
 from claims.services import dismiss_suggestion, link_claims
-from claims.suggestions import suggestions_for
 from sources.models import Source
 
 
@@ -59,16 +60,11 @@ def panel_context(
         "link_form": link_form or LinkForm(),
         "results": search_form.results(claim) if search_form.is_valid() else [],
         "suggestions": suggestions_for(claim),
-        "may_link": may_link(request),
+        "may_link": may_link(request.user),
         "suggestion_actions": SUGGESTION_ACTIONS,
         "suggestion_url": "annotate:suggestion",
         "suggestion_error": suggestion_error,
     }
-
-
-def may_link(request: HttpRequest) -> bool:
-    """Linking or dismissing a suggestion takes what the claim's admin page asks: change the claim, add a link."""
-    return request.user.has_perms(["claims.change_claim", "claims.add_corroboration"])
 
 
 def render_fragment(request: HttpRequest, template: str, context: dict) -> str:
@@ -203,7 +199,7 @@ def suggestion(request: HttpRequest, claim_id: int, other_id: int, action: str) 
     permission rule as the claim's admin page; answer with the claim's panel, the suggestion gone from it."""
     claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
     other = get_object_or_404(Claim, pk=other_id)
-    if action not in SUGGESTION_ACTIONS or not may_link(request):
+    if action not in SUGGESTION_ACTIONS or not may_link(request.user):
         raise PermissionDenied
     try:
         if action == "dismiss":

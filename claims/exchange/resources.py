@@ -1,6 +1,6 @@
 """django-import-export resources for claims and their corroboration links.
 
-The claims resource takes its columns from claims.csv_format, so the admin's CSV, XLSX and JSON, the
+The claims resource takes its columns from claims.exchange.columns, so the admin's CSV, XLSX and JSON, the
 commands and the streamed CSV all share one definition. Imports go through services.import_claims and
 services.import_links: the whole file in one transaction, every bad row reported with its line.
 """
@@ -14,10 +14,10 @@ from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 from import_export.widgets import ForeignKeyWidget
 
-from claims.csv_format import COLUMNS, chosen_columns, claim_cells, numbered_rows, read_csv
-from claims.csv_import import ImportReport
+from claims.exchange.columns import COLUMNS, chosen_columns, claim_cells, numbered_rows, read_csv
+from claims.exchange.importing import import_claims, import_links
+from claims.exchange.reading import ImportReport
 from claims.models import Claim, Corroboration
-from claims.services import import_claims, import_links
 from sources.resources import SpreadsheetSafe
 
 

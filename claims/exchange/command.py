@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.csv_format import read_csv
-from claims.management.progress import Progress
+from claims.exchange.columns import read_csv
+from common.progress import Progress
 
 
 class ImportCommand(BaseCommand):

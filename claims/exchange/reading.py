@@ -7,9 +7,7 @@ no query, so new claims can be written as they are read (services.import_claims)
 rule is checked within the file here, and against the database by `drop_taken_spans` and the span index.
 """
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -18,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
+from claims.rules import may_review
 from sources.dates import from_iso, truncate
 from sources.models import Agent, Source
 
@@ -122,7 +121,7 @@ class ClaimReader:
         self.claims: dict[int, Claim] = {}
         self.seen_ids: dict[int, int] = {}
         self.seen_spans: dict[tuple[int, int, int], int] = {}
-        self.can_review = user is None or user.has_perm("claims.review_claim")
+        self.can_review = may_review(user)
         # A new claim starts from these values (the model's defaults), given positionally: that is
         # Django's own fast path for building an instance (Model.from_db), four times cheaper than keywords.
         blank = Claim(created_by=user)
@@ -338,31 +337,6 @@ def _add_errors(errors: dict[str, list[str]], error: ValidationError) -> None:
     by_field = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
     for name, messages in by_field.items():
         errors.setdefault(name, []).extend(messages)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector. An import builds hundreds of thousands of long-lived objects
-    (rows, claims) that form no cycles, and the collector would walk them all again and again as they grow:
-    a fifth of the import's time. Reference counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def batched(rows: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _int(cell: str | None, fail=None, name: str = "") -> int | None:

@@ -1,4 +1,4 @@
-"""Import and export in the claims admin, over claims.resources.
+"""Import and export in the claims admin, over claims.exchange.resources.
 
 A CSV export of claims streams (COPY on PostgreSQL), whatever the size of the changelist;
 XLSX and JSON are built in memory by django-import-export.
@@ -11,8 +11,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.signals import post_export
 
-from claims.csv_format import claims_csv
-from claims.resources import FORMATS, ClaimResource, CorroborationResource
+from claims.exchange.columns import claims_csv
+from claims.exchange.resources import FORMATS, ClaimResource, CorroborationResource
 
 
 class ReportedImportExport(ImportExportMixin):

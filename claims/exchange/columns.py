@@ -17,16 +17,17 @@ from django.db import connections
 from django.db.models import Case, Expression, F, Func, OuterRef, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, NullIf, Substr
 
-from claims.csv_import import collector_paused
-from claims.models import Claim, Corroboration, Tag, linked_claim_ids
+from claims.corroboration.independence import linked_claim_ids
+from claims.models import Claim, Corroboration, Tag
+from common.batching import collector_paused
+from common.formulas import escaped, unescape
 from sources.dates import Precision
 from sources.models import Agent
-from sources.spreadsheet import escaped, unescape
 
 CHUNK_BYTES = 1 << 16
 
 
-class Joined(Func):
+class SemicolonJoined(Func):
     """In a subquery: its rows' values joined with "; ", ordered by `ordering`; NULL when there are none."""
 
     output_field = TextField()
@@ -40,7 +41,7 @@ class Joined(Func):
             sql = f"STRING_AGG(({value})::text, '; ' ORDER BY {ordering})"
         else:
             # SQLite before 3.44 has no ordered aggregate, but orders a window: every row of the
-            # subquery then carries the whole list, and `joined()` takes the first.
+            # subquery then carries the whole list, and `joined_list()` takes the first.
             frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
             sql = f"GROUP_CONCAT({value}, '; ') OVER (ORDER BY {ordering} {frame})"
         return sql, (*value_params, *ordering_params)
@@ -81,12 +82,12 @@ def iso_date(date: str, precision: str) -> Expression:
     return Substr(DateText(F(date)), 1, length, output_field=TextField())
 
 
-def text(expression) -> Expression:
+def text_cell(expression) -> Expression:
     """A text cell: escaped for spreadsheets, NULL (an empty cell) when empty."""
     return NullIf(escaped(expression), Value(""), output_field=TextField())
 
 
-def number(expression) -> Expression:
+def number_cell(expression) -> Expression:
     return Cast(expression, TextField())
 
 
@@ -100,42 +101,42 @@ class Column:
         return f"csv_{self.name}"
 
 
-def joined(queryset: QuerySet, value: str) -> Subquery:
+def joined_list(queryset: QuerySet, value: str) -> Subquery:
     """The `value`s of the queryset's rows, in order, joined with "; "."""
-    rows = queryset.order_by().annotate(joined=Joined(F(value), F(value))).values("joined")
+    rows = queryset.order_by().annotate(joined=SemicolonJoined(F(value), F(value))).values("joined")
     return Subquery(rows[:1], output_field=TextField())
 
 
 def _links(relation: str) -> Expression:
-    return joined(linked_claim_ids(OuterRef("pk"), relation), "other")
+    return joined_list(linked_claim_ids(OuterRef("pk"), relation), "other")
 
 
 def _names(queryset: QuerySet) -> Expression:
-    return text(joined(queryset, "name"))
+    return text_cell(joined_list(queryset, "name"))
 
 
 def _columns() -> list[Column]:
     return [
-        Column("id", number(F("pk"))),
-        Column("source_id", number(F("source_id"))),
-        Column("source_title", text(F("source__title"))),
-        Column("source_url", text(F("source__url"))),
-        Column("publisher", text(F("source__publisher__name"))),
+        Column("id", number_cell(F("pk"))),
+        Column("source_id", number_cell(F("source_id"))),
+        Column("source_title", text_cell(F("source__title"))),
+        Column("source_url", text_cell(F("source__url"))),
+        Column("publisher", text_cell(F("source__publisher__name"))),
         Column("authors", _names(Agent.objects.filter(authored_sources=OuterRef("source")))),
         Column("published_on", iso_date("source__published_on", "source__published_on_precision")),
-        Column("quote", text(F("quote"))),
-        Column("start", number(F("start"))),
-        Column("end", number(F("end"))),
-        Column("statement", text(F("statement"))),
-        Column("speaker", text(F("speaker__name"))),
+        Column("quote", text_cell(F("quote"))),
+        Column("start", number_cell(F("start"))),
+        Column("end", number_cell(F("end"))),
+        Column("statement", text_cell(F("statement"))),
+        Column("speaker", text_cell(F("speaker__name"))),
         Column("claimed_on", iso_date("claimed_on", "claimed_on_precision")),
-        Column("kind", text(F("kind"))),
-        Column("status", text(F("status"))),
+        Column("kind", text_cell(F("kind"))),
+        Column("status", text_cell(F("status"))),
         Column("tags", _names(Tag.objects.filter(claims=OuterRef("pk")))),
         Column("corroborated_by", _links(Corroboration.Relation.CORROBORATES)),
         Column("contradicted_by", _links(Corroboration.Relation.CONTRADICTS)),
-        Column("independent_sources", number(F("independent_sources"))),
-        Column("annotator", text(F("created_by__username"))),
+        Column("independent_sources", number_cell(F("independent_sources"))),
+        Column("annotator", text_cell(F("created_by__username"))),
         Column("created_at", DateTimeText(F("created_at"))),
         Column("updated_at", DateTimeText(F("updated_at"))),
     ]
@@ -143,9 +144,6 @@ def _columns() -> list[Column]:
 
 COLUMNS = _columns()
 HEADER = [column.name for column in COLUMNS]
-# Columns an import reads; the others describe the source, the links or the record and are ignored.
-IMPORTED = {"id", "source_id", "source_url", "quote", "start", "end", "statement", "speaker"}
-IMPORTED |= {"claimed_on", "kind", "status", "tags"}
 
 
 def claim_cells(claims: QuerySet | None = None, columns: Iterable[str] | None = None) -> QuerySet:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from claims import editor
+from claims.editor import views as editor
 
 app_name = "annotate"
 

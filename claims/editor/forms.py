@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
+from claims.rules import may_review
 from sources.dates import Precision, from_iso
 from sources.services import agent_named
 
@@ -58,7 +59,7 @@ class EditorClaimForm(ClaimForm):
             del self.fields["new_tags"]
         for name, field in self.fields.items():
             # Only a reviewer sets the review status; a disabled field keeps the stored value.
-            if not may_write or (name == "status" and not user.has_perm("claims.review_claim")):
+            if not may_write or (name == "status" and not may_review(user)):
                 field.disabled = True
 
     def clean(self):

@@ -1,0 +1,1 @@
+"""Corroboration: independence counts, clusters of corroborating claims, and suggested links."""

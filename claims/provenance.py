@@ -1,0 +1,55 @@
+"""The claims half of a source's provenance page: its claims, each with its links both ways and whether
+each corroborating source is independent (drawn by the `source_claims` tag in claims/templatetags/provenance.py)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from claims.models import Claim, Corroboration
+from sources.models import Source
+
+SHOWN = ["source_id", "quote", "start", "end", "claimed_on", "claimed_on_precision", "status", "anchor_state"]
+
+
+@dataclass
+class LinkRow:
+    relation: str
+    relation_label: str
+    other: Claim  # the claim at the other end
+    independent: bool
+
+
+@dataclass
+class ClaimRow:
+    claim: Claim
+    links: list[LinkRow] = field(default_factory=list)
+
+    @property
+    def corroborations(self) -> int:
+        return sum(1 for link in self.links if link.relation == "corroborates")
+
+
+def claim_rows(source: Source) -> list[ClaimRow]:
+    """The source's claims with their links in both directions, in a fixed number of queries."""
+    # Only the columns the page shows: a page may list thousands of claims.
+    claims = source.claims.select_related("speaker").only(*SHOWN, "speaker__name").order_by("start", "-end", "pk")
+    links = (
+        Corroboration.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))
+        # Computed in the database, by the rule the claim list and the CSV count independent sources with.
+        .with_independence()
+        .select_related("claim_a__source", "claim_b__source")
+        .defer(*(f"{end}__source__{column}" for end in ("claim_a", "claim_b") for column in ("text", "raw_text")))
+    )
+    ends = defaultdict(list)
+    for link in links:
+        for here, there in ((link.claim_a, link.claim_b), (link.claim_b, link.claim_a)):
+            if here.source_id == source.pk:
+                ends[here.pk].append((link, there))
+    rows = []
+    for claim in claims:
+        row = ClaimRow(claim)
+        for link, other in sorted(ends[claim.pk], key=lambda end: end[1].pk):
+            row.links.append(LinkRow(link.relation, link.get_relation_display(), other, link.independent))
+        rows.append(row)
+    return rows

@@ -1,0 +1,36 @@
+"""The app boundary: claims builds on sources, never the other way; common/ belongs to neither app."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(folder: str) -> dict[str, set[str]]:
+    """Every module that each Python file under `folder` imports, by file."""
+    found = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+@pytest.mark.parametrize("folder, forbidden", [("sources", ("claims",)), ("common", ("claims", "sources"))])
+def test_a_lower_layer_never_imports_a_higher_one(folder, forbidden):
+    offending = {
+        path: sorted(name for name in names if name.split(".")[0] in forbidden)
+        for path, names in imported_modules(folder).items()
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_the_boundary_test_sees_an_import_of_claims():
+    # The scan above must be able to fail: claims' own modules import claims.
+    assert "claims.models" in imported_modules("claims")["claims/admin.py"]
