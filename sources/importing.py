@@ -24,6 +24,7 @@ from sources.services import agent_named, create_source
 from sources.signals import text_replaced
 
 MAX_BYTES = 5 * 1024 * 1024  # articles are kilobytes; anything this big is not one
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")  # read by sources.archives
 METHODS = {".txt": Capture.Method.TEXT, ".md": Capture.Method.MARKDOWN, ".html": Capture.Method.HTML}
 METHODS[".htm"] = Capture.Method.HTML
 BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
@@ -122,13 +123,46 @@ def import_file(
     Options given here win over what the text states. A new version of a source with claims
     re-anchors each claim (held, moved or broken) and records that in the capture.
     """
-    data = read_raw(path)
+    return import_raw(
+        data=read_raw(path),
+        file_name=path.name,
+        method=METHODS[path.suffix.lower()],
+        url=url,
+        publisher=publisher,
+        authors=authors,
+        published_on=published_on,
+        retrieved_at=retrieved_at,
+        language=language,
+        imported_by=imported_by,
+    )
+
+
+@transaction.atomic
+def import_raw(
+    *,
+    data: bytes,
+    file_name: str,
+    method: str,
+    url: str = "",
+    publisher: str = "",
+    authors: list[str] | tuple[str, ...] = (),
+    published_on: str = "",
+    retrieved_at: datetime.datetime | None = None,
+    language: str = "",
+    imported_by: str,
+    charset: str = "",
+    capture_details: dict | None = None,
+) -> ImportResult:
+    """Import raw bytes as `import_file` does; a web archive's pages come in here too.
+
+    `charset` is an encoding the bytes are known to be in (an HTTP header's), and `capture_details`
+    more fields of the capture (where a web archive's record came from).
+    """
     digest = hashlib.sha256(data).hexdigest()
     known = Capture.objects.filter(sha256=digest).select_related("source").first()
     if known is not None:
         return ImportResult("unchanged", known.source, known)
-    method = METHODS[path.suffix.lower()]
-    raw_text, encoding = decode(data)
+    raw_text, encoding = (data.decode(charset), charset) if charset else decode(data)
     cleaned, stated = clean_capture(raw_text, method)
     if not cleaned.text.strip():
         raise ImportRefused("no article text is left once the page furniture is removed")
@@ -140,7 +174,7 @@ def import_file(
     publisher_name = publisher or stated["publisher"]
     author_names = list(authors) or stated["authors"]
     details = {
-        "title": (stated["title"] or path.stem)[:500],
+        "title": (stated["title"] or Path(file_name).stem)[:500],
         "url": url,
         "publisher": agent_named(publisher_name, kind=Agent.Kind.ORGANISATION) if publisher_name else None,
         "language": language,
@@ -149,7 +183,7 @@ def import_file(
     if date is not None:
         details.update(published_on=date, published_on_precision=precision)
 
-    source = same_source(url=url, file_name=path.name)
+    source = same_source(url=url, file_name=file_name)
     anchors: list[dict] = []
     if source is None:
         action = "created"
@@ -180,7 +214,7 @@ def import_file(
 
     capture = Capture(
         source=source,
-        file_name=path.name,
+        file_name=file_name,
         size=len(data),
         sha256=digest,
         raw=data,
@@ -193,6 +227,7 @@ def import_file(
         removals=[r.as_dict() for r in cleaned.removals],
         diff=cleaned.diff,
         anchor_report=anchors,
+        **(capture_details or {}),
     )
     capture.full_clean()
     capture.save()
@@ -205,7 +240,8 @@ def files_in(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     for path in paths:
         if path.is_dir():
             for entry in sorted(p for p in path.rglob("*") if p.is_file()):
-                (files if entry.suffix.lower() in METHODS else skipped).append(entry)
+                wanted = entry.suffix.lower() in METHODS or entry.name.lower().endswith(ARCHIVE_SUFFIXES)
+                (files if wanted else skipped).append(entry)
         else:
             files.append(path)
     return files, skipped

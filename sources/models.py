@@ -204,6 +204,11 @@ class Capture(models.Model):
         MARKDOWN = "markdown", "Markdown file"
         HTML = "html", "HTML file, main text extracted by trafilatura"
 
+    class Origin(models.TextChoices):
+        FILE = "file", "file"
+        ARCHIVE = "archive", "web archive (WARC or WACZ)"
+        FETCHED = "fetched", "fetched with capture_url"
+
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="captures")
     file_name = models.CharField(max_length=500)
     size = models.PositiveBigIntegerField(help_text="Bytes.")
@@ -222,6 +227,33 @@ class Capture(models.Model):
     diff = models.TextField(blank=True, help_text="Unified diff from the raw text to the clean text.")
     anchor_report = models.JSONField(
         default=list, blank=True, help_text="Per claim: whether its anchor held, moved or broke with this capture."
+    )
+
+    # Where the bytes came from; a web archive keeps the HTTP exchange as its WARC record (ISO 28500).
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.FILE)
+    archive_sha256 = models.CharField(
+        "SHA-256 of the archive", max_length=64, blank=True, help_text="The WARC or WACZ file it came in, as read."
+    )
+    target_url = models.URLField("archived URL", max_length=2000, blank=True, help_text="The record's WARC-Target-URI.")
+    warc_record_id = models.CharField("WARC record id", max_length=200, blank=True)
+    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    http_headers = models.JSONField(
+        "HTTP headers", default=list, blank=True, help_text="The response's headers, as [name, value] pairs in order."
+    )
+    content_type = models.CharField(max_length=200, blank=True)
+    payload_digest = models.CharField(
+        max_length=200, blank=True, help_text="The record's WARC-Payload-Digest as the archive states it."
+    )
+    warc_record = models.BinaryField(
+        "WARC record",
+        blank=True,
+        default=b"",
+        help_text="The response record as it stood in the archive, uncompressed.",
+    )
+    warc_record_sha256 = models.CharField("SHA-256 of the WARC record", max_length=64, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, help_text="When verify_captures last checked it.")
+    verification_problem = models.TextField(
+        blank=True, help_text="What verify_captures found wrong last time; empty when everything matched."
     )
 
     class Meta:
@@ -245,6 +277,14 @@ class Capture(models.Model):
     def diff_lines(self) -> list[tuple[str, str]]:
         """The diff, each line with its kind: file, hunk, added, removed or context."""
         return [(diff_line_kind(line), line) for line in self.diff.splitlines()]
+
+    @property
+    def how_it_came_in(self) -> str:
+        if self.origin == self.Origin.FETCHED:
+            return f"fetched by {self.imported_by} with capture_url, recorded as a WARC"
+        if self.origin == self.Origin.ARCHIVE:
+            return f"from the web archive {self.file_name}, imported by {self.imported_by}"
+        return f"from the file {self.file_name}, imported by {self.imported_by}"
 
     @property
     def anchor_counts(self) -> dict[str, int]:

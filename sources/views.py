@@ -54,7 +54,7 @@ def provenance(request: HttpRequest, pk: int) -> HttpResponse:
         "is_nav_sidebar_enabled": False,
         "title": f"Provenance: {source.title}",
         "source": source,
-        "captures": source.captures.defer("raw", "clean_text").order_by("-imported_at", "-pk"),
+        "captures": source.captures.defer("raw", "clean_text", "warc_record").order_by("-imported_at", "-pk"),
         "history": history_rows(source),
     }
     return render(request, "sources/provenance.html", context)

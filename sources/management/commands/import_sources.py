@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from sources.archives.imports import import_archive
+from sources.archives.records import is_archive
 from sources.importing import ImportRefused, files_in, import_file
 
 
@@ -20,9 +22,10 @@ def retrieved_at(value: str):
 
 class Command(BaseCommand):
     help = (
-        "Import .txt, .md, .html and .htm files (or folders of them) as sources, keeping each raw file as a "
-        "capture. One line per file: created, unchanged or updated, the source id and title. Exit code 1 when "
-        "any file failed; the other files are still imported."
+        "Import .txt, .md, .html and .htm files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
+        "as sources, keeping each raw file or archived response as a capture. One line per page: created, "
+        "unchanged or updated, the source id and title. Exit code 1 when any file failed; the others are still "
+        "imported."
     )
 
     def add_arguments(self, parser):
@@ -39,34 +42,73 @@ class Command(BaseCommand):
         if options["url"] and len(files) > 1:
             # Every file would be a new version of the one source at that URL.
             raise CommandError(f"--url names one page, but {len(files)} files were given; import them one by one.")
+        archives = [path for path in files if is_archive(path)]
+        if archives and (options["url"] or options["retrieved_at"]):
+            raise CommandError(
+                f"--url and --retrieved-at do not apply to web archives ({archives[0].name}): "
+                "each record states its URL and when it was captured."
+            )
         for path in skipped:
-            self.stdout.write(f"skipped {path}: not a .txt, .md, .html or .htm file")
+            self.stdout.write(f"skipped {path}: not a .txt, .md, .html, .htm, .warc, .warc.gz or .wacz file")
         show_progress = self.stderr.isatty() and len(files) > 1
         failed = 0
         for done, path in enumerate(files, start=1):
-            try:
-                result = import_file(
-                    path=path,
-                    url=options["url"],
-                    publisher=options["publisher"],
-                    authors=options["author"],
-                    published_on=options["published_on"],
-                    retrieved_at=options["retrieved_at"],
-                    language=options["language"],
-                    imported_by=getpass.getuser(),
-                )
-            except (ImportRefused, ValidationError, OSError) as e:
-                failed += 1
-                reason = "; ".join(e.messages) if isinstance(e, ValidationError) else str(e)
-                self.stderr.write(f"failed {path}: {reason}")
+            if is_archive(path):
+                failed += not self.import_archive(path, options)
             else:
-                self.stdout.write(f"{result.action} {result.source.pk} {result.source.title}")
-                for row in result.anchors:
-                    self.stdout.write(self.anchor_line(row))
+                failed += not self.import_file(path, options)
             if show_progress:
                 self.stderr.write(f"{done} of {len(files)} files done", ending="\r" if done < len(files) else "\n")
         if failed:
             raise CommandError(f"{failed} of {len(files)} files failed; the others were imported.", returncode=1)
+
+    def import_file(self, path: Path, options: dict) -> bool:
+        try:
+            result = import_file(
+                path=path,
+                url=options["url"],
+                publisher=options["publisher"],
+                authors=options["author"],
+                published_on=options["published_on"],
+                retrieved_at=options["retrieved_at"],
+                language=options["language"],
+                imported_by=getpass.getuser(),
+            )
+        except (ImportRefused, ValidationError, OSError) as e:
+            return self.failed(path, e)
+        self.result_lines(result)
+        return True
+
+    def import_archive(self, path: Path, options: dict) -> bool:
+        try:
+            outcome = import_archive(
+                path=path,
+                publisher=options["publisher"],
+                authors=options["author"],
+                published_on=options["published_on"],
+                language=options["language"],
+                imported_by=getpass.getuser(),
+            )
+        except (ImportRefused, ValidationError, OSError) as e:
+            return self.failed(path, e)
+        for result in outcome.results:
+            self.result_lines(result)
+        if outcome.skipped:
+            self.stdout.write(outcome.skipped_line(path.name))
+        if not outcome.results:
+            self.stderr.write(f"failed {path}: the archive holds no HTML or text page to import")
+            return False
+        return True
+
+    def failed(self, path: Path, error: Exception) -> bool:
+        reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        self.stderr.write(f"failed {path}: {reason}")
+        return False
+
+    def result_lines(self, result) -> None:
+        self.stdout.write(f"{result.action} {result.source.pk} {result.source.title}")
+        for row in result.anchors:
+            self.stdout.write(self.anchor_line(row))
 
     @staticmethod
     def anchor_line(row: dict) -> str:

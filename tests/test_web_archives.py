@@ -1,0 +1,219 @@
+"""Web archives in: WARC (written by warcio and by wget) and WACZ files import as captures of their URLs."""
+
+import gzip
+import io
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+from unittest import skipUnless
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from claims.models import Claim
+from claims.services import create_claim
+from sources.models import Capture, Source
+from tests.base import BaseTestCase
+from tests.webarchives import LocalSite, build_wacz, record_with_warcio
+
+WGET = shutil.which("wget")
+
+
+class ArchiveTestCase(BaseTestCase):
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.folder)
+        self.site = LocalSite()
+        self.addCleanup(self.site.stop)
+
+    def record(self, *paths: str, name: str = "pages.warc.gz", gzip: bool = True) -> Path:
+        (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
+        return record_with_warcio(self.site, list(paths), self.folder / name, gzip=gzip)
+
+    def run_import(self, *args) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        call_command("import_sources", *[str(a) for a in args], stdout=out, stderr=err)
+        return out.getvalue() + err.getvalue()
+
+    def run_failing_import(self, *args) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        with self.assertRaises(CommandError):
+            call_command("import_sources", *[str(a) for a in args], stdout=out, stderr=err)
+        return out.getvalue() + err.getvalue()
+
+    def provenance(self, source: Source) -> str:
+        self.client.force_login(self.vera)
+        return self.client.get(reverse("sources:provenance", args=[source.pk])).content.decode()
+
+
+class ImportingWebArchivesTests(ArchiveTestCase):
+    def test_a_warcio_warc_becomes_a_capture_of_its_url_with_time_and_digest(self):
+        warc = self.record("/quay/ferry-fares")
+        output = self.run_import(warc)
+        url = self.site.url("/quay/ferry-fares")
+        source = Source.objects.get(url=url)
+        capture = source.captures.get()
+        self.assertIn(f"created {source.pk} Ferry fares to rise by a fifth", output)
+        self.assertEqual(capture.origin, Capture.Origin.ARCHIVE)
+        self.assertEqual(capture.target_url, url)
+        self.assertEqual(capture.http_status, 200)
+        self.assertEqual(capture.content_type, "text/html; charset=utf-8")
+        self.assertTrue(capture.warc_record_id.startswith("<urn:uuid:"))
+        self.assertTrue(capture.payload_digest.startswith("sha1:"))
+        self.assertIn(["Content-Type", "text/html; charset=utf-8"], capture.http_headers)
+        self.assertIsNotNone(capture.retrieved_at)
+        self.assertIn("raise its fares by twenty per cent", source.text)
+        page = self.provenance(source)
+        for shown in (url, capture.payload_digest, capture.sha256, capture.warc_record_id, "200", "text/html"):
+            self.assertIn(shown.replace("<", "&lt;").replace(">", "&gt;"), page)
+        self.assertIn(capture.retrieved_at.strftime("%Y-%m-%dT%H:%M:%S"), page)
+        self.assertIn("from the web archive pages.warc.gz", page)
+
+    @skipUnless(WGET, "Debian's wget is not installed (make test installs it)")
+    def test_a_wget_warc_becomes_a_capture_shown_on_the_provenance_page(self):
+        url = self.site.url("/quay/ferry-fares")
+        subprocess.run(
+            [WGET, "--quiet", "--no-proxy", f"--warc-file={self.folder / 'wget'}", "-O", "/dev/null", url],
+            check=True,
+            timeout=60,
+        )
+        output = self.run_import(self.folder / "wget.warc.gz")
+        source = Source.objects.get(url=url)
+        capture = source.captures.get()
+        self.assertIn(f"created {source.pk}", output)
+        self.assertEqual((capture.target_url, capture.http_status), (url, 200))
+        page = self.provenance(source)
+        for shown in (url, capture.payload_digest, capture.sha256):
+            self.assertIn(shown, page)
+        self.assertIn(capture.retrieved_at.strftime("%Y-%m-%dT%H:%M:%S"), page)
+
+    def test_an_uncompressed_warc_imports_too(self):
+        warc = self.record("/quay/ferry-fares", name="pages.warc", gzip=False)
+        self.run_import(warc)
+        self.assertEqual(Source.objects.get(url=self.site.url("/quay/ferry-fares")).captures.count(), 1)
+
+    def test_a_wacz_imports_the_pages_of_the_warc_inside_it(self):
+        warc = self.record("/quay/ferry-fares", "/quay/lighthouse")
+        wacz = build_wacz(warc, self.folder / "quay.wacz", [{"url": self.site.url("/quay/ferry-fares")}])
+        self.run_import(wacz)
+        capture = Capture.objects.get(target_url=self.site.url("/quay/lighthouse"))
+        self.assertEqual(capture.file_name, "quay.wacz")
+        self.assertEqual(Capture.objects.filter(origin=Capture.Origin.ARCHIVE).count(), 2)
+
+    def test_a_wacz_whose_warc_does_not_match_its_datapackage_is_refused(self):
+        warc = self.record("/quay/ferry-fares")
+        wacz = build_wacz(warc, self.folder / "quay.wacz", [])
+        with zipfile.ZipFile(wacz) as original:
+            members = {name: original.read(name) for name in original.namelist()}
+        members["archive/pages.warc.gz"] = members["archive/pages.warc.gz"] + gzip.compress(b"extra")
+        with zipfile.ZipFile(wacz, "w") as changed:
+            for name, data in members.items():
+                changed.writestr(name, data)
+        output = self.run_failing_import(wacz)
+        self.assertIn("archive/pages.warc.gz does not match its hash in datapackage.json", output)
+        self.assertFalse(Capture.objects.filter(origin=Capture.Origin.ARCHIVE).exists())
+
+    def test_records_that_are_not_pages_are_skipped_and_counted(self):
+        warc = self.record("/quay/logo.png", "/quay/app.js", "/quay/old", "/quay/missing")
+        output = self.run_import(warc)
+        # /quay/old redirects twice and lands on the article: the one page in the archive.
+        self.assertEqual(Capture.objects.filter(origin=Capture.Origin.ARCHIVE).count(), 1)
+        self.assertIn(
+            "skipped 5 records of pages.warc.gz that are not pages: 1 HTTP 404, 1 application/javascript, "
+            "1 image/png, 1 redirect (HTTP 301), 1 redirect (HTTP 302)",
+            output,
+        )
+
+    def test_an_archive_with_no_page_fails_with_a_message(self):
+        output = self.run_failing_import(self.record("/quay/logo.png"))
+        self.assertIn("the archive holds no HTML or text page to import", output)
+
+    def test_a_chunked_response_is_read_without_its_chunk_framing(self):
+        self.run_import(self.record("/quay/chunked"))
+        capture = Capture.objects.get(target_url=self.site.url("/quay/chunked"))
+        self.assertIn(["Transfer-Encoding", "chunked"], capture.http_headers)
+        self.assertTrue(bytes(capture.raw).startswith(b"<!DOCTYPE html>"))
+        self.assertIn("Ferry fares to rise by a fifth, in pieces", capture.source.title)
+
+    def test_a_gzip_encoded_response_is_stored_decompressed(self):
+        self.run_import(self.record("/quay/gzipped"))
+        capture = Capture.objects.get(target_url=self.site.url("/quay/gzipped"))
+        self.assertIn(["Content-Encoding", "gzip"], capture.http_headers)
+        self.assertTrue(bytes(capture.raw).startswith(b"<!DOCTYPE html>"))
+
+    def test_a_page_that_is_not_utf8_is_read_with_the_charset_its_headers_declare(self):
+        self.run_import(self.record("/quay/lighthouse"))
+        capture = Capture.objects.get(target_url=self.site.url("/quay/lighthouse"))
+        self.assertEqual(capture.encoding, "cp1251")
+        self.assertIn("Последний смотритель маяка", capture.source.text)
+
+    def test_a_second_capture_of_the_same_url_is_a_new_version_that_reanchors_claims(self):
+        self.run_import(self.record("/quay/ferry-fares", name="first.warc.gz"))
+        source = Source.objects.get(url=self.site.url("/quay/ferry-fares"))
+        claim = create_claim(source=source, quote="blaming the price of fuel")
+        self.site.server.corrected = True
+        output = self.run_import(self.record("/quay/ferry-fares", name="second.warc.gz"))
+        self.assertIn(f"updated {source.pk}", output)
+        self.assertEqual(source.captures.count(), 2)
+        self.assertIn("Correction: the rise takes effect", Source.objects.get(pk=source.pk).text)
+        claim.refresh_from_db()
+        self.assertEqual(claim.anchor_state, Claim.AnchorState.HELD)
+        self.assertEqual(source.captures.latest().anchor_report[0]["claim"], claim.pk)
+
+    def test_two_captures_of_a_url_in_one_archive_are_two_versions(self):
+        first = self.record("/quay/ferry-fares", name="first.warc.gz")
+        self.site.server.corrected = True
+        second = self.record("/quay/ferry-fares", name="second.warc.gz")
+        both = self.folder / "both.warc.gz"
+        both.write_bytes(first.read_bytes() + second.read_bytes())  # gzip members simply follow each other
+        output = self.run_import(both)
+        source = Source.objects.get(url=self.site.url("/quay/ferry-fares"))
+        self.assertEqual(source.captures.count(), 2)
+        self.assertIn("created", output)
+        self.assertIn("updated", output)
+        self.assertIn("Correction", source.text)
+
+    def test_importing_the_same_archive_again_changes_nothing(self):
+        warc = self.record("/quay/ferry-fares")
+        self.run_import(warc)
+        output = self.run_import(warc)
+        self.assertIn("unchanged", output)
+        self.assertEqual(Capture.objects.filter(origin=Capture.Origin.ARCHIVE).count(), 1)
+
+    def test_a_truncated_archive_is_refused_whole(self):
+        warc = self.record("/quay/lighthouse", "/quay/ferry-fares", name="pages.warc", gzip=False)
+        data = warc.read_bytes()
+        warc.write_bytes(data[: len(data) - 400])  # cut inside the last records
+        output = self.run_failing_import(warc)
+        self.assertIn("pages.warc is truncated", output)
+        self.assertFalse(Capture.objects.filter(origin=Capture.Origin.ARCHIVE).exists())
+
+    def test_a_truncated_gzipped_archive_is_refused_whole(self):
+        warc = self.record("/quay/lighthouse", "/quay/ferry-fares")
+        data = warc.read_bytes()
+        warc.write_bytes(data[: len(data) - 200])
+        output = self.run_failing_import(warc)
+        self.assertIn("pages.warc.gz", output)
+        self.assertFalse(Capture.objects.filter(origin=Capture.Origin.ARCHIVE).exists())
+
+    def test_a_payload_that_does_not_match_its_digest_is_refused_with_a_message(self):
+        warc = self.record("/quay/lighthouse", "/quay/ferry-fares", name="pages.warc", gzip=False)
+        data = warc.read_bytes()
+        warc.write_bytes(data.replace(b"twenty per cent", b"thirty per cent"))
+        output = self.run_failing_import(warc)
+        self.assertIn(f"({self.site.url('/quay/ferry-fares')}) does not match its digest", output)
+        self.assertIn("the archive was changed or damaged after it was written", output)
+        self.assertFalse(Capture.objects.filter(origin=Capture.Origin.ARCHIVE).exists())
+
+    def test_url_and_retrieved_at_options_are_refused_for_an_archive(self):
+        warc = self.record("/quay/ferry-fares")
+        with self.assertRaisesMessage(CommandError, "do not apply to web archives"):
+            call_command("import_sources", str(warc), "--url", "https://example.org/x", stdout=io.StringIO())
+
+    def test_a_folder_import_picks_up_archives(self):
+        self.record("/quay/ferry-fares", name="inbox/pages.warc.gz")
+        output = self.run_import(self.folder / "inbox")
+        self.assertIn("created", output)
