@@ -217,3 +217,78 @@ class ImportingWebArchivesTests(ArchiveTestCase):
         self.record("/quay/ferry-fares", name="inbox/pages.warc.gz")
         output = self.run_import(self.folder / "inbox")
         self.assertIn("created", output)
+
+
+class CapturingPagesTests(ArchiveTestCase):
+    def capture(self, *args) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        call_command("capture_url", *[str(a) for a in args], stdout=out, stderr=err)
+        return out.getvalue() + err.getvalue()
+
+    def failing_capture(self, *args) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        with self.assertRaises(CommandError) as raised:
+            call_command("capture_url", *[str(a) for a in args], stdout=out, stderr=err)
+        self.assertEqual(raised.exception.returncode, 1)
+        return out.getvalue() + err.getvalue() + str(raised.exception)
+
+    def test_capturing_a_url_gives_the_same_source_and_capture_as_importing_its_warc(self):
+        url = self.site.url("/quay/ferry-fares")
+        self.capture(url, "--warc-dir", self.folder / "kept")
+        fetched = Capture.objects.select_related("source").get(target_url=url)
+        self.assertEqual(fetched.origin, Capture.Origin.FETCHED)
+        fields = ["sha256", "file_name", "warc_record_id", "warc_record_sha256", "payload_digest", "http_status"]
+        fields += ["http_headers", "content_type", "retrieved_at", "encoding", "clean_text", "archive_sha256"]
+        expected = {name: getattr(fetched, name) for name in fields}
+        source = {"url": fetched.source.url, "title": fetched.source.title, "text": fetched.source.text}
+        fetched.delete()
+        Source.objects.filter(url=url).delete()
+
+        (warc,) = (self.folder / "kept").iterdir()
+        self.run_import(warc)
+        imported = Capture.objects.select_related("source").get(target_url=url)
+        self.assertEqual({name: getattr(imported, name) for name in fields}, expected)
+        self.assertEqual(
+            {"url": imported.source.url, "title": imported.source.title, "text": imported.source.text}, source
+        )
+        self.assertEqual(imported.origin, Capture.Origin.ARCHIVE)
+
+    def test_capturing_follows_redirects_and_says_so(self):
+        output = self.capture(self.site.url("/quay/old"))
+        self.assertIn(f"redirect 301 {self.site.url('/quay/old')} → {self.site.url('/quay/older')}", output)
+        self.assertIn(f"redirect 302 {self.site.url('/quay/older')} → {self.site.url('/quay/ferry-fares')}", output)
+        self.assertTrue(Source.objects.filter(url=self.site.url("/quay/ferry-fares")).exists())
+
+    def test_a_redirect_loop_is_refused_after_five_hops(self):
+        output = self.failing_capture(self.site.url("/quay/loop"))
+        self.assertIn("redirects more than 5 times", output)
+        self.assertFalse(Capture.objects.filter(origin=Capture.Origin.FETCHED).exists())
+
+    def test_an_answer_that_is_not_a_page_is_refused(self):
+        output = self.failing_capture(self.site.url("/quay/logo.png"))
+        self.assertIn("answered with image/png, not an HTML or text page; nothing was stored", output)
+
+    def test_an_error_status_is_refused(self):
+        output = self.failing_capture(self.site.url("/quay/missing"))
+        self.assertIn("answered HTTP 404 Not Found", output)
+
+    def test_a_page_over_the_size_limit_is_refused(self):
+        output = self.failing_capture(self.site.url("/quay/big"))
+        self.assertIn("over the 5,242,880-byte limit for one page", output)
+
+    def test_a_chunked_page_over_the_size_limit_is_refused_while_reading(self):
+        output = self.failing_capture(self.site.url("/quay/chunked"), "--max-bytes", "500")
+        self.assertIn("sent more than the 500-byte limit for one page", output)
+
+    def test_a_server_that_does_not_answer_in_time_is_refused(self):
+        output = self.failing_capture(self.site.url("/quay/slow"), "--timeout", "0.3")
+        self.assertIn("did not answer within 0.3 seconds", output)
+
+    def test_a_url_that_is_not_http_is_refused(self):
+        output = self.failing_capture("file:///etc/passwd")
+        self.assertIn("file:///etc/passwd is not an http:// or https:// URL", output)
+
+    def test_one_failing_url_does_not_stop_the_others(self):
+        output = self.failing_capture(self.site.url("/quay/missing"), self.site.url("/quay/ferry-fares"))
+        self.assertIn("created", output)
+        self.assertIn("1 of 2 URLs failed", output)

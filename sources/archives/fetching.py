@@ -1,0 +1,101 @@
+"""Fetching a page ourselves and recording the HTTP exchange as a WARC (warcio), ready to import."""
+
+import datetime
+import io
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from importlib.metadata import version
+
+from sources.archives.records import PAGE_TYPES, media_type
+from sources.importing import MAX_BYTES, ImportRefused
+
+MAX_REDIRECTS = 5
+PIECE = 64 * 1024
+
+
+class FetchRefused(ImportRefused):
+    """A page that could not be captured, with the reason in words; nothing is stored."""
+
+
+@dataclass
+class Recording:
+    url: str  # the page finally captured, after any redirects
+    warc: bytes  # every exchange, redirects included, one gzip member per record
+    redirects: list[str] = field(default_factory=list)  # "301 http://a → http://b", in order
+
+    def file_name(self) -> str:
+        host = urllib.parse.urlsplit(self.url).hostname or "page"
+        return f"capture-{host}-{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%S%fZ}.warc.gz"
+
+
+class StopAtRedirects(urllib.request.HTTPRedirectHandler):
+    """Hand each redirect back to us (as an HTTPError) so that every hop is checked and reported."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def record_page(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES) -> Recording:
+    """Fetch the page at `url` (following up to MAX_REDIRECTS redirects) while warcio records every exchange.
+
+    Refused, with the reason: a URL that is not http(s), a timeout or connection failure, an error
+    status, too many redirects, an answer that is not HTML or text, or a body over `max_bytes`.
+    """
+    # Imported here: importing capture_http swaps http.client's connection class for warcio's recording one.
+    from warcio.capture_http import capture_http
+    from warcio.warcwriter import WARCWriter
+
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise FetchRefused(f"{url} is not an http:// or https:// URL")
+    # Straight to the server: a proxy would stand between the page and the record of it.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), StopAtRedirects)
+    agent = f"Claimtrail capture_url (warcio {version('warcio')})"
+    buffer, redirects, current = io.BytesIO(), [], url
+    with capture_http(WARCWriter(buffer, gzip=True)):
+        while True:
+            request = urllib.request.Request(current, headers={"User-Agent": agent})
+            try:
+                response = opener.open(request, timeout=timeout)
+            except urllib.error.HTTPError as answer:
+                with answer:
+                    answer.read(max_bytes)
+                location = answer.headers.get("Location")
+                if not (300 <= answer.code < 400 and location):
+                    raise FetchRefused(f"{current} answered HTTP {answer.code} {answer.reason}") from None
+                if len(redirects) == MAX_REDIRECTS:
+                    raise FetchRefused(
+                        f"{url} redirects more than {MAX_REDIRECTS} times; the last went to {location}"
+                    ) from None
+                target = urllib.parse.urljoin(current, location)
+                redirects.append(f"{answer.code} {current} → {target}")
+                current = target
+                continue
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+                reason = getattr(e, "reason", e)
+                if isinstance(reason, TimeoutError):
+                    raise FetchRefused(f"{current} did not answer within {timeout:g} seconds") from e
+                raise FetchRefused(f"{current} could not be fetched: {reason}") from e
+            with response:
+                read_page(response, current, timeout=timeout, max_bytes=max_bytes)
+            break
+    return Recording(url=current, warc=buffer.getvalue(), redirects=redirects)
+
+
+def read_page(response, url: str, *, timeout: float, max_bytes: int) -> None:
+    """Read the whole body (so that it is recorded), refusing what is not a page or is too big."""
+    kind = media_type(response.headers.get("Content-Type", ""))
+    if kind not in PAGE_TYPES:
+        raise FetchRefused(f"{url} answered with {kind or 'no content type'}, not an HTML or text page")
+    stated = response.headers.get("Content-Length")
+    if stated and stated.isdigit() and int(stated) > max_bytes:
+        raise FetchRefused(f"{url} is {int(stated):,} bytes, over the {max_bytes:,}-byte limit for one page")
+    size = 0
+    try:
+        while piece := response.read(PIECE):
+            size += len(piece)
+            if size > max_bytes:
+                raise FetchRefused(f"{url} sent more than the {max_bytes:,}-byte limit for one page")
+    except TimeoutError as e:
+        raise FetchRefused(f"{url} stopped sending for more than {timeout:g} seconds") from e

@@ -1,0 +1,63 @@
+"""python manage.py capture_url URL [URL ...]: fetch pages, record them as WARC and import them as captures."""
+
+import getpass
+import tempfile
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from sources.archives.fetching import record_page
+from sources.archives.imports import import_archive
+from sources.importing import MAX_BYTES, ImportRefused
+from sources.management.commands.import_sources import Command as ImportSources
+from sources.models import Capture
+
+
+class Command(BaseCommand):
+    help = (
+        "Fetch each URL (following up to 5 redirects), record the HTTP exchanges as a WARC with warcio, and "
+        "import the page as a capture of its source, as import_sources does with an archive. One line per "
+        "page: created, unchanged or updated, the source id and title. Exit code 1 when any URL failed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("urls", nargs="+", metavar="URL")
+        parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (10)")
+        parser.add_argument("--max-bytes", type=int, default=MAX_BYTES, help=f"largest page accepted ({MAX_BYTES})")
+        parser.add_argument(
+            "--warc-dir", type=Path, help="also keep each WARC file (requests and redirects included) in this folder"
+        )
+
+    def handle(self, *args, **options):
+        failed = 0
+        for url in options["urls"]:
+            try:
+                self.capture(url, options)
+            except (ImportRefused, ValidationError, OSError) as e:
+                failed += 1
+                reason = "; ".join(e.messages) if isinstance(e, ValidationError) else str(e)
+                self.stderr.write(f"failed {url}: {reason}; nothing was stored")
+        if failed:
+            raise CommandError(
+                f"{failed} of {len(options['urls'])} URLs failed; the others were captured.", returncode=1
+            )
+
+    def capture(self, url: str, options: dict) -> None:
+        recording = record_page(url, timeout=options["timeout"], max_bytes=options["max_bytes"])
+        for hop in recording.redirects:
+            self.stdout.write(f"redirect {hop}")
+        with tempfile.TemporaryDirectory() as scratch:
+            folder = options["warc_dir"] or Path(scratch)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / recording.file_name()
+            path.write_bytes(recording.warc)
+            outcome = import_archive(path=path, imported_by=getpass.getuser(), origin=Capture.Origin.FETCHED)
+        if not outcome.results:
+            raise ImportRefused(f"{recording.url} is not an article: {outcome.skipped_line(path.name)}")
+        for result in outcome.results:
+            self.stdout.write(f"{result.action} {result.source.pk} {result.source.title}")
+            for row in result.anchors:
+                self.stdout.write(ImportSources.anchor_line(row))
+        if options["warc_dir"]:
+            self.stdout.write(f"  WARC kept in {path}")
