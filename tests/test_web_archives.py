@@ -1,6 +1,7 @@
 """Web archives in: WARC (written by warcio and by wget) and WACZ files import as captures of their URLs."""
 
 import gzip
+import hashlib
 import io
 import shutil
 import subprocess
@@ -292,3 +293,53 @@ class CapturingPagesTests(ArchiveTestCase):
         output = self.failing_capture(self.site.url("/quay/missing"), self.site.url("/quay/ferry-fares"))
         self.assertIn("created", output)
         self.assertIn("1 of 2 URLs failed", output)
+
+
+class VerifyingCapturesTests(ArchiveTestCase):
+    def verify(self) -> str:
+        out = io.StringIO()
+        call_command("verify_captures", stdout=out)
+        return out.getvalue()
+
+    def failing_verify(self) -> str:
+        out = io.StringIO()
+        with self.assertRaises(CommandError) as raised:
+            call_command("verify_captures", stdout=out)
+        self.assertEqual(raised.exception.returncode, 1)
+        return out.getvalue() + str(raised.exception)
+
+    def imported_capture(self) -> Capture:
+        self.run_import(self.record("/quay/ferry-fares"))
+        return Capture.objects.get(target_url=self.site.url("/quay/ferry-fares"))
+
+    def test_untouched_captures_are_verified_and_the_page_says_when(self):
+        capture = self.imported_capture()
+        self.assertIn("verified 1 capture: every one matches its digests", self.verify())
+        capture.refresh_from_db()
+        self.assertIsNotNone(capture.verified_at)
+        self.assertIn(f"verified on {capture.verified_at:%Y-%m-%d %H:%M}", self.provenance(capture.source))
+
+    def test_a_capture_whose_stored_bytes_were_altered_is_reported(self):
+        capture = self.imported_capture()
+        Capture.objects.filter(pk=capture.pk).update(raw=bytes(capture.raw).replace(b"twenty", b"thirty"))
+        output = self.failing_verify()
+        self.assertIn(f"MISMATCH capture {capture.pk} (pages.warc.gz) of source {capture.source_id}", output)
+        self.assertIn(f"not the {capture.sha256} recorded at import", output)
+        self.assertIn("1 of 1 captures no longer match their digests", output)
+        page = self.provenance(capture.source)
+        self.assertIn("mismatch on", page)
+        self.assertIn("the stored bytes hash to SHA-256", page)
+
+    def test_a_capture_whose_warc_record_was_altered_is_reported(self):
+        capture = self.imported_capture()
+        record = bytes(capture.warc_record).replace(b"twenty", b"thirty")
+        Capture.objects.filter(pk=capture.pk).update(
+            warc_record=record, warc_record_sha256=hashlib.sha256(record).hexdigest()
+        )
+        output = self.failing_verify()
+        self.assertIn("does not match its digest", output)
+
+    def test_a_file_capture_is_verified_by_its_sha256(self):
+        (self.folder / "notes.txt").write_text("Ferry notes.\nThe company will raise its fares by a fifth.\n")
+        self.run_import(self.folder / "notes.txt")
+        self.assertIn("verified 1 capture", self.verify())
