@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from claims.models import Claim
-from sources.models import Capture
+from sources.models import Capture, Source
 
 CONTEXT_CHARS = 300
 
@@ -53,3 +53,17 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "links": sorted(links, key=lambda end: end[1].pk),
     }
     return render(request, "claims/claim_detail.html", context)
+
+
+@login_required
+@permission_required(
+    ["claims.view_claim", "sources.view_source", "claims.export_claim", "sources.export_source"], raise_exception=True
+)
+def evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download the source's captures as a WARC with its claims' Web Annotations, in one zip."""
+    from claims.evidence import evidence_zip  # it imports anchoring_capture from here
+
+    source = get_object_or_404(Source, pk=pk)
+    response = HttpResponse(evidence_zip(source), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="evidence-source-{source.pk}.zip"'
+    return response

@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import io
+import json
 import shutil
 import subprocess
 import tempfile
@@ -10,17 +11,20 @@ import zipfile
 from pathlib import Path
 from unittest import skipUnless
 
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from warcio.archiveiterator import ArchiveIterator
 
 from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Capture, Source
 from tests.base import BaseTestCase
-from tests.webarchives import LocalSite, build_wacz, record_with_warcio
+from tests.webarchives import LocalSite, build_wacz, gunzipped, record_with_warcio
 
 WGET = shutil.which("wget")
+LEDGER_FILE = "Ledger notes\n\nThe harbour board met on Tuesday and agreed to repair the northern quay before winter.\n"
 
 
 class ArchiveTestCase(BaseTestCase):
@@ -343,3 +347,82 @@ class VerifyingCapturesTests(ArchiveTestCase):
         (self.folder / "notes.txt").write_text("Ferry notes.\nThe company will raise its fares by a fifth.\n")
         self.run_import(self.folder / "notes.txt")
         self.assertIn("verified 1 capture", self.verify())
+
+
+class ExportingEvidenceTests(ArchiveTestCase):
+    def setUp(self):
+        super().setUp()
+        self.run_import(self.record("/quay/ferry-fares", "/quay/lighthouse", name="first.warc.gz"))
+        self.site.server.corrected = True
+        self.run_import(self.record("/quay/ferry-fares", name="second.warc.gz"))
+        self.ferry = Source.objects.get(url=self.site.url("/quay/ferry-fares"))
+        self.claim = create_claim(source=self.ferry, quote="blaming the price of fuel")
+
+    def export(self, source: Source) -> zipfile.ZipFile:
+        target = self.folder / "evidence.zip"
+        call_command("export_evidence", str(source.pk), "-o", str(target), stdout=io.StringIO())
+        return zipfile.ZipFile(target)
+
+    def test_the_exported_warc_reimports_into_an_empty_database_with_identical_capture_hashes(self):
+        (self.folder / "ledger.txt").write_text(LEDGER_FILE)
+        self.run_import(self.folder / "ledger.txt", "--url", "https://example.org/ledger")
+        exports = {}
+        for source in (self.ferry, self.ledger):
+            warc = self.folder / f"source-{source.pk}.warc.gz"
+            warc.write_bytes(self.export(source).read(warc.name))
+            exports[warc] = sorted(source.captures.values_list("sha256", flat=True))
+        Claim.objects.all().delete()
+        Capture.objects.all().delete()
+        Source.objects.all().delete()
+
+        for warc in exports:
+            self.run_import(warc)
+        reimported = sorted(Capture.objects.values_list("sha256", flat=True))
+        self.assertEqual(reimported, sorted(h for hashes in exports.values() for h in hashes))
+        ferry = Source.objects.get(url=self.site.url("/quay/ferry-fares"))
+        self.assertIn("Correction", ferry.text)  # the newest capture is still the current text
+
+    def test_the_exported_warc_keeps_each_archived_record_verbatim_with_valid_digests(self):
+        bundle = self.export(self.ferry)
+        warc = bundle.read(f"source-{self.ferry.pk}.warc.gz")
+        kinds = []
+        for record in ArchiveIterator(io.BytesIO(warc), check_digests=True):
+            record.content_stream().read()
+            kinds.append(record.rec_type)
+            self.assertNotEqual(record.digest_checker.passed, False)
+        self.assertEqual(kinds, ["warcinfo", "response", "response"])
+        ids = [c.warc_record_id for c in self.ferry.captures.order_by("imported_at", "pk")]
+        for record_id in ids:
+            self.assertIn(record_id.encode(), gunzipped(warc))
+
+    def test_each_claim_goes_alongside_as_a_web_annotation_naming_its_capture(self):
+        bundle = self.export(self.ferry)
+        (annotation,) = json.loads(bundle.read("annotations.jsonld"))
+        latest = self.ferry.captures.latest()
+        self.assertEqual(annotation["type"], "Annotation")
+        self.assertEqual(annotation["target"]["source"], self.ferry.url)
+        self.assertEqual(annotation["target"]["selector"][0]["exact"], "blaming the price of fuel")
+        self.assertEqual(annotation["target"]["state"]["cached"], latest.warc_record_id.strip("<>"))
+        self.assertEqual(annotation["target"]["state"]["sourceDate"], latest.retrieved_at.isoformat())
+        manifest = json.loads(bundle.read("manifest.json"))
+        warc_name = f"source-{self.ferry.pk}.warc.gz"
+        self.assertEqual(manifest["files"][warc_name]["sha256"], hashlib.sha256(bundle.read(warc_name)).hexdigest())
+        self.assertEqual([c["sha256"] for c in manifest["captures"]], [c.sha256 for c in self.ferry.captures.all()])
+
+    def test_a_viewer_downloads_the_evidence_from_the_provenance_page(self):
+        page = self.provenance(self.ferry)
+        url = reverse("claims:evidence", args=[self.ferry.pk])
+        self.assertIn(f'href="{url}"', page)
+        response = self.client.get(url)
+        self.assertEqual(response["Content-Type"], "application/zip")
+        self.assertIn(f"evidence-source-{self.ferry.pk}.zip", response["Content-Disposition"])
+        names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+        self.assertEqual(names, [f"source-{self.ferry.pk}.warc.gz", "annotations.jsonld", "manifest.json"])
+
+    def test_someone_without_the_export_permission_cannot_download_the_evidence(self):
+        nobody = User.objects.create_user("nobody", password="pw", is_staff=True)
+        nobody.user_permissions.add(*Permission.objects.filter(codename__in=["view_source", "view_claim"]))
+        self.client.force_login(nobody)
+        self.assertEqual(self.client.get(reverse("claims:evidence", args=[self.ferry.pk])).status_code, 403)
+        page = self.client.get(reverse("sources:provenance", args=[self.ferry.pk])).content.decode()
+        self.assertNotIn("Download the evidence", page)

@@ -1,0 +1,27 @@
+"""python manage.py export_evidence SOURCE_ID [-o FILE]: a source's captures as WARC with its claims' annotations."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.evidence import evidence_zip
+from sources.models import Source
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a zip with the source's captures as a WARC (source-ID.warc.gz, replayable and re-importable), "
+        "each claim as a W3C Web Annotation (annotations.jsonld), and a manifest.json with their SHA-256s."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", type=int, metavar="SOURCE_ID")
+        parser.add_argument("-o", "--output", type=Path, help="the zip to write (evidence-source-ID.zip)")
+
+    def handle(self, *args, **options):
+        source = Source.objects.filter(pk=options["source"]).first()
+        if source is None:
+            raise CommandError(f"There is no source with id {options['source']}.")
+        target = options["output"] or Path(f"evidence-source-{source.pk}.zip")
+        target.write_bytes(evidence_zip(source))
+        self.stdout.write(f"wrote {target}: {source.captures.count()} captures, {source.claims.count()} claims")
