@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1 HTTPS=0
 
-.PHONY: run test serve setup chromium lint bench clean
+.PHONY: run test serve setup chromium wget lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's wget, whose --warc-file output a web-archive test imports.
+wget:
+	@command -v wget >/dev/null 2>&1 || { \
+		echo "Installing Debian's wget for the web-archive tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; }
+
 run: setup
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
@@ -26,7 +32,7 @@ run: setup
 	@echo "Serving on http://127.0.0.1:8000/admin/"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: setup chromium
+test: setup chromium wget
 	$(VENV)/bin/pytest
 
 lint: setup
