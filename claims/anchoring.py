@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from sources.models import Capture
+
 CONTEXT = 80  # characters of context compared on each side of the quote
 MIN_CONTEXT = 12  # context characters that must agree before a short quote is moved
 LONG_QUOTE = 40  # a quote this long that occurs once is itself context enough
@@ -94,3 +96,15 @@ def reanchor_claims(*, source, old_text: str) -> list[dict]:
 def reanchor_on_new_text(sender, *, source, old_text: str, **kwargs) -> list[dict]:
     """Receiver of sources.signals.text_replaced: the claims follow their source to its new text."""
     return reanchor_claims(source=source, old_text=old_text)
+
+
+def anchoring_capture(claim, captures: list[Capture]) -> Capture | None:
+    """The capture whose clean text the claim's offsets refer to: the newest one, unless the claim broke.
+
+    A broken claim keeps the offsets it had in the last capture where its anchor still held.
+    """
+    for capture in captures:  # newest first
+        states = {row["claim"]: row["state"] for row in capture.anchor_report}
+        if states.get(claim.pk) != "broken":
+            return capture
+    return None

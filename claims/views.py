@@ -5,22 +5,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from claims.anchoring import anchoring_capture
+from claims.exchange.evidence import evidence_zip
 from claims.models import Claim
-from sources.models import Capture, Source
+from sources.models import Source
 
 CONTEXT_CHARS = 300
-
-
-def anchoring_capture(claim: Claim, captures: list[Capture]) -> Capture | None:
-    """The capture whose clean text the claim's offsets refer to: the newest one, unless the claim broke.
-
-    A broken claim keeps the offsets it had in the last capture where its anchor still held.
-    """
-    for capture in captures:  # newest first
-        states = {row["claim"]: row["state"] for row in capture.anchor_report}
-        if states.get(claim.pk) != Claim.AnchorState.BROKEN:
-            return capture
-    return None
 
 
 def quote_in_context(text: str, claim: Claim) -> tuple[str, str] | None:
@@ -61,8 +51,6 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 )
 def evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the source's captures as a WARC with its claims' Web Annotations, in one zip."""
-    from claims.evidence import evidence_zip  # it imports anchoring_capture from here
-
     source = get_object_or_404(Source, pk=pk)
     response = HttpResponse(evidence_zip(source), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="evidence-source-{source.pk}.zip"'

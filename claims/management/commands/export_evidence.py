@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.evidence import evidence_zip
+from claims.exchange.evidence import evidence_zip
 from sources.models import Source
 
 

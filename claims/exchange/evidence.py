@@ -13,9 +13,9 @@ import io
 import json
 import zipfile
 
-from claims.jsonld import documents, export_queryset
+from claims.anchoring import anchoring_capture
+from claims.exchange.jsonld import documents, export_queryset
 from claims.models import Claim
-from claims.views import anchoring_capture
 from sources.archives.writing import capture_uri, source_warc
 from sources.models import Capture, Source
 
