@@ -156,9 +156,9 @@ class Claim(models.Model):
         same_span = Claim.objects.filter(source_id=self.source_id, start=self.start, end=self.end).exclude(pk=self.pk)
         existing = same_span.values_list("pk", flat=True).first()
         if existing is not None:
+            message = "These words are already annotated as claim #%(claim)s; open that claim to edit it."
             raise ValidationError(
-                {"quote": f"These words are already annotated as claim #{existing}; open that claim to edit it."},
-                code="duplicate_span",
+                {"quote": ValidationError(message, code="duplicate_span", params={"claim": existing})}
             )
 
     def reanchor(self, *, old_text: str, new_text: str) -> Relocation:
