@@ -77,7 +77,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["source", "quote", ("start", "end"), "statement"]}),
         ("Who and when", {"fields": ["speaker", ("claimed_on", "claimed_on_precision"), "kind"]}),
-        ("Review", {"fields": ["status", "tags", "seen_version", "created_by", "created_at", "updated_at"]}),
+        ("Review", {"fields": ["status", "rating", "tags", "seen_version", "created_by", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):
@@ -86,7 +86,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not self.has_review_permission(request):
-            fields.append("status")
+            fields += ["status", "rating"]
         return fields
 
     def has_review_permission(self, request) -> bool:

@@ -8,7 +8,6 @@ a broken claim keeps its old offsets and is flagged for review, never moved by g
 from dataclasses import dataclass
 
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from sources.models import Capture
 
@@ -84,13 +83,26 @@ def reanchor_claims(*, source, old_text: str) -> list[dict]:
         claim.updated_at = timezone.now()
         changed.append(claim)
     if changed:
-        bulk_update_with_history(
-            changed,
-            source.claims.model,
-            ["start", "end", "anchor_state", "version", "updated_at"],
-            default_change_reason="re-anchored by importing a new version of the source",
+        model = source.claims.model
+        model.objects.bulk_update(changed, ["start", "end", "anchor_state", "version", "updated_at"])
+        records = model.history.bulk_history_create(
+            changed, default_change_reason="re-anchored by importing a new version of the source"
         )
+        copy_tags_into_history(model, records)
     return report
+
+
+def copy_tags_into_history(model, records) -> None:
+    """Give history records made in bulk their claims' tags as they stand: a bulk-made record has none of its own,
+    and the history would read as if the tags had been removed."""
+    through = model.tags.through
+    history_through = model.history.model.tags.model
+    tags = {}
+    for link in through.objects.filter(claim__in=[r.id for r in records]).values("id", "claim_id", "tag_id"):
+        tags.setdefault(link["claim_id"], []).append(link)
+    history_through.objects.bulk_create(
+        [history_through(history_id=r.history_id, **link) for r in records for link in tags.get(r.id, [])]
+    )
 
 
 def reanchor_on_new_text(sender, *, source, old_text: str, **kwargs) -> list[dict]:

@@ -22,6 +22,7 @@ class ClaimForm(forms.ModelForm):
             "claimed_on_precision",
             "kind",
             "status",
+            "rating",
             "tags",
         ]
 

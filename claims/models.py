@@ -72,6 +72,15 @@ class Claim(models.Model):
         DISPUTED = "disputed", "disputed"
         RETRACTED = "retracted", "retracted"
 
+    class Rating(models.IntegerChoices):
+        """A fact-checker's verdict, on schema.org's 1 (worst) to 5 (best) scale."""
+
+        FALSE = 1, "false"
+        MOSTLY_FALSE = 2, "mostly false"
+        MIXED = 3, "half true"
+        MOSTLY_TRUE = 4, "mostly true"
+        TRUE = 5, "true"
+
     class AnchorState(models.TextChoices):
         HELD = "held", "holds"
         MOVED = "moved", "moved by a re-import"
@@ -97,6 +106,12 @@ class Claim(models.Model):
     claimed_on_precision = models.CharField("precision", max_length=5, choices=Precision.choices, default=Precision.DAY)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIRECT_QUOTE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    rating = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=Rating.choices,
+        help_text="The fact-checker's verdict, published in the claim's ClaimReview.",
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -156,9 +171,9 @@ class Claim(models.Model):
         same_span = Claim.objects.filter(source_id=self.source_id, start=self.start, end=self.end).exclude(pk=self.pk)
         existing = same_span.values_list("pk", flat=True).first()
         if existing is not None:
+            message = "These words are already annotated as claim #%(claim)s; open that claim to edit it."
             raise ValidationError(
-                {"quote": f"These words are already annotated as claim #{existing}; open that claim to edit it."},
-                code="duplicate_span",
+                {"quote": ValidationError(message, code="duplicate_span", params={"claim": existing})}
             )
 
     def reanchor(self, *, old_text: str, new_text: str) -> Relocation:

@@ -3,6 +3,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 
 from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
 from sources.dates import Precision
@@ -70,3 +71,11 @@ def dismiss_suggestion(
     dismissal.full_clean()
     dismissal.save()
     return dismissal
+
+
+@transaction.atomic
+def undo_dismissal(*, claim: Claim, suggested: Claim) -> int:
+    """Let a dismissed suggestion be suggested again (the pair, from either side); how many dismissals went."""
+    pair = Q(claim=claim, suggested=suggested) | Q(claim=suggested, suggested=claim)
+    deleted, _ = DismissedSuggestion.objects.filter(pair).delete()
+    return deleted

@@ -114,6 +114,11 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Published claims (JSON-LD ClaimReview): who reviews them, and where the public can read them (not /admin/).
+CLAIMREVIEW_AUTHOR_NAME = os.environ.get("CLAIMREVIEW_AUTHOR_NAME", "")
+CLAIMREVIEW_AUTHOR_URL = os.environ.get("CLAIMREVIEW_AUTHOR_URL", "")
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")  # e.g. https://factcheck.example.org
+
 # django-import-export: import and export need their own permission codes.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
@@ -21,12 +21,38 @@ class AgentAdmin(ImportExportMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["parent"]
 
 
+class MissingMetadataFilter(admin.SimpleListFilter):
+    """Sources that lack a date, an author or a publisher: the metadata a reader needs to weigh them."""
+
+    title = "missing metadata"
+    parameter_name = "missing"
+    conditions = {
+        "any": ("any of these", None),
+        "date": ("no date", Q(published_on__isnull=True)),
+        "author": ("no author", Q(authors__isnull=True)),
+        "publisher": ("no publisher", Q(publisher__isnull=True)),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _) in self.conditions.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.conditions:
+            return queryset
+        if self.value() == "any":
+            condition = Q(published_on__isnull=True) | Q(publisher__isnull=True) | Q(authors__isnull=True)
+        else:
+            condition = self.conditions[self.value()][1]
+        # authors__isnull joins the authors; pk__in keeps one row a source.
+        return queryset.filter(pk__in=Source.objects.filter(condition).values("pk"))
+
+
 @admin.register(Source)
 class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
-    list_filter = ["language", "publisher"]
+    list_filter = ["language", "publisher", MissingMetadataFilter]
     list_select_related = ["publisher"]
     search_fields = ["title", "url", "publisher__name", "authors__name"]
     autocomplete_fields = ["publisher", "authors"]

@@ -9,7 +9,13 @@ the raw text and each removal is recorded with the raw line it came from. Kinds 
 - paywall, sponsored content and "More from …" recommendations: a marker line starts a run that
   goes on over the short paragraphs after it and ends at the next long paragraph (article prose);
 - template placeholder: `{{numberArticlesLeft}}` and the like;
-- repeated caption: a line repeated within its paragraph (a photo caption scraped several times);
+- repeated caption: a line repeated within its paragraph (a photo caption scraped several times; every copy goes);
+- photo caption: a line ending in a photo credit ("(… /AFP/Getty Images)"), or a short one-line paragraph that
+  places people in a picture ("…, left, meets …", "(R)");
+- disclaimer: "Views expressed are of …", "The views expressed … are the author's own";
+- byline: "Author: …" near the top, which is metadata: its names are read as the authors.
+
+Words the scraper ran together ("inJapan") are left as captured; `Cleaned.notes` says where.
 - duplicated paragraph: a paragraph the scraper copied, kept where it first occurs;
 - search help: "Use 'AND' or 'OR' to refine your search."
 
@@ -59,6 +65,18 @@ RECOMMENDATIONS = re.compile(
     re.IGNORECASE,
 )
 TITLE_WORDS = 4
+PHOTO_CREDIT = re.compile(
+    r"\((?:[^()]*/)?\s*(?:AFP|Getty Images|Reuters|AP Photo|EPA|Kyodo|Sputnik|TASS|Bloomberg)\b[^()]*\)\s*$"
+)
+IN_PICTURE = re.compile(r",\s(?:left|right|centre|center|second (?:from )?(?:left|right))[,.]\s|\((?:L|R|C|C-L|C-R)\)")
+CAPTION_LINE = 220  # a placing caption is one short line; article prose is longer or runs on
+DISCLAIMER = re.compile(
+    r"^\s*(?:the\s)?(?:views|opinions) expressed\b.{0,200}"
+    r"(?:are (?:of|those of|solely)|rather than|do not (?:necessarily )?reflect|author'?s? own)",
+    re.IGNORECASE,
+)
+AUTHOR_LINE = re.compile(r"^\s*authors?\s*:\s*(?P<names>.{3,120})$", re.IGNORECASE)
+RUN_TOGETHER = re.compile(r"\b[a-z]{2,}[A-Z][a-z]{2,}\b")  # "inJapan": a space the scraper lost
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,8 @@ class Cleaned:
     title: str
     removals: list[Removal]
     diff: str
+    authors: list[str] = field(default_factory=list)  # read from a byline line that cleaning removed
+    notes: list[str] = field(default_factory=list)  # what cleaning saw but left as captured
 
     @property
     def removed_kinds(self) -> set[str]:
@@ -105,6 +125,10 @@ def line_kind(line: str) -> str | None:
     """The kind of furniture a line is on its own, or None when it may be article text."""
     if is_icon_string(line) or NAVIGATION.match(line) or MENU_BAR.match(line):
         return "navigation"
+    if PHOTO_CREDIT.search(line) and len(line) < LONG_LINE * 2:
+        return "photo caption"
+    if DISCLAIMER.match(line) and len(line) < LONG_LINE:
+        return "disclaimer"
     if SEARCH_HELP.search(line) and len(line) < LONG_LINE:
         return "search help"
     if PLACEHOLDER.search(line) and len(line) < LONG_LINE:
@@ -170,8 +194,11 @@ def clean_text(raw: str) -> Cleaned:
             for i in block:
                 remove(i, run_marker(lines[i]) or line_kind(lines[i]) or run_kind)
 
-    # Lines that are furniture on their own, and captions repeated within a paragraph.
+    # Lines that are furniture on their own, and captions repeated within a paragraph (every copy).
     for block in blocks:
+        repeated = {
+            normalised(lines[i]) for i in block if [normalised(lines[j]) for j in block].count(normalised(lines[i])) > 1
+        }
         seen = set()
         for i in block:
             if kept[i] is None:
@@ -188,8 +215,27 @@ def clean_text(raw: str) -> Cleaned:
                 remove(i, kind)
             elif normalised(lines[i]) in seen:
                 remove(i, "repeated caption")
+            elif normalised(lines[i]) in repeated:
+                seen.add(normalised(lines[i]))
+                remove(i, "photo caption")
             else:
                 seen.add(normalised(lines[i]))
+
+    # A one-line paragraph that places people in a picture ("…, left, meets …") is its caption.
+    for block in blocks:
+        if len(block) == 1 and kept[block[0]] is not None:
+            line = kept[block[0]]
+            if len(line) < CAPTION_LINE and IN_PICTURE.search(line):
+                remove(block[0], "photo caption")
+
+    # "Author: …" near the top is metadata: read its names, drop the line.
+    authors: list[str] = []
+    for block in blocks[:8]:
+        for i in block:
+            match = AUTHOR_LINE.match(lines[i]) if kept[i] is not None else None
+            if match:
+                authors += split_names(match.group("names"))
+                remove(i, "byline")
 
     # Paragraphs the scraper copied: keep the first.
     seen_paragraphs = set()
@@ -221,7 +267,13 @@ def clean_text(raw: str) -> Cleaned:
             clean_paragraphs.append("\n".join(text_lines))
     text = "\n\n".join(clean_paragraphs)
     removals.sort(key=lambda r: r.line)
-    return Cleaned(text=text, title=title, removals=removals, diff=diff_lines(raw, text))
+    notes = []
+    run_together = sorted(set(RUN_TOGETHER.findall(text)))
+    if run_together:
+        notes.append(
+            "Words run together, probably by the scraper, left as captured: " + ", ".join(run_together[:20]) + "."
+        )
+    return Cleaned(text=text, title=title, removals=removals, diff=diff_lines(raw, text), authors=authors, notes=notes)
 
 
 def diff_lines(raw: str, text: str) -> str:

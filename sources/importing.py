@@ -93,7 +93,7 @@ def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
     else:
         cleaned = clean_text(text)
     stated["title"] = stated.get("title") or cleaned.title
-    stated["authors"] = stated.get("authors") or detect_authors(cleaned.text)
+    stated["authors"] = stated.get("authors") or cleaned.authors or detect_authors(cleaned.text)
     stated["publisher"] = stated.get("publisher") or detect_publisher(text)
     return cleaned, stated
 
@@ -179,6 +179,7 @@ def import_raw(
         "publisher": agent_named(publisher_name, kind=Agent.Kind.ORGANISATION) if publisher_name else None,
         "language": language,
         "retrieved_at": retrieved_at,
+        "notes": "\n".join(cleaned.notes),
     }
     if date is not None:
         details.update(published_on=date, published_on_precision=precision)

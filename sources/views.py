@@ -4,12 +4,14 @@ The claims half of the page (the highlighted text, the claims and their links) b
 template draws it with the `source_claims` tag of claims/templatetags/provenance.py.
 """
 
+import difflib
+
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from sources.models import Source
+from sources.models import Capture, Source, diff_line_kind
 
 HISTORY_ROWS = 100
 TRACKED = [
@@ -44,6 +46,18 @@ def history_rows(source: Source) -> list[tuple[object, list[str]]]:
     return rows
 
 
+def captures_with_changes(source: Source) -> list[Capture]:
+    """The source's captures, newest first; each one after the first carries `changes`: the diff from the
+    previous capture's clean text to its own, each line with its kind (file, hunk, added, removed, context)."""
+    captures = list(source.captures.defer("raw", "warc_record").order_by("-imported_at", "-pk"))
+    for capture, previous in zip(captures, captures[1:], strict=False):
+        before, after = previous.clean_text.split("\n"), capture.clean_text.split("\n")
+        lines = difflib.unified_diff(before, after, previous.file_name, capture.file_name, n=1, lineterm="")
+        capture.previous = previous
+        capture.changes = [(diff_line_kind(line), line) for line in lines]
+    return captures
+
+
 @login_required
 @permission_required(["sources.view_source", "claims.view_claim"], raise_exception=True)
 def provenance(request: HttpRequest, pk: int) -> HttpResponse:
@@ -54,7 +68,7 @@ def provenance(request: HttpRequest, pk: int) -> HttpResponse:
         "is_nav_sidebar_enabled": False,
         "title": f"Provenance: {source.title}",
         "source": source,
-        "captures": source.captures.defer("raw", "clean_text", "warc_record").order_by("-imported_at", "-pk"),
+        "captures": captures_with_changes(source),
         "history": history_rows(source),
     }
     return render(request, "sources/provenance.html", context)

@@ -13,8 +13,9 @@ from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import LEDGER_TEXT, BaseTestCase
 
-# Session, user, the user's own and group permissions, the source, its claims, the tags in the new-claim form.
-ANNOTATE_QUERIES = 7
+# Session, user, the user's own and group permissions, the source, its claims, its broken claims, the tags in the
+# new-claim form.
+ANNOTATE_QUERIES = 8
 # Suggested links (claims.corroboration.suggestions.suggestions_for): the claim's links and dismissals, a two-query
 # sample
 # of all claims, the candidates sharing its words (SQLite: one read of the other sources' claims; PostgreSQL:
@@ -145,7 +146,7 @@ class AddClaimTests(BaseTestCase):
         response = self.add(self.alice, claim_data(claim.quote, claim.start, statement="My second try"))
         self.assertEqual(response.status_code, 422)
         form_html = response.json()["add_form"]
-        self.assertIn(f"already annotated as claim #{claim.pk}", form_html)
+        self.assertIn(f'already annotated as <a class="open-claim" data-claim="{claim.pk}"', form_html)
         self.assertIn("My second try", form_html)
         self.assertEqual(Claim.objects.filter(source=self.ledger).count(), 1)
 

@@ -48,3 +48,20 @@ class HistoryTests(BaseTestCase):
         page = self.client.get(reverse("admin:claims_claim_history", args=[self.rejected.pk]))
         self.assertContains(page, "alice")
         self.assertContains(page, "Statement")
+
+
+class HistoryOfTagsTests(BaseTestCase):
+    def test_a_re_anchoring_entry_keeps_the_claims_tags(self):
+        from claims.anchoring import reanchor_claims
+        from claims.models import Tag
+        from sources.models import Source
+
+        self.unacceptable.tags.add(Tag.objects.create(name="Dec 2016 summit"))
+        old_text = self.ledger.text
+        Source.objects.filter(pk=self.ledger.pk).update(text="Preface. " + old_text)
+        self.ledger.refresh_from_db()
+        reanchor_claims(source=self.ledger, old_text=old_text)
+        latest, before = self.unacceptable.history.all()[:2]
+        self.assertEqual(latest.history_change_reason, "re-anchored by importing a new version of the source")
+        self.assertEqual([t.tag.name for t in latest.tags.all()], ["Dec 2016 summit"])
+        self.assertNotIn("tags", [change.field for change in latest.diff_against(before).changes])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 
 from claims.exchange.jsonld import claim_review, web_annotation
@@ -81,7 +82,38 @@ class ClaimReviewTests(BaseTestCase):
         self.assertEqual(review["@type"], "ClaimReview")
         self.assertEqual(review["claimReviewed"], "would be “absolutely unacceptable”")
         self.assertEqual(review["itemReviewed"]["@type"], "Claim")
-        self.assertEqual(review["reviewRating"], {"@type": "Rating", "alternateName": "reviewed"})
+        self.assertNotIn("reviewRating", review)  # reviewed is not a verdict
+
+    def test_a_fact_checkers_rating_is_the_review_rating_on_a_scale_with_its_name(self):
+        Claim.objects.filter(pk=self.unacceptable.pk).update(rating=Claim.Rating.MOSTLY_FALSE)
+        self.assertEqual(
+            self.review()["reviewRating"],
+            {"@type": "Rating", "ratingValue": 2, "bestRating": 5, "worstRating": 1, "alternateName": "mostly false"},
+        )
+
+    @override_settings(CLAIMREVIEW_AUTHOR_NAME="Harbour Fact Check", CLAIMREVIEW_AUTHOR_URL="https://check.example.org")
+    def test_the_reviewing_organisation_from_the_settings_is_the_author(self):
+        self.mark_reviewed()
+        self.assertEqual(
+            self.review()["author"],
+            {"@type": "Organization", "name": "Harbour Fact Check", "url": "https://check.example.org"},
+        )
+
+    @override_settings(PUBLIC_URL="https://check.example.org")
+    def test_the_review_links_to_the_claims_public_page_not_the_admin(self):
+        self.mark_reviewed()
+        self.assertEqual(self.review()["url"], f"https://check.example.org/claims/{self.unacceptable.pk}/")
+
+    def test_without_a_public_url_the_review_has_no_link_into_the_admin(self):
+        self.mark_reviewed()
+        self.assertNotIn("/admin/", json.dumps(self.review()))
+
+    def test_a_reviewer_sets_the_rating_on_the_claims_admin_page_and_an_annotator_cannot(self):
+        url = reverse("admin:claims_claim_change", args=[self.unacceptable.pk])
+        self.client.force_login(self.alice)
+        self.assertNotContains(self.client.get(url), 'name="rating"')
+        self.client.force_login(self.bob)
+        self.assertContains(self.client.get(url), 'name="rating"')
 
     def test_the_speaker_is_the_claims_author(self):
         self.mark_reviewed()

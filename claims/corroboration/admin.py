@@ -11,15 +11,26 @@ from django.views.decorators.http import require_POST
 from claims.corroboration.clusters import cluster_of
 from claims.corroboration.suggestions import suggestions_for
 from claims.exchange.jsonld import documents
-from claims.models import Claim, Corroboration, Republication
+from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
 from claims.rules import may_link
-from claims.services import dismiss_suggestion, link_claims
+from claims.services import dismiss_suggestion, link_claims, undo_dismissal
 
 SUGGESTION_ACTIONS = {
     "corroborates": "linked as corroborating",
     "contradicts": "linked as contradicting",
     "dismiss": "dismissed",
 }
+
+
+def dismissed_for(claim: Claim) -> list[tuple[DismissedSuggestion, Claim]]:
+    """The suggestions dismissed for this claim (from either side), newest first, each with the other claim."""
+    dismissals = (
+        DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim))
+        .select_related("claim__source", "suggested__source", "dismissed_by")
+        .defer(*(f"{side}__source__{field}" for side in ("claim", "suggested") for field in ("text", "raw_text")))
+        .order_by("-dismissed_at", "-pk")
+    )
+    return [(d, d.suggested if d.claim_id == claim.pk else d.claim) for d in dismissals]
 
 
 class IndependenceFilter(admin.SimpleListFilter):
@@ -73,6 +84,7 @@ class CorroborationPanels:
                 "may_link": self.may_link(request, claim),
                 "suggestion_actions": SUGGESTION_ACTIONS,
                 "cluster": cluster_of(claim),
+                "dismissed": dismissed_for(claim),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -83,6 +95,11 @@ class CorroborationPanels:
                 "<int:object_id>/suggestions/<int:other_id>/<str:action>/",
                 view(require_POST(self.suggestion_view)),
                 name="claims_claim_suggestion",
+            ),
+            path(
+                "<int:object_id>/dismissals/<int:other_id>/undo/",
+                view(require_POST(self.undo_dismissal_view)),
+                name="claims_claim_undo_dismissal",
             ),
             path("<int:object_id>/jsonld/", view(self.jsonld_view), name="claims_claim_jsonld"),
             *super().get_urls(),
@@ -106,6 +123,18 @@ class CorroborationPanels:
         else:
             self.message_user(request, f"Claim {other.pk} {SUGGESTION_ACTIONS[action]}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]) + "#suggested-links")
+
+    def undo_dismissal_view(self, request, object_id: int, other_id: int):
+        """Bring a dismissed suggestion back (the same permission as dismissing it); then back to the claim."""
+        claim = get_object_or_404(Claim, pk=object_id)
+        other = get_object_or_404(Claim, pk=other_id)
+        if not self.may_link(request, claim):
+            raise PermissionDenied
+        if undo_dismissal(claim=claim, suggested=other):
+            self.message_user(request, f"Claim {other.pk} is no longer dismissed.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Claim {other.pk} was not dismissed for this claim.", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]) + "#dismissed-suggestions")
 
     def jsonld_view(self, request, object_id: int):
         """The claim as a W3C Web Annotation, and as a schema.org ClaimReview when reviewed."""

@@ -68,6 +68,14 @@ class EditorClaimForm(ClaimForm):
             self.add_error("new_speaker", "Choose a speaker from the list or name a new one, not both.")
         return cleaned
 
+    @property
+    def duplicate_of(self) -> int | None:
+        """The claim that already holds these words, when that is why the form was refused."""
+        for error in self.errors.as_data().get("quote", []) if self.is_bound else []:
+            if error.code == "duplicate_span":
+                return error.params["claim"]
+        return None
+
     def save(self, commit=True):
         new_speaker = self.cleaned_data.get("new_speaker", "").strip()
         if new_speaker:

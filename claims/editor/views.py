@@ -25,8 +25,17 @@ from sources.models import Source
 
 
 def text_context(source: Source) -> dict:
-    """What the highlighted text needs: the source and its claims' spans and statuses (one query)."""
-    return {"source": source, "claims": source.claims.only("pk", "source", "start", "end", "status").order_by()}
+    """What the highlighted text needs: the source and its claims' spans and statuses (one query).
+
+    A broken claim is left out: its old offsets no longer fit the text (see broken_context)."""
+    claims = source.claims.exclude(anchor_state=Claim.AnchorState.BROKEN)
+    return {"source": source, "claims": claims.only("pk", "source", "start", "end", "status").order_by()}
+
+
+def broken_context(source: Source) -> dict:
+    """The claims whose anchor broke with a new capture: listed with their quote, to be re-anchored."""
+    broken = source.claims.filter(anchor_state=Claim.AnchorState.BROKEN).only("pk", "source", "quote", "status")
+    return {"broken_claims": broken.order_by("pk")}
 
 
 def add_form_context(request: HttpRequest, source: Source, form: EditorClaimForm | None = None) -> dict:
@@ -84,6 +93,7 @@ def annotate(request: HttpRequest, source_id: int) -> HttpResponse:
         "opts": Source._meta,
         "may_add": request.user.has_perm("claims.add_claim"),
         "status_choices": Claim.Status.choices,
+        **broken_context(source),
     }
     if context["may_add"]:
         context.update(add_form_context(request, source))
@@ -116,6 +126,7 @@ def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
             "text": render_fragment(request, "editor_text.html", text_context(source)),
             "add_form": render_fragment(request, "editor_add_form.html", add_form_context(request, source)),
             "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
+            "broken": render_fragment(request, "editor_broken_claims.html", broken_context(source)),
         }
     )
 
@@ -144,6 +155,7 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
             "claim": claim.pk,
             "text": render_fragment(request, "editor_text.html", text_context(claim.source)),
             "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
+            "broken": render_fragment(request, "editor_broken_claims.html", broken_context(claim.source)),
         }
     )
 

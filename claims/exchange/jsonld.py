@@ -3,12 +3,17 @@
 - Every claim as a W3C Web Annotation (https://www.w3.org/TR/annotation-model/): the source is
   the target, located by a TextQuoteSelector (exact, prefix, suffix) and a TextPositionSelector
   (start, end in code points, end exclusive: the same convention as `Claim.start`/`end`).
-- Reviewed claims also as a schema.org ClaimReview of a schema.org Claim: the speaker is the
-  claim's author, `claimed_on` its datePublished, the source its appearance.
+- Reviewed or rated claims also as a schema.org ClaimReview of a schema.org Claim: the speaker is the
+  claim's author, `claimed_on` its datePublished, the source its appearance; the rating its
+  reviewRating (1 to 5), the reviewing organisation (settings.CLAIMREVIEW_AUTHOR_NAME) its author, and
+  its url the claim's public page (settings.PUBLIC_URL), never the admin.
 """
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+
+from django.conf import settings
+from django.urls import reverse
 
 from claims.models import Claim
 from sources.models import Agent, Source
@@ -67,7 +72,7 @@ def web_annotation(claim: Claim) -> dict:
 
 def claim_review(claim: Claim) -> dict | None:
     """A reviewed claim as a schema.org ClaimReview; None for a draft, which nobody has reviewed."""
-    if claim.status not in REVIEWED:
+    if claim.status not in REVIEWED and claim.rating is None:
         return None
     source = claim.source
     appearance = {"@type": "CreativeWork", "url": source_iri(source), "headline": source.title}
@@ -90,9 +95,21 @@ def claim_review(claim: Claim) -> dict | None:
         "claimReviewed": claim.statement or claim.quote,
         "itemReviewed": item,
         "dateModified": claim.updated_at.isoformat(),
-        "reviewRating": {"@type": "Rating", "alternateName": claim.get_status_display()},
-        "url": source_iri(source),
     }
+    if claim.rating is not None:
+        review["reviewRating"] = {
+            "@type": "Rating",
+            "ratingValue": claim.rating,
+            "bestRating": max(Claim.Rating.values),
+            "worstRating": min(Claim.Rating.values),
+            "alternateName": claim.get_rating_display(),
+        }
+    if settings.CLAIMREVIEW_AUTHOR_NAME:
+        review["author"] = {"@type": "Organization", "name": settings.CLAIMREVIEW_AUTHOR_NAME}
+        if settings.CLAIMREVIEW_AUTHOR_URL:
+            review["author"]["url"] = settings.CLAIMREVIEW_AUTHOR_URL
+    if settings.PUBLIC_URL:
+        review["url"] = settings.PUBLIC_URL + reverse("claims:detail", args=[claim.pk])
     return review
 
 

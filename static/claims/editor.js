@@ -19,6 +19,7 @@
   const claimPanel = document.getElementById("claim-panel");
   const statusLine = document.getElementById("editor-status");
   const panelBox = page.querySelector(".annotate-panel");
+  const brokenBox = document.getElementById("broken-claims");
   let runs = [];
   let runOf = new Map();
 
@@ -100,6 +101,18 @@
     statusLine.textContent = message;
   }
 
+  // A message the user must notice (said again when repeated): flashed, and brought into view.
+  function point(message) {
+    statusLine.classList.remove("attention");
+    void statusLine.offsetWidth; // restart the flash when the same message is said again
+    say(message);
+    statusLine.classList.add("attention");
+    reveal(statusLine);
+  }
+
+  const NOTHING_SELECTED =
+    "Nothing is selected: select the words of a claim in the text (with the mouse, or the keyboard after F7), then press a.";
+
   function show(panel) {
     for (const other of [addPanel, claimPanel]) {
       if (other) {
@@ -148,7 +161,7 @@
     }
     const span = selectedSpan();
     if (!span) {
-      say("Select words in the text first.");
+      point(NOTHING_SELECTED);
       return;
     }
     const form = addPanel.querySelector("form");
@@ -276,6 +289,9 @@
     if (data.panel) {
       swapPanel(claimPanel, data.panel);
     }
+    if (data.broken !== undefined && brokenBox) {
+      brokenBox.innerHTML = data.broken;
+    }
     if (!response.ok) {
       say("Not saved: see the errors in the form.");
       const shown = data.add_form ? addPanel : claimPanel;
@@ -297,6 +313,23 @@
         panelBox.scrollTop += heading.getBoundingClientRect().top - frameTop;
       }
     }
+  }
+
+  // One step for a claim whose anchor broke: open it, put the selected words in its form, save through that form.
+  async function reanchor(id) {
+    const span = selectedSpan();
+    if (!span) {
+      point("Nothing is selected: select the claim's words in the text, then choose “Re-anchor to the selected words”.");
+      return;
+    }
+    await openClaim(id);
+    const form = claimPanel.querySelector("#claim-form");
+    const opened = claimPanel.querySelector(".claim-panel");
+    if (!form || !opened || opened.dataset.claim !== String(id)) {
+      return;
+    }
+    fillSpan(form, span);
+    await submitForm(form, null);
   }
 
   async function searchLinks(form) {
@@ -336,6 +369,14 @@
     if (plain && (event.key === "a" || event.key === "A") && !typing(event.target)) {
       event.preventDefault();
       openAddForm();
+    } else if (event.key === "Escape" && !document.querySelector(".select2-container--open")) {
+      // Esc closes the open form (a speaker list that is open closes first, by select2's own Esc).
+      const open = [addPanel, claimPanel].find((panel) => panel && !panel.hidden);
+      if (open) {
+        show(null);
+        say(open === addPanel ? "New claim closed; nothing was saved." : "");
+        (addButton || textBox).focus({ preventScroll: true });
+      }
     }
   });
 
@@ -345,7 +386,7 @@
 
   // Keep the text selection: a mouse press on these buttons would otherwise clear it.
   page.addEventListener("mousedown", (event) => {
-    if (event.target.closest("#add-claim, .editor-take-selection")) {
+    if (event.target.closest("#add-claim, .editor-take-selection, .editor-reanchor")) {
       event.preventDefault();
     }
   });
@@ -362,9 +403,16 @@
     const target = event.target;
     if (target.closest(".editor-cancel")) {
       show(null);
+    } else if (target.closest(".editor-reanchor")) {
+      reanchor(target.closest(".editor-reanchor").dataset.claim);
     } else if (target.closest(".open-claim")) {
-      const ids = Array.from(claimPanel.querySelectorAll(".open-claim"), (b) => b.dataset.claim);
-      openClaim(target.closest(".open-claim").dataset.claim, ids);
+      const opener = target.closest(".open-claim");
+      event.preventDefault(); // a link (as in "already annotated as claim #18") opens the claim here
+      // The "more than one claim here" buttons offer each other again; other openers open one claim.
+      const ids = opener.closest(".also-here")
+        ? Array.from(claimPanel.querySelectorAll(".also-here .open-claim"), (b) => b.dataset.claim)
+        : [];
+      openClaim(opener.dataset.claim, ids);
     } else if (target.closest(".link-search-button")) {
       searchLinks(target.closest("form"));
     } else if (target.closest(".editor-take-selection")) {
