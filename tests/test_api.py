@@ -239,6 +239,15 @@ class ClaimListTests(ApiTestCase):
             rows = client.get(reverse("api:claim-list"), params).json()["results"]
             self.assertEqual([row["id"] for row in rows], expected, params)
 
+    def test_an_id_too_big_for_the_database_is_a_400(self):
+        client = self.as_user(self.bob)
+        self.assertEqual(client.get(reverse("api:link-list"), {"claim": "1.3e38"}).status_code, 400)
+        self.assertEqual(client.get(reverse("api:claim-list"), {"source": str(2**64)}).status_code, 400)
+        response = client.post(
+            reverse("api:source-list"), {"title": "T", "text": "x", "authors": [2**64]}, format="json"
+        )
+        self.assertEqual(response.status_code, 400)
+
     def test_claims_are_filtered_by_independent_sources(self):
         Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.rejected)
         rows = self.as_user(self.vera).get(reverse("api:claim-list"), {"min_independent_sources": 1}).json()["results"]

@@ -1,9 +1,19 @@
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from claims.models import Claim, Corroboration
 from sources.dates import Precision, from_iso
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number the database can hold (django-filter's NumberFilter takes any decimal)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=0, max_value=2**63 - 1, **kwargs)
 
 
 def iso_date(value: str) -> None:
@@ -18,18 +28,18 @@ def iso_date(value: str) -> None:
 class ClaimFilter(django_filters.FilterSet):
     """Claims by source, speaker, status, kind, tag, date at any precision, publisher and independent sources."""
 
-    source = django_filters.NumberFilter(field_name="source_id")
-    speaker = django_filters.NumberFilter(field_name="speaker_id")
+    source = IdFilter(field_name="source_id")
+    speaker = IdFilter(field_name="speaker_id")
     status = django_filters.ChoiceFilter(choices=Claim.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
     tag = django_filters.CharFilter(field_name="tags__name", help_text="A tag's name.")
-    publisher = django_filters.NumberFilter(field_name="source__publisher_id")
+    publisher = IdFilter(field_name="source__publisher_id")
     claimed_on = django_filters.CharFilter(
         method="filter_claimed_on",
         validators=[iso_date],
         help_text="YYYY, YYYY-MM or YYYY-MM-DD: the claims made within that period.",
     )
-    min_independent_sources = django_filters.NumberFilter(field_name="independent_sources", lookup_expr="gte")
+    min_independent_sources = IdFilter(field_name="independent_sources", lookup_expr="gte")
     q = django_filters.CharFilter(method="filter_words", help_text="Words of the quote or statement.")
 
     class Meta:
@@ -54,7 +64,7 @@ class ClaimFilter(django_filters.FilterSet):
 
 
 class LinkFilter(django_filters.FilterSet):
-    claim = django_filters.NumberFilter(method="filter_claim", help_text="Links from or to this claim.")
+    claim = IdFilter(method="filter_claim", help_text="Links from or to this claim.")
     relation = django_filters.ChoiceFilter(choices=Corroboration.Relation.choices)
 
     class Meta:

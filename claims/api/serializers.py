@@ -6,6 +6,10 @@ from rest_framework import serializers
 from claims.models import Claim, Corroboration
 from sources.models import Agent, Capture, Source
 
+# Ids and offsets as the database can hold them: a bigger number is a 400, never an overflow in the query.
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+OFFSET = {"min_value": 0, "max_value": 2**31 - 1}
+
 
 class AgentSerializer(serializers.ModelSerializer):
     aliases = serializers.SerializerMethodField()
@@ -23,7 +27,7 @@ class AgentWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Agent.Kind.choices, required=False)
     aliases = serializers.ListField(child=serializers.CharField(), required=False)
     wikidata_id = serializers.CharField(required=False, allow_blank=True)
-    parent = serializers.IntegerField(required=False, allow_null=True)
+    parent = serializers.IntegerField(required=False, allow_null=True, **ID)
 
 
 class CaptureSerializer(serializers.ModelSerializer):
@@ -76,8 +80,8 @@ class SourceDetailSerializer(SourceSerializer):
 class SourceWriteSerializer(serializers.Serializer):
     title = serializers.CharField(required=False)
     url = serializers.CharField(required=False, allow_blank=True)
-    publisher = serializers.IntegerField(required=False, allow_null=True)
-    authors = serializers.ListField(child=serializers.IntegerField(), required=False)
+    publisher = serializers.IntegerField(required=False, allow_null=True, **ID)
+    authors = serializers.ListField(child=serializers.IntegerField(**ID), required=False)
     published_on = serializers.CharField(required=False, allow_blank=True, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
     language = serializers.CharField(required=False, allow_blank=True)
     text = serializers.CharField(required=False, help_text="Read-only once the source has claims.")
@@ -122,18 +126,20 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class ClaimWriteSerializer(serializers.Serializer):
-    source = serializers.IntegerField(required=False)
+    source = serializers.IntegerField(required=False, **ID)
     quote = serializers.CharField(required=False, trim_whitespace=False)
-    start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    start = serializers.IntegerField(required=False, allow_null=True, **OFFSET)
+    end = serializers.IntegerField(required=False, allow_null=True, **OFFSET)
     statement = serializers.CharField(required=False, allow_blank=True)
-    speaker = serializers.IntegerField(required=False, allow_null=True)
+    speaker = serializers.IntegerField(required=False, allow_null=True, **ID)
     claimed_on = serializers.CharField(required=False, allow_blank=True, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
     kind = serializers.ChoiceField(choices=Claim.Kind.choices, required=False)
     status = serializers.ChoiceField(choices=Claim.Status.choices, required=False, help_text="Reviewers only.")
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
     version = serializers.IntegerField(
-        required=False, help_text="Required to update: the version you read; a newer one on the server is a 409."
+        required=False,
+        **OFFSET,
+        help_text="Required to update: the version you read; a newer one on the server is a 409.",
     )
 
 
@@ -145,8 +151,8 @@ class LinkSerializer(serializers.ModelSerializer):
 
 
 class LinkWriteSerializer(serializers.Serializer):
-    claim_a = serializers.IntegerField(required=False)
-    claim_b = serializers.IntegerField(required=False)
+    claim_a = serializers.IntegerField(required=False, **ID)
+    claim_b = serializers.IntegerField(required=False, **ID)
     relation = serializers.ChoiceField(choices=Corroboration.Relation.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True)
 
