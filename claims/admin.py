@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
+import claims.api.admin  # noqa: F401  (API tokens)
 from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
 from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm

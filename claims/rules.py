@@ -15,3 +15,8 @@ def may_review(user: AbstractBaseUser | None) -> bool:
 def may_link(user: AbstractBaseUser | None) -> bool:
     """Whether the user may link two claims or dismiss a suggested link: change a claim and add a link."""
     return user is None or user.has_perms(["claims.change_claim", "claims.add_corroboration"])
+
+
+def may_enter(user: AbstractBaseUser | None) -> bool:
+    """Whether the user may use Claimtrail at all (its pages, the API): an active staff account, as the admin asks."""
+    return user is not None and user.is_active and user.is_staff

@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sources/", include("sources.urls")),
     path("claims/", include("claims.urls")),
+    path("api/", include("claims.api.urls")),
 ]

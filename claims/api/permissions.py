@@ -1,0 +1,20 @@
+from rest_framework.permissions import DjangoModelPermissions
+
+from claims.rules import may_enter
+
+
+class RolePermissions(DjangoModelPermissions):
+    """The admin's rule for the API: a staff account (see claims.rules.may_enter) with the model permission for
+    the method — view to read, add to create, change to update, delete to delete — given by its role."""
+
+    perms_map = {
+        **DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+    def has_permission(self, request, view):
+        if not may_enter(request.user):
+            return False
+        return super().has_permission(request, view)

@@ -1,0 +1,24 @@
+"""/api/: the REST resources, the W3C annotation container, the OpenAPI schema and its interactive docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from claims.api import annotations, views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("links", views.LinkViewSet, basename="link")
+router.register("agents", views.AgentViewSet, basename="agent")
+
+urlpatterns = [
+    path("annotations/", annotations.AnnotationContainer.as_view(), name="annotations"),
+    path("annotations/<int:pk>/", annotations.AnnotationDetail.as_view(), name="annotation"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *router.urls,
+]

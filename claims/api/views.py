@@ -1,0 +1,206 @@
+"""The API's endpoints. Reads are plain querysets with a fixed number of queries a page; writes go through
+claims/api/writing.py (the admin's forms) and claims/services.py, under the roles of claims/rules.py."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from claims.api import serializers as s
+from claims.api.filters import ClaimFilter, LinkFilter
+from claims.api.writing import write_agent, write_claim, write_link, write_source
+from claims.corroboration.suggestions import suggestions_for
+from claims.models import Claim, Corroboration, Tag
+from claims.rules import may_link
+from claims.services import dismiss_suggestion, link_claims
+from sources.models import Agent, Capture, Source
+
+
+class WrittenThroughForms:
+    """create/update/partial_update for a viewset whose writes go through a `write(instance, changes)` function:
+    the body typed by `write_serializer_class`, the answer drawn by the reading serializer."""
+
+    write_serializer_class = None
+
+    def write(self, instance, changes):
+        raise NotImplementedError
+
+    def saved(self, instance, code):
+        instance = self.get_queryset().get(pk=instance.pk)
+        return Response(self.get_serializer(instance).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        body = self.write_serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self.saved(self.write(self.get_queryset().model(), body.validated_data), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        body = self.write_serializer_class(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        return self.saved(self.write(instance, body.validated_data), status.HTTP_200_OK)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+def documented(read, write):
+    """OpenAPI: what the writing methods take (the write serializer) and answer (the reading one)."""
+    writing = extend_schema(request=write, responses=read)
+    return extend_schema_view(create=writing, update=writing, partial_update=writing)
+
+
+@documented(s.AgentSerializer, s.AgentWriteSerializer)
+class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
+    """People and organisations: speakers, authors and publishers."""
+
+    queryset = Agent.objects.order_by("pk")
+    serializer_class = s.AgentSerializer
+    write_serializer_class = s.AgentWriteSerializer
+
+    def write(self, agent, changes):
+        return write_agent(agent=agent, changes=changes)
+
+
+@documented(s.SourceDetailSerializer, s.SourceWriteSerializer)
+class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
+    """Articles: metadata; one source also with its text and its captures (read-only, with their hashes)."""
+
+    write_serializer_class = s.SourceWriteSerializer
+
+    def get_queryset(self):
+        sources = Source.objects.prefetch_related("authors").order_by("pk")
+        if self.action == "list":
+            return sources.defer("text", "raw_text")
+        captures = Capture.objects.defer("raw", "clean_text", "removals", "diff", "anchor_report").order_by("pk")
+        return sources.defer("raw_text").prefetch_related(Prefetch("captures", queryset=captures))
+
+    def get_serializer_class(self):
+        return s.SourceSerializer if self.action == "list" else s.SourceDetailSerializer
+
+    def write(self, source, changes):
+        return write_source(source=source, changes=changes)
+
+
+@documented(s.ClaimSerializer, s.ClaimWriteSerializer)
+class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
+    """Claims. Create by quote (offsets optional: the quote is located), update with the version you read
+    (a newer one is a 409), status for Reviewers only (403 otherwise)."""
+
+    serializer_class = s.ClaimSerializer
+    write_serializer_class = s.ClaimWriteSerializer
+    filterset_class = ClaimFilter
+
+    def get_queryset(self):
+        return (
+            Claim.objects.with_source_counts()
+            .select_related("source", "speaker")
+            .only(*CLAIM_COLUMNS)
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+            .order_by("pk")
+        )
+
+    def write(self, claim, changes):
+        return write_claim(claim=claim, changes=changes, user=self.request.user)
+
+    @extend_schema(responses=s.SuggestionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def suggestions(self, request, pk=None):
+        """Claims in other sources that probably state the same fact or contradict it, with the reasons."""
+        claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=pk)
+        return Response(s.SuggestionSerializer(suggestions_for(claim), many=True).data)
+
+    @extend_schema(
+        request=s.SuggestionActionSerializer,
+        responses={201: s.LinkSerializer, 204: None},
+        parameters=[OpenApiParameter("other", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<other>[0-9]+)", filterset_class=None)
+    def act_on_suggestion(self, request, pk=None, other=None):
+        """Link a suggested claim (corroborates or contradicts) or dismiss it for good."""
+        if not may_link(request.user):
+            raise PermissionDenied("You may not link claims or dismiss suggestions.")
+        body = s.SuggestionActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        claim = get_object_or_404(Claim, pk=pk)
+        suggested = get_object_or_404(Claim, pk=other)
+        if body.validated_data["action"] == "dismiss":
+            as_drf_errors(dismiss_suggestion, claim=claim, suggested=suggested, dismissed_by=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        link = as_drf_errors(
+            link_claims,
+            claim_a=claim,
+            claim_b=suggested,
+            relation=body.validated_data["action"],
+            created_by=request.user,
+        )
+        return Response(s.LinkSerializer(link).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.CorroborationSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def corroboration(self, request, pk=None):
+        """The claim's source counts and, for each linked claim, whether its source is independent and why."""
+        claim = get_object_or_404(Claim.objects.with_source_counts(), pk=pk)
+        links = (
+            Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
+            .with_independence()
+            .select_related("claim_a__source", "claim_b__source")
+            .defer(*(f"{side}__source__{name}" for side in ("claim_a", "claim_b") for name in ("text", "raw_text")))
+            .order_by("pk")
+        )
+        rows = []
+        for link in links:
+            other = link.other(claim)
+            rows.append(
+                {
+                    "claim": other.pk,
+                    "source": other.source_id,
+                    "source_title": other.source.title,
+                    "relation": link.relation,
+                    "independent": link.independent,
+                    "why": "no shared author or publisher"
+                    if link.independent
+                    else "shares an author or a publisher (a parent organisation counts), or is the same article",
+                }
+            )
+        data = {
+            "claim": claim.pk,
+            "corroborating_sources": claim.corroborating_sources,
+            "independent_sources": claim.independent_sources,
+            "contradicting_sources": claim.contradicting_sources,
+            "links": rows,
+        }
+        return Response(s.CorroborationSerializer(data).data)
+
+
+CLAIM_COLUMNS = [
+    *(f.name for f in Claim._meta.concrete_fields if f.name not in {"created_by"}),
+    "source__title",
+    "speaker__name",
+]
+
+
+@documented(s.LinkSerializer, s.LinkWriteSerializer)
+class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
+    """Links between claims in two sources (A–B is B–A); `?claim=ID` lists a claim's links both ways."""
+
+    queryset = Corroboration.objects.order_by("pk")
+    serializer_class = s.LinkSerializer
+    write_serializer_class = s.LinkWriteSerializer
+    filterset_class = LinkFilter
+
+    def write(self, link, changes):
+        return write_link(link=link, changes=changes, user=self.request.user)
+
+
+def as_drf_errors(service, **kwargs):
+    """Call a service; its Django ValidationError becomes the API's 400 with the same messages."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as error:
+        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        raise ValidationError({("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()}) from error

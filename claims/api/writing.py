@@ -1,0 +1,149 @@
+"""API writes, each through the form the admin uses, so the rules and their messages are the same.
+
+The request body (typed by a write serializer) is laid over the object's current values and given to the
+form as if posted; a form error becomes a 400 naming the field, a stale version a 409, a role rule a 403.
+"""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from claims.api.errors import StaleVersion
+from claims.forms import ClaimForm
+from claims.models import Claim, Corroboration, Tag
+from claims.rules import may_review
+from sources.dates import from_iso
+from sources.models import Agent, Source
+
+SourceForm = forms.modelform_factory(
+    Source,
+    fields=[
+        "title",
+        "url",
+        "publisher",
+        "authors",
+        "published_on",
+        "published_on_precision",
+        "language",
+        "text",
+        "notes",
+    ],
+)
+AgentForm = forms.modelform_factory(Agent, fields=["name", "kind", "aliases", "wikidata_id", "parent"])
+LinkForm = forms.modelform_factory(Corroboration, fields=["claim_a", "claim_b", "relation", "note"])
+
+
+def form_errors(form: forms.BaseForm) -> dict[str, list[ErrorDetail]]:
+    """The form's errors keyed as DRF keys them (fields by name, the rest as non_field_errors), with their codes."""
+    return {
+        ("non_field_errors" if name == forms.forms.NON_FIELD_ERRORS else name): [
+            ErrorDetail(message, code=error.code) for error in errors for message in error.messages
+        ]
+        for name, errors in form.errors.as_data().items()
+    }
+
+
+def iso_date(values: dict, name: str) -> None:
+    """Replace an ISO date with its precision ("2017-06") by the date and precision fields the form takes."""
+    if name not in values:
+        return
+    try:
+        day, precision = from_iso(values.pop(name))
+    except ValueError as e:
+        raise ValidationError({name: [str(e)]}) from e
+    values[name] = day.isoformat() if day else ""
+    values[f"{name}_precision"] = precision
+
+
+def posted(instance, fields: list[str], changes: dict) -> dict:
+    """The form data a browser would post: the instance's current values with the request's changes on top."""
+    data = model_to_dict(instance, fields=fields)
+    data.update(changes)
+    return {name: ("" if value is None else value) for name, value in data.items()}
+
+
+def save_form(make_form: Callable[[], forms.ModelForm]):
+    """Validate and save the form; when a concurrent request saved the same thing first (a unique index
+    refuses the row), validate a fresh form again so the answer is the message a later request would get."""
+    form = make_form()
+    try:
+        with transaction.atomic():
+            if form.is_valid():
+                return form.save()
+    except IntegrityError:
+        form = make_form()
+        if form.is_valid():
+            raise
+    raise ValidationError(form_errors(form))
+
+
+@transaction.atomic
+def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim:
+    """Create (claim without pk) or update a claim from an API body, through ClaimForm as the admin does."""
+    changes = dict(changes)
+    new = claim.pk is None
+    status = changes.get("status")
+    if status is not None and status != (Claim.Status.DRAFT if new else claim.status) and not may_review(user):
+        raise PermissionDenied("Only a Reviewer may set a claim's review status.")
+    if not new:
+        if "version" not in changes:
+            raise ValidationError({"version": ["Give the version you read; an update needs it."]})
+        changes["seen_version"] = changes.pop("version")
+    else:
+        changes.pop("version", None)
+    iso_date(changes, "claimed_on")
+    if "tags" in changes:
+        changes["tags"] = [tag.pk for tag in tags_named(changes["tags"], user=user)]
+    fields = [name for name in ClaimForm.Meta.fields if name != "tags"]
+    data = posted(claim, fields, changes)
+    if "tags" not in data:
+        data["tags"] = [] if new else list(claim.tags.values_list("pk", flat=True))
+    try:
+        if new:
+            return save_form(lambda: ClaimForm(data, instance=Claim(created_by=user)))
+        return save_form(lambda: ClaimForm(data, instance=Claim.objects.get(pk=claim.pk)))
+    except ValidationError as error:
+        stale = error.detail.get("non_field_errors", []) if isinstance(error.detail, dict) else []
+        if any(message.code == "stale_version" for message in stale):
+            current = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).first()
+            raise StaleVersion(" ".join(str(message) for message in stale), current) from error
+        raise
+
+
+def tags_named(names: list[str], *, user: AbstractBaseUser) -> list[Tag]:
+    """The tags with these names; new ones are created for those who may add tags, refused for others."""
+    names = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = [name for name in names if name not in found]
+    if missing and not user.has_perm("claims.add_tag"):
+        raise ValidationError({"tags": [f"No tag is named “{name}”." for name in missing]})
+    for name in missing:
+        found[name] = Tag.objects.get_or_create(name=name)[0]
+    return [found[name] for name in names]
+
+
+def write_source(*, source: Source, changes: dict) -> Source:
+    changes = dict(changes)
+    iso_date(changes, "published_on")
+    data = posted(source, list(SourceForm.base_fields), changes)
+    return save_form(lambda: SourceForm(data, instance=source))
+
+
+def write_agent(*, agent: Agent, changes: dict) -> Agent:
+    changes = dict(changes)
+    if "aliases" in changes:
+        changes["aliases"] = "\n".join(changes["aliases"])
+    data = posted(agent, list(AgentForm.base_fields), changes)
+    return save_form(lambda: AgentForm(data, instance=agent))
+
+
+def write_link(*, link: Corroboration, changes: dict, user: AbstractBaseUser) -> Corroboration:
+    data = posted(link, list(LinkForm.base_fields), changes)
+    if link.pk is None:
+        return save_form(lambda: LinkForm(data, instance=Corroboration(created_by=user)))
+    return save_form(lambda: LinkForm(data, instance=Corroboration.objects.get(pk=link.pk)))
