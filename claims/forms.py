@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from claims.models import Claim
+from claims.rules import advance_version, check_version
 
 
 class ClaimForm(forms.ModelForm):
@@ -33,21 +34,15 @@ class ClaimForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        seen = cleaned.get("seen_version")
-        if self.instance.pk is not None and seen is not None:
-            # Lock the row so two saves cannot both pass this check.
-            current = (
-                Claim.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            )
-            if current is not None and current != seen:
-                raise ValidationError(
-                    "Someone else saved this claim after you opened it. "
-                    "Your changes were not saved: reload the page to see theirs, then make yours again.",
-                    code="stale_version",
-                )
+        if self.instance.pk is not None and not self.errors:
+            try:
+                check_version(claim_id=self.instance.pk, seen_version=cleaned.get("seen_version"))
+            except ValidationError as error:
+                self.add_error(None, error)
         return cleaned
 
     def save(self, commit=True):
         if self.instance.pk is not None:
-            self.instance.version += 1
+            # The conditional UPDATE that makes the check above hold until the save (see claims.rules).
+            advance_version(self.instance, seen_version=self.cleaned_data.get("seen_version"))
         return super().save(commit=commit)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
 from simple_history.models import HistoricalRecords
@@ -48,12 +48,19 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def set_status(self, status: str) -> int:
-        """Set the review status of these claims, keeping a history row for each."""
-        claims = list(self.exclude(status=status))
-        for claim in claims:
-            claim.status = status
-            claim.version += 1
-        bulk_update_with_history(claims, Claim, ["status", "version", "updated_at"])
+        """Set the review status of these claims, keeping a history row for each; each claim's version goes up
+        through the version check (claims.rules)."""
+        from claims.rules import StaleVersion, advance_versions
+
+        with transaction.atomic():
+            chosen = Claim.objects.filter(pk__in=self.values("pk")).exclude(status=status)
+            claims = list(chosen.order_by("pk").select_for_update())
+            if advance_versions({claim.pk: claim.version for claim in claims}):
+                raise StaleVersion
+            for claim in claims:
+                claim.status = status
+                claim.version += 1
+            bulk_update_with_history(claims, Claim, ["status", "version", "updated_at"])
         return len(claims)
 
 
