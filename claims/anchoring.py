@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from sources.models import Capture
 
+from claims.rules import StaleVersion, advance_versions
+
 CONTEXT = 80  # characters of context compared on each side of the quote
 MIN_CONTEXT = 12  # context characters that must agree before a short quote is moved
 LONG_QUOTE = 40  # a quote this long that occurs once is itself context enough
@@ -63,8 +65,6 @@ def relocate(*, quote: str, start: int, old_text: str, new_text: str) -> Relocat
 
 def reanchor_claims(*, source, old_text: str) -> list[dict]:
     """Follow every claim of the source from its old text to its new one; one report row per claim."""
-    from claims.rules import StaleVersion, advance_versions
-
     # Locked, so that no edit lands between reading a claim's offsets and moving them.
     claims = list(source.claims.order_by("pk").select_for_update())
     report, changed = [], []

@@ -96,3 +96,98 @@ def advance_versions(seen: Mapping[int, int]) -> list[int]:
             if updated != len(fresh):  # no row lock (SQLite): someone wrote between the read and the update
                 raise StaleVersion
     return stale
+
+
+# What a change to a reviewed claim does ------------------------------------------------------------------
+
+# The fields a review vouches for: a change to any of them is a change to what was reviewed.
+REVIEWED_FIELDS = [
+    "source_id",
+    "quote",
+    "start",
+    "end",
+    "statement",
+    "speaker_id",
+    "claimed_on",
+    "claimed_on_precision",
+    "kind",
+]
+ONLY_REVIEWERS_MESSAGE = "Only reviewers can set the review status."
+
+
+def status_after_edit(*, reviewer: bool, stored: Mapping[str, object] | None, proposed: Mapping[str, object]) -> str:
+    """The status a claim is saved with when someone saves it with the `proposed` values (REVIEWED_FIELDS and
+    status); `stored` holds the saved claim's (None for a new claim); `reviewer` is `may_review(user)`.
+
+    Only a reviewer sets the status: anyone else asking for another status than the stored one (draft for a new
+    claim) is refused (ValidationError on `status`). A review vouches for the words it read: when someone who may
+    not review changes a reviewed, disputed or retracted claim's words, speaker, date, kind or place, the claim
+    goes back to draft, to be reviewed again. Tags are not reviewed and change nothing.
+    """
+    from claims.models import Claim
+
+    if reviewer:
+        return proposed["status"]
+    stored_status = Claim.Status.DRAFT if stored is None else stored["status"]
+    if proposed["status"] != stored_status:
+        raise ValidationError({"status": ValidationError(ONLY_REVIEWERS_MESSAGE, code="review_only")})
+    if stored is not None and any(proposed[name] != stored[name] for name in REVIEWED_FIELDS):
+        return Claim.Status.DRAFT
+    return stored_status
+
+
+def stored_for_review_rule(claim_id: int | None) -> dict | None:
+    """What `status_after_edit` compares with: the saved claim's reviewed fields and status."""
+    from claims.models import Claim
+
+    if claim_id is None:
+        return None
+    return Claim.objects.filter(pk=claim_id).values(*REVIEWED_FIELDS, "status").first()
+
+
+# The link rule -------------------------------------------------------------------------------------------
+
+SAME_SOURCE_MESSAGE = "Both claims are in the same source; links join claims across sources."
+
+
+def check_across_sources(source_a_id: int, source_b_id: int) -> None:
+    """A link (or a dismissed suggestion) joins claims of two different sources."""
+    if source_a_id == source_b_id:
+        raise ValidationError(SAME_SOURCE_MESSAGE, code="same_source")
+
+
+def links_landing_in_source(moves: Mapping[int, int]) -> dict[int, int]:
+    """For claims about to move to another source (claim id → new source id): those that would then be linked to
+    a claim of their new source, each with one such claim's id. A move that leaves one is refused."""
+    from claims.models import Corroboration
+
+    found: dict[int, int] = {}
+    for chunk in batched(sorted(moves.items()), 400):
+        ids = [pk for pk, _ in chunk]
+        links = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).order_by()
+        rows = links.values_list("claim_a", "claim_a__source", "claim_b", "claim_b__source")
+        for a, a_source, b, b_source in rows:
+            # The other claim may be moving too (an import): compare with where it will be.
+            a_source, b_source = moves.get(a, a_source), moves.get(b, b_source)
+            if a_source == b_source:
+                for moved, other in ((a, b), (b, a)):
+                    if moved in moves:
+                        found.setdefault(moved, other)
+    return found
+
+
+def check_move(*, claim_id: int | None, source_id: int | None) -> None:
+    """A saved claim may change source only if none of its links would then join two claims of one source."""
+    if claim_id is None or source_id is None:
+        return
+    from claims.models import Claim
+
+    if Claim.objects.filter(pk=claim_id, source_id=source_id).exists():
+        return
+    clash = links_landing_in_source({claim_id: source_id})
+    if clash:
+        message = (
+            f"This claim is linked to claim #{clash[claim_id]}, which is in that source; "
+            "links join claims across sources. Remove the link first."
+        )
+        raise ValidationError({"source": ValidationError(message, code="link_within_source")})
