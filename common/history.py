@@ -6,6 +6,7 @@ without re-anchoring the claims. So the history stays readable and revert is tur
 old version, open the change form and make the change there, where every rule applies.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -18,5 +19,7 @@ class HistoryWithoutRevert(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
+            if not self.has_view_or_change_permission(request):
+                raise PermissionDenied
             return HttpResponseNotAllowed(["GET"], "Reverting to an old version is turned off; use the change form.")
         return super().history_form_view(request, object_id, version_id, extra_context)
