@@ -188,7 +188,12 @@ class Claim(models.Model):
             )
 
     def reanchor(self, *, old_text: str, new_text: str) -> Relocation:
-        """Follow the quote from the source's old text to its new text (not saved): held, moved or broken."""
+        """Follow the quote from the source's old text to its new text (not saved): held, moved or broken.
+
+        A claim broken by an earlier capture stays broken: its offsets belong to an older text than `old_text`,
+        so finding its words again would be a guess. It waits for someone to review it."""
+        if self.anchor_state == self.AnchorState.BROKEN:
+            return Relocation(self.AnchorState.BROKEN, self.start, "broken by an earlier capture; waits for review")
         found = relocate(quote=self.quote, start=self.start, old_text=old_text, new_text=new_text)
         self.start, self.end = found.start, found.start + len(self.quote)
         self.anchor_state = found.state
