@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from sources.models import Capture
-
 from claims.rules import StaleVersion, advance_versions
+from sources.models import Capture
 
 CONTEXT = 80  # characters of context compared on each side of the quote
 MIN_CONTEXT = 12  # context characters that must agree before a short quote is moved

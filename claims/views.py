@@ -46,7 +46,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/claim_detail.html", context)
 
 
-@login_required
+@staff_member_required
 @permission_required(
     ["claims.view_claim", "sources.view_source", "claims.export_claim", "sources.export_source"], raise_exception=True
 )
