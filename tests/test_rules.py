@@ -134,7 +134,9 @@ class ConcurrentDuplicateTests(BaseTestCase):
         with first_check_misses(Claim, "check_span_free"):
             response = self.client.post(reverse("annotate:add_claim", args=[self.ledger.pk]), posted)
         self.assertEqual(response.status_code, 422)
-        self.assertIn(f"already annotated as claim #{self.unacceptable.pk}", response.json()["add_form"])
+        form = response.json()["add_form"]
+        self.assertIn("These words are already annotated as", form)
+        self.assertIn(f'data-claim="{self.unacceptable.pk}"', form)
         self.assertEqual(Claim.objects.filter(source=self.ledger).count(), 1)
 
     def test_a_link_refused_by_the_pair_constraint_gets_the_sequential_message(self):
