@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
 
 import claims.api.admin  # noqa: F401  (API tokens)
 from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
@@ -8,6 +7,7 @@ from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_review
+from common.history import HistoryWithoutRevert
 
 
 class LinkInlineForm(forms.ModelForm):
@@ -41,7 +41,7 @@ class LinksToInline(LinkInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
+class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     form = ClaimForm
     list_display = [
         "excerpt",
@@ -83,6 +83,11 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_link_counts().with_source_counts()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # The form applies the status rule for the user who saves (claims.rules).
+        return type(form.__name__, (form,), {"user": request.user})
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -140,7 +145,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, SimpleHistoryAdmin):
 
 
 @admin.register(Corroboration)
-class CorroborationAdmin(CorroborationImportExport, SimpleHistoryAdmin):
+class CorroborationAdmin(CorroborationImportExport, HistoryWithoutRevert):
     list_display = ["claim_a", "relation", "claim_b", "note", "created_by", "created_at"]
     list_filter = ["relation"]
     list_select_related = ["claim_a", "claim_b", "created_by"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from claims.rules import StaleVersion, advance_versions
 from sources.models import Capture
 
 CONTEXT = 80  # characters of context compared on each side of the quote
@@ -63,7 +64,8 @@ def relocate(*, quote: str, start: int, old_text: str, new_text: str) -> Relocat
 
 def reanchor_claims(*, source, old_text: str) -> list[dict]:
     """Follow every claim of the source from its old text to its new one; one report row per claim."""
-    claims = list(source.claims.order_by("pk"))
+    # Locked, so that no edit lands between reading a claim's offsets and moving them.
+    claims = list(source.claims.order_by("pk").select_for_update())
     report, changed = [], []
     for claim in claims:
         before = [claim.start, claim.end]
@@ -78,10 +80,13 @@ def reanchor_claims(*, source, old_text: str) -> list[dict]:
                 "reason": found.reason,
             }
         )
-        if found.state != "held":
-            claim.version += 1  # an edit form opened before the move must not save old offsets
         claim.updated_at = timezone.now()
         changed.append(claim)
+    # Every claim re-anchored takes a new version: an edit form opened before must not save its old offsets.
+    if advance_versions({claim.pk: claim.version for claim in changed}):
+        raise StaleVersion
+    for claim in changed:
+        claim.version += 1
     if changed:
         model = source.claims.model
         model.objects.bulk_update(changed, ["start", "end", "anchor_state", "version", "updated_at"])

@@ -1,13 +1,25 @@
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from claims.models import Claim
+from claims.rules import (
+    REVIEWED_FIELDS,
+    advance_version,
+    check_version,
+    may_review,
+    status_after_edit,
+    stored_for_review_rule,
+)
 
 
 class ClaimForm(forms.ModelForm):
-    """The claim form, refusing a save made from a version someone else has since changed."""
+    """The claim form, through the rules of claims.rules: the version check (a save made from a version someone
+    else has since changed is refused) and the status rule (who may set it, and a reworded reviewed claim going
+    back to draft). It needs the user who saves: `user=` or, for the admin's form classes, a `user` attribute."""
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    user: AbstractBaseUser | None = None
 
     class Meta:
         model = Claim
@@ -26,28 +38,38 @@ class ClaimForm(forms.ModelForm):
             "tags",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user: AbstractBaseUser | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user or self.user
+        if self.user is None:
+            raise ImproperlyConfigured("ClaimForm needs the user who saves the claim.")
         if not self.is_bound:
             self.fields["seen_version"].initial = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
-        seen = cleaned.get("seen_version")
-        if self.instance.pk is not None and seen is not None:
-            # Lock the row so two saves cannot both pass this check.
-            current = (
-                Claim.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            )
-            if current is not None and current != seen:
-                raise ValidationError(
-                    "Someone else saved this claim after you opened it. "
-                    "Your changes were not saved: reload the page to see theirs, then make yours again.",
-                    code="stale_version",
-                )
+        if self.errors:
+            return cleaned
+        self.stored = stored_for_review_rule(self.instance.pk)
+        if self.instance.pk is not None:
+            try:
+                check_version(claim_id=self.instance.pk, seen_version=cleaned.get("seen_version"))
+            except ValidationError as error:
+                self.add_error(None, error)
+        # A status field left out of the form (read-only in the admin) keeps the stored status.
+        status = cleaned.get("status", self.instance.status)
+        try:
+            proposed = {**(self.stored or {}), "status": status}
+            status_after_edit(reviewer=may_review(self.user), stored=self.stored, proposed=proposed)
+        except ValidationError as error:
+            self.add_error("status" if "status" in self.fields else None, error.message_dict["status"])
         return cleaned
 
     def save(self, commit=True):
-        if self.instance.pk is not None:
-            self.instance.version += 1
+        claim = self.instance
+        proposed = {name: getattr(claim, name) for name in [*REVIEWED_FIELDS, "status"]}
+        claim.status = status_after_edit(reviewer=may_review(self.user), stored=self.stored, proposed=proposed)
+        if claim.pk is not None:
+            # The conditional UPDATE that makes the check above hold until the save (see claims.rules).
+            advance_version(claim, seen_version=self.cleaned_data.get("seen_version"))
         return super().save(commit=commit)

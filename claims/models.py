@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
 from claims.anchoring import Relocation, relocate
+from claims.rules import StaleVersion, advance_versions, check_across_sources, check_move
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
 
@@ -48,12 +49,17 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def set_status(self, status: str) -> int:
-        """Set the review status of these claims, keeping a history row for each."""
-        claims = list(self.exclude(status=status))
-        for claim in claims:
-            claim.status = status
-            claim.version += 1
-        bulk_update_with_history(claims, Claim, ["status", "version", "updated_at"])
+        """Set the review status of these claims, keeping a history row for each; each claim's version goes up
+        through the version check (claims.rules)."""
+        with transaction.atomic():
+            chosen = Claim.objects.filter(pk__in=self.values("pk")).exclude(status=status)
+            claims = list(chosen.order_by("pk").select_for_update())
+            if advance_versions({claim.pk: claim.version for claim in claims}):
+                raise StaleVersion
+            for claim in claims:
+                claim.status = status
+                claim.version += 1
+            bulk_update_with_history(claims, Claim, ["status", "version", "updated_at"])
         return len(claims)
 
 
@@ -165,9 +171,14 @@ class Claim(models.Model):
             self.claimed_on = truncate(self.claimed_on, self.claimed_on_precision)
         if self.source_id is None or not self.quote:
             return
+        check_move(claim_id=self.pk, source_id=self.source_id)
         self.anchor()
         self.anchor_state = self.AnchorState.HELD
-        # One claim per span: a second claim on the same words is almost always a double click.
+        self.check_span_free()
+
+    def check_span_free(self) -> None:
+        """One claim per span: a second claim on the same words is almost always a double click. The unique
+        index claim_one_per_span says the same to a concurrent save, which then calls this for the message."""
         same_span = Claim.objects.filter(source_id=self.source_id, start=self.start, end=self.end).exclude(pk=self.pk)
         existing = same_span.values_list("pk", flat=True).first()
         if existing is not None:
@@ -177,7 +188,12 @@ class Claim(models.Model):
             )
 
     def reanchor(self, *, old_text: str, new_text: str) -> Relocation:
-        """Follow the quote from the source's old text to its new text (not saved): held, moved or broken."""
+        """Follow the quote from the source's old text to its new text (not saved): held, moved or broken.
+
+        A claim broken by an earlier capture stays broken: its offsets belong to an older text than `old_text`,
+        so finding its words again would be a guess. It waits for someone to review it."""
+        if self.anchor_state == self.AnchorState.BROKEN:
+            return Relocation(self.AnchorState.BROKEN, self.start, "broken by an earlier capture; waits for review")
         found = relocate(quote=self.quote, start=self.start, old_text=old_text, new_text=new_text)
         self.start, self.end = found.start, found.start + len(self.quote)
         self.anchor_state = found.state
@@ -267,10 +283,7 @@ class Corroboration(models.Model):
         # The unique constraint says the same, but inline formsets skip constraints on their own foreign key.
         if Corroboration.objects.filter(pair).exclude(pk=self.pk).exists():
             raise ValidationError("These two claims are already linked.", code="duplicate_link")
-        if self.claim_a.source_id == self.claim_b.source_id:
-            raise ValidationError(
-                "Both claims are in the same source; links join claims across sources.", code="same_source"
-            )
+        check_across_sources(self.claim_a.source_id, self.claim_b.source_id)
 
     def other(self, claim: Claim) -> Claim:
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a
@@ -346,3 +359,9 @@ class DismissedSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"claim {self.suggested_id} dismissed as a suggestion for claim {self.claim_id}"
+
+    def clean(self) -> None:
+        if self.claim_id is None or self.suggested_id is None or self.claim_id == self.suggested_id:
+            return
+        # Only claims of other sources are suggested; a pair within one source is not a suggestion to dismiss.
+        check_across_sources(self.claim.source_id, self.suggested.source_id)

@@ -1,10 +1,37 @@
-"""Who may do what with claims and links: the one place each role rule is written.
+"""The rules of claims and links, each written once: who may do what, the version check, what a change to a
+reviewed claim does, and the link rule.
 
-The admin, the annotate editor, the imports and the commands ask these functions; none of them checks a
-permission of its own. (`user` is None for a command run without --user, which acts as the system.)
+The admin (history revert included), the annotate editor, the imports, re-anchoring and the commands ask
+these functions; none of them checks a permission or a version of its own. (`user` is None for a command
+run without --user, which acts as the system.)
 """
 
+import operator
+from collections.abc import Mapping
+from functools import reduce
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+
+from common.batching import batched
+
+STALE_MESSAGE = (
+    "Someone else saved this claim after you opened it. "
+    "Your changes were not saved: reload the page to see theirs, then make yours again."
+)
+NO_VERSION_MESSAGE = "This form does not say which version of the claim it was opened on; reload the page."
+
+
+class StaleVersion(ValidationError):
+    """A write made from a version of a claim that someone has since changed."""
+
+    def __init__(self, message: str = STALE_MESSAGE):
+        super().__init__(message, code="stale_version")
+
+
+# Who may do what ----------------------------------------------------------------------------------------
 
 
 def may_review(user: AbstractBaseUser | None) -> bool:
@@ -20,3 +47,152 @@ def may_link(user: AbstractBaseUser | None) -> bool:
 def may_enter(user: AbstractBaseUser | None) -> bool:
     """Whether the user may use Claimtrail at all (its pages, the API): an active staff account, as the admin asks."""
     return user is not None and user.is_active and user.is_staff
+
+
+# The version check ---------------------------------------------------------------------------------------
+
+
+def check_version(*, claim_id: int, seen_version: int | None) -> None:
+    """Refuse early (StaleVersion) a form opened on an older version of the claim, or one that says no version.
+
+    This only reads (locking the row until the transaction ends, on PostgreSQL); the write itself goes through
+    `advance_version`, which makes the same check in its UPDATE.
+    """
+    if seen_version is None:
+        raise StaleVersion(NO_VERSION_MESSAGE)
+    from claims.models import Claim
+
+    with transaction.atomic():
+        current = Claim.objects.select_for_update().filter(pk=claim_id).values_list("version", flat=True).first()
+    if current is not None and current != seen_version:
+        raise StaleVersion
+
+
+def advance_version(claim, *, seen_version: int | None) -> None:
+    """Take the next version of a saved claim for one write: the row's version goes up by one only if it is still
+    `seen_version` (a conditional UPDATE), and `claim.version` follows. Call it in the transaction that then saves
+    the claim; StaleVersion (nothing written) when someone saved the claim since, or no version was seen."""
+    if seen_version is None:
+        raise StaleVersion(NO_VERSION_MESSAGE)
+    if advance_versions({claim.pk: seen_version}):
+        raise StaleVersion
+    claim.version = seen_version + 1
+
+
+@transaction.atomic
+def advance_versions(seen: Mapping[int, int]) -> list[int]:
+    """The version check for many claims at once (imports, re-anchoring, bulk actions): for each claim id the
+    version its writer saw. Every claim still at that version goes up by one, in conditional UPDATEs
+    (`… SET version = version + 1 WHERE id = … AND version = seen`); the ids of the others, stale or gone,
+    are returned, and the caller refuses them (an import rolls back)."""
+    from claims.models import Claim
+
+    stale: list[int] = []
+    # Two parameters a claim: 400 claims a statement stay under SQLite's old limit of 999 parameters.
+    for chunk in batched(sorted(seen.items()), 400):
+        ids = [pk for pk, _ in chunk]
+        # Lock the rows first (PostgreSQL), so that the claims found current are exactly the ones updated.
+        current = dict(Claim.objects.select_for_update().filter(pk__in=ids).order_by().values_list("pk", "version"))
+        fresh = [(pk, version) for pk, version in chunk if current.get(pk) == version]
+        stale += [pk for pk, version in chunk if current.get(pk) != version]
+        if fresh:
+            condition = reduce(operator.or_, (Q(pk=pk, version=version) for pk, version in fresh))
+            updated = Claim.objects.filter(condition).update(version=F("version") + 1)
+            if updated != len(fresh):  # no row lock (SQLite): someone wrote between the read and the update
+                raise StaleVersion
+    return stale
+
+
+# What a change to a reviewed claim does ------------------------------------------------------------------
+
+# The fields a review vouches for: a change to any of them is a change to what was reviewed.
+REVIEWED_FIELDS = [
+    "source_id",
+    "quote",
+    "start",
+    "end",
+    "statement",
+    "speaker_id",
+    "claimed_on",
+    "claimed_on_precision",
+    "kind",
+]
+ONLY_REVIEWERS_MESSAGE = "Only reviewers can set the review status."
+
+
+def status_after_edit(*, reviewer: bool, stored: Mapping[str, object] | None, proposed: Mapping[str, object]) -> str:
+    """The status a claim is saved with when someone saves it with the `proposed` values (REVIEWED_FIELDS and
+    status); `stored` holds the saved claim's (None for a new claim); `reviewer` is `may_review(user)`.
+
+    Only a reviewer sets the status: anyone else asking for another status than the stored one (draft for a new
+    claim) is refused (ValidationError on `status`). A review vouches for the words it read: when someone who may
+    not review changes a reviewed, disputed or retracted claim's words, speaker, date, kind or place, the claim
+    goes back to draft, to be reviewed again. Tags are not reviewed and change nothing.
+    """
+    from claims.models import Claim
+
+    if reviewer:
+        return proposed["status"]
+    stored_status = Claim.Status.DRAFT if stored is None else stored["status"]
+    if proposed["status"] != stored_status:
+        raise ValidationError({"status": ValidationError(ONLY_REVIEWERS_MESSAGE, code="review_only")})
+    if stored is not None and any(proposed[name] != stored[name] for name in REVIEWED_FIELDS):
+        return Claim.Status.DRAFT
+    return stored_status
+
+
+def stored_for_review_rule(claim_id: int | None) -> dict | None:
+    """What `status_after_edit` compares with: the saved claim's reviewed fields and status."""
+    from claims.models import Claim
+
+    if claim_id is None:
+        return None
+    return Claim.objects.filter(pk=claim_id).values(*REVIEWED_FIELDS, "status").first()
+
+
+# The link rule -------------------------------------------------------------------------------------------
+
+SAME_SOURCE_MESSAGE = "Both claims are in the same source; links join claims across sources."
+
+
+def check_across_sources(source_a_id: int, source_b_id: int) -> None:
+    """A link (or a dismissed suggestion) joins claims of two different sources."""
+    if source_a_id == source_b_id:
+        raise ValidationError(SAME_SOURCE_MESSAGE, code="same_source")
+
+
+def links_landing_in_source(moves: Mapping[int, int]) -> dict[int, int]:
+    """For claims about to move to another source (claim id → new source id): those that would then be linked to
+    a claim of their new source, each with one such claim's id. A move that leaves one is refused."""
+    from claims.models import Corroboration
+
+    found: dict[int, int] = {}
+    for chunk in batched(sorted(moves.items()), 400):
+        ids = [pk for pk, _ in chunk]
+        links = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).order_by()
+        rows = links.values_list("claim_a", "claim_a__source", "claim_b", "claim_b__source")
+        for a, a_source, b, b_source in rows:
+            # The other claim may be moving too (an import): compare with where it will be.
+            a_source, b_source = moves.get(a, a_source), moves.get(b, b_source)
+            if a_source == b_source:
+                for moved, other in ((a, b), (b, a)):
+                    if moved in moves:
+                        found.setdefault(moved, other)
+    return found
+
+
+def check_move(*, claim_id: int | None, source_id: int | None) -> None:
+    """A saved claim may change source only if none of its links would then join two claims of one source."""
+    if claim_id is None or source_id is None:
+        return
+    from claims.models import Claim
+
+    if Claim.objects.filter(pk=claim_id, source_id=source_id).exists():
+        return
+    clash = links_landing_in_source({claim_id: source_id})
+    if clash:
+        message = (
+            f"This claim is linked to claim #{clash[claim_id]}, which is in that source; "
+            "links join claims across sources. Remove the link first."
+        )
+        raise ValidationError({"source": ValidationError(message, code="link_within_source")})

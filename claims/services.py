@@ -1,13 +1,27 @@
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
 from sources.dates import Precision
 from sources.models import Agent, Source
+
+
+@contextmanager
+def duplicates_reported(check: Callable[[], None]) -> Iterator[None]:
+    """Save in a savepoint; when a unique index refuses the row because a concurrent request saved the same one
+    first (a double click), run `check`, the model's own duplicate check, which now sees the other row and raises
+    the ValidationError a sequential duplicate gets ("already annotated as claim #N", "already linked")."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        check()
+        raise
 
 
 @transaction.atomic
@@ -41,7 +55,8 @@ def create_claim(
         created_by=created_by,
     )
     claim.full_clean()
-    claim.save()
+    with duplicates_reported(claim.check_span_free):
+        claim.save()
     claim.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
     return claim
 
@@ -58,7 +73,8 @@ def link_claims(
     """Validate and save a link between claims of two different sources."""
     link = Corroboration(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
     link.full_clean()
-    link.save()
+    with duplicates_reported(link.full_clean):
+        link.save()
     return link
 
 
@@ -69,7 +85,8 @@ def dismiss_suggestion(
     """Record that a suggested claim is unrelated, so it is not suggested again for this claim (or this one for it)."""
     dismissal = DismissedSuggestion(claim=claim, suggested=suggested, dismissed_by=dismissed_by)
     dismissal.full_clean()
-    dismissal.save()
+    with duplicates_reported(dismissal.full_clean):
+        dismissal.save()
     return dismissal
 
 

@@ -1,7 +1,8 @@
 """The claim page: the claim, its quote in context, its links, and the chain back to the raw bytes."""
 
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -22,7 +23,7 @@ def quote_in_context(text: str, claim: Claim) -> tuple[str, str] | None:
     return before, after
 
 
-@login_required
+@staff_member_required
 @permission_required(["claims.view_claim", "sources.view_source"], raise_exception=True)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.select_related("source__publisher", "speaker", "created_by"), pk=pk)
@@ -45,7 +46,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/claim_detail.html", context)
 
 
-@login_required
+@staff_member_required
 @permission_required(
     ["claims.view_claim", "sources.view_source", "claims.export_claim", "sources.export_source"], raise_exception=True
 )

@@ -4,14 +4,14 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
+from common.history import HistoryWithoutRevert
 from sources.models import Agent, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
 
 
 @admin.register(Agent)
-class AgentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class AgentAdmin(ImportExportMixin, HistoryWithoutRevert):
     resource_classes = [AgentResource]
     formats = SPREADSHEET_FORMATS
     list_display = ["name", "kind", "parent", "wikidata_id"]
@@ -48,7 +48,7 @@ class MissingMetadataFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class SourceAdmin(ImportExportMixin, HistoryWithoutRevert):
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
@@ -93,6 +93,13 @@ class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("authors").annotate(n_claims=Count("claims"))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Shown, not posted back: a browser would send the text with CRLF line breaks, a change to anchored text.
+        if obj is not None and obj.has_anchored_text():
+            fields += ["text", "raw_text"]
+        return fields
 
     @admin.display(description="provenance review")
     def provenance_page(self, source: Source) -> str:

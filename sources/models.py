@@ -167,12 +167,16 @@ class Source(models.Model):
     def published_on_iso(self) -> str:
         return to_iso(self.published_on, self.published_on_precision)
 
+    def has_anchored_text(self) -> bool:
+        """Whether claims are anchored to the text: then it changes only by a new capture, which re-anchors them."""
+        return self.pk is not None and self.claims.exists()
+
     def clean(self) -> None:
         if self.published_on is not None:
             self.published_on = truncate(self.published_on, self.published_on_precision)
         if self.pk is not None:
             stored = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first()
-            if stored is not None and stored != self.text and self.claims.exists():
+            if stored is not None and stored != self.text and self.has_anchored_text():
                 raise ValidationError(
                     {
                         "text": "This source has claims anchored to its text, so the text cannot be edited here. "

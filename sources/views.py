@@ -7,7 +7,8 @@ template draws it with the `source_claims` tag of claims/templatetags/provenance
 import difflib
 
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -58,7 +59,7 @@ def captures_with_changes(source: Source) -> list[Capture]:
     return captures
 
 
-@login_required
+@staff_member_required
 @permission_required(["sources.view_source", "claims.view_claim"], raise_exception=True)
 def provenance(request: HttpRequest, pk: int) -> HttpResponse:
     """Metadata, captures and their derivation, the highlighted text, the claims and the change history."""

@@ -37,13 +37,54 @@ class SourceTests(BaseTestCase):
         with self.assertRaisesMessage(ValidationError, "has claims anchored to its text"):
             self.ledger.full_clean()
 
-    def test_the_admin_refuses_to_change_the_text_of_a_source_with_claims(self):
+    def test_the_admin_keeps_the_text_of_a_source_with_claims_whatever_is_posted(self):
         self.client.force_login(self.bob)
         url = reverse("admin:sources_source_change", args=[self.ledger.pk])
         response = self.client.post(url, source_form_data(self.ledger, text="Something else entirely."))
-        self.assertContains(response, "has claims anchored to its text")
+        self.assertEqual(response.status_code, 302)
         self.ledger.refresh_from_db()
         self.assertEqual(self.ledger.text, LEDGER_TEXT)
+
+    def test_the_admin_shows_the_text_of_a_source_with_claims_read_only(self):
+        self.client.force_login(self.bob)
+        page = self.client.get(reverse("admin:sources_source_change", args=[self.ledger.pk]))
+        self.assertNotIn("text", page.context["adminform"].form.fields)
+        self.assertNotIn("raw_text", page.context["adminform"].form.fields)
+        self.assertContains(page, "absolutely unacceptable")
+
+    def test_a_source_with_claims_is_saved_from_a_browser_that_sends_crlf_line_breaks(self):
+        self.client.force_login(self.bob)
+        url = reverse("admin:sources_source_change", args=[self.ledger.pk])
+        posted = source_form_data(
+            self.ledger,
+            title="Ledger, corrected title",
+            url="https://example.org/ledger-2017",
+            published_on="2017-06-03",
+            publisher=str(self.harbour_press.pk),
+            text=LEDGER_TEXT.replace("\n", "\r\n"),
+            raw_text=self.ledger.raw_text.replace("\n", "\r\n"),
+        )
+        response = self.client.post(url, posted)
+        self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
+        self.ledger.refresh_from_db()
+        self.assertEqual(
+            (self.ledger.title, self.ledger.url, self.ledger.published_on, self.ledger.publisher),
+            (
+                "Ledger, corrected title",
+                "https://example.org/ledger-2017",
+                datetime.date(2017, 6, 3),
+                self.harbour_press,
+            ),
+        )
+        self.assertEqual(self.ledger.text, LEDGER_TEXT)
+
+    def test_the_text_of_a_source_without_claims_is_still_edited_in_the_admin(self):
+        source = create_source(title="Draft", text="First wording.")
+        self.client.force_login(self.bob)
+        url = reverse("admin:sources_source_change", args=[source.pk])
+        self.assertEqual(self.client.post(url, source_form_data(source, text="Second wording.")).status_code, 302)
+        source.refresh_from_db()
+        self.assertEqual(source.text, "Second wording.")
 
     def test_other_fields_of_a_source_with_claims_can_still_be_edited(self):
         self.client.force_login(self.bob)

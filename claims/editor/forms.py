@@ -51,7 +51,7 @@ class EditorClaimForm(ClaimForm):
         }
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         may_write = user.has_perm("claims.change_claim" if self.instance.pk else "claims.add_claim")
         if not user.has_perm("sources.add_agent"):
             del self.fields["new_speaker"]

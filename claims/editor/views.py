@@ -20,7 +20,7 @@ from claims.corroboration.suggestions import suggestions_for
 from claims.editor.forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Corroboration
 from claims.rules import may_link
-from claims.services import dismiss_suggestion, link_claims
+from claims.services import dismiss_suggestion, duplicates_reported, link_claims
 from sources.models import Source
 
 
@@ -113,10 +113,15 @@ def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
     source = get_object_or_404(Source, pk=source_id)
     claim = Claim(source=source, created_by=request.user)
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="new-%s")
-    with transaction.atomic():
-        saved = form.is_valid()
-        if saved:
-            form.save()
+    try:
+        with transaction.atomic():
+            saved = form.is_valid()
+            if saved:
+                with duplicates_reported(claim.check_span_free):
+                    form.save()
+    except ValidationError as error:  # the same words saved by a concurrent request (a double click)
+        form.add_error(None, error)
+        saved = False
     if not saved:
         html = render_fragment(request, "editor_add_form.html", add_form_context(request, source, form))
         return JsonResponse({"add_form": html}, status=422)
@@ -142,10 +147,15 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
     if not request.user.has_perm("claims.change_claim"):
         return HttpResponse("You may not change claims.", status=403)
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="claim-%s")
-    with transaction.atomic():
-        saved = form.is_valid()
-        if saved:
-            form.save()
+    try:
+        with transaction.atomic():
+            saved = form.is_valid()
+            if saved:
+                with duplicates_reported(claim.check_span_free):
+                    form.save()
+    except ValidationError as error:  # a concurrent request put another claim on these words first
+        form.add_error(None, error)
+        saved = False
     if not saved:
         html = render_fragment(request, "editor_claim_panel.html", panel_context(request, claim, form=form))
         return JsonResponse({"panel": html}, status=422)

@@ -83,6 +83,7 @@ def _import_claims(
             # span index checked those written).
             moving = [p for p in pending if p.changed and (not p.new or p.claim.pk is None)]
             reader.drop_taken_spans(pending, moving)
+            reader.drop_links_within_source(pending)
             if report.ok:
                 _save_claims(pending, user=user, report=report)
     except IntegrityError:

@@ -16,7 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
-from claims.rules import may_review
+from claims.rules import links_landing_in_source, may_review, status_after_edit
 from sources.dates import from_iso, truncate
 from sources.models import Agent, Source
 
@@ -92,6 +92,7 @@ class PendingClaim:
     tags: list[str] | None  # None: leave the tags as they are
     new: bool
     changed: bool
+    moved: bool = False  # to another source
 
 
 def missing_columns(header: Iterable[str]) -> str | None:
@@ -121,12 +122,13 @@ class ClaimReader:
         self.claims: dict[int, Claim] = {}
         self.seen_ids: dict[int, int] = {}
         self.seen_spans: dict[tuple[int, int, int], int] = {}
-        self.can_review = may_review(user)
         # A new claim starts from these values (the model's defaults), given positionally: that is
         # Django's own fast path for building an instance (Model.from_db), four times cheaper than keywords.
         blank = Claim(created_by=user)
         self.new_claim_values = [getattr(blank, f.attname) for f in Claim._meta.concrete_fields]
         self.valid_values: dict[str, set] = {name: set() for name in REPEATING}
+        # Asked once, here: reading makes no query (new claims are being written meanwhile).
+        self.reviewer = may_review(user)
 
     def read(self, rows: list[tuple[int, dict[str, str]]]) -> list[PendingClaim]:
         """Validate a batch of rows, already looked up; problems go to the report, valid claims are returned
@@ -245,9 +247,17 @@ class ClaimReader:
         claim.anchor_state = Claim.AnchorState.HELD
         changed = new or [getattr(claim, name) for name in TRACKED] != before
         changed = changed or (tags is not None and tags != before_tags)
-        if changed and not self.can_review and claim.status != (Claim.Status.DRAFT if new else before[9]):
-            return fail("status", "Only reviewers can set the review status.")
-        return PendingClaim(line, claim, tags, new, changed)
+        if changed:
+            # The status rule of claims.rules: who may set it, and a reworded reviewed claim goes back to draft.
+            stored = None if new else dict(zip(TRACKED, before, strict=True))
+            proposed = {name: getattr(claim, name) for name in TRACKED}
+            try:
+                claim.status = status_after_edit(reviewer=self.reviewer, stored=stored, proposed=proposed)
+            except ValidationError as e:
+                _add_errors(errors, e)
+                return None
+        moved = not new and claim.source_id != before[0]
+        return PendingClaim(line, claim, tags, new, changed, moved)
 
     def _clean_fields(self, claim: Claim, errors: dict[str, list[str]]) -> None:
         """What `claim.clean_fields()` does for the fields a row sets, skipping values already found valid."""
@@ -323,6 +333,19 @@ class ClaimReader:
             else:
                 kept.append(item)
         return kept
+
+    def drop_links_within_source(self, pending: list[PendingClaim]) -> list[PendingClaim]:
+        """Links stay between sources (claims.rules): a claim moved to another source must not end up in the same
+        source as a claim it is linked to; such rows are reported."""
+        moved = {p.claim.pk: p for p in pending if p.moved}
+        clashes = links_landing_in_source({pk: p.claim.source_id for pk, p in moved.items()}) if moved else {}
+        for pk, other in clashes.items():
+            message = (
+                f"Claim {pk} is linked to claim #{other}, which would then be in the same source; "
+                "links join claims across sources. Remove the link first."
+            )
+            self.report.problems.append(RowProblem(moved[pk].line, {"source_id": [message]}))
+        return [p for p in pending if p.claim.pk not in clashes or p.new]
 
 
 def history_row(claim: Claim, kind: str, user: AbstractBaseUser | None, when) -> dict:
