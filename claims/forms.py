@@ -6,6 +6,7 @@ from claims.models import Claim
 from claims.rules import (
     REVIEWED_FIELDS,
     advance_version,
+    check_rating,
     check_version,
     may_review,
     status_after_edit,
@@ -63,6 +64,11 @@ class ClaimForm(forms.ModelForm):
             status_after_edit(reviewer=may_review(self.user), stored=self.stored, proposed=proposed)
         except ValidationError as error:
             self.add_error("status" if "status" in self.fields else None, error.message_dict["status"])
+        if "rating" in self.fields:
+            try:
+                check_rating(reviewer=may_review(self.user), stored=self.stored, rating=cleaned.get("rating"))
+            except ValidationError as error:
+                self.add_error("rating", error.message_dict["rating"])
         return cleaned
 
     def save(self, commit=True):

@@ -147,7 +147,13 @@ def stored_for_review_rule(claim_id: int | None) -> dict | None:
 
     if claim_id is None:
         return None
-    return Claim.objects.filter(pk=claim_id).values(*REVIEWED_FIELDS, "status").first()
+    return Claim.objects.filter(pk=claim_id).values(*REVIEWED_FIELDS, "status", "rating").first()
+
+
+def check_rating(*, reviewer: bool, stored: dict | None, rating: int | None) -> None:
+    """Only a Reviewer gives a claim its verdict (the rating published in its ClaimReview)."""
+    if not reviewer and rating != (stored or {}).get("rating"):
+        raise ValidationError({"rating": ["Only a Reviewer may rate a claim."]}, code="not_reviewer")
 
 
 # The link rule -------------------------------------------------------------------------------------------

@@ -115,6 +115,18 @@ class ClaimWriteTests(ApiTestCase):
         self.unacceptable.refresh_from_db()
         self.assertEqual(self.unacceptable.status, Claim.Status.REVIEWED)
 
+    def test_only_a_reviewer_rates_a_claim(self):
+        url = reverse("api:claim-detail", args=[self.unacceptable.pk])
+        self.assertEqual(self.patch(self.alice, url, {"rating": 1, "version": 0}).status_code, 403)
+        response = self.patch(self.bob, url, {"rating": 1, "version": 0})
+        self.assertEqual((response.status_code, response.json()["rating"]), (200, 1))
+
+    def test_an_annotator_rewording_a_reviewed_claim_sends_it_back_to_draft(self):
+        url = reverse("api:claim-detail", args=[self.unacceptable.pk])
+        self.assertEqual(self.patch(self.bob, url, {"status": "reviewed", "version": 0}).status_code, 200)
+        response = self.patch(self.alice, url, {"statement": "reworded", "version": 1})
+        self.assertEqual((response.status_code, response.json()["status"]), (200, "draft"))
+
     def test_a_viewer_cannot_write(self):
         response = self.post(self.vera, reverse("api:claim-list"), {"source": self.ledger.pk, "quote": "Talks"})
         self.assertEqual(response.status_code, 403)

@@ -53,6 +53,13 @@ def post(url_name: str, *args, data: Callable | dict | None = None):
     return send
 
 
+def undo_dismissal(test, client):
+    """A dismissal made, then undone from the claim's admin page."""
+    DismissedSuggestion.objects.create(claim=test.unacceptable, suggested=test.rejected)
+    url = reverse("admin:claims_claim_undo_dismissal", args=[test.unacceptable.pk, test.rejected.pk])
+    return client.post(url)
+
+
 def upload(text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("rows.csv", text.encode(), content_type="text/csv")
 
@@ -390,6 +397,12 @@ ENDPOINTS = [
         ok=200,
     ),
     # Suggestions on the claim's admin page.
+    Endpoint(
+        "admin undo a dismissal",
+        undo_dismissal,
+        lambda t: not DismissedSuggestion.objects.exists(),
+        ANNOTATORS,
+    ),
     Endpoint(
         "admin link a suggestion",
         post("admin:claims_claim_suggestion", lambda t: t.unacceptable.pk, lambda t: t.rejected.pk, "contradicts"),

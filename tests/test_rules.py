@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from claims.anchoring import reanchor_claims
+from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, DismissedSuggestion
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.models import Source
@@ -300,3 +301,12 @@ class StaffPagesTests(BaseTestCase):
         self.client.force_login(self.vera)
         self.assertEqual(self.client.get(reverse("claims:detail", args=[self.rejected.pk])).status_code, 200)
         self.assertEqual(self.client.get(reverse("sources:provenance", args=[self.ledger.pk])).status_code, 200)
+
+
+class RatingRuleTests(BaseTestCase):
+    def test_only_a_reviewer_may_rate_a_claim_through_the_claim_form(self):
+        data = claim_form_data(self.unacceptable) | {"rating": "1"}
+        refused = ClaimForm(data, instance=self.unacceptable, user=self.alice)
+        self.assertFalse(refused.is_valid())
+        self.assertIn("rating", refused.errors)
+        self.assertTrue(ClaimForm(data, instance=self.unacceptable, user=self.bob).is_valid())

@@ -114,6 +114,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "claimed_on",
             "kind",
             "status",
+            "rating",
             "tags",
             "version",
             "anchor_state",
@@ -135,6 +136,9 @@ class ClaimWriteSerializer(serializers.Serializer):
     claimed_on = serializers.CharField(required=False, allow_blank=True, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
     kind = serializers.ChoiceField(choices=Claim.Kind.choices, required=False)
     status = serializers.ChoiceField(choices=Claim.Status.choices, required=False, help_text="Reviewers only.")
+    rating = serializers.ChoiceField(
+        choices=Claim.Rating.choices, required=False, allow_null=True, help_text="Reviewers only: the verdict."
+    )
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
     version = serializers.IntegerField(
         required=False,

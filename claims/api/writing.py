@@ -87,9 +87,11 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
     """Create (claim without pk) or update a claim from an API body, through ClaimForm as the admin does."""
     changes = dict(changes)
     new = claim.pk is None
-    status = changes.get("status")
+    status, rating = changes.get("status"), changes.get("rating", claim.rating)
     if status is not None and status != (Claim.Status.DRAFT if new else claim.status) and not may_review(user):
         raise PermissionDenied("Only a Reviewer may set a claim's review status.")
+    if rating != claim.rating and not may_review(user):
+        raise PermissionDenied("Only a Reviewer may rate a claim.")
     if not new:
         if "version" not in changes:
             raise ValidationError({"version": ["Give the version you read; an update needs it."]})
@@ -105,8 +107,8 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
         data["tags"] = [] if new else list(claim.tags.values_list("pk", flat=True))
     try:
         if new:
-            return save_form(lambda: ClaimForm(data, instance=Claim(created_by=user)))
-        return save_form(lambda: ClaimForm(data, instance=Claim.objects.get(pk=claim.pk)))
+            return save_form(lambda: ClaimForm(data, instance=Claim(created_by=user), user=user))
+        return save_form(lambda: ClaimForm(data, instance=Claim.objects.get(pk=claim.pk), user=user))
     except ValidationError as error:
         stale = error.detail.get("non_field_errors", []) if isinstance(error.detail, dict) else []
         if any(message.code == "stale_version" for message in stale):
