@@ -7,6 +7,7 @@ a broken claim keeps its old offsets and is flagged for review, never moved by g
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from claims.rules import StaleVersion, advance_versions
@@ -62,6 +63,7 @@ def relocate(*, quote: str, start: int, old_text: str, new_text: str) -> Relocat
     return Relocation("moved", best_at)
 
 
+@transaction.atomic
 def reanchor_claims(*, source, old_text: str) -> list[dict]:
     """Follow every claim of the source from its old text to its new one; one report row per claim."""
     # Locked, so that no edit lands between reading a claim's offsets and moving them.
