@@ -30,6 +30,6 @@ def run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0007_stored_corroboration_counts"), ("sources", "0003_distinct_publishers")]
+    dependencies = [("claims", "0008_stored_corroboration_counts"), ("sources", "0004_distinct_publishers")]
 
     operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0006_drop_organisation_root'),
-        ('sources', '0003_distinct_publishers'),
+        ('claims', '0007_claim_rating'),
+        ('sources', '0004_distinct_publishers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

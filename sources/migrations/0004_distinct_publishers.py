@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sources', '0002_capture'),
+        ('sources', '0003_capture_web_archive_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
