@@ -1,12 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 
 import claims.api.admin  # noqa: F401  (API tokens)
 from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
+from claims.corroboration.counting import recount_claims, recount_linked
 from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_review
+from claims.search import search_claims
+from claims.services import delete_claims, delete_links, save_link
+from common.autocomplete_filter import AutocompleteFilter
+from common.capped_paginator import CappedPaginator
 from common.history import HistoryWithoutRevert
 
 
@@ -40,6 +46,24 @@ class LinksToInline(LinkInline):
     verbose_name_plural = "links to this claim"
 
 
+class SpeakerFilter(AutocompleteFilter):
+    title = "speaker"
+    parameter_name = "speaker"
+    field = ("claims", "claim", "speaker")
+
+
+class SourceFilter(AutocompleteFilter):
+    title = "source"
+    parameter_name = "source"
+    field = ("claims", "claim", "source")
+
+
+class PublisherFilter(AutocompleteFilter):
+    title = "publisher"
+    parameter_name = "source__publisher"
+    field = ("sources", "source", "publisher")
+
+
 @admin.register(Claim)
 class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     form = ClaimForm
@@ -50,10 +74,9 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
         "claimed",
         "kind",
         "status",
-        "corroborated",
-        "contradicted",
         "corroborating",
         "independent",
+        "unverified",
         "contradicting",
     ]
     list_display_links = ["excerpt"]
@@ -61,16 +84,23 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
         "status",
         "kind",
         "anchor_state",  # a re-import flags broken anchors for review
-        ("speaker", admin.RelatedOnlyFieldListFilter),
-        "source",
-        ("source__publisher", admin.RelatedOnlyFieldListFilter),
+        # Autocomplete boxes: a list of every speaker, source or publisher would read them all on each page.
+        SpeakerFilter,
+        SourceFilter,
+        PublisherFilter,
         "tags",
         IndependenceFilter,
     ]
     list_select_related = ["source", "speaker"]
     # Counting every claim again on each filtered page costs a full scan at a million claims.
     show_full_result_count = False
-    search_fields = ["quote", "statement", "speaker__name", "source__title"]
+    paginator = CappedPaginator
+    # The search box; search_claims decides what a term matches.
+    search_fields = ["quote"]
+    search_help_text = (
+        "Words of the quote or statement, a speaker, a publisher or a source title; "
+        "#7 for claim 7; a date: 2017, 2017-06 or 2017-06-01."
+    )
     autocomplete_fields = ["source", "speaker", "tags"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
     actions = ["mark_reviewed", "mark_disputed", "mark_retracted"]
@@ -81,8 +111,11 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
         ("Review", {"fields": ["status", "rating", "tags", "seen_version", "created_by", "created_at", "updated_at"]}),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_link_counts().with_source_counts()
+    # Newest first, by the primary key: the list does not join sources to order itself.
+    ordering = ["-id"]
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_claims(queryset, search_term), False
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -102,14 +135,28 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if change and "source" in form.changed_data:
+            # A claim moved to another source: its own group and its partners' counts change.
+            recount_linked([obj.pk])
 
     def save_formset(self, request, form, formset, change):
+        touched = {form.instance.pk}
         for link in formset.save(commit=False):
             if link.pk is None:
                 link.created_by = request.user
+            else:
+                touched |= set(Corroboration.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").get())
             link.save()
-        for link in formset.deleted_objects:
-            link.delete()
+            touched |= {link.claim_a_id, link.claim_b_id}
+        delete_links(links=formset.deleted_objects)
+        recount_claims(touched)
+
+    def delete_model(self, request, obj):
+        delete_claims(claims=[obj])
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        delete_claims(claims=list(queryset))
 
     @admin.display(description="quote", ordering="quote")
     def excerpt(self, claim: Claim) -> str:
@@ -118,14 +165,6 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     @admin.display(description="claimed on", ordering="claimed_on")
     def claimed(self, claim: Claim) -> str:
         return claim.claimed_on_iso
-
-    @admin.display(description="corroborated by", ordering="corroborations")
-    def corroborated(self, claim: Claim) -> int:
-        return claim.corroborations
-
-    @admin.display(description="contradicted by", ordering="contradictions")
-    def contradicted(self, claim: Claim) -> int:
-        return claim.contradictions
 
     def _set_status(self, request, queryset, status: str) -> None:
         changed = queryset.set_status(status)
@@ -156,7 +195,14 @@ class CorroborationAdmin(CorroborationImportExport, HistoryWithoutRevert):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        save_link(link=obj)
+
+    def delete_model(self, request, obj):
+        delete_links(links=[obj])
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        delete_links(links=list(queryset))
 
 
 @admin.register(Tag)

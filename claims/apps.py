@@ -7,7 +7,10 @@ class ClaimsConfig(AppConfig):
 
     def ready(self):
         from claims.anchoring import reanchor_on_new_text
-        from sources.signals import text_replaced
+        from claims.corroboration.counting import on_voices_changed
+        from sources.signals import text_replaced, voices_changed
 
         # A new capture of a source moves, holds or breaks the claims anchored in its text.
         text_replaced.connect(reanchor_on_new_text, dispatch_uid="claims.reanchor_on_new_text")
+        # A change to what independence compares (authors, publisher, URL, parent, a merge) moves stored counts.
+        voices_changed.connect(on_voices_changed, dispatch_uid="claims.recount_on_voices_changed")

@@ -22,32 +22,11 @@ class Tag(models.Model):
         return self.name
 
 
+# The counts each claim stores (see Claim and claims.corroboration.counting).
+COUNT_FIELDS = ("corroborating_sources", "independent_sources", "unverified_sources", "contradicting_sources")
+
+
 class ClaimQuerySet(models.QuerySet):
-    def with_link_counts(self) -> "ClaimQuerySet":
-        """Annotate how many claims corroborate and contradict each claim (both link directions)."""
-        from claims.corroboration.independence import link_count
-
-        return self.annotate(
-            corroborations=link_count(Corroboration.Relation.CORROBORATES),
-            contradictions=link_count(Corroboration.Relation.CONTRADICTS),
-        )
-
-    def with_independence(self) -> "ClaimQuerySet":
-        """Annotate `independent_sources`: how many other sources hold a claim corroborating this one
-        and share no author and no publisher with this claim's source."""
-        from claims.corroboration.independence import independent_source_count
-
-        return self.annotate(independent_sources=independent_source_count())
-
-    def with_source_counts(self) -> "ClaimQuerySet":
-        """Annotate `corroborating_sources`, `independent_sources` and `contradicting_sources`."""
-        from claims.corroboration.independence import linked_source_count
-
-        return self.with_independence().annotate(
-            corroborating_sources=linked_source_count(Corroboration.Relation.CORROBORATES),
-            contradicting_sources=linked_source_count(Corroboration.Relation.CONTRADICTS),
-        )
-
     def set_status(self, status: str) -> int:
         """Set the review status of these claims, keeping a history row for each; each claim's version goes up
         through the version check (claims.rules)."""
@@ -130,8 +109,26 @@ class Claim(models.Model):
     anchor_state = models.CharField(
         "anchor", max_length=10, choices=AnchorState.choices, default=AnchorState.HELD, editable=False
     )
+    # Corroboration in numbers, stored and kept up to date by claims.corroboration.counting in the transaction of
+    # every change that can move them (see recount_claims); `recount_corroboration` checks and repairs them.
+    corroborating_sources = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Other sources holding a claim that corroborates this one."
+    )
+    independent_sources = models.PositiveIntegerField(
+        "independent voices",
+        default=0,
+        editable=False,
+        help_text="Groups of corroborating sources that speak with one voice, leaving out the group of this "
+        "claim's own source and unverified sources.",
+    )
+    unverified_sources = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Corroborating sources with no author, no publisher and no URL."
+    )
+    contradicting_sources = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Other sources holding a claim that contradicts this one."
+    )
 
-    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["version"])
+    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -153,7 +150,12 @@ class Claim(models.Model):
                 violation_error_message="The span from start to end must be as long as the quote.",
             ),
         ]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["claimed_on"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["claimed_on"]),
+            # The claim list sorts and filters on the stored counts; with the id they page in index order.
+            *(models.Index(fields=[name, "id"], name=f"claim_{name.split('_')[0]}_idx") for name in COUNT_FIELDS),
+        ]
 
     def __str__(self) -> str:
         return f"“{self.excerpt}”"
@@ -227,15 +229,6 @@ class Claim(models.Model):
             )
 
 
-class CorroborationQuerySet(models.QuerySet):
-    def with_independence(self) -> "CorroborationQuerySet":
-        """Annotate `independent`: whether the two linked claims' sources share no author and no
-        publisher (the rule of independent_source_count, see claims.corroboration.independence)."""
-        from claims.corroboration.independence import speak_with_one_voice
-
-        return self.annotate(independent=~speak_with_one_voice("claim_a__source", "claim_b__source"))
-
-
 class Corroboration(models.Model):
     """A link between claims in two different sources. A–B is the same link as B–A."""
 
@@ -253,7 +246,6 @@ class Corroboration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CorroborationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -6,10 +6,23 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from claims.corroboration.independence import facts_for, reasons
 from claims.models import Claim, Corroboration
 from sources.models import Source
 
-SHOWN = ["source_id", "quote", "start", "end", "claimed_on", "claimed_on_precision", "status", "anchor_state"]
+SHOWN = [
+    "source_id",
+    "quote",
+    "start",
+    "end",
+    "claimed_on",
+    "claimed_on_precision",
+    "status",
+    "anchor_state",
+    "corroborating_sources",
+    "independent_sources",
+    "unverified_sources",
+]
 
 
 @dataclass
@@ -36,13 +49,15 @@ def claim_rows(source: Source) -> list[ClaimRow]:
     claims = source.claims.select_related("speaker").only(*SHOWN, "speaker__name").order_by("start", "-end", "pk")
     links = (
         Corroboration.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))
-        # Computed in the database, by the rule the claim list and the CSV count independent sources with.
-        .with_independence()
         .select_related("claim_a__source", "claim_b__source")
         .defer(*(f"{end}__source__{column}" for end in ("claim_a", "claim_b") for column in ("text", "raw_text")))
     )
+    links = list(links)
+    # Whether two sources speak with one voice, by the rule the stored counts are computed with.
+    facts = facts_for({claim.source_id for link in links for claim in (link.claim_a, link.claim_b)})
     ends = defaultdict(list)
     for link in links:
+        link.independent = not reasons(facts, link.claim_a.source_id, link.claim_b.source_id)
         for here, there in ((link.claim_a, link.claim_b), (link.claim_b, link.claim_a)):
             if here.source_id == source.pk:
                 ends[here.pk].append((link, there))

@@ -6,7 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
+from claims.corroboration.counting import recount_claims, recount_for_sources
+from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -70,12 +71,35 @@ def link_claims(
     note: str = "",
     created_by: AbstractBaseUser | None = None,
 ) -> Corroboration:
-    """Validate and save a link between claims of two different sources."""
+    """Validate and save a link between claims of two different sources, and recount both claims."""
     link = Corroboration(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
     link.full_clean()
     with duplicates_reported(link.full_clean):
         link.save()
+    recount_claims({claim_a.pk, claim_b.pk})
     return link
+
+
+@transaction.atomic
+def delete_claims(*, claims: Iterable[Claim]) -> None:
+    """Delete claims (their links go with them) and recount the claims they were linked to."""
+    ids = {claim.pk for claim in claims}
+    linked = set(
+        Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
+    )
+    for claim in claims:
+        claim.delete()
+    recount_claims({pk for pair in linked for pk in pair} - ids)
+
+
+@transaction.atomic
+def delete_links(*, links: Iterable[Corroboration]) -> None:
+    """Delete links and recount the claims they joined."""
+    ends = set()
+    for link in links:
+        ends |= {link.claim_a_id, link.claim_b_id}
+        link.delete()
+    recount_claims(ends)
 
 
 @transaction.atomic
@@ -96,3 +120,22 @@ def undo_dismissal(*, claim: Claim, suggested: Claim) -> int:
     pair = Q(claim=claim, suggested=suggested) | Q(claim=suggested, suggested=claim)
     deleted, _ = DismissedSuggestion.objects.filter(pair).delete()
     return deleted
+
+
+@transaction.atomic
+def record_republication(*, copy: Source, original: Source, note: str = "") -> Republication:
+    """Validate and save that `copy` republishes `original`, and recount the claims their voices touch."""
+    republication = Republication(copy=copy, original=original, note=note)
+    republication.full_clean()
+    republication.save()
+    recount_for_sources({copy.pk, original.pk})
+    return republication
+
+
+@transaction.atomic
+def save_link(*, link: Corroboration) -> Corroboration:
+    """Save a new or changed link (its relation or its ends) and recount the claims it joined and joins."""
+    before = set(Corroboration.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").first() or ())
+    link.save()
+    recount_claims(before | {link.claim_a_id, link.claim_b_id})
+    return link

@@ -1,13 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
 from common.history import HistoryWithoutRevert
+from sources.duplicates import likely_duplicates
 from sources.models import Agent, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
+from sources.services import mark_distinct, merge_agents, voices_changed_for_agents
+from sources.signals import announce_voices_changed
 
 
 @admin.register(Agent)
@@ -19,6 +26,76 @@ class AgentAdmin(ImportExportMixin, HistoryWithoutRevert):
     list_select_related = ["parent"]
     search_fields = ["name", "aliases", "wikidata_id"]
     autocomplete_fields = ["parent"]
+    actions = ["merge_selected"]
+    change_list_template = "sources/agent_change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "parent" in form.changed_data:
+            # The organisation above a publisher decides which sources speak with one voice.
+            voices_changed_for_agents([obj.pk])
+
+    def get_urls(self):
+        return [
+            path(
+                "duplicates/",
+                self.admin_site.admin_view(self.duplicates_view),
+                name="sources_agent_duplicates",
+            ),
+            *super().get_urls(),
+        ]
+
+    def may_merge(self, request) -> bool:
+        # A merge edits people and organisations (the merged ones live on as aliases): a Reviewer's work.
+        return self.has_change_permission(request)
+
+    @admin.action(description="Merge selected people or organisations into one", permissions=["merge"])
+    def merge_selected(self, request, queryset):
+        agents = list(queryset.order_by("pk"))
+        if len(agents) < 2:
+            self.message_user(request, "Select two or more to merge.", messages.WARNING)
+            return None
+        keep = queryset.filter(pk=request.POST.get("keep")).first()
+        if "merge" in request.POST and keep is not None:
+            merge_agents(keep=keep, others=agents)
+            self.message_user(request, f"Merged {len(agents) - 1} into {keep.name}.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge people or organisations",
+            "agents": agents,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "sources/agent_merge.html", context)
+
+    def has_merge_permission(self, request) -> bool:
+        return self.may_merge(request)
+
+    def duplicates_view(self, request):
+        """Likely duplicate organisations, each pair with a Merge button either way and a Distinct button."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.may_merge(request):
+                raise PermissionDenied
+            first = get_object_or_404(Agent, pk=request.POST.get("first"))
+            second = get_object_or_404(Agent, pk=request.POST.get("second"))
+            if request.POST.get("choice") == "distinct":
+                mark_distinct(first=first, second=second, user=request.user)
+                self.message_user(request, f"{first.name} and {second.name} marked distinct.", messages.SUCCESS)
+            elif request.POST.get("choice") == "merge":
+                merge_agents(keep=first, others=[second])
+                self.message_user(request, f"Merged {second.name} into {first.name}.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:sources_agent_duplicates"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Likely duplicate organisations",
+            "proposals": likely_duplicates(),
+            "may_merge": self.may_merge(request),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "sources/agent_duplicates.html", context)
 
 
 class MissingMetadataFilter(admin.SimpleListFilter):
@@ -100,6 +177,12 @@ class SourceAdmin(ImportExportMixin, HistoryWithoutRevert):
         if obj is not None and obj.has_anchored_text():
             fields += ["text", "raw_text"]
         return fields
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and {"publisher", "url", "authors"} & set(form.changed_data):
+            # Whom a source speaks with: its authors, its publisher, its URL's domain.
+            announce_voices_changed({form.instance.pk})
 
     @admin.display(description="provenance review")
     def provenance_page(self, source: Source) -> str:

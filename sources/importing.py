@@ -21,7 +21,7 @@ from sources.cleaning import (
 from sources.dates import from_iso
 from sources.models import Agent, Capture, Source, sha256_hex
 from sources.services import agent_named, create_source
-from sources.signals import text_replaced
+from sources.signals import announce_voices_changed, text_replaced
 
 MAX_BYTES = 5 * 1024 * 1024  # articles are kilobytes; anything this big is not one
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")  # read by sources.archives
@@ -209,6 +209,8 @@ def import_raw(
         source.save()
         if author_names:
             source.authors.set([agent_named(name) for name in author_names])
+        # A new publisher, URL or authors may change whom the source speaks with.
+        announce_voices_changed({source.pk})
         # The claims app follows its claims to the new text and answers with one report row per claim.
         answers = text_replaced.send(sender=Source, source=source, old_text=old_text)
         anchors = [row for _, rows in answers for row in rows]

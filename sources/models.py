@@ -1,10 +1,11 @@
 import hashlib
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Least
 from simple_history.models import HistoricalRecords
 
 from sources.dates import Precision, to_iso, truncate
@@ -91,6 +92,10 @@ class Agent(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
     def clean(self) -> None:
         if self.parent_id is None:
             return
@@ -118,6 +123,38 @@ class Agent(models.Model):
                 break
             depth += 1
         return depth
+
+
+class DistinctPublishers(models.Model):
+    """Two publishers a Reviewer judged distinct: their sources sharing a registered domain do not make them one
+    voice, and they are not proposed as duplicates."""
+
+    first = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pair of distinct publishers"
+        verbose_name_plural = "pairs of distinct publishers"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first=models.F("second")),
+                name="distinct_publishers_not_self",
+                violation_error_message="A publisher cannot be distinct from itself.",
+            ),
+            models.UniqueConstraint(
+                Least("first", "second"),
+                Greatest("first", "second"),
+                name="distinct_publishers_one_per_pair",
+                violation_error_message="These two publishers are already marked distinct.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first} and {self.second} are distinct publishers"
 
 
 class Source(models.Model):

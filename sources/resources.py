@@ -9,6 +9,8 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from common.formulas import escape, unescape
 from sources.dates import from_iso
 from sources.models import Agent, Source
+from sources.services import voices_changed_for_agents
+from sources.signals import announce_voices_changed
 
 SPREADSHEET_FORMATS = [CSV, XLSX, JSON]
 
@@ -27,7 +29,19 @@ class SpreadsheetSafe:
         super().before_import_row(row, **kwargs)
 
 
-class AgentResource(SpreadsheetSafe, resources.ModelResource):
+class AnnouncesVoices:
+    """After an import, tell the apps built on sources which sources' voices may have changed."""
+
+    def before_import(self, dataset, **kwargs):
+        self.saved_pks = set()
+        super().before_import(dataset, **kwargs)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        self.saved_pks.add(instance.pk)
+
+
+class AgentResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
     parent = Field("parent", "parent", ForeignKeyWidget(Agent, "name"))
 
     class Meta:
@@ -37,8 +51,12 @@ class AgentResource(SpreadsheetSafe, resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
 
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        voices_changed_for_agents(self.saved_pks)
 
-class SourceResource(SpreadsheetSafe, resources.ModelResource):
+
+class SourceResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
     """A source's metadata. Its text is left out: a new source comes in as a capture, not as a CSV row."""
 
     publisher = Field("publisher", "publisher", ForeignKeyWidget(Agent, "name"))
@@ -63,6 +81,10 @@ class SourceResource(SpreadsheetSafe, resources.ModelResource):
         ]
         clean_model_instances = True
         skip_unchanged = True
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        announce_voices_changed(self.saved_pks)
 
     def dehydrate_published_on(self, source: Source) -> str:
         return source.published_on_iso

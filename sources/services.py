@@ -2,9 +2,11 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from sources.dates import Precision
-from sources.models import Agent, Source
+from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Source
+from sources.signals import announce_voices_changed
 
 
 @transaction.atomic
@@ -42,10 +44,132 @@ def create_source(
 
 
 def agent_named(name: str, *, kind: str = Agent.Kind.PERSON) -> Agent:
-    """The person or organisation with this name, created when there is none."""
+    """The person or organisation with this name or alias, created when there is none."""
     agent = Agent.objects.filter(name__iexact=name).first()
+    if agent is None:
+        wanted = name.strip().casefold()
+        for candidate in Agent.objects.filter(aliases__icontains=name.strip()).order_by("pk"):
+            if wanted in (alias.casefold() for alias in candidate.alias_list):
+                return candidate
     if agent is None:
         agent = Agent(name=name, kind=kind)
         agent.full_clean()
         agent.save()
     return agent
+
+
+def sources_voiced_by(agent_ids: Iterable[int]) -> set[int]:
+    """The sources whose voice depends on these people or organisations: written by them, or published by them
+    or by an organisation below them."""
+    level = agents = set(agent_ids)
+    for _ in range(MAX_PARENT_DEPTH + 1):
+        level = set(Agent.objects.filter(parent__in=level).values_list("pk", flat=True)) - agents
+        if not level:
+            break
+        agents |= level
+    return set(Source.objects.filter(Q(publisher__in=agents) | Q(authors__in=agents)).values_list("pk", flat=True))
+
+
+def voices_changed_for_agents(agent_ids: Iterable[int]) -> None:
+    """Announce that the sources these people or organisations voice may speak differently now."""
+    announce_voices_changed(sources_voiced_by(agent_ids))
+
+
+@transaction.atomic
+def merge_agents(*, keep: Agent, others: Iterable[Agent]) -> Agent:
+    """Merge duplicate people or organisations into `keep`: everything that points at them (authors, publishers,
+    speakers, parents, …) points at `keep`, their names become its aliases, and they are deleted, with the merge
+    recorded in history. The apps built on sources are told which sources' voices changed."""
+    others = [agent for agent in others if agent.pk != keep.pk]
+    if not others:
+        return keep
+    ids = [agent.pk for agent in others]
+    affected = sources_voiced_by([keep.pk, *ids])
+    for relation in Agent._meta.related_objects:
+        if relation.many_to_many:
+            _repoint_many(relation.through, relation.field, ids, keep.pk)
+        else:
+            model, name = relation.related_model, relation.field.name
+            rows = model._default_manager.filter(**{f"{name}__in": ids})
+            if model is Agent:
+                rows = rows.exclude(pk=keep.pk)  # keep does not become its own parent
+            rows.update(**{name: keep.pk})
+    _repoint_distinct(ids, keep.pk)
+    names = [keep.name, *keep.alias_list]
+    for agent in others:
+        for name in [agent.name, *agent.alias_list]:
+            if name.casefold() not in (n.casefold() for n in names):
+                names.append(name)
+    keep.refresh_from_db(fields=["parent"])
+    if keep.parent_id in ids:
+        keep.parent = None
+    wikidata = next((agent.wikidata_id for agent in others if agent.wikidata_id), "")
+    for agent in others:
+        agent._change_reason = f"Merged into {keep.name} (#{keep.pk})"
+        agent.delete()
+    keep.aliases = "\n".join(names[1:])
+    keep.wikidata_id = keep.wikidata_id or wikidata
+    merged = ", ".join(f"{agent.name} (#{pk})" for agent, pk in zip(others, ids, strict=True))
+    keep._change_reason = f"Merged {merged} into this"
+    keep.full_clean()
+    keep.save()
+    announce_voices_changed(affected)
+    return keep
+
+
+def _repoint_many(through, field, ids: list[int], keep: int) -> None:
+    """Re-point a many-to-many table's rows from `ids` to `keep`, dropping rows `keep` already has."""
+    here, there = field.m2m_field_name(), field.m2m_reverse_field_name()
+    column = there if field.remote_field.model is Agent and field.model is not Agent else here
+    other = here if column == there else there
+    has = set(through.objects.filter(**{column: keep}).values_list(f"{other}_id", flat=True))
+    for row in through.objects.filter(**{f"{column}__in": ids}).order_by("pk"):
+        owner = getattr(row, f"{other}_id")
+        if owner in has:
+            row.delete()
+        else:
+            setattr(row, f"{column}_id", keep)
+            row.save()
+            has.add(owner)
+
+
+def _repoint_distinct(ids: list[int], keep: int) -> None:
+    pairs = {frozenset(p) for p in DistinctPublishers.objects.values_list("first_id", "second_id")}
+    for mark in DistinctPublishers.objects.filter(Q(first__in=ids) | Q(second__in=ids)):
+        first = keep if mark.first_id in ids else mark.first_id
+        second = keep if mark.second_id in ids else mark.second_id
+        if first == second or frozenset((first, second)) in pairs:
+            mark.delete()
+        else:
+            pairs.discard(frozenset((mark.first_id, mark.second_id)))
+            mark.first_id, mark.second_id = first, second
+            mark.save()
+            pairs.add(frozenset((first, second)))
+
+
+@transaction.atomic
+def mark_distinct(*, first: Agent, second: Agent, user=None) -> None:
+    """Record a Reviewer's judgement that two publishers are distinct: no longer one voice by a shared domain,
+    no longer proposed as duplicates."""
+    mark = DistinctPublishers(first=first, second=second, marked_by=user)
+    mark.full_clean()
+    mark.save()
+    announce_voices_changed(sources_voiced_by([first.pk, second.pk]))
+
+
+@transaction.atomic
+def update_source(*, source: Source, authors: Iterable[Agent] | None = None, **changes) -> Source:
+    """Validate and save changes to a source's fields (and its authors, when given); when its publisher, URL or
+    authors change, the apps built on sources are told its voice may have changed."""
+    voiced = {"publisher": source.publisher_id, "url": source.url}
+    before_authors = set(source.authors.values_list("pk", flat=True))
+    for name, value in changes.items():
+        setattr(source, name, value)
+    source.full_clean()
+    source.save()
+    if authors is not None:
+        source.authors.set(authors)
+    after_authors = set(source.authors.values_list("pk", flat=True))
+    if before_authors != after_authors or voiced != {"publisher": source.publisher_id, "url": source.url}:
+        announce_voices_changed({source.pk})
+    return source

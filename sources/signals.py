@@ -6,3 +6,15 @@ from django.dispatch import Signal
 # with its new text) and `old_text`. A receiver answers with a list of report rows (dicts) for the capture's
 # anchor report: claims.anchoring follows each claim to the new text.
 text_replaced = Signal()
+
+# Sent inside the transaction of a change to what independence compares (a source's authors, publisher or URL,
+# an organisation's parent, a merge of people or organisations, publishers marked distinct), with `source_ids`:
+# the sources whose voice may have changed. claims.corroboration answers by recounting the claims they touch.
+voices_changed = Signal()
+
+
+def announce_voices_changed(source_ids) -> None:
+    """Tell the apps built on sources that these sources' voices may have changed."""
+    source_ids = set(source_ids)
+    if source_ids:
+        voices_changed.send(sender=None, source_ids=source_ids)

@@ -3,8 +3,10 @@
 import datetime
 
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import TestCase
 
+from claims.corroboration.counting import recount_all
 from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
@@ -33,7 +35,7 @@ class BaseTestCase(TestCase):
             title="Ledger on missile defence",
             text=LEDGER_TEXT,
             raw_text="<nav>menu</nav>" + LEDGER_TEXT,
-            url="https://example.org/ledger",
+            url="https://example.net/ledger",
             publisher=cls.ledger_press,
             published_on=datetime.date(2017, 6, 2),
         )
@@ -52,6 +54,17 @@ class BaseTestCase(TestCase):
         cls.rejected = create_claim(
             source=cls.harbour, quote="Moscow rejected any American anti-missile base on the Kurils", speaker=cls.putin
         )
+
+    # Every write path must keep the stored corroboration counts right: each test ends by recomputing them all
+    # from scratch and comparing (a test that makes drift on purpose sets this to False).
+    check_counts = True
+
+    def tearDown(self):
+        # (A test that broke the transaction on purpose, asserting a database refusal, has nothing to check.)
+        if self.check_counts and not connection.needs_rollback:
+            drift = recount_all(repair=False)
+            self.assertEqual(drift, {}, "stored corroboration counts drifted: {claim id: (stored, right)}")
+        super().tearDown()
 
     @staticmethod
     def make_user(username: str, role: str) -> User:

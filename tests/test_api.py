@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
-from claims.services import create_claim
+from claims.services import create_claim, link_claims
 from sources.models import Source
 from sources.services import create_source
 from tests.base import BaseTestCase
@@ -188,7 +188,7 @@ class LinkTests(ApiTestCase):
         self.assertFalse(Corroboration.objects.exists())
 
     def test_a_link_is_changed_and_deleted(self):
-        link = Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.rejected)
+        link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         url = reverse("api:link-detail", args=[link.pk])
         self.assertEqual(self.patch(self.alice, url, {"relation": "contradicts"}).status_code, 200)
         link.refresh_from_db()
@@ -261,7 +261,7 @@ class ClaimListTests(ApiTestCase):
         self.assertEqual(response.status_code, 400)
 
     def test_claims_are_filtered_by_independent_sources(self):
-        Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.rejected)
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         rows = self.as_user(self.vera).get(reverse("api:claim-list"), {"min_independent_sources": 1}).json()["results"]
         self.assertEqual({row["id"] for row in rows}, {self.unacceptable.pk, self.rejected.pk})
         self.assertEqual(rows[0]["independent_sources"], 1)
@@ -284,7 +284,7 @@ class SuggestionAndCorroborationTests(ApiTestCase):
         self.assertIn("already linked", json.dumps(again.json()))
 
     def test_the_corroboration_counts_explain_each_linked_source(self):
-        Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.rejected)
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         body = self.as_user(self.vera).get(reverse("api:claim-corroboration", args=[self.unacceptable.pk])).json()
         self.assertEqual((body["corroborating_sources"], body["independent_sources"]), (1, 1))
         self.assertEqual(body["links"][0]["source"], self.harbour.pk)

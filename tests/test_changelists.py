@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from claims.corroboration.counting import recount_all
 from claims.models import Claim, Corroboration, Tag
 from sources.models import Agent, Source
 from tests.base import BaseTestCase
@@ -28,6 +29,7 @@ class ChangelistQueryTests(BaseTestCase):
         Corroboration.objects.bulk_create(
             Corroboration(claim_a=claims[i], claim_b=claims[(i + 1) % n], created_by=self.alice) for i in range(n)
         )
+        recount_all()  # bulk inserts skip the services, as seed_synthetic's do
 
     def assert_changelist_queries(self, url_name: str, expected: int) -> None:
         self.client.force_login(self.root)
@@ -40,7 +42,8 @@ class ChangelistQueryTests(BaseTestCase):
                 self.assertEqual(response.status_code, 200)
 
     def test_the_claim_list_runs_a_fixed_number_of_queries(self):
-        self.assert_changelist_queries("admin:claims_claim_changelist", 8)
+        # Session, user, tags for their filter, the count and the page: the other filters read nothing.
+        self.assert_changelist_queries("admin:claims_claim_changelist", 5)
 
     def test_the_source_list_runs_a_fixed_number_of_queries(self):
         self.assert_changelist_queries("admin:sources_source_changelist", 10)

@@ -100,5 +100,5 @@ class ClaimPageClusterTests(ClusterStory):
         response = self.client.get(reverse("claims:detail", args=[self.unacceptable.pk]))
         self.assertContains(response, "Cluster: 2 claims, who reported first")
         self.assertContains(response, "<svg")
-        self.assertContains(response, "Independent sources")
+        self.assertContains(response, "Independent voices")
         self.assertContains(response, reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))

@@ -32,7 +32,7 @@ class ClaimsCsvTests(BaseTestCase):
             header,
             "id,source_id,source_title,source_url,publisher,authors,published_on,quote,start,end,statement,"
             "speaker,claimed_on,kind,status,tags,corroborated_by,contradicted_by,independent_sources,"
-            "annotator,created_at,updated_at",
+            "annotator,created_at,updated_at,unverified_sources",
         )
         self.assertEqual(header.split(","), HEADER)
 
@@ -108,7 +108,7 @@ class IndependenceTests(BaseTestCase):
         link_claims(claim_a=claim, claim_b=self.unacceptable)
 
     def independent_sources(self) -> int:
-        return Claim.objects.with_independence().get(pk=self.unacceptable.pk).independent_sources
+        return Claim.objects.get(pk=self.unacceptable.pk).independent_sources
 
     def test_a_source_from_another_publisher_counts(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
@@ -128,11 +128,18 @@ class IndependenceTests(BaseTestCase):
         self.assertEqual(self.independent_sources(), 0)
 
     def test_two_sources_without_publishers_share_none(self):
-        bare = create_source(title="Bare", text="A bare piece with no publisher.")
+        bare = create_source(title="Bare", text="A bare piece with no publisher.", url="https://bare.example.com/1")
         self.ledger.publisher = None
         self.ledger.save()
         self.corroborate(bare)
         self.assertEqual(self.independent_sources(), 1)
+
+    def test_a_source_with_no_author_publisher_or_url_is_unverified_not_independent(self):
+        self.corroborate(create_source(title="Bare", text="A bare piece with nothing known about it."))
+        claim = Claim.objects.get(pk=self.unacceptable.pk)
+        self.assertEqual((claim.independent_sources, claim.unverified_sources), (0, 1))
+        row = exported_rows(Claim.objects.filter(pk=self.unacceptable.pk))[0]
+        self.assertEqual((row["independent_sources"], row["unverified_sources"]), ("0", "1"))
 
     def test_several_claims_of_one_source_count_it_once(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
@@ -194,7 +201,7 @@ class CopyPathTests(BaseTestCase):
             published_on=datetime.date(2017, 6, 1),
             published_on_precision=Precision.MONTH,
         )
-        awkward.authors.set([Agent.objects.create(name="-Dash, Writer")])
+        awkward.authors.set([Agent.objects.create(name="Zed Writer"), Agent.objects.create(name="-Dash, Writer")])
         claim = create_claim(
             source=awkward,
             quote='=1+1, "quoted"\r\nline two',

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from claims.models import Claim
-from claims.services import link_claims
+from claims.services import delete_links, link_claims
 from tests.base import BaseTestCase
 from tests.test_links import claim_form_data
 from tests.test_sources import source_form_data
@@ -38,7 +38,7 @@ class HistoryTests(BaseTestCase):
     def test_a_link_and_its_removal_are_kept(self):
         link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected, created_by=self.alice)
         link_id = link.pk
-        link.delete()
+        delete_links(links=[link])
         self.assertEqual([h.history_type for h in link.history.model.objects.filter(id=link_id)], ["-", "+"])
 
     def test_the_history_page_of_a_claim_shows_the_changes(self):

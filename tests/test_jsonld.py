@@ -36,7 +36,7 @@ class WebAnnotationTests(BaseTestCase):
         self.assertTrue(annotation["id"])
 
     def test_the_target_is_the_source(self):
-        self.assertEqual(self.annotation()["target"]["source"], "https://example.org/ledger")
+        self.assertEqual(self.annotation()["target"]["source"], "https://example.net/ledger")
 
     def test_the_quote_selector_has_the_exact_words_with_prefix_and_suffix(self):
         selector = self.selector("TextQuoteSelector")
@@ -126,7 +126,7 @@ class ClaimReviewTests(BaseTestCase):
     def test_the_source_is_the_claims_appearance(self):
         self.mark_reviewed()
         appearance = self.review()["itemReviewed"]["appearance"]
-        self.assertEqual(appearance["url"], "https://example.org/ledger")
+        self.assertEqual(appearance["url"], "https://example.net/ledger")
         self.assertEqual(appearance["headline"], "Ledger on missile defence")
         self.assertEqual(appearance["publisher"], {"@type": "Organization", "name": "Northern Ledger"})
 

@@ -22,7 +22,7 @@ class LinkRuleTests(BaseTestCase):
             link_claims(claim_a=self.rejected, claim_b=self.unacceptable, relation="contradicts")
 
     def test_the_database_refuses_a_reverse_direction_duplicate(self):
-        Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.rejected)
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         with self.assertRaises(IntegrityError), transaction.atomic():
             Corroboration.objects.create(claim_a=self.rejected, claim_b=self.unacceptable)
 

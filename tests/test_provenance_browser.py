@@ -88,7 +88,7 @@ class ProvenanceInTheBrowserTests(BrowserTestCase):
         expect(card).to_be_visible()
         expect(card).to_contain_text("Speaker: Edda Holm")
         expect(card).to_contain_text("Date: 2026-02-11")
-        expect(card).to_contain_text("Corroborated 1 time")
+        expect(card).to_contain_text("Corroborated by 1 source")
         self.page.screenshot(path=str(ARTIFACTS / "provenance-hover.png"))
 
         self.page.mouse.move(0, 0)

@@ -365,7 +365,7 @@ class ExportingEvidenceTests(ArchiveTestCase):
 
     def test_the_exported_warc_reimports_into_an_empty_database_with_identical_capture_hashes(self):
         (self.folder / "ledger.txt").write_text(LEDGER_FILE)
-        self.run_import(self.folder / "ledger.txt", "--url", "https://example.org/ledger")
+        self.run_import(self.folder / "ledger.txt", "--url", "https://example.net/ledger")
         exports = {}
         for source in (self.ferry, self.ledger):
             warc = self.folder / f"source-{source.pk}.warc.gz"

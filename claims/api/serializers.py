@@ -97,6 +97,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     corroborating_sources = serializers.IntegerField(read_only=True)
     independent_sources = serializers.IntegerField(read_only=True)
+    unverified_sources = serializers.IntegerField(read_only=True)
     contradicting_sources = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -120,6 +121,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "anchor_state",
             "corroborating_sources",
             "independent_sources",
+            "unverified_sources",
             "contradicting_sources",
             "created_at",
             "updated_at",
@@ -187,5 +189,6 @@ class CorroborationSerializer(serializers.Serializer):
     claim = serializers.IntegerField()
     corroborating_sources = serializers.IntegerField()
     independent_sources = serializers.IntegerField()
+    unverified_sources = serializers.IntegerField()
     contradicting_sources = serializers.IntegerField()
     links = LinkedSourceSerializer(many=True)

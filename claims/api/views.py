@@ -2,6 +2,7 @@
 claims/api/writing.py (the admin's forms) and claims/services.py, under the roles of claims/rules.py."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -13,11 +14,15 @@ from rest_framework.response import Response
 from claims.api import serializers as s
 from claims.api.filters import ClaimFilter, LinkFilter
 from claims.api.writing import write_agent, write_claim, write_link, write_source
+from claims.corroboration.counting import recount_claims, recount_linked
+from claims.corroboration.independence import facts_for, reasons
 from claims.corroboration.suggestions import suggestions_for
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_link
-from claims.services import dismiss_suggestion, link_claims
+from claims.services import delete_claims, delete_links, dismiss_suggestion, link_claims
 from sources.models import Agent, Capture, Source
+from sources.services import voices_changed_for_agents
+from sources.signals import announce_voices_changed
 
 
 class WrittenThroughForms:
@@ -62,8 +67,13 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     serializer_class = s.AgentSerializer
     write_serializer_class = s.AgentWriteSerializer
 
+    @transaction.atomic
     def write(self, agent, changes):
-        return write_agent(agent=agent, changes=changes)
+        new = agent.pk is None
+        agent = write_agent(agent=agent, changes=changes)
+        if not new:  # a new parent moves the voices of what it publishes
+            voices_changed_for_agents([agent.pk])
+        return agent
 
 
 @documented(s.SourceDetailSerializer, s.SourceWriteSerializer)
@@ -82,8 +92,11 @@ class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return s.SourceSerializer if self.action == "list" else s.SourceDetailSerializer
 
+    @transaction.atomic
     def write(self, source, changes):
-        return write_source(source=source, changes=changes)
+        source = write_source(source=source, changes=changes)
+        announce_voices_changed({source.pk})  # its authors, publisher or URL may have changed
+        return source
 
 
 @documented(s.ClaimSerializer, s.ClaimWriteSerializer)
@@ -97,15 +110,22 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return (
-            Claim.objects.with_source_counts()
-            .select_related("source", "speaker")
+            Claim.objects.select_related("source", "speaker")
             .only(*CLAIM_COLUMNS)
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
             .order_by("pk")
         )
 
+    @transaction.atomic
     def write(self, claim, changes):
-        return write_claim(claim=claim, changes=changes, user=self.request.user)
+        source = claim.source_id
+        claim = write_claim(claim=claim, changes=changes, user=self.request.user)
+        if source is not None and source != claim.source_id:
+            recount_linked([claim.pk])  # moved to another source
+        return claim
+
+    def perform_destroy(self, instance):
+        delete_claims(claims=[instance])
 
     @extend_schema(responses=s.SuggestionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -144,17 +164,21 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def corroboration(self, request, pk=None):
         """The claim's source counts and, for each linked claim, whether its source is independent and why."""
-        claim = get_object_or_404(Claim.objects.with_source_counts(), pk=pk)
+        claim = get_object_or_404(Claim, pk=pk)
         links = (
             Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
-            .with_independence()
             .select_related("claim_a__source", "claim_b__source")
             .defer(*(f"{side}__source__{name}" for side in ("claim_a", "claim_b") for name in ("text", "raw_text")))
             .order_by("pk")
         )
+        links = list(links)
+        # Whether each linked source speaks with the claim's own voice, by the rule the stored counts use.
+        facts = facts_for({claim.source_id, *(link.other(claim).source_id for link in links)})
         rows = []
         for link in links:
             other = link.other(claim)
+            why = reasons(facts, other.source_id, claim.source_id)
+            link.independent = not why
             rows.append(
                 {
                     "claim": other.pk,
@@ -162,15 +186,14 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
                     "source_title": other.source.title,
                     "relation": link.relation,
                     "independent": link.independent,
-                    "why": "no shared author or publisher"
-                    if link.independent
-                    else "shares an author or a publisher (a parent organisation counts), or is the same article",
+                    "why": "; ".join(why) or "no shared author, publisher, registered domain or article",
                 }
             )
         data = {
             "claim": claim.pk,
             "corroborating_sources": claim.corroborating_sources,
             "independent_sources": claim.independent_sources,
+            "unverified_sources": claim.unverified_sources,
             "contradicting_sources": claim.contradicting_sources,
             "links": rows,
         }
@@ -193,8 +216,15 @@ class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     write_serializer_class = s.LinkWriteSerializer
     filterset_class = LinkFilter
 
+    @transaction.atomic
     def write(self, link, changes):
-        return write_link(link=link, changes=changes, user=self.request.user)
+        before = {link.claim_a_id, link.claim_b_id} - {None}
+        link = write_link(link=link, changes=changes, user=self.request.user)
+        recount_claims(before | {link.claim_a_id, link.claim_b_id})
+        return link
+
+    def perform_destroy(self, instance):
+        delete_links(links=[instance])
 
 
 def as_drf_errors(service, **kwargs):

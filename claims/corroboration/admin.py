@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -9,6 +10,8 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from claims.corroboration.clusters import cluster_of
+from claims.corroboration.counting import recount_for_sources
+from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.exchange.jsonld import documents
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
@@ -34,7 +37,9 @@ def dismissed_for(claim: Claim) -> list[tuple[DismissedSuggestion, Claim]]:
 
 
 class IndependenceFilter(admin.SimpleListFilter):
-    title = "independent sources"
+    """Filters on the stored, indexed count of independent voices."""
+
+    title = "independent voices"
     parameter_name = "independence"
 
     conditions = {
@@ -47,7 +52,6 @@ class IndependenceFilter(admin.SimpleListFilter):
         return [(value, label) for value, (label, _) in self.conditions.items()]
 
     def queryset(self, request, queryset):
-        # The changelist's queryset is already annotated (ClaimAdmin.get_queryset).
         if self.value() not in self.conditions:
             return queryset
         return queryset.filter(self.conditions[self.value()][1])
@@ -63,9 +67,13 @@ class CorroborationPanels:
     def corroborating(self, claim: Claim) -> int:
         return claim.corroborating_sources
 
-    @admin.display(description="independent sources", ordering="independent_sources")
+    @admin.display(description="independent voices", ordering="independent_sources")
     def independent(self, claim: Claim) -> int:
         return claim.independent_sources
+
+    @admin.display(description="unverified sources", ordering="unverified_sources")
+    def unverified(self, claim: Claim) -> int:
+        return claim.unverified_sources
 
     @admin.display(description="contradicting sources", ordering="contradicting_sources")
     def contradicting(self, claim: Claim) -> int:
@@ -77,9 +85,10 @@ class CorroborationPanels:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
         if claim is not None and self.has_view_or_change_permission(request, claim):
-            # `claim` comes from get_queryset, so it carries the source counts (shown via `original`).
+            # The counts are stored on `claim` (shown via `original`); `voices` explains them.
             extra_context = {
                 **(extra_context or {}),
+                "voices": explain(claim),
                 "suggestions": suggestions_for(claim),
                 "may_link": self.may_link(request, claim),
                 "suggestion_actions": SUGGESTION_ACTIONS,
@@ -157,3 +166,22 @@ class RepublicationAdmin(admin.ModelAdmin):
     list_select_related = ["copy", "original"]
     search_fields = ["copy__title", "original__title", "note"]
     autocomplete_fields = ["copy", "original"]
+
+    # A copy speaks with its original's voice: recount the claims both touch, before and after the change.
+    def save_model(self, request, obj, form, change):
+        before = set()
+        if change:
+            before = set(Republication.objects.filter(pk=obj.pk).values_list("copy_id", "original_id").get())
+        super().save_model(request, obj, form, change)
+        recount_for_sources(before | {obj.copy_id, obj.original_id})
+
+    def delete_model(self, request, obj):
+        sources = {obj.copy_id, obj.original_id}
+        super().delete_model(request, obj)
+        recount_for_sources(sources)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        sources = {pk for pair in queryset.values_list("copy_id", "original_id") for pk in pair}
+        super().delete_queryset(request, queryset)
+        recount_for_sources(sources)

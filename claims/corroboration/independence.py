@@ -1,104 +1,268 @@
-"""Independence: which corroborating sources speak with a voice of their own, computed in the database.
+"""Independence: which corroborating sources speak with one voice, and why.
 
-Each function builds a subquery for the claim list, the CSV and the pages; the models' querysets call them
-(`Claim.objects.with_source_counts()`, `Corroboration.objects.with_independence()`).
+Two sources speak with one voice when they share an author, share a publisher (a parent organisation is the same
+publisher), one republishes the other (a copy also speaks with its original's authors, publisher and URL), or
+their URLs have the same registered domain — unless a Reviewer marked their two publishers distinct.
+
+For a claim, its corroborating sources are the other sources holding a claim linked to it as corroborating. Those
+with no author, no publisher and no URL are unverified: counted apart, never independent. The others, with the
+claim's own source, form groups (connected components of "one voice"); the independent voices are the groups
+that do not hold the claim's own source.
+
+`facts_for` loads what the rule compares for a set of sources in a fixed number of queries; `voices` groups
+one claim's sources; claims.corroboration.counting stores the counts and the pages explain them (`explain`).
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 from django.db import models
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, When
-from django.db.models.functions import Coalesce
 
-from claims.models import Corroboration
-from sources.models import Source, top_organisation
-
-
-def link_count(relation: str) -> Coalesce:
-    links = (
-        Corroboration.objects.filter(Q(claim_a=OuterRef("pk")) | Q(claim_b=OuterRef("pk")), relation=relation)
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
-        .values("n")
-    )
-    return Coalesce(Subquery(links, output_field=models.IntegerField()), 0)
+from claims.models import Republication
+from sources.domains import registered_domain
+from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Source
 
 
-def linked_claim_ids(claim: OuterRef, relation: str) -> models.QuerySet:
-    """The ids of the claims linked to `claim` by `relation`, in either link direction."""
-    return (
-        Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim), relation=relation)
-        .order_by()
-        .annotate(other=Case(When(claim_a=claim, then=F("claim_b")), default=F("claim_a")))
-        .values("other")
-    )
+@dataclass
+class SourceFacts:
+    """What independence compares about one source."""
+
+    pk: int
+    title: str
+    url: str
+    publisher: int | None
+    authors: frozenset[int]
+    original: int | None = None  # the source this one republishes
+
+    @property
+    def domain(self) -> str:
+        return registered_domain(self.url)
+
+    @property
+    def unverified(self) -> bool:
+        return not self.authors and self.publisher is None and not self.url
 
 
-def linked_source_count(relation: str) -> Coalesce:
-    """For each claim: how many other sources hold a claim linked to it by `relation`."""
-    sources = (
-        Source.objects.filter(claims__in=linked_claim_ids(OuterRef(OuterRef("pk")), relation))
-        .exclude(pk=OuterRef("source"))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT", template="%(function)s(DISTINCT %(expressions)s)"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sources, output_field=models.IntegerField()), 0)
+@dataclass
+class Facts:
+    """Facts about a set of sources (and the originals they republish), the organisations above their publishers,
+    the names to explain with, and the publisher pairs marked distinct."""
+
+    sources: dict[int, SourceFacts]
+    parents: dict[int, int]
+    names: dict[int, str]
+    distinct: set[frozenset[int]]
+    _keys: dict = field(default_factory=dict, repr=False)
+
+    def top(self, agent: int | None) -> int | None:
+        seen = 0
+        while agent in self.parents and seen <= MAX_PARENT_DEPTH:
+            agent, seen = self.parents[agent], seen + 1
+        return agent
+
+    def keys(self, pk: int) -> tuple[frozenset, frozenset]:
+        """What two sources speaking with one voice share: (article, author and publisher keys; domains)."""
+        if pk not in self._keys:
+            keys, domains = set(), set()
+            for s in self.circle(pk):
+                keys.add(("source", s.original or s.pk))
+                keys.update(("author", author) for author in s.authors)
+                if s.publisher is not None:
+                    keys.add(("publisher", self.top(s.publisher)))
+                if s.domain:
+                    domains.add(s.domain)
+            self._keys[pk] = (frozenset(keys), frozenset(domains))
+        return self._keys[pk]
+
+    def one_voice(self, pk: int, other: int) -> bool:
+        """Whether two sources speak with one voice directly (not through a third)."""
+        keys, domains = self.keys(pk)
+        other_keys, other_domains = self.keys(other)
+        if keys & other_keys:
+            return True
+        return bool(domains & other_domains) and not distinct(self, self.circle(pk), self.circle(other))
+
+    def circle(self, pk: int) -> list[SourceFacts]:
+        """The source, and the original it republishes: a copy speaks with its original's voice."""
+        source = self.sources[pk]
+        return [source] if source.original is None else [source, self.sources[source.original]]
 
 
-def speak_with_one_voice(source, other) -> Exists:
-    """Whether two sources speak with one voice, so that one cannot corroborate the other independently.
-
-    They do when they are the same source or copies of one original (see Republication), share an
-    author, or have publishers under one top organisation (a parent organisation is the same
-    publisher); a copy also speaks with its original's authors and publisher. `source` and `other`
-    name source ids in the enclosing query: a field path, or an OuterRef to a query further out.
-    """
-    # Nested queries: the enclosing one; `source` with its circle; `other` with its circle; their authors.
-    authorship = Source.authors.through.objects
-    # An author of `other` or of its original (one level out) …
-    other_authors = authorship.filter(Q(source=OuterRef("pk")) | Q(source=OuterRef("original")))
-    # … who also wrote `source` or its original (two levels out).
-    shared_authors = other_authors.filter(
-        agent__in=authorship.filter(
-            Q(source=OuterRef(OuterRef(OuterRef("pk")))) | Q(source=OuterRef(OuterRef(OuterRef("original"))))
-        ).values("agent")
-    )
-    matches_source = with_voice_keys(Source.objects.filter(pk=OuterRef(OuterRef(other)))).filter(
-        Q(original=OuterRef("original"))
-        | Q(top=OuterRef("top"))
-        | Q(top=OuterRef("original_top"))
-        | Q(original_top=OuterRef("top"))
-        | Q(original_top=OuterRef("original_top"))
-        | Exists(shared_authors)
-    )
-    return Exists(with_voice_keys(Source.objects.filter(pk=OuterRef(source))).filter(Exists(matches_source)))
-
-
-def with_voice_keys(sources: models.QuerySet) -> models.QuerySet:
-    """Sources annotated with what independence compares: `original` (the source a copy republishes, or
-    itself), `top` (the top organisation above its publisher) and `original_top` (the same for its original)."""
-    return sources.order_by().annotate(
-        original=Coalesce("republication__original", "pk"),
-        top=top_organisation("publisher"),
-        original_top=top_organisation("republication__original__publisher"),
-    )
-
-
-def independent_source_count() -> Coalesce:
-    """For each claim: the other sources holding a corroborating claim that share no author and no
-    publisher with the claim's own source (see speak_with_one_voice); an original and its copy count as one."""
-    others = (
-        Source.objects.filter(
-            claims__in=linked_claim_ids(OuterRef(OuterRef("pk")), Corroboration.Relation.CORROBORATES)
+def facts_for(source_ids: Iterable[int]) -> Facts:
+    """Load the facts for these sources and their originals (about six queries, whatever their number)."""
+    wanted, sources = set(source_ids), {}
+    while wanted - sources.keys():
+        missing = wanted - sources.keys()
+        rows = Source.objects.filter(pk__in=missing).values_list("pk", "title", "url", "publisher_id")
+        authors = defaultdict(set)
+        for source, agent in Source.authors.through.objects.filter(source__in=missing).values_list(
+            "source_id", "agent_id"
+        ):
+            authors[source].add(agent)
+        copies = dict(Republication.objects.filter(copy__in=missing).values_list("copy_id", "original_id"))
+        for pk, title, url, publisher in rows:
+            sources[pk] = SourceFacts(pk, title, url, publisher, frozenset(authors[pk]), copies.get(pk))
+        wanted |= set(copies.values())
+    agents = {s.publisher for s in sources.values()} | {a for s in sources.values() for a in s.authors}
+    agents.discard(None)
+    parents, names, level = {}, {}, set(agents)
+    while level:
+        rows = list(Agent.objects.filter(pk__in=level).values_list("pk", "name", "parent_id"))
+        names.update((pk, name) for pk, name, _ in rows)
+        parents.update((pk, parent) for pk, _, parent in rows if parent is not None)
+        level = {parent for _, _, parent in rows if parent is not None} - names.keys()
+    publishers = {s.publisher for s in sources.values() if s.publisher is not None}
+    publishers |= {parents[p] for p in publishers if p in parents}
+    distinct = {
+        frozenset(pair)
+        for pair in DistinctPublishers.objects.filter(first__in=publishers, second__in=publishers).values_list(
+            "first_id", "second_id"
         )
-        .exclude(speak_with_one_voice("pk", OuterRef("source")))
-        .order_by()
-        .annotate(
-            n=Func(
-                Coalesce("republication__original", "pk"),
-                function="COUNT",
-                template="%(function)s(DISTINCT %(expressions)s)",
-            )
-        )
-        .values("n")
-    )
-    return Coalesce(Subquery(others, output_field=models.IntegerField()), 0)
+    }
+    return Facts(sources, parents, names, distinct)
+
+
+def reasons(facts: Facts, pk: int, other: int) -> list[str]:
+    """Why two sources speak with one voice, in words; empty when they do not."""
+    said, here, there = [], facts.circle(pk), facts.circle(other)
+    title = facts.sources[other].title
+    if pk == other:
+        return ["the same source"]
+    if facts.sources[pk].original == other or facts.sources[other].original == pk:
+        said.append(f"republishes or is republished by “{title}”")
+    elif facts.sources[pk].original is not None and facts.sources[pk].original == facts.sources[other].original:
+        said.append(f"republishes the same article as “{title}”")
+    shared_authors = {a for s in here for a in s.authors} & {a for t in there for a in t.authors}
+    if shared_authors:
+        shared = sorted(facts.names[a] for a in shared_authors)
+        said.append(f"shares the author {', '.join(shared)} with “{title}”")
+    tops = {facts.top(s.publisher) for s in here} & {facts.top(t.publisher) for t in there}
+    tops.discard(None)
+    domains = {s.domain for s in here} & {t.domain for t in there}
+    domains.discard("")
+    if domains and not distinct(facts, here, there):
+        via = ", ".join(sorted(domains))
+        if tops:
+            said.append(f"same publisher as “{title}”: {facts.names[min(tops)]}, via {via}")
+            tops = set()
+        else:
+            said.append(f"same registered domain as “{title}”: {via}")
+    if tops:
+        said.append(f"same publisher as “{title}”: {facts.names[min(tops)]}")
+    return said
+
+
+def distinct(facts: Facts, here: list[SourceFacts], there: list[SourceFacts]) -> bool:
+    """Whether a Reviewer marked the two sources' publishers (or the organisations above them) distinct."""
+    for s in here:
+        for t in there:
+            if s.publisher is None or t.publisher is None:
+                continue
+            pairs = [(s.publisher, t.publisher), (facts.top(s.publisher), facts.top(t.publisher))]
+            if any(frozenset(pair) in facts.distinct for pair in pairs if pair[0] != pair[1]):
+                return True
+    return False
+
+
+@dataclass
+class Voices:
+    """One claim's corroborating sources in groups: `own` speaks with the claim's source, `independent` each
+    stand alone, `unverified` have no metadata to judge by."""
+
+    own: set[int] = field(default_factory=set)
+    independent: list[set[int]] = field(default_factory=list)
+    unverified: set[int] = field(default_factory=set)
+
+
+def voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> Voices:
+    """Group a claim's corroborating sources by voice (connected components of "one voice")."""
+    corroborating = set(corroborating) - {own_source}
+    result = Voices(unverified={pk for pk in corroborating if facts.sources[pk].unverified})
+    nodes = [own_source, *sorted(corroborating - result.unverified)]
+    if len(nodes) == 2:
+        # Most claims have one corroborating source: one voice with the claim's own source, or its own.
+        (pk,) = nodes[1:]
+        if facts.one_voice(own_source, pk):
+            result.own = {pk}
+        else:
+            result.independent = [{pk}]
+        return result
+    group = {pk: pk for pk in nodes}
+
+    def find(pk: int) -> int:
+        while group[pk] != pk:
+            group[pk] = group[group[pk]]
+            pk = group[pk]
+        return pk
+
+    def join(a: int, b: int) -> None:
+        group[find(a)] = find(b)
+
+    # Shared keys join at once; a shared domain joins pair by pair, for a Reviewer may have marked two apart.
+    holders, by_domain = defaultdict(list), defaultdict(list)
+    for pk in nodes:
+        keys, domains = facts.keys(pk)
+        for key in keys:
+            holders[key].append(pk)
+        for domain in domains:
+            by_domain[domain].append(pk)
+    for members in holders.values():
+        for pk in members[1:]:
+            join(members[0], pk)
+    for members in by_domain.values():
+        members = sorted(set(members))
+        for i, pk in enumerate(members):
+            for other in members[i + 1 :]:
+                if find(pk) != find(other) and not distinct(facts, facts.circle(pk), facts.circle(other)):
+                    join(pk, other)
+    components = defaultdict(set)
+    for pk in nodes[1:]:
+        components[find(pk)].add(pk)
+    result.own = components.pop(find(own_source), set())
+    result.independent = sorted(components.values(), key=min)
+    return result
+
+
+@dataclass
+class Explained:
+    """One corroborating source on a claim's page: its group and why it is there."""
+
+    source: SourceFacts
+    group: str
+    why: list[str]
+
+
+def corroborating_sources(claim) -> set[int]:
+    """The other sources holding a claim linked to `claim` as corroborating."""
+    from claims.models import Corroboration
+
+    pairs = Corroboration.objects.filter(
+        models.Q(claim_a=claim) | models.Q(claim_b=claim), relation=Corroboration.Relation.CORROBORATES
+    ).values_list("claim_a__source", "claim_b__source")
+    return {s for pair in pairs for s in pair} - {claim.source_id}
+
+
+def explain(claim) -> list[Explained]:
+    """Each corroborating source of the claim with its group ("the claim's own voice", "voice 1", …, "unverified")
+    and the reasons it shares a group, in words."""
+    corroborating = corroborating_sources(claim)
+    facts = facts_for({claim.source_id, *corroborating})
+    grouped = voices(facts, claim.source_id, corroborating)
+    rows = []
+    for label, members in [("the claim's own source's voice", grouped.own)] + [
+        (f"independent voice {n}", group) for n, group in enumerate(grouped.independent, start=1)
+    ]:
+        fellows = sorted(members | ({claim.source_id} if members is grouped.own else set()))
+        for pk in sorted(members):
+            why = [reason for other in fellows if other != pk for reason in reasons(facts, pk, other)]
+            rows.append(Explained(facts.sources[pk], label, why))
+    for pk in sorted(grouped.unverified):
+        rows.append(Explained(facts.sources[pk], "unverified", ["unverified: no author, publisher or URL"]))
+    return rows
+
+
+def one_voice(source, other) -> bool:
+    """Whether two sources speak with one voice (directly, not through a third)."""
+    facts = facts_for({source, other})
+    return bool(reasons(facts, source, other))

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from claims.corroboration.counting import recount_claims, recount_linked
 from claims.exchange.reading import (
     TRACKED,
     ClaimReader,
@@ -132,6 +133,8 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
             for link in tagged.get(p.claim.pk, [])
         ],
     )
+    # An update may move a claim to another source: recount it and the claims linked to it.
+    recount_linked(p.claim.pk for p in updated)
     for p in pending:
         action = "new" if p.new else "update" if p.changed else "skip"
         report.outcomes.append(RowOutcome(p.line, action, p.claim))
@@ -191,6 +194,10 @@ def import_links(
             report.outcomes.append(RowOutcome(line, "new", link))
         if on_rows:
             on_rows(done)
+    if report.ok:
+        recount_claims(
+            {pk for outcome in report.outcomes for pk in (outcome.instance.claim_a_id, outcome.instance.claim_b_id)}
+        )
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report

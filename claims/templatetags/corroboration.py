@@ -1,6 +1,7 @@
 from django import template
 
 from claims.corroboration.clusters import cluster_of
+from claims.corroboration.independence import explain
 from claims.models import Claim
 
 register = template.Library()
@@ -8,5 +9,11 @@ register = template.Library()
 
 @register.inclusion_tag("claims/_corroboration.html")
 def claim_corroboration(claim: Claim) -> dict:
-    """A claim's source counts, its cluster as a timeline, and its JSON-LD link (four queries)."""
-    return {"claim": Claim.objects.with_source_counts().get(pk=claim.pk), "cluster": cluster_of(claim)}
+    """A claim's stored source counts with their explanation, its cluster as a timeline, and its JSON-LD link."""
+    return {"claim": claim, "voices": explain(claim), "cluster": cluster_of(claim)}
+
+
+@register.inclusion_tag("claims/_source_counts.html")
+def claim_source_counts(claim: Claim) -> dict:
+    """A claim's stored source counts, and each corroborating source's group and why."""
+    return {"claim": claim, "voices": explain(claim)}

@@ -59,7 +59,11 @@
         quote,
         line("card-speaker", "Speaker: " + cell("speaker")),
         line("card-date", "Date: " + cell("date")),
-        line("card-corroborations", "Corroborated " + count + (count === 1 ? " time" : " times"))
+        line(
+          "card-corroborations",
+          "Corroborated by " + count + (count === 1 ? " source" : " sources") +
+            ", " + cell("independent-voices") + " independent"
+        )
       );
       holder.append(card);
     });

@@ -5,6 +5,7 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from claims.corroboration.counting import recount_all
 from claims.models import Claim, Corroboration, Tag
 from common.progress import Progress
 from sources.dates import Precision, truncate
@@ -45,13 +46,15 @@ class Command(BaseCommand):
     def handle(self, *args, sources, claims, links, seed, **options):
         if sources < 1 or claims < 0 or links < 0:
             raise CommandError("--sources must be at least 1; --claims and --links cannot be negative.")
-        if Source.objects.filter(url__startswith=f"https://synthetic.example.org/{seed}/").exists():
+        if Source.objects.filter(url__regex=rf"^https://www\.synthetic-paper-[0-9]+\.org/{seed}/").exists():
             raise CommandError(f"Synthetic data with seed {seed} is already here; use another --seed.")
         rng = random.Random(seed)
         with transaction.atomic():
             people, papers = self.agents(rng, sources)
             claim_sources = self.sources_and_claims(rng, seed, sources, claims, people, papers)
             self.links(rng, claim_sources, links)
+            # Bulk inserts skip the services: count every claim's corroboration in one pass.
+            recount_all()
         if connection.vendor == "postgresql":
             # Fresh statistics, or the planner guesses badly about tables that just grew a millionfold.
             with connection.cursor() as cursor:
@@ -79,6 +82,7 @@ class Command(BaseCommand):
         progress = Progress(n_claims, label="Seeded")
         claim_sources: list[tuple[int, int]] = []
         made = planned = 0
+        paper_numbers = {paper.pk: n for n, paper in enumerate(papers)}
         step = max(1, BATCH // max(per_source, 1))
         for first in range(0, n_sources, step):
             batch_sources, spans = [], []
@@ -86,11 +90,14 @@ class Command(BaseCommand):
                 text, offsets = self.text(rng, i, sentences)
                 published = datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(3650))
                 precision = rng.choices([Precision.DAY, Precision.MONTH, Precision.YEAR], [8, 1, 1])[0]
+                title = f"{rng.choice(SUBJECTS).capitalize()}: report {i}"
+                publisher = rng.choice(papers)
                 batch_sources.append(
                     Source(
-                        title=f"{rng.choice(SUBJECTS).capitalize()}: report {i}",
-                        url=f"https://synthetic.example.org/{seed}/{i}",
-                        publisher=rng.choice(papers),
+                        title=title,
+                        # Each paper its own registered domain, as independence compares them.
+                        url=f"https://www.synthetic-paper-{paper_numbers[publisher.pk]}.org/{seed}/{i}",
+                        publisher=publisher,
                         published_on=truncate(published, precision),
                         published_on_precision=precision,
                         language="en",

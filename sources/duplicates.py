@@ -1,0 +1,77 @@
+"""Likely duplicate organisations, proposed for a Reviewer to merge (sources.services.merge_agents) or mark
+distinct: names sharing their distinctive word, or sources sharing a registered domain."""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sources.domains import registered_domain
+from sources.models import Agent, DistinctPublishers, Source
+
+# Words that say what kind of organisation it is, not which one.
+GENERIC = set(
+    "the of and for a an in on at news times daily weekly post press review journal herald tribune gazette"
+    " asia asian world international global group media magazine online agency service network institute"
+    " center centre club council foundation university ministry office national new today report".split()
+)
+# A word held by more organisations than this says little about any one of them.
+MAX_HOLDERS = 5
+
+
+@dataclass
+class Proposal:
+    first: Agent
+    second: Agent
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def pairs(self) -> list[tuple[Agent, Agent]]:
+        """(the one to keep, the one merged into it), both ways."""
+        return [(self.first, self.second), (self.second, self.first)]
+
+
+def distinctive_words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W\d_]{3,}", name.casefold()) if w not in GENERIC}
+
+
+def likely_duplicates() -> list[Proposal]:
+    """Pairs of organisations that are probably one, with the reasons, not yet marked distinct."""
+    organisations = {a.pk: a for a in Agent.objects.filter(kind=Agent.Kind.ORGANISATION)}
+    proposals: dict[frozenset, Proposal] = {}
+
+    def propose(a: int, b: int, reason: str) -> None:
+        if a == b:
+            return
+        key = frozenset((a, b))
+        first, second = sorted((organisations[a], organisations[b]), key=lambda agent: agent.pk)
+        proposal = proposals.setdefault(key, Proposal(first, second))
+        if reason not in proposal.reasons:
+            proposal.reasons.append(reason)
+
+    holders = defaultdict(set)
+    for agent in organisations.values():
+        for name in [agent.name, *agent.alias_list]:
+            for word in distinctive_words(name):
+                holders[word].add(agent.pk)
+    for word, agents in sorted(holders.items()):
+        if 2 <= len(agents) <= MAX_HOLDERS:
+            ordered = sorted(agents)
+            for i, a in enumerate(ordered):
+                for b in ordered[i + 1 :]:
+                    propose(a, b, f"both names have the word “{word.capitalize()}”")
+    by_domain = defaultdict(set)
+    for url, publisher in (
+        Source.objects.filter(publisher__in=organisations).exclude(url="").values_list("url", "publisher")
+    ):
+        domain = registered_domain(url)
+        if domain:
+            by_domain[domain].add(publisher)
+    for domain, publishers in sorted(by_domain.items()):
+        if 2 <= len(publishers) <= MAX_HOLDERS:
+            ordered = sorted(publishers)
+            for i, a in enumerate(ordered):
+                for b in ordered[i + 1 :]:
+                    propose(a, b, f"their sources share the domain {domain}")
+    marked = {frozenset(p) for p in DistinctPublishers.objects.values_list("first_id", "second_id")}
+    related = {frozenset((a.pk, a.parent_id)) for a in organisations.values() if a.parent_id}
+    return [p for key, p in sorted(proposals.items(), key=lambda kv: sorted(kv[0])) if key not in marked | related]

@@ -1,0 +1,124 @@
+"""The claim list: its search (id, date at any precision, publisher, speaker, words), filters that never read every
+source, and sorting on the stored counts."""
+
+import datetime
+from unittest import mock
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from claims.models import Claim
+from claims.services import create_claim, link_claims
+from sources.models import Agent
+from sources.services import create_source
+from tests.base import BaseTestCase
+
+NIKKEI_TEXT = "Tokyo said 7 percent of the islands' residents would take part in the joint survey."
+
+
+class ClaimListTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.nikkei = Agent.objects.create(name="Nikkei Asia", kind=Agent.Kind.ORGANISATION, aliases="Nikkei")
+        cls.kishida = Agent.objects.create(name="Fumio Kishida")
+        cls.survey = create_source(
+            title="Survey trip", text=NIKKEI_TEXT, url="https://asia.nikkei.com/survey", publisher=cls.nikkei
+        )
+        cls.percent = create_claim(
+            source=cls.survey,
+            quote="7 percent of the islands' residents",
+            speaker=cls.kishida,
+            claimed_on=datetime.date(2017, 6, 1),
+            claimed_on_precision="month",
+        )
+
+    def search(self, term: str) -> list[int]:
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("admin:claims_claim_changelist"), {"q": term})
+        self.assertEqual(response.status_code, 200)
+        return sorted(claim.pk for claim in response.context["cl"].result_list)
+
+
+class SearchTests(ClaimListTestCase):
+    def test_hash_and_a_number_find_the_claim_with_that_id(self):
+        self.assertEqual(self.search(f"#{self.unacceptable.pk}"), [self.unacceptable.pk])
+
+    def test_a_bare_number_is_an_id_not_words(self):
+        # "7 percent" is in a quote, but 7 names claim 7 (there is none).
+        self.assertEqual(self.search("7"), [])
+        self.assertEqual(self.search(str(self.percent.pk)), [self.percent.pk])
+
+    def test_a_year_finds_claims_made_that_year(self):
+        self.assertEqual(self.search("2017"), sorted([self.unacceptable.pk, self.percent.pk]))
+
+    def test_a_month_finds_claims_made_that_month_to_the_month_or_day(self):
+        self.assertEqual(self.search("2017-06"), sorted([self.unacceptable.pk, self.percent.pk]))
+        self.assertEqual(self.search("2017-07"), [])
+
+    def test_a_day_finds_only_claims_dated_to_that_day(self):
+        self.assertEqual(self.search("2017-06-01"), [self.unacceptable.pk])
+
+    def test_a_publisher_finds_the_claims_of_its_sources(self):
+        self.assertEqual(self.search("Nikkei"), [self.percent.pk])
+
+    def test_a_speaker_finds_their_claims(self):
+        self.assertEqual(self.search("Kishida"), [self.percent.pk])
+
+    def test_words_find_claims_quoting_them(self):
+        self.assertEqual(self.search("residents"), [self.percent.pk])
+        self.assertEqual(self.search("unacceptable"), [self.unacceptable.pk])
+
+
+class FilterAndOrderTests(ClaimListTestCase):
+    def test_the_source_filter_lists_no_sources_but_filters_by_the_one_chosen(self):
+        self.client.force_login(self.vera)
+        url = reverse("admin:claims_claim_changelist")
+        page = self.client.get(url).content.decode()
+        self.assertNotIn("Harbour on the Kurils</a></li>", page)
+        self.assertIn('data-ajax--url="/admin/autocomplete/"', page)
+        response = self.client.get(url, {"source": self.harbour.pk})
+        self.assertEqual([c.pk for c in response.context["cl"].result_list], [self.rejected.pk])
+
+    def test_the_publisher_and_speaker_filters_filter(self):
+        self.client.force_login(self.vera)
+        url = reverse("admin:claims_claim_changelist")
+        by_publisher = self.client.get(url, {"source__publisher": self.nikkei.pk}).context["cl"].result_list
+        by_speaker = self.client.get(url, {"speaker": self.putin.pk}).context["cl"].result_list
+        self.assertEqual([c.pk for c in by_publisher], [self.percent.pk])
+        self.assertEqual(sorted(c.pk for c in by_speaker), sorted([self.unacceptable.pk, self.rejected.pk]))
+
+    def test_the_default_order_is_newest_first_without_joining_sources_to_order(self):
+        self.client.force_login(self.vera)
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(reverse("admin:claims_claim_changelist"))
+        page_query = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and '"claims_claim"."quote"' in q["sql"]][0]
+        self.assertNotIn("sources_source", page_query[page_query.index("ORDER BY") :])
+        self.assertEqual(response.context["cl"].result_list[0].pk, self.percent.pk)
+
+    def test_the_list_sorts_by_the_stored_independent_voices(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("admin:claims_claim_changelist"))
+        column = response.context["cl"].list_display.index("independent")
+        response = self.client.get(reverse("admin:claims_claim_changelist"), {"o": f"-{column}"})
+        headers = [h for h in response.context["result_headers"] if h.get("sorted")]
+        self.assertEqual([h["text"] for h in headers], ["independent voices"])
+        ranked = [c.pk for c in response.context["cl"].result_list]
+        self.assertEqual(set(ranked[:2]), {self.unacceptable.pk, self.rejected.pk})
+        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 1)
+
+
+class CappedCountTests(ClaimListTestCase):
+    def test_past_the_cap_the_list_stops_counting_and_says_more_than(self):
+        self.client.force_login(self.vera)
+        with mock.patch("common.capped_paginator.COUNT_CAP", 2):
+            response = self.client.get(reverse("admin:claims_claim_changelist"))
+        self.assertEqual(response.context["cl"].result_count, 3)
+        self.assertContains(response, "more than 2 claims")
+
+    def test_under_the_cap_the_list_gives_the_exact_count(self):
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("admin:claims_claim_changelist"))
+        self.assertContains(response, "3 claims")
