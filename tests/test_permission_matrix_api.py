@@ -37,13 +37,14 @@ def version(claim: Claim) -> int:
     return Claim.objects.get(pk=claim.pk).version
 
 
-ANNOTATION = {
-    "type": "Annotation",
-    "target": {
-        "source": "https://example.org/ledger",
-        "selector": {"type": "TextQuoteSelector", "exact": "Talks on joint projects"},
-    },
-}
+def annotation(test) -> dict:
+    return {
+        "type": "Annotation",
+        "target": {
+            "source": test.ledger.url,
+            "selector": {"type": "TextQuoteSelector", "exact": "Talks on joint projects"},
+        },
+    }
 
 READS = [
     read("API sources list", "api:source-list"),
@@ -254,7 +255,7 @@ WRITES = [
     ),
     Endpoint(
         "API annotation create",
-        call("post", "api:annotations", body=ANNOTATION),
+        call("post", "api:annotations", body=annotation),
         lambda t: Claim.objects.filter(quote="Talks on joint projects").exists(),
         ANNOTATORS,
         ok=201,
