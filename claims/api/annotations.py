@@ -133,7 +133,7 @@ def target_of(body: dict) -> tuple[Source, str, int | None, int | None]:
     source = source_named(target.get("source"))
     selectors = target.get("selector")
     selectors = selectors if isinstance(selectors, list) else [selectors]
-    by_type = {item.get("type"): item for item in selectors if isinstance(item, dict)}
+    by_type = {item["type"]: item for item in selectors if isinstance(item, dict) and isinstance(item.get("type"), str)}
     quote_selector = by_type.get("TextQuoteSelector")
     if quote_selector is None or not isinstance(quote_selector.get("exact"), str) or not quote_selector["exact"]:
         raise ValidationError({"target": ["The target needs a TextQuoteSelector with the exact words."]})
@@ -166,6 +166,8 @@ def source_named(iri) -> Source:
     """The source an annotation's target names: its URL, its urn:claimtrail:source:ID, or its API URL."""
     if not isinstance(iri, str) or not iri:
         raise ValidationError({"target": ["The target needs a source: its URL, or urn:claimtrail:source:ID."]})
+    if "\x00" in iri:  # PostgreSQL cannot even compare a string holding NUL
+        raise ValidationError({"target": ["The target's source holds a NUL character; no source is at such a URL."]})
     sources = Source.objects.defer("raw_text")
     for prefix in ("urn:claimtrail:source:",):
         if iri.startswith(prefix) and iri[len(prefix) :].isdecimal():

@@ -1,4 +1,4 @@
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 from claims.rules import may_enter
 
@@ -18,3 +18,11 @@ class RolePermissions(DjangoModelPermissions):
         if not may_enter(request.user):
             return False
         return super().has_permission(request, view)
+
+
+class MayReadTheApi(BasePermission):
+    """The schema and its docs: for those who may read through the API (a staff account with a role), as the
+    resources themselves are; a logged-in account that may not use Claimtrail learns nothing about it."""
+
+    def has_permission(self, request, view):
+        return may_enter(request.user) and request.user.has_perm("claims.view_claim")

@@ -1,6 +1,7 @@
 """Fetching a page ourselves and recording the HTTP exchange as a WARC (warcio), ready to import."""
 
 import datetime
+import http.client
 import io
 import urllib.error
 import urllib.parse
@@ -69,6 +70,11 @@ def record_page(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES) 
                         f"{url} redirects more than {MAX_REDIRECTS} times; the last went to {location}"
                     ) from None
                 target = urllib.parse.urljoin(current, location)
+                if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
+                    # urllib would open file:, data: and ftp: too: a page must not redirect us into our own disk.
+                    raise FetchRefused(
+                        f"{current} redirects to {target}, which is not an http:// or https:// URL"
+                    ) from None
                 redirects.append(f"{answer.code} {current} → {target}")
                 current = target
                 continue
@@ -77,6 +83,8 @@ def record_page(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES) 
                 if isinstance(reason, TimeoutError):
                     raise FetchRefused(f"{current} did not answer within {timeout:g} seconds") from e
                 raise FetchRefused(f"{current} could not be fetched: {reason}") from e
+            except http.client.HTTPException as e:
+                raise FetchRefused(f"{current} sent an answer that is not valid HTTP ({describe(e)})") from e
             with response:
                 read_page(response, current, timeout=timeout, max_bytes=max_bytes)
             break
@@ -99,3 +107,19 @@ def read_page(response, url: str, *, timeout: float, max_bytes: int) -> None:
                 raise FetchRefused(f"{url} sent more than the {max_bytes:,}-byte limit for one page")
     except TimeoutError as e:
         raise FetchRefused(f"{url} stopped sending for more than {timeout:g} seconds") from e
+    except http.client.HTTPException as e:  # a chunked body cut short
+        raise FetchRefused(f"{url} sent an answer that is not valid HTTP ({describe(e)})") from e
+    # http.client returns a body cut short by a closed connection without a word: the length says so.
+    if (
+        stated
+        and stated.isdigit()
+        and size < int(stated)
+        and "chunked" not in response.headers.get("Transfer-Encoding", "")
+    ):
+        raise FetchRefused(f"{url} sent {size:,} of the {int(stated):,} bytes it announced, then stopped")
+
+
+def describe(error: http.client.HTTPException) -> str:
+    if isinstance(error, http.client.IncompleteRead):
+        return f"the body stopped after {len(error.partial):,} bytes"
+    return str(error)[:200] or type(error).__name__

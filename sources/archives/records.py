@@ -24,6 +24,8 @@ from warcio.exceptions import ArchiveLoadFailed
 from sources.importing import BOMS, MAX_BYTES, ImportRefused
 
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # a browser capture of a few articles with their images
+# What an archive may unpack to: compression of real pages is ~10:1, a zip or gzip bomb is ~1000:1.
+MAX_UNPACKED_BYTES = 5 * MAX_ARCHIVE_BYTES
 PAGE_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text", "text/markdown": "markdown"}
 CAPTURE_TYPES = ("response", "resource", "revisit")  # warcinfo, request and metadata records describe captures
 WEB = ("http://", "https://", "urn:claimtrail:")  # what a captured page's WARC-Target-URI starts with
@@ -72,6 +74,14 @@ class Archive:
     sha256: str
     pages: list[PageRecord] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+    unpacked: int = 0  # bytes of WARC records read so far, as their Content-Length states
+
+
+def too_big_unpacked(size: int) -> str:
+    return (
+        f"the archive unpacks to more than {MAX_UNPACKED_BYTES // 1024 // 1024} MB "
+        f"({size:,} bytes so far): too much to be pages, refused as a compression bomb"
+    )
 
 
 def media_type(content_type: str) -> str:
@@ -107,10 +117,15 @@ def wacz_members(data: bytes) -> list[tuple[str, bytes]]:
         names = package.namelist()
         if "datapackage.json" not in names:
             raise ArchiveRefused("not a WACZ: it has no datapackage.json")
+        if package.getinfo("datapackage.json").file_size > MAX_BYTES:
+            raise ArchiveRefused("the WACZ's datapackage.json is over 5 MB: not a package description")
         listed = {r["path"]: r.get("hash", "") for r in json.loads(package.read("datapackage.json"))["resources"]}
         warcs = [n for n in names if n.startswith("archive/") and n.lower().endswith((".warc", ".warc.gz"))]
         if not warcs:
             raise ArchiveRefused("the WACZ holds no WARC file under archive/")
+        unpacked = sum(package.getinfo(name).file_size for name in ["datapackage.json", *warcs])
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ArchiveRefused(too_big_unpacked(unpacked))
         members = []
         for name in warcs:
             blob = package.read(name)
@@ -137,7 +152,12 @@ def read_warc(blob: bytes, name: str, archive: Archive) -> None:
         for record in records:
             seen += 1
             kind = record.rec_type
-            payload = record.content_stream().read() if kind in CAPTURE_TYPES else b""
+            # warcio reads a record's block up to its Content-Length: counting those bounds what a gzip bomb
+            # can unpack, and a page is read no further than one byte past the limit for one page.
+            archive.unpacked += int(record.rec_headers.get_header("Content-Length") or 0)
+            if archive.unpacked > MAX_UNPACKED_BYTES:
+                raise ArchiveRefused(f"{name}: {too_big_unpacked(archive.unpacked)}")
+            payload = record.content_stream().read(MAX_BYTES + 1) if kind in CAPTURE_TYPES else b""
             records.read_to_end()
             offset, length = records.get_record_offset(), records.get_record_length()
             verbatim = whole_record(blob[offset : offset + length], record, name, offset)
@@ -166,10 +186,11 @@ def read_warc(blob: bytes, name: str, archive: Archive) -> None:
 
 def whole_record(member: bytes, record, name: str, offset: int) -> bytes:
     """The record's bytes (header and block) as they stand in the file, refusing one cut short."""
-    if member[:2] == b"\x1f\x8b":
-        member = zlib.decompressobj(wbits=31).decompress(member)  # one gzip member per record
-    head, sep, block = member.partition(b"\r\n\r\n")
     length = int(record.rec_headers.get_header("Content-Length") or 0)
+    if member[:2] == b"\x1f\x8b":
+        # One gzip member per record: unpack no more than the record (its headers are far under 1 MB).
+        member = zlib.decompressobj(wbits=31).decompress(member, length + 1024 * 1024)
+    head, sep, block = member.partition(b"\r\n\r\n")
     if not sep or len(block) < length:
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         raise ArchiveRefused(

@@ -1,0 +1,40 @@
+"""The API's docs page in a real browser: drawn from our own static files, under script-src 'self'.
+
+Debian's chromium, driven by Playwright; the page is served under the strict Content Security Policy of
+tests/browser.py, so an inline script would be refused and show up as a console error.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+from tests.browser import BrowserTestCase, role
+
+pytestmark = pytest.mark.browser
+
+
+class ApiDocsInTheBrowserTests(BrowserTestCase):
+    strict_csp_urls = re.compile(r".*/api/docs/$")
+
+    def setUp(self):
+        vera = User.objects.create_user("vera", password="pw", is_staff=True)
+        vera.groups.add(role("Viewer"))
+        self.log_in(vera)
+        self.elsewhere = []
+        here = urlsplit(self.live_server_url).netloc
+        self.page.on(
+            "request",
+            lambda request: (
+                urlsplit(request.url).scheme in {"http", "https"}
+                and urlsplit(request.url).netloc != here
+                and self.elsewhere.append(request.url)
+            ),
+        )
+
+    def test_the_swagger_docs_show_the_claims_endpoints_and_ask_nothing_of_another_site(self):
+        self.page.goto(f"{self.live_server_url}/api/docs/")
+        expect(self.page.get_by_text("/api/claims/", exact=True).first).to_be_visible(timeout=15000)
+        self.assertEqual(self.elsewhere, [])

@@ -1,0 +1,197 @@
+"""Web archives and capture_url against hostile input: servers that lie, redirect into the disk or send
+nonsense, archives that unpack to far more than they weigh. Each is refused with a message; nothing is stored.
+
+The hostile server is written here with raw sockets (http.server would not send such answers); it binds
+127.0.0.1 on a free port and no test touches the internet.
+"""
+
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import socket
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from unittest import mock
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import TestCase
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from sources.models import Capture, Source
+
+ARTICLE = (
+    b"<html><head><title>Pier repairs</title></head><body><article><h1>Pier repairs</h1>"
+    b"<p>The harbour board agreed on Tuesday to repair the northern pier before the winter storms arrive.</p>"
+    b"<p>Work starts next month and the ferry will use the southern berth until the repairs are done.</p>"
+    b"</article></body></html>"
+)
+ANSWERS = {
+    "/to-file": b"HTTP/1.1 302 Found\r\nLocation: file://{secret}\r\nContent-Length: 0\r\n\r\n",
+    "/to-data": b"HTTP/1.1 302 Found\r\nLocation: data:text/html,<p>planted</p>\r\nContent-Length: 0\r\n\r\n",
+    "/many-headers": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    + b"".join(b"X-Header-%d: v\r\n" % i for i in range(150))
+    + b"Content-Length: 5\r\n\r\nhello",
+    "/long-header": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Long: "
+    + b"a" * 100_000
+    + b"\r\nContent-Length: 5\r\n\r\nhello",
+    "/cut-short": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % (len(ARTICLE) + 500)
+    + ARTICLE,
+    "/chunked-cut-short": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + b"%x\r\n" % len(ARTICLE)
+    + ARTICLE
+    + b"\r\n400\r\nonly a little",
+}
+
+
+class HostileSite:
+    """Answers each path with the bytes in ANSWERS, then closes the connection."""
+
+    def __init__(self, secret: Path):
+        self.secret = secret
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}{path}"
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return  # closed by stop()
+            with connection:
+                request = connection.recv(65536).decode("latin-1")
+                path = request.split(" ")[1] if " " in request else "/"
+                answer = ANSWERS.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                connection.sendall(answer.replace(b"{secret}", str(self.secret).encode()))
+
+    def stop(self):
+        self.listener.close()
+        self.thread.join(timeout=5)
+
+
+class HostileServerTests(TestCase):
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.folder)
+        self.secret = self.folder / "secret.txt"
+        self.secret.write_text("The private notes on this machine, which no web page may capture.\n" * 3)
+        self.site = HostileSite(self.secret)
+        self.addCleanup(self.site.stop)
+
+    def failing_capture(self, path: str) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        with self.assertRaises(CommandError):
+            call_command("capture_url", self.site.url(path), "--timeout", "5", stdout=out, stderr=err)
+        self.assertFalse(Capture.objects.exists())
+        self.assertFalse(Source.objects.exists())
+        return out.getvalue() + err.getvalue()
+
+    def test_a_redirect_to_a_local_file_is_refused_before_the_file_is_opened(self):
+        output = self.failing_capture("/to-file")
+        self.assertIn(f"redirects to file://{self.secret}, which is not an http:// or https:// URL", output)
+
+    def test_a_redirect_to_a_data_url_is_refused(self):
+        output = self.failing_capture("/to-data")
+        self.assertIn("which is not an http:// or https:// URL", output)
+
+    def test_an_answer_with_too_many_headers_is_refused_with_a_message(self):
+        output = self.failing_capture("/many-headers")
+        self.assertIn("sent an answer that is not valid HTTP (got more than 100 headers)", output)
+
+    def test_an_answer_with_an_enormous_header_is_refused_with_a_message(self):
+        output = self.failing_capture("/long-header")
+        self.assertIn("sent an answer that is not valid HTTP", output)
+
+    def test_a_body_shorter_than_its_content_length_is_refused_not_stored_as_the_page(self):
+        output = self.failing_capture("/cut-short")
+        self.assertIn(f"sent {len(ARTICLE):,} of the {len(ARTICLE) + 500:,} bytes it announced", output)
+
+    def test_a_chunked_body_cut_short_is_refused(self):
+        output = self.failing_capture("/chunked-cut-short")
+        self.assertIn("sent an answer that is not valid HTTP (the body stopped", output)
+
+
+def warc_with_a_record_of(size: int, target: Path) -> Path:
+    """A .warc.gz holding one resource record of `size` zero bytes: it weighs a thousandth of that."""
+    with target.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        record = writer.create_warc_record(
+            "https://example.org/zeros.txt",
+            "resource",
+            payload=io.BytesIO(b"\0" * size),
+            warc_content_type="text/plain",
+        )
+        writer.write_record(record)
+    return target
+
+
+class CompressionBombTests(TestCase):
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.folder)
+        # A small limit for the test; the real one is 1,000 MB.
+        limit = mock.patch("sources.archives.records.MAX_UNPACKED_BYTES", 1024 * 1024)
+        limit.start()
+        self.addCleanup(limit.stop)
+
+    def failing_import(self, path: Path) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        with self.assertRaises(CommandError):
+            call_command("import_sources", str(path), stdout=out, stderr=err)
+        self.assertFalse(Capture.objects.exists())
+        return out.getvalue() + err.getvalue()
+
+    def test_a_gzipped_warc_that_unpacks_to_more_than_the_limit_is_refused(self):
+        bomb = warc_with_a_record_of(2 * 1024 * 1024, self.folder / "bomb.warc.gz")
+        self.assertLess(bomb.stat().st_size, 100 * 1024)
+        output = self.failing_import(bomb)
+        self.assertIn("bomb.warc.gz: the archive unpacks to more than 1 MB", output)
+
+    def test_a_wacz_whose_warc_unpacks_to_more_than_the_limit_is_refused_before_it_is_read(self):
+        warc = b"\0" * (2 * 1024 * 1024)  # not even a WARC: the size alone refuses it
+        package = {"resources": [{"path": "archive/data.warc", "hash": "sha256:" + hashlib.sha256(warc).hexdigest()}]}
+        wacz = self.folder / "bomb.wacz"
+        with zipfile.ZipFile(wacz, "w", zipfile.ZIP_DEFLATED) as out:
+            out.writestr("datapackage.json", json.dumps(package))
+            out.writestr("archive/data.warc", warc)
+        output = self.failing_import(wacz)
+        self.assertIn("the archive unpacks to more than 1 MB (2,", output)
+
+    def test_a_wacz_member_named_to_climb_out_of_its_folder_is_only_a_name(self):
+        warc = warc_with_a_record_of(10, self.folder / "x.warc.gz").read_bytes()
+        package = {"resources": [{"path": "archive/../../x.warc.gz", "hash": "sha256:" + "0" * 64}]}
+        wacz = self.folder / "climb.wacz"
+        with zipfile.ZipFile(wacz, "w") as out:
+            out.writestr("datapackage.json", json.dumps(package))
+            out.writestr("archive/../../x.warc.gz", warc)
+        self.failing_import(wacz)  # refused by its hash; nothing is ever written outside memory
+        self.assertEqual(sorted(p.name for p in self.folder.parent.glob("x.warc.gz")), [])
+
+    def test_a_gzip_encoded_page_is_read_no_further_than_the_page_limit(self):
+        # 64 MB of text gzipped to ~64 KB inside the HTTP body: skipped as over the 5 MB limit, never unpacked whole.
+        body = gzip.compress(b"a" * (64 * 1024 * 1024))
+        path = self.folder / "encoded.warc.gz"
+        with path.open("wb") as out:
+            writer = WARCWriter(out, gzip=True)
+            headers = StatusAndHeaders(
+                "200 OK",
+                [("Content-Type", "text/plain"), ("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))],
+                protocol="HTTP/1.1",
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    "https://example.org/a.txt", "response", payload=io.BytesIO(body), http_headers=headers
+                )
+            )
+        with mock.patch("sources.archives.records.MAX_UNPACKED_BYTES", 1000 * 1024 * 1024):
+            output = self.failing_import(path)
+        self.assertIn("page over the 5 MB limit for one article", output)
