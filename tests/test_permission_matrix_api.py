@@ -46,6 +46,7 @@ def annotation(test) -> dict:
         },
     }
 
+
 READS = [
     read("API sources list", "api:source-list"),
     read("API source", "api:source-detail", lambda t: t.ledger.pk),
