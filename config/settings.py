@@ -46,10 +46,8 @@ LOCAL_ENV = read_env_file(Path(ENV_FILE)) if ENV_FILE else {}
 
 
 def env(name: str, default: str = "") -> str:
-    value = os.environ.get(name)
-    if value is None:
-        value = LOCAL_ENV.get(name)
-    return default if value is None else value
+    """The environment's value, else the .env file's, else the default (an empty value counts as unset)."""
+    return os.environ.get(name) or LOCAL_ENV.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
