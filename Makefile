@@ -62,5 +62,12 @@ serve: port-free setup
 		echo "Serving on http://127.0.0.1:$(PORT)/admin/" && \
 		exec $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi'
 
+# The database (DATABASE_URL, else db.sqlite3) to one file and back: pg_dump/pg_restore, or SQLite's online backup.
+backup: setup
+	$(PY) -m config.backup backup $(BACKUP)
+
+restore: setup
+	$(PY) -m config.backup restore $(BACKUP)
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
