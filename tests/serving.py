@@ -49,9 +49,8 @@ def throwaway_database(tmp_path: Path, suffix: str):
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     """What a production-like process sees: DEBUG off, its own key, no developer's .env."""
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY"}}
-    env.update(
-        DATABASE_URL=database_url, ENV_FILE="", DEBUG="0", HTTPS="0", SECRET_KEY=secrets.token_urlsafe(50), **extra
-    )
+    env.update(DATABASE_URL=database_url, ENV_FILE="", DEBUG="0", HTTPS="0", SECRET_KEY=secrets.token_urlsafe(50))
+    env.update(extra)
     return env
 
 
