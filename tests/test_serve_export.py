@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from claims.csv_format import HEADER
+from claims.exchange.columns import HEADER
 from tests.serving import Serve, manage, server_env, throwaway_database
 
 WORKER_TIMEOUT = 2  # seconds; gunicorn's default is 30
