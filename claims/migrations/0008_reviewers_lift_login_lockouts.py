@@ -31,7 +31,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0006_drop_organisation_root"),
+        ("claims", "0007_claim_rating"),
         ("axes", "0010_accessattemptexpiration"),
     ]
 
