@@ -2,9 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-DEV_ENV := DEBUG=1 HTTPS=0
+PORT ?= 8000
+# Where `make backup` writes and `make restore` reads (BACKUP=path to choose the file).
+BACKUP ?= backups/claimtrail-latest.backup
 
-.PHONY: run test serve setup chromium wget lint bench clean
+.PHONY: run test serve setup chromium wget lint bench clean backup restore port-free
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +27,22 @@ wget:
 		echo "Installing Debian's wget for the web-archive tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; }
 
-run: setup
-	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py load_demo
-	$(DEV_ENV) $(PY) manage.py local_admin
-	@echo "Serving on http://127.0.0.1:8000/admin/"
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+# Local development settings, read by config/settings.py, so that every `manage.py` command works as
+# written; its key is a development key that the settings never use with DEBUG off.
+.env:
+	@$(PYTHON) -c "import secrets; print('# Written by make run for local development; DEBUG off never reads SECRET_KEY from here.'); print('DEBUG=1'); print('HTTPS=0'); print('SECRET_KEY=django-insecure-' + secrets.token_urlsafe(50))" > $@
+	@echo "Wrote .env (DEBUG=1 and a development key) for manage.py commands"
+
+port-free:
+	@$(PYTHON) -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', $(PORT)))" 2>/dev/null || \
+		{ echo "Port $(PORT) is in use: choose another, e.g. make $(firstword $(MAKECMDGOALS)) PORT=8001"; exit 1; }
+
+run: port-free setup .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py local_admin
+	@echo "Serving on http://127.0.0.1:$(PORT)/admin/"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup chromium wget
 	$(VENV)/bin/pytest
@@ -40,13 +52,22 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 # Production-like: DEBUG off, gunicorn, WhiteNoise. HTTPS=0 because it serves plain HTTP on localhost.
-serve: setup
-	DEBUG=0 HTTPS=0 SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} sh -c '\
+# Threaded gunicorn workers (config/gunicorn.py say why): a long export streams to its end.
+serve: port-free setup
+	DEBUG=0 HTTPS=0 PORT=$(PORT) SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} sh -c '\
 		$(PY) manage.py collectstatic --noinput -v0 && \
 		$(PY) manage.py migrate --noinput && \
 		$(PY) manage.py load_demo && \
 		$(PY) manage.py local_admin && \
-		$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2'
+		echo "Serving on http://127.0.0.1:$(PORT)/admin/" && \
+		exec $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi'
+
+# The database (DATABASE_URL, else db.sqlite3) to one file and back: pg_dump/pg_restore, or SQLite's online backup.
+backup: setup
+	$(PY) -m config.backup backup $(BACKUP)
+
+restore: setup
+	$(PY) -m config.backup restore $(BACKUP)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

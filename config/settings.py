@@ -1,38 +1,80 @@
 """Claimtrail settings, read from the environment.
 
-DATABASE_URL  PostgreSQL (postgres://user@host:port/name); a SQLite file when unset.
-SECRET_KEY    required when DEBUG is off.
-DEBUG         "1"/"true" for development; off by default.
-ALLOWED_HOSTS comma-separated host names.
-HTTPS         "0" to serve production-like over plain HTTP on localhost (make serve);
-              on by default when DEBUG is off.
+DATABASE_URL          PostgreSQL (postgres://user@host:port/name); a SQLite file when unset.
+DATABASE_REPLICA_URL  a read replica of DATABASE_URL; exports, suggestions and the provenance page
+                      read from it (config/routers.py). Unset: everything reads the primary.
+SECRET_KEY            required when DEBUG is off: at least 50 characters, not a development key.
+DEBUG                 "1"/"true" for development; off by default.
+ALLOWED_HOSTS         comma-separated host names.
+HTTPS                 "0" to serve production-like over plain HTTP on localhost (make serve);
+                      on by default when DEBUG is off.
+PROXY_COUNT           how many reverse proxies (balancers) stand in front of the app; their
+                      X-Forwarded-For gives the client address that login throttling counts.
+
+`make run` writes a `.env` file (DEBUG=1 and a generated key) so that `manage.py` commands work in a
+development checkout; a variable set in the environment wins over the file. The file's key is used
+only with DEBUG on: a server with DEBUG off needs its own SECRET_KEY in the environment.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a local .env file (blank lines and # comments skipped); {} if there is none."""
+    if not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+# ENV_FILE="" turns the file off (the test suite does, so a developer's .env cannot change it).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+LOCAL_ENV = read_env_file(Path(ENV_FILE)) if ENV_FILE else {}
+
+
+def env(name: str, default: str = "") -> str:
+    """The environment's value, else the .env file's, else the default (an empty value counts as unset)."""
+    return os.environ.get(name) or LOCAL_ENV.get(name) or default
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = env(name)
+    if value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 DEBUG = env_bool("DEBUG", default=False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# With DEBUG off the key must come from the environment, never from a development .env file.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") if not DEBUG else env("SECRET_KEY")
+MIN_SECRET_KEY_LENGTH = 50
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
     SECRET_KEY = "django-insecure-local-development-only"
+elif not DEBUG and (
+    len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for DEBUG off: give at least {MIN_SECRET_KEY_LENGTH} random characters, "
+        "not a development key (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,12 +91,15 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "sources",
     "claims",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every response gets the header: static files and errors raised by later middleware too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +108,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lock-out response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,12 +137,19 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+CONN_MAX_AGE = int(env("CONN_MAX_AGE", "60"))
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=CONN_MAX_AGE
     )
 }
+if env("DATABASE_REPLICA_URL"):
+    # Tests run against the primary's test database (MIRROR); tests/test_replica.py uses a real replica.
+    DATABASES["replica"] = {
+        **dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=CONN_MAX_AGE),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,13 +234,43 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy on every response (django-csp). Pages load scripts only from our static
+# files; the admin's inline style attributes need 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or from
+# one address, further tries are refused for AXES_COOLOFF_TIME hours without checking the password.
+# A Reviewer or an admin lifts a lock-out by deleting its row under Axes -> Access attempts
+# (or `manage.py axes_reset_username NAME`).
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a balancer the client's address is in X-Forwarded-For; without one that header is not trusted.
+AXES_IPWARE_PROXY_COUNT = int(env("PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER.insert(0, "HTTP_X_FORWARDED_FOR")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }

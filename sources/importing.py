@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -62,22 +63,133 @@ def read_raw(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of the raw bytes and the encoding it was read with: UTF-8, else a detected encoding."""
-    for bom, encoding in BOMS:
+# When detection is unsure, the encodings real Western and East-Asian pages use, in this order.
+PREFERRED_ENCODINGS = [
+    "cp1252",
+    "iso8859_15",
+    "shift_jis",
+    "cp932",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "euc_kr",
+    "cp949",
+    "cp1251",
+]
+# A guess below this is refused (with how to give --encoding); real text scores above 0.95, noise below 0.6.
+MIN_ENCODING_CONFIDENCE = 0.8
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    confidence: float  # 1.0 for UTF-8, a byte-order mark or an encoding given; else the detection's
+
+
+LONGEST_WORD = 40  # characters between spaces in Western or Cyrillic text; mis-decoded bytes run on
+
+
+def is_common(char: str, word: str) -> bool:
+    """A character that real text in a Western, Cyrillic or East-Asian script is made of, in its word.
+
+    Text decoded with the wrong code page shows rarities: symbols, half-width katakana, ideographs and
+    syllables outside the first (most common) level of the national character sets, or accented
+    letters that run on for hundreds of characters without a space.
+    """
+    code = ord(char)
+    if 0xA0 <= code <= 0x24F or 0x370 <= code <= 0x4FF or 0x2010 <= code <= 0x2026 or char in "€™":
+        return (char.isalpha() or char in "\xa0«»‘’“”„–—…€£°©®™·§¿¡") and len(word) <= LONGEST_WORD
+    if 0x3000 <= code <= 0x30FF or 0xFF01 <= code <= 0xFF5E:  # kana, CJK punctuation, full-width ASCII
+        return True
+    if 0x4E00 <= code <= 0x9FFF:  # ideographs: the first level of GB 2312 or of JIS X 0208
+        return level_one(char, "gb2312", 0xB0, 0xD7) or level_one(char, "shift_jis", 0x88, 0x98)
+    if 0xAC00 <= code <= 0xD7A3:  # Hangul syllables: the 2,350 of KS X 1001
+        return level_one(char, "euc_kr", 0xB0, 0xC8)
+    return False
+
+
+def level_one(char: str, encoding: str, first: int, last: int) -> bool:
+    try:
+        lead = char.encode(encoding)[0]
+    except UnicodeEncodeError:
+        return False
+    return first <= lead <= last
+
+
+LONGEST_RUN = 8  # the same character this many times in a row is filler or mis-decoded bytes, not words
+
+
+def confidence_of(text: str, chaos: float) -> float:
+    """How sure a decoding is: the share of its non-ASCII characters that are common, less its mess."""
+    checked = []
+    for word in text.split():
+        runs = [(char, len(list(run))) for char, run in itertools.groupby(word)]
+        checked += [is_common(c, word) and n < LONGEST_RUN for c, n in runs if ord(c) > 127 for _ in range(n)]
+    if not checked:
+        return 1.0
+    return round(sum(checked) / len(checked) * (1 - chaos), 3)
+
+
+def ascii_compatible(encoding: str) -> bool:
+    """Reads printable ASCII as ASCII (EBCDIC and UTF-16 do not: never a guess for a web page)."""
+    printable = bytes(range(0x20, 0x7F))
+    try:
+        return printable.decode(encoding) == printable.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def detect(data: bytes) -> Decoded | None:
+    """The most likely decoding: a preferred encoding if one reads cleanly, else any the detector knows."""
+    for isolation in (PREFERRED_ENCODINGS, None):
+        matches = [
+            m for m in charset_normalizer.from_bytes(data, cp_isolation=isolation) if ascii_compatible(m.encoding)
+        ]
+        rank = {name: i for i, name in enumerate(PREFERRED_ENCODINGS)}
+        # Least mess first, then the best language fit, then the more common encoding.
+        matches.sort(key=lambda m: (round(m.chaos, 2), -m.coherence, rank.get(m.encoding, len(rank))))
+        candidates = [Decoded(str(m), m.encoding, confidence_of(str(m), m.chaos)) for m in matches[:4]]
+        if candidates:
+            best = max(candidates, key=lambda d: d.confidence)
+            if best.confidence >= MIN_ENCODING_CONFIDENCE or isolation is None:
+                return best
+    return None
+
+
+def decode(data: bytes, encoding: str = "") -> Decoded:
+    """The text of the raw bytes: in the encoding given, else UTF-8 (or a byte-order mark's), else detected."""
+    if encoding:
+        try:
+            return Decoded(data.decode(encoding), encoding, 1.0)
+        except LookupError as e:
+            raise ImportRefused(f"--encoding {encoding}: no such encoding") from e
+        except UnicodeDecodeError as e:
+            raise ImportRefused(
+                f"the file is not {encoding}: byte {e.object[e.start]:#04x} at position {e.start} does not decode"
+            ) from e
+    for bom, name in BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            return Decoded(data.decode(name), name, 1.0)
     if b"\x00" in data[:8192]:
         raise ImportRefused("the file is binary, not text (it contains NUL bytes)")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return Decoded(data.decode("utf-8"), "utf-8", 1.0)
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
-    # Random bytes "decode" as some CJK code page; no language recognised in the result means no encoding.
-    if best is None or best.coherence == 0:
-        raise ImportRefused("the file is not UTF-8 and its encoding could not be detected; convert it to UTF-8")
-    return str(best), best.encoding
+    guess = detect(data)
+    if guess is None:
+        raise ImportRefused(
+            "the file is not UTF-8 and its encoding could not be detected; "
+            "give it with --encoding (for example --encoding cp1252 or --encoding shift_jis)"
+        )
+    if guess.confidence < MIN_ENCODING_CONFIDENCE:
+        raise ImportRefused(
+            f"the file is not UTF-8 and its encoding could not be detected with confidence (best guess "
+            f"{guess.encoding}, {guess.confidence:.2f} < {MIN_ENCODING_CONFIDENCE}); if you know it, give it "
+            f"with --encoding (for example --encoding {guess.encoding})"
+        )
+    return guess
 
 
 def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
@@ -98,11 +210,16 @@ def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
     return cleaned, stated
 
 
-def same_source(*, url: str, file_name: str) -> Source | None:
-    """The source a file is a new version of: the same URL, or without a URL the same file name."""
+def same_source(*, url: str, source_path: str) -> Source | None:
+    """The source a file is a new version of: the same URL, or without a URL a capture from the same full path.
+
+    A file name alone does not identify an article (two folders may both hold `article.txt`).
+    """
     if url:
         return Source.objects.filter(url=url).first()
-    capture = Capture.objects.filter(file_name=file_name).select_related("source").last()
+    if not source_path:
+        return None
+    capture = Capture.objects.filter(source_path=source_path).select_related("source").last()
     return capture.source if capture else None
 
 
@@ -116,6 +233,7 @@ def import_file(
     published_on: str = "",
     retrieved_at: datetime.datetime | None = None,
     language: str = "",
+    encoding: str = "",
     imported_by: str,
 ) -> ImportResult:
     """Import one file whole or not at all: a new source, an unchanged one, or a new version of one.
@@ -133,6 +251,8 @@ def import_file(
         published_on=published_on,
         retrieved_at=retrieved_at,
         language=language,
+        encoding=encoding,
+        source_path=str(path.resolve()),
         imported_by=imported_by,
     )
 
@@ -151,18 +271,23 @@ def import_raw(
     language: str = "",
     imported_by: str,
     charset: str = "",
+    encoding: str = "",
+    source_path: str = "",
     capture_details: dict | None = None,
 ) -> ImportResult:
     """Import raw bytes as `import_file` does; a web archive's pages come in here too.
 
-    `charset` is an encoding the bytes are known to be in (an HTTP header's), and `capture_details`
-    more fields of the capture (where a web archive's record came from).
+    `charset` is an encoding the bytes are known to be in (an HTTP header's), `encoding` one the
+    person importing gave (it wins), `source_path` the full path of the file (without a URL, a new
+    version must come from the same path), and `capture_details` more fields of the capture (where a
+    web archive's record came from).
     """
     digest = hashlib.sha256(data).hexdigest()
     known = Capture.objects.filter(sha256=digest).select_related("source").first()
     if known is not None:
         return ImportResult("unchanged", known.source, known)
-    raw_text, encoding = (data.decode(charset), charset) if charset else decode(data)
+    decoded = decode(data, encoding or charset)
+    raw_text = decoded.text
     cleaned, stated = clean_capture(raw_text, method)
     if not cleaned.text.strip():
         raise ImportRefused("no article text is left once the page furniture is removed")
@@ -184,7 +309,7 @@ def import_raw(
     if date is not None:
         details.update(published_on=date, published_on_precision=precision)
 
-    source = same_source(url=url, file_name=file_name)
+    source = same_source(url=url, source_path=source_path)
     anchors: list[dict] = []
     if source is None:
         action = "created"
@@ -218,10 +343,12 @@ def import_raw(
     capture = Capture(
         source=source,
         file_name=file_name,
+        source_path=source_path,
         size=len(data),
         sha256=digest,
         raw=data,
-        encoding=encoding,
+        encoding=decoded.encoding,
+        encoding_confidence=decoded.confidence,
         retrieved_at=retrieved_at,
         method=method,
         software_version=software_version(),

@@ -252,10 +252,20 @@ class Capture(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="captures")
     file_name = models.CharField(max_length=500)
+    source_path = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="The full path the file was imported from: without a URL, a new version must come from it.",
+    )
     size = models.PositiveBigIntegerField(help_text="Bytes.")
     sha256 = models.CharField("SHA-256 of the raw bytes", max_length=64)
     raw = models.BinaryField("raw bytes", help_text="The file as read, byte for byte.")
     encoding = models.CharField(max_length=40, help_text="How the raw bytes were decoded.")
+    encoding_confidence = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="1 for UTF-8, a byte-order mark or an encoding given; else how sure detection was (0 to 1).",
+    )
     retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When the page was fetched, where known.")
     method = models.CharField(max_length=10, choices=Method.choices)
     software_version = models.CharField(max_length=300)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from config.routers import reads_from_replica
 from sources.models import Capture, Source, diff_line_kind
 
 HISTORY_ROWS = 100
@@ -61,6 +62,7 @@ def captures_with_changes(source: Source) -> list[Capture]:
 
 @staff_member_required
 @permission_required(["sources.view_source", "claims.view_claim"], raise_exception=True)
+@reads_from_replica
 def provenance(request: HttpRequest, pk: int) -> HttpResponse:
     """Metadata, captures and their derivation, the highlighted text, the claims and the change history."""
     source = get_object_or_404(Source.objects.select_related("publisher").prefetch_related("authors"), pk=pk)

@@ -21,7 +21,7 @@ def squeezed(text: str) -> str:
 
 
 def cleaned_fixture(name: str):
-    text, _ = decode((FIXTURES / name).read_bytes())
+    text = decode((FIXTURES / name).read_bytes()).text
     return clean_capture(text, METHODS[Path(name).suffix])
 
 

@@ -197,7 +197,8 @@ class ReimportTests(ImportTestCase):
             "\n\nA late offer of shared patrols was turned down by both sides before the delegations left."
             "\n\nThe mayor of Eastport",
         ).replace("nowhere near enough to keep our boats working", "far too little to keep our boats at sea")
-        return self.write("v2/harbour_talks.txt", raw.encode())
+        # A new version comes from the same path (or the same URL).
+        return self.write("harbour_talks.txt", raw.encode())
 
     def test_identical_bytes_create_nothing(self):
         out, _ = self.run_import(self.fixture("harbour_talks.txt", self.folder / "again"))
@@ -247,14 +248,34 @@ class ReimportTests(ImportTestCase):
 
     def test_the_same_url_is_the_same_source_whatever_the_file_is_called(self):
         Source.objects.filter(pk=self.source.pk).update(url="https://quay.example.org/harbour")
+        (self.folder / "v2").mkdir()
         path = self.changed_version().rename(self.folder / "v2" / "renamed.txt")
         out, _ = self.run_import(path, "--url", "https://quay.example.org/harbour")
         self.assertTrue(out.startswith(f"updated {self.source.pk} "))
 
-    def test_without_a_url_the_same_file_name_is_the_same_source_even_one_imported_with_a_url(self):
+    def test_without_a_url_the_same_path_is_the_same_source_even_one_imported_with_a_url(self):
         Source.objects.filter(pk=self.source.pk).update(url="https://quay.example.org/harbour")
         out, _ = self.run_import(self.changed_version())
         self.assertTrue(out.startswith(f"updated {self.source.pk} "))
+
+    def test_a_file_of_the_same_name_in_another_folder_is_another_article_not_a_new_version(self):
+        text_before = Source.objects.get(pk=self.source.pk).text
+        other = self.write("elsewhere/harbour_talks.txt", b"Ferry strike\n\nThe ferry crews walked out at dawn.\n")
+        out, _ = self.run_import(other)
+        self.assertTrue(out.startswith("created "), out)
+        self.source.refresh_from_db()
+        self.assertEqual(self.source.text, text_before)
+        self.assertEqual(self.source.captures.count(), 1)
+        self.broken.refresh_from_db()
+        self.assertEqual(self.broken.anchor_state, Claim.AnchorState.HELD)
+
+    def test_two_folders_with_the_same_file_names_import_as_separate_articles(self):
+        first = self.write("d1/report.txt", b"Port report\n\nThe northern quay reopened on Monday.\n")
+        second = self.write("d2/report.txt", b"Port report\n\nThe southern quay closed for repairs.\n")
+        out, _ = self.run_import(first.parent, second.parent)
+        self.assertEqual([line.split()[0] for line in out.splitlines()], ["created", "created"])
+        self.assertIn("northern quay", Source.objects.get(captures__source_path=str(first.resolve())).text)
+        self.assertIn("southern quay", Source.objects.get(captures__source_path=str(second.resolve())).text)
 
     def test_a_broken_claim_holds_again_once_its_quote_is_fixed(self):
         self.run_import(self.changed_version())
@@ -307,6 +328,50 @@ class BadInputTests(ImportTestCase):
         noise = bytes(random.Random(1).choice(range(0x80, 0x100)) for _ in range(3000))
         _, err = self.run_failing_import(self.write("noise.txt", noise))
         self.assertIn("noise.txt: the file is not UTF-8 and its encoding could not be detected", err)
+
+    def test_a_windows_1252_file_with_curly_quotes_and_euro_is_read_as_windows_1252(self):
+        text = (
+            "Budget row in the harbour council\n\nThe mayor said the offer was “absolutely unacceptable” and "
+            "would cost €4 million — more than last year’s whole budget. Critics called it ‘a fiasco’.\n"
+        )
+        self.run_import(self.write("budget.txt", text.encode("cp1252")))
+        capture = Capture.objects.get()
+        self.assertEqual(capture.encoding, "cp1252")
+        self.assertIn("“absolutely unacceptable” and would cost €4 million — more", capture.source.text)
+        self.assertGreaterEqual(capture.encoding_confidence, 0.8)
+
+    def test_a_shift_jis_file_is_read_as_japanese(self):
+        text = (
+            "北方領土交渉\n\n安倍晋三首相は、ロシアとの平和条約締結に向けて新しいアプローチを提案した。"
+            "北方領土問題は依然として解決されていない。\n"
+        )
+        self.run_import(self.write("hoppo.txt", text.encode("shift_jis")))
+        capture = Capture.objects.get()
+        self.assertIn(capture.encoding, {"shift_jis", "cp932"})
+        self.assertIn("平和条約締結に向けて新しいアプローチを提案した", capture.source.text)
+        self.assertGreaterEqual(capture.encoding_confidence, 0.8)
+
+    def test_a_utf_8_file_is_read_with_full_confidence(self):
+        self.run_import(self.write("plain.txt", "Quay\n\nThe quay “reopened” on Monday.\n".encode()))
+        self.assertEqual(Capture.objects.get().encoding_confidence, 1.0)
+
+    def test_random_bytes_are_refused_with_how_to_give_the_encoding(self):
+        noise = bytes(random.Random(2).choices(range(0x80, 0x100), k=3000))
+        _, err = self.run_failing_import(self.write("noise.txt", noise))
+        self.assertIn("noise.txt: the file is not UTF-8 and its encoding could not be detected", err)
+        self.assertIn("--encoding", err)
+        self.assertFalse(Capture.objects.exists())
+
+    def test_an_encoding_given_is_used_and_recorded_as_certain(self):
+        text = "Порт\n\nПрезидент заявил, что размещение систем на островах неприемлемо.\n"
+        self.run_import(self.write("port.txt", text.encode("koi8_r")), "--encoding", "koi8_r")
+        capture = Capture.objects.get()
+        self.assertEqual((capture.encoding, capture.encoding_confidence), ("koi8_r", 1.0))
+        self.assertIn("размещение систем на островах неприемлемо", capture.source.text)
+
+    def test_an_encoding_given_that_does_not_fit_the_bytes_is_refused_naming_the_byte(self):
+        _, err = self.run_failing_import(self.write("jp.txt", "平和条約".encode("shift_jis")), "--encoding", "utf-8")
+        self.assertIn("jp.txt: the file is not utf-8: byte 0x95 at position 0 does not decode", err)
 
     def test_a_50_mb_file_is_refused_by_its_size_without_being_read(self):
         path = self.folder / "huge.txt"

@@ -33,6 +33,7 @@ class ProvenancePageTestCase(BaseTestCase):
         folder = Path(tempfile.mkdtemp())
         shutil.copy(FIXTURES / "harbour_talks.txt", folder)
         cls.imported = import_file(path=folder / "harbour_talks.txt", imported_by="archivist").source
+        cls.imported_path = folder / "harbour_talks.txt"
         shutil.rmtree(folder)
 
     def url(self, source) -> str:
@@ -179,11 +180,12 @@ class ContentTests(ProvenancePageTestCase):
 class ReimportHistoryTests(ProvenancePageTestCase):
     def test_the_history_reports_each_claim_held_moved_or_broken(self):
         moved = create_claim(source=self.imported, quote="The vote is set for Friday.")
-        folder = Path(tempfile.mkdtemp())
-        self.addCleanup(shutil.rmtree, folder)
+        # A new version comes from the path the first was imported from.
+        self.imported_path.parent.mkdir(exist_ok=True)
+        self.addCleanup(shutil.rmtree, self.imported_path.parent)
         raw = (FIXTURES / "harbour_talks.txt").read_text()
-        (folder / "harbour_talks.txt").write_text(raw.replace("By Mara Olsen", "By Mara Olsen, in Eastport"))
-        import_file(path=folder / "harbour_talks.txt", imported_by="archivist", published_on="2026-02-03")
+        self.imported_path.write_text(raw.replace("By Mara Olsen", "By Mara Olsen, in Eastport"))
+        import_file(path=self.imported_path, imported_by="archivist", published_on="2026-02-03")
         page = self.page(self.imported)
         self.assertIn("claims: 0 held, 1 moved, 0 broken", page)
         self.assertIn(f"claim {moved.pk} “The vote is set for Friday.”: moved from", page)

@@ -22,10 +22,11 @@ import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Max, Min, Q
 
 from claims.models import Claim, Corroboration, DismissedSuggestion
+from config.routers import reads_from_replica
 
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 80  # claims scored in Python per suggestion request
@@ -341,7 +342,7 @@ def search_terms(features: Features, rarity: "Rarity") -> list[str]:
     telling = set(features.names) | features.numbers | {stem(d.text.split()[0].lower()) for d in features.dates}
     ordered = sorted(features.terms, key=lambda t: (t not in telling, -rarity(t), -len(t), t))
     spelled = [re.sub(r"\W", "", features.spelled.get(t, t)) for t in ordered]
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(WORD_SHARES_SQL, [[w for w in spelled if w]])
         share_of = {word: (lexeme, share) for word, lexeme, share in cursor.fetchall()}
     found = [share_of[w] for w in spelled if w in share_of]
@@ -375,7 +376,7 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rar
             ORDER BY ts_rank(words, to_tsquery('simple', %s)) DESC, id
             LIMIT %s
         """
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(Claim)].cursor() as cursor:
             cursor.execute(sql, [tsquery, claim.source_id, MATCHED, tsquery, RANKED + len(excluded)])
             rows += cursor.fetchall()
         if len(rows) >= RANKED:
@@ -423,8 +424,12 @@ def background() -> list[set[str]]:
     return [terms_of(f"{quote} {statement}") for quote, statement in rows]
 
 
+@reads_from_replica
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
-    """The claims in other sources most likely to corroborate or contradict this one, best first."""
+    """The claims in other sources most likely to corroborate or contradict this one, best first.
+
+    A heavy read: it runs on the read replica when there is one (config/routers.py).
+    """
     features = Features.of(claim_text(claim))
     excluded = excluded_ids(claim)
     rarity = Rarity(background())

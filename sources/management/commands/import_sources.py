@@ -36,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--published-on", default="", help="YYYY, YYYY-MM or YYYY-MM-DD")
         parser.add_argument("--retrieved-at", type=retrieved_at, help="when the page was fetched (ISO 8601)")
         parser.add_argument("--language", default="", help="BCP 47 code, such as en")
+        parser.add_argument(
+            "--encoding",
+            default="",
+            help="the files' encoding (cp1252, shift_jis, …) when it is not UTF-8 and detection is unsure",
+        )
 
     def handle(self, *args, **options):
         files, skipped = files_in(options["paths"])
@@ -72,6 +77,7 @@ class Command(BaseCommand):
                 published_on=options["published_on"],
                 retrieved_at=options["retrieved_at"],
                 language=options["language"],
+                encoding=options["encoding"],
                 imported_by=getpass.getuser(),
             )
         except (ImportRefused, ValidationError, OSError) as e:
