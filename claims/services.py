@@ -139,3 +139,41 @@ def save_link(*, link: Corroboration) -> Corroboration:
     link.save()
     recount_claims(before | {link.claim_a_id, link.claim_b_id})
     return link
+
+
+class NotRestorable(Exception):
+    """A claim that cannot be brought back from its history: it exists, or its history has no deletion."""
+
+
+@transaction.atomic
+def restore_deleted_claim(*, claim_id: int, user: AbstractBaseUser | None = None) -> tuple[Claim, list[Corroboration]]:
+    """Bring a deleted claim back from its history, with its id, its tags and the links deleted with it (to
+    claims that still exist), through the same checks as a new claim: its quote must still stand at its
+    offsets in its source's text. Each comes back as a new history row saying so."""
+    if Claim.objects.filter(pk=claim_id).exists():
+        raise NotRestorable(f"Claim #{claim_id} exists; only a deleted claim can be restored.")
+    deleted = Claim.history.filter(id=claim_id).order_by("-history_date", "-history_id").first()
+    if deleted is None or deleted.history_type != "-":
+        raise NotRestorable(f"No deleted claim #{claim_id} is in the history.")
+    # The deletion's own record has no tags (they go before it is written): the version before it has them.
+    before = Claim.history.filter(id=claim_id).exclude(history_type="-").order_by("-history_date", "-history_id")
+    tag_ids = list(before.first().tags.values_list("tag_id", flat=True)) if before.exists() else []
+    claim = deleted.instance
+    claim.version += 1  # an edit form still open on the deleted claim must not save over the restored one
+    claim.full_clean(exclude=["created_by"])
+    claim._change_reason = "restored from its history"
+    claim.save(force_insert=True)
+    claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
+    links = []
+    gone = Corroboration.history.filter(Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id), history_type="-")
+    for record in gone.order_by("history_date", "history_id"):
+        ends = {record.claim_a_id, record.claim_b_id}
+        if Corroboration.objects.filter(pk=record.id).exists() or Claim.objects.filter(pk__in=ends).count() != 2:
+            continue
+        link = record.instance
+        link.full_clean()
+        link._change_reason = "restored with its claim"
+        link.save(force_insert=True)
+        links.append(link)
+    recount_claims({claim_id} | {pk for link in links for pk in (link.claim_a_id, link.claim_b_id)})
+    return claim, links
