@@ -6,13 +6,19 @@
 
 Quality. `benchmarks/data/suggestion_labels.json` names claims by seed file and a few words of the
 sentence (the seed articles in ../shared/seeds are read at run time; nothing of them is stored here).
-Each seed article becomes a source; every labelled sentence becomes a claim, and every other sentence
-of the articles is loaded as a distractor claim. For each labelled claim with a corroborating or
-contradicting partner, the top 5 suggestions are compared with the labels:
-  recall@5    = partners found in the top 5 / all partners
-  precision@5 = partners found in the top 5 / suggestions shown (5 per claim, fewer if fewer came)
-and, for pairs labelled as different events that only look alike, how often one shows up in the
-other's top 5. Runs in a throwaway test database.
+Each seed article becomes a source (with the publication date the labels give it, so that "last
+November" can be resolved); every labelled sentence becomes a claim, and every other sentence of the
+articles is loaded as a distractor claim. The labelled claims are split in two halves by whole groups of
+linked claims (a hash of the group's first claim id, fixed before any tuning): weights are tuned on the
+tuning half; the held-out half is the figure that counts. For each labelled claim with a corroborating
+or contradicting partner, the top 5 suggestions shown (fewer when fewer pass the threshold):
+  recall@5     = partners found in the top 5 / all partners
+  precision@5  = partners found / suggestions shown
+  best         = the precision a perfect ranker would reach showing as many suggestions per claim
+                 (min(shown, partners) / shown): precision@5 / best is the share of that reached
+and, for pairs labelled as different events that only look alike, how often one is ranked first for
+the other (and how often it is in the top 5); and how many labelled claims with no partner at all get a
+suggestion (the threshold's job is to keep those few). Runs in a throwaway test database.
 
 Latency (PostgreSQL only, with --claims N). The database named by DATABASE_URL is migrated and, once,
 filled up to N claims, by one of two generators (--fill):
@@ -27,6 +33,7 @@ same requests in the small quality database. Quality among the synthetic claims 
 """
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -75,6 +82,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def load_seed_claims(labels: dict) -> tuple[dict, int]:
     """Each seed article as a source; labelled sentences and distractors as claims. Returns ({label id: claim}, n)."""
     from claims.models import Claim
+    from sources.dates import from_iso
     from sources.models import Agent
     from sources.services import create_source
 
@@ -84,7 +92,8 @@ def load_seed_claims(labels: dict) -> tuple[dict, int]:
     labelled, distractors = {}, 0
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        source = create_source(title=path.name, text=text)
+        published_on, precision = from_iso(labels.get("sources", {}).get(path.name, {}).get("published_on", ""))
+        source = create_source(title=path.name, text=text, published_on=published_on, published_on_precision=precision)
         wanted = by_file.get(path.name, [])
         rows, owners = [], []
         for start, end in sentences(text):
@@ -106,6 +115,28 @@ def load_seed_claims(labels: dict) -> tuple[dict, int]:
     return labelled, distractors
 
 
+def halves(labels: dict) -> dict[str, str]:
+    """Each labelled claim's half, "tuning" or "held-out": whole groups of claims joined by labelled pairs go
+    to one half, by a hash of the group's first id (fixed before tuning; no claim's partner is in the other)."""
+    parent = {entry["id"]: entry["id"] for entry in labels["claims"]}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            name = parent[name]
+        return name
+
+    for pair in labels["pairs"]:
+        parent[root(pair["a"])] = root(pair["b"])
+    groups: dict[str, list[str]] = {}
+    for name in parent:
+        groups.setdefault(root(name), []).append(name)
+    half = {}
+    for members in groups.values():
+        held_out = hashlib.sha256(min(members).encode()).digest()[0] % 2 == 1
+        half.update(dict.fromkeys(members, "held-out" if held_out else "tuning"))
+    return half
+
+
 def partners(labels: dict) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
     wanted: dict[str, set[str]] = {}
     lookalikes = []
@@ -121,38 +152,55 @@ def partners(labels: dict) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
 def quality(labels: dict, verbose: bool) -> list:
     """Recall@5 and precision@5 on the labelled set; returns the labelled claims for the latency baseline."""
     labelled, distractors = load_seed_claims(labels)
-    wanted, lookalikes = partners(labels)
-    print(
-        f"Labelled set: {len(labelled)} claims, {distractors} distractors (the other sentences), {len(wanted)} queries"
-    )
-    print(f"  {sum(len(v) for v in wanted.values()) // 2} pairs to find, {len(lookalikes)} look-alike pairs")
-    scores(labelled, wanted, lookalikes, verbose)
+    print(f"Labelled set: {len(labelled)} claims, {distractors} distractors (the other sentences of the articles)")
+    scores(labels, labelled, verbose)
     return list(labelled.values())
 
 
-def scores(labelled: dict, wanted: dict[str, set[str]], lookalikes: list, verbose: bool = False) -> None:
+def scores(labels: dict, labelled: dict, verbose: bool = False) -> dict[str, dict]:
+    """Print, for the tuning half and the held-out half, recall@5, precision@5 against the best achievable,
+    look-alikes ranked first, and unrelated claims given a suggestion. Returns the figures by half."""
     from claims.corroboration.suggestions import suggestions_for
 
+    wanted, lookalikes = partners(labels)
+    half = halves(labels)
+    related = {name for pair in labels["pairs"] for name in (pair["a"], pair["b"])}
     label_of = {claim.pk: name for name, claim in labelled.items()}
-    found = expected = shown = 0
     tops: dict[str, list[str]] = {}
     for name, claim in labelled.items():
-        top = [label_of.get(s.claim.pk, f"distractor {s.claim.pk}") for s in suggestions_for(claim, limit=TOP)]
-        tops[name] = top
-        if name not in wanted:
-            continue
-        hits = wanted[name] & set(top)
-        found += len(hits)
-        expected += len(wanted[name])
-        shown += len(top)
-        if verbose and hits != wanted[name]:
-            print(f"  {name}: missed {sorted(wanted[name] - hits)}; top {top}")
-    confused = sum(1 for a, b in lookalikes if b in tops[a] or a in tops[b])
-    print(f"recall@5    {found / expected:.3f}  ({found} of {expected} partners in the top 5)")
-    print(f"precision@5 {found / shown:.3f}  ({found} of {shown} suggestions shown)")
-    best = sum(min(TOP, len(v)) for v in wanted.values()) / shown
-    print(f"            (the labels allow at most {best:.3f}: most claims have only one or two partners)")
-    print(f"look-alikes in the top 5: {confused} of {len(lookalikes)} pairs")
+        tops[name] = [label_of.get(s.claim.pk, f"distractor {s.claim.pk}") for s in suggestions_for(claim, limit=TOP)]
+    figures = {}
+    for which in ("tuning", "held-out"):
+        queries = [name for name in labelled if half[name] == which and name in wanted]
+        found = sum(len(wanted[name] & set(tops[name])) for name in queries)
+        expected = sum(len(wanted[name]) for name in queries)
+        shown = sum(len(tops[name]) for name in queries)
+        best = sum(min(len(tops[name]), len(wanted[name])) for name in queries)
+        pairs = [(a, b) for a, b in lookalikes if half[a] == which]
+        first = sum(1 for a, b in pairs if tops[a][:1] == [b] or tops[b][:1] == [a])
+        in_top = sum(1 for a, b in pairs if b in tops[a] or a in tops[b])
+        loners = [name for name in labelled if half[name] == which and name not in related]
+        suggested_to_loners = sum(1 for name in loners if tops[name])
+        recall = found / expected
+        precision = found / shown if shown else 0.0
+        share_of_best = found / best if best else 0.0
+        n_pairs = sum(1 for p in labels["pairs"] if p["relation"] in WANTED and half[p["a"]] == which)
+        print(f"{which} half: {len(queries)} claims with {n_pairs} pairs to find, {len(pairs)} look-alike pairs")
+        print(f"  recall@5     {recall:.3f}  ({found} of {expected} partners in the top 5)")
+        print(f"  precision@5  {precision:.3f}  ({found} of {shown} suggestions shown)")
+        ideal = best / shown if shown else 0.0
+        print(f"  best achievable with as many shown {ideal:.3f}; reached {share_of_best:.2f} of it")
+        print(f"  look-alikes ranked first: {first} of {len(pairs)} pairs (in the top 5: {in_top})")
+        print(f"  claims with no labelled partner given a suggestion: {suggested_to_loners} of {len(loners)}")
+        if verbose:
+            for name in queries:
+                if wanted[name] - set(tops[name]):
+                    print(f"    {name}: missed {sorted(wanted[name] - set(tops[name]))}; top {tops[name]}")
+            for a, b in pairs:
+                if tops[a][:1] == [b] or tops[b][:1] == [a]:
+                    print(f"    look-alike first: {a} / {b}")
+        figures[which] = {"recall": recall, "precision": precision, "share_of_best": share_of_best, "first": first}
+    return figures
 
 
 def timed(claims: list, limit: int = 10) -> list[float]:
@@ -291,7 +339,7 @@ def latency(labels: dict, target: int, baseline: list[float], generator: str) ->
         if generator == "seed-words":
             print("  A hard case, not real coverage: the synthetic claims are word salad drawn from these same five")
             print("  articles, so every word of every labelled claim also appears in thousands of distractors.")
-        scores(by_label, *partners(labels))
+        scores(labels, by_label)
         transaction.set_rollback(True)
     print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims filled by {generator}")
     print(f"  (plus the {len(labelled)} labelled claims and the seeds' other sentences):")
