@@ -1,9 +1,18 @@
 """Suggested links: claims in other sources that probably state the same fact, or contradict it.
 
-Ranked the way a careful reader would compare two claims: shared names, numbers and dates,
-shared wording (rare words counting more than common ones), the same speaker, and `claimed_on`
-dates close together. Each suggestion carries a short reason ("same speaker; both mention
-December 2016 and Tokyo").
+Ranked the way a careful reader compares two claims: the same people, places and organisations (with
+their aliases: "Abe" is "Shinzo Abe", "U.S." is "the United States", "Russian" is Russia), the same
+dates compared at the coarser of the two precisions ("December 2016" meets "last December" in an
+article of 2017, but not "December 2014"), shared wording (rare words and word pairs counting more than
+common ones, a few plain synonyms met: "dispatch"/"send"), the same speaker and `claimed_on`. Dates
+that disagree ("May 2016" vs "May 2018") count against a pair: they are usually two different events.
+A pair about the same event (shared names or dates, no disagreeing date) whose predicates oppose ("a big
+step" vs "failed to lead to any serious shifts", "a breakthrough" vs "don't think ... a breakthrough")
+is marked as a possible contradiction, with the opposing words as the reason. Only suggestions scoring
+above THRESHOLD (calibrated on the tuning half of benchmarks/data/suggestion_labels.json) are shown.
+
+Every reason quotes the claims' own words: words as written, never stems; a month only when it is a
+month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
 
 Candidates come from the database. On PostgreSQL a GIN index on the claim's words
 (`to_tsvector('english', quote || ' ' || statement)`, migration 0004) finds claims sharing two or
@@ -26,7 +35,7 @@ from django.db import connection, connections, router
 from django.db.models import Max, Min, Q
 
 from claims.models import Claim, Corroboration, DismissedSuggestion
-from config.routers import reads_from_replica
+from sources.dates import Precision
 
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 80  # claims scored in Python per suggestion request
@@ -37,23 +46,54 @@ MATCHED = 1000  # at most this many index matches are ranked by PostgreSQL
 RANKED = 300  # and at most this many of them compared word by word
 BACKGROUND = 300  # claims sampled to tell common words from rare ones
 
+# How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
+# the tuning half of the labelled seed set only (benchmarks/suggestions.py prints both halves).
+WEIGHTS = {
+    "speaker": 1.5,
+    "entity": 2.0,  # times the name's rarity (0..1)
+    "date_day": 4.0,
+    "date_month": 3.0,
+    "date_year": 1.0,
+    "date_conflict": -4.0,
+    "claimed_same": 3.0,  # times the precision they agree at (day 1, month 2/3, year 1/3)
+    "wording": 12.0,  # times the rarity-weighted share of words in common (0..1)
+    "pair": 3.0,  # per word pair in common, times its rarity
+    "contradiction": 2.0,
+}
+THRESHOLD = 3.5
+SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having he
-    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself nor
     now of off on once only or other our ours out over own same she should so some such than that the their theirs
     them themselves then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours said says say according told tell while since however
-    one two s t don mr ms mrs""".split()
+    which while who whom why will with would you your yours said says say according told tell since however
+    one s t mr ms mrs also even still thus well much many may might must shall per via upon toward towards yet
+    already""".split()
 )
+# Words that turn what follows them around; "without doubt" and "no doubt" affirm instead.
 NEGATIONS = frozenset(
-    "not no never neither nor none nothing cannot denied denies deny rejected rejects reject refused refuses "
-    "unacceptable unlikely false without".split()
+    "not no never neither nor none nothing cannot without unlikely unwilling unable lack failed fail fails "
+    "denied denies deny refused refuses rejected rejects".split()
 )
+AFFIRMING = frozenset({("without", "doubt"), ("no", "doubt"), ("not", "only"), ("no", "small"), ("no", "matter")})
+# Words that say a matter moved forward, and words that say it did not.
+PROGRESS = frozenset("step breakthrough progress success achievement improvement shift momentum advance".split())
+STANDSTILL = frozenset("failure failed stalemate impasse faltering unsuccessful setback apart nothing".split())
+NEGATION_REACH = 6  # words after a negation that it turns around, within its clause
+NEG_RAISING = frozenset("think believe expect see say".split())
+SCOPE_BREAKS = frozenset("and but because which while although whereas who though".split())
 TITLES = frozenset(
     "president prime minister foreign defense defence deputy secretary chief governor ambassador general "
-    "mr ms mrs dr sir former senior special adviser advisor spokesman spokeswoman".split()
+    "mr ms mrs dr sir former senior special adviser advisor spokesman spokeswoman russian japanese".split()
 )
+SENTENCE_ADVERBS = frozenset(
+    "moreover indeed specifically overall evidently paradoxically meanwhile despite although though yet today "
+    "instead clearly certainly of course in fact further furthermore first second next thus".split()
+)
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -75,124 +115,351 @@ MONTHS = {
     )
     for name in names
 }
-MONTH_NAMES = "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True))
+FULL_MONTHS = "|".join(name.capitalize() for name, n in MONTHS.items() if len(name) > 4 or name == "may")
+SHORT_MONTHS = "|".join(name.capitalize() for name, n in MONTHS.items() if len(name) <= 4 and name != "may")
+# A month is a whole word: "December", "May", or an abbreviation with its full stop or a day ("Dec. 5",
+# "Dec 5"); the "Dec" of "Declaration" is not one. A year is 1800-2099 standing alone.
 DATE_PATTERN = re.compile(
-    rf"(?:\b(?P<day_before>\d{{1,2}})\s+)?\b(?P<month>{MONTH_NAMES})\.?(?:\s+(?P<day_after>\d{{1,2}})\b(?!\d))?"
+    rf"(?:\b(?P<modifier>last|this past|past|this|next|early|late|mid|mid-)[\s-]+)?"
+    rf"(?:\b(?P<day_before>\d{{1,2}})(?:st|nd|rd|th)?\s+)?"
+    rf"\b(?:(?P<month>{FULL_MONTHS})\b|(?P<short>{SHORT_MONTHS})(?:\.|(?=\s+\d{{1,2}}\b)))"
+    rf"(?:\s+(?P<day_after>\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,]?\d{{3}}))?"
     rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d)\b)?"
+    rf"|\b(?P<year_only>(?:1[89]|20)\d\d)\b(?![-–]\d)"
+    rf"|\b(?P<relative_year>last year|this year|earlier this year|later this year|next year)\b"
+    rf"|\b(?P<season_modifier>last|this past|this)\s+(?P<season>spring|summer|fall|autumn|winter)\b"
 )
-WORD_PATTERN = re.compile(r"[^\W\d_][\w'’]*|\d+(?:[.,]\d+)*", re.UNICODE)
-SENTENCE_END = re.compile(r"[.!?:;]$")
+SEASON_STARTS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+FUTURE = re.compile(
+    r"\b(?:will|would|shall|scheduled|slated|plans?|planned|proposed|expected|next|later|as early as|until)\b", re.I
+)
+TOKEN_PATTERN = re.compile(r"(?:[A-Z]\.){2,}|\d+\+\d+|[^\W\d_][\w'’-]*[\w]|[^\W\d_]|\d+(?:[.,]\d+)*", re.UNICODE)
+CLAUSE_BREAK = re.compile(r"[.;:!?,—–()\"“”]")
 
-# How much each thing a reader notices counts.
-WEIGHTS = {
-    "speaker": 4.0,
-    "date": 4.0,
-    "name": 1.5,
-    "number": 2.0,
-    "wording": 18.0,
-    "same_day": 3.0,
-    "close_day": 1.5,
+# Names that are the same thing to a reader. Each spelling (lower case) -> the keys it stands for;
+# a city also stands for its country (a "Tokyo visit" is a visit to Japan), at the country's rarity.
+ALIASES = {
+    "u.s.": ("united states",),
+    "us": ("united states",),
+    "u.s": ("united states",),
+    "usa": ("united states",),
+    "america": ("united states",),
+    "american": ("united states",),
+    "united states": ("united states",),
+    "washington": ("washington", "united states"),
+    "russia": ("russia",),
+    "russian": ("russia",),
+    "russians": ("russia",),
+    "russian federation": ("russia",),
+    "moscow": ("moscow", "russia"),
+    "kremlin": ("moscow", "russia"),
+    "japan": ("japan",),
+    "japanese": ("japan",),
+    "tokyo": ("tokyo", "japan"),
+    "china": ("china",),
+    "chinese": ("china",),
+    "beijing": ("beijing", "china"),
+    "soviet": ("soviet union",),
+    "soviets": ("soviet union",),
+    "soviet union": ("soviet union",),
+    "ussr": ("soviet union",),
+    "u.s.s.r.": ("soviet union",),
+    "world war ii": ("world war ii",),
+    "world war two": ("world war ii",),
+    "second world war": ("world war ii",),
+    "wwii": ("world war ii",),
+    "ww2": ("world war ii",),
+    "great patriotic war": ("world war ii",),
+    "kuril": ("kurils",),
+    "kurile": ("kurils",),
+    "kurils": ("kurils",),
+    "kuriles": ("kurils",),
+    "kuril islands": ("kurils",),
+    "kurile islands": ("kurils",),
+    "southern kurils": ("kurils",),
+    "southern kuriles": ("kurils",),
+    "northern territories": ("kurils",),
+    "g7": ("g7",),
+    "g-7": ("g7",),
+    "ukraine": ("ukraine",),
+    "ukrainian": ("ukraine",),
+    "crimea": ("crimea",),
+    "crimean": ("crimea",),
+    "united kingdom": ("united kingdom",),
+    "u.k.": ("united kingdom",),
+    "uk": ("united kingdom",),
+    "britain": ("united kingdom",),
+    "british": ("united kingdom",),
 }
+# Plain synonyms a paraphrase uses; a word in one of these groups counts as the group's first word.
+SYNONYMS = [
+    "dispatch send sent",
+    "propose unveil suggest offer",
+    "visit trip",
+    "meeting summit",
+    "seize occupy annex control administer",
+    "launch commence inaugurate start begin",
+    "island isle islet",
+    "dispute row spat",
+    "pact treaty",
+    "willing willingness ready",
+    "cooperation collaboration",
+    "breakthrough progress step",
+]
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light stem, to meet "islands" with "island", "seized" with "seize"; never shown to anyone."""
+    for suffix, replacement in (
+        ("ness", ""),
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us")):
+            word = word[: -len(suffix)] + replacement
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+SYNONYM_OF = {stem(word): stem(group.split()[0]) for group in SYNONYMS for word in group.split()}
+
+
+def word_key(lower: str) -> str:
+    key = stem(lower)
+    return SYNONYM_OF.get(key, key)
 
 
 @dataclass(frozen=True)
 class DateMention:
+    """A date as written in a claim ("last November"), resolved as far as the text allows (2013-11)."""
+
     text: str
-    month: int
-    day: int | None
     year: int | None
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> int:
+        """0 unknown year, 1 year, 2 month, 3 day."""
+        if self.year is None:
+            return 0
+        return 1 + (self.month is not None) + (self.day is not None and self.month is not None)
+
+    def label(self, precision: int | None = None) -> str:
+        """The date as a reader says it, at a precision no finer than its own: "December 2016"."""
+        precision = self.precision if precision is None else min(precision, self.precision)
+        if precision == 0:
+            return self.text
+        month = datetime.date(2000, self.month, 1).strftime("%B") if self.month else ""
+        return {1: f"{self.year}", 2: f"{month} {self.year}", 3: f"{self.day} {month} {self.year}"}[precision]
+
+    def compare(self, other: "DateMention") -> int:
+        """The precision at which two dates agree (1 year .. 3 day), minus it when they disagree, 0 unknown."""
+        precision = min(self.precision, other.precision)
+        if precision == 0:
+            return 0
+        mine = (self.year, self.month, self.day)[:precision]
+        theirs = (other.year, other.month, other.day)[:precision]
+        return precision if mine == theirs else -precision
 
     def matches(self, other: "DateMention") -> bool:
-        return (
-            self.month == other.month
-            and (self.day is None or other.day is None or self.day == other.day)
-            and (self.year is None or other.year is None or self.year == other.year)
-            # A bare month on both sides ("May") says too little to count.
-            and (self.day, self.year, other.day, other.year) != (None, None, None, None)
-        )
+        return self.compare(other) > 0
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The date a claim's relative dates are read against: its claimed_on, else its source's publication."""
+
+    date: datetime.date
+    precision: str
+
+
+def reference_of(claim: Claim) -> Reference | None:
+    if claim.claimed_on is not None:
+        return Reference(claim.claimed_on, claim.claimed_on_precision)
+    source = claim.source
+    if source.published_on is not None:
+        return Reference(source.published_on, source.published_on_precision)
+    return None
+
+
+def month_year(month: int, modifier: str, future: bool, reference: Reference | None) -> int | None:
+    """The year of a month written without one ("last November", "in May"), read against the reference."""
+    if reference is None:
+        return None
+    ref = reference.date
+    if reference.precision == Precision.YEAR:
+        return ref.year - 1 if modifier == "last" else ref.year
+    if modifier in ("last", "this past", "past"):
+        return ref.year if month < ref.month else ref.year - 1
+    if future or modifier == "next":
+        return ref.year if month >= ref.month else ref.year + 1
+    return ref.year if month <= ref.month else ref.year - 1
+
+
+def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
+    """Every date the text mentions, each at the precision it is written with, relative ones resolved."""
+    future = bool(FUTURE.search(text))
+    found = []
+    for m in DATE_PATTERN.finditer(text):
+        written = m.group(0).strip()
+        if m.group("year_only"):
+            found.append(DateMention(written, int(m.group("year_only"))))
+        elif m.group("relative_year"):
+            if reference is not None:
+                shift = {"last year": -1, "next year": 1}.get(m.group("relative_year"), 0)
+                found.append(DateMention(written, reference.date.year + shift))
+        elif m.group("season"):
+            if reference is not None:
+                start = SEASON_STARTS[m.group("season")]
+                before = m.group("season_modifier") != "this" and start >= reference.date.month
+                found.append(DateMention(written, reference.date.year - before))
+        else:
+            month = MONTHS[(m.group("month") or m.group("short")).lower()]
+            day = int(m.group("day_before") or m.group("day_after") or 0) or None
+            modifier = (m.group("modifier") or "").lower().rstrip("-")
+            year = int(m.group("year")) if m.group("year") else month_year(month, modifier, future, reference)
+            found.append(DateMention(written, year, month, day))
+    return found
 
 
 @dataclass
 class Features:
     """What a reader picks out of a claim's words."""
 
-    names: dict[str, str]  # key -> as written
-    numbers: set[str]
+    names: dict[str, str]  # entity key -> the name as written
+    name_weight: dict[str, float]  # entity key -> 1, or less for a country met only through a city
+    numbers: dict[str, str]  # number as compared -> as written
     dates: list[DateMention]
-    words: set[str]  # stems of content words
-    negated: bool
-    spelled: dict[str, str] = field(default_factory=dict)  # stem -> the word as written, for the text index
+    words: dict[str, str]  # word key -> the word as written
+    pairs: set[tuple[str, str]]  # adjacent content words, as keys
+    negated: dict[str, str]  # word key -> the words from the negation to it, as written
+    progress: str  # the words saying the matter moved forward, "" if none
+    standstill: str  # the words saying it did not, "" if none
 
     @property
     def terms(self) -> set[str]:
-        """Everything rarity is counted over: word stems (names included) and numbers."""
-        return self.words | self.numbers
+        """Everything rarity is counted over: word keys, entity keys and numbers."""
+        return set(self.words) | set(self.names) | set(self.numbers)
 
     @classmethod
-    def of(cls, text: str) -> "Features":
-        dates = [
-            DateMention(
-                text=m.group(0).strip(),
-                month=MONTHS[m.group("month").lower()],
-                day=int(m.group("day_before") or m.group("day_after") or 0) or None,
-                year=int(m.group("year")) if m.group("year") else None,
-            )
-            for m in DATE_PATTERN.finditer(text)
-        ]
-        names, numbers, words, spelled, negated = {}, set(), set(), {}, False
-        phrase: list[str] = []  # the capitalised words of the name being read
-        last_end = -1
-        for match in WORD_PATTERN.finditer(text):
-            token = match.group(0)
+    def of(cls, text: str, reference: Reference | None = None) -> "Features":
+        dates = dates_in(text, reference)
+        date_spans = [m.span() for m in DATE_PATTERN.finditer(text)]
+        tokens = [(m.group(0), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
+        names, name_weight, numbers, words, pairs, negated = {}, {}, {}, {}, set(), {}
+        progress = standstill = ""
+        clause_start = 0
+        negation_at: int | None = None  # index of the last negation in the clause
+        reach = NEGATION_REACH
+        previous_key: str | None = None
+        run: list[str] = []  # the capitalised words of the name being read
+
+        def close_run():
+            if run:
+                add_names(names, name_weight, run)
+                run.clear()
+
+        for i, (token, start, _end) in enumerate(tokens):
+            gap = text[tokens[i - 1][2] : start] if i else text[:start]
+            if i and CLAUSE_BREAK.search(gap):
+                negation_at, previous_key = None, None
+                clause_start = i
+            if i and (not gap.isspace() or not gap):
+                close_run()
             bare = possessive_stripped(token)
             lower = bare.lower()
-            if lower in NEGATIONS or lower.endswith("n't"):
-                negated = True
-            capitalised = bare[:1].isupper() and lower not in STOPWORDS and lower not in MONTHS
-            # A name is a run of capitalised words, titles left out ("Prime Minister Shinzo Abe" is Abe);
-            # a capitalised first word is only a sentence starting.
-            if phrase and not (capitalised and text[last_end : match.start()].isspace()):
-                add_name(names, phrase)
-                phrase = []
-            if capitalised and match.start() > 0 and lower not in TITLES:
-                phrase.append(bare)
-            term = term_of(bare, lower)
-            if term is None:
-                pass
-            elif bare[:1].isdigit():
-                numbers.add(term)
+            in_date = any(s <= start < e for s, e in date_spans)
+            capitalised = bare[:1].isupper() and not in_date
+            if capitalised and (lower in ALIASES or lower not in STOPWORDS and lower not in TITLES):
+                first_of_sentence = i == 0 or re.search(r"[.!?\"“]\s*$", text[:start]) is not None
+                known = lower in ALIASES
+                if known or not first_of_sentence or run or lower not in SENTENCE_ADVERBS and is_name_like(tokens, i):
+                    run.append(bare)
+                    continue_run = bare == token  # "Putin’s Tokyo visit": the possessive ends the name
+                else:
+                    continue_run = False
             else:
-                words.add(term)
-                spelled.setdefault(term, lower)
-            last_end = match.end()
-        if phrase:
-            add_name(names, phrase)
-        return cls(names=names, numbers=numbers, dates=dates, words=words, negated=negated, spelled=spelled)
+                continue_run = False
+            if not continue_run:
+                close_run()
+            if lower in SCOPE_BREAKS:
+                negation_at = None
+            if lower in NEGATIONS or lower.endswith("n't") or lower.endswith("n’t"):
+                following = tokens[i + 1][0].lower() if i + 1 < len(tokens) else ""
+                if (lower, following) not in AFFIRMING:
+                    # "don't think that we can talk about a breakthrough": the negation reaches further.
+                    negation_at, reach = i, NEGATION_REACH + 4 * (following in NEG_RAISING)
+            if bare[:1].isdigit():
+                if not in_date:
+                    numbers.setdefault(bare.replace(",", ""), bare)
+                previous_key = None
+                continue
+            if (
+                lower in STOPWORDS
+                or len(lower) <= 2
+                or in_date
+                or lower in NEGATIONS
+                or lower in TITLES
+                or "n't" in lower
+                or "n’t" in lower
+            ):
+                previous_key = None
+                continue
+            key = word_key(lower)
+            words.setdefault(key, bare if capitalised else lower)
+            if previous_key is not None:
+                pairs.add((previous_key, key))
+            previous_key = key
+            if negation_at is not None and i - negation_at <= reach and lower not in NEGATIONS:
+                negated.setdefault(key, spoken(text, tokens, negation_at, i))
+            if lower in PROGRESS or key in PROGRESS:
+                if negation_at is not None and i - negation_at <= reach:
+                    standstill = standstill or spoken(text, tokens, negation_at, i)
+                else:
+                    progress = progress or spoken(text, tokens, max(i - 2, clause_start), i)
+            elif lower in STANDSTILL and not standstill:
+                standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
+        close_run()
+        return cls(names, name_weight, numbers, dates, words, pairs, negated, progress, standstill)
 
 
-def add_name(names: dict[str, str], phrase: list[str]) -> None:
-    """Record a name under its last word, so "Vladimir Putin" meets "Putin"."""
-    names.setdefault(stem(phrase[-1].lower()), " ".join(phrase))
+def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
+    """The claim's own words from one token to another, as written."""
+    if stop_at:
+        for j in range(first + 1, last + 1):
+            if tokens[j][0].lower() in stop_at or CLAUSE_BREAK.search(text[tokens[j - 1][2] : tokens[j][1]]):
+                last = j if tokens[j][0].lower() in stop_at else j - 1
+                break
+    return text[tokens[first][1] : tokens[last][2]]
 
 
-def term_of(bare: str, lower: str) -> str | None:
-    """What a word counts as when claims are compared: a number as written, a content word by its stem."""
-    if bare[:1].isdigit():
-        return bare.replace(",", "")
-    if lower in STOPWORDS or lower in TITLES or len(lower) <= 2:
-        return None
-    return stem(lower)
+def is_name_like(tokens: list, i: int) -> bool:
+    """A capitalised first word is a name when the next word is capitalised too ("Vladimir Putin said")."""
+    return i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()
 
 
-def terms_of(text: str) -> set[str]:
-    """Features.of(text).terms, without the rest: fast enough to sample many claims."""
-    terms = set()
-    for token in WORD_PATTERN.findall(text):
-        bare = possessive_stripped(token)
-        term = term_of(bare, bare.lower())
-        if term is not None:
-            terms.add(term)
-    return terms
+def add_names(names: dict[str, str], weight: dict[str, float], run: list[str]) -> None:
+    """Record a name under the keys a reader would meet it by: its aliases, else its last word."""
+    written = " ".join(run)
+    lower = written.lower()
+    keys = ALIASES.get(lower)
+    if keys is None and len(run) > 1:
+        # "Prime Minister Shinzo Abe" is Abe; "Soviet-Japan Joint Declaration" also names the Soviet Union.
+        keys = tuple(k for word in run for k in ALIASES.get(word.lower(), ())) + (run[-1].lower(),)
+    elif keys is None and "-" in written:
+        # "Putin-Abe meeting", "Soviet-Japan Joint Declaration": each part is a name.
+        keys = tuple(k for part in lower.split("-") for k in ALIASES.get(part, (part,)))
+    elif keys is None:
+        keys = (lower,)
+    for n, key in enumerate(keys):
+        names.setdefault(key, written)
+        weight[key] = max(weight.get(key, 0.0), 1.0 if n == 0 or key != keys[-1] or len(keys) == 1 else 0.5)
 
 
 def possessive_stripped(token: str) -> str:
@@ -204,17 +471,30 @@ def possessive_stripped(token: str) -> str:
     return token
 
 
-@functools.lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light stem, enough to meet "islands" with "island" and "visited" with "visit"."""
-    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and not word.endswith("ss"):
-            return word[: -len(suffix)] + replacement
-    return word
+def terms_of(text: str) -> set[str]:
+    """The keys rarity is counted over (words, names, numbers), read fast enough to sample many claims."""
+    terms = set()
+    for token in TOKEN_PATTERN.findall(text):
+        bare = possessive_stripped(token)
+        lower = bare.lower()
+        if bare[:1].isdigit():
+            terms.add(bare.replace(",", ""))
+        elif lower in ALIASES:
+            terms.update(ALIASES[lower])
+            terms.add(word_key(lower))
+        elif lower not in STOPWORDS and len(lower) > 2:
+            terms.add(word_key(lower))
+            if bare[:1].isupper():
+                terms.add(lower)
+    return terms
 
 
 def claim_text(claim: Claim) -> str:
     return f"{claim.quote} {claim.statement}".strip()
+
+
+def features_of(claim: Claim) -> Features:
+    return Features.of(claim_text(claim), reference_of(claim))
 
 
 @dataclass
@@ -235,6 +515,14 @@ def and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def quoted(words: list[str], most: int = 4) -> str:
+    """Words as a reader lists them, with how many more when there are more: “a”, “b” and 2 more."""
+    shown = [f"“{w}”" for w in words[:most]]
+    if len(words) > most:
+        return ", ".join(shown) + f" and {len(words) - most} more"
+    return and_list(shown)
+
+
 class Rarity:
     """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
     for little, a rare one ("Hasegawa") for a lot."""
@@ -246,6 +534,7 @@ class Rarity:
             for term in terms:
                 self.counts[term] = self.counts.get(term, 0) + 1
 
+    @functools.cache  # noqa: B019 - one Rarity lives for one request
     def __call__(self, term: str) -> float:
         if self.size < 2:
             return 1.0
@@ -254,60 +543,115 @@ class Rarity:
 
 
 def compare(claim: Claim, features: Features, other: Claim, other_features: Features, rarity: Rarity) -> Suggestion:
-    """Score one candidate against the claim, keeping a reason for everything that counted."""
+    """Score one candidate against the claim, keeping a reason, in the claims' own words, for what counted."""
     score, reasons = 0.0, []
     if claim.speaker_id is not None and claim.speaker_id == other.speaker_id:
         score += WEIGHTS["speaker"]
         reasons.append("same speaker")
 
-    mentions = []
-    shared_dates = [d for d in features.dates if any(d.matches(o) for o in other_features.dates)]
-    for mention in shared_dates:
-        score += WEIGHTS["date"]
-        mentions.append(mention.text)
-    in_dates = " ".join(mentions)
-    shared_names = [k for k in features.names if k in other_features.names]
-    # The rarest names first: they are what makes two claims about the same thing.
-    shared_names.sort(key=lambda k: -rarity(k))
+    # Dates: the best agreement of each of the claim's dates; a disagreement only counts when none agree.
+    agreed: list[str] = []
+    conflicts: list[tuple[DateMention, DateMention]] = []
+    for mine in features.dates:
+        results = [(mine.compare(theirs), theirs) for theirs in other_features.dates]
+        best = max(results, default=(0, None), key=lambda r: r[0])
+        if best[0] > 0:
+            precision = best[0]
+            score += WEIGHTS[("date_year", "date_month", "date_day")[precision - 1]]
+            label = mine.label(precision)
+            if label not in agreed:
+                agreed.append(label)
+        elif best[0] < 0 and mine.precision >= 2:
+            conflicts.append((mine, min((r for r in results if r[0] < 0), key=lambda r: r[0])[1]))
+    if conflicts and not agreed:
+        score += WEIGHTS["date_conflict"]
+        mine, theirs = conflicts[0]
+        precision = min(mine.precision, theirs.precision)
+        reasons.append(f"but different dates: {mine.label(precision)} and {theirs.label(precision)}")
+
+    shared_names = sorted(
+        (k for k in features.names if k in other_features.names),
+        key=lambda k: (-rarity(k) * features.name_weight[k], k),
+    )
+    entity_score = 0.0
+    mentioned: list[str] = list(agreed)
     for key in shared_names:
-        score += WEIGHTS["name"] * rarity(key)
-        if features.names[key] not in in_dates:
-            mentions.append(features.names[key])
-    shared_numbers = sorted(features.numbers & other_features.numbers)
-    for number in shared_numbers:
-        score += WEIGHTS["number"] * rarity(number)
-        if number not in in_dates:
-            mentions.append(number)
-    if mentions:
-        reasons.append("both mention " + and_list(mentions[:4]))
+        entity_score += rarity(key) * min(features.name_weight[key], other_features.name_weight[key])
+        written = features.names[key]
+        if written not in mentioned:
+            mentioned.append(written)
+    score += WEIGHTS["entity"] * entity_score
+    for number in sorted(set(features.numbers) & set(other_features.numbers)):
+        score += WEIGHTS["entity"] * rarity(number)
+        mentioned.append(features.numbers[number])
+    if mentioned:
+        reasons.append(
+            "both mention "
+            + and_list(mentioned[:4])
+            + (f" and {len(mentioned) - 4} more" if len(mentioned) > 4 else "")
+        )
 
     if claim.claimed_on and other.claimed_on:
-        days = abs((claim.claimed_on - other.claimed_on).days)
-        if days == 0:
-            score += WEIGHTS["same_day"]
-            reasons.append("claimed the same day")
-        elif days <= 31:
-            score += WEIGHTS["close_day"]
-            reasons.append(f"claimed {days} day{'s' if days != 1 else ''} apart")
+        mine = DateMention("", *claimed_parts(claim))
+        theirs = DateMention("", *claimed_parts(other))
+        precision = mine.compare(theirs)
+        if precision > 0:
+            score += WEIGHTS["claimed_same"] * precision / 3
+            reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
 
-    union = features.words | other_features.words
-    common = features.words & other_features.words
+    named_words = {word_key(w.lower()) for w in features.names.values() for w in w.split()}
+    mine_words, their_words = set(features.words), set(other_features.words)
+    union, common = mine_words | their_words, mine_words & their_words
     if union:
         # Shared wording, weighted by rarity, so neither a long claim nor common words win on their own.
         weight = sum(map(rarity, union))
         # When every word is in every claim of the sample (a near-empty database), rarity tells
         # nothing: fall back to the share of words in common.
         overlap = sum(map(rarity, common)) / weight if weight else len(common) / len(union)
-        score += WEIGHTS["wording"] * overlap
-    named = set(features.names)
-    plain_common = sorted(common - named, key=lambda w: (-rarity(w), w))
+        # Half of it is how much of this claim's own wording the other repeats: a short quote is not
+        # outweighed by the extra words of a fuller report of the same thing.
+        own = sum(map(rarity, mine_words))
+        coverage = sum(map(rarity, common)) / own if own else len(common) / max(len(mine_words), 1)
+        score += WEIGHTS["wording"] * (overlap + coverage) / 2
+    common_pairs = features.pairs & other_features.pairs
+    score += WEIGHTS["pair"] * sum(min(rarity(a), rarity(b)) for a, b in common_pairs)
+    plain_common = sorted(common - named_words, key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:
-        reasons.append(f"{len(plain_common)} words in common ({and_list(plain_common[:3])})")
+        written = [features.words[w] for w in plain_common]
+        reasons.append(f"{len(written)} words in common: {quoted(written)}")
 
-    contradiction = features.negated != other_features.negated and score > 0
+    contradiction = ""
+    same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
+    if same_event:
+        contradiction = opposition(features, other_features, common - named_words)
     if contradiction:
-        reasons.append("one of them denies or negates: check for a contradiction")
-    return Suggestion(claim=other, score=round(score, 2), reasons=reasons, possible_contradiction=contradiction)
+        score += WEIGHTS["contradiction"]
+        reasons.append(f"possible contradiction: {contradiction}")
+    return Suggestion(claim=other, score=round(score, 2), reasons=reasons, possible_contradiction=bool(contradiction))
+
+
+def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
+    value, precision = claim.claimed_on, claim.claimed_on_precision
+    return (
+        value.year,
+        None if precision == Precision.YEAR else value.month,
+        value.day if precision == Precision.DAY else None,
+    )
+
+
+def opposition(features: Features, other: Features, common: set[str]) -> str:
+    """The opposing words of two claims about the same event, as written, or "" when their predicates agree."""
+    if features.progress and other.standstill and not features.standstill:
+        return f"“{features.progress}” against “{other.standstill}”"
+    if other.progress and features.standstill and not other.standstill:
+        return f"“{features.standstill}” against “{other.progress}”"
+    # The first shared word a negation turns around in one claim and not in the other: its predicate.
+    for first, second, mine_negated in ((features, other, True), (other, features, False)):
+        for key, negative in first.negated.items():
+            if key in common and key not in second.negated:
+                positive = second.words[key]
+                return f"“{negative}” against “{positive}”" if mine_negated else f"“{positive}” against “{negative}”"
+    return ""
 
 
 def excluded_ids(claim: Claim) -> set[int]:
@@ -333,17 +677,27 @@ LEFT JOIN (
 """
 
 
-def search_terms(features: Features, rarity: "Rarity") -> list[str]:
+def search_words(features: Features, rarity: Rarity) -> list[str]:
+    """The claim's words to search by, most telling first: names (with their aliases), numbers, rare words."""
+    telling = [(k, w) for k, w in features.names.items() if " " not in k] + list(features.numbers.items())
+    telling += [(w.lower(), w) for d in features.dates for w in [d.text.split()[-1]] if not w.isdigit()]
+    plain = sorted(features.words.items(), key=lambda kw: (-rarity(kw[0]), -len(kw[1]), kw[0]))
+    ordered = sorted(telling, key=lambda kw: (-rarity(kw[0]), kw[0])) + plain
+    spelled = [re.sub(r"\W", "", written) for _, written in ordered]
+    # An alias's own spelling too: "Russian" also searches "Russia".
+    spelled += [re.sub(r"\W", "", key) for key in features.names if " " not in key]
+    return list(dict.fromkeys(w for w in spelled if w))
+
+
+def search_terms(features: Features, rarity: Rarity) -> list[str]:
     """The claim's most telling words, as indexed, for the full-text query (one query).
 
     Names, numbers and dates first, then the rarest words; words used by more than MAX_SHARE of
     all claims are left out, since they would match much of the table and say little.
     """
-    telling = set(features.names) | features.numbers | {stem(d.text.split()[0].lower()) for d in features.dates}
-    ordered = sorted(features.terms, key=lambda t: (t not in telling, -rarity(t), -len(t), t))
-    spelled = [re.sub(r"\W", "", features.spelled.get(t, t)) for t in ordered]
-    with connections[router.db_for_read(Claim)].cursor() as cursor:
-        cursor.execute(WORD_SHARES_SQL, [[w for w in spelled if w]])
+    spelled = search_words(features, rarity)
+    with connection.cursor() as cursor:
+        cursor.execute(WORD_SHARES_SQL, [spelled])
         share_of = {word: (lexeme, share) for word, lexeme, share in cursor.fetchall()}
     found = [share_of[w] for w in spelled if w in share_of]
     lexemes = list(dict.fromkeys(lexeme for lexeme, share in found if share <= MAX_SHARE))
@@ -352,7 +706,7 @@ def search_terms(features: Features, rarity: "Rarity") -> list[str]:
     return lexemes[:SEARCH_TERMS]
 
 
-def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: "Rarity") -> list[int]:
+def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: Rarity) -> list[int]:
     """Ids of claims in other sources sharing the most telling words with this claim."""
     if connection.vendor != "postgresql":
         rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
@@ -384,14 +738,15 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rar
     return most_shared(features, rows, excluded, rarity)
 
 
-def most_shared(features: Features, rows, excluded: set[int], rarity: "Rarity") -> list[int]:
+def most_shared(features: Features, rows, excluded: set[int], rarity: Rarity) -> list[int]:
     """Of (id, quote, statement) rows, the ids of those sharing the rarest words with the claim."""
     scored, seen = [], set()
+    terms = features.terms
     for pk, quote, statement in rows:
         if pk in excluded or pk in seen:
             continue
         seen.add(pk)
-        shared = features.terms & terms_of(f"{quote} {statement}")
+        shared = terms & terms_of(f"{quote} {statement}")
         if shared:
             scored.append((-sum(map(rarity, shared)), pk))
     return [pk for _, pk in sorted(scored)[:CANDIDATES]]
@@ -424,24 +779,25 @@ def background() -> list[set[str]]:
     return [terms_of(f"{quote} {statement}") for quote, statement in rows]
 
 
-@reads_from_replica
-def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
-    """The claims in other sources most likely to corroborate or contradict this one, best first.
-
-    A heavy read: it runs on the read replica when there is one (config/routers.py).
-    """
-    features = Features.of(claim_text(claim))
+def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
+    """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD)."""
+    features = features_of(claim)
     excluded = excluded_ids(claim)
     rarity = Rarity(background())
     ids = text_candidate_ids(claim, features, excluded, rarity)
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
     candidates = [
-        (other, Features.of(claim_text(other)))
+        (other, features_of(other))
         for other in Claim.objects.filter(pk__in=ids)
         .select_related("source__publisher", "speaker")
         .defer("source__text", "source__raw_text")
     ]
     ranked = [compare(claim, features, other, other_features, rarity) for other, other_features in candidates]
-    ranked = [s for s in ranked if s.score > 0]
     ranked.sort(key=lambda s: (-s.score, s.claim.pk))
     return ranked[:limit]
+
+
+def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
+    """The claims in other sources most likely to corroborate or contradict this one, best first; only those
+    scoring above THRESHOLD, so a claim that nothing else speaks to gets none."""
+    return [s for s in ranked_for(claim, limit=limit) if s.score >= THRESHOLD]

@@ -12,5 +12,6 @@ urlpatterns = [
     path("claim/<int:claim_id>/", editor.claim_panel, name="claim"),
     path("claim/<int:claim_id>/link-search/", editor.link_search, name="link_search"),
     path("claim/<int:claim_id>/links/", editor.add_link, name="add_link"),
+    path("claim/<int:claim_id>/suggestions/", editor.claim_suggestions, name="suggestions"),
     path("claim/<int:claim_id>/suggestions/<int:other_id>/<str:action>/", editor.suggestion, name="suggestion"),
 ]

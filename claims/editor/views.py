@@ -52,9 +52,11 @@ def panel_context(
     link_form: LinkForm | None = None,
     search_form: LinkSearchForm | None = None,
     suggestion_error: str = "",
+    with_suggestions: bool = False,
 ) -> dict:
     """One claim opened for editing: its form, its links both ways, the form to link it to another claim,
-    and the suggested links (shown to every role; their buttons only to those who may link)."""
+    and the suggested links (shown to every role; their buttons only to those who may link). The suggested
+    links are left for the panel to fetch after it shows (claim_suggestions), unless `with_suggestions`."""
     links = (
         Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
         .select_related("claim_a__source", "claim_a__speaker", "claim_b__source", "claim_b__speaker")
@@ -68,11 +70,21 @@ def panel_context(
         "search_form": search_form,
         "link_form": link_form or LinkForm(),
         "results": search_form.results(claim) if search_form.is_valid() else [],
-        "suggestions": suggestions_for(claim),
+        **(suggestions_context(request, claim) if with_suggestions else {}),
         "may_link": may_link(request.user),
         "suggestion_actions": SUGGESTION_ACTIONS,
         "suggestion_url": "annotate:suggestion",
         "suggestion_error": suggestion_error,
+    }
+
+
+def suggestions_context(request: HttpRequest, claim: Claim) -> dict:
+    return {
+        "claim": claim,
+        "suggestions": suggestions_for(claim),
+        "may_link": may_link(request.user),
+        "suggestion_actions": SUGGESTION_ACTIONS,
+        "suggestion_url": "annotate:suggestion",
     }
 
 
@@ -173,6 +185,16 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
 @staff_member_required
 @permission_required("claims.view_claim", raise_exception=True)
 @require_GET
+def claim_suggestions(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """The claim's suggested links (an HTML fragment), fetched by the panel once it shows, so that opening a
+    claim never waits for them."""
+    claim = get_object_or_404(Claim.objects.select_related("source", "speaker").defer("source__raw_text"), pk=claim_id)
+    return HttpResponse(render_fragment(request, "editor_suggestions.html", suggestions_context(request, claim)))
+
+
+@staff_member_required
+@permission_required("claims.view_claim", raise_exception=True)
+@require_GET
 def link_search(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Claims in other sources matching the words, speaker or date asked for (an HTML fragment)."""
     claim = get_object_or_404(Claim, pk=claim_id)
@@ -229,11 +251,13 @@ def suggestion(request: HttpRequest, claim_id: int, other_id: int, action: str) 
         else:
             link_claims(claim_a=claim, claim_b=other, relation=Corroboration.Relation(action), created_by=request.user)
     except ValidationError as error:
-        context = panel_context(request, claim, suggestion_error=" ".join(error.messages))
+        context = panel_context(request, claim, suggestion_error=" ".join(error.messages), with_suggestions=True)
         return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", context)}, status=422)
     return JsonResponse(
         {
-            "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
+            "panel": render_fragment(
+                request, "editor_claim_panel.html", panel_context(request, claim, with_suggestions=True)
+            ),
             "message": f"Claim #{other.pk} {SUGGESTION_ACTIONS[action]}.",
         }
     )

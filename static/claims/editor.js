@@ -202,6 +202,21 @@
   function swapPanel(panel, html) {
     panel.innerHTML = html;
     initWidgets(panel);
+    loadSuggestions(panel);
+  }
+
+  // A claim's suggested links come after its panel (they take longest to find): fill the slot left for them.
+  async function loadSuggestions(panel) {
+    const slot = panel && panel.querySelector(".suggestions-slot");
+    if (!slot || !slot.querySelector(".suggestions-loading")) {
+      return;
+    }
+    const response = await fetchFragment(slot.dataset.suggestionsUrl);
+    if (response && response.ok && slot.isConnected) {
+      slot.innerHTML = await response.text();
+    } else if (slot.isConnected) {
+      slot.querySelector(".suggestions-loading").textContent = "Suggestions could not be loaded.";
+    }
   }
 
   function showAlsoHere(ids) {
@@ -435,4 +450,5 @@
   });
 
   indexRuns();
+  loadSuggestions(claimPanel);
 })();
