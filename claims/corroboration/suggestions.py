@@ -45,6 +45,7 @@ MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
 MATCHED = 1000  # at most this many index matches are ranked by PostgreSQL
 RANKED = 300  # and at most this many of them compared word by word
 BACKGROUND = 300  # claims sampled to tell common words from rare ones
+PRIOR_CLAIMS = 20
 
 # How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
 # the tuning half of the labelled seed set only (benchmarks/suggestions.py prints both halves).
@@ -536,10 +537,10 @@ class Rarity:
 
     @functools.cache  # noqa: B019 - one Rarity lives for one request
     def __call__(self, term: str) -> float:
-        if self.size < 2:
-            return 1.0
-        # Smoothed inverse document frequency, scaled to 0..1.
-        return math.log((self.size + 1) / (self.counts.get(term, 0) + 1)) / math.log(self.size + 1)
+        # Smoothed inverse document frequency, scaled to 0..1, as if PRIOR_CLAIMS more claims without the word
+        # had been sampled: in a near-empty database a name in all three claims is not thereby common.
+        size = self.size + PRIOR_CLAIMS
+        return math.log((size + 1) / (self.counts.get(term, 0) + 1)) / math.log(size + 1)
 
 
 def compare(claim: Claim, features: Features, other: Claim, other_features: Features, rarity: Rarity) -> Suggestion:
