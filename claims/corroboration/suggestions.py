@@ -295,7 +295,10 @@ def month_year(month: int, modifier: str, future: bool, reference: Reference | N
         return None
     ref = reference.date
     if reference.precision == Precision.YEAR:
-        return ref.year - 1 if modifier == "last" else ref.year
+        # "last December" in an article of 2017 is December 2016; a bare "in December" could be either year.
+        if modifier == "last":
+            return ref.year - 1
+        return ref.year if future or modifier in ("this", "next") else None
     if modifier in ("last", "this past", "past"):
         return ref.year if month < ref.month else ref.year - 1
     if future or modifier == "next":
@@ -378,7 +381,7 @@ class Features:
             in_date = any(s <= start < e for s, e in date_spans)
             capitalised = bare[:1].isupper() and not in_date
             if capitalised and (lower in ALIASES or lower not in STOPWORDS and lower not in TITLES):
-                first_of_sentence = i == 0 or re.search(r"[.!?\"“]\s*$", text[:start]) is not None
+                first_of_sentence = i == 0 or ends_sentence(text, start)
                 known = lower in ALIASES
                 if known or not first_of_sentence or run or lower not in SENTENCE_ADVERBS and is_name_like(tokens, i):
                     run.append(bare)
@@ -440,6 +443,14 @@ def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = 
     return text[tokens[first][1] : tokens[last][2]]
 
 
+def ends_sentence(text: str, at: int) -> bool:
+    """Whether the text before `at` ends a sentence (a full stop or an opening quote, then spaces)."""
+    at -= 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return at < 0 or text[at] in ".!?\"“"
+
+
 def is_name_like(tokens: list, i: int) -> bool:
     """A capitalised first word is a name when the next word is capitalised too ("Vladimir Putin said")."""
     return i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()
@@ -472,7 +483,8 @@ def possessive_stripped(token: str) -> str:
     return token
 
 
-def terms_of(text: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)
+def terms_of(text: str) -> frozenset[str]:
     """The keys rarity is counted over (words, names, numbers), read fast enough to sample many claims."""
     terms = set()
     for token in TOKEN_PATTERN.findall(text):
@@ -487,7 +499,7 @@ def terms_of(text: str) -> set[str]:
             terms.add(word_key(lower))
             if bare[:1].isupper():
                 terms.add(lower)
-    return terms
+    return frozenset(terms)
 
 
 def claim_text(claim: Claim) -> str:
@@ -495,7 +507,13 @@ def claim_text(claim: Claim) -> str:
 
 
 def features_of(claim: Claim) -> Features:
-    return Features.of(claim_text(claim), reference_of(claim))
+    """The claim's features, read once per text and reference date in this process (they are never changed)."""
+    return cached_features(claim_text(claim), reference_of(claim))
+
+
+@functools.lru_cache(maxsize=16384)
+def cached_features(text: str, reference: Reference | None) -> Features:
+    return Features.of(text, reference)
 
 
 @dataclass
@@ -506,10 +524,31 @@ class Suggestion:
     score: float
     reasons: list[str] = field(default_factory=list)
     possible_contradiction: bool = False
+    signals: "Signals | None" = None
 
     @property
     def reason(self) -> str:
         return "; ".join(self.reasons)
+
+
+@dataclass
+class Signals:
+    """What a reader noticed in a pair of claims, each before its weight (see WEIGHTS)."""
+
+    speaker: float = 0.0
+    entity: float = 0.0
+    date_day: float = 0.0
+    date_month: float = 0.0
+    date_year: float = 0.0
+    date_conflict: float = 0.0
+    claimed_same: float = 0.0
+    wording: float = 0.0
+    pair: float = 0.0
+    contradiction: float = 0.0
+
+    def score(self, weights: dict[str, float] | None = None) -> float:
+        weights = WEIGHTS if weights is None else weights
+        return sum(weight * getattr(self, name) for name, weight in weights.items())
 
 
 def and_list(items: list[str]) -> str:
@@ -545,9 +584,9 @@ class Rarity:
 
 def compare(claim: Claim, features: Features, other: Claim, other_features: Features, rarity: Rarity) -> Suggestion:
     """Score one candidate against the claim, keeping a reason, in the claims' own words, for what counted."""
-    score, reasons = 0.0, []
+    signals, reasons = Signals(), []
     if claim.speaker_id is not None and claim.speaker_id == other.speaker_id:
-        score += WEIGHTS["speaker"]
+        signals.speaker = 1.0
         reasons.append("same speaker")
 
     # Dates: the best agreement of each of the claim's dates; a disagreement only counts when none agree.
@@ -558,14 +597,15 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         best = max(results, default=(0, None), key=lambda r: r[0])
         if best[0] > 0:
             precision = best[0]
-            score += WEIGHTS[("date_year", "date_month", "date_day")[precision - 1]]
+            name = ("date_year", "date_month", "date_day")[precision - 1]
+            setattr(signals, name, getattr(signals, name) + 1.0)
             label = mine.label(precision)
             if label not in agreed:
                 agreed.append(label)
         elif best[0] < 0 and mine.precision >= 2:
             conflicts.append((mine, min((r for r in results if r[0] < 0), key=lambda r: r[0])[1]))
     if conflicts and not agreed:
-        score += WEIGHTS["date_conflict"]
+        signals.date_conflict = 1.0
         mine, theirs = conflicts[0]
         precision = min(mine.precision, theirs.precision)
         reasons.append(f"but different dates: {mine.label(precision)} and {theirs.label(precision)}")
@@ -581,9 +621,9 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         written = features.names[key]
         if written not in mentioned:
             mentioned.append(written)
-    score += WEIGHTS["entity"] * entity_score
+    signals.entity = entity_score
     for number in sorted(set(features.numbers) & set(other_features.numbers)):
-        score += WEIGHTS["entity"] * rarity(number)
+        signals.entity += rarity(number)
         mentioned.append(features.numbers[number])
     if mentioned:
         reasons.append(
@@ -597,7 +637,7 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         theirs = DateMention("", *claimed_parts(other))
         precision = mine.compare(theirs)
         if precision > 0:
-            score += WEIGHTS["claimed_same"] * precision / 3
+            signals.claimed_same = precision / 3
             reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
 
     named_words = {word_key(w.lower()) for w in features.names.values() for w in w.split()}
@@ -613,9 +653,9 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         # outweighed by the extra words of a fuller report of the same thing.
         own = sum(map(rarity, mine_words))
         coverage = sum(map(rarity, common)) / own if own else len(common) / max(len(mine_words), 1)
-        score += WEIGHTS["wording"] * (overlap + coverage) / 2
+        signals.wording = (overlap + coverage) / 2
     common_pairs = features.pairs & other_features.pairs
-    score += WEIGHTS["pair"] * sum(min(rarity(a), rarity(b)) for a, b in common_pairs)
+    signals.pair = sum(min(rarity(a), rarity(b)) for a, b in common_pairs)
     plain_common = sorted(common - named_words, key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:
         written = [features.words[w] for w in plain_common]
@@ -626,9 +666,15 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
     if same_event:
         contradiction = opposition(features, other_features, common - named_words)
     if contradiction:
-        score += WEIGHTS["contradiction"]
+        signals.contradiction = 1.0
         reasons.append(f"possible contradiction: {contradiction}")
-    return Suggestion(claim=other, score=round(score, 2), reasons=reasons, possible_contradiction=bool(contradiction))
+    return Suggestion(
+        claim=other,
+        score=round(signals.score(), 2),
+        reasons=reasons,
+        possible_contradiction=bool(contradiction),
+        signals=signals,
+    )
 
 
 def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
@@ -766,7 +812,7 @@ def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
     return [pk for pk in ids if pk not in excluded]
 
 
-def background() -> list[set[str]]:
+def background() -> list[frozenset[str]]:
     """A spread-out sample of all claims, to tell common words from rare ones (two queries, any table size).
 
     Evenly spaced ids rather than a random sample, so the same data always gives the same ranking.
@@ -780,6 +826,19 @@ def background() -> list[set[str]]:
     return [terms_of(f"{quote} {statement}") for quote, statement in rows]
 
 
+# What scoring a candidate reads: its words, speaker and dates (the source's text is never loaded).
+SCORED_FIELDS = (
+    "quote",
+    "statement",
+    "speaker_id",
+    "claimed_on",
+    "claimed_on_precision",
+    "source_id",
+    "source__published_on",
+    "source__published_on_precision",
+)
+
+
 def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD)."""
     features = features_of(claim)
@@ -787,15 +846,20 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     rarity = Rarity(background())
     ids = text_candidate_ids(claim, features, excluded, rarity)
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
-    candidates = [
-        (other, features_of(other))
-        for other in Claim.objects.filter(pk__in=ids)
+    candidates = Claim.objects.filter(pk__in=ids).select_related("source").only(*SCORED_FIELDS)
+    ranked = [compare(claim, features, other, features_of(other), rarity) for other in candidates]
+    ranked.sort(key=lambda s: (-s.score, s.claim.pk))
+    ranked = ranked[:limit]
+    # Only the claims shown are loaded in full, with what a page shows of them (one query).
+    shown = (
+        Claim.objects.filter(pk__in=[s.claim.pk for s in ranked])
         .select_related("source__publisher", "speaker")
         .defer("source__text", "source__raw_text")
-    ]
-    ranked = [compare(claim, features, other, other_features, rarity) for other, other_features in candidates]
-    ranked.sort(key=lambda s: (-s.score, s.claim.pk))
-    return ranked[:limit]
+        .in_bulk()
+    )
+    for suggestion in ranked:
+        suggestion.claim = shown[suggestion.claim.pk]
+    return ranked
 
 
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
