@@ -108,7 +108,7 @@ class SuggestionTests(SuggestionStory):
         self.assertEqual(suggestions_for(unrelated), [])
 
     def test_a_weak_suggestion_below_the_threshold_is_not_shown(self):
-        weak = [s for s in ranked_for(self.visit) if s.score < THRESHOLD]
+        weak = [s for s in ranked_for(self.visit) if s.strength < THRESHOLD]
         self.assertTrue(weak, "the story should have a candidate scoring below the threshold")
         shown = [s.claim for s in suggestions_for(self.visit)]
         for suggestion in weak:

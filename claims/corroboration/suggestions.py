@@ -9,7 +9,8 @@ that disagree ("May 2016" vs "May 2018") count against a pair: they are usually 
 A pair about the same event (shared names or dates, no disagreeing date) whose predicates oppose ("a big
 step" vs "failed to lead to any serious shifts", "a breakthrough" vs "don't think ... a breakthrough")
 is marked as a possible contradiction, with the opposing words as the reason. Only suggestions scoring
-above THRESHOLD (calibrated on the tuning half of benchmarks/data/suggestion_labels.json) are shown.
+at least THRESHOLD of the claim's own best possible score (a share, so the same at any database size; set on
+the tuning half of benchmarks/data/suggestion_labels.json) are shown.
 
 Every reason quotes the claims' own words: words as written, never stems; a month only when it is a
 month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
@@ -61,7 +62,15 @@ WEIGHTS = {
     "pair": 3.0,  # per word pair in common, times its rarity
     "contradiction": 2.0,
 }
-THRESHOLD = 3.5
+# A suggestion is shown when it scores at least this share of what the claim would score against a copy of
+# itself (its best possible score). Being a share, it means the same at a hundred claims and at a million,
+# where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
+# 0.10 (and falls after); 0.05 is the middle of that range.
+THRESHOLD = 0.05
+# Candidates are ranked by score / (their own best possible score ** HUB_DAMPING): a long claim that names
+# everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
+# and mean reciprocal rank are flat from 0 to 0.3; 0.15 is the middle.
+HUB_DAMPING = 0.15
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
 STOPWORDS = frozenset(
@@ -525,6 +534,7 @@ class Suggestion:
     reasons: list[str] = field(default_factory=list)
     possible_contradiction: bool = False
     signals: "Signals | None" = None
+    strength: float = 0.0  # the score as a share of the claim's best possible score (see THRESHOLD)
 
     @property
     def reason(self) -> str:
@@ -670,7 +680,7 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         reasons.append(f"possible contradiction: {contradiction}")
     return Suggestion(
         claim=other,
-        score=round(signals.score(), 2),
+        score=signals.score(),
         reasons=reasons,
         possible_contradiction=bool(contradiction),
         signals=signals,
@@ -846,9 +856,18 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     rarity = Rarity(background())
     ids = text_candidate_ids(claim, features, excluded, rarity)
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
-    candidates = Claim.objects.filter(pk__in=ids).select_related("source").only(*SCORED_FIELDS)
-    ranked = [compare(claim, features, other, features_of(other), rarity) for other in candidates]
-    ranked.sort(key=lambda s: (-s.score, s.claim.pk))
+    candidates = Claim.objects.filter(pk__in=ids).select_related("source").only(*SCORED_FIELDS).order_by()
+    own_best = best_possible(claim, features, rarity)
+    ranked, keys = [], {}
+    for other in candidates:
+        other_features = features_of(other)
+        suggestion = compare(claim, features, other, other_features, rarity)
+        suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
+        hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
+        keys[other.pk] = suggestion.score / hub
+        suggestion.score = round(suggestion.score, 2)
+        ranked.append(suggestion)
+    ranked.sort(key=lambda s: (-keys[s.claim.pk], s.claim.pk))
     ranked = ranked[:limit]
     # Only the claims shown are loaded in full, with what a page shows of them (one query).
     shown = (
@@ -864,5 +883,28 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """The claims in other sources most likely to corroborate or contradict this one, best first; only those
-    scoring above THRESHOLD, so a claim that nothing else speaks to gets none."""
-    return [s for s in ranked_for(claim, limit=limit) if s.score >= THRESHOLD]
+    scoring at least THRESHOLD of the claim's best possible score, so a claim that nothing else speaks to gets
+    none, however large the database."""
+    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD]
+
+
+def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
+    """What the claim would score against a copy of itself in another source (what compare() would give)."""
+    signals = Signals(
+        speaker=float(claim.speaker_id is not None),
+        entity=sum(rarity(k) * w for k, w in features.name_weight.items()) + sum(map(rarity, features.numbers)),
+        wording=float(bool(features.words)),
+        pair=sum(min(rarity(a), rarity(b)) for a, b in features.pairs),
+        claimed_same=claimed_parts_precision(claim) / 3,
+    )
+    for date in features.dates:
+        if date.precision:
+            name = ("date_year", "date_month", "date_day")[date.precision - 1]
+            setattr(signals, name, getattr(signals, name) + 1.0)
+    return signals.score()
+
+
+def claimed_parts_precision(claim: Claim) -> int:
+    if claim.claimed_on is None:
+        return 0
+    return {Precision.YEAR: 1, Precision.MONTH: 2}.get(claim.claimed_on_precision, 3)
