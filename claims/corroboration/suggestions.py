@@ -16,13 +16,17 @@ Every reason quotes the claims' own words: words as written, never stems; a mont
 month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
 
 Candidates come from the database. On PostgreSQL a GIN index on the claim's words
-(`to_tsvector('english', quote || ' ' || statement)`, migration 0004) finds claims sharing two or
-more of the claim's telling words; being an expression index, it is current the moment a claim is
-saved. Words that PostgreSQL's own statistics on that index (pg_stats, kept by ANALYZE) show in
-more than 1% of claims are not searched by, which keeps a request fast at a million claims. On
-SQLite the same scoring reads the other sources' claims directly (fine at a desk's scale). On both,
-claims by the same speaker close in time are candidates too. Already-linked and dismissed pairs
-never come back.
+(`to_tsvector('english', quote || ' ' || statement)`, migration 0004) finds claims sharing any of the
+claim's ten most telling words (a plain index lookup; they are then compared word by word); being an
+expression index, it is current the moment a claim is saved. Words that PostgreSQL's own statistics on
+that index (pg_stats, kept by ANALYZE) show in more than 1% of claims are not searched by, which keeps a
+request fast at a million claims. On SQLite the same scoring reads the other sources' claims directly
+(fine at a desk's scale). On both, claims by the same speaker close in time are candidates too.
+Already-linked and dismissed pairs never come back.
+
+Speed: a claim's features are read once per text and reference date in a process (cached), as are the words
+of the claims sampled for rarity; candidates are scored from their words and dates alone, and only the
+suggestions shown are loaded in full.
 """
 
 import datetime
@@ -30,7 +34,6 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import combinations
 
 from django.db import connection, connections, router
 from django.db.models import Max, Min, Q
@@ -43,8 +46,8 @@ CANDIDATES = 80  # claims scored in Python per suggestion request
 SPEAKER_WINDOW = datetime.timedelta(days=120)
 SEARCH_TERMS = 10  # words of the claim used to find candidates
 MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
-MATCHED = 1000  # at most this many index matches are ranked by PostgreSQL
-RANKED = 300  # and at most this many of them compared word by word
+MATCHED = 400  # at most this many claims sharing a word are compared word by word
+RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to choose those
 BACKGROUND = 300  # claims sampled to tell common words from rare ones
 PRIOR_CLAIMS = 20
 
@@ -457,7 +460,7 @@ def ends_sentence(text: str, at: int) -> bool:
     at -= 1
     while at >= 0 and text[at].isspace():
         at -= 1
-    return at < 0 or text[at] in ".!?\"“"
+    return at < 0 or text[at] in '.!?"“'
 
 
 def is_name_like(tokens: list, i: int) -> bool:
@@ -771,28 +774,34 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rar
     terms = [t for t in search_terms(features, rarity) if re.fullmatch(r"\w+", t)]
     if not terms:
         return []
-    # Claims sharing two or more rare words first; only when too few do, claims sharing any one.
-    terms = [f"'{t}'" for t in terms]  # already lexemes: quoted, and queried with the simple configuration
-    two_or_more = " | ".join(f"({a} & {b})" for a, b in combinations(terms, 2)) if len(terms) > 1 else terms[0]
-    rows: list[tuple[int, str, str]] = []
-    for tsquery in (two_or_more, " | ".join(terms)):
-        # The inner LIMIT bounds the work when a query still matches many claims; the best of those by
-        # PostgreSQL's rank are then compared word by word, rarer words counting more.
-        sql = f"""
-            SELECT id, quote, statement FROM (
-                SELECT id, quote, statement, {SEARCH_VECTOR} AS words FROM claims_claim
-                WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s
-                LIMIT %s
-            ) AS matched
-            ORDER BY ts_rank(words, to_tsquery('simple', %s)) DESC, id
-            LIMIT %s
-        """
-        with connections[router.db_for_read(Claim)].cursor() as cursor:
-            cursor.execute(sql, [tsquery, claim.source_id, MATCHED, tsquery, RANKED + len(excluded)])
-            rows += cursor.fetchall()
-        if len(rows) >= RANKED:
-            break
+    # Already lexemes: quoted, and queried with the simple configuration. Claims sharing any one of the telling
+    # words are compared word by word in Python (a plain index lookup, no rank computed); only when more than
+    # MATCHED claims share one does PostgreSQL's rank pick which MATCHED to compare.
+    any_word = " | ".join(f"'{t}'" for t in terms)
+    with connection.cursor() as cursor:
+        cursor.execute(MATCHING_SQL, [any_word, claim.source_id, MATCHED])
+        rows = cursor.fetchall()
+        if len(rows) >= MATCHED:
+            cursor.execute(RANKED_SQL, [any_word, claim.source_id, RANKED_FROM, any_word, MATCHED])
+            rows = cursor.fetchall()
     return most_shared(features, rows, excluded, rarity)
+
+
+MATCHING_SQL = f"""
+    SELECT id, quote, statement FROM claims_claim
+    WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s
+    LIMIT %s
+"""
+# The inner LIMIT bounds the work when a query matches much of the table.
+RANKED_SQL = f"""
+    SELECT id, quote, statement FROM (
+        SELECT id, quote, statement, {SEARCH_VECTOR} AS words FROM claims_claim
+        WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s
+        LIMIT %s
+    ) AS matched
+    ORDER BY ts_rank(words, to_tsquery('simple', %s)) DESC, id
+    LIMIT %s
+"""
 
 
 def most_shared(features: Features, rows, excluded: set[int], rarity: Rarity) -> list[int]:
@@ -832,7 +841,7 @@ def background() -> list[frozenset[str]]:
         return []
     step = max(1, (span["last"] - span["first"]) // BACKGROUND)
     ids = range(span["first"], span["last"] + 1, step)
-    rows = Claim.objects.filter(pk__in=list(ids)[:BACKGROUND]).values_list("quote", "statement")
+    rows = Claim.objects.filter(pk__in=list(ids)[:BACKGROUND]).order_by().values_list("quote", "statement")
     return [terms_of(f"{quote} {statement}") for quote, statement in rows]
 
 
