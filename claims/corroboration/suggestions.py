@@ -34,6 +34,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection, connections, router
 from django.db.models import Max, Min, Q
@@ -834,28 +835,61 @@ def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
 def background() -> list[frozenset[str]]:
     """A spread-out sample of all claims, to tell common words from rare ones (two queries, any table size).
 
-    Evenly spaced ids rather than a random sample, so the same data always gives the same ranking.
+    Evenly spaced ids rather than a random sample, so the same data always gives the same ranking. Once the
+    table is larger than the sample, the same ids are sampled until it grows by another BACKGROUND claims, and
+    their words are kept in the process meanwhile (one query).
     """
     span = Claim.objects.aggregate(first=Min("pk"), last=Max("pk"))
     if span["first"] is None:
         return []
     step = max(1, (span["last"] - span["first"]) // BACKGROUND)
+    if step > 1 and (span["first"], step) in SAMPLED:
+        return SAMPLED[span["first"], step]
     ids = range(span["first"], span["last"] + 1, step)
     rows = Claim.objects.filter(pk__in=list(ids)[:BACKGROUND]).order_by().values_list("quote", "statement")
-    return [terms_of(f"{quote} {statement}") for quote, statement in rows]
+    sample = [terms_of(f"{quote} {statement}") for quote, statement in rows]
+    if step > 1:
+        SAMPLED.clear()
+        SAMPLED[span["first"], step] = sample
+    return sample
 
 
-# What scoring a candidate reads: its words, speaker and dates (the source's text is never loaded).
-SCORED_FIELDS = (
+SAMPLED: dict[tuple[int, int], list[frozenset[str]]] = {}
+
+
+class Published(NamedTuple):
+    published_on: datetime.date | None
+    published_on_precision: str
+
+
+class Candidate(NamedTuple):
+    """What scoring reads of a claim (its words, speaker and dates), without building a model instance."""
+
+    pk: int
+    quote: str
+    statement: str
+    speaker_id: int | None
+    claimed_on: datetime.date | None
+    claimed_on_precision: str
+    source: Published
+
+
+CANDIDATE_FIELDS = (
+    "pk",
     "quote",
     "statement",
     "speaker_id",
     "claimed_on",
     "claimed_on_precision",
-    "source_id",
     "source__published_on",
     "source__published_on_precision",
 )
+
+
+def candidates(ids: list[int]) -> list[Candidate]:
+    """The candidates' words, speakers and dates (one query; the source's text is never loaded)."""
+    rows = Claim.objects.filter(pk__in=ids).order_by().values_list(*CANDIDATE_FIELDS)
+    return [Candidate(*row[:6], Published(*row[6:])) for row in rows]
 
 
 def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
@@ -865,10 +899,9 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     rarity = Rarity(background())
     ids = text_candidate_ids(claim, features, excluded, rarity)
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
-    candidates = Claim.objects.filter(pk__in=ids).select_related("source").only(*SCORED_FIELDS).order_by()
     own_best = best_possible(claim, features, rarity)
     ranked, keys = [], {}
-    for other in candidates:
+    for other in candidates(ids):
         other_features = features_of(other)
         suggestion = compare(claim, features, other, other_features, rarity)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
@@ -883,6 +916,7 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
         Claim.objects.filter(pk__in=[s.claim.pk for s in ranked])
         .select_related("source__publisher", "speaker")
         .defer("source__text", "source__raw_text")
+        .order_by()
         .in_bulk()
     )
     for suggestion in ranked:
