@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.corroboration.suggestions import THRESHOLD, Features, Reference, ranked_for, suggestions_for
-from claims.models import Corroboration, DismissedSuggestion
+from claims.models import Claim, Corroboration, DismissedSuggestion
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.models import Agent
 from sources.services import create_source
@@ -115,6 +115,35 @@ class SuggestionTests(SuggestionStory):
             self.assertNotIn(suggestion.claim, shown)
 
 
+class ThresholdTests(SuggestionStory):
+    def shown(self) -> list:
+        return [s.claim for s in suggestions_for(self.visit)]
+
+    def test_a_weak_suggestion_stays_hidden_when_a_large_database_makes_every_word_rare(self):
+        text = "Harbour officials said a new ferry service to the islands is planned."
+        weak = create_claim(source=create_source(title="Ferry", text=text), quote=text)
+        before = next(s for s in ranked_for(self.visit) if s.claim == weak)
+        self.assertNotIn(weak, self.shown())
+        # Four hundred claims on another subject: the word the two share becomes rare, so the raw score grows;
+        # its share of the claim's own best score, which the threshold is set on, hardly moves.
+        meetings = [f"The town council met for the {n}th time to discuss schools, roads and parks." for n in range(400)]
+        source = create_source(title="Town", text=" ".join(meetings))
+        starts = [source.text.index(meeting) for meeting in meetings]
+        Claim.objects.bulk_create(
+            Claim(source=source, quote=meeting, start=start, end=start + len(meeting))
+            for meeting, start in zip(meetings, starts, strict=True)
+        )
+        after = next(s for s in ranked_for(self.visit) if s.claim == weak)
+        self.assertGreater(after.score, before.score)
+        self.assertAlmostEqual(after.strength, before.strength, delta=0.01)
+        self.assertNotIn(weak, self.shown())
+        self.assertEqual(self.shown()[0], self.echo)
+
+    def test_the_threshold_is_a_share_of_the_claims_own_best_score(self):
+        for suggestion in ranked_for(self.visit):
+            self.assertEqual(suggestion in suggestions_for(self.visit), suggestion.strength >= THRESHOLD)
+
+
 class ContradictionTests(BaseTestCase):
     def test_a_big_step_against_no_breakthrough_on_the_same_summit_is_a_possible_contradiction(self):
         kishida = Agent.objects.create(name="Fumio Kishida")
@@ -185,6 +214,14 @@ class FeatureTests(BaseTestCase):
         self.assertTrue(november.matches(Features.of("The first meeting was held in November 2013.").dates[0]))
         coming = Features.of("Putin will likely visit Japan as early as December.", july_2014).dates[0]
         self.assertEqual((coming.year, coming.month), (2014, 12))
+
+    def test_a_bare_month_in_an_article_dated_only_by_its_year_neither_agrees_nor_disagrees(self):
+        article_of_2017 = Reference(datetime.date(2017, 1, 1), "year")
+        december = Features.of("The agreements reached at the meeting in December hold.", article_of_2017).dates[0]
+        self.assertIsNone(december.year)  # December 2016 or 2017: the text does not say
+        self.assertEqual(december.compare(Features.of("Putin came in December 2016.").dates[0]), 0)
+        last = Features.of("The meeting in Japan last December.", article_of_2017).dates[0]
+        self.assertEqual((last.year, last.month), (2016, 12))
 
     def test_aliases_meet_as_one_name(self):
         abe = Features.of("The talks were led by Prime Minister Shinzo Abe.")
