@@ -144,6 +144,20 @@ class ThresholdTests(SuggestionStory):
             self.assertEqual(suggestion in suggestions_for(self.visit), suggestion.strength >= THRESHOLD)
 
 
+class HubTests(BaseTestCase):
+    def test_of_two_candidates_agreeing_with_a_claim_equally_the_one_saying_less_else_comes_first(self):
+        def claim(title: str, text: str):
+            return create_claim(source=create_source(title=title, text=text), quote=text)
+
+        proposal = claim("Sochi", "Abe proposed a new approach to the islands in Sochi in May 2016.")
+        # The same words, plus dates the proposal does not mention: a claim that names everything on the topic.
+        hub = claim("Hub", "In May 2016 Abe unveiled a new approach to the islands (1956, 1993, 2001 and 2013).")
+        echo = claim("Echo", "In May 2016 Abe unveiled a new approach to the islands.")
+        ranked = ranked_for(proposal)
+        self.assertEqual([s.score for s in ranked][0], [s.score for s in ranked][1])
+        self.assertEqual([s.claim for s in ranked], [echo, hub])
+
+
 class ContradictionTests(BaseTestCase):
     def test_a_big_step_against_no_breakthrough_on_the_same_summit_is_a_possible_contradiction(self):
         kishida = Agent.objects.create(name="Fumio Kishida")
