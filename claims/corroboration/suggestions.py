@@ -40,6 +40,7 @@ from django.db import connection, connections, router
 from django.db.models import Max, Min, Q
 
 from claims.models import Claim, Corroboration, DismissedSuggestion
+from config.routers import reads_from_replica
 from sources.dates import Precision
 
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
@@ -757,7 +758,7 @@ def search_terms(features: Features, rarity: Rarity) -> list[str]:
     all claims are left out, since they would match much of the table and say little.
     """
     spelled = search_words(features, rarity)
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(WORD_SHARES_SQL, [spelled])
         share_of = {word: (lexeme, share) for word, lexeme, share in cursor.fetchall()}
     found = [share_of[w] for w in spelled if w in share_of]
@@ -779,7 +780,7 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rar
     # words are compared word by word in Python (a plain index lookup, no rank computed); only when more than
     # MATCHED claims share one does PostgreSQL's rank pick which MATCHED to compare.
     any_word = " | ".join(f"'{t}'" for t in terms)
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
         cursor.execute(MATCHING_SQL, [any_word, claim.source_id, MATCHED])
         rows = cursor.fetchall()
         if len(rows) >= MATCHED:
@@ -924,10 +925,14 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     return ranked
 
 
+@reads_from_replica
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """The claims in other sources most likely to corroborate or contradict this one, best first; only those
     scoring at least THRESHOLD of the claim's best possible score, so a claim that nothing else speaks to gets
-    none, however large the database."""
+    none, however large the database.
+
+    A heavy read: it runs on the read replica when there is one (config/routers.py).
+    """
     return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD]
 
 
