@@ -59,7 +59,11 @@ def words_match(term: str) -> Q:
             f"{WORDS_VECTOR} @@ plainto_tsquery('english'::regconfig, %s)", (term,), output_field=BooleanField()
         )
         return Q(matches)
-    return Q(quote__icontains=term) | Q(statement__icontains=term)
+    # Every word, as PostgreSQL's plainto_tsquery asks (without its stemming).
+    found = Q()
+    for word in term.split():
+        found &= Q(quote__icontains=word) | Q(statement__icontains=word)
+    return found
 
 
 def names_match(term: str) -> Q:

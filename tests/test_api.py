@@ -289,6 +289,22 @@ class SuggestionAndCorroborationTests(ApiTestCase):
         self.assertEqual((body["corroborating_sources"], body["independent_sources"]), (1, 1))
         self.assertEqual(body["links"][0]["source"], self.harbour.pk)
         self.assertTrue(body["links"][0]["independent"])
+        self.assertEqual(body["voices"][0]["group"], "independent voice 1")
+
+    def test_a_source_without_author_publisher_or_url_is_unverified_not_independent(self):
+        bare = create_source(title="Bare", text="The president called the sites unacceptable.")
+        link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=bare, quote="called the sites unacceptable"))
+        body = self.as_user(self.vera).get(reverse("api:claim-corroboration", args=[self.unacceptable.pk])).json()
+        self.assertEqual((body["independent_sources"], body["unverified_sources"]), (0, 1))
+        self.assertEqual(
+            [(v["group"], v["why"]) for v in body["voices"]],
+            [("unverified", ["unverified: no author, publisher or URL"])],
+        )
+        self.assertFalse(body["links"][0]["independent"])
+
+    def test_the_word_search_is_the_admins_and_finds_a_claim_by_its_id(self):
+        rows = self.as_user(self.vera).get(reverse("api:claim-list"), {"q": f"#{self.rejected.pk}"}).json()["results"]
+        self.assertEqual([row["id"] for row in rows], [self.rejected.pk])
 
 
 class AnnotationProtocolTests(ApiTestCase):

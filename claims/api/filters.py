@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from claims.models import Claim, Corroboration
+from claims.search import search_claims
 from sources.dates import Precision, from_iso
 
 
@@ -40,7 +41,10 @@ class ClaimFilter(django_filters.FilterSet):
         help_text="YYYY, YYYY-MM or YYYY-MM-DD: the claims made within that period.",
     )
     min_independent_sources = IdFilter(field_name="independent_sources", lookup_expr="gte")
-    q = django_filters.CharFilter(method="filter_words", help_text="Words of the quote or statement.")
+    q = django_filters.CharFilter(
+        method="filter_words",
+        help_text="As the admin's search: #id, a date (2017, 2017-06), words, speaker, publisher.",
+    )
 
     class Meta:
         model = Claim
@@ -58,9 +62,7 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset
 
     def filter_words(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(Q(quote__icontains=word) | Q(statement__icontains=word))
-        return queryset
+        return search_claims(queryset, value)
 
 
 class LinkFilter(django_filters.FilterSet):

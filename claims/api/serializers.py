@@ -181,12 +181,21 @@ class LinkedSourceSerializer(serializers.Serializer):
     source = serializers.IntegerField()
     source_title = serializers.CharField()
     relation = serializers.CharField()
-    independent = serializers.BooleanField()
+    independent = serializers.BooleanField(help_text="A corroborating source in an independent voice.")
+    group = serializers.CharField(help_text="Its voice, for a corroborating source; empty for a contradicting one.")
     why = serializers.CharField()
+
+
+class VoiceSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    source_title = serializers.CharField()
+    group = serializers.CharField(help_text="the claim's own source's voice, independent voice N, or unverified")
+    why = serializers.ListField(child=serializers.CharField())
 
 
 class CorroborationSerializer(serializers.Serializer):
     claim = serializers.IntegerField()
+    voices = VoiceSerializer(many=True, help_text="Each corroborating source, its voice and why.")
     corroborating_sources = serializers.IntegerField()
     independent_sources = serializers.IntegerField()
     unverified_sources = serializers.IntegerField()

@@ -15,7 +15,7 @@ from claims.api import serializers as s
 from claims.api.filters import ClaimFilter, LinkFilter
 from claims.api.writing import write_agent, write_claim, write_link, write_source
 from claims.corroboration.counting import recount_claims, recount_linked
-from claims.corroboration.independence import facts_for, reasons
+from claims.corroboration.independence import explain, facts_for, reasons
 from claims.corroboration.suggestions import suggestions_for
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_link
@@ -189,8 +189,17 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
                     "why": "; ".join(why) or "no shared author, publisher, registered domain or article",
                 }
             )
+        voices = [
+            {"source": row.source.pk, "source_title": row.source.title, "group": row.group, "why": row.why}
+            for row in explain(claim)
+        ]
+        group_of = {voice["source"]: voice["group"] for voice in voices}
+        for row in rows:
+            row["group"] = group_of.get(row["source"], "")
+            row["independent"] = row["group"].startswith("independent")
         data = {
             "claim": claim.pk,
+            "voices": voices,
             "corroborating_sources": claim.corroborating_sources,
             "independent_sources": claim.independent_sources,
             "unverified_sources": claim.unverified_sources,
