@@ -4,8 +4,8 @@ re-anchoring's harder cases."""
 from django.urls import reverse
 
 from claims.anchoring import reanchor_claims, relocate
-from claims.models import Claim, Republication
-from claims.services import create_claim, link_claims
+from claims.models import Claim
+from claims.services import create_claim, link_claims, record_republication
 from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import BaseTestCase
@@ -43,13 +43,13 @@ class CopiesAndIndependenceTests(IndependenceStory):
     """A copy speaks with its original's publisher and authors, whichever side of the link the copy is on."""
 
     def make_ledger_a_copy_of(self, original: Source) -> None:
-        Republication.objects.create(copy=self.ledger, original=original)
+        record_republication(copy=self.ledger, original=original)
 
     def test_a_copy_of_an_original_from_the_claims_publisher_is_not_independent(self):
         original = create_source(title="Ledger's own report", text="Other words.", publisher=self.ledger_press)
         syndicator = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
         copy = self.corroborating_source("Mirror of the Ledger's report", publisher=syndicator)
-        Republication.objects.create(copy=copy, original=original)
+        record_republication(copy=copy, original=original)
         self.assertEqual(self.independent_sources(), 0)
 
     def test_when_the_claims_source_is_a_copy_its_originals_publisher_is_not_independent(self):
