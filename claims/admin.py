@@ -107,7 +107,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     inlines = [LinksFromInline, LinksToInline]
     fieldsets = [
         (None, {"fields": ["source", "quote", ("start", "end"), "statement"]}),
-        ("Who and when", {"fields": ["speaker", ("claimed_on", "claimed_on_precision"), "kind"]}),
+        ("Who and when", {"fields": ["speaker", "claimed_on", "kind"]}),
         ("Review", {"fields": ["status", "rating", "tags", "seen_version", "created_by", "created_at", "updated_at"]}),
     ]
 
