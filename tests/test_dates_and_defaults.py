@@ -7,10 +7,11 @@ from django.db import IntegrityError
 from django.test import SimpleTestCase
 from django.urls import reverse
 
+from claims.corroboration.clusters import cluster_of
 from claims.editor.forms import EditorClaimForm
 from claims.forms import ClaimForm
 from claims.models import Claim
-from claims.services import create_claim
+from claims.services import create_claim, link_claims
 from sources.dates import Precision
 from sources.forms import DateWithPrecisionField
 from tests.base import LEDGER_TEXT, BaseTestCase
@@ -176,3 +177,48 @@ class NewClaimDefaultTests(BaseTestCase):
     def test_an_existing_claim_keeps_its_own_date(self):
         form = EditorClaimForm(instance=self.unacceptable, user=self.alice)
         self.assertEqual(form["claimed_on"].value(), "2017-06-01")
+
+
+class DatesAtTheirPrecisionTests(BaseTestCase):
+    """June 2017 is shown as 2017-06 and 2016 as 2016 wherever a date is shown, never as a first day."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.ledger.published_on_precision = Precision.MONTH
+        cls.ledger.save()
+        cls.harbour.published_on, cls.harbour.published_on_precision = datetime.date(2016, 1, 1), Precision.YEAR
+        cls.harbour.save()
+        cls.unacceptable.claimed_on_precision = Precision.MONTH
+        cls.unacceptable.save()
+
+    def setUp(self):
+        self.client.force_login(self.bob)
+
+    def assertShowsMonthNotDay(self, response) -> None:
+        self.assertContains(response, "2017-06")
+        self.assertNotContains(response, "2017-06-01")
+        self.assertNotContains(response, "June 1, 2017")
+
+    def test_the_cluster_axis_labels_each_end_at_its_precision(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        cluster = cluster_of(self.unacceptable)
+        self.assertEqual((cluster.first_label, cluster.last_label), ("2016", "2017-06"))
+
+    def test_the_claim_list_shows_the_month(self):
+        self.assertShowsMonthNotDay(self.client.get(reverse("admin:claims_claim_changelist")))
+
+    def test_the_claim_page_shows_the_month(self):
+        self.assertShowsMonthNotDay(self.client.get(reverse("claims:detail", args=[self.unacceptable.pk])))
+
+    def test_the_provenance_page_shows_the_month(self):
+        self.assertShowsMonthNotDay(self.client.get(reverse("sources:provenance", args=[self.ledger.pk])))
+
+    def test_the_annotate_panel_shows_the_month(self):
+        url = reverse("annotate:claim", args=[self.unacceptable.pk])
+        self.assertShowsMonthNotDay(self.client.get(url))
+
+    def test_the_source_list_shows_each_source_at_its_precision(self):
+        response = self.client.get(reverse("admin:sources_source_changelist"))
+        self.assertContains(response, '<td class="field-published">2017-06</td>', html=True)
+        self.assertContains(response, '<td class="field-published">2016</td>', html=True)
