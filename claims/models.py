@@ -168,11 +168,20 @@ class Claim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"“{self.excerpt}”"
+        # No quotation marks: the admin puts its own around an object's name ("The claim “…” was added").
+        return self.excerpt
 
     @property
     def excerpt(self) -> str:
         return self.quote if len(self.quote) <= 80 else self.quote[:79] + "…"
+
+    @property
+    def described(self) -> str:
+        """The quote with who said it, when and where, as the annotate page's link search shows a claim.
+        Reads the speaker and the source: select them with the claim."""
+        speaker = self.speaker.name if self.speaker_id else "the author"
+        when = f", {self.claimed_on_iso}" if self.claimed_on else ""
+        return f"“{self.excerpt}” — {speaker}{when} · {self.source.title}"
 
     @property
     def claimed_on_iso(self) -> str:

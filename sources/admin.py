@@ -152,7 +152,8 @@ class SourceAdmin(ImportExportMixin, HistoryWithoutRevert):
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
-    list_filter = ["language", "publisher", MissingMetadataFilter]
+    # Only agents that publish a source: the people in the agents table are not publishers.
+    list_filter = ["language", ("publisher", admin.RelatedOnlyFieldListFilter), MissingMetadataFilter]
     list_select_related = ["publisher"]
     search_fields = ["title", "url", "publisher__name", "authors__name"]
     autocomplete_fields = ["publisher", "authors"]
