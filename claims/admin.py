@@ -139,6 +139,9 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     # Newest first, by the primary key: the list does not join sources to order itself.
     ordering = ["-id"]
 
+    class Media:
+        css = {"all": ["claims/admin.css"]}
+
     def get_search_results(self, request, queryset, search_term):
         return search_claims(queryset, search_term), False
 
