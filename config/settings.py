@@ -221,6 +221,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Claims and agents both have a `kind`; name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKindEnum": "claims.models.Claim.Kind",
+        "AgentKindEnum": "sources.models.Agent.Kind",
+    },
 }
 
 # Production safety; `HTTPS=0` lets `make serve` run over plain HTTP on localhost.
