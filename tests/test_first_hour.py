@@ -78,6 +78,16 @@ class OtherClaimChoiceTests(BaseTestCase):
             response = self.client.get(url)
         self.assertEqual(response.context["cl"].result_count, 5)
 
+    def test_the_links_in_the_annotate_panel_name_the_other_claims_speaker_date_and_source(self):
+        link_claims(claim_a=self.rejected, claim_b=self.unacceptable)
+        response = self.client.get(reverse("annotate:claim", args=[self.rejected.pk]))
+        self.assertContains(response, "Vladimir Putin, 2017-06-01 · <cite>Ledger on missile defence</cite>", html=False)
+
+    def test_the_links_on_the_claim_page_name_the_other_claims_speaker_and_date(self):
+        link_claims(claim_a=self.rejected, claim_b=self.unacceptable)
+        response = self.client.get(reverse("claims:detail", args=[self.rejected.pk]))
+        self.assertContains(response, "</a> — Vladimir Putin, 2017-06-01, in <a")
+
 
 class PublisherFilterTests(BaseTestCase):
     def test_the_publisher_filter_lists_only_those_who_publish(self):
