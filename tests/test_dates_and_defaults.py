@@ -105,7 +105,7 @@ class ClaimDateTests(BaseTestCase):
     def test_the_csv_and_the_forms_refuse_a_bad_date_with_the_same_words(self):
         row = [str(self.ledger.pk), "Talks", "2017-13"]
         report = import_text(csv_text(["source_id", "quote", "claimed_on"], [row]))
-        form = ClaimForm(data={"claimed_on": "2017-13"})
+        form = ClaimForm(data={"claimed_on": "2017-13"}, user=self.alice)
         form.is_valid()
         self.assertEqual(report.problems[0].errors["claimed_on"], form.errors["claimed_on"])
 
