@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0007_claim_rating'),
-        ('sources', '0003_capture_web_archive_fields'),
+        ('claims', '0010_reviewers_lift_login_lockouts'),
+        ('sources', '0005_capture_source_path_encoding_confidence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
