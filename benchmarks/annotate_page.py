@@ -44,7 +44,14 @@ def build():
         start = min(n * (TEXT_LENGTH // CLAIMS) + rng.randint(0, 40), len(text) - 16)
         end = min(len(text), start + rng.randint(15, 220))  # long ones overlap and nest the next
         claims.append(
-            Claim(source=source, quote=text[start:end], start=start, end=end, status=rng.choice(Claim.Status.values))
+            Claim(
+                source=source,
+                quote=text[start:end],
+                start=start,
+                end=end,
+                kind=Claim.Kind.AUTHOR_ASSERTION,
+                status=rng.choice(Claim.Status.values),
+            )
         )
     Claim.objects.bulk_create(claims)
     return source, baseline

@@ -50,7 +50,9 @@ def build_others(count: int) -> None:
     for source, quotes in zip(sources, texts, strict=True):
         at = 0
         for quote in quotes:
-            claims.append(Claim(source=source, quote=quote, start=at, end=at + len(quote)))
+            claims.append(
+                Claim(source=source, quote=quote, start=at, end=at + len(quote), kind=Claim.Kind.AUTHOR_ASSERTION)
+            )
             at += len(quote) + 1
     Claim.objects.bulk_create(claims, batch_size=2000)
     if connection.vendor == "postgresql":

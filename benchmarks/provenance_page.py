@@ -56,6 +56,7 @@ def build():
                 start=start,
                 end=end,
                 speaker=rng.choice(speakers),
+                kind=Claim.Kind.DIRECT_QUOTE,
                 status=rng.choice(list(Claim.Status.values)),
             )
         )
@@ -66,7 +67,13 @@ def build():
         publisher = press if n % 3 == 0 else Agent.objects.create(name=f"Paper {n}", kind=Agent.Kind.ORGANISATION)
         other = create_source(title=f"Other {n}", text=other_text, publisher=publisher)
         others += Claim.objects.bulk_create(
-            Claim(source=other, quote=other_text[k * 50 : k * 50 + 30], start=k * 50, end=k * 50 + 30)
+            Claim(
+                source=other,
+                quote=other_text[k * 50 : k * 50 + 30],
+                start=k * 50,
+                end=k * 50 + 30,
+                kind=Claim.Kind.AUTHOR_ASSERTION,
+            )
             for k in range(30)
         )
     Corroboration.objects.bulk_create(

@@ -100,7 +100,8 @@ def load_seed_claims(labels: dict) -> tuple[dict, int]:
             quote = text[start:end]
             owner = next((e for e in wanted if e["locator"] in quote and e["id"] not in labelled), None)
             speaker = Agent.objects.get_or_create(name=owner["speaker"])[0] if owner and owner.get("speaker") else None
-            rows.append(Claim(source=source, quote=quote, start=start, end=end, speaker=speaker))
+            kind = Claim.kind_for(has_speaker=speaker is not None)
+            rows.append(Claim(source=source, quote=quote, start=start, end=end, speaker=speaker, kind=kind))
             owners.append(owner)
             if owner is not None:
                 labelled[owner["id"]] = None
@@ -293,6 +294,7 @@ def fill(target: int) -> None:
                             start=at,
                             end=at + len(quote),
                             speaker=speaker,
+                            kind=Claim.kind_for(has_speaker=speaker is not None),
                             claimed_on=None if speaker is None else _date(day),
                         )
                     )

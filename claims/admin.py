@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 
 import claims.api.admin  # noqa: F401  (API tokens)
 from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
@@ -24,7 +26,29 @@ class LinkInlineForm(forms.ModelForm):
         widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 50})}
 
 
-class LinkInline(admin.TabularInline):
+class DescribedClaimField(forms.ModelChoiceField):
+    """A choice of claim shown with its speaker, date and source, not only its quote."""
+
+    def label_from_instance(self, claim: Claim) -> str:
+        return claim.described
+
+
+def with_speaker_and_source(claims):
+    """Claims ready for `Claim.described`: speaker and source read in the same query, without the texts."""
+    return claims.select_related("speaker", "source").defer("source__text", "source__raw_text")
+
+
+class DescribedClaimChoices:
+    """Admin mixin: the claim_a and claim_b choices (autocomplete) show each claim's speaker, date and source."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("claim_a", "claim_b"):
+            kwargs["form_class"] = DescribedClaimField
+            kwargs["queryset"] = with_speaker_and_source(Claim.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class LinkInline(DescribedClaimChoices, admin.TabularInline):
     model = Corroboration
     form = LinkInlineForm
     extra = 0
@@ -69,6 +93,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     form = ClaimForm
     list_display = [
         "excerpt",
+        "in_text",
         "speaker",
         "source",
         "claimed",
@@ -107,12 +132,15 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     inlines = [LinksFromInline, LinksToInline]
     fieldsets = [
         (None, {"fields": ["source", "quote", ("start", "end"), "statement"]}),
-        ("Who and when", {"fields": ["speaker", ("claimed_on", "claimed_on_precision"), "kind"]}),
+        ("Who and when", {"fields": ["speaker", "claimed_on", "kind"]}),
         ("Review", {"fields": ["status", "rating", "tags", "seen_version", "created_by", "created_at", "updated_at"]}),
     ]
 
     # Newest first, by the primary key: the list does not join sources to order itself.
     ordering = ["-id"]
+
+    class Media:
+        css = {"all": ["claims/admin.css"]}
 
     def get_search_results(self, request, queryset, search_term):
         return search_claims(queryset, search_term), False
@@ -121,6 +149,13 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
         form = super().get_form(request, obj, **kwargs)
         # The form applies the status rule for the user who saves (claims.rules).
         return type(form.__name__, (form,), {"user": request.user})
+
+    def autocomplete_queryset(self, queryset):
+        """The claims an autocomplete offers (config.admin.LabelledAutocompleteJsonView)."""
+        return with_speaker_and_source(queryset)
+
+    def autocomplete_label(self, claim: Claim) -> str:
+        return claim.described
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -162,6 +197,12 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     def excerpt(self, claim: Claim) -> str:
         return claim.excerpt
 
+    @admin.display(description="text")
+    def in_text(self, claim: Claim) -> str:
+        url = reverse("annotate:source", args=[claim.source_id])
+        title = "Open the claim in its source’s text"
+        return format_html('<a href="{}?claim={}" title="{}">annotate</a>', url, claim.pk, title)
+
     @admin.display(description="claimed on", ordering="claimed_on")
     def claimed(self, claim: Claim) -> str:
         return claim.claimed_on_iso
@@ -184,10 +225,10 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
 
 
 @admin.register(Corroboration)
-class CorroborationAdmin(CorroborationImportExport, HistoryWithoutRevert):
-    list_display = ["claim_a", "relation", "claim_b", "note", "created_by", "created_at"]
+class CorroborationAdmin(DescribedClaimChoices, CorroborationImportExport, HistoryWithoutRevert):
+    list_display = ["first_claim", "relation", "second_claim", "note", "created_by", "created_at"]
     list_filter = ["relation"]
-    list_select_related = ["claim_a", "claim_b", "created_by"]
+    list_select_related = ["claim_a__speaker", "claim_a__source", "claim_b__speaker", "claim_b__source", "created_by"]
     search_fields = ["claim_a__quote", "claim_b__quote", "note"]
     autocomplete_fields = ["claim_a", "claim_b"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
@@ -203,6 +244,18 @@ class CorroborationAdmin(CorroborationImportExport, HistoryWithoutRevert):
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         delete_links(links=list(queryset))
+
+    def get_queryset(self, request):
+        texts = [f"{side}__source__{name}" for side in ("claim_a", "claim_b") for name in ("text", "raw_text")]
+        return super().get_queryset(request).defer(*texts)
+
+    @admin.display(description="claim", ordering="claim_a")
+    def first_claim(self, link: Corroboration) -> str:
+        return link.claim_a.described
+
+    @admin.display(description="other claim", ordering="claim_b")
+    def second_claim(self, link: Corroboration) -> str:
+        return link.claim_b.described
 
 
 @admin.register(Tag)

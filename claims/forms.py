@@ -12,15 +12,22 @@ from claims.rules import (
     status_after_edit,
     stored_for_review_rule,
 )
+from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
+from sources.models import Source
 
 
-class ClaimForm(forms.ModelForm):
+class ClaimForm(DatesWithPrecisionMixin, forms.ModelForm):
     """The claim form, through the rules of claims.rules: the version check (a save made from a version someone
     else has since changed is refused) and the status rule (who may set it, and a reworded reviewed claim going
-    back to draft). It needs the user who saves: `user=` or, for the admin's form classes, a `user` attribute."""
+    back to draft). It needs the user who saves: `user=` or, for the admin's form classes, a `user` attribute.
+
+    A new claim's date starts as its source's publication date, at the same precision, when the form knows
+    the source; the kind left at its empty choice follows the speaker (Claim.normalise)."""
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     user: AbstractBaseUser | None = None
+    claimed_on = DateWithPrecisionField(label="claimed on", required=False)
+    dates_with_precision = ("claimed_on",)
 
     class Meta:
         model = Claim
@@ -32,7 +39,6 @@ class ClaimForm(forms.ModelForm):
             "statement",
             "speaker",
             "claimed_on",
-            "claimed_on_precision",
             "kind",
             "status",
             "rating",
@@ -46,6 +52,19 @@ class ClaimForm(forms.ModelForm):
             raise ImproperlyConfigured("ClaimForm needs the user who saves the claim.")
         if not self.is_bound:
             self.fields["seen_version"].initial = self.instance.version
+        if "kind" in self.fields:
+            self.fields["kind"].choices = [("", Claim.KIND_FROM_SPEAKER), *Claim.Kind.choices]
+        if self.instance.pk is None and not self.is_bound and not self.initial.get("claimed_on"):
+            source = self.instance.source if self.instance.source_id else self.initial_source()
+            if source is not None:
+                self.initial["claimed_on"] = source.published_on_iso
+
+    def initial_source(self) -> Source | None:
+        """The source named by the admin's add page (?source=<id>), if any."""
+        source_id = self.initial.get("source")
+        if not str(source_id or "").isdigit():
+            return None
+        return Source.objects.only("published_on", "published_on_precision").filter(pk=source_id).first()
 
     def clean(self):
         cleaned = super().clean()

@@ -89,7 +89,12 @@ class Claim(models.Model):
     )
     claimed_on = models.DateField(null=True, blank=True, help_text="When the claim was made.")
     claimed_on_precision = models.CharField("precision", max_length=5, choices=Precision.choices, default=Precision.DAY)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIRECT_QUOTE)
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        blank=True,
+        help_text="Left empty, it follows the speaker: a direct quote when one is set, else the author's assertion.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     rating = models.PositiveSmallIntegerField(
         null=True,
@@ -149,6 +154,11 @@ class Claim(models.Model):
                 name="claim_span_fits_quote",
                 violation_error_message="The span from start to end must be as long as the quote.",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=""),
+                name="claim_kind_given",
+                violation_error_message="A claim needs a kind (clean() gives it the one its speaker implies).",
+            ),
         ]
         indexes = [
             models.Index(fields=["status"]),
@@ -158,19 +168,42 @@ class Claim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"“{self.excerpt}”"
+        # No quotation marks: the admin puts its own around an object's name ("The claim “…” was added").
+        return self.excerpt
 
     @property
     def excerpt(self) -> str:
         return self.quote if len(self.quote) <= 80 else self.quote[:79] + "…"
 
     @property
+    def described(self) -> str:
+        """The quote with who said it, when and where, as the annotate page's link search shows a claim.
+        Reads the speaker and the source: select them with the claim."""
+        speaker = self.speaker.name if self.speaker_id else "the author"
+        when = f", {self.claimed_on_iso}" if self.claimed_on else ""
+        return f"“{self.excerpt}” — {speaker}{when} · {self.source.title}"
+
+    @property
     def claimed_on_iso(self) -> str:
         return to_iso(self.claimed_on, self.claimed_on_precision)
 
-    def clean(self) -> None:
+    KIND_FROM_SPEAKER = "(from the speaker: direct quote, or author's assertion when none)"
+
+    @classmethod
+    def kind_for(cls, *, has_speaker: bool) -> str:
+        """The kind a claim gets when none is given: its speaker's words, or else the author's own."""
+        return cls.Kind.DIRECT_QUOTE if has_speaker else cls.Kind.AUTHOR_ASSERTION
+
+    def normalise(self) -> None:
+        """Bring the date to the first day of its period, and give an empty kind the one its speaker implies.
+        Called by clean(), and by the CSV import, which does not call full_clean()."""
         if self.claimed_on is not None:
             self.claimed_on = truncate(self.claimed_on, self.claimed_on_precision)
+        if not self.kind:
+            self.kind = self.kind_for(has_speaker=self.speaker_id is not None)
+
+    def clean(self) -> None:
+        self.normalise()
         if self.source_id is None or not self.quote:
             return
         check_move(claim_id=self.pk, source_id=self.source_id)

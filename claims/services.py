@@ -36,12 +36,13 @@ def create_claim(
     speaker: Agent | None = None,
     claimed_on: datetime.date | None = None,
     claimed_on_precision: str = Precision.DAY,
-    kind: str = Claim.Kind.DIRECT_QUOTE,
+    kind: str = "",
     status: str = Claim.Status.DRAFT,
     tags: Iterable[str] = (),
     created_by: AbstractBaseUser | None = None,
 ) -> Claim:
-    """Validate (anchoring the quote in the source text) and save a claim with its tags."""
+    """Validate (anchoring the quote in the source text) and save a claim with its tags. An empty kind follows
+    the speaker: a direct quote when one is given, the author's assertion when not."""
     claim = Claim(
         source=source,
         quote=quote,

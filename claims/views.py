@@ -31,8 +31,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     capture = anchoring_capture(claim, captures)
     broken = claim.anchor_state == Claim.AnchorState.BROKEN
     text = capture.clean_text if (capture is not None and broken) else claim.source.text
-    links = [(link, link.claim_b) for link in claim.links_from.select_related("claim_b__source")]
-    links += [(link, link.claim_a) for link in claim.links_to.select_related("claim_a__source")]
+    links = [(link, link.claim_b) for link in claim.links_from.select_related("claim_b__source", "claim_b__speaker")]
+    links += [(link, link.claim_a) for link in claim.links_to.select_related("claim_a__source", "claim_a__speaker")]
     context = {
         **admin.site.each_context(request),
         "is_nav_sidebar_enabled": False,

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -11,6 +12,7 @@ from import_export.admin import ImportExportMixin
 
 from common.history import HistoryWithoutRevert
 from sources.duplicates import likely_duplicates
+from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Agent, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
 from sources.services import mark_distinct, merge_agents, voices_changed_for_agents
@@ -124,17 +126,43 @@ class MissingMetadataFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=Source.objects.filter(condition).values("pk"))
 
 
+def https_by_default(db_field, **kwargs):
+    """Django 6.0's default, chosen now: a URL typed without a scheme is https."""
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
+
+
+class SourceForm(DatesWithPrecisionMixin, forms.ModelForm):
+    published_on = DateWithPrecisionField(label="published on", required=False)
+    dates_with_precision = ("published_on",)
+
+    class Meta:
+        model = Source
+        fields = ["title", "url", "publisher", "authors", "published_on", "language", "text"]
+        fields += ["retrieved_at", "raw_text", "notes"]
+        formfield_callback = https_by_default
+        # Wide enough for a real headline.
+        widgets = {"title": forms.TextInput(attrs={"class": "vTextField source-title"})}
+
+
 @admin.register(Source)
 class SourceAdmin(ImportExportMixin, HistoryWithoutRevert):
+    form = SourceForm
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
-    list_filter = ["language", "publisher", MissingMetadataFilter]
+    # Only agents that publish a source: the people in the agents table are not publishers.
+    list_filter = ["language", ("publisher", admin.RelatedOnlyFieldListFilter), MissingMetadataFilter]
     list_select_related = ["publisher"]
     search_fields = ["title", "url", "publisher__name", "authors__name"]
     autocomplete_fields = ["publisher", "authors"]
     readonly_fields = ["provenance_page", "text_sha256", "raw_sha256", "created_at", "updated_at"]
     date_hierarchy = "published_on"
+
+    class Media:
+        css = {"all": ["sources/admin.css"]}
+
     # Django 6.0's default, chosen now: a URL typed without a scheme is https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
@@ -146,7 +174,7 @@ class SourceAdmin(ImportExportMixin, HistoryWithoutRevert):
                     "url",
                     "publisher",
                     "authors",
-                    ("published_on", "published_on_precision"),
+                    "published_on",
                     "language",
                 ]
             },

@@ -32,15 +32,20 @@ def to_iso(value: datetime.date | None, precision: str) -> str:
 
 
 def from_iso(text: str) -> tuple[datetime.date | None, str]:
-    """Parse YYYY, YYYY-MM or YYYY-MM-DD into (date, precision); raises ValueError."""
+    """Parse YYYY, YYYY-MM or YYYY-MM-DD into (date, precision); empty text is no date.
+
+    Raises ValueError saying which forms are accepted (2017-13 and 2017-02-30 are refused too)."""
     text = (text or "").strip()
     if not text:
         return None, Precision.DAY
     parts = text.split("-")
-    if len(parts) == 1 and len(parts[0]) == 4:
-        return datetime.date(int(parts[0]), 1, 1), Precision.YEAR
-    if len(parts) == 2 and len(parts[0]) == 4:
-        return datetime.date(int(parts[0]), int(parts[1]), 1), Precision.MONTH
-    if len(parts) == 3:
-        return datetime.date.fromisoformat(text), Precision.DAY
+    try:
+        if len(parts) == 1 and len(parts[0]) == 4 and text.isdigit():
+            return datetime.date(int(parts[0]), 1, 1), Precision.YEAR
+        if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2 and text.replace("-", "").isdigit():
+            return datetime.date(int(parts[0]), int(parts[1]), 1), Precision.MONTH
+        if len(parts) == 3 and len(parts[0]) == 4:
+            return datetime.date.fromisoformat(text), Precision.DAY
+    except ValueError:
+        pass
     raise ValueError(f"“{text}” is not a date as YYYY, YYYY-MM or YYYY-MM-DD.")

@@ -62,11 +62,11 @@ class AnchoringTests(BaseTestCase):
 
     def test_database_refuses_a_span_that_does_not_fit_the_quote(self):
         with self.assertRaises(IntegrityError):
-            Claim.objects.create(source=self.ledger, quote="Talks", start=0, end=10)
+            Claim.objects.create(source=self.ledger, quote="Talks", start=0, end=10, kind="paraphrase")
 
     def test_database_refuses_an_empty_span(self):
         with self.assertRaises(IntegrityError):
-            Claim.objects.create(source=self.ledger, quote="", start=3, end=3)
+            Claim.objects.create(source=self.ledger, quote="", start=3, end=3, kind="paraphrase")
 
     def test_claimed_on_keeps_its_month_precision(self):
         claim = create_claim(
@@ -92,4 +92,5 @@ class OneClaimPerSpanTests(BaseTestCase):
                 quote=self.unacceptable.quote,
                 start=self.unacceptable.start,
                 end=self.unacceptable.end,
+                kind=Claim.Kind.DIRECT_QUOTE,
             )

@@ -22,7 +22,10 @@ class ChangelistQueryTests(BaseTestCase):
             Source.authors.through(source=s, agent=a) for s, a in zip(sources, speakers, strict=True)
         )
         claims = Claim.objects.bulk_create(
-            Claim(source=sources[i], quote=words[i], start=6 * i, end=6 * i + 5, speaker=speakers[i]) for i in range(n)
+            Claim(
+                source=sources[i], quote=words[i], start=6 * i, end=6 * i + 5, speaker=speakers[i], kind="direct_quote"
+            )
+            for i in range(n)
         )
         tag = Tag.objects.create(name=f"tag{n}")
         Claim.tags.through.objects.bulk_create(Claim.tags.through(claim=c, tag=tag) for c in claims)

@@ -277,7 +277,7 @@ class AnnotateInTheBrowserTests(BrowserTestCase):
         text = source.text
         starts = [m.start() for m in re.finditer("Item", text)][:1000]
         Claim.objects.bulk_create(
-            Claim(source=source, quote=text[s : s + 9], start=s, end=s + 9, status=Claim.Status.REVIEWED)
+            Claim(source=source, quote=text[s : s + 9], start=s, end=s + 9, kind="paraphrase", status="reviewed")
             for s in starts
         )
         self.open_annotate(source)

@@ -35,7 +35,6 @@ def claim_data(quote: str, start: int, **extra) -> dict:
         "quote": quote,
         "start": start,
         "end": start + len(quote),
-        "claimed_on_precision": "day",
         "kind": "direct_quote",
         "status": "draft",
         **extra,
@@ -178,7 +177,7 @@ class AddClaimTests(BaseTestCase):
         self.assertEqual(sorted(t.name for t in claim.tags.all()), ["diplomacy", "islands", "security"])
 
     def test_claimed_on_is_kept_with_its_precision(self):
-        data = claim_data("Talks", LEDGER_TEXT.index("Talks"), claimed_on="2017-06-14", claimed_on_precision="month")
+        data = claim_data("Talks", LEDGER_TEXT.index("Talks"), claimed_on="2017-06")
         claim = Claim.objects.get(pk=self.add(self.alice, data).json()["claim"])
         self.assertEqual(claim.claimed_on_iso, "2017-06")
 
@@ -218,7 +217,7 @@ class EditClaimTests(BaseTestCase):
 
     def test_moving_a_claim_onto_another_claims_span_is_refused(self):
         start = LEDGER_TEXT.index("Talks")
-        other = Claim.objects.create(source=self.ledger, quote="Talks", start=start, end=start + 5)
+        other = Claim.objects.create(source=self.ledger, quote="Talks", start=start, end=start + 5, kind="paraphrase")
         response = self.edit(self.alice, other, quote=self.unacceptable.quote, start=self.unacceptable.start)
         self.assertEqual(response.status_code, 422)
         self.assertIn("already annotated", response.json()["panel"])
@@ -267,7 +266,7 @@ class LinkTests(BaseTestCase):
 
     def test_a_link_within_one_source_is_refused_with_the_input_kept(self):
         start = LEDGER_TEXT.index("Talks")
-        same = Claim.objects.create(source=self.ledger, quote="Talks", start=start, end=start + 5)
+        same = Claim.objects.create(source=self.ledger, quote="Talks", start=start, end=start + 5, kind="paraphrase")
         response = self.link(self.alice, same, note="Kept note", words="Talks")
         self.assertEqual(response.status_code, 422)
         panel = response.json()["panel"]
@@ -450,7 +449,7 @@ class AnnotateQueryCountTests(BaseTestCase):
         starts = [m.start() for m in re.finditer("Item", text)][:claim_count]
         quotes = [text[start : text.index("”", start) + 1] for start in starts]
         Claim.objects.bulk_create(
-            Claim(source=source, quote=quote, start=start, end=start + len(quote))
+            Claim(source=source, quote=quote, start=start, end=start + len(quote), kind="paraphrase")
             for start, quote in zip(starts, quotes, strict=True)
         )
         return source

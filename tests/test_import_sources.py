@@ -399,6 +399,25 @@ class BadInputTests(ImportTestCase):
         self.assertIn("skipped", out)
         self.assertEqual(len([line for line in out.splitlines() if line.startswith("created")]), 2)
 
+    def test_a_path_that_does_not_exist_is_named_and_nothing_is_imported(self):
+        good = self.fixture("lighthouse_keepers.txt")
+        sources = Source.objects.count()
+        _, err = self.run_failing_import(good, self.folder / "seeds")
+        self.assertIn(f"No such file or folder: {self.folder / 'seeds'}", err)
+        self.assertNotIn("no extension", err)
+        self.assertEqual(Source.objects.count(), sources)
+
+    def test_a_folder_with_nothing_importable_says_so_and_fails(self):
+        self.write("photos/cover.jpg", b"\xff\xd8\xff")
+        out, err = self.run_failing_import(self.folder / "photos")
+        self.assertIn("skipped", out)
+        self.assertIn(f"Nothing to import in {self.folder / 'photos'}", err)
+
+    def test_an_empty_folder_says_so_and_fails(self):
+        (self.folder / "empty").mkdir()
+        _, err = self.run_failing_import(self.folder / "empty")
+        self.assertIn("Nothing to import", err)
+
     def test_a_file_that_fails_half_way_leaves_nothing_behind(self):
         sources, agents = Source.objects.count(), Agent.objects.count()
         with mock.patch.object(Capture, "full_clean", side_effect=ValidationError("disk full")):

@@ -15,7 +15,6 @@ def new_claim_data(source, quote: str, **changes) -> dict:
         "statement": "",
         "speaker": "",
         "claimed_on": "",
-        "claimed_on_precision": "day",
         "kind": "reported",
         "status": "draft",
         "links_from-TOTAL_FORMS": "0",

@@ -130,7 +130,7 @@ class ThresholdTests(SuggestionStory):
         source = create_source(title="Town", text=" ".join(meetings))
         starts = [source.text.index(meeting) for meeting in meetings]
         Claim.objects.bulk_create(
-            Claim(source=source, quote=meeting, start=start, end=start + len(meeting))
+            Claim(source=source, quote=meeting, start=start, end=start + len(meeting), kind="author_assertion")
             for meeting, start in zip(meetings, starts, strict=True)
         )
         after = next(s for s in ranked_for(self.visit) if s.claim == weak)

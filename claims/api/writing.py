@@ -98,11 +98,13 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
         changes["seen_version"] = changes.pop("version")
     else:
         changes.pop("version", None)
-    iso_date(changes, "claimed_on")
     if "tags" in changes:
         changes["tags"] = [tag.pk for tag in tags_named(changes["tags"], user=user)]
     fields = [name for name in ClaimForm.Meta.fields if name != "tags"]
     data = posted(claim, fields, changes)
+    if "claimed_on" not in changes:
+        # ClaimForm takes the date as the API gives it, at its precision ("2017-06"), not as a day.
+        data["claimed_on"] = claim.claimed_on_iso
     if "tags" not in data:
         data["tags"] = [] if new else list(claim.tags.values_list("pk", flat=True))
     try:

@@ -101,9 +101,9 @@ def cluster_of(claim: Claim) -> Cluster:
         .prefetch_related(Prefetch("source__authors", queryset=Agent.objects.order_by("name"))),
         key=reported_order,
     )
-    dates = [c.source.published_on for c in claims if c.source.published_on is not None]
-    first, last = (min(dates), max(dates)) if dates else (None, None)
-    span = (last - first).days if dates else 0
+    dated = sorted((c.source for c in claims if c.source.published_on is not None), key=lambda s: s.published_on)
+    first, last = (dated[0].published_on, dated[-1].published_on) if dated else (None, None)
+    span = (last - first).days if dated else 0
     entries = []
     for row, member in enumerate(claims):
         published = member.source.published_on
@@ -120,6 +120,7 @@ def cluster_of(claim: Claim) -> Cluster:
         width=WIDTH,
         height=axis_y + 28,
         axis_y=axis_y,
-        first_label=first.isoformat() if first else "",
-        last_label=last.isoformat() if last and last != first else "",
+        # Each end of the axis at the precision its source's date is known to.
+        first_label=dated[0].published_on_iso if dated else "",
+        last_label=dated[-1].published_on_iso if dated and last != first else "",
     )

@@ -1,7 +1,5 @@
 """Forms of the annotate page. The claim form is the admin's ClaimForm with the editor's widgets."""
 
-import datetime
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -10,7 +8,8 @@ from django.db.models import Q
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_review
-from sources.dates import Precision, from_iso
+from sources.dates import Precision
+from sources.forms import DateWithPrecisionField
 from sources.services import agent_named
 
 
@@ -24,7 +23,7 @@ class EditorClaimForm(ClaimForm):
         help_text="A person not in the list yet; they are added when the claim is saved.",
     )
     new_tags = forms.CharField(label="new tags", max_length=500, required=False, help_text="Comma-separated.")
-    field_order = ["speaker", "new_speaker", "claimed_on", "claimed_on_precision", "kind", "status", "statement"]
+    field_order = ["speaker", "new_speaker", "claimed_on", "kind", "status", "statement"]
 
     class Meta(ClaimForm.Meta):
         fields = [
@@ -33,7 +32,6 @@ class EditorClaimForm(ClaimForm):
             "end",
             "speaker",
             "claimed_on",
-            "claimed_on_precision",
             "kind",
             "status",
             "statement",
@@ -45,7 +43,6 @@ class EditorClaimForm(ClaimForm):
             "start": forms.HiddenInput,
             "end": forms.HiddenInput,
             "speaker": AutocompleteSelect(Claim._meta.get_field("speaker"), admin.site),
-            "claimed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "statement": forms.Textarea(attrs={"rows": 3}),
             "tags": forms.SelectMultiple(attrs={"size": 4}),
         }
@@ -66,6 +63,9 @@ class EditorClaimForm(ClaimForm):
         cleaned = super().clean()
         if cleaned.get("speaker") and cleaned.get("new_speaker"):
             self.add_error("new_speaker", "Choose a speaker from the list or name a new one, not both.")
+        if "kind" in cleaned and not cleaned["kind"] and cleaned.get("new_speaker"):
+            # The new speaker is only saved with the claim; the kind follows them as it would a listed one.
+            cleaned["kind"] = Claim.kind_for(has_speaker=True)
         return cleaned
 
     @property
@@ -92,15 +92,7 @@ class LinkSearchForm(forms.Form):
 
     words = forms.CharField(required=False, max_length=200, help_text="Words of the quote or statement.")
     speaker = forms.CharField(required=False, max_length=300)
-    date = forms.CharField(required=False, max_length=10, help_text="YYYY, YYYY-MM or YYYY-MM-DD.")
-
-    def clean_date(self) -> tuple[datetime.date | None, str]:
-        text = self.cleaned_data["date"]
-        try:
-            return from_iso(text)
-        except ValueError as e:
-            message = f"“{text}” is not a date as YYYY, YYYY-MM or YYYY-MM-DD."
-            raise forms.ValidationError(message, code="bad_date") from e
+    date = DateWithPrecisionField(required=False)
 
     def results(self, claim: Claim, limit: int = 20) -> list[Claim]:
         """Claims in other sources matching every given criterion, not yet linked to this claim."""

@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import links_landing_in_source, may_review, status_after_edit
-from sources.dates import from_iso, truncate
+from sources.dates import from_iso
 from sources.models import Agent, Source
 
 # What an import may change on a claim; "unchanged" compares these and the tags.
@@ -237,8 +237,7 @@ class ClaimReader:
         self._clean_fields(claim, errors)
         if errors or claim.source_id is None:
             return None
-        if claim.claimed_on is not None:
-            claim.claimed_on = truncate(claim.claimed_on, claim.claimed_on_precision)
+        claim.normalise()
         try:
             claim.anchor()
         except ValidationError as e:

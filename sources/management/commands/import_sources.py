@@ -24,8 +24,8 @@ class Command(BaseCommand):
     help = (
         "Import .txt, .md, .html and .htm files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
         "as sources, keeping each raw file or archived response as a capture. One line per page: created, "
-        "unchanged or updated, the source id and title. Exit code 1 when any file failed; the others are still "
-        "imported."
+        "unchanged or updated, the source id and title. Exit code 1 when any file failed (the others are still "
+        "imported), when a path does not exist (nothing is imported) or when there is nothing to import."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +43,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        missing = [str(path) for path in options["paths"] if not path.exists()]
+        if missing:
+            raise CommandError(f"No such file or folder: {', '.join(missing)}. Nothing was imported.", returncode=1)
         files, skipped = files_in(options["paths"])
         if options["url"] and len(files) > 1:
             # Every file would be a new version of the one source at that URL.
@@ -55,6 +58,11 @@ class Command(BaseCommand):
             )
         for path in skipped:
             self.stdout.write(f"skipped {path}: not a .txt, .md, .html, .htm, .warc, .warc.gz or .wacz file")
+        if not files:
+            named = ", ".join(str(path) for path in options["paths"])
+            raise CommandError(
+                f"Nothing to import in {named}: no .txt, .md, .html, .htm, .warc, .warc.gz or .wacz file.", returncode=1
+            )
         show_progress = self.stderr.isatty() and len(files) > 1
         failed = 0
         for done, path in enumerate(files, start=1):
