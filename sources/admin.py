@@ -3,17 +3,19 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
-from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import JSON
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.spreadsheet_admin import TabularImport, spreadsheet_format
 from sources.models import Agent, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
 
 
 @admin.register(Agent)
-class AgentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class AgentAdmin(TabularImport, SimpleHistoryAdmin):
     resource_classes = [AgentResource]
     formats = SPREADSHEET_FORMATS
+    import_formats = [spreadsheet_format(AgentResource._meta.fields), JSON]
     list_display = ["name", "kind", "parent", "wikidata_id"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
@@ -48,9 +50,10 @@ class MissingMetadataFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class SourceAdmin(TabularImport, SimpleHistoryAdmin):
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS
+    import_formats = [spreadsheet_format(SourceResource._meta.fields), JSON]
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
     list_filter = ["language", "publisher", MissingMetadataFilter]
     list_select_related = ["publisher"]
