@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1 HTTPS=0
 
-.PHONY: run test serve setup chromium wget lint bench clean
+.PHONY: run test serve setup chromium wget libreoffice lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ wget:
 		echo "Installing Debian's wget for the web-archive tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; }
 
+# Debian's LibreOffice Calc, headless, for the spreadsheet round-trip tests (they skip without it).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "Installing Debian's libreoffice-calc-nogui for the spreadsheet tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+
 run: setup
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
@@ -32,7 +38,7 @@ run: setup
 	@echo "Serving on http://127.0.0.1:8000/admin/"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: setup chromium wget
+test: setup chromium wget libreoffice
 	$(VENV)/bin/pytest
 
 lint: setup

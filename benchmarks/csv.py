@@ -14,9 +14,9 @@ the kernel when it exits:
 - stock export: django-import-export's `ClaimResource().export()` (a tablib Dataset in memory) then
   `.csv`, on the first --stock-claims claims (100,000 by default), scaled linearly to the full count
   (pass --stock-claims 0 to run it on all of them: minutes and gigabytes);
-- import: a real import, as `manage.py import_claims FILE` makes it (read, validated, written with history,
-  committed, foreign keys checked at commit), of --import-rows (100,000) new claims on words not yet
-  annotated, one in ten without offsets (located in the text), some with new speakers and tags;
+- import: a real import, as `manage.py import_claims FILE` makes it (streamed from the file, validated,
+  written with history a batch at a time, committed), of --import-rows (100,000 and 1,000,000) new claims
+  on words not yet annotated, one in ten without offsets (located in the text), some with new speakers and tags;
 - import floor: the same new claims COPYed straight in (offsets given, speakers as ids), their history rows
   written by one INSERT … SELECT, committed: nothing read, looked up or validated.
 
