@@ -168,7 +168,7 @@ def _separator(header: str, columns: Sequence[str]) -> str:
     known = {c.lower() for c in columns}
 
     def score(separator: str) -> int:
-        return sum(name.strip().lower() in known for name in header.split(separator))
+        return sum(name.strip().strip('"').lower() in known for name in header.split(separator))
 
     return max(SEPARATORS, key=score)
 
