@@ -183,6 +183,14 @@ class ValueTests(BaseTestCase):
         self.assertEqual(sorted(t.name for t in claim.tags.all()), ["a; b", "back\\slash", "c"])
         self.assertFalse(Tag.objects.filter(name="a").exists())
 
+    def test_a_speaker_with_non_latin_letters_comes_back_as_the_same_speaker(self):
+        create_claim(source=self.harbour, quote="the president said", speaker=Agent.objects.create(name="Анна Петрова"))
+        from claims.exchange.importing import import_file
+
+        report = import_file("claims", io.BytesIO(b"".join(claims_csv())))
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual((report.updated, report.new_speakers), (0, []), [str(c) for c in report.changes])
+
     def test_kind_and_status_are_accepted_as_their_labels(self):
         report = self.import_rows(
             ["source_id", "quote", "kind", "status"],

@@ -15,6 +15,7 @@ from operator import attrgetter
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
@@ -279,8 +280,11 @@ class ClaimReader:
         keys = {name.lower() for name in names} - {""} - known
         if not keys:
             return
-        for agent in Agent.objects.annotate(key=Lower("name")).filter(key__in=keys).order_by("-pk"):
-            self.speakers[agent.key] = agent
+        # SQLite's LOWER leaves non-ASCII letters alone: names as written are asked for too, and keyed in Python.
+        given = {name for name in names if name.lower() in keys}
+        matching = Q(key__in=keys) | Q(name__in=given)
+        for agent in Agent.objects.annotate(key=Lower("name")).filter(matching).order_by("-pk"):
+            self.speakers[agent.name.lower()] = agent
         for name in names:
             key = name.lower()
             if key not in keys or key in self.speakers or key in self.speaker_problems:
