@@ -6,7 +6,7 @@ PORT ?= 8000
 # Where `make backup` writes and `make restore` reads (BACKUP=path to choose the file).
 BACKUP ?= backups/claimtrail-latest.backup
 
-.PHONY: run test serve setup chromium wget lint bench clean backup restore port-free
+.PHONY: run test serve setup chromium wget libreoffice lint bench clean backup restore port-free
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ wget:
 		echo "Installing Debian's wget for the web-archive tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; }
 
+# Debian's LibreOffice Calc, headless, for the spreadsheet round-trip tests (they skip without it).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "Installing Debian's libreoffice-calc-nogui for the spreadsheet tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+
 # Local development settings, read by config/settings.py, so that every `manage.py` command works as
 # written; its key is a development key that the settings never use with DEBUG off.
 .env:
@@ -44,7 +50,7 @@ run: port-free setup .env
 	@echo "Serving on http://127.0.0.1:$(PORT)/admin/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup chromium wget
+test: setup chromium wget libreoffice
 	$(VENV)/bin/pytest
 
 lint: setup

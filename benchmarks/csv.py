@@ -18,9 +18,9 @@ the kernel when it exits:
 - stock export: django-import-export's `ClaimResource().export()` (a tablib Dataset in memory) then
   `.csv`, on the first --stock-claims claims (100,000 by default), scaled linearly to the full count
   (pass --stock-claims 0 to run it on all of them: minutes and gigabytes);
-- import: a real import, as `manage.py import_claims FILE` makes it (read, validated, written with history,
-  committed, foreign keys checked at commit), of --import-rows (100,000) new claims on words not yet
-  annotated, one in ten without offsets (located in the text), some with new speakers and tags;
+- import: a real import, as `manage.py import_claims FILE` makes it (streamed from the file, validated,
+  written with history a batch at a time, committed), of --import-rows (100,000 and 1,000,000) new claims
+  on words not yet annotated, one in ten without offsets (located in the text), some with new speakers and tags;
 - import floor: the same new claims COPYed straight in (offsets given, speakers as ids), their history rows
   written by one INSERT … SELECT, committed: nothing read, looked up or validated.
 
@@ -150,20 +150,19 @@ def measure_stock(args) -> dict:
 
 def measure_import(args) -> dict:
     connection = setup()
-    from claims.exchange.columns import read_csv
-    from claims.exchange.resources import ClaimResource
+    from claims.exchange.importing import import_file
 
     marks = high_marks(connection)
     started = time.perf_counter()
-    with open(args.input, encoding="utf-8", newline="") as stream:
-        dataset = read_csv(stream)
-    result = ClaimResource().import_data(dataset, dry_run=False, with_rows=False)  # as import_claims does
+    with open(args.input, "rb") as stream:
+        report = import_file("claims", stream, name=args.input)  # as import_claims does
     seconds = time.perf_counter() - started
-    report = result.report
     if report.problems:
         raise SystemExit("import problems: " + "; ".join(str(p) for p in report.problems[:5]))
+    if report.created != report.rows:
+        raise SystemExit(f"the import created {report.created:,} claims from {report.rows:,} rows")
     forget(connection, marks)
-    return {"seconds": seconds, "rows": len(dataset), "created": report.created, "speakers": len(report.new_speakers)}
+    return {"seconds": seconds, "rows": report.rows, "created": report.created, "speakers": len(report.new_speakers)}
 
 
 FLOOR_COLUMNS = ["source_id", "quote", "start", "end", "statement", "speaker_id", "claimed_on"]
@@ -273,9 +272,10 @@ def ensure_claims(wanted: int) -> int:
     return have
 
 
-def import_file(path: str, floor_path: str, rows: int) -> None:
-    """New claims on sentences no claim covers yet, in the claims CSV header; and at `floor_path` the same
-    claims as rows of the claims table (FLOOR_COLUMNS, for COPY … WITH (FORMAT csv))."""
+def write_import_files(path: str, floor_path: str, rows: int) -> None:
+    """New claims on words no claim covers yet (each sentence without its full stop: the seeded claims hold
+    whole sentences), in the claims CSV header; and at `floor_path` the same claims as rows of the claims
+    table (FLOOR_COLUMNS, for COPY … WITH (FORMAT csv))."""
     from django.utils import timezone
 
     from claims.exchange.columns import csv_line
@@ -291,8 +291,8 @@ def import_file(path: str, floor_path: str, rows: int) -> None:
     with open(path, "w", encoding="utf-8", newline="") as out, open(floor_path, "w", encoding="utf-8") as floor:
         out.write(csv_line(header))
         for source in Source.objects.order_by("pk").only("pk", "text").iterator(chunk_size=500):
-            taken = set(Claim.objects.filter(source=source).values_list("start", flat=True))
-            spare = [m for m in SENTENCE.finditer(source.text) if m.start() not in taken][:10]
+            taken = set(Claim.objects.filter(source=source).values_list("start", "end"))
+            spare = [m for m in SENTENCE.finditer(source.text) if (m.start(), m.end() - 1) not in taken]
             for m in spare:
                 n = written
                 # The sentence without its full stop: words no claim covers yet.
@@ -319,7 +319,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--stock-claims", type=int, default=100_000, help="0: all of them")
-    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--import-rows", default="100000,1000000", help="the sizes of import to measure, comma-separated"
+    )
     parser.add_argument("--part", choices=["all", "export", "import"], default="all")
     parser.add_argument("--measure", choices=sorted(MEASUREMENTS), help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
@@ -376,15 +378,23 @@ def compare_exports(args, total: int) -> None:
 
 
 def compare_imports(args) -> None:
+    for rows in (int(n) for n in args.import_rows.split(",")):
+        compare_import(rows)
+
+
+def compare_import(rows: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         import_path, floor_path = os.path.join(folder, "import.csv"), os.path.join(folder, "floor.csv")
-        import_file(import_path, floor_path, args.import_rows)
+        write_import_files(import_path, floor_path, rows)
+        size_mb = os.path.getsize(import_path) / 1e6
+        idle = run_child("idle")
         floor = run_child("import_floor", input=floor_path)
         imported = run_child("import", input=import_path)
     rate, floor_rate = imported["rows"] / imported["seconds"], floor["rows"] / floor["seconds"]
     print(
-        f"import of {imported['rows']:,} new claims (import_claims: anchors validated, history, committed): "
-        f"{imported['seconds']:.2f}s = {rate:,.0f} rows/s (target 10,000), peak {imported['peak_mb']:.0f} MB"
+        f"import of {imported['rows']:,} new claims ({size_mb:.0f} MB file; import_claims: anchors validated, "
+        f"history, committed): {imported['seconds']:.2f}s = {rate:,.0f} rows/s (target 15,000), "
+        f"peak {imported['peak_mb']:.0f} MB (target 200; idle Django {idle['peak_mb']:.0f} MB)"
     )
     print(
         f"   floor, the same claims COPYed in with their history, nothing validated: {floor['seconds']:.2f}s = "

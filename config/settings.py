@@ -188,6 +188,8 @@ PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")  # e.g. https://factch
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The largest file the admin imports (a web worker holds the preview); bigger files go through the commands.
+ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("ADMIN_IMPORT_MAX_BYTES", 10_000_000))
 
 # The web API (claims/api/): tokens for scripts, the session for the browser; model permissions by role.
 REST_FRAMEWORK = {

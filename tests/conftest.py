@@ -1,3 +1,9 @@
+import os
+
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+
 def pytest_configure(config):
     from django.conf import settings
 
@@ -8,3 +14,14 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# Property-based tests (hypothesis): a fixed, repeatable budget in `make test`; a longer search with
+# HYPOTHESIS_PROFILE=long .venv/bin/pytest tests/test_csv_properties.py
+
+_slow_ok = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+hypothesis_settings.register_profile(
+    "default", max_examples=12, derandomize=True, deadline=None, suppress_health_check=_slow_ok
+)
+hypothesis_settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=_slow_ok)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -106,9 +106,9 @@ class ImportTests(BaseTestCase):
             for quote in ["Moscow rejected", "not in the text", "any American", "nor this"]
         )
         response = self.post_import(text)
-        self.assertContains(response, "Some rows failed to validate")
-        result = response.context["result"]
-        self.assertEqual([row.number for row in result.invalid_rows], [3, 5])
+        self.assertContains(response, "Nothing was imported: 2 rows to correct")
+        report = response.context["report"]
+        self.assertEqual([problem.line for problem in report.problems], [3, 5])
         self.assertContains(response, "The quote does not occur in the source text.", count=2)
         self.assertNotIn("confirm_form", response.context)
         self.assertFalse(Claim.objects.filter(quote="Moscow rejected").exists())
@@ -138,7 +138,7 @@ class ImportTests(BaseTestCase):
         )
         data = {"format": "0", "resource": "0", "import_file": upload(text, "links.csv")}
         response = self.client.post(reverse("admin:claims_corroboration_import"), data)
-        self.assertEqual([row.number for row in response.context["result"].invalid_rows], [3])
+        self.assertEqual([problem.line for problem in response.context["report"].problems], [3])
         self.assertContains(response, "No claim has id 999999.")
         self.assertFalse(Corroboration.objects.exists())
 
@@ -149,7 +149,6 @@ class ImportTests(BaseTestCase):
         self.client.force_login(self.bob)
         xlsx = SimpleUploadedFile("claims.xlsx", sheet.export("xlsx"))
         response = self.client.post(reverse("admin:claims_claim_import"), {"format": "1", "import_file": xlsx})
-        [row] = response.context["result"].invalid_rows
-        self.assertEqual(row.number, 3)
-        self.assertEqual(row.error_dict["quote"], ["The quote does not occur in the source text."])
-        self.assertIn("=not in the text", row.values)
+        [problem] = response.context["report"].problems
+        self.assertEqual(problem.line, 3)
+        self.assertEqual(problem.errors["quote"], ["The quote does not occur in the source text."])

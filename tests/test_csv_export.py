@@ -5,10 +5,11 @@ import unittest
 
 from django.db import connection
 
-from claims.exchange.columns import HEADER, claims_csv, numbered_rows, read_csv
+from claims.exchange.columns import HEADER, claims_csv
 from claims.models import Claim
 from claims.services import create_claim, link_claims
 from common.formulas import escape, unescape
+from common.tabular import read_table
 from sources.dates import Precision
 from sources.models import Agent
 from sources.services import create_source
@@ -30,7 +31,7 @@ class ClaimsCsvTests(BaseTestCase):
         header = exported().decode().splitlines()[0]
         self.assertEqual(
             header,
-            "id,source_id,source_title,source_url,publisher,authors,published_on,quote,start,end,statement,"
+            "id,version,source_id,source_title,source_url,publisher,authors,published_on,quote,start,end,statement,"
             "speaker,claimed_on,kind,status,tags,corroborated_by,contradicted_by,independent_sources,"
             "annotator,created_at,updated_at,unverified_sources",
         )
@@ -178,9 +179,8 @@ class SpreadsheetEscapeTests(BaseTestCase):
         quotes = [f"{first}cell{i}" for i, first in enumerate(DANGEROUS)] + ["'=already"]
         for quote in quotes:
             create_claim(source=source, quote=quote, statement=quote)
-        header, rows = numbered_rows(
-            read_csv(io.StringIO(exported(Claim.objects.filter(source=source)).decode(), newline=""))
-        )
+        table = read_table(io.BytesIO(exported(Claim.objects.filter(source=source))), columns=HEADER)
+        rows = list(table.rows([]))
         raw = list(csv.DictReader(io.StringIO(exported(Claim.objects.filter(source=source)).decode(), newline="")))
         self.assertEqual([r["quote"] for r in raw], [escape(q) for q in quotes])
         self.assertTrue(all(r["source_title"] == "'=HYPERLINK(x)" for r in raw))

@@ -4,8 +4,8 @@ import io
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.exchange.columns import claims_csv, csv_line, numbered_rows, read_csv
-from claims.exchange.importing import import_claims
+from claims.exchange.columns import claims_csv, csv_line
+from claims.exchange.importing import import_file
 from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Agent
@@ -13,13 +13,22 @@ from sources.services import create_source
 from tests.base import BaseTestCase
 
 
-def csv_text(header: list[str], rows: list[list[str]]) -> str:
+def csv_text(header: list[str], rows: list[list[str]], *, versions: bool = True) -> str:
+    """A claims file; rows that update a claim carry its current version, as an export does, unless told not to."""
+    if versions and "id" in header and "version" not in header:
+        at = header.index("id")
+        header = [*header[: at + 1], "version", *header[at + 1 :]]
+        current = dict(Claim.objects.values_list("pk", "version"))
+        rows = [
+            [*row[: at + 1], str(current.get(int(row[at]), "")) if row[at].isdigit() else "", *row[at + 1 :]]
+            for row in rows
+        ]
     return csv_line(header) + "".join(csv_line(row) for row in rows)
 
 
-def import_text(text: str, **kwargs):
-    header, rows = numbered_rows(read_csv(io.StringIO(text, newline="")))
-    return import_claims(header=header, rows=rows, **kwargs)
+def import_text(text: str | bytes, **kwargs):
+    data = text.encode() if isinstance(text, str) else text
+    return import_file("claims", io.BytesIO(data), **kwargs)
 
 
 def numbered_source(n: int):
@@ -42,6 +51,17 @@ class ImportTests(BaseTestCase):
         report = import_text(csv_text(["source_url", "quote"], [["https://example.org/harbour", "Moscow rejected"]]))
         self.assertTrue(report.ok, report.problems)
         self.assertEqual(Claim.objects.get(quote="Moscow rejected").source, self.harbour)
+
+    def test_a_row_that_updates_a_claim_without_its_version_is_refused(self):
+        text = csv_text(
+            ["id", "source_id", "quote", "statement"],
+            [[str(self.rejected.pk), str(self.harbour.pk), self.rejected.quote, "x"]],
+            versions=False,
+        )
+        report = import_text(text)
+        self.assertIn("version", report.problems[0].errors)
+        self.rejected.refresh_from_db()
+        self.assertEqual(self.rejected.statement, "")
 
     def test_a_row_with_id_updates_that_claim(self):
         report = import_text(
@@ -206,11 +226,11 @@ class AllOrNothingTests(BaseTestCase):
         # 5 rows or 40 (SQLite's bulk_create splits larger inserts by its parameter limit; COPY does not).
         source = numbered_source(40)
         rows = [[str(source.pk), f"phrase {i:05d}.", "Lee Unknown" if i == 5 else ""] for i in range(1, 41)]
-        header, numbered = numbered_rows(read_csv(io.StringIO(csv_text(["source_id", "quote", "speaker"], rows))))
+        header = ["source_id", "quote", "speaker"]
         with CaptureQueriesContext(connection) as five:
-            import_claims(header=header, rows=numbered[:5], dry_run=True)
+            import_text(csv_text(header, rows[:5]), dry_run=True)
         with CaptureQueriesContext(connection) as forty:
-            report = import_claims(header=header, rows=numbered, dry_run=True)
+            report = import_text(csv_text(header, rows), dry_run=True)
         self.assertEqual(report.created, 40)
         self.assertEqual(len(forty), len(five))
 

@@ -1,52 +1,224 @@
-"""Import and export in the claims admin, over claims.exchange.resources.
+"""Import and export in the claims and links admin: our own small views behind the library's buttons.
 
-A CSV export of claims streams (COPY on PostgreSQL), whatever the size of the changelist;
-XLSX and JSON are built in memory by django-import-export.
+django-import-export draws the Import and Export buttons and builds XLSX and JSON exports (its public
+`get_export_data`). The import pages and the CSV export are ours, so that they call our services:
+`importing.import_file` (CSV or XLSX, one transaction, every bad row reported with its line, a dry-run
+preview with what each updated row changes) and `columns.claims_csv` (streamed, optionally with a BOM).
 """
 
+import os
+import re
+import secrets
+import tempfile
+
+from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 from import_export.signals import post_export
 
 from claims.exchange.columns import claims_csv
-from claims.exchange.resources import FORMATS, ClaimResource, CorroborationResource
+from claims.exchange.importing import import_file
+from claims.exchange.resources import ClaimResource, CorroborationResource
+from common.spreadsheet_admin import upload_too_big
+from common.tabular import FORMATS
 from config.routers import replica_reads, streamed_from_replica
 
-
-class ReportedImportExport(ImportExportMixin):
-    formats = FORMATS
-
-    def add_success_message(self, result, request):
-        super().add_success_message(result, request)
-        report = getattr(result, "report", None)
-        if report is not None and report.new_speakers:
-            names = ", ".join(report.new_speakers)
-            messages.info(request, f"New speakers created: {names}.")
+EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX, base_formats.JSON]
+PREVIEW_ROWS = 200  # rows listed in the preview; the totals count them all
+_upload_name = re.compile(r"claimtrail-import-[A-Za-z0-9_-]+")
 
 
-class ClaimImportExport(ReportedImportExport):
+class ImportForm(forms.Form):
+    import_file = forms.FileField(label="File", help_text=f"{FORMATS}, with a header row.")
+    sheet = forms.CharField(required=False, help_text="XLSX: the sheet to read (the first when empty).")
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        too_big = upload_too_big(upload.size)
+        if too_big:
+            raise forms.ValidationError(too_big)
+        return upload
+
+
+class ClaimImportForm(ImportForm):
+    date_format = forms.CharField(
+        required=False,
+        help_text="How a spreadsheet wrote full dates, e.g. %d/%m/%Y (empty: only 2017-06-01, 2017-06, 2017).",
+    )
+
+
+class ConfirmForm(forms.Form):
+    upload = forms.CharField(widget=forms.HiddenInput)
+    sheet = forms.CharField(required=False, widget=forms.HiddenInput)
+    date_format = forms.CharField(required=False, widget=forms.HiddenInput)
+    original_name = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class BomExportForm(SelectableFieldsExportForm):
+    bom = forms.BooleanField(
+        required=False, label="UTF-8 byte order mark (CSV)", help_text="Excel needs it to show accents and quotes."
+    )
+
+
+class ExchangeAdmin(ImportExportMixin):
+    """The library's buttons; our views at its import URLs (and, for claims, its export URL)."""
+
+    what = ""  # "claims" or "links"
+    import_form_class_ours = ImportForm
+    formats = EXPORT_FORMATS
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        ours = [
+            path("import/", self.admin_site.admin_view(self.import_view), name=f"{prefix}_import"),
+            path("process_import/", self.admin_site.admin_view(self.confirm_view), name=f"{prefix}_process_import"),
+        ]
+        taken = {f"{prefix}_import", f"{prefix}_process_import"}
+        return ours + [url for url in super().get_urls() if getattr(url, "name", None) not in taken]
+
+    def import_view(self, request):
+        """Upload a file; show what importing it would do (a dry run); offer to import it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.import_form_class_ours(request.POST or None, request.FILES or None)
+        context = {"form": form}
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            name = _store_upload(upload)
+            options = {"sheet": form.cleaned_data.get("sheet") or None, **self._options(form.cleaned_data)}
+            report = self._run(request, name, upload.name, dry_run=True, keep_outcomes=True, **options)
+            context["report"] = report
+            if report.ok:
+                initial = {"upload": signing.dumps([name, request.user.pk]), "original_name": upload.name}
+                initial.update({k: v or "" for k, v in options.items()})
+                context["confirm_form"] = ConfirmForm(initial=initial)
+            else:
+                _remove_upload(name)
+        return self._render(request, context)
+
+    def confirm_view(self, request):
+        """Import the file previewed, for real."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        form = ConfirmForm(request.POST)
+        try:
+            name, user_pk = signing.loads(form.data.get("upload", ""), max_age=24 * 3600)
+        except signing.BadSignature:
+            name, user_pk = None, None
+        if not form.is_valid() or user_pk != request.user.pk or not _upload_name.fullmatch(str(name or "")):
+            messages.error(request, "This import is no longer available; upload the file again.")
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        options = {"sheet": form.cleaned_data["sheet"] or None, **self._options(form.cleaned_data)}
+        report = self._run(request, name, form.cleaned_data["original_name"], dry_run=False, **options)
+        if not report.ok:
+            # Something changed since the preview: show why, write nothing.
+            return self._render(request, {"form": self.import_form_class_ours(), "report": report})
+        _remove_upload(name)
+        messages.success(
+            request,
+            f"Import finished: {report.created} new, {report.updated} updated, {report.unchanged} unchanged.",
+        )
+        if report.new_speakers:
+            messages.info(request, f"New speakers created: {', '.join(report.new_speakers)}.")
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+
+    def _options(self, data) -> dict:
+        return {}
+
+    def _run(self, request, name: str, original_name: str, **kwargs):
+        path_name = os.path.join(tempfile.gettempdir(), name)
+        try:
+            stream = open(path_name, "rb")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            from claims.exchange.reading import ImportReport
+            from common.tabular import RowProblem
+
+            report = ImportReport()
+            report.problems.append(RowProblem(1, {"__all__": ["The uploaded file is gone; upload it again."]}))
+            return report
+        with stream:
+            return import_file(self.what, stream, name=original_name, user=request.user, **kwargs)
+
+    def _render(self, request, context):
+        context.update(
+            self.admin_site.each_context(request),
+            title=f"Import {self.opts.verbose_name_plural}",
+            opts=self.opts,
+            preview_rows=PREVIEW_ROWS,
+            process_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_process_import"),
+        )
+        report = context.get("report")
+        if report is not None:
+            context["outcomes"] = report.outcomes[:PREVIEW_ROWS]
+            context["changes"] = report.changes[:PREVIEW_ROWS]
+        return TemplateResponse(request, "admin/claims/exchange_import.html", context)
+
+
+def _store_upload(upload) -> str:
+    name = f"claimtrail-import-{secrets.token_urlsafe(16)}"
+    with open(os.path.join(tempfile.gettempdir(), name), "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return name
+
+
+def _remove_upload(name: str) -> None:
+    try:
+        os.remove(os.path.join(tempfile.gettempdir(), name))
+    except FileNotFoundError:
+        pass
+
+
+class ClaimImportExport(ExchangeAdmin):
     resource_classes = [ClaimResource]
+    what = "claims"
+    import_form_class_ours = ClaimImportForm
+    export_form_class = BomExportForm
 
-    # django-import-export builds every export in memory and has no public hook for a streamed
-    # response, so this one method is replaced for CSV.
-    def _do_file_export(self, file_format, request, queryset, export_form=None):
-        # Exports are heavy reads: on the read replica when there is one (config/routers.py).
-        if not isinstance(file_format, base_formats.CSV):
-            with replica_reads():
-                return super()._do_file_export(file_format, request, queryset, export_form=export_form)
+    def _options(self, data) -> dict:
+        return {"date_format": data.get("date_format") or None}
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        export = path("export/", self.admin_site.admin_view(self.export_view), name=name)
+        return [export] + [url for url in super().get_urls() if getattr(url, "name", None) != name]
+
+    def export_view(self, request):
+        """The library's export form; CSV streamed by `claims_csv` (constant memory), XLSX and JSON by the library."""
         if not self.has_export_permission(request):
             raise PermissionDenied
-        columns = self.get_export_resource_fields_from_form(export_form)
-        rows = streamed_from_replica(claims_csv(queryset, columns=columns))
-        response = StreamingHttpResponse(rows, content_type="text/csv")
-        filename = self.get_export_filename(request, queryset, file_format)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        post_export.send(sender=None, model=self.model)
-        return response
+        formats = self.get_export_formats()
+        form = BomExportForm(formats, self.get_export_resource_classes(request), data=request.POST or None)
+        if request.POST and form.is_valid():
+            file_format = formats[int(form.cleaned_data["format"])]()
+            queryset = self.get_export_queryset(request)
+            filename = self.get_export_filename(request, queryset, file_format)
+            if isinstance(file_format, base_formats.CSV):
+                columns = self.get_export_resource_fields_from_form(form)
+                # Exports are heavy reads: on the read replica when there is one (config/routers.py).
+                chunks = streamed_from_replica(claims_csv(queryset, columns=columns, bom=form.cleaned_data["bom"]))
+                response = StreamingHttpResponse(chunks, content_type="text/csv")
+            else:
+                with replica_reads():
+                    data = self.get_export_data(file_format, request, queryset, export_form=form)
+                response = HttpResponse(data, content_type=file_format.get_content_type())
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            post_export.send(sender=None, model=self.model)
+            return response
+        context = self.init_request_context_data(request, form)
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.export_template_name], context=context)
 
 
-class CorroborationImportExport(ReportedImportExport):
+class CorroborationImportExport(ExchangeAdmin):
     resource_classes = [CorroborationResource]
+    what = "links"

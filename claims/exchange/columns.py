@@ -6,21 +6,18 @@ through psycopg; elsewhere (SQLite) the same SELECT is iterated and each row wri
 `csv_line`, which quotes exactly as PostgreSQL's CSV output does. So both paths give the same bytes.
 """
 
-import csv
-import io
+import codecs
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import tablib
 from django.db import connections
 from django.db.models import Case, Expression, F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, NullIf, Substr
+from django.db.models.functions import Cast, NullIf, Replace, Substr
 
 from claims.models import Claim, Corroboration, Tag
-from common.batching import collector_paused
-from common.formulas import escaped, unescape
+from common.formulas import escaped
 from sources.dates import Precision
 from sources.models import Agent
 
@@ -101,9 +98,9 @@ class Column:
         return f"csv_{self.name}"
 
 
-def joined_list(queryset: QuerySet, value: str) -> Subquery:
+def joined_list(queryset: QuerySet, value: str, ordering: str | None = None) -> Subquery:
     """The `value`s of the queryset's rows, in order, joined with "; "."""
-    rows = queryset.order_by().annotate(joined=SemicolonJoined(F(value), F(value))).values("joined")
+    rows = queryset.order_by().annotate(joined=SemicolonJoined(F(value), F(ordering or value))).values("joined")
     return Subquery(rows[:1], output_field=TextField())
 
 
@@ -121,13 +118,22 @@ def _links(relation: str) -> Expression:
     return joined_list(linked_claim_ids(OuterRef("pk"), relation), "other")
 
 
+def escaped_name(name: str) -> Expression:
+    """A name in a list cell: "\\" and ";" escaped with a backslash, so a name holding "; " stays one name
+    (reading.split_list undoes it)."""
+    backslashes = Replace(F(name), Value("\\"), Value("\\\\"), output_field=TextField())
+    return Replace(backslashes, Value(";"), Value("\\;"), output_field=TextField())
+
+
 def _names(queryset: QuerySet) -> Expression:
-    return text_cell(joined_list(queryset, "name"))
+    return text_cell(joined_list(queryset.annotate(listed_name=escaped_name("name")), "listed_name", "name"))
 
 
 def _columns() -> list[Column]:
     return [
         Column("id", number_cell(F("pk"))),
+        # The claim's version when exported: an import refuses a row older than the claim (reading.stale_version).
+        Column("version", number_cell(F("version"))),
         Column("source_id", number_cell(F("source_id"))),
         Column("source_title", text_cell(F("source__title"))),
         Column("source_url", text_cell(F("source__url"))),
@@ -256,18 +262,20 @@ def claims_csv(
     columns: Iterable[str] | None = None,
     use_copy: bool | None = None,
     on_rows: Callable[[int], None] | None = None,
+    bom: bool = False,
 ) -> Iterator[bytes]:
     """The claims CSV as chunks of UTF-8 bytes, header first, in constant memory.
 
     PostgreSQL streams it with COPY unless `use_copy` is False; SQLite iterates the same SELECT.
-    `on_rows(n)` is told as rows are written, for a progress bar.
+    `on_rows(n)` is told as rows are written, for a progress bar. `bom` starts the file with a UTF-8 byte
+    order mark, which Excel needs to read it as UTF-8 (curly quotes, accents); every import accepts both.
     """
     columns = None if columns is None else list(columns)
     rows = claim_rows(claims, columns)
     connection = connections[rows.db]
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
-    yield csv_line(c.name for c in chosen_columns(columns)).encode()
+    yield (codecs.BOM_UTF8 if bom else b"") + csv_line(c.name for c in chosen_columns(columns)).encode()
     if use_copy:
         yield from _copied(grouped_sql(claims, columns), connection, on_rows)
     else:
@@ -315,43 +323,3 @@ def _copied(query: tuple[str, tuple], connection, on_rows) -> Iterator[bytes]:
         yield b"".join(buffer)
     if on_rows:
         on_rows(count)
-
-
-def read_csv(stream: io.TextIOBase) -> tablib.Dataset:
-    """A CSV file as a dataset, remembering in `line_numbers` the file line each row starts on
-    (a quoted cell may span lines). Blank lines are skipped."""
-    reader = csv.reader(stream)
-    header = [name.strip().lstrip("\ufeff") for name in next(reader, [])]
-    dataset, line_numbers = tablib.Dataset(headers=header), []
-    line = reader.line_num + 1
-    with collector_paused():
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                dataset.append((cells + [""] * len(header))[: len(header)])
-                line_numbers.append(line)
-            line = reader.line_num + 1
-    dataset.line_numbers = line_numbers
-    return dataset
-
-
-def numbered_rows(dataset: tablib.Dataset) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and (line number, row) pairs of a dataset, with spreadsheet escapes undone.
-
-    Without recorded line numbers (a spreadsheet), row n of the data is line n + 1, under the header.
-    """
-    header = [str(name).strip() for name in dataset.headers or []]
-    lines = getattr(dataset, "line_numbers", None) or range(2, len(dataset) + 2)
-    with collector_paused():
-        rows = [
-            (line, dict(zip(header, map(_cell, cells), strict=False)))
-            for line, cells in zip(lines, dataset, strict=False)
-        ]
-    return header, rows
-
-
-def _cell(cell) -> str:
-    if cell is None:
-        return ""
-    cell = str(cell)
-    # Only a cell beginning with an apostrophe can carry a spreadsheet escape: the others skip the pattern.
-    return unescape(cell) if cell[:1] == "'" else cell

@@ -1,32 +1,52 @@
-"""What import_claims and import_links share: read the file, run the resource's import, report."""
+"""What import_claims and import_links share: open the file, import it in one transaction, report."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.exchange.columns import read_csv
+from claims.exchange.importing import import_file
 from common.progress import Progress
+from common.tabular import FORMATS
 
 
 class ImportCommand(BaseCommand):
-    resource_class = None
+    what = ""  # "claims" or "links"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="a CSV file (UTF-8, with a header row)")
-        parser.add_argument("--dry-run", action="store_true", help="check every row and write nothing")
+        parser.add_argument("file", help=f"a file with a header row: {FORMATS}")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check every row, show what would change, write nothing"
+        )
+        parser.add_argument("--sheet", metavar="NAME", help="the sheet to read in an XLSX file (the first by default)")
 
-    def handle(self, *args, file, dry_run=False, **options):
-        with open(file, encoding="utf-8-sig", newline="") as stream:
-            dataset = read_csv(stream)
-        progress = Progress(len(dataset), label="Checked" if dry_run else "Imported")
-        result = self.resource_class().import_data(dataset, dry_run=dry_run, on_rows=progress, with_rows=False)
+    def import_options(self, options) -> dict:
+        return {}
+
+    def handle(self, *args, file, dry_run=False, sheet=None, **options):
+        progress = Progress(None, label="Checked" if dry_run else "Imported")
+        try:
+            stream = open(file, "rb")  # noqa: SIM115 (closed below, after the import has read it)
+        except OSError as e:
+            raise CommandError(f"Cannot read {file}: {e.strerror}.") from e
+        with stream:
+            report = import_file(
+                self.what,
+                stream,
+                name=file,
+                sheet=sheet,
+                dry_run=dry_run,
+                on_rows=progress,
+                **self.import_options(options),
+            )
         progress.finish()
-        report = result.report
         for problem in report.problems:
             self.stderr.write(str(problem))
         if report.problems:
             raise CommandError(f"{len(report.problems)} bad row(s) in {file}; nothing was imported.")
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(
-            f"{verb} {len(dataset)} rows: {report.created} new, {report.updated} updated, {report.unchanged} unchanged."
+            f"{verb} {report.rows} rows: {report.created} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged (read as {report.format})."
         )
+        for change in report.changes:
+            self.stdout.write(f"Would change {change}" if dry_run else f"Changed {change}")
         for name in report.new_speakers:
             self.stdout.write(f"New speaker: {name}")

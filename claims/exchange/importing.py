@@ -1,6 +1,14 @@
-"""Importing claims and links from CSV rows: one transaction per file, every bad row reported."""
+"""Importing claims and links from a file: one transaction per file, read and written a batch at a time,
+every bad row reported.
+
+`import_file` opens a CSV or XLSX file with common.tabular and hands its rows, as they are read, to
+`import_claims` or `import_links`. Nothing holds the whole file: each batch is looked up, validated and
+(while no row has been bad) written, then let go. Any bad row and the transaction is rolled back at the end,
+so nothing is written; a dry run is rolled back too.
+"""
 
 from collections.abc import Callable, Iterable
+from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -8,110 +16,142 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from claims.corroboration.counting import recount_claims, recount_linked
+from claims.exchange.columns import HEADER
 from claims.exchange.reading import (
     TRACKED,
     ClaimReader,
     ImportReport,
     PendingClaim,
     RowOutcome,
-    RowProblem,
     history_row,
     missing_columns,
     tags_named,
+    whole_number,
 )
 from claims.models import Claim, Corroboration
+from claims.rules import STALE_MESSAGE, advance_versions
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
+from common.tabular import RowProblem, TableError, read_table
+
+LINK_COLUMNS = ["id", "claim_a", "claim_b", "relation", "note", "created_at"]
+
+Rows = Iterable[tuple[int, dict[str, str]]]
+
+
+def import_file(
+    what: str,
+    stream: BinaryIO,
+    *,
+    name: str = "",
+    sheet: str | None = None,
+    **kwargs,
+) -> ImportReport:
+    """Import a claims ("claims") or links ("links") file, CSV or XLSX, given as a binary stream.
+    Never raises for what is in the file: every problem is in the report, with its line."""
+    importer, columns = {"claims": (import_claims, HEADER), "links": (import_links, LINK_COLUMNS)}[what]
+    report = ImportReport(dry_run=kwargs.get("dry_run", False))
+    try:
+        table = read_table(stream, columns=columns, name=name, sheet=sheet)
+    except TableError as e:
+        report.problems.extend(e.problems)
+        return report
+    report.format = table.described
+    return importer(header=table.header, rows=table.rows(report.problems), report=report, **kwargs)
 
 
 @transaction.atomic
 def import_claims(
     *,
     header: list[str],
-    rows: Iterable[tuple[int, dict[str, str]]],
+    rows: Rows,
     user: AbstractBaseUser | None = None,
     dry_run: bool = False,
     batch_size: int = 2000,
     on_rows: Callable[[int], None] | None = None,
+    date_format: str | None = None,
+    keep_outcomes: bool = False,
+    report: ImportReport | None = None,
 ) -> ImportReport:
-    """Import claims CSV rows, numbered by file line, as one transaction: all of them or, when any row is
-    bad, none, with every bad row reported. A row with an id updates that claim; history is kept for each."""
-    report = ImportReport(dry_run=dry_run)
+    """Import claims rows, numbered by file line, as one transaction: all of them or, when any row is
+    bad, none, with every bad row reported. A row with an id updates that claim (refused when the row's
+    version is older than the claim's); history is kept for each. `keep_outcomes` keeps every row's outcome
+    (for the admin's preview); `report` is the one to fill (a reader may add the rows it cannot read)."""
+    report = report or ImportReport(dry_run=dry_run)
+    report.dry_run = dry_run
     missing = missing_columns(header)
     if missing:
         report.problems.append(RowProblem(1, {"__all__": [missing]}))
         return report
     with collector_paused():
-        _import_claims(header, rows, user=user, report=report, batch_size=batch_size, on_rows=on_rows)
+        reader = ClaimReader(header, user=user, report=report, date_format=date_format)
+        for batch in batched(rows, batch_size):
+            _import_batch(batch, reader, user=user, report=report, keep_outcomes=keep_outcomes)
+            report.rows += len(batch)
+            if on_rows:
+                on_rows(report.rows)
     report.problems.sort(key=lambda problem: problem.line)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report
 
 
-def _import_claims(
-    header: list[str],
-    rows: Iterable[tuple[int, dict[str, str]]],
-    *,
-    user: AbstractBaseUser | None,
-    report: ImportReport,
-    batch_size: int,
-    on_rows: Callable[[int], None] | None,
+def _import_batch(
+    batch: list, reader: ClaimReader, *, user: AbstractBaseUser | None, report: ImportReport, keep_outcomes: bool
 ) -> None:
-    """Look up what the rows name, then read them batch by batch, writing new claims as they come while none
-    is bad; then updates, history and tags. Problems go to the report; the caller rolls back when there are any."""
-    rows = list(rows)
-    reader = ClaimReader(header, user=user, report=report)
-    for batch in batched(rows, batch_size):
-        reader.look_up(batch)
-    batches = batched(rows, batch_size)
-    pending: list[PendingClaim] = []
-    done = 0
+    """Look up, validate and, while no row has been bad, write one batch. The batches written before are in
+    the database, so its span index and `drop_taken_spans` see them."""
+    reader.look_up(batch)
+    pending = reader.read(batch)
+    if not report.ok:
+        # Nothing more is written; the rows are still checked against the database, to report them all.
+        reader.drop_taken_spans(pending, [p for p in pending if p.changed])
+        reader.forget()
+        return
     try:
         with transaction.atomic():
-            # New claims are written as they are read: PostgreSQL indexes them while the next rows are checked.
-            with inserting(Claim, at_most=len(rows)) as insert:
-                for batch in batches:
-                    items = reader.read(batch)
-                    pending += items
-                    for item in items:
-                        if item.new and report.ok:
-                            insert(item.claim)
-                    done += len(batch)
-                    if on_rows:
-                        on_rows(done)
-            # Spans checked against the database: updates always; new claims only when not written (the
-            # span index checked those written).
-            moving = [p for p in pending if p.changed and (not p.new or p.claim.pk is None)]
-            reader.drop_taken_spans(pending, moving)
+            # New claims go in through one COPY: PostgreSQL indexes them while the next are prepared.
+            with inserting(Claim, at_most=sum(p.new for p in pending)) as insert:
+                for item in pending:
+                    if item.new:
+                        insert(item.claim)
+            # The span index checked the new claims; updates that move are checked here.
+            reader.drop_taken_spans(pending, [p for p in pending if p.changed and not p.new])
             reader.drop_links_within_source(pending)
             if report.ok:
-                _save_claims(pending, user=user, report=report)
+                _save_claims(pending, user=user, report=report, keep_outcomes=keep_outcomes)
     except IntegrityError:
-        # The unique index on spans refused a new claim: read the rest, then find which rows, to report them.
-        for batch in batches:
-            pending += reader.read(batch)
+        # The span index refused a new claim: find which rows, to report them.
         for item in pending:
             if item.new:
                 item.claim.pk = None
         reader.drop_taken_spans(pending, [p for p in pending if p.changed])
         if report.ok:
             raise
+    reader.forget()
 
 
-def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, report: ImportReport) -> None:
+def _save_claims(
+    pending: list[PendingClaim], *, user: AbstractBaseUser | None, report: ImportReport, keep_outcomes: bool
+) -> None:
     now = timezone.now()
     created = [p for p in pending if p.new]
     updated = [p for p in pending if p.changed and not p.new]
+    # The version check of claims.rules, as a conditional UPDATE: a claim saved by someone else since its row
+    # was read (its version checked) is refused, and the transaction rolled back.
+    stale = advance_versions({p.claim.pk: p.claim.version for p in updated})
+    if stale:
+        for p in updated:
+            if p.claim.pk in stale:
+                report.problems.append(RowProblem(p.line, {"version": [STALE_MESSAGE]}))
+        return
     for p in updated:
         p.claim.version += 1
         p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
-    history_ids = []
-    # A chunk of history rows at a time: a row is a dict of twenty values, too many to hold for a whole file.
-    for chunk in batched([(p.claim, "+") for p in created] + [(p.claim, "~") for p in updated], 10_000):
-        rows = [history_row(claim, kind, user, now) for claim, kind in chunk]
-        history_ids += insert_rows(Claim.history.model, rows)
+    rows = [history_row(p.claim, "+", user, now) for p in created]
+    rows += [history_row(p.claim, "~", user, now) for p in updated]
+    history_ids = insert_rows(Claim.history.model, rows)
 
     # Tags, and their snapshot on each new history record.
     retagged = [p for p in created + updated if p.tags is not None]
@@ -121,7 +161,8 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
     for link, pk in zip(links, insert_rows(Claim.tags.through, links), strict=True):
         link["id"] = pk
     untouched = [p.claim.pk for p in updated if p.tags is None]
-    links += Claim.tags.through.objects.filter(claim__in=untouched).values("id", "claim_id", "tag_id")
+    if untouched:
+        links += Claim.tags.through.objects.filter(claim__in=untouched).values("id", "claim_id", "tag_id")
     tagged = {}
     for link in links:
         tagged.setdefault(link["claim_id"], []).append(link)
@@ -135,9 +176,10 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
     )
     # An update may move a claim to another source: recount it and the claims linked to it.
     recount_linked(p.claim.pk for p in updated)
-    for p in pending:
-        action = "new" if p.new else "update" if p.changed else "skip"
-        report.outcomes.append(RowOutcome(p.line, action, p.claim))
+    if keep_outcomes:
+        for p in pending:
+            action = "new" if p.new else "update" if p.changed else "skip"
+            report.outcomes.append(RowOutcome(p.line, action, p.claim))
     report.created += len(created)
     report.updated += len(updated)
     report.unchanged += len(pending) - len(created) - len(updated)
@@ -147,57 +189,69 @@ def _save_claims(pending: list[PendingClaim], *, user: AbstractBaseUser | None, 
 def import_links(
     *,
     header: list[str],
-    rows: Iterable[tuple[int, dict[str, str]]],
+    rows: Rows,
     user: AbstractBaseUser | None = None,
     dry_run: bool = False,
     on_rows: Callable[[int], None] | None = None,
+    batch_size: int = 2000,
+    keep_outcomes: bool = False,
+    report: ImportReport | None = None,
+    **ignored,
 ) -> ImportReport:
     """Import links (claim_a, claim_b, relation, note), numbered by file line, as one transaction: all of
-    them or, when any row is bad, none, with every bad row reported. `on_rows` hears how many rows are done."""
-    report = ImportReport(dry_run=dry_run)
+    them or, when any row is bad, none, with every bad row reported. Each link is checked by its model's
+    rules (`full_clean`). `on_rows` hears how many rows are done."""
+    report = report or ImportReport(dry_run=dry_run)
+    report.dry_run = dry_run
     if not {"claim_a", "claim_b"} <= set(header):
         report.problems.append(RowProblem(1, {"__all__": ["The header needs claim_a and claim_b columns."]}))
         return report
-    rows = list(rows)
-    ids = {row.get(name, "").strip() for _, row in rows for name in ("claim_a", "claim_b")}
-    claims = Claim.objects.in_bulk([int(i) for i in ids if i.isdigit()])
-    seen: dict[frozenset, int] = {}
-    for done, (line, row) in enumerate(rows, start=1):
-        errors: dict[str, list[str]] = {}
-        pair = {}
-        for name in ("claim_a", "claim_b"):
-            cell = row.get(name, "").strip()
-            pair[name] = claims.get(int(cell)) if cell.isdigit() else None
-            if pair[name] is None:
-                errors[name] = [f"No claim has id {cell}." if cell else "This field cannot be blank."]
-        if not errors:
-            link = Corroboration(
-                **pair,
-                relation=row.get("relation", "").strip() or Corroboration.Relation.CORROBORATES,
-                note=row.get("note", ""),
-                created_by=user,
-            )
-            key = frozenset([link.claim_a_id, link.claim_b_id])
-            if key in seen:
-                errors["__all__"] = [f"These two claims are already linked on line {seen[key]}."]
-            else:
-                try:
-                    link.full_clean()
-                except ValidationError as e:
-                    errors = e.message_dict
-            seen.setdefault(key, line)
-        if errors:
-            report.problems.append(RowProblem(line, errors))
-        elif report.ok:
-            link.save()
-            report.created += 1
-            report.outcomes.append(RowOutcome(line, "new", link))
+    seen: dict[tuple[int, int], int] = {}
+    linked: set[int] = set()  # the claims whose counts the new links move
+    relations = Corroboration.Relation
+    for batch in batched(rows, batch_size):
+        ids = {whole_number(row.get(name)) for _, row in batch for name in ("claim_a", "claim_b")} - {None}
+        claims = Claim.objects.in_bulk(ids)
+        for line, row in batch:
+            errors: dict[str, list[str]] = {}
+
+            def fail(name: str, message: str, errors=errors) -> None:
+                errors.setdefault(name, []).append(message)
+
+            pair = {}
+            for name in ("claim_a", "claim_b"):
+                claim_id = whole_number(row.get(name), fail, name)
+                pair[name] = claims.get(claim_id)
+                if pair[name] is None and name not in errors:
+                    blank = claim_id is None
+                    fail(name, "This field cannot be blank." if blank else f"No claim has id {claim_id}.")
+            relation = row.get("relation", "").strip().lower() or relations.CORROBORATES
+            relation = {label.lower(): code for code, label in relations.choices}.get(relation, relation)
+            if not errors:
+                link = Corroboration(**pair, relation=relation, note=row.get("note", ""), created_by=user)
+                key = (min(link.claim_a_id, link.claim_b_id), max(link.claim_a_id, link.claim_b_id))
+                if key in seen:
+                    errors["__all__"] = [f"These two claims are already linked on line {seen[key]}."]
+                else:
+                    try:
+                        link.full_clean()
+                    except ValidationError as e:
+                        errors = e.message_dict
+                seen.setdefault(key, line)
+            if errors:
+                report.problems.append(RowProblem(line, errors))
+            elif report.ok:
+                link.save()
+                linked.update((link.claim_a_id, link.claim_b_id))
+                report.created += 1
+                if keep_outcomes:
+                    report.outcomes.append(RowOutcome(line, "new", link))
+        report.rows += len(batch)
         if on_rows:
-            on_rows(done)
-    if report.ok:
-        recount_claims(
-            {pk for outcome in report.outcomes for pk in (outcome.instance.claim_a_id, outcome.instance.claim_b_id)}
-        )
+            on_rows(report.rows)
+    report.problems.sort(key=lambda problem: problem.line)
+    if report.ok and linked:
+        recount_claims(linked)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report

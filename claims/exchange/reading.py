@@ -7,17 +7,21 @@ no query, so new claims can be written as they are read (services.import_claims)
 rule is checked within the file here, and against the database by `drop_taken_spans` and the span index.
 """
 
+import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import links_landing_in_source, may_review, status_after_edit
-from sources.dates import from_iso
+from common.tabular import RowProblem
+from sources.dates import Precision, from_iso, to_iso, truncate
 from sources.models import Agent, Source
 
 # What an import may change on a claim; "unchanged" compares these and the tags.
@@ -46,26 +50,23 @@ _history_values = attrgetter(*HISTORY_TRACKED)
 
 
 @dataclass
-class RowProblem:
-    """Why one row of a file cannot be imported."""
-
-    line: int
-    errors: dict[str, list[str]]
-
-    def __str__(self) -> str:
-        reasons = "; ".join(
-            message if name == NON_FIELD_ERRORS else f"{name}: {message}"
-            for name, messages in self.errors.items()
-            for message in messages
-        )
-        return f"line {self.line}: {reasons}"
-
-
-@dataclass
 class RowOutcome:
     line: int
     action: str  # "new", "update" or "skip"
     instance: Claim | Corroboration
+
+
+@dataclass
+class RowChange:
+    """What an import changes on an existing claim: (field, before, after) as the CSV writes them."""
+
+    line: int
+    claim_id: int
+    fields: list[tuple[str, str, str]]
+
+    def __str__(self) -> str:
+        changes = "; ".join(f"{name}: “{before}” → “{after}”" for name, before, after in self.fields)
+        return f"line {self.line}: claim {self.claim_id}: {changes}"
 
 
 @dataclass
@@ -75,10 +76,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    rows: int = 0
     new_speakers: list[str] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
-    outcomes: list[RowOutcome] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)  # kept only when asked (the admin's preview)
+    changes: list[RowChange] = field(default_factory=list)  # per updated row, the fields that change
     dry_run: bool = False
+    format: str = ""  # what the file was read as: "CSV, semicolon separated"
 
     @property
     def ok(self) -> bool:
@@ -104,31 +108,128 @@ def missing_columns(header: Iterable[str]) -> str | None:
     return None
 
 
+# A list cell joins its names with "; ". A name holding ";" or "\\" has it escaped with a backslash
+# (columns.escaped_name): "a\\; b" is the one name "a; b".
+_list_item = re.compile(r"(?:\\.|[^;\\])+", re.DOTALL)
+_list_escape = re.compile(r"\\(.)", re.DOTALL)
+
+
 def split_list(cell: str) -> list[str]:
-    return sorted({part.strip() for part in cell.split(";") if part.strip()})
+    """The names in a list cell (tags), without repeats, sorted."""
+    names = {_list_escape.sub(r"\1", item).strip() for item in _list_item.findall(cell)}
+    return sorted(names - {""})
+
+
+KIND_VALUES = {**{label.lower(): code for code, label in Claim.Kind.choices}, **{c: c for c in Claim.Kind.values}}
+STATUS_VALUES = {**{label.lower(): code for code, label in Claim.Status.choices}, **{c: c for c in Claim.Status.values}}
+CHOICES = {"kind": (KIND_VALUES, Claim.Kind), "status": (STATUS_VALUES, Claim.Status)}
+
+
+def choice_code(name: str, cell: str, fail) -> str | None:
+    """A kind or status given as its code (author_assertion) or its label ("author's assertion")."""
+    values, choices = CHOICES[name]
+    code = values.get(cell) or values.get(cell.strip().lower())
+    if code is None:
+        valid = ", ".join(f"{code} ({label})" for code, label in choices.choices)
+        fail(name, f"“{cell}” is not a {name}; use one of: {valid}.")
+    return code
+
+
+_ambiguous_date = re.compile(r"^\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\s*$")
+
+
+def parse_date(cell: str, date_format: str | None = None) -> tuple[datetime.date | None, str]:
+    """A date cell as (date, precision): YYYY, YYYY-MM or YYYY-MM-DD, or `date_format` (strptime) when
+    given; a spreadsheet's 01/06/2017 is refused without one. Raises ValueError."""
+    text = cell.strip()
+    if date_format and text:
+        try:
+            return datetime.datetime.strptime(text, date_format).date(), Precision.DAY
+        except ValueError:
+            pass
+    if _ambiguous_date.match(text):
+        raise ValueError(
+            f"“{text}” is ambiguous (a spreadsheet's date: day or month first?); write it as YYYY-MM-DD "
+            "(2017-06-01), YYYY-MM or YYYY, or give the file's date format (--date-format %d/%m/%Y)."
+        )
+    try:
+        return from_iso(text)
+    except ValueError as e:
+        if str(e).startswith("“"):
+            raise
+        raise ValueError(f"“{text}” is not a date as YYYY, YYYY-MM or YYYY-MM-DD.") from e
+
+
+def stale_version(claim: Claim, cell: str | None) -> str | None:
+    """Why a row that updates `claim` cannot: it names no version, or was exported at an older one than the
+    claim's. (Read early, to report every stale row; the write itself goes through claims.rules.advance_versions.)"""
+    if cell is None:
+        return "Give the version the claim had when it was exported: the export's version column."
+    text = cell.strip()
+    if not text:
+        return "Give the version the claim had when it was exported (the export's version column)."
+    if not text.isascii() or not text.isdigit():
+        return f"“{text}” is not a version number."
+    if int(text) != claim.version:
+        return (
+            f"Claim {claim.pk} was changed since this file was exported (version {text} in the file, "
+            f"{claim.version} now); export it again and redo this row's change."
+        )
+    return None
+
+
+class SeenIds:
+    """Which claim ids a file has named so far, and on which line, in about one byte per id (a million rows
+    would otherwise hold a million entries)."""
+
+    def __init__(self):
+        self.bits = bytearray()
+
+    def add(self, claim_id: int, line: int) -> bool:
+        """Remember the id; False when it was named before."""
+        byte, bit = divmod(claim_id, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(byte - len(self.bits) + 1 + 4096))
+        if self.bits[byte] & (1 << bit):
+            return False
+        self.bits[byte] |= 1 << bit
+        return True
 
 
 class ClaimReader:
-    """Turns rows into validated claims, remembering what it has looked up and what it has seen."""
+    """Turns rows into validated claims, remembering what it has looked up and what it has seen.
 
-    def __init__(self, header: list[str], *, user: AbstractBaseUser | None, report: ImportReport):
+    What it remembers across batches is bounded by the database, not the file: sources and speakers
+    looked up, and one bit per claim id named. Claims to update are forgotten after each batch (`forget`).
+    """
+
+    def __init__(
+        self,
+        header: list[str],
+        *,
+        user: AbstractBaseUser | None,
+        report: ImportReport,
+        date_format: str | None = None,
+    ):
         self.header = set(header)
         self.user = user
         self.report = report
+        self.date_format = date_format
         self.sources_by_id: dict[int, Source] = {}
         self.sources_by_url: dict[str, Source] = {}
         self.speakers: dict[str, Agent] = {}
         self.speaker_problems: dict[str, list[str]] = {}
         self.claims: dict[int, Claim] = {}
-        self.seen_ids: dict[int, int] = {}
-        self.seen_spans: dict[tuple[int, int, int], int] = {}
+        self.seen_ids = SeenIds()
+        # Asked once, here: reading makes no query (new claims are being written meanwhile).
+        self.reviewer = may_review(user)
         # A new claim starts from these values (the model's defaults), given positionally: that is
         # Django's own fast path for building an instance (Model.from_db), four times cheaper than keywords.
         blank = Claim(created_by=user)
         self.new_claim_values = [getattr(blank, f.attname) for f in Claim._meta.concrete_fields]
         self.valid_values: dict[str, set] = {name: set() for name in REPEATING}
-        # Asked once, here: reading makes no query (new claims are being written meanwhile).
-        self.reviewer = may_review(user)
+        self.tag_field = Tag._meta.get_field("name")
+        self.valid_tags: set[str] = set()
 
     def read(self, rows: list[tuple[int, dict[str, str]]]) -> list[PendingClaim]:
         """Validate a batch of rows, already looked up; problems go to the report, valid claims are returned
@@ -144,37 +245,48 @@ class ClaimReader:
         # Spans are checked against the database afterwards (`drop_taken_spans`), and by its unique index.
         return self._drop_repeated_spans(pending)
 
+    def forget(self) -> None:
+        """Let go of the claims a batch updated (the next batch looks up its own)."""
+        self.claims.clear()
+
     def look_up(self, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Fetch what a batch of rows names: sources, claims to update (with their sources and tags) and
         speakers, creating the speakers not found (each validated; reported on the rows naming them)."""
-        source_ids = {_int(r.get("source_id")) for _, r in rows} - {None} - self.sources_by_id.keys()
+        source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None} - self.sources_by_id.keys()
         urls = {r.get("source_url", "").strip() for _, r in rows} - {""} - self.sources_by_url.keys()
         found = Source.objects.filter(pk__in=source_ids) if source_ids else Source.objects.none()
         if urls:
             found = found | Source.objects.filter(url__in=urls)
         for source in found.only("pk", "url", "text"):
-            self.sources_by_id[source.pk] = source
-            if source.url:
-                self.sources_by_url[source.url] = source
-        claim_ids = {_int(r.get("id")) for _, r in rows} - {None} - self.claims.keys()
+            self._remember_source(source)
+        claim_ids = {whole_number(r.get("id")) for _, r in rows} - {None} - self.claims.keys()
         if claim_ids:
-            claims = Claim.objects.filter(pk__in=claim_ids).prefetch_related("tags").in_bulk()
+            claims = Claim.objects.filter(pk__in=claim_ids).select_related("speaker").prefetch_related("tags")
+            claims = claims.in_bulk()
             missing = {claim.source_id for claim in claims.values()} - self.sources_by_id.keys()
             for source in Source.objects.filter(pk__in=missing).only("pk", "url", "text"):
-                self.sources_by_id[source.pk] = source
+                self._remember_source(source)
             for claim in claims.values():
                 claim.source = self.sources_by_id[claim.source_id]
             self.claims.update(claims)
         if "speaker" in self.header:
             self._look_up_speakers([r.get("speaker", "").strip() for _, r in rows])
 
+    def _remember_source(self, source: Source) -> None:
+        self.sources_by_id[source.pk] = source
+        if source.url:
+            self.sources_by_url[source.url] = source
+
     def _look_up_speakers(self, names: list[str]) -> None:
         known = self.speakers.keys() | self.speaker_problems.keys()
         keys = {name.lower() for name in names} - {""} - known
         if not keys:
             return
-        for agent in Agent.objects.annotate(key=Lower("name")).filter(key__in=keys).order_by("-pk"):
-            self.speakers[agent.key] = agent
+        # SQLite's LOWER leaves non-ASCII letters alone: names as written are asked for too, and keyed in Python.
+        given = {name for name in names if name.lower() in keys}
+        matching = Q(key__in=keys) | Q(name__in=given)
+        for agent in Agent.objects.annotate(key=Lower("name")).filter(matching).order_by("-pk"):
+            self.speakers[agent.name.lower()] = agent
         for name in names:
             key = name.lower()
             if key not in keys or key in self.speakers or key in self.speaker_problems:
@@ -193,20 +305,23 @@ class ClaimReader:
         def fail(name: str, message: str) -> None:
             errors.setdefault(name, []).append(message)
 
-        claim_id = _int(row.get("id"), fail, "id")
+        claim_id = whole_number(row.get("id"), fail, "id")
         claim = self.claims.get(claim_id) if claim_id is not None else None
         if claim_id is not None:
             if claim is None:
                 return fail("id", f"No claim has id {claim_id}.")
-            if claim_id in self.seen_ids:
-                return fail("id", f"Claim {claim_id} is already updated on line {self.seen_ids[claim_id]}.")
-            self.seen_ids[claim_id] = line
+            if not self.seen_ids.add(claim_id, line):
+                return fail("id", f"Claim {claim_id} is updated on an earlier line too; keep one row per claim.")
+            stale = stale_version(claim, row.get("version") if "version" in self.header else None)
+            if stale:
+                return fail("version", stale)
         new = claim is None
         if new:
             claim = Claim(*self.new_claim_values)
             before, before_tags = None, []
         else:
             before = [getattr(claim, name) for name in TRACKED]
+            before_speaker = claim.speaker
             before_tags = sorted(t.name for t in claim.tags.all())
 
         source = self._source(row, fail)
@@ -217,22 +332,32 @@ class ClaimReader:
         quote_before = claim.quote
         if "quote" in self.header:
             claim.quote = row.get("quote", "")
-        for name in ("statement", "kind", "status"):
-            if name in self.header and (row.get(name, "") or name == "statement"):
-                setattr(claim, name, row.get(name, ""))
+        if "statement" in self.header:
+            claim.statement = row.get("statement", "")
+        for name in ("kind", "status"):
+            cell = row.get(name, "") if name in self.header else ""
+            if cell:
+                code = choice_code(name, cell, fail)
+                if code is not None:
+                    setattr(claim, name, code)
         if "speaker" in self.header:
             claim.speaker = self._speaker(row.get("speaker", "").strip(), fail)
         if "claimed_on" in self.header:
             try:
-                claim.claimed_on, claim.claimed_on_precision = from_iso(row.get("claimed_on", ""))
+                claimed_on, precision = parse_date(row.get("claimed_on", ""), self.date_format)
             except ValueError as e:
                 fail("claimed_on", str(e))
+            else:
+                if not new and _same_period(claimed_on, precision, claim):
+                    # A spreadsheet turned "2017-06" into 2017-06-01: the claim's month is kept.
+                    claimed_on, precision = claim.claimed_on, claim.claimed_on_precision
+                claim.claimed_on, claim.claimed_on_precision = claimed_on, precision
         if {"start", "end"} & self.header:
-            claim.start = _int(row.get("start"), fail, "start")
-            claim.end = _int(row.get("end"), fail, "end")
+            claim.start = whole_number(row.get("start"), fail, "start")
+            claim.end = whole_number(row.get("end"), fail, "end")
         elif new or claim.quote != quote_before or source is not None and source.pk != before[0]:
             claim.start = claim.end = None
-        tags = split_list(row.get("tags", "")) if "tags" in self.header else None
+        tags = self._tags(row.get("tags", ""), fail) if "tags" in self.header else None
 
         self._clean_fields(claim, errors)
         if errors or claim.source_id is None:
@@ -255,8 +380,26 @@ class ClaimReader:
             except ValidationError as e:
                 _add_errors(errors, e)
                 return None
+        if changed and not new:
+            self.report.changes.append(
+                RowChange(line, claim.pk, _changed_fields(claim, before, before_speaker, before_tags, tags))
+            )
         moved = not new and claim.source_id != before[0]
         return PendingClaim(line, claim, tags, new, changed, moved)
+
+    def _tags(self, cell: str, fail) -> list[str]:
+        names = split_list(cell)
+        for name in names:
+            if name in self.valid_tags:
+                continue
+            try:
+                self.tag_field.clean(name, None)
+            except ValidationError as e:
+                for message in e.messages:
+                    fail("tags", f"“{name[:40]}…”: {message}" if len(name) > 40 else f"“{name}”: {message}")
+                continue
+            self.valid_tags.add(name)
+        return names
 
     def _clean_fields(self, claim: Claim, errors: dict[str, list[str]]) -> None:
         """What `claim.clean_fields()` does for the fields a row sets, skipping values already found valid."""
@@ -278,13 +421,15 @@ class ClaimReader:
                 known.add(value)
 
     def _source(self, row, fail) -> Source | None:
-        source_id = _int(row.get("source_id"), fail, "source_id")
+        source_id = whole_number(row.get("source_id"), fail, "source_id")
+        url = row.get("source_url", "").strip()
         if source_id is not None:
             source = self.sources_by_id.get(source_id)
             if source is None:
                 fail("source_id", f"No source has id {source_id}.")
+            elif url and url != source.url:
+                fail("source_url", f"Source {source_id} has the URL {source.url or '(none)'}, not {url}; give one.")
             return source
-        url = row.get("source_url", "").strip()
         if url:
             source = self.sources_by_url.get(url)
             if source is None:
@@ -301,15 +446,15 @@ class ClaimReader:
         return self.speakers.get(key)
 
     def _drop_repeated_spans(self, pending: list[PendingClaim]) -> list[PendingClaim]:
-        """One claim per span within the file."""
-        kept = []
+        """One claim per span within a batch (`drop_taken_spans` checks the batches written before)."""
+        kept, seen = [], {}
         for item in pending:
             span = (item.claim.source_id, item.claim.start, item.claim.end)
-            if span in self.seen_spans:
-                message = f"These words are already annotated on line {self.seen_spans[span]}."
+            if span in seen:
+                message = f"These words are already annotated on line {seen[span]}."
                 self.report.problems.append(RowProblem(item.line, {"quote": [message]}))
             else:
-                self.seen_spans[span] = item.line
+                seen[span] = item.line
                 kept.append(item)
         return kept
 
@@ -347,6 +492,45 @@ class ClaimReader:
         return [p for p in pending if p.claim.pk not in clashes or p.new]
 
 
+def _same_period(claimed_on: datetime.date | None, precision: str, claim: Claim) -> bool:
+    """Whether a full date is the first day of the claim's own month or year (a spreadsheet's re-typing)."""
+    if claimed_on is None or claim.claimed_on is None or precision != Precision.DAY:
+        return False
+    if claim.claimed_on_precision == Precision.DAY:
+        return False
+    return claimed_on == truncate(claim.claimed_on, claim.claimed_on_precision)
+
+
+def _changed_fields(claim: Claim, before: list, before_speaker, before_tags: list[str], tags) -> list:
+    """(field, before, after) for each field the row changes, as the CSV would show them."""
+    after = dict(zip(TRACKED, (getattr(claim, name) for name in TRACKED), strict=True))
+    was = dict(zip(TRACKED, before, strict=True))
+    changes = []
+    for name in TRACKED:
+        if name == "claimed_on_precision" or name == "claimed_on":
+            continue
+        if was[name] != after[name]:
+            if name == "speaker_id":
+                changes.append(("speaker", before_speaker.name if before_speaker else "", _name(claim.speaker)))
+            else:
+                changes.append((name, _text(was[name]), _text(after[name])))
+    old_date = to_iso(was["claimed_on"], was["claimed_on_precision"])
+    new_date = to_iso(after["claimed_on"], after["claimed_on_precision"])
+    if old_date != new_date:
+        changes.append(("claimed_on", old_date, new_date))
+    if tags is not None and tags != before_tags:
+        changes.append(("tags", "; ".join(before_tags), "; ".join(tags)))
+    return changes
+
+
+def _name(agent) -> str:
+    return agent.name if agent is not None else ""
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
 def history_row(claim: Claim, kind: str, user: AbstractBaseUser | None, when) -> dict:
     """A row of django-simple-history's table for the claim as it now is ("+" created, "~" changed)."""
     row = dict(zip(HISTORY_TRACKED, _history_values(claim), strict=True))
@@ -361,16 +545,24 @@ def _add_errors(errors: dict[str, list[str]], error: ValidationError) -> None:
         errors.setdefault(name, []).extend(messages)
 
 
-def _int(cell: str | None, fail=None, name: str = "") -> int | None:
+_whole = re.compile(r"[0-9]+(?:\.0+)?")  # ASCII digits; a spreadsheet may add ".0"
+_scientific = re.compile(r"[0-9.]+[eE][+-]?[0-9]+")
+
+
+def whole_number(cell: str | None, fail=None, name: str = "") -> int | None:
+    """A whole number cell: 42, or 42.0 as a spreadsheet may write it; nothing else (not ², not 4.2E+01)."""
     cell = (cell or "").strip()
     if not cell:
         return None
-    try:
-        return int(cell)
-    except ValueError:
-        if fail is not None:
+    if _whole.fullmatch(cell):
+        return int(cell.split(".")[0])
+    if fail is not None:
+        if _scientific.fullmatch(cell):
+            message = "is in scientific notation, which may have lost digits; format the column as a whole number."
+            fail(name, f"“{cell}” {message}")
+        else:
             fail(name, f"“{cell}” is not a whole number.")
-        return None
+    return None
 
 
 def tags_named(names: Iterable[str]) -> dict[str, Tag]:

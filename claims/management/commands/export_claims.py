@@ -9,12 +9,12 @@ from common.progress import Progress
 from config.routers import replica_reads
 
 
-def write_csv(out, *, on_rows) -> None:
-    for chunk in claims_csv(on_rows=on_rows):
+def write_csv(out, *, on_rows, bom: bool = False) -> None:
+    for chunk in claims_csv(on_rows=on_rows, bom=bom):
         out.write(chunk)
 
 
-def write_jsonld(out, *, on_rows) -> None:
+def write_jsonld(out, *, on_rows, bom: bool = False) -> None:
     """Each claim as a W3C Web Annotation, and reviewed claims as schema.org ClaimReview too (claims/jsonld.py)."""
     for chunk in jsonld.stream(jsonld.export_queryset(Claim.objects.all()), on_rows=on_rows):
         out.write(chunk.encode("utf-8"))
@@ -33,14 +33,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
         parser.add_argument("--format", choices=sorted(FORMATS), default="csv")
+        parser.add_argument(
+            "--bom", action="store_true", help="start the CSV with a UTF-8 byte order mark (Excel needs it for accents)"
+        )
 
-    def handle(self, *args, output=None, format="csv", **options):
+    def handle(self, *args, output=None, format="csv", bom=False, **options):
         progress = Progress(Claim.objects.count() if sys.stderr.isatty() else None, label="Exported")
         with replica_reads():  # a heavy read: on the read replica when there is one
             if output:
                 with open(output, "wb") as out:
-                    FORMATS[format](out, on_rows=progress)
+                    FORMATS[format](out, on_rows=progress, bom=bom)
             else:
-                FORMATS[format](sys.stdout.buffer, on_rows=progress)
+                FORMATS[format](sys.stdout.buffer, on_rows=progress, bom=bom)
                 sys.stdout.buffer.flush()
         progress.finish()
