@@ -43,7 +43,7 @@ def test_the_env_file_make_run_writes_lets_readme_commands_run_without_any_varia
     assert result.returncode == 0, result.stderr
     result = manage("export_claims", "-o", str(tmp_path / "claims.csv"), env=env)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "claims.csv").read_text().startswith("id,source_id,")
+    assert (tmp_path / "claims.csv").read_text().startswith("id,version,source_id,")
 
 
 def test_the_env_files_key_is_never_used_with_debug_off(tmp_path):
