@@ -137,7 +137,11 @@ class StoredCountsPropertyTests(TestCase):
         for source in cls.sources:
             for word in WORDS[:3]:
                 Claim.objects.create(
-                    source=source, quote=word, start=TEXT.index(word), end=TEXT.index(word) + len(word)
+                    source=source,
+                    quote=word,
+                    start=TEXT.index(word),
+                    end=TEXT.index(word) + len(word),
+                    kind=Claim.Kind.AUTHOR_ASSERTION,
                 )
         # Every other source corroborates the first source's first claim, so each change of voice shows.
         first = Claim.objects.filter(source=cls.sources[0]).order_by("pk").first()
@@ -192,7 +196,9 @@ class StoredCountsPropertyTests(TestCase):
             for word in WORDS:
                 if not Claim.objects.filter(source=source, quote=word).exists():
                     start = TEXT.index(word)
-                    Claim.objects.create(source=source, quote=word, start=start, end=start + len(word))
+                    Claim.objects.create(
+                        source=source, quote=word, start=start, end=start + len(word), kind=Claim.Kind.AUTHOR_ASSERTION
+                    )
                     break
         elif step == "authors":
             chosen = [p for i, p in enumerate(people) if (y >> i) & 1]
