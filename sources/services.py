@@ -102,7 +102,9 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent]) -> Agent:
                 names.append(name)
     keep.refresh_from_db(fields=["parent"])
     if keep.parent_id in ids:
+        # The kept one sat under a merged one: it loses that parent before the merged one goes.
         keep.parent = None
+        Agent.objects.filter(pk=keep.pk).update(parent=None)
     wikidata = next((agent.wikidata_id for agent in others if agent.wikidata_id), "")
     for agent in others:
         agent._change_reason = f"Merged into {keep.name} (#{keep.pk})"

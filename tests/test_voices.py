@@ -163,6 +163,14 @@ class WritePathTests(VoicesTestCase):
 
 
 class MergeTests(VoicesTestCase):
+    def test_an_organisation_merged_into_its_own_desk_leaves_the_desk_without_a_parent(self):
+        group = Agent.objects.create(name="Paper Group", kind=Agent.Kind.ORGANISATION)
+        desk = Agent.objects.create(name="Paper desk", kind=Agent.Kind.ORGANISATION, parent=group)
+        merge_agents(keep=desk, others=[group])
+        desk.refresh_from_db()
+        self.assertIsNone(desk.parent)
+        self.assertFalse(Agent.objects.filter(pk=group.pk).exists())
+
     def test_merging_repoints_publishers_authors_speakers_and_parents_and_keeps_names_as_aliases(self):
         nar = Agent.objects.create(name="Nikkei Asian Review", kind=Agent.Kind.ORGANISATION)
         asia = Agent.objects.create(name="Nikkei Asia", kind=Agent.Kind.ORGANISATION)
