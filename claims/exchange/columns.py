@@ -189,15 +189,17 @@ def _grouped_links(relation: str) -> str:
 # On PostgreSQL the lists are grouped once (per claim, per source) and joined, not computed by a subquery per
 # row: (the grouped SELECT, its key, the claim's column it matches). The values and their order are those of
 # `joined_list`, so both SELECTs give the same bytes (tests/test_csv_export.py compares them).
+# escaped_name in SQL, for the grouped SELECTs: "\\" then ";" escaped with a backslash.
+ESCAPED_SQL = "REPLACE(REPLACE(({})::text, E'\\\\', E'\\\\\\\\'), ';', E'\\\\;')"
 GROUPED = {
     "authors": (
-        "SELECT sa.source_id, STRING_AGG((a.name)::text, '; ' ORDER BY a.name) AS joined "
+        f"SELECT sa.source_id, STRING_AGG({ESCAPED_SQL.format('a.name')}, '; ' ORDER BY a.name) AS joined "
         "FROM sources_source_authors sa JOIN sources_agent a ON a.id = sa.agent_id GROUP BY sa.source_id",
         "source_id",
         "source_id",
     ),
     "tags": (
-        "SELECT ct.claim_id, STRING_AGG((t.name)::text, '; ' ORDER BY t.name) AS joined "
+        f"SELECT ct.claim_id, STRING_AGG({ESCAPED_SQL.format('t.name')}, '; ' ORDER BY t.name) AS joined "
         "FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id GROUP BY ct.claim_id",
         "claim_id",
         "id",
