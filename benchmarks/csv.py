@@ -29,6 +29,7 @@ from the same database. `--part import` runs only the import and its floor.
 """
 
 import os
+import secrets
 import sys
 
 # This file is named csv.py: its folder must not be on the path, or `import csv` would find it.
@@ -44,7 +45,7 @@ from pathlib import Path  # noqa: E402
 
 ROOT = Path(sys.path[0])
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway key: DEBUG is off
 os.environ.setdefault("HTTPS", "0")
 
 SENTENCE = re.compile(r"In item \d+\.\d+ [^.]*\.")

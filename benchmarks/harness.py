@@ -4,6 +4,7 @@ Import this first in a benchmark script (`from harness import ...`), before any 
 """
 
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway key: DEBUG is off
 os.environ.setdefault("HTTPS", "0")
 warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: collectstatic has not run
 

@@ -36,6 +36,7 @@ import argparse
 import hashlib
 import json
 import os
+import secrets
 import random
 import re
 import statistics
@@ -45,7 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway key: DEBUG is off
 os.environ.setdefault("HTTPS", "0")
 
 import django  # noqa: E402
