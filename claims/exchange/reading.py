@@ -19,24 +19,14 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
-from claims.rules import links_landing_in_source, may_review, status_after_edit
+from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
 from sources.models import Agent, Source
 
-# What an import may change on a claim; "unchanged" compares these and the tags.
-TRACKED = [
-    "source_id",
-    "quote",
-    "start",
-    "end",
-    "statement",
-    "speaker_id",
-    "claimed_on",
-    "claimed_on_precision",
-    "kind",
-    "status",
-]
+# What an import may change on a claim (what a review vouches for, and the status); "unchanged" compares these
+# and the tags.
+TRACKED = [*REVIEWED_FIELDS, "status"]
 
 SPAN = ["source_id", "start", "end"]
 # The fields a row's cells set, validated per row by the model's own Field.clean; the others this module sets
