@@ -13,6 +13,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import zipfile
 from pathlib import Path
 from unittest import mock
@@ -23,6 +24,7 @@ from django.test import TestCase
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from sources.archives.fetching import FetchRefused, record_page
 from sources.models import Capture, Source
 
 ARTICLE = (
@@ -70,8 +72,21 @@ class HostileSite:
             with connection:
                 request = connection.recv(65536).decode("latin-1")
                 path = request.split(" ")[1] if " " in request else "/"
+                if path == "/trickle":
+                    self.trickle(connection)
+                    continue
                 answer = ANSWERS.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                 connection.sendall(answer.replace(b"{secret}", str(self.secret).encode()))
+
+    def trickle(self, connection):
+        """A page announced as 100,000 bytes and sent one byte every 50 ms: no single wait is long."""
+        try:
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(100_000):
+                connection.sendall(b"x")
+                time.sleep(0.05)
+        except OSError:
+            return  # the client gave up, as it should
 
     def stop(self):
         self.listener.close()
@@ -118,6 +133,12 @@ class HostileServerTests(TestCase):
     def test_a_chunked_body_cut_short_is_refused(self):
         output = self.failing_capture("/chunked-cut-short")
         self.assertIn("sent an answer that is not valid HTTP (the body stopped", output)
+
+    def test_a_server_that_trickles_its_page_is_cut_off_at_the_capture_deadline(self):
+        started = time.monotonic()
+        with self.assertRaisesMessage(FetchRefused, "when the capture's 1-second deadline ran out"):
+            record_page(self.site.url("/trickle"), timeout=5, deadline=1)
+        self.assertLess(time.monotonic() - started, 4)  # not the 83 minutes the page would take
 
 
 def warc_with_a_record_of(size: int, target: Path) -> Path:

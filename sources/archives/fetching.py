@@ -1,8 +1,12 @@
 """Fetching a page ourselves and recording the HTTP exchange as a WARC (warcio), ready to import."""
 
+import contextlib
 import datetime
 import http.client
 import io
+import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -13,6 +17,7 @@ from sources.archives.records import PAGE_TYPES, media_type
 from sources.importing import MAX_BYTES, ImportRefused
 
 MAX_REDIRECTS = 5
+DEADLINE = 60.0  # seconds for a whole capture, redirects included: a server that trickles is cut off
 PIECE = 64 * 1024
 
 
@@ -38,11 +43,14 @@ class StopAtRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def record_page(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES) -> Recording:
+def record_page(
+    url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES, deadline: float = DEADLINE
+) -> Recording:
     """Fetch the page at `url` (following up to MAX_REDIRECTS redirects) while warcio records every exchange.
 
     Refused, with the reason: a URL that is not http(s), a timeout or connection failure, an error
-    status, too many redirects, an answer that is not HTML or text, or a body over `max_bytes`.
+    status, too many redirects, an answer that is not HTML or text, a body over `max_bytes`, or a
+    capture still unfinished after `deadline` seconds (`timeout` bounds each wait, not the whole).
     """
     # Imported here: importing capture_http swaps http.client's connection class for warcio's recording one.
     from warcio.capture_http import capture_http
@@ -54,6 +62,7 @@ def record_page(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES) 
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), StopAtRedirects)
     agent = f"Claimtrail capture_url (warcio {version('warcio')})"
     buffer, redirects, current = io.BytesIO(), [], url
+    give_up_at = time.monotonic() + deadline
     with capture_http(WARCWriter(buffer, gzip=True)):
         while True:
             request = urllib.request.Request(current, headers={"User-Agent": agent})
@@ -86,13 +95,20 @@ def record_page(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES) 
             except http.client.HTTPException as e:
                 raise FetchRefused(f"{current} sent an answer that is not valid HTTP ({describe(e)})") from e
             with response:
-                read_page(response, current, timeout=timeout, max_bytes=max_bytes)
+                read_page(
+                    response, current, timeout=timeout, max_bytes=max_bytes, deadline=deadline, give_up_at=give_up_at
+                )
             break
     return Recording(url=current, warc=buffer.getvalue(), redirects=redirects)
 
 
-def read_page(response, url: str, *, timeout: float, max_bytes: int) -> None:
-    """Read the whole body (so that it is recorded), refusing what is not a page or is too big."""
+def read_page(response, url: str, *, timeout: float, max_bytes: int, deadline: float, give_up_at: float) -> None:
+    """Read the whole body (so that it is recorded), refusing what is not a page, too big or too slow.
+
+    `timeout` bounds each wait; a server that sends a byte just inside it, again and again, is cut off
+    when the capture's `deadline` seconds end (`give_up_at`, on the monotonic clock): a timer shuts the
+    connection down, which ends the read that is waiting.
+    """
     kind = media_type(response.headers.get("Content-Type", ""))
     if kind not in PAGE_TYPES:
         raise FetchRefused(f"{url} answered with {kind or 'no content type'}, not an HTML or text page")
@@ -100,6 +116,8 @@ def read_page(response, url: str, *, timeout: float, max_bytes: int) -> None:
     if stated and stated.isdigit() and int(stated) > max_bytes:
         raise FetchRefused(f"{url} is {int(stated):,} bytes, over the {max_bytes:,}-byte limit for one page")
     size = 0
+    cut_off = threading.Timer(max(0.0, give_up_at - time.monotonic()), shut_down, args=(response,))
+    cut_off.start()
     try:
         while piece := response.read(PIECE):
             size += len(piece)
@@ -108,7 +126,18 @@ def read_page(response, url: str, *, timeout: float, max_bytes: int) -> None:
     except TimeoutError as e:
         raise FetchRefused(f"{url} stopped sending for more than {timeout:g} seconds") from e
     except http.client.HTTPException as e:  # a chunked body cut short
-        raise FetchRefused(f"{url} sent an answer that is not valid HTTP ({describe(e)})") from e
+        if time.monotonic() < give_up_at:
+            raise FetchRefused(f"{url} sent an answer that is not valid HTTP ({describe(e)})") from e
+    except OSError:
+        if time.monotonic() < give_up_at:
+            raise
+    finally:
+        cut_off.cancel()
+    if time.monotonic() >= give_up_at:
+        raise FetchRefused(
+            f"{url} was still sending after {size:,} bytes when the capture's {deadline:g}-second deadline "
+            "ran out; nothing was kept of it"
+        )
     # http.client returns a body cut short by a closed connection without a word: the length says so.
     if (
         stated
@@ -117,6 +146,17 @@ def read_page(response, url: str, *, timeout: float, max_bytes: int) -> None:
         and "chunked" not in response.headers.get("Transfer-Encoding", "")
     ):
         raise FetchRefused(f"{url} sent {size:,} of the {int(stated):,} bytes it announced, then stopped")
+
+
+def shut_down(response) -> None:
+    """End the connection under `response` from another thread, so that a read blocked on it returns."""
+    stream = getattr(response.fp, "fp", response.fp)  # warcio's recorder wraps the socket's file
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        # A second socket object on a copy of the descriptor: shutdown acts on the connection itself.
+        with socket.fromfd(stream.fileno(), socket.AF_INET, socket.SOCK_STREAM) as connection:
+            connection.shutdown(socket.SHUT_RDWR)
 
 
 def describe(error: http.client.HTTPException) -> str:
