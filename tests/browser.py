@@ -8,6 +8,7 @@ also checked to have arrived with that header.
 
 import os
 import re
+import time
 from importlib import import_module
 from pathlib import Path
 from unittest import mock
@@ -15,6 +16,8 @@ from unittest import mock
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core.management.base import CommandError
+from django.db import OperationalError
 from playwright.sync_api import sync_playwright
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
@@ -95,3 +98,19 @@ class BrowserTestCase(StaticLiveServerTestCase):
     def tearDown(self):
         self.context.close()
         self.assertEqual(self.problems, [], "console errors (an inline script refused by the CSP shows here)")
+
+    def _fixture_teardown(self):
+        """Empty the database as Django does, waiting out a request the closed page left running.
+
+        Under load, a request a page started (a panel loading after the page) can still be finishing in
+        the live server's thread when the test ends; on SQLite's shared in-memory database its table
+        lock then makes the flush fail with "database table is locked". The flush runs in a
+        transaction, so trying it again a moment later is safe.
+        """
+        for attempt in range(100):
+            try:
+                return super()._fixture_teardown()
+            except (CommandError, OperationalError) as e:
+                if "is locked" not in str(e.__cause__ or e) or attempt == 99:
+                    raise
+                time.sleep(0.1)
