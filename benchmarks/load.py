@@ -433,7 +433,9 @@ def main() -> int:
     env = server_env(ARGS.database_url)
     prepare(env)
     ledger = Ledger()
+    starting = time.perf_counter()
     with TemporaryDirectory() as scratch, Serve(env, Path(scratch) / "serve.log") as server:
+        print(f"make serve listening after {time.perf_counter() - starting:.0f} s")
         base = f"http://127.0.0.1:{server.port}"
         world = the_world(deadline=time.monotonic() + ARGS.max_seconds)
         initial_versions = dict(Claim.objects.filter(pk__in=world.shared).values_list("pk", "version"))
