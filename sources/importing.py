@@ -10,6 +10,7 @@ from pathlib import Path
 import charset_normalizer
 from django.db import transaction
 
+from common.history import one_history_record
 from sources.cleaning import (
     Cleaned,
     Removal,
@@ -331,9 +332,10 @@ def import_raw(
         source.text_sha256, source.raw_sha256 = sha256_hex(source.text), sha256_hex(raw_text)
         source.clean_fields()
         source.validate_constraints()
-        source.save()
-        if author_names:
-            source.authors.set([agent_named(name) for name in author_names])
+        with one_history_record(source):
+            source.save()
+            if author_names:
+                source.authors.set([agent_named(name) for name in author_names])
         # A new publisher, URL or authors may change whom the source speaks with.
         announce_voices_changed({source.pk})
         # The claims app follows its claims to the new text and answers with one report row per claim.
