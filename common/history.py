@@ -133,9 +133,11 @@ def hold_history(instance) -> None:
 
 
 def write_held_history(instance, *, created: bool) -> None:
-    """Write the one history record of a held save: the instance and its many-to-many fields as they now are."""
-    if hasattr(instance, "skip_history_when_saving"):
-        del instance.skip_history_when_saving
+    """Write the one history record of a held save: the instance and its many-to-many fields as they now are.
+    An instance that is not held (its admin saved it through a service, not save_model) has its record already."""
+    if not hasattr(instance, "skip_history_when_saving"):
+        return
+    del instance.skip_history_when_saving
     KeptHistory.by_model[type(instance)].create_historical_record(instance, "+" if created else "~")
 
 

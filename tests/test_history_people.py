@@ -2,14 +2,16 @@
 reason: the admin, the editor and the API record who saved and where; code that says nothing records the
 system user and says that no reason was given."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from claims.exchange.columns import csv_line
 from claims.models import Claim, Tag
-from claims.services import create_claim, delete_claims
+from claims.services import create_claim, delete_claims, link_claims
 from common.history import SYSTEM_USERNAME, recorded_as
 from sources.models import Source
 from sources.services import create_source
@@ -146,6 +148,51 @@ class OneRecordPerSaveTests(BaseTestCase):
         self.assertEqual(
             (record.title, [a.agent_id for a in record.authors.all()], record.history_change_reason),
             ("Renamed", [self.putin.pk], "Changed in the admin"),
+        )
+
+    def test_a_link_saved_in_the_admin_is_one_record(self):
+        link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        self.client.force_login(self.root)
+        url = reverse("admin:claims_corroboration_change", args=[link.pk])
+        data = {"claim_a": link.claim_a_id, "claim_b": link.claim_b_id, "relation": "contradicts", "note": "No."}
+        self.assertEqual(self.client.post(url, data).status_code, 302)
+        latest, first = link.history.all()
+        self.assertEqual(
+            (latest.relation, latest.history_user, latest.history_change_reason),
+            ("contradicts", self.root, "Changed in the admin"),
+        )
+
+
+class SpreadsheetImportRecordTests(BaseTestCase):
+    def import_in_the_admin(self, model: str, text: str, name: str):
+        self.client.force_login(self.bob)
+        upload = SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+        response = self.client.post(
+            reverse(f"admin:{model}_import"), {"format": "0", "resource": "0", "import_file": upload}
+        )
+        confirm = response.context["confirm_form"]
+        return self.client.post(reverse(f"admin:{model}_process_import"), confirm.initial, follow=True)
+
+    def test_claims_imported_in_the_admin_record_the_file_and_who_imported_it(self):
+        text = csv_line(["source_id", "quote", "tags"]) + csv_line([str(self.harbour.pk), "Moscow rejected", "kurils"])
+        self.import_in_the_admin("claims_claim", text, "harbour-claims.csv")
+        [record] = Claim.objects.get(quote="Moscow rejected").history.all()
+        self.assertEqual(
+            (record.history_user, record.history_change_reason, tag_names(record)),
+            (self.bob, "Imported from harbour-claims.csv in the admin", ["kurils"]),
+        )
+
+    def test_a_source_row_with_authors_imported_in_the_admin_is_one_record(self):
+        before = self.harbour.history.count()
+        text = csv_line(["id", "title", "authors"]) + csv_line(
+            [str(self.harbour.pk), "Harbour, renamed", self.putin.name]
+        )
+        self.import_in_the_admin("sources_source", text, "sources.csv")
+        self.assertEqual(self.harbour.history.count(), before + 1)
+        record = self.harbour.history.first()
+        self.assertEqual(
+            (record.title, [a.agent_id for a in record.authors.all()], record.history_user),
+            ("Harbour, renamed", [self.putin.pk], self.bob),
         )
 
 
