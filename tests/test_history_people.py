@@ -98,8 +98,13 @@ class OneRecordPerSaveTests(BaseTestCase):
             claim.quote, claim.start, seen_version=claim.version, speaker=self.putin.pk, tags=[self.summit.pk]
         )
         data["statement"] = "No US bases."
-        response = self.client.post(reverse("annotate:claim", args=[claim.pk]), data, HTTP_ACCEPT="application/json")
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.post(
+                reverse("annotate:claim", args=[claim.pk]), data, HTTP_ACCEPT="application/json"
+            )
         self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(inserts_into(queries, "claims_historicalclaim"), 1)
+        self.assertEqual(inserts_into(queries, "claims_historicalclaim_tags"), 1)
         self.assertEqual(claim.history.count(), before + 1)
         record = claim.history.first()
         self.assertEqual(
