@@ -29,6 +29,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.db import models
 from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
@@ -117,6 +118,8 @@ class KeptHistory(HistoricalRecords):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("get_user", recorded_person)
+        # A reason names a source's title or a file's path: longer than the library's 100 characters.
+        kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
         super().__init__(*args, **kwargs)
 
     def contribute_to_class(self, cls, name):
