@@ -15,8 +15,6 @@ WHEN = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
 
 
 class OldHistoryRecordsTests(TransactionTestCase):
-    serialized_rollback = True  # the migrations' data (roles, the system user) is back for the tests after
-
     def migrate(self, targets):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
