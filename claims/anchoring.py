@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.rules import StaleVersion, advance_versions
+from common.history import bulk_history
 from sources.models import Capture
 
 CONTEXT = 80  # characters of context compared on each side of the quote
@@ -92,24 +93,13 @@ def reanchor_claims(*, source, old_text: str) -> list[dict]:
     if changed:
         model = source.claims.model
         model.objects.bulk_update(changed, ["start", "end", "anchor_state", "version", "updated_at"])
-        records = model.history.bulk_history_create(
-            changed, default_change_reason="re-anchored by importing a new version of the source"
-        )
-        copy_tags_into_history(model, records)
+        bulk_history(model, changed, reason=reanchored_reason(source))
     return report
 
 
-def copy_tags_into_history(model, records) -> None:
-    """Give history records made in bulk their claims' tags as they stand: a bulk-made record has none of its own,
-    and the history would read as if the tags had been removed."""
-    through = model.tags.through
-    history_through = model.history.model.tags.model
-    tags = {}
-    for link in through.objects.filter(claim__in=[r.id for r in records]).values("id", "claim_id", "tag_id"):
-        tags.setdefault(link["claim_id"], []).append(link)
-    history_through.objects.bulk_create(
-        [history_through(history_id=r.history_id, **link) for r in records for link in tags.get(r.id, [])]
-    )
+def reanchored_reason(source) -> str:
+    """The history's reason for a claim followed to its source's new text."""
+    return f"Re-anchored after a new capture of “{source.title}” (source #{source.pk})"
 
 
 def reanchor_on_new_text(sender, *, source, old_text: str, **kwargs) -> list[dict]:

@@ -12,14 +12,17 @@ from claims.rules import (
     status_after_edit,
     stored_for_review_rule,
 )
+from common.history import OneHistoryRecordForm
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Source
 
 
-class ClaimForm(DatesWithPrecisionMixin, forms.ModelForm):
+class ClaimForm(DatesWithPrecisionMixin, OneHistoryRecordForm):
     """The claim form, through the rules of claims.rules: the version check (a save made from a version someone
     else has since changed is refused) and the status rule (who may set it, and a reworded reviewed claim going
     back to draft). It needs the user who saves: `user=` or, for the admin's form classes, a `user` attribute.
+
+    Saved with its tags, it is one history record (common.history).
 
     A new claim's date starts as its source's publication date, at the same precision, when the form knows
     the source; the kind left at its empty choice follows the speaker (Claim.normalise)."""

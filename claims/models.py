@@ -3,11 +3,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
-from simple_history.models import HistoricalRecords
-from simple_history.utils import bulk_update_with_history
 
 from claims.anchoring import Relocation, relocate
 from claims.rules import StaleVersion, advance_versions, check_across_sources, check_move
+from common.history import KeptHistory, bulk_history
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
 
@@ -27,9 +26,9 @@ COUNT_FIELDS = ("corroborating_sources", "independent_sources", "unverified_sour
 
 
 class ClaimQuerySet(models.QuerySet):
-    def set_status(self, status: str) -> int:
-        """Set the review status of these claims, keeping a history row for each; each claim's version goes up
-        through the version check (claims.rules)."""
+    def set_status(self, status: str, *, reason: str = "") -> int:
+        """Set the review status of these claims, keeping a history record for each (with its tags, and the
+        reason given); each claim's version goes up through the version check (claims.rules)."""
         with transaction.atomic():
             chosen = Claim.objects.filter(pk__in=self.values("pk")).exclude(status=status)
             claims = list(chosen.order_by("pk").select_for_update())
@@ -38,7 +37,8 @@ class ClaimQuerySet(models.QuerySet):
             for claim in claims:
                 claim.status = status
                 claim.version += 1
-            bulk_update_with_history(claims, Claim, ["status", "version", "updated_at"])
+            Claim.objects.bulk_update(claims, ["status", "version", "updated_at"])
+            bulk_history(Claim, claims, reason=reason)
         return len(claims)
 
 
@@ -133,7 +133,7 @@ class Claim(models.Model):
         default=0, editable=False, help_text="Other sources holding a claim that contradicts this one."
     )
 
-    history = HistoricalRecords(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS])
+    history = KeptHistory(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -279,7 +279,7 @@ class Corroboration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = KeptHistory()
 
     class Meta:
         verbose_name = "corroboration link"

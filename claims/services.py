@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from claims.corroboration.counting import recount_claims, recount_for_sources
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
+from common.history import one_history_record, recorded_as
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -57,9 +58,10 @@ def create_claim(
         created_by=created_by,
     )
     claim.full_clean()
-    with duplicates_reported(claim.check_span_free):
-        claim.save()
-    claim.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+    with one_history_record(claim):
+        with duplicates_reported(claim.check_span_free):
+            claim.save()
+        claim.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
     return claim
 
 
@@ -162,9 +164,9 @@ def restore_deleted_claim(*, claim_id: int, user: AbstractBaseUser | None = None
     claim = deleted.instance
     claim.version += 1  # an edit form still open on the deleted claim must not save over the restored one
     claim.full_clean(exclude=["created_by"])
-    claim._change_reason = "restored from its history"
-    claim.save(force_insert=True)
-    claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
+    with recorded_as(user=user, reason="Restored from its history"), one_history_record(claim):
+        claim.save(force_insert=True)
+        claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
     links = []
     gone = Corroboration.history.filter(Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id), history_type="-")
     for record in gone.order_by("history_date", "history_id"):
@@ -173,8 +175,8 @@ def restore_deleted_claim(*, claim_id: int, user: AbstractBaseUser | None = None
             continue
         link = record.instance
         link.full_clean()
-        link._change_reason = "restored with its claim"
-        link.save(force_insert=True)
+        with recorded_as(user=user, reason=f"Restored with claim #{claim_id}"):
+            link.save(force_insert=True)
         links.append(link)
     recount_claims({claim_id} | {pk for link in links for pk in (link.claim_a_id, link.claim_b_id)})
     return claim, links

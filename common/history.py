@@ -1,4 +1,16 @@
-"""The change history in the admin, without django-simple-history's revert.
+"""The change history: who made each change and why, one record per save, and the admin's history pages.
+
+Every history record names a person and a reason. In a request the person is the user logged in
+(django-simple-history's HistoryRequestMiddleware) and the reason says where the change was made ("Changed
+in the admin", "Annotated in the editor", "Changed through the API"); a command records the user given by
+`--user` or the system user `claimtrail-system` (RecordedCommand), with a reason of its own; code that says
+nothing else records the system user. A path that knows better says so with `recorded_as(reason=...)` or a
+bulk write's reason ("Re-anchored after a new capture of …").
+
+django-simple-history writes a record at each save and again at each change of a tracked many-to-many
+field, so one save that adds tags made three. A save and its many-to-many changes are held
+(`skip_history_when_saving`, the library's own switch) and written as one record holding the final state
+(`one_history_record`; the admin does the same between save_model and save_related).
 
 Its revert page saves an old version through the admin form without the admin's change permission, a
 transaction, the version check or the status rule (claims.rules), and it would put back an old source text
@@ -6,13 +18,194 @@ without re-anchoring the claims. So the history stays readable and revert is tur
 old version, open the change form and make the change there, where every rule applies.
 """
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models
 from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import HistoricalRecords
+
+SYSTEM_USERNAME = "claimtrail-system"
+BEFORE_PEOPLE_AND_REASONS = "Recorded before people and reasons were kept"
+
+# Where a request's change was made, by the URL namespace that answered it.
+REQUEST_REASONS = {
+    "admin": {"+": "Added in the admin", "~": "Changed in the admin", "-": "Deleted in the admin"},
+    "annotate": {"+": "Annotated in the editor", "~": "Changed in the editor", "-": "Deleted in the editor"},
+    "api": {"+": "Added through the API", "~": "Changed through the API", "-": "Deleted through the API"},
+}
+OTHER_REQUEST_REASONS = {"+": "Added on the page {}", "~": "Changed on the page {}", "-": "Deleted on the page {}"}
+# Code that states no reason (a shell, a script): said so, never left empty.
+UNSTATED_REASONS = {"+": "Added by code that gave no reason", "~": "Changed by code that gave no reason"}
+UNSTATED_REASONS["-"] = "Deleted by code that gave no reason"
+
+
+def system_user() -> AbstractBaseUser:
+    """The named user that changes made by the system itself are recorded under (it cannot log in)."""
+    user, _ = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"password": make_password(None), "is_active": False}
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class Recording:
+    user: AbstractBaseUser | None = None
+    reason: str = ""
+
+
+_recording: ContextVar[Recording] = ContextVar("history_recording", default=Recording())  # noqa: B039 (frozen)
+
+
+@contextmanager
+def recorded_as(*, user: AbstractBaseUser | None = None, reason: str = "") -> Iterator[None]:
+    """Record the history written inside this block under this person and reason (either left out: the
+    enclosing block's, else the request's, else the system user and a reason saying none was given)."""
+    outer = _recording.get()
+    token = _recording.set(Recording(user=user or outer.user, reason=reason or outer.reason))
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def _current_request():
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return request if user is not None and user.is_authenticated else None
+
+
+def recorded_person(instance=None, request=None, **kwargs) -> AbstractBaseUser:
+    """Who the history records (HistoricalRecords' `get_user`): the person named by recorded_as, else the
+    request's user, else the system user."""
+    user = _recording.get().user
+    if user is not None:
+        return user
+    request = request or _current_request()
+    if request is not None:
+        return request.user
+    return system_user()
+
+
+def recorded_reason(history_type: str = "~") -> str:
+    """Why (the reason named by recorded_as, else where the request was made), for a record of this type."""
+    reason = _recording.get().reason
+    if reason:
+        return reason
+    request = getattr(HistoricalRecords.context, "request", None)
+    if request is not None:
+        match = getattr(request, "resolver_match", None)
+        reasons = REQUEST_REASONS.get(match.namespaces[0] if match and match.namespaces else "")
+        if reasons:
+            return reasons[history_type]
+        return OTHER_REQUEST_REASONS[history_type].format(request.path)
+    return UNSTATED_REASONS[history_type]
+
+
+class KeptHistory(HistoricalRecords):
+    """HistoricalRecords whose records always name a person and a reason (see the module's docstring)."""
+
+    by_model: dict[type, "KeptHistory"] = {}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("get_user", recorded_person)
+        # A reason names a source's title or a file's path: longer than the library's 100 characters.
+        kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
+        super().__init__(*args, **kwargs)
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        KeptHistory.by_model[cls] = self
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        return super().get_change_reason_for_object(instance, history_type, using) or recorded_reason(history_type)
+
+
+def hold_history(instance) -> None:
+    """Write no history record for this instance's saves and many-to-many changes until write_held_history."""
+    instance.skip_history_when_saving = True
+
+
+def write_held_history(instance, *, created: bool) -> None:
+    """Write the one history record of a held save: the instance and its many-to-many fields as they now are.
+    An instance that is not held (its admin saved it through a service, not save_model) has its record already."""
+    if not hasattr(instance, "skip_history_when_saving"):
+        return
+    del instance.skip_history_when_saving
+    KeptHistory.by_model[type(instance)].create_historical_record(instance, "+" if created else "~")
+
+
+@contextmanager
+def one_history_record(instance) -> Iterator[None]:
+    """The saves of this instance and the changes of its many-to-many fields inside this block make one
+    history record, written at the end with the final state (none when the block fails). Inside a block that
+    already holds the instance's history, the outer block writes the one record."""
+    if hasattr(instance, "skip_history_when_saving"):
+        yield
+        return
+    created = instance._state.adding
+    hold_history(instance)
+    try:
+        yield
+    except BaseException:
+        del instance.skip_history_when_saving
+        raise
+    write_held_history(instance, created=created)
+
+
+def bulk_history(model, objects: list, *, reason: str = "", update: bool = True) -> list:
+    """History records for objects written in bulk (bulk_update), one each, with their many-to-many fields as
+    they stand: a record made in bulk has none of its own, and the history would read as if they were removed."""
+    records = model.history.bulk_history_create(
+        objects,
+        update=update,
+        default_user=recorded_person(),
+        default_change_reason=reason or recorded_reason("~" if update else "+"),
+    )
+    copy_many_to_many_into_history(model, records)
+    return records
+
+
+def copy_many_to_many_into_history(model, records: Iterable) -> None:
+    """Give history records written in bulk their objects' tracked many-to-many rows as they stand."""
+    records = list(records)
+    for field in KeptHistory.by_model[model].get_m2m_fields_from_model(model):
+        through = field.remote_field.through
+        own = field.m2m_field_name()
+        history_through = getattr(model.history.model, field.name).model
+        pk = model._meta.pk.attname
+        rows: dict[int, list[dict]] = {}
+        for row in through.objects.filter(**{f"{own}__in": [getattr(r, pk) for r in records]}).values():
+            rows.setdefault(row[f"{own}_id"], []).append(row)
+        history_through.objects.bulk_create(
+            [history_through(history_id=r.history_id, **row) for r in records for row in rows.get(getattr(r, pk), [])]
+        )
+
+
+class OneHistoryRecordForm(forms.ModelForm):
+    """A model form whose save (the object and its many-to-many fields) is one history record."""
+
+    def save(self, commit=True):
+        if not commit:
+            return super().save(commit=False)
+        with one_history_record(self.instance):
+            return super().save(commit=True)
 
 
 class HistoryWithoutRevert(SimpleHistoryAdmin):
-    """SimpleHistoryAdmin whose history pages only show old versions: no revert button, a POST refused (405)."""
+    """SimpleHistoryAdmin whose history pages show old versions, each by whom and why, without a revert button
+    (a POST is refused, 405); one save in the change form (fields, many-to-many, inlines) is one record."""
+
+    history_list_display = ["recorded"]
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
@@ -23,3 +216,56 @@ class HistoryWithoutRevert(SimpleHistoryAdmin):
                 raise PermissionDenied
             return HttpResponseNotAllowed(["GET"], "Reverting to an old version is turned off; use the change form.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        queryset = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return queryset.select_related("history_user")
+
+    def recorded(self, record) -> str:
+        """By whom and why, as the history page shows it."""
+        return f"by {record.history_user or 'nobody recorded'}: {record.history_change_reason or 'no reason recorded'}"
+
+    def save_model(self, request, obj, form, change):
+        hold_history(obj)  # written in save_related, once the many-to-many fields are saved too
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        write_held_history(form.instance, created=not change)
+
+
+def person_named(username: str | None) -> AbstractBaseUser:
+    """The user a command records its changes under: the one named, or the system user."""
+    if not username:
+        return system_user()
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise CommandError(
+            f"--user {username}: no user has that username. Give an existing username (Authentication and "
+            f"Authorization → Users in the admin), or leave --user out to record the system user {SYSTEM_USERNAME}."
+        )
+    return user
+
+
+class RecordedCommand(BaseCommand):
+    """A command whose changes the history records under a person (`--user USERNAME`, else the system user
+    claimtrail-system) and the reason `history_reason` gives."""
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help=f"who the history records as making these changes (default: the system user {SYSTEM_USERNAME})",
+        )
+
+    def history_reason(self, options: dict) -> str:
+        return f"Changed by {self.command_name}"
+
+    @property
+    def command_name(self) -> str:
+        return type(self).__module__.rsplit(".", 1)[-1]
+
+    def execute(self, *args, **options):
+        person = person_named(options.get("user"))
+        with recorded_as(user=person, reason=self.history_reason(options)):
+            return super().execute(*args, **options)

@@ -10,6 +10,7 @@ from pathlib import Path
 import charset_normalizer
 from django.db import transaction
 
+from common.history import one_history_record
 from sources.cleaning import (
     Cleaned,
     Removal,
@@ -19,10 +20,11 @@ from sources.cleaning import (
     diff_lines,
     extract_html,
 )
-from sources.dates import from_iso
+from sources.dates import Precision, from_iso
 from sources.models import Agent, Capture, Source, sha256_hex
 from sources.services import agent_named, create_source
 from sources.signals import announce_voices_changed, text_replaced
+from sources.stated_dates import stated_publication_date
 
 MAX_BYTES = 5 * 1024 * 1024  # articles are kilobytes; anything this big is not one
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")  # read by sources.archives
@@ -193,7 +195,8 @@ def decode(data: bytes, encoding: str = "") -> Decoded:
 
 
 def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
-    """The clean text, and what the capture states about itself (title, authors, publisher, url, date)."""
+    """The clean text, and what the capture states about itself (title, authors, publisher, url, date at its
+    precision, and a note saying where the date was read)."""
     stated: dict = {}
     if method == Capture.Method.HTML:
         page = extract_html(text)
@@ -202,8 +205,13 @@ def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
         cleaned.diff = diff_lines(text, cleaned.text)
         stated = {"title": page.title, "authors": page.authors, "publisher": page.publisher, "url": page.url}
         stated["published_on"] = page.published_on
+        if page.published_on is not None:
+            stated["published_on_note"] = "Publication date read from the HTML page (its metadata or text) by htmldate."
     else:
         cleaned = clean_text(text)
+        date = stated_publication_date(cleaned.text)
+        if date is not None:
+            stated.update(published_on=date.value, published_on_precision=date.precision, published_on_note=date.note)
     stated["title"] = stated.get("title") or cleaned.title
     stated["authors"] = stated.get("authors") or cleaned.authors or detect_authors(cleaned.text)
     stated["publisher"] = stated.get("publisher") or detect_publisher(text)
@@ -292,7 +300,10 @@ def import_raw(
     if not cleaned.text.strip():
         raise ImportRefused("no article text is left once the page furniture is removed")
     try:
-        date, precision = from_iso(published_on) if published_on else (stated.get("published_on"), "day")
+        if published_on:
+            date, precision = from_iso(published_on)
+        else:
+            date, precision = stated.get("published_on"), stated.get("published_on_precision", Precision.DAY)
     except ValueError as e:
         raise ImportRefused(str(e)) from e
     url = url or stated.get("url", "")
@@ -308,6 +319,9 @@ def import_raw(
     }
     if date is not None:
         details.update(published_on=date, published_on_precision=precision)
+    if not published_on and stated.get("published_on_note"):
+        # Where the date was read, or why a date the text states was not taken.
+        details["notes"] = "\n".join([*cleaned.notes, stated["published_on_note"]])
 
     source = same_source(url=url, source_path=source_path)
     anchors: list[dict] = []
@@ -331,9 +345,10 @@ def import_raw(
         source.text_sha256, source.raw_sha256 = sha256_hex(source.text), sha256_hex(raw_text)
         source.clean_fields()
         source.validate_constraints()
-        source.save()
-        if author_names:
-            source.authors.set([agent_named(name) for name in author_names])
+        with one_history_record(source):
+            source.save()
+            if author_names:
+                source.authors.set([agent_named(name) for name in author_names])
         # A new publisher, URL or authors may change whom the source speaks with.
         announce_voices_changed({source.pk})
         # The claims app follows its claims to the new text and answers with one report row per claim.

@@ -6,8 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest, Least
-from simple_history.models import HistoricalRecords
 
+from common.history import KeptHistory
 from sources.dates import Precision, to_iso, truncate
 
 
@@ -65,7 +65,7 @@ class Agent(models.Model):
         help_text="The organisation this one belongs to (a desk of a newspaper, a ministry of a government).",
     )
 
-    history = HistoricalRecords()
+    history = KeptHistory()
 
     class Meta:
         verbose_name = "person or organisation"
@@ -180,7 +180,7 @@ class Source(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[authors])
+    history = KeptHistory(m2m_fields=[authors])
 
     class Meta:
         ordering = ["-published_on", "title"]

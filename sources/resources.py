@@ -7,6 +7,7 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from common.formulas import escape, unescape
+from common.history import hold_history, write_held_history
 from sources.dates import from_iso
 from sources.models import Agent, Source
 from sources.services import voices_changed_for_agents
@@ -88,6 +89,15 @@ class SourceResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
 
     def dehydrate_published_on(self, source: Source) -> str:
         return source.published_on_iso
+
+    def do_instance_save(self, instance, is_create):
+        hold_history(instance)  # its authors come next (save_m2m): the row is one history record
+        self.creating = is_create
+        super().do_instance_save(instance, is_create)
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        write_held_history(instance, created=self.creating)  # nothing when the row was not saved
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)

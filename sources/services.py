@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
+from common.history import one_history_record
 from sources.dates import Precision
 from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Source
 from sources.signals import announce_voices_changed
@@ -38,8 +39,9 @@ def create_source(
         notes=notes,
     )
     source.full_clean()
-    source.save()
-    source.authors.set(authors)
+    with one_history_record(source):
+        source.save()
+        source.authors.set(authors)
     return source
 
 
@@ -168,9 +170,10 @@ def update_source(*, source: Source, authors: Iterable[Agent] | None = None, **c
     for name, value in changes.items():
         setattr(source, name, value)
     source.full_clean()
-    source.save()
-    if authors is not None:
-        source.authors.set(authors)
+    with one_history_record(source):
+        source.save()
+        if authors is not None:
+            source.authors.set(authors)
     after_authors = set(source.authors.values_list("pk", flat=True))
     if before_authors != after_authors or voiced != {"publisher": source.publisher_id, "url": source.url}:
         announce_voices_changed({source.pk})

@@ -62,6 +62,9 @@ class HistoryOfTagsTests(BaseTestCase):
         self.ledger.refresh_from_db()
         reanchor_claims(source=self.ledger, old_text=old_text)
         latest, before = self.unacceptable.history.all()[:2]
-        self.assertEqual(latest.history_change_reason, "re-anchored by importing a new version of the source")
+        self.assertEqual(
+            latest.history_change_reason,
+            f"Re-anchored after a new capture of “{self.ledger.title}” (source #{self.ledger.pk})",
+        )
         self.assertEqual([t.tag.name for t in latest.tags.all()], ["Dec 2016 summit"])
         self.assertNotIn("tags", [change.field for change in latest.diff_against(before).changes])

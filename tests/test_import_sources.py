@@ -9,6 +9,7 @@ from pathlib import Path
 from unittest import mock, skipUnless
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -123,8 +124,8 @@ class SeedImportTests(ImportTestCase):
 class CaptureRecordTests(ImportTestCase):
     def test_a_capture_records_file_size_method_software_and_who_ran_it(self):
         path = self.fixture("harbour_talks.txt")
-        with mock.patch("getpass.getuser", return_value="archivist"):
-            self.run_import(path, "--retrieved-at", "2026-03-01T08:00:00Z")
+        User.objects.create_user("archivist")
+        self.run_import(path, "--retrieved-at", "2026-03-01T08:00:00Z", "--user", "archivist")
         capture = Capture.objects.get()
         self.assertEqual(capture.file_name, "harbour_talks.txt")
         self.assertEqual(capture.size, path.stat().st_size)
@@ -243,7 +244,8 @@ class ReimportTests(ImportTestCase):
         capture = self.source.captures.latest()
         self.assertEqual(capture.anchor_counts, {"held": 1, "moved": 1, "broken": 1})
         self.assertEqual(
-            self.moved.history.first().history_change_reason, "re-anchored by importing a new version of the source"
+            self.moved.history.first().history_change_reason,
+            f"Re-anchored after a new capture of “{self.source.title}” (source #{self.source.pk})",
         )
 
     def test_the_same_url_is_the_same_source_whatever_the_file_is_called(self):

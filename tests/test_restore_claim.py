@@ -26,7 +26,7 @@ class RestoreDeletedClaimTests(BaseTestCase):
         self.assertEqual(list(claim.tags.values_list("name", flat=True)), ["missile defence"])
         restored = Corroboration.objects.get()
         self.assertEqual((restored.pk, restored.note), (link.pk, "same remark"))
-        self.assertEqual(claim.history.first().history_change_reason, "restored from its history")
+        self.assertEqual(claim.history.first().history_change_reason, "Restored from its history")
         self.assertIn("1 link(s)", out.getvalue())
         claim.refresh_from_db()
         self.assertEqual(claim.corroborating_sources, 1)

@@ -17,11 +17,13 @@ from claims.api.errors import StaleVersion
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_review
+from common.history import OneHistoryRecordForm
 from sources.dates import from_iso
 from sources.models import Agent, Source
 
 SourceForm = forms.modelform_factory(
     Source,
+    form=OneHistoryRecordForm,  # the source and its authors, one history record
     fields=[
         "title",
         "url",

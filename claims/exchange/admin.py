@@ -26,6 +26,7 @@ from import_export.signals import post_export
 from claims.exchange.columns import claims_csv
 from claims.exchange.importing import import_file
 from claims.exchange.resources import ClaimResource, CorroborationResource
+from common.history import recorded_as
 from common.spreadsheet_admin import upload_too_big
 from common.tabular import FORMATS
 from config.routers import replica_reads, streamed_from_replica
@@ -145,7 +146,7 @@ class ExchangeAdmin(ImportExportMixin):
             report = ImportReport()
             report.problems.append(RowProblem(1, {"__all__": ["The uploaded file is gone; upload it again."]}))
             return report
-        with stream:
+        with stream, recorded_as(reason=f"Imported from {original_name} in the admin"):
             return import_file(self.what, stream, name=original_name, user=request.user, **kwargs)
 
     def _render(self, request, context):

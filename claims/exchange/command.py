@@ -1,16 +1,18 @@
 """What import_claims and import_links share: open the file, import it in one transaction, report."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from claims.exchange.importing import import_file
+from common.history import RecordedCommand
 from common.progress import Progress
 from common.tabular import FORMATS
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(RecordedCommand):
     what = ""  # "claims" or "links"
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("file", help=f"a file with a header row: {FORMATS}")
         parser.add_argument(
             "--dry-run", action="store_true", help="check every row, show what would change, write nothing"
@@ -19,6 +21,9 @@ class ImportCommand(BaseCommand):
 
     def import_options(self, options) -> dict:
         return {}
+
+    def history_reason(self, options: dict) -> str:
+        return f"Imported from {options['file']} by {self.command_name}"
 
     def handle(self, *args, file, dry_run=False, sheet=None, **options):
         progress = Progress(None, label="Checked" if dry_run else "Imported")

@@ -32,6 +32,7 @@ from claims.models import Claim, Corroboration
 from claims.rules import STALE_MESSAGE, advance_versions
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
+from common.history import recorded_person, recorded_reason
 from common.tabular import RowProblem, TableError, read_table
 
 LINK_COLUMNS = ["id", "claim_a", "claim_b", "relation", "note", "created_at"]
@@ -149,8 +150,9 @@ def _save_claims(
         p.claim.version += 1
         p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
-    rows = [history_row(p.claim, "+", user, now) for p in created]
-    rows += [history_row(p.claim, "~", user, now) for p in updated]
+    person = user or recorded_person()
+    rows = [history_row(p.claim, "+", person, now, recorded_reason("+")) for p in created]
+    rows += [history_row(p.claim, "~", person, now, recorded_reason("~")) for p in updated]
     history_ids = insert_rows(Claim.history.model, rows)
 
     # Tags, and their snapshot on each new history record.

@@ -521,11 +521,11 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def history_row(claim: Claim, kind: str, user: AbstractBaseUser | None, when) -> dict:
-    """A row of django-simple-history's table for the claim as it now is ("+" created, "~" changed)."""
+def history_row(claim: Claim, kind: str, user: AbstractBaseUser, when, reason: str) -> dict:
+    """A row of django-simple-history's table for the claim as it now is ("+" created, "~" changed), by this
+    person for this reason."""
     row = dict(zip(HISTORY_TRACKED, _history_values(claim), strict=True))
-    row.update(history_date=when, history_change_reason="CSV import", history_type=kind)
-    row["history_user_id"] = user.pk if user is not None else None
+    row.update(history_date=when, history_change_reason=reason, history_type=kind, history_user_id=user.pk)
     return row
 
 

@@ -1,10 +1,12 @@
-from django.core.management.base import BaseCommand
-
 from claims.demo import load_demo
+from common.history import RecordedCommand
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = "Load the demo sources, claims and links (once; running it again changes nothing)."
+
+    def history_reason(self, options: dict) -> str:
+        return "Loaded as demo data by load_demo"
 
     def handle(self, *args, **options):
         created = load_demo()

@@ -1,12 +1,12 @@
 """python manage.py capture_url URL [URL ...]: fetch pages, record them as WARC and import them as captures."""
 
-import getpass
 import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from common.history import RecordedCommand, recorded_as, recorded_person
 from sources.archives.fetching import record_page
 from sources.archives.imports import import_archive
 from sources.importing import MAX_BYTES, ImportRefused
@@ -14,7 +14,7 @@ from sources.management.commands.import_sources import Command as ImportSources
 from sources.models import Capture
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = (
         "Fetch each URL (following up to 5 redirects), record the HTTP exchanges as a WARC with warcio, and "
         "import the page as a capture of its source, as import_sources does with an archive. One line per "
@@ -22,6 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("urls", nargs="+", metavar="URL")
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (10)")
         parser.add_argument("--max-bytes", type=int, default=MAX_BYTES, help=f"largest page accepted ({MAX_BYTES})")
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / recording.file_name()
             path.write_bytes(recording.warc)
-            outcome = import_archive(path=path, imported_by=getpass.getuser(), origin=Capture.Origin.FETCHED)
+            with recorded_as(reason=f"Captured from {url} by capture_url"):
+                person = recorded_person().get_username()
+                outcome = import_archive(path=path, imported_by=person, origin=Capture.Origin.FETCHED)
         if not outcome.results:
             raise ImportRefused(f"{recording.url} is not an article: {outcome.skipped_line(path.name)}")
         for result in outcome.results:

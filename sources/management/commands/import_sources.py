@@ -1,13 +1,13 @@
 """python manage.py import_sources PATH [PATH ...]: import raw article files as sources."""
 
-import getpass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common.history import RecordedCommand, recorded_as, recorded_person
 from sources.archives.imports import import_archive
 from sources.archives.records import is_archive
 from sources.importing import ImportRefused, files_in, import_file
@@ -20,7 +20,7 @@ def retrieved_at(value: str):
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
 
 
-class Command(BaseCommand):
+class Command(RecordedCommand):
     help = (
         "Import .txt, .md, .html and .htm files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
         "as sources, keeping each raw file or archived response as a capture. One line per page: created, "
@@ -29,6 +29,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
         parser.add_argument("--url", default="", help="the URL the files were captured from")
         parser.add_argument("--publisher", default="", help="the publisher's name")
@@ -77,17 +78,18 @@ class Command(BaseCommand):
 
     def import_file(self, path: Path, options: dict) -> bool:
         try:
-            result = import_file(
-                path=path,
-                url=options["url"],
-                publisher=options["publisher"],
-                authors=options["author"],
-                published_on=options["published_on"],
-                retrieved_at=options["retrieved_at"],
-                language=options["language"],
-                encoding=options["encoding"],
-                imported_by=getpass.getuser(),
-            )
+            with recorded_as(reason=f"Imported from {path.name} by import_sources"):
+                result = import_file(
+                    path=path,
+                    url=options["url"],
+                    publisher=options["publisher"],
+                    authors=options["author"],
+                    published_on=options["published_on"],
+                    retrieved_at=options["retrieved_at"],
+                    language=options["language"],
+                    encoding=options["encoding"],
+                    imported_by=recorded_person().get_username(),
+                )
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
         self.result_lines(result)
@@ -95,14 +97,15 @@ class Command(BaseCommand):
 
     def import_archive(self, path: Path, options: dict) -> bool:
         try:
-            outcome = import_archive(
-                path=path,
-                publisher=options["publisher"],
-                authors=options["author"],
-                published_on=options["published_on"],
-                language=options["language"],
-                imported_by=getpass.getuser(),
-            )
+            with recorded_as(reason=f"Imported from {path.name} by import_sources"):
+                outcome = import_archive(
+                    path=path,
+                    publisher=options["publisher"],
+                    authors=options["author"],
+                    published_on=options["published_on"],
+                    language=options["language"],
+                    imported_by=recorded_person().get_username(),
+                )
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
         for result in outcome.results:
