@@ -214,7 +214,9 @@ ESCAPED_SQL = "REPLACE(REPLACE(({})::text, E'\\\\', E'\\\\\\\\'), ';', E'\\\\;')
 GROUPED = {
     "authors": (
         f"SELECT sa.source_id, STRING_AGG({ESCAPED_SQL.format('a.name')}, '; ' ORDER BY a.name) AS joined "
-        "FROM sources_source_authors sa JOIN sources_agent a ON a.id = sa.agent_id GROUP BY sa.source_id",
+        "FROM sources_source_authors sa JOIN sources_agent a ON a.id = sa.agent_id "
+        "WHERE sa.source_id IN (SELECT source_id FROM claims_claim WHERE id BETWEEN %(first)s AND %(last)s) "
+        "GROUP BY sa.source_id",
         "source_id",
         "source_id",
     ),
@@ -342,8 +344,12 @@ def _copied(queries: Iterable[tuple[str, tuple]], connection, on_rows) -> Iterat
     buffer, size, count = [], 0, 0
     connection.ensure_connection()
     with connection.cursor() as cursor:
-        # Compiling this long SELECT costs more than JIT saves.
+        # Compiling this long SELECT costs more than JIT saves. A stretch is small: sorted in memory, and read by
+        # one process (parallel workers each grouped the authors and hashed the sources again, and the leader
+        # merged their rows).
         cursor.execute("SET jit = off")
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+        cursor.execute("SET work_mem = '32MB'")
         for sql, params in queries:
             # libpq hands over COPY data one row at a time.
             with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
@@ -357,6 +363,8 @@ def _copied(queries: Iterable[tuple[str, tuple]], connection, on_rows) -> Iterat
                         if on_rows:
                             on_rows(count)
         cursor.execute("RESET jit")
+        cursor.execute("RESET max_parallel_workers_per_gather")
+        cursor.execute("RESET work_mem")
     if buffer:
         yield b"".join(buffer)
     if on_rows:
