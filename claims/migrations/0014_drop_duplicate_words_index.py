@@ -20,6 +20,6 @@ def run(statement):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0011_claim_kind_follows_speaker")]
+    dependencies = [("claims", "0013_history_reasons_of_any_length")]
 
     operations = [migrations.RunPython(run(DROP), run(CREATE))]
