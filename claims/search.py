@@ -17,7 +17,8 @@ CLAIM_ID = re.compile(r"^#?(\d{1,18})$")
 DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Names and titles matched by a word search, at most: a word in every title is not a search.
 MAX_NAMED = 1000
-# The expression the full-text index holds (migration claims 0008); the query must repeat it exactly.
+# The expression the full-text index holds (claim_search_english, migration claims 0004); the query must repeat it
+# exactly.
 WORDS_VECTOR = 'to_tsvector(\'english\'::regconfig, "claims_claim"."quote" || \' \' || "claims_claim"."statement")'
 
 

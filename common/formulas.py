@@ -8,13 +8,15 @@ imports back as that same text.
 
 import re
 
-from django.db.models import Case, TextField, Value, When
-from django.db.models.functions import Concat
-from django.db.models.lookups import Regex
+from django.db.models import Case, Q, TextField, Value, When
+from django.db.models.functions import Concat, Ord
+from django.db.models.lookups import In, Regex
 
 DANGEROUS_FIRST = "=+@\t\r-"
 # The same pattern is run by PostgreSQL (~) and by Python (re, Django's REGEXP on SQLite).
 NEEDS_ESCAPE = f"^'*[{DANGEROUS_FIRST}]"
+# The first characters a cell needing the escape can start with: a cheap test before the pattern.
+FIRST_CODES = sorted({ord(c) for c in "'" + DANGEROUS_FIRST})
 ESCAPED = f"^'+[{DANGEROUS_FIRST}]"
 _needs_escape = re.compile(NEEDS_ESCAPE)
 _escaped = re.compile(ESCAPED)
@@ -31,9 +33,11 @@ def unescape(cell: str) -> str:
 
 
 def escaped(expression) -> Case:
-    """`escape` as a database expression, for exports written by the database itself."""
+    """`escape` as a database expression, for exports written by the database itself. Most cells start with a
+    letter: their first character's code rules them out before the pattern runs (a million rows, a dozen cells)."""
+    needs_escape = Q(In(Ord(expression), FIRST_CODES)) & Q(Regex(expression, Value(NEEDS_ESCAPE)))
     return Case(
-        When(Regex(expression, Value(NEEDS_ESCAPE)), then=Concat(Value("'"), expression, output_field=TextField())),
+        When(needs_escape, then=Concat(Value("'"), expression, output_field=TextField())),
         default=expression,
         output_field=TextField(),
     )

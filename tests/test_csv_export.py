@@ -2,6 +2,7 @@ import csv
 import datetime
 import io
 import unittest
+from unittest import mock
 
 from django.db import connection
 
@@ -216,6 +217,16 @@ class CopyPathTests(BaseTestCase):
         iterated = exported(use_copy=False)
         self.assertEqual(copied, iterated)
         self.assertEqual(len(copied.decode().split("\n")), Claim.objects.count() + 2 + 2)  # two quoted newlines
+
+    def test_the_copy_taken_a_stretch_of_ids_at_a_time_writes_the_same_bytes(self):
+        for n, quote in enumerate(["Moscow", "rejected", "any American", "anti-missile", "base"]):
+            claim = create_claim(source=self.harbour, quote=quote, tags=[f"tag{n}"])
+            relation = "contradicts" if n % 2 else "corroborates"
+            link_claims(claim_a=claim, claim_b=self.unacceptable, relation=relation)
+        with mock.patch("claims.exchange.columns.CHUNK_IDS", 2):
+            copied = exported(use_copy=True)
+        self.assertEqual(copied, exported(use_copy=False))
+        self.assertEqual(len(copied.decode().splitlines()), 1 + Claim.objects.count())
 
     def test_a_filtered_export_and_chosen_columns_match_too(self):
         claims = Claim.objects.filter(speaker=self.putin, source=self.ledger)

@@ -18,6 +18,7 @@ from sources.models import Agent, DistinctPublishers, Source
 from sources.services import agent_named, create_source, mark_distinct, merge_agents, update_source
 from tests.base import BaseTestCase
 
+QUERIES_TO_LINK = 19  # see LinkRecountQueryTests
 REPORT = "The minister said the survey trip to the islands would start in June."
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
@@ -310,3 +311,23 @@ class SeedArticleTests(VoicesTestCase):
         keep = Agent.objects.get(name="Nikkei Asian Review")
         merge_agents(keep=keep, others=[Agent.objects.get(name="Nikkei Asia")])
         self.assertEqual(self.counts(self.nikkei), (4, 1, 1, 0))
+
+
+class LinkRecountQueryTests(VoicesTestCase):
+    def add_corroborating_sources(self, n: int) -> None:
+        desk = Agent.objects.create(name=f"Desk {n}", kind=Agent.Kind.ORGANISATION, parent=self.ledger_press)
+        for i in range(n):
+            writer = Agent.objects.create(name=f"Writer {n}.{i}")
+            url = f"https://paper{i}.example.com/{n}"
+            self.corroborate(title=f"Paper {n}.{i}", url=url, authors=[writer], publisher=desk)
+
+    def test_adding_a_link_validates_saves_and_recounts_in_a_fixed_number_of_queries(self):
+        # Validation (the two claims, the duplicate check, the constraints), the link, the person its history row
+        # names, the row; then the recount: the links of both claims, their sources' facts, the people and
+        # organisations above, the update.
+        for corroborating in (1, 4):
+            with self.subTest(corroborating=corroborating):
+                self.add_corroborating_sources(corroborating)
+                claim = create_claim(source=create_source(title="Late", text=REPORT), quote=REPORT[:40])
+                with self.assertNumQueries(QUERIES_TO_LINK):
+                    link_claims(claim_a=claim, claim_b=self.unacceptable)

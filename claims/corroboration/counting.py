@@ -54,9 +54,11 @@ def link_rows(links) -> Iterable[tuple[int, int, int, int, str]]:
     return links.values_list("claim_a_id", "claim_a__source_id", "claim_b_id", "claim_b__source_id", "relation")
 
 
-@transaction.atomic
+# Within the caller's transaction, without a savepoint of its own: a failure here fails the change it counts.
+@transaction.atomic(savepoint=False)
 def recount_claims(claim_ids: Iterable[int]) -> int:
-    """Recompute and store the counts of these claims (set-wise); returns how many changed."""
+    """Recompute and store the counts of these claims (set-wise, in a fixed number of queries: their counts, their
+    links, the facts of the sources involved, the update); returns how many changed."""
     ids = set(claim_ids)
     if not ids:
         return 0

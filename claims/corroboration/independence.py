@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from claims.models import Republication
 from sources.domains import registered_domain
 from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Source
 
@@ -47,12 +46,12 @@ class SourceFacts:
 @dataclass
 class Facts:
     """Facts about a set of sources (and the originals they republish), the organisations above their publishers,
-    the names to explain with, and the publisher pairs marked distinct."""
+    the names to explain with, and (read when first needed) the publisher pairs marked distinct."""
 
     sources: dict[int, SourceFacts]
     parents: dict[int, int]
     names: dict[int, str]
-    distinct: set[frozenset[int]]
+    _distinct: set[frozenset[int]] | None = field(default=None, repr=False)
     _keys: dict = field(default_factory=dict, repr=False)
 
     def top(self, agent: int | None) -> int | None:
@@ -60,6 +59,17 @@ class Facts:
         while agent in self.parents and seen <= MAX_PARENT_DEPTH:
             agent, seen = self.parents[agent], seen + 1
         return agent
+
+    @property
+    def distinct(self) -> set[frozenset[int]]:
+        """The pairs of these sources' publishers (or organisations above them) that a Reviewer marked distinct.
+        Only sources sharing a registered domain ask, so most recounts never read them."""
+        if self._distinct is None:
+            publishers = {s.publisher for s in self.sources.values() if s.publisher is not None}
+            publishers |= {self.top(p) for p in publishers} | {self.parents[p] for p in publishers if p in self.parents}
+            pairs = DistinctPublishers.objects.filter(first__in=publishers, second__in=publishers)
+            self._distinct = {frozenset(pair) for pair in pairs.values_list("first_id", "second_id")}
+        return self._distinct
 
     def keys(self, pk: int) -> tuple[frozenset, frozenset]:
         """What two sources speaking with one voice share: (article, author and publisher keys; domains)."""
@@ -90,37 +100,39 @@ class Facts:
 
 
 def facts_for(source_ids: Iterable[int]) -> Facts:
-    """Load the facts for these sources and their originals (about six queries, whatever their number)."""
+    """Load the facts for these sources and their originals: one query for the sources with their authors and
+    originals (one more when a copy's original is not among them), one for their people and organisations with
+    the organisations above, a level or two a query; the pairs marked distinct only when asked."""
     wanted, sources = set(source_ids), {}
-    while wanted - sources.keys():
-        missing = wanted - sources.keys()
-        rows = Source.objects.filter(pk__in=missing).values_list("pk", "title", "url", "publisher_id")
-        authors = defaultdict(set)
-        for source, agent in Source.authors.through.objects.filter(source__in=missing).values_list(
-            "source_id", "agent_id"
+    while missing := wanted - sources.keys():
+        rows = Source.objects.filter(pk__in=missing).order_by()
+        found, authors = {}, defaultdict(set)
+        for pk, title, url, publisher, author, original in rows.values_list(
+            "pk", "title", "url", "publisher_id", "authors", "republication__original_id"
         ):
-            authors[source].add(agent)
-        copies = dict(Republication.objects.filter(copy__in=missing).values_list("copy_id", "original_id"))
-        for pk, title, url, publisher in rows:
-            sources[pk] = SourceFacts(pk, title, url, publisher, frozenset(authors[pk]), copies.get(pk))
-        wanted |= set(copies.values())
+            found[pk] = (title, url, publisher, original)
+            if author is not None:
+                authors[pk].add(author)
+        for pk, (title, url, publisher, original) in found.items():
+            sources[pk] = SourceFacts(pk, title, url, publisher, frozenset(authors[pk]), original)
+        wanted = (wanted - (missing - found.keys())) | {original for *_, original in found.values() if original}
     agents = {s.publisher for s in sources.values()} | {a for s in sources.values() for a in s.authors}
     agents.discard(None)
     parents, names, level = {}, {}, set(agents)
     while level:
-        rows = list(Agent.objects.filter(pk__in=level).values_list("pk", "name", "parent_id"))
-        names.update((pk, name) for pk, name, _ in rows)
-        parents.update((pk, parent) for pk, _, parent in rows if parent is not None)
-        level = {parent for _, _, parent in rows if parent is not None} - names.keys()
-    publishers = {s.publisher for s in sources.values() if s.publisher is not None}
-    publishers |= {parents[p] for p in publishers if p in parents}
-    distinct = {
-        frozenset(pair)
-        for pair in DistinctPublishers.objects.filter(first__in=publishers, second__in=publishers).values_list(
-            "first_id", "second_id"
-        )
-    }
-    return Facts(sources, parents, names, distinct)
+        rows = Agent.objects.filter(pk__in=level).order_by()
+        above = set()
+        for pk, name, parent, parent_name, grandparent in rows.values_list(
+            "pk", "name", "parent_id", "parent__name", "parent__parent_id"
+        ):
+            names[pk] = name
+            if parent is not None:
+                parents[pk], names[parent] = parent, parent_name
+                if grandparent is not None:
+                    parents[parent] = grandparent
+                    above.add(grandparent)
+        level = above - names.keys()
+    return Facts(sources, parents, names)
 
 
 def reasons(facts: Facts, pk: int, other: int) -> list[str]:

@@ -12,7 +12,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Case, Expression, F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
+from django.db.models import (
+    Case,
+    Expression,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, NullIf, Replace, Substr
 
@@ -22,6 +36,9 @@ from sources.dates import Precision
 from sources.models import Agent
 
 CHUNK_BYTES = 1 << 16
+# PostgreSQL's COPY takes the claims a stretch of ids at a time: each stretch is read in id order from the primary
+# key with its lists grouped in memory, where the whole table at once was sorted on disk (issue 11).
+CHUNK_IDS = 50_000
 
 
 class SemicolonJoined(Func):
@@ -173,10 +190,12 @@ def claim_cells(claims: QuerySet | None = None, columns: Iterable[str] | None = 
     return rows.annotate(**{c.alias: c.value for c in chosen}).order_by("pk")
 
 
-def _grouped_links(relation: str) -> str:
+def _grouped_links(relation: str) -> tuple[str, str, str]:
     pairs = (
         f"SELECT claim_a_id AS claim, claim_b_id AS other FROM claims_corroboration WHERE relation = '{relation}' "
-        f"UNION ALL SELECT claim_b_id, claim_a_id FROM claims_corroboration WHERE relation = '{relation}'"
+        "AND claim_a_id BETWEEN %(first)s AND %(last)s "
+        f"UNION ALL SELECT claim_b_id, claim_a_id FROM claims_corroboration WHERE relation = '{relation}' "
+        "AND claim_b_id BETWEEN %(first)s AND %(last)s"
     )
     return (
         f"SELECT claim, STRING_AGG((other)::text, '; ' ORDER BY other) AS joined "
@@ -187,20 +206,24 @@ def _grouped_links(relation: str) -> str:
 
 
 # On PostgreSQL the lists are grouped once (per claim, per source) and joined, not computed by a subquery per
-# row: (the grouped SELECT, its key, the claim's column it matches). The values and their order are those of
+# row: (the grouped SELECT, its key, the claim's column it matches). Those grouped per claim take the claims of
+# one stretch of ids, %(first)s to %(last)s (see CHUNK_IDS). The values and their order are those of
 # `joined_list`, so both SELECTs give the same bytes (tests/test_csv_export.py compares them).
 # escaped_name in SQL, for the grouped SELECTs: "\\" then ";" escaped with a backslash.
 ESCAPED_SQL = "REPLACE(REPLACE(({})::text, E'\\\\', E'\\\\\\\\'), ';', E'\\\\;')"
 GROUPED = {
     "authors": (
         f"SELECT sa.source_id, STRING_AGG({ESCAPED_SQL.format('a.name')}, '; ' ORDER BY a.name) AS joined "
-        "FROM sources_source_authors sa JOIN sources_agent a ON a.id = sa.agent_id GROUP BY sa.source_id",
+        "FROM sources_source_authors sa JOIN sources_agent a ON a.id = sa.agent_id "
+        "WHERE sa.source_id IN (SELECT source_id FROM claims_claim WHERE id BETWEEN %(first)s AND %(last)s) "
+        "GROUP BY sa.source_id",
         "source_id",
         "source_id",
     ),
     "tags": (
         f"SELECT ct.claim_id, STRING_AGG({ESCAPED_SQL.format('t.name')}, '; ' ORDER BY t.name) AS joined "
-        "FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id GROUP BY ct.claim_id",
+        "FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id "
+        "WHERE ct.claim_id BETWEEN %(first)s AND %(last)s GROUP BY ct.claim_id",
         "claim_id",
         "id",
     ),
@@ -209,10 +232,15 @@ GROUPED = {
 }
 
 
-def grouped_sql(claims: QuerySet | None = None, columns: Iterable[str] | None = None) -> tuple[str, tuple]:
-    """The CSV's SELECT for PostgreSQL, with the lists read from grouped tables joined once."""
+def grouped_sql(
+    claims: QuerySet | None = None, columns: Iterable[str] | None = None, *, ids: tuple[int, int]
+) -> tuple[str, tuple]:
+    """The CSV's SELECT for PostgreSQL, for the claims whose ids lie in `ids` (first, last), with the lists read
+    from grouped tables joined once."""
     chosen = chosen_columns(columns)
     rows = Claim.objects.all() if claims is None else Claim.objects.filter(pk__in=claims.order_by().values("pk"))
+    rows = rows.filter(pk__range=ids)
+    stretch = {"first": int(ids[0]), "last": int(ids[1])}
     cells = {}
     for column in chosen:
         if column.name in GROUPED:
@@ -223,7 +251,7 @@ def grouped_sql(claims: QuerySet | None = None, columns: Iterable[str] | None = 
     query = rows.annotate(**cells).order_by("pk").values_list(*(c.alias for c in chosen))
     sql, params = query.query.sql_with_params()
     joins = "".join(
-        f' LEFT JOIN ({GROUPED[c.name][0]}) AS "csv_{c.name}" '
+        f' LEFT JOIN ({GROUPED[c.name][0] % stretch}) AS "csv_{c.name}" '
         f'ON "csv_{c.name}"."{GROUPED[c.name][1]}" = "claims_claim"."{GROUPED[c.name][2]}"'
         for c in chosen
         if c.name in GROUPED
@@ -279,7 +307,7 @@ def claims_csv(
         use_copy = connection.vendor == "postgresql"
     yield (codecs.BOM_UTF8 if bom else b"") + csv_line(c.name for c in chosen_columns(columns)).encode()
     if use_copy:
-        yield from _copied(grouped_sql(claims, columns), connection, on_rows)
+        yield from _copied((grouped_sql(claims, columns, ids=ids) for ids in id_stretches(claims)), connection, on_rows)
     else:
         yield from _iterated(rows, on_rows)
 
@@ -302,25 +330,41 @@ def _iterated(rows: QuerySet, on_rows) -> Iterator[bytes]:
         on_rows(count)
 
 
-def _copied(query: tuple[str, tuple], connection, on_rows) -> Iterator[bytes]:
-    sql, params = query
+def id_stretches(claims: QuerySet | None) -> Iterator[tuple[int, int]]:
+    """The claims' ids (all claims when None) from the first to the last, in stretches of CHUNK_IDS."""
+    claims = Claim.objects.all() if claims is None else claims
+    span = claims.order_by().aggregate(first=Min("pk"), last=Max("pk"))
+    if span["first"] is None:
+        return
+    for first in range(span["first"], span["last"] + 1, CHUNK_IDS):
+        yield first, min(first + CHUNK_IDS - 1, span["last"])
+
+
+def _copied(queries: Iterable[tuple[str, tuple]], connection, on_rows) -> Iterator[bytes]:
     buffer, size, count = [], 0, 0
     connection.ensure_connection()
     with connection.cursor() as cursor:
-        # Compiling this long SELECT costs more than JIT saves.
+        # Compiling this long SELECT costs more than JIT saves. A stretch is small: sorted in memory, and read by
+        # one process (parallel workers each grouped the authors and hashed the sources again, and the leader
+        # merged their rows).
         cursor.execute("SET jit = off")
-        # libpq hands over COPY data one row at a time.
-        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-            for row in copy:
-                buffer.append(bytes(row))
-                size += len(row)
-                count += 1
-                if size >= CHUNK_BYTES:
-                    yield b"".join(buffer)
-                    buffer, size = [], 0
-                    if on_rows:
-                        on_rows(count)
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+        cursor.execute("SET work_mem = '32MB'")
+        for sql, params in queries:
+            # libpq hands over COPY data one row at a time.
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+                for row in copy:
+                    buffer.append(bytes(row))
+                    size += len(row)
+                    count += 1
+                    if size >= CHUNK_BYTES:
+                        yield b"".join(buffer)
+                        buffer, size = [], 0
+                        if on_rows:
+                            on_rows(count)
         cursor.execute("RESET jit")
+        cursor.execute("RESET max_parallel_workers_per_gather")
+        cursor.execute("RESET work_mem")
     if buffer:
         yield b"".join(buffer)
     if on_rows:

@@ -7,6 +7,9 @@
   claim's author, `claimed_on` its datePublished, the source its appearance; the rating its
   reviewRating (1 to 5), the reviewing organisation (settings.CLAIMREVIEW_AUTHOR_NAME) its author, and
   its url the claim's public page (settings.PUBLIC_URL), never the admin.
+- Both carry the claim's stored corroboration counts as schema.org PropertyValues (`additionalProperty`), each
+  named by its CSV column (`propertyID`): in the annotation with the `schema:` prefix that the Web Annotation
+  context defines, in the ClaimReview on the reviewed Claim.
 """
 
 import json
@@ -15,13 +18,21 @@ from collections.abc import Callable, Iterable, Iterator
 from django.conf import settings
 from django.urls import reverse
 
-from claims.models import Claim
+from claims.models import COUNT_FIELDS, Claim
 from sources.models import Agent, Source
 
 WEB_ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 SCHEMA_CONTEXT = "https://schema.org"
 CONTEXT_CHARS = 32  # how much text the prefix and suffix carry
 REVIEWED = {Claim.Status.REVIEWED, Claim.Status.DISPUTED, Claim.Status.RETRACTED}
+# The stored counts, by their CSV column, with the names the claim page gives them.
+COUNT_NAMES = dict(
+    zip(
+        COUNT_FIELDS,
+        ["corroborating sources", "independent voices", "unverified sources", "contradicting sources"],
+        strict=True,
+    )
+)
 
 
 def claim_iri(claim: Claim) -> str:
@@ -38,6 +49,20 @@ def schema_agent(agent: Agent) -> dict:
     if agent.wikidata_id:
         node["sameAs"] = f"https://www.wikidata.org/wiki/{agent.wikidata_id}"
     return node
+
+
+def counts(claim: Claim, prefix: str = "") -> list[dict]:
+    """The claim's stored corroboration counts as schema.org PropertyValues; `prefix` is "schema:" where the
+    context is not schema.org's own."""
+    return [
+        {
+            "type" if prefix else "@type": f"{prefix}PropertyValue",
+            f"{prefix}propertyID": field,
+            f"{prefix}name": name,
+            f"{prefix}value": getattr(claim, field),
+        }
+        for field, name in COUNT_NAMES.items()
+    ]
 
 
 def web_annotation(claim: Claim) -> dict:
@@ -67,6 +92,7 @@ def web_annotation(claim: Claim) -> dict:
         annotation["creator"] = {"type": "Person", "nickname": claim.created_by.get_username()}
     if claim.statement:
         annotation["body"] = {"type": "TextualBody", "value": claim.statement, "format": "text/plain"}
+    annotation["schema:additionalProperty"] = counts(claim, prefix="schema:")
     return annotation
 
 
@@ -80,7 +106,7 @@ def claim_review(claim: Claim) -> dict | None:
         appearance["datePublished"] = source.published_on_iso
     if source.publisher is not None:
         appearance["publisher"] = schema_agent(source.publisher)
-    item = {"@type": "Claim", "appearance": appearance, "text": claim.quote}
+    item = {"@type": "Claim", "appearance": appearance, "text": claim.quote, "additionalProperty": counts(claim)}
     if claim.speaker is not None:
         item["author"] = schema_agent(claim.speaker)
     elif source.publisher is not None:
