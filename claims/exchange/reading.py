@@ -190,7 +190,7 @@ class ClaimReader:
     """Turns rows into validated claims, remembering what it has looked up and what it has seen.
 
     What it remembers across batches is bounded by the database, not the file: sources and speakers
-    looked up, and one bit per claim id named. Claims to update are forgotten after each batch (`forget`).
+    looked up, and one bit per claim id named. Claims to update are let go once their batch is read.
     """
 
     def __init__(
@@ -232,12 +232,10 @@ class ClaimReader:
                 self.report.problems.append(RowProblem(line, errors))
             elif item is not None:
                 pending.append(item)
+        # The claims to update were looked up for this batch only: the next batch looks up its own.
+        self.claims.clear()
         # Spans are checked against the database afterwards (`drop_taken_spans`), and by its unique index.
         return self._drop_repeated_spans(pending)
-
-    def forget(self) -> None:
-        """Let go of the claims a batch updated (the next batch looks up its own)."""
-        self.claims.clear()
 
     def look_up(self, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Fetch what a batch of rows names: sources, claims to update (with their sources and tags) and
