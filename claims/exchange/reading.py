@@ -36,6 +36,17 @@ CELL_FIELDS += [Claim._meta.get_field(name) for name in ["claimed_on_precision",
 # Fields whose values repeat row after row (offsets, dates, choices): each value is validated once per import.
 REPEATING = {"start", "end", "claimed_on", "claimed_on_precision", "kind", "status"}
 HISTORY_TRACKED = [f.attname for f in Claim.history.model.tracked_fields]
+SOURCE = Claim._meta.get_field("source")
+SPEAKER = Claim._meta.get_field("speaker")
+
+
+def _relate(claim: Claim, field, obj) -> None:
+    """`claim.source = obj` (or speaker) for an object this reader looked up: the key and the cached object, as
+    the descriptor sets them, without its router and instance-state checks (a third of the time, per row)."""
+    setattr(claim, field.attname, None if obj is None else obj.pk)
+    field.set_cached_value(claim, obj)
+
+
 _history_values = attrgetter(*HISTORY_TRACKED)
 
 
@@ -314,7 +325,7 @@ class ClaimReader:
 
         source = self._source(row, fail)
         if source is not None:
-            claim.source = source
+            _relate(claim, SOURCE, source)
         elif new and not errors:
             return fail("source_id", "Give the source_id or the source_url of the claim's source.")
         quote_before = claim.quote
@@ -329,7 +340,7 @@ class ClaimReader:
                 if code is not None:
                     setattr(claim, name, code)
         if "speaker" in self.header:
-            claim.speaker = self._speaker(row.get("speaker", "").strip(), fail)
+            _relate(claim, SPEAKER, self._speaker(row.get("speaker", "").strip(), fail))
         if "claimed_on" in self.header:
             try:
                 claimed_on, precision = parse_date(row.get("claimed_on", ""), self.date_format)
