@@ -24,8 +24,10 @@ the kernel when it exits:
 - import floor: the same new claims COPYed straight in (offsets given, speakers as ids), their history rows
   written by one INSERT … SELECT, committed: nothing read, looked up or validated.
 
-After each of the last two, what it wrote is deleted and the tables vacuumed (not timed), so every run starts
-from the same database. `--part import` runs only the import and its floor.
+Each of the last two is then checked on a new connection (so only what was committed counts): one new claim per
+row, each with its creation history row, the new claims' tags in their history, the new people reported. Then
+what it wrote is deleted and the tables vacuumed (not timed), so every run starts from the same database.
+`--part import` runs only the import and its floor.
 """
 
 import os
@@ -436,6 +438,11 @@ def compare_import(rows: int) -> None:
     print(
         f"   floor, the same claims COPYed in with their history, nothing validated: {floor['seconds']:.2f}s = "
         f"{floor_rate:,.0f} rows/s; the import takes {imported['seconds'] / floor['seconds']:.2f}x the floor's time"
+    )
+    print(
+        f"   checked, after each: {rows:,} claims committed, each with its creation history row; the import's "
+        f"{imported['speakers']:,} new people committed",
+        flush=True,
     )
 
 
