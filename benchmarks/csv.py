@@ -24,8 +24,10 @@ the kernel when it exits:
 - import floor: the same new claims COPYed straight in (offsets given, speakers as ids), their history rows
   written by one INSERT … SELECT, committed: nothing read, looked up or validated.
 
-After each of the last two, what it wrote is deleted and the tables vacuumed (not timed), so every run starts
-from the same database. `--part import` runs only the import and its floor.
+Each of the last two is then checked on a new connection (so only what was committed counts): one new claim per
+row, each with its creation history row, the new claims' tags in their history, the new people reported. Then
+what it wrote is deleted and the tables vacuumed (not timed), so every run starts from the same database.
+`--part import` runs only the import and its floor.
 """
 
 import os
@@ -162,13 +164,19 @@ def measure_import(args) -> dict:
         raise SystemExit("import problems: " + "; ".join(str(p) for p in report.problems[:5]))
     if report.created != report.rows:
         raise SystemExit(f"the import created {report.created:,} claims from {report.rows:,} rows")
+    written = check_committed(connection, marks, report.rows)
+    if written["sources_agent"] != len(report.new_speakers):
+        raise SystemExit(f"{written['sources_agent']:,} people committed, {len(report.new_speakers):,} reported new")
     forget(connection, marks)
     return {"seconds": seconds, "rows": report.rows, "created": report.created, "speakers": len(report.new_speakers)}
 
 
 FLOOR_COLUMNS = ["source_id", "quote", "start", "end", "statement", "speaker_id", "claimed_on"]
 FLOOR_COLUMNS += ["claimed_on_precision", "kind", "status", "created_at", "updated_at", "version", "anchor_state"]
-HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version"] + ["id", "created_by_id"]
+COUNTS = ["corroborating_sources", "independent_sources", "unverified_sources", "contradicting_sources"]
+FLOOR_COLUMNS += COUNTS  # stored counts: the table has no default for them, the import writes 0
+# The history keeps neither the version nor the stored counts.
+HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version" and c not in COUNTS] + ["id", "created_by_id"]
 
 
 def measure_import_floor(args) -> dict:
@@ -191,6 +199,7 @@ def measure_import_floor(args) -> dict:
         )
         rows = cursor.rowcount
     seconds = time.perf_counter() - started
+    check_committed(connection, marks, args.rows)
     forget(connection, marks)
     return {"seconds": seconds, "rows": rows}
 
@@ -204,6 +213,35 @@ WRITTEN = {
     "sources_historicalagent": "history_id",
     "sources_agent": "id",
 }
+
+
+def check_committed(connection, marks: dict[str, int], rows: int) -> dict[str, int]:
+    """What a measurement committed, counted on a new connection: `rows` new claims, each with one creation
+    history row, and a tag snapshot on each history row as many as the claims' tags. Returns the new rows of
+    each table in WRITTEN."""
+    connection.close()  # a new connection sees only what was committed
+    with connection.cursor() as cursor:
+        written = {}
+        for table, key in WRITTEN.items():
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}" WHERE "{key}" > %s', [marks[table]])
+            written[table] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT COUNT(*) FROM claims_historicalclaim h JOIN claims_claim c ON c.id = h.id "
+            "WHERE h.history_id > %s AND c.id > %s AND h.history_type = '+'",
+            [marks["claims_historicalclaim"], marks["claims_claim"]],
+        )
+        histories = cursor.fetchone()[0]
+    if written["claims_claim"] != rows or histories != rows or written["claims_historicalclaim"] != rows:
+        raise SystemExit(
+            f"committed {written['claims_claim']:,} claims and {written['claims_historicalclaim']:,} history rows "
+            f"({histories:,} of them the new claims' creation) for {rows:,} rows"
+        )
+    if written["claims_historicalclaim_tags"] != written["claims_claim_tags"]:
+        raise SystemExit(
+            f"{written['claims_claim_tags']:,} tags on the new claims, {written['claims_historicalclaim_tags']:,} "
+            "in their history"
+        )
+    return written
 
 
 def high_marks(connection) -> dict[str, int]:
@@ -308,7 +346,7 @@ def write_import_files(path: str, floor_path: str, rows: int) -> None:
                 date, precision = from_iso(claimed_on)
                 cells = [str(source.pk), quote, str(start), str(end), f"statement {n}"]
                 cells += [None if speaker[1] is None else str(speaker[1]), date.isoformat(), precision]
-                cells += ["paraphrase", "draft", now, now, "0", Claim.AnchorState.HELD]
+                cells += ["paraphrase", "draft", now, now, "0", Claim.AnchorState.HELD, "0", "0", "0", "0"]
                 floor.write(csv_line(cells))
                 written += 1
                 if written == rows:
@@ -389,7 +427,7 @@ def compare_import(rows: int) -> None:
         write_import_files(import_path, floor_path, rows)
         size_mb = os.path.getsize(import_path) / 1e6
         idle = run_child("idle")
-        floor = run_child("import_floor", input=floor_path)
+        floor = run_child("import_floor", input=floor_path, rows=rows)
         imported = run_child("import", input=import_path)
     rate, floor_rate = imported["rows"] / imported["seconds"], floor["rows"] / floor["seconds"]
     print(
@@ -400,6 +438,11 @@ def compare_import(rows: int) -> None:
     print(
         f"   floor, the same claims COPYed in with their history, nothing validated: {floor['seconds']:.2f}s = "
         f"{floor_rate:,.0f} rows/s; the import takes {imported['seconds'] / floor['seconds']:.2f}x the floor's time"
+    )
+    print(
+        f"   checked, after each: {rows:,} claims committed, each with its creation history row; the import's "
+        f"{imported['speakers']:,} new people committed",
+        flush=True,
     )
 
 

@@ -38,7 +38,8 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
     with connection.cursor() as cursor:
         # Foreign keys checked as the rows go in, while the caller works, rather than all at once at commit.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    with _copying(connection, model) as write_row:
+    # A query while the COPY is open would wait for the connection forever: refused instead, with a reason.
+    with _copying(connection, model) as write_row, connection.execute_wrapper(_refuse_queries):
 
         def insert(obj: models.Model) -> None:
             for field in stamped:
@@ -52,6 +53,10 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
         yield insert
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    raise RuntimeError(f"No query may run while rows are being copied in: {sql[:200]}")
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[int]:

@@ -247,6 +247,72 @@ class AllOrNothingTests(BaseTestCase):
         self.assertFalse(Claim.objects.filter(quote="Moscow rejected").exists())
 
 
+class BatchTests(BaseTestCase):
+    """Each batch is read while the one before is written (its claims copied into the database): in batches of
+    two, an import does what it does in one."""
+
+    def rows(self, source):
+        return [
+            ["", str(source.pk), "phrase 00001.", "Lee Newcomer", "economy"],
+            [str(self.rejected.pk), str(self.harbour.pk), self.rejected.quote, "", "kurils"],
+            ["", str(source.pk), "phrase 00002.", "", ""],
+            ["", str(source.pk), "phrase 00003.", "Kim Later", "economy; courts"],
+            [str(self.unacceptable.pk), str(self.ledger.pk), self.unacceptable.quote, "", "missiles"],
+            ["", str(source.pk), "phrase 00004.", "lee newcomer", ""],
+            ["", str(source.pk), "phrase 00005.", "", "courts"],
+        ]
+
+    def test_a_file_imported_in_batches_of_two_creates_updates_and_keeps_history_as_in_one(self):
+        source = numbered_source(5)
+        header = ["id", "source_id", "quote", "speaker", "tags"]
+
+        report = import_text(csv_text(header, self.rows(source)), user=self.bob, batch_size=2)
+
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual((report.rows, report.created, report.updated), (7, 5, 2))
+        self.assertEqual(report.new_speakers, ["Lee Newcomer", "Kim Later"])
+        claims = Claim.objects.filter(source=source).order_by("start")
+        self.assertEqual([c.quote for c in claims], [f"phrase {i:05d}." for i in range(1, 6)])
+        self.assertEqual(
+            [(c.speaker.name if c.speaker else "", [t.name for t in c.tags.all()]) for c in claims],
+            [
+                ("Lee Newcomer", ["economy"]),
+                ("", []),
+                ("Kim Later", ["courts", "economy"]),
+                ("Lee Newcomer", []),
+                ("", ["courts"]),
+            ],
+        )
+        for claim in [*claims, self.rejected, self.unacceptable]:
+            record = claim.history.first()
+            self.assertEqual(record.history_user, self.bob)
+            self.assertEqual(sorted(t.tag.name for t in record.tags.all()), sorted(t.name for t in claim.tags.all()))
+        self.rejected.refresh_from_db()
+        self.assertEqual(([t.name for t in self.rejected.tags.all()], self.rejected.version), (["kurils"], 1))
+        self.unacceptable.refresh_from_db()
+        self.assertEqual((self.unacceptable.speaker, self.unacceptable.version), (None, 1))
+
+    def test_words_taken_in_the_database_are_reported_from_any_batch_and_nothing_is_written(self):
+        source = numbered_source(5)
+        taken = create_claim(source=source, quote="phrase 00004.")
+        history_before = Claim.history.count()
+        rows = self.rows(source)
+        rows[6][2] = "not in the text"
+
+        report = import_text(csv_text(["id", "source_id", "quote", "speaker", "tags"], rows), batch_size=2)
+
+        self.assertEqual(
+            [str(p) for p in report.problems],
+            [
+                f"line 7: quote: These words are already annotated as claim #{taken.pk}; open that claim to edit it.",
+                "line 8: quote: The quote does not occur in the source text.",
+            ],
+        )
+        self.assertEqual(list(Claim.objects.filter(source=source)), [taken])
+        self.assertEqual(Claim.history.count(), history_before)
+        self.assertFalse(Agent.objects.filter(name__in=["Lee Newcomer", "Kim Later"]).exists())
+
+
 class HistoryTests(BaseTestCase):
     def test_imported_claims_have_history_rows_by_the_importer(self):
         import_text(

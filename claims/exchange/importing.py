@@ -86,36 +86,48 @@ def import_claims(
         return report
     with collector_paused():
         reader = ClaimReader(header, user=user, report=report, date_format=date_format)
+        read: list[PendingClaim] | None = None  # the batch read before this one, not yet written
         for batch in batched(rows, batch_size):
-            _import_batch(batch, reader, user=user, report=report, keep_outcomes=keep_outcomes)
+            # Every lookup before the batch before is written: no query can run while its claims are copied.
+            reader.look_up(batch)
+            read = _write_then_read(read, batch, reader, user=user, report=report, keep_outcomes=keep_outcomes)
             report.rows += len(batch)
             if on_rows:
                 on_rows(report.rows)
+        _write_then_read(read, [], reader, user=user, report=report, keep_outcomes=keep_outcomes)
     report.problems.sort(key=lambda problem: problem.line)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report
 
 
-def _import_batch(
-    batch: list, reader: ClaimReader, *, user: AbstractBaseUser | None, report: ImportReport, keep_outcomes: bool
-) -> None:
-    """Look up, validate and, while no row has been bad, write one batch. The batches written before are in
-    the database, so its span index and `drop_taken_spans` see them."""
-    reader.look_up(batch)
-    pending = reader.read(batch)
-    if not report.ok:
-        # Nothing more is written; the rows are still checked against the database, to report them all.
-        reader.drop_taken_spans(pending, [p for p in pending if p.changed])
-        reader.forget()
-        return
+def _write_then_read(
+    pending: list[PendingClaim] | None,
+    batch: list,
+    reader: ClaimReader,
+    *,
+    user: AbstractBaseUser | None,
+    report: ImportReport,
+    keep_outcomes: bool,
+) -> list[PendingClaim]:
+    """Write `pending`, the batch read before (while no row has been bad), and read `batch`, already looked up,
+    while PostgreSQL stores and indexes the claims just sent: reading makes no query, so Python and the database
+    work at the same time. Returns the claims read from `batch`. The batches written before are in the database,
+    so its span index and `drop_taken_spans` see them."""
+    if pending is None or not report.ok:
+        if pending is not None:
+            # Nothing more is written; the rows are still checked against the database, to report them all.
+            reader.drop_taken_spans(pending, [p for p in pending if p.changed])
+        return reader.read(batch)
+    read = None
     try:
         with transaction.atomic():
-            # New claims go in through one COPY: PostgreSQL indexes them while the next are prepared.
+            # New claims go in through one COPY: PostgreSQL indexes them while the next batch is read.
             with inserting(Claim, at_most=sum(p.new for p in pending)) as insert:
                 for item in pending:
                     if item.new:
                         insert(item.claim)
+                read = reader.read(batch)
             # The span index checked the new claims; updates that move are checked here.
             reader.drop_taken_spans(pending, [p for p in pending if p.changed and not p.new])
             reader.drop_links_within_source(pending)
@@ -129,7 +141,9 @@ def _import_batch(
         reader.drop_taken_spans(pending, [p for p in pending if p.changed])
         if report.ok:
             raise
-    reader.forget()
+    if read is None:  # the COPY failed before the batch was read
+        read = reader.read(batch)
+    return read
 
 
 def _save_claims(
