@@ -24,8 +24,9 @@ request fast at a million claims. On SQLite the same scoring reads the other sou
 (fine at a desk's scale). On both, claims by the same speaker close in time are candidates too.
 Already-linked and dismissed pairs never come back.
 
-Speed: a claim's features are read once per text and reference date in a process (cached), as are the words
-of the claims sampled for rarity; candidates are scored from their words and dates alone, and only the
+Speed: a claim's features are read once per text and reference date in a process (cached); once the table is
+larger than the rarity sample, the rarity read from it is kept too, with each word's rarity and each
+candidate's best possible score; candidates are scored from their words and dates alone, and only the
 suggestions shown are loaded in full.
 """
 
@@ -603,7 +604,9 @@ class Rarity:
     def __call__(self, term: str) -> float:
         value = self.known.get(term)
         if value is None:
-            value = self.known[term] = math.log((self.size + PRIOR_CLAIMS + 1) / (self.counts.get(term, 0) + 1)) / self.scale
+            value = self.known[term] = (
+                math.log((self.size + PRIOR_CLAIMS + 1) / (self.counts.get(term, 0) + 1)) / self.scale
+            )
         return value
 
     def total(self, terms) -> float:
