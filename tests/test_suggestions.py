@@ -1,8 +1,10 @@
 """Suggested links: claims in other sources that probably state the same fact, ranked, with a reason."""
 
 import datetime
+import gc
 import json
 import re
+import weakref
 from io import StringIO
 
 from django.core.management import CommandError, call_command
@@ -11,7 +13,14 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.corroboration.suggestions import THRESHOLD, Features, Reference, ranked_for, suggestions_for
+from claims.corroboration.suggestions import (
+    THRESHOLD,
+    Features,
+    Rarity,
+    Reference,
+    ranked_for,
+    suggestions_for,
+)
 from claims.models import Claim, Corroboration, DismissedSuggestion
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.models import Agent
@@ -195,6 +204,16 @@ class SuggestionQueryTests(SuggestionStory):
             create_claim(source=source, quote=ECHO_TEXT, speaker=self.putin, claimed_on=datetime.date(2016, 12, 1))
         self.assertGreaterEqual(len(suggestions_for(self.visit)), 10)
         self.assertEqual(self.queries_for_suggestions(), few)
+
+
+class RarityTests(BaseTestCase):
+    def test_word_rarity_read_for_one_request_is_freed_after_it(self):
+        rarity = Rarity([frozenset({"islands", "japan"}), frozenset({"japan"})])
+        self.assertGreater(rarity("islands"), rarity("japan"))
+        freed = weakref.ref(rarity)
+        del rarity
+        gc.collect()
+        self.assertIsNone(freed(), "nothing should keep a request's word rarity alive")
 
 
 class FeatureTests(BaseTestCase):

@@ -24,8 +24,9 @@ request fast at a million claims. On SQLite the same scoring reads the other sou
 (fine at a desk's scale). On both, claims by the same speaker close in time are candidates too.
 Already-linked and dismissed pairs never come back.
 
-Speed: a claim's features are read once per text and reference date in a process (cached), as are the words
-of the claims sampled for rarity; candidates are scored from their words and dates alone, and only the
+Speed: a claim's features are read once per text and reference date in a process (cached); once the table is
+larger than the rarity sample, the rarity read from it is kept too, with each word's rarity and each
+candidate's best possible score; candidates are scored from their words and dates alone, and only the
 suggestions shown are loaded in full.
 """
 
@@ -52,6 +53,7 @@ MATCHED = 400  # at most this many claims sharing a word are compared word by wo
 RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to choose those
 BACKGROUND = 300  # claims sampled to tell common words from rare ones
 PRIOR_CLAIMS = 20
+REMEMBERED = 50_000  # candidates' best possible scores kept in a process (a few MB)
 
 # How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
 # the tuning half of the labelled seed set only (benchmarks/suggestions.py prints both halves).
@@ -580,21 +582,35 @@ def quoted(words: list[str], most: int = 4) -> str:
 
 class Rarity:
     """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
-    for little, a rare one ("Hasegawa") for a lot."""
+    for little, a rare one ("Hasegawa") for a lot.
 
-    def __init__(self, pool: list[set[str]]):
+    One lives as long as its sample of claims (for many requests once the table is larger than the sample), so
+    it remembers each word's rarity and each candidate's best possible score (a hub's damping) meanwhile.
+    """
+
+    def __init__(self, pool: list[frozenset[str]]):
         self.size = len(pool)
         self.counts: dict[str, int] = {}
         for terms in pool:
             for term in terms:
                 self.counts[term] = self.counts.get(term, 0) + 1
-
-    @functools.cache  # noqa: B019 - one Rarity lives for one request
-    def __call__(self, term: str) -> float:
         # Smoothed inverse document frequency, scaled to 0..1, as if PRIOR_CLAIMS more claims without the word
         # had been sampled: in a near-empty database a name in all three claims is not thereby common.
         size = self.size + PRIOR_CLAIMS
-        return math.log((size + 1) / (self.counts.get(term, 0) + 1)) / math.log(size + 1)
+        self.scale = math.log(size + 1)
+        self.known: dict[str, float] = {}
+        self.best: dict[tuple, float] = {}
+
+    def __call__(self, term: str) -> float:
+        value = self.known.get(term)
+        if value is None:
+            value = self.known[term] = (
+                math.log((self.size + PRIOR_CLAIMS + 1) / (self.counts.get(term, 0) + 1)) / self.scale
+            )
+        return value
+
+    def total(self, terms) -> float:
+        return sum(map(self, terms))
 
 
 def compare(claim: Claim, features: Features, other: Claim, other_features: Features, rarity: Rarity) -> Suggestion:
@@ -660,14 +676,15 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
     union, common = mine_words | their_words, mine_words & their_words
     if union:
         # Shared wording, weighted by rarity, so neither a long claim nor common words win on their own.
-        weight = sum(map(rarity, union))
+        weight = rarity.total(union)
         # When every word is in every claim of the sample (a near-empty database), rarity tells
         # nothing: fall back to the share of words in common.
-        overlap = sum(map(rarity, common)) / weight if weight else len(common) / len(union)
+        shared = rarity.total(common)
+        overlap = shared / weight if weight else len(common) / len(union)
         # Half of it is how much of this claim's own wording the other repeats: a short quote is not
         # outweighed by the extra words of a fuller report of the same thing.
-        own = sum(map(rarity, mine_words))
-        coverage = sum(map(rarity, common)) / own if own else len(common) / max(len(mine_words), 1)
+        own = rarity.total(mine_words)
+        coverage = shared / own if own else len(common) / max(len(mine_words), 1)
         signals.wording = (overlap + coverage) / 2
     common_pairs = features.pairs & other_features.pairs
     signals.pair = sum(min(rarity(a), rarity(b)) for a, b in common_pairs)
@@ -833,29 +850,30 @@ def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
     return [pk for pk in ids if pk not in excluded]
 
 
-def background() -> list[frozenset[str]]:
-    """A spread-out sample of all claims, to tell common words from rare ones (two queries, any table size).
+def background() -> Rarity:
+    """Word rarity from a spread-out sample of all claims, to tell common words from rare ones (two queries, any
+    table size).
 
     Evenly spaced ids rather than a random sample, so the same data always gives the same ranking. Once the
     table is larger than the sample, the same ids are sampled until it grows by another BACKGROUND claims, and
-    their words are kept in the process meanwhile (one query).
+    the rarity read from them is kept in the process meanwhile (one query).
     """
     span = Claim.objects.aggregate(first=Min("pk"), last=Max("pk"))
     if span["first"] is None:
-        return []
+        return Rarity([])
     step = max(1, (span["last"] - span["first"]) // BACKGROUND)
     if step > 1 and (span["first"], step) in SAMPLED:
         return SAMPLED[span["first"], step]
     ids = range(span["first"], span["last"] + 1, step)
     rows = Claim.objects.filter(pk__in=list(ids)[:BACKGROUND]).order_by().values_list("quote", "statement")
-    sample = [terms_of(f"{quote} {statement}") for quote, statement in rows]
+    rarity = Rarity([terms_of(f"{quote} {statement}") for quote, statement in rows])
     if step > 1:
         SAMPLED.clear()
-        SAMPLED[span["first"], step] = sample
-    return sample
+        SAMPLED[span["first"], step] = rarity
+    return rarity
 
 
-SAMPLED: dict[tuple[int, int], list[frozenset[str]]] = {}
+SAMPLED: dict[tuple[int, int], Rarity] = {}
 
 
 class Published(NamedTuple):
@@ -897,7 +915,7 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD)."""
     features = features_of(claim)
     excluded = excluded_ids(claim)
-    rarity = Rarity(background())
+    rarity = background()
     ids = text_candidate_ids(claim, features, excluded, rarity)
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
     own_best = best_possible(claim, features, rarity)
@@ -906,7 +924,7 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
         other_features = features_of(other)
         suggestion = compare(claim, features, other, other_features, rarity)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
+        hub = max(remembered_best(other, other_features, rarity), 1.0) ** HUB_DAMPING
         keys[other.pk] = suggestion.score / hub
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
@@ -936,11 +954,22 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD]
 
 
+def remembered_best(claim: Candidate, features: Features, rarity: Rarity) -> float:
+    """A candidate's best possible score, computed once while the same rarity lives."""
+    key = (claim.pk, claim_text(claim), claim.speaker_id is not None, claimed_parts_precision(claim))
+    best = rarity.best.get(key)
+    if best is None:
+        if len(rarity.best) >= REMEMBERED:
+            rarity.best.clear()
+        best = rarity.best[key] = best_possible(claim, features, rarity)
+    return best
+
+
 def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
     """What the claim would score against a copy of itself in another source (what compare() would give)."""
     signals = Signals(
         speaker=float(claim.speaker_id is not None),
-        entity=sum(rarity(k) * w for k, w in features.name_weight.items()) + sum(map(rarity, features.numbers)),
+        entity=sum(rarity(k) * w for k, w in features.name_weight.items()) + rarity.total(features.numbers),
         wording=float(bool(features.words)),
         pair=sum(min(rarity(a), rarity(b)) for a, b in features.pairs),
         claimed_same=claimed_parts_precision(claim) / 3,
