@@ -164,9 +164,9 @@ def _save_claims(
         p.claim.version += 1
         p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
-    person = user or recorded_person()
-    rows = [history_row(p.claim, "+", person, now, recorded_reason("+")) for p in created]
-    rows += [history_row(p.claim, "~", person, now, recorded_reason("~")) for p in updated]
+    person, added, changed = user or recorded_person(), recorded_reason("+"), recorded_reason("~")
+    rows = [history_row(p.claim, "+", person, now, added) for p in created]
+    rows += [history_row(p.claim, "~", person, now, changed) for p in updated]
     history_ids = insert_rows(Claim.history.model, rows)
 
     # Tags, and their snapshot on each new history record.
