@@ -52,6 +52,27 @@ class ClaimsCsvTests(BaseTestCase):
         self.assertEqual((row["kind"], row["status"]), ("direct_quote", "draft"))
         self.assertRegex(row["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
+    def test_a_moment_is_written_in_utc_to_the_second_not_rounded(self):
+        moment = datetime.datetime(2017, 6, 1, 9, 30, 59, 999999, tzinfo=datetime.timezone(datetime.timedelta(hours=3)))
+        Claim.objects.filter(pk=self.unacceptable.pk).update(created_at=moment)
+        for use_copy in (True, False) if connection.vendor == "postgresql" else (False,):
+            with self.subTest(use_copy=use_copy):
+                rows = list(csv.DictReader(io.StringIO(exported(use_copy=use_copy).decode())))
+                row = next(r for r in rows if r["id"] == str(self.unacceptable.pk))
+                self.assertEqual(row["created_at"], "2017-06-01T06:30:59Z")
+
+    @unittest.skipUnless(connection.vendor == "postgresql", "DateStyle is PostgreSQL's")
+    def test_the_copy_writes_iso_dates_whatever_the_servers_date_style(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SET DateStyle = 'SQL, DMY'")
+            try:
+                copied = exported(use_copy=True)
+            finally:
+                cursor.execute("RESET DateStyle")
+        row = next(r for r in csv.DictReader(io.StringIO(copied.decode())) if r["id"] == str(self.unacceptable.pk))
+        self.assertEqual((row["published_on"], row["claimed_on"]), ("2017-06-02", "2017-06-01"))
+        self.assertRegex(row["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
     def test_dates_keep_their_precision(self):
         june = create_claim(
             source=self.harbour,
