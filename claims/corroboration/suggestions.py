@@ -34,7 +34,7 @@ import datetime
 import functools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from django.db import connection, connections, router
@@ -111,29 +111,24 @@ SENTENCE_ADVERBS = frozenset(
     "instead clearly certainly of course in fact further furthermore first second next thus".split()
 )
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-FULL_MONTHS = "|".join(name.capitalize() for name, n in MONTHS.items() if len(name) > 4 or name == "may")
-SHORT_MONTHS = "|".join(name.capitalize() for name, n in MONTHS.items() if len(name) <= 4 and name != "may")
+# Each month's full name ("June" and "July" too, short as they are), then its abbreviations.
+MONTH_NAMES = [
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sep", "sept"),
+    ("october", "oct"),
+    ("november", "nov"),
+    ("december", "dec"),
+]
+MONTHS = {name: number for number, names in enumerate(MONTH_NAMES, start=1) for name in names}
+FULL_MONTHS = "|".join(names[0].capitalize() for names in MONTH_NAMES)
+SHORT_MONTHS = "|".join(name.capitalize() for names in MONTH_NAMES for name in names[1:])
 # A month is a whole word: "December", "May", or an abbreviation with its full stop or a day ("Dec. 5",
 # "Dec 5"); the "Dec" of "Declaration" is not one. A year is 1800-2099 standing alone.
 DATE_PATTERN = re.compile(
@@ -152,6 +147,7 @@ FUTURE = re.compile(
 )
 TOKEN_PATTERN = re.compile(r"(?:[A-Z]\.){2,}|\d+\+\d+|[^\W\d_][\w'’-]*[\w]|[^\W\d_]|\d+(?:[.,]\d+)*", re.UNICODE)
 CLAUSE_BREAK = re.compile(r"[.;:!?,—–()\"“”]")
+TENSE_BREAK = re.compile(r"[;:!?,—–()]|\.\s")
 
 # Names that are the same thing to a reader. Each spelling (lower case) -> the keys it stands for;
 # a city also stands for its country (a "Tokyo visit" is a visit to Japan), at the country's rarity.
@@ -259,6 +255,10 @@ class DateMention:
     year: int | None
     month: int | None = None
     day: int | None = None
+    # The years a month written without one can be in when the text does not say which ("in December", in
+    # an article of 2017: December 2016 or December 2017); it then agrees with a date in either.
+    either_year: tuple[int, ...] = ()
+    ahead: bool = False  # written as still to come ("will visit in December")
 
     @property
     def precision(self) -> int:
@@ -277,6 +277,7 @@ class DateMention:
 
     def compare(self, other: "DateMention") -> int:
         """The precision at which two dates agree (1 year .. 3 day), minus it when they disagree, 0 unknown."""
+        self, other = self.read_beside(other), other.read_beside(self)
         precision = min(self.precision, other.precision)
         if precision == 0:
             return 0
@@ -286,6 +287,13 @@ class DateMention:
 
     def matches(self, other: "DateMention") -> bool:
         return self.compare(other) > 0
+
+    def read_beside(self, other: "DateMention") -> "DateMention":
+        """This date with its year taken from the other when it can only be one of either_year and the other
+        is in one of them, in the same month ("in December" beside "December 2016"); else as it is."""
+        if self.year is None and other.year in self.either_year and self.month == other.month:
+            return replace(self, year=other.year)
+        return self
 
 
 @dataclass(frozen=True)
@@ -322,11 +330,19 @@ def month_year(month: int, modifier: str, future: bool, reference: Reference | N
     return ref.year if month <= ref.month else ref.year - 1
 
 
+def clause_around(text: str, start: int, end: int) -> str:
+    """The clause a date is written in: its tense is that of the date ("the meeting in December", not the
+    "will" of another clause of the sentence)."""
+    before = [m.end() for m in TENSE_BREAK.finditer(text, 0, start)]
+    after = TENSE_BREAK.search(text, end)
+    return text[before[-1] if before else 0 : after.start() if after else len(text)]
+
+
 def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
     """Every date the text mentions, each at the precision it is written with, relative ones resolved."""
-    future = bool(FUTURE.search(text))
     found = []
     for m in DATE_PATTERN.finditer(text):
+        future = bool(FUTURE.search(clause_around(text, m.start(), m.end())))
         written = m.group(0).strip()
         if m.group("year_only"):
             found.append(DateMention(written, int(m.group("year_only"))))
@@ -344,7 +360,8 @@ def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
             day = int(m.group("day_before") or m.group("day_after") or 0) or None
             modifier = (m.group("modifier") or "").lower().rstrip("-")
             year = int(m.group("year")) if m.group("year") else month_year(month, modifier, future, reference)
-            found.append(DateMention(written, year, month, day))
+            either = () if year is not None or reference is None else (reference.date.year - 1, reference.date.year)
+            found.append(DateMention(written, year, month, day, either, future))
     return found
 
 
@@ -361,6 +378,7 @@ class Features:
     negated: dict[str, str]  # word key -> the words from the negation to it, as written
     progress: str  # the words saying the matter moved forward, "" if none
     standstill: str  # the words saying it did not, "" if none
+    looks_ahead: bool = False  # the claim speaks of something still to come ("will", "plans", "next")
 
     @property
     def terms(self) -> set[str]:
@@ -446,7 +464,8 @@ class Features:
             elif lower in STANDSTILL and not standstill:
                 standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
         close_run()
-        return cls(names, name_weight, numbers, dates, words, pairs, negated, progress, standstill)
+        looks_ahead = bool(FUTURE.search(text))
+        return cls(names, name_weight, numbers, dates, words, pairs, negated, progress, standstill, looks_ahead)
 
 
 def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
@@ -630,12 +649,24 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
             precision = best[0]
             name = ("date_year", "date_month", "date_day")[precision - 1]
             setattr(signals, name, getattr(signals, name) + 1.0)
-            label = mine.label(precision)
+            label = mine.read_beside(best[1]).label(precision)
             if label not in agreed:
                 agreed.append(label)
-        elif best[0] < 0 and mine.precision >= 2:
-            conflicts.append((mine, min((r for r in results if r[0] < 0), key=lambda r: r[0])[1]))
-    if conflicts and not agreed:
+        elif best[0] < 0:
+            # A bare year against another ("1945", "2016") says little; a month or a day against any other
+            # date, on either side, says two events.
+            disagreeing = [theirs for r, theirs in results if r < 0 and max(mine.precision, theirs.precision) >= 2]
+            if disagreeing:
+                conflicts.append((mine, max(disagreeing, key=lambda theirs: theirs.precision)))
+    if not agreed and not conflicts:
+        later = reported_after(features, reference_of(claim), other_features) or reported_after(
+            other_features, reference_of(other), features
+        )
+        if later:
+            signals.date_conflict = 1.0
+            reasons.append(f"but {later[0].label()} is after the other claim's date ({later[1].label()})")
+            conflicts.append(later)
+    elif conflicts and not agreed:
         signals.date_conflict = 1.0
         mine, theirs = conflicts[0]
         precision = min(mine.precision, theirs.precision)
@@ -707,6 +738,26 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         possible_contradiction=bool(contradiction),
         signals=signals,
     )
+
+
+def reported_after(features: Features, reference: Reference | None, other: Features) -> tuple | None:
+    """A past date of the other claim later than this claim's own date (its claimed_on, else its source's),
+    with that date: a claim made in 2017 of something done cannot report what was done in July 2018."""
+    if reference is None or features.looks_ahead:
+        return None
+    value = reference.date
+    made = DateMention(
+        "",
+        value.year,
+        None if reference.precision == Precision.YEAR else value.month,
+        value.day if reference.precision == Precision.DAY else None,
+    )
+    for date in other.dates:
+        precision = min(date.precision, made.precision)
+        if precision and not date.ahead:
+            if (date.year, date.month, date.day)[:precision] > (made.year, made.month, made.day)[:precision]:
+                return date, made
+    return None
 
 
 def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
