@@ -128,13 +128,13 @@ class ThresholdTests(SuggestionStory):
     def shown(self) -> list:
         return [s.claim for s in suggestions_for(self.visit)]
 
-    def test_a_weak_suggestion_stays_hidden_when_a_large_database_makes_every_word_rare(self):
+    def test_a_weak_suggestion_stays_hidden_when_claims_on_other_subjects_fill_the_database(self):
         text = "Harbour officials said a new ferry service to the islands is planned."
         weak = create_claim(source=create_source(title="Ferry", text=text), quote=text)
         before = next(s for s in ranked_for(self.visit) if s.claim == weak)
         self.assertNotIn(weak, self.shown())
-        # Four hundred claims on another subject: the word the two share becomes rare, so the raw score grows;
-        # its share of the claim's own best score, which the threshold is set on, hardly moves.
+        # Four hundred claims on another subject make every word of the story rare in the table; words are
+        # weighed by their rarity among the claim's candidates, so the weak one scores as it did.
         meetings = [f"The town council met for the {n}th time to discuss schools, roads and parks." for n in range(400)]
         source = create_source(title="Town", text=" ".join(meetings))
         starts = [source.text.index(meeting) for meeting in meetings]
@@ -143,8 +143,8 @@ class ThresholdTests(SuggestionStory):
             for meeting, start in zip(meetings, starts, strict=True)
         )
         after = next(s for s in ranked_for(self.visit) if s.claim == weak)
-        self.assertGreater(after.score, before.score)
-        self.assertAlmostEqual(after.strength, before.strength, delta=0.01)
+        self.assertEqual(after.score, before.score)
+        self.assertEqual(after.strength, before.strength)
         self.assertNotIn(weak, self.shown())
         self.assertEqual(self.shown()[0], self.echo)
 

@@ -5,7 +5,9 @@ their aliases: "Abe" is "Shinzo Abe", "U.S." is "the United States", "Russian" i
 dates compared at the coarser of the two precisions ("December 2016" meets "last December" in an
 article of 2017, but not "December 2014"), shared wording (rare words and word pairs counting more than
 common ones, a few plain synonyms met: "dispatch"/"send"), the same speaker and `claimed_on`. Dates
-that disagree ("May 2016" vs "May 2018") count against a pair: they are usually two different events.
+that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a pair: they are
+usually two different events; so does a past event dated after the other claim was made (a claim of 2017
+that ministers "held a meeting" is not about one "in late July" 2018). A date's tense is its own clause's.
 A pair about the same event (shared names or dates, no disagreeing date) whose predicates oppose ("a big
 step" vs "failed to lead to any serious shifts", "a breakthrough" vs "don't think ... a breakthrough")
 is marked as a possible contradiction, with the opposing words as the reason. Only suggestions scoring
@@ -24,10 +26,16 @@ request fast at a million claims. On SQLite the same scoring reads the other sou
 (fine at a desk's scale). On both, claims by the same speaker close in time are candidates too.
 Already-linked and dismissed pairs never come back.
 
+Two rarities: what is rare in the whole table (from an even sample of it) chooses the candidates; what is
+rare among the candidates scores them. Among claims about Japan and Russia, "Japan" tells little and
+"Habomai" a lot, however many claims about anything else the table holds: claims added on other subjects do
+not move a claim's scores unless they become its candidates (with a sample of town-news claims as the table,
+every word of a claim on the Kurils is rare in it, and table-wide rarity alone lost a quarter of the tuning
+half's recall).
+
 Speed: a claim's features are read once per text and reference date in a process (cached); once the table is
-larger than the rarity sample, the rarity read from it is kept too, with each word's rarity and each
-candidate's best possible score; candidates are scored from their words and dates alone, and only the
-suggestions shown are loaded in full.
+larger than the rarity sample, the rarity read from it is kept too; candidates are scored from their words
+and dates alone, and only the suggestions shown are loaded in full.
 """
 
 import datetime
@@ -53,7 +61,6 @@ MATCHED = 400  # at most this many claims sharing a word are compared word by wo
 RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to choose those
 BACKGROUND = 300  # claims sampled to tell common words from rare ones
 PRIOR_CLAIMS = 20
-REMEMBERED = 50_000  # candidates' best possible scores kept in a process (a few MB)
 
 # How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
 # the tuning half of the labelled seed set only (benchmarks/suggestions.py prints both halves).
@@ -72,7 +79,7 @@ WEIGHTS = {
 # A suggestion is shown when it scores at least this share of what the claim would score against a copy of
 # itself (its best possible score). Being a share, it means the same at a hundred claims and at a million,
 # where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
-# 0.10 (and falls after); 0.05 is the middle of that range.
+# 0.05 and falls from 0.10 on (with rarity among the candidates); 0.05 shows the fewest at that recall.
 THRESHOLD = 0.05
 # Candidates are ranked by score / (their own best possible score ** HUB_DAMPING): a long claim that names
 # everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
@@ -603,8 +610,9 @@ class Rarity:
     """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
     for little, a rare one ("Hasegawa") for a lot.
 
-    One lives as long as its sample of claims (for many requests once the table is larger than the sample), so
-    it remembers each word's rarity and each candidate's best possible score (a hub's damping) meanwhile.
+    Two kinds are used: one from a sample of the whole table chooses the candidates (it lives as long as its
+    sample, for many requests once the table is larger than the sample, remembering each word's rarity), and
+    one from the candidates themselves scores them (one request).
     """
 
     def __init__(self, pool: list[frozenset[str]]):
@@ -618,7 +626,6 @@ class Rarity:
         size = self.size + PRIOR_CLAIMS
         self.scale = math.log(size + 1)
         self.known: dict[str, float] = {}
-        self.best: dict[tuple, float] = {}
 
     def __call__(self, term: str) -> float:
         value = self.known.get(term)
@@ -966,16 +973,20 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD)."""
     features = features_of(claim)
     excluded = excluded_ids(claim)
-    rarity = background()
-    ids = text_candidate_ids(claim, features, excluded, rarity)
+    # What is rare in the whole table chooses the candidates ...
+    ids = text_candidate_ids(claim, features, excluded, background())
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
+    found = candidates(ids)
+    # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
+    # and "Habomai" a lot, however many claims about anything else the table holds.
+    rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
     own_best = best_possible(claim, features, rarity)
     ranked, keys = [], {}
-    for other in candidates(ids):
+    for other in found:
         other_features = features_of(other)
         suggestion = compare(claim, features, other, other_features, rarity)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        hub = max(remembered_best(other, other_features, rarity), 1.0) ** HUB_DAMPING
+        hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
         keys[other.pk] = suggestion.score / hub
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
@@ -1003,17 +1014,6 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
     return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD]
-
-
-def remembered_best(claim: Candidate, features: Features, rarity: Rarity) -> float:
-    """A candidate's best possible score, computed once while the same rarity lives."""
-    key = (claim.pk, claim_text(claim), claim.speaker_id is not None, claimed_parts_precision(claim))
-    best = rarity.best.get(key)
-    if best is None:
-        if len(rarity.best) >= REMEMBERED:
-            rarity.best.clear()
-        best = rarity.best[key] = best_possible(claim, features, rarity)
-    return best
 
 
 def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
