@@ -59,7 +59,7 @@ SEARCH_TERMS = 16  # words of the claim used to find candidates (the tuning half
 MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
 MATCHED = 400  # at most this many claims sharing a word are compared word by word
 RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to choose those
-BACKGROUND = 300  # claims sampled to tell common words from rare ones
+BACKGROUND = 300  # claims sampled to tell common words from rare ones in the table (to choose candidates)
 PRIOR_CLAIMS = 20
 
 # How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
@@ -909,8 +909,8 @@ def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
 
 
 def background() -> Rarity:
-    """Word rarity from a spread-out sample of all claims, to tell common words from rare ones (two queries, any
-    table size).
+    """Word rarity from a spread-out sample of all claims, to choose the words to search by and the claims to
+    compare (two queries, any table size).
 
     Evenly spaced ids rather than a random sample, so the same data always gives the same ranking. Once the
     table is larger than the sample, the same ids are sampled until it grows by another BACKGROUND claims, and
