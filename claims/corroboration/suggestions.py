@@ -5,7 +5,9 @@ their aliases: "Abe" is "Shinzo Abe", "U.S." is "the United States", "Russian" i
 dates compared at the coarser of the two precisions ("December 2016" meets "last December" in an
 article of 2017, but not "December 2014"), shared wording (rare words and word pairs counting more than
 common ones, a few plain synonyms met: "dispatch"/"send"), the same speaker and `claimed_on`. Dates
-that disagree ("May 2016" vs "May 2018") count against a pair: they are usually two different events.
+that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a pair: they are
+usually two different events; so does a past event dated after the other claim was made (a claim of 2017
+that ministers "held a meeting" is not about one "in late July" 2018). A date's tense is its own clause's.
 A pair about the same event (shared names or dates, no disagreeing date) whose predicates oppose ("a big
 step" vs "failed to lead to any serious shifts", "a breakthrough" vs "don't think ... a breakthrough")
 is marked as a possible contradiction, with the opposing words as the reason. Only suggestions scoring
@@ -24,17 +26,23 @@ request fast at a million claims. On SQLite the same scoring reads the other sou
 (fine at a desk's scale). On both, claims by the same speaker close in time are candidates too.
 Already-linked and dismissed pairs never come back.
 
+Two rarities: what is rare in the whole table (from an even sample of it) chooses the candidates; what is
+rare among the candidates scores them. Among claims about Japan and Russia, "Japan" tells little and
+"Habomai" a lot, however many claims about anything else the table holds: claims added on other subjects do
+not move a claim's scores unless they become its candidates (with a sample of town-news claims as the table,
+every word of a claim on the Kurils is rare in it, and table-wide rarity alone lost a quarter of the tuning
+half's recall).
+
 Speed: a claim's features are read once per text and reference date in a process (cached); once the table is
-larger than the rarity sample, the rarity read from it is kept too, with each word's rarity and each
-candidate's best possible score; candidates are scored from their words and dates alone, and only the
-suggestions shown are loaded in full.
+larger than the rarity sample, the rarity read from it is kept too; candidates are scored from their words
+and dates alone, and only the suggestions shown are loaded in full.
 """
 
 import datetime
 import functools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from django.db import connection, connections, router
@@ -51,9 +59,8 @@ SEARCH_TERMS = 16  # words of the claim used to find candidates (the tuning half
 MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
 MATCHED = 400  # at most this many claims sharing a word are compared word by word
 RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to choose those
-BACKGROUND = 300  # claims sampled to tell common words from rare ones
+BACKGROUND = 300  # claims sampled to tell common words from rare ones in the table (to choose candidates)
 PRIOR_CLAIMS = 20
-REMEMBERED = 50_000  # candidates' best possible scores kept in a process (a few MB)
 
 # How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
 # the tuning half of the labelled seed set only (benchmarks/suggestions.py prints both halves).
@@ -72,7 +79,7 @@ WEIGHTS = {
 # A suggestion is shown when it scores at least this share of what the claim would score against a copy of
 # itself (its best possible score). Being a share, it means the same at a hundred claims and at a million,
 # where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
-# 0.10 (and falls after); 0.05 is the middle of that range.
+# 0.05 and falls from 0.10 on (with rarity among the candidates); 0.05 shows the fewest at that recall.
 THRESHOLD = 0.05
 # Candidates are ranked by score / (their own best possible score ** HUB_DAMPING): a long claim that names
 # everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
@@ -111,29 +118,24 @@ SENTENCE_ADVERBS = frozenset(
     "instead clearly certainly of course in fact further furthermore first second next thus".split()
 )
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-FULL_MONTHS = "|".join(name.capitalize() for name, n in MONTHS.items() if len(name) > 4 or name == "may")
-SHORT_MONTHS = "|".join(name.capitalize() for name, n in MONTHS.items() if len(name) <= 4 and name != "may")
+# Each month's full name ("June" and "July" too, short as they are), then its abbreviations.
+MONTH_NAMES = [
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sep", "sept"),
+    ("october", "oct"),
+    ("november", "nov"),
+    ("december", "dec"),
+]
+MONTHS = {name: number for number, names in enumerate(MONTH_NAMES, start=1) for name in names}
+FULL_MONTHS = "|".join(names[0].capitalize() for names in MONTH_NAMES)
+SHORT_MONTHS = "|".join(name.capitalize() for names in MONTH_NAMES for name in names[1:])
 # A month is a whole word: "December", "May", or an abbreviation with its full stop or a day ("Dec. 5",
 # "Dec 5"); the "Dec" of "Declaration" is not one. A year is 1800-2099 standing alone.
 DATE_PATTERN = re.compile(
@@ -152,6 +154,7 @@ FUTURE = re.compile(
 )
 TOKEN_PATTERN = re.compile(r"(?:[A-Z]\.){2,}|\d+\+\d+|[^\W\d_][\w'’-]*[\w]|[^\W\d_]|\d+(?:[.,]\d+)*", re.UNICODE)
 CLAUSE_BREAK = re.compile(r"[.;:!?,—–()\"“”]")
+TENSE_BREAK = re.compile(r"[;:!?,—–()]|\.\s")
 
 # Names that are the same thing to a reader. Each spelling (lower case) -> the keys it stands for;
 # a city also stands for its country (a "Tokyo visit" is a visit to Japan), at the country's rarity.
@@ -259,6 +262,10 @@ class DateMention:
     year: int | None
     month: int | None = None
     day: int | None = None
+    # The years a month written without one can be in when the text does not say which ("in December", in
+    # an article of 2017: December 2016 or December 2017); it then agrees with a date in either.
+    either_year: tuple[int, ...] = ()
+    ahead: bool = False  # written as still to come ("will visit in December")
 
     @property
     def precision(self) -> int:
@@ -277,6 +284,7 @@ class DateMention:
 
     def compare(self, other: "DateMention") -> int:
         """The precision at which two dates agree (1 year .. 3 day), minus it when they disagree, 0 unknown."""
+        self, other = self.read_beside(other), other.read_beside(self)
         precision = min(self.precision, other.precision)
         if precision == 0:
             return 0
@@ -286,6 +294,13 @@ class DateMention:
 
     def matches(self, other: "DateMention") -> bool:
         return self.compare(other) > 0
+
+    def read_beside(self, other: "DateMention") -> "DateMention":
+        """This date with its year taken from the other when it can only be one of either_year and the other
+        is in one of them, in the same month ("in December" beside "December 2016"); else as it is."""
+        if self.year is None and other.year in self.either_year and self.month == other.month:
+            return replace(self, year=other.year)
+        return self
 
 
 @dataclass(frozen=True)
@@ -322,11 +337,19 @@ def month_year(month: int, modifier: str, future: bool, reference: Reference | N
     return ref.year if month <= ref.month else ref.year - 1
 
 
+def clause_around(text: str, start: int, end: int) -> str:
+    """The clause a date is written in: its tense is that of the date ("the meeting in December", not the
+    "will" of another clause of the sentence)."""
+    before = [m.end() for m in TENSE_BREAK.finditer(text, 0, start)]
+    after = TENSE_BREAK.search(text, end)
+    return text[before[-1] if before else 0 : after.start() if after else len(text)]
+
+
 def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
     """Every date the text mentions, each at the precision it is written with, relative ones resolved."""
-    future = bool(FUTURE.search(text))
     found = []
     for m in DATE_PATTERN.finditer(text):
+        future = bool(FUTURE.search(clause_around(text, m.start(), m.end())))
         written = m.group(0).strip()
         if m.group("year_only"):
             found.append(DateMention(written, int(m.group("year_only"))))
@@ -344,7 +367,8 @@ def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
             day = int(m.group("day_before") or m.group("day_after") or 0) or None
             modifier = (m.group("modifier") or "").lower().rstrip("-")
             year = int(m.group("year")) if m.group("year") else month_year(month, modifier, future, reference)
-            found.append(DateMention(written, year, month, day))
+            either = () if year is not None or reference is None else (reference.date.year - 1, reference.date.year)
+            found.append(DateMention(written, year, month, day, either, future))
     return found
 
 
@@ -361,6 +385,7 @@ class Features:
     negated: dict[str, str]  # word key -> the words from the negation to it, as written
     progress: str  # the words saying the matter moved forward, "" if none
     standstill: str  # the words saying it did not, "" if none
+    looks_ahead: bool = False  # the claim speaks of something still to come ("will", "plans", "next")
 
     @property
     def terms(self) -> set[str]:
@@ -446,7 +471,8 @@ class Features:
             elif lower in STANDSTILL and not standstill:
                 standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
         close_run()
-        return cls(names, name_weight, numbers, dates, words, pairs, negated, progress, standstill)
+        looks_ahead = bool(FUTURE.search(text))
+        return cls(names, name_weight, numbers, dates, words, pairs, negated, progress, standstill, looks_ahead)
 
 
 def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
@@ -584,8 +610,9 @@ class Rarity:
     """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
     for little, a rare one ("Hasegawa") for a lot.
 
-    One lives as long as its sample of claims (for many requests once the table is larger than the sample), so
-    it remembers each word's rarity and each candidate's best possible score (a hub's damping) meanwhile.
+    Two kinds are used: one from a sample of the whole table chooses the candidates (it lives as long as its
+    sample, for many requests once the table is larger than the sample, remembering each word's rarity), and
+    one from the candidates themselves scores them (one request).
     """
 
     def __init__(self, pool: list[frozenset[str]]):
@@ -599,7 +626,6 @@ class Rarity:
         size = self.size + PRIOR_CLAIMS
         self.scale = math.log(size + 1)
         self.known: dict[str, float] = {}
-        self.best: dict[tuple, float] = {}
 
     def __call__(self, term: str) -> float:
         value = self.known.get(term)
@@ -630,12 +656,24 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
             precision = best[0]
             name = ("date_year", "date_month", "date_day")[precision - 1]
             setattr(signals, name, getattr(signals, name) + 1.0)
-            label = mine.label(precision)
+            label = mine.read_beside(best[1]).label(precision)
             if label not in agreed:
                 agreed.append(label)
-        elif best[0] < 0 and mine.precision >= 2:
-            conflicts.append((mine, min((r for r in results if r[0] < 0), key=lambda r: r[0])[1]))
-    if conflicts and not agreed:
+        elif best[0] < 0:
+            # A bare year against another ("1945", "2016") says little; a month or a day against any other
+            # date, on either side, says two events.
+            disagreeing = [theirs for r, theirs in results if r < 0 and max(mine.precision, theirs.precision) >= 2]
+            if disagreeing:
+                conflicts.append((mine, max(disagreeing, key=lambda theirs: theirs.precision)))
+    if not agreed and not conflicts:
+        later = reported_after(features, reference_of(claim), other_features) or reported_after(
+            other_features, reference_of(other), features
+        )
+        if later:
+            signals.date_conflict = 1.0
+            reasons.append(f"but {later[0].label()} is after the other claim's date ({later[1].label()})")
+            conflicts.append(later)
+    elif conflicts and not agreed:
         signals.date_conflict = 1.0
         mine, theirs = conflicts[0]
         precision = min(mine.precision, theirs.precision)
@@ -707,6 +745,26 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         possible_contradiction=bool(contradiction),
         signals=signals,
     )
+
+
+def reported_after(features: Features, reference: Reference | None, other: Features) -> tuple | None:
+    """A past date of the other claim later than this claim's own date (its claimed_on, else its source's),
+    with that date: a claim made in 2017 of something done cannot report what was done in July 2018."""
+    if reference is None or features.looks_ahead:
+        return None
+    value = reference.date
+    made = DateMention(
+        "",
+        value.year,
+        None if reference.precision == Precision.YEAR else value.month,
+        value.day if reference.precision == Precision.DAY else None,
+    )
+    for date in other.dates:
+        precision = min(date.precision, made.precision)
+        if precision and not date.ahead:
+            if (date.year, date.month, date.day)[:precision] > (made.year, made.month, made.day)[:precision]:
+                return date, made
+    return None
 
 
 def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
@@ -851,8 +909,8 @@ def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
 
 
 def background() -> Rarity:
-    """Word rarity from a spread-out sample of all claims, to tell common words from rare ones (two queries, any
-    table size).
+    """Word rarity from a spread-out sample of all claims, to choose the words to search by and the claims to
+    compare (two queries, any table size).
 
     Evenly spaced ids rather than a random sample, so the same data always gives the same ranking. Once the
     table is larger than the sample, the same ids are sampled until it grows by another BACKGROUND claims, and
@@ -915,16 +973,20 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD)."""
     features = features_of(claim)
     excluded = excluded_ids(claim)
-    rarity = background()
-    ids = text_candidate_ids(claim, features, excluded, rarity)
+    # What is rare in the whole table chooses the candidates ...
+    ids = text_candidate_ids(claim, features, excluded, background())
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
+    found = candidates(ids)
+    # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
+    # and "Habomai" a lot, however many claims about anything else the table holds.
+    rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
     own_best = best_possible(claim, features, rarity)
     ranked, keys = [], {}
-    for other in candidates(ids):
+    for other in found:
         other_features = features_of(other)
         suggestion = compare(claim, features, other, other_features, rarity)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        hub = max(remembered_best(other, other_features, rarity), 1.0) ** HUB_DAMPING
+        hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
         keys[other.pk] = suggestion.score / hub
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
@@ -952,17 +1014,6 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
     return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD]
-
-
-def remembered_best(claim: Candidate, features: Features, rarity: Rarity) -> float:
-    """A candidate's best possible score, computed once while the same rarity lives."""
-    key = (claim.pk, claim_text(claim), claim.speaker_id is not None, claimed_parts_precision(claim))
-    best = rarity.best.get(key)
-    if best is None:
-        if len(rarity.best) >= REMEMBERED:
-            rarity.best.clear()
-        best = rarity.best[key] = best_possible(claim, features, rarity)
-    return best
 
 
 def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
