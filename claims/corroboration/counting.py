@@ -101,17 +101,33 @@ def on_voices_changed(sender, *, source_ids, **kwargs) -> None:
 
 
 def store(counts: dict[int, Counts]) -> None:
-    """Write these counts: a few rows one by one, many at once (PostgreSQL: COPY into a temporary table)."""
+    """Write these counts: a few hundred rows at a time by one UPDATE from their values (PostgreSQL, many at once:
+    COPY into a temporary table)."""
     if len(counts) > 1000 and connection.vendor == "postgresql":
         _store_by_copy(counts)
         return
-    rows = []
-    for pk, value in counts.items():
-        claim = Claim(pk=pk)
-        for name, number in zip(COUNT_FIELDS, value, strict=True):
-            setattr(claim, name, number)
-        rows.append(claim)
-    Claim.objects.bulk_update(rows, COUNT_FIELDS, batch_size=500)
+    rows = list(counts.items())
+    for first in range(0, len(rows), STORED_AT_ONCE):
+        _store_rows(rows[first : first + STORED_AT_ONCE])
+
+
+STORED_AT_ONCE = 500
+
+
+def _store_rows(rows: list[tuple[int, Counts]]) -> None:
+    # UPDATE … FROM, on PostgreSQL and SQLite alike: a third of the time bulk_update takes to build its CASE for
+    # each column, which was a quarter of adding one link (benchmarks/recount.py).
+    quote = connection.ops.quote_name
+    table = quote(Claim._meta.db_table)
+    names = [quote(name) for name in COUNT_FIELDS]
+    one = "SELECT %s AS id, " + ", ".join(f"%s AS {name}" for name in names)
+    values = " UNION ALL ".join([one] * len(rows))
+    assignments = ", ".join(f"{name} = v.{name}" for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM ({values}) AS v WHERE {table}.{quote('id')} = v.id",
+            [number for pk, value in rows for number in (pk, *value)],
+        )
 
 
 def _store_by_copy(counts: dict[int, Counts]) -> None:
