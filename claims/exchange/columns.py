@@ -109,8 +109,16 @@ def text_cell(expression) -> Expression:
     return NullIf(escaped(expression), Value(""), output_field=TextField())
 
 
+class NumberText(Cast):
+    """A number as text, for the SELECT read row by row (`csv_line` writes text). COPY writes a number exactly as
+    its text, so `grouped_sql` hands PostgreSQL the number itself: seven casts a row were a tenth of the export."""
+
+    def __init__(self, expression):
+        super().__init__(expression, TextField())
+
+
 def number_cell(expression) -> Expression:
-    return Cast(expression, TextField())
+    return NumberText(expression)
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,8 @@ def grouped_sql(
             cells[column.alias] = text_cell(joined) if column.name == "tags" else joined
         elif column.alias in source_cells:
             cells[column.alias] = RawSQL(f'"csv_sources"."{column.alias}"', (), output_field=TextField())
+        elif isinstance(column.value, NumberText):
+            cells[column.alias] = column.value.source_expressions[0]
         else:
             cells[column.alias] = column.value
     query = rows.annotate(**cells).order_by("pk").values_list(*(c.alias for c in chosen))
