@@ -33,6 +33,12 @@ LOOKALIKE_TEXT = "In May 2014 the Sochi meeting ended without any talk of projec
 SAME_PAGE_TEXT = VISIT_TEXT + " Joint projects on the islands could begin in December 2016, aides in Tokyo added."
 
 
+def claim_published(text: str, on: datetime.date, precision: str):
+    """The whole of a source published on `on` (at `precision`), annotated as one claim."""
+    source = create_source(title=f"Published {on:%Y}", text=text, published_on=on, published_on_precision=precision)
+    return create_claim(source=source, quote=text)
+
+
 class SuggestionStory(BaseTestCase):
     """A claim about the Tokyo visit, its echo in another paper, and a look-alike about another meeting."""
 
@@ -206,18 +212,8 @@ class ContradictionTests(BaseTestCase):
     def test_a_past_event_dated_after_the_other_claim_was_made_is_a_different_event(self):
         held = "The Russian and Japanese foreign and defence ministers held a meeting in the 2+2 format."
         july = "In late July, the Russian and Japanese foreign and defence ministers held a 2+2 meeting in Moscow."
-        claim = create_claim(
-            source=create_source(
-                title="2017", text=held, published_on=datetime.date(2017, 1, 1), published_on_precision="year"
-            ),
-            quote=held,
-        )
-        other = create_claim(
-            source=create_source(
-                title="2018", text=july, published_on=datetime.date(2018, 8, 1), published_on_precision="month"
-            ),
-            quote=july,
-        )
+        claim = claim_published(held, datetime.date(2017, 1, 1), "year")
+        other = claim_published(july, datetime.date(2018, 8, 1), "month")
         suggestion = next(s for s in ranked_for(claim) if s.claim == other)
         self.assertEqual(suggestion.signals.date_conflict, 1.0)
         self.assertIn("but July 2018 is after the other claim's date (2017)", suggestion.reason)
@@ -226,12 +222,7 @@ class ContradictionTests(BaseTestCase):
     def test_a_claim_about_what_is_to_come_is_not_bounded_by_its_own_date(self):
         plan = "Putin will visit Japan for the summit on the Kuril Islands, officials said."
         visit = "Putin visited Japan in December 2016 for the summit on the Kuril Islands."
-        claim = create_claim(
-            source=create_source(
-                title="2016", text=plan, published_on=datetime.date(2016, 5, 1), published_on_precision="month"
-            ),
-            quote=plan,
-        )
+        claim = claim_published(plan, datetime.date(2016, 5, 1), "month")
         other = create_claim(source=create_source(title="2017", text=visit), quote=visit)
         suggestion = next(s for s in ranked_for(claim) if s.claim == other)
         self.assertEqual(suggestion.signals.date_conflict, 0.0)

@@ -100,6 +100,9 @@ def on_voices_changed(sender, *, source_ids, **kwargs) -> None:
     recount_for_sources(source_ids)
 
 
+STORED_AT_ONCE = 500  # rows written by one UPDATE
+
+
 def store(counts: dict[int, Counts]) -> None:
     """Write these counts: a few hundred rows at a time by one UPDATE from their values (PostgreSQL, many at once:
     COPY into a temporary table)."""
@@ -109,9 +112,6 @@ def store(counts: dict[int, Counts]) -> None:
     rows = list(counts.items())
     for first in range(0, len(rows), STORED_AT_ONCE):
         _store_rows(rows[first : first + STORED_AT_ONCE])
-
-
-STORED_AT_ONCE = 500
 
 
 def _store_rows(rows: list[tuple[int, Counts]]) -> None:
