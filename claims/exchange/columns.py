@@ -2,16 +2,20 @@
 
 Every cell is computed by the database as text (escaped for spreadsheets, NULL when empty) by one
 SELECT built from `COLUMNS`. On PostgreSQL the full export hands that SELECT to `COPY … TO STDOUT`
-through psycopg; elsewhere (SQLite) the same SELECT is iterated and each row written with
-`csv_line`, which quotes exactly as PostgreSQL's CSV output does. So both paths give the same bytes.
+through psycopg, a stretch of ids at a time, two connections taking alternate stretches; elsewhere
+(SQLite) the same SELECT is iterated and each row written with `csv_line`, which quotes exactly as
+PostgreSQL's CSV output does. So both paths give the same bytes.
 """
 
 import codecs
+import queue
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connections
+import psycopg
+from django.db import connections, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -30,6 +34,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, NullIf, Replace, Substr
+from psycopg import sql as pgsql
 
 from claims.models import Claim, Corroboration, Tag
 from common.formulas import escaped
@@ -41,6 +46,11 @@ CHUNK_ROWS = 256  # rows of a COPY handed on at once (about CHUNK_BYTES of claim
 # PostgreSQL's COPY takes the claims a stretch of ids at a time: each stretch is read in id order from the primary
 # key with its lists grouped in memory, where the whole table at once was sorted on disk (issue 11).
 CHUNK_IDS = 50_000
+# An export of more than one stretch reads them on two connections of its own at once, each in a thread, stretch 1,
+# 3, 5… on one and 2, 4, 6… on the other, both in one snapshot: one PostgreSQL process formed every row while the
+# other sat idle (issue 11). Each may read up to QUEUED_CHUNKS chunks of CHUNK_ROWS rows (about 20 MB) ahead.
+READERS = 2
+QUEUED_CHUNKS = 128
 
 
 class SemicolonJoined(Func):
@@ -333,7 +343,8 @@ def claims_csv(
 ) -> Iterator[bytes]:
     """The claims CSV as chunks of UTF-8 bytes, header first, in constant memory.
 
-    PostgreSQL streams it with COPY unless `use_copy` is False; SQLite iterates the same SELECT.
+    PostgreSQL streams it with COPY unless `use_copy` is False (outside a transaction, more than one stretch of ids
+    on two connections at once, in one snapshot); SQLite iterates the same SELECT.
     `on_rows(n)` is told as rows are written, for a progress bar. `bom` starts the file with a UTF-8 byte
     order mark, which Excel needs to read it as UTF-8 (curly quotes, accents); every import accepts both.
     """
@@ -343,10 +354,13 @@ def claims_csv(
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
     yield (codecs.BOM_UTF8 if bom else b"") + csv_line(c.name for c in chosen_columns(columns)).encode()
-    if use_copy:
+    if not use_copy:
+        yield from _iterated(rows, on_rows)
+    elif connection.in_atomic_block:
+        # Inside a transaction (a test, or a caller's own) only this connection sees what it has not committed.
         yield from _copied((grouped_sql(claims, columns, ids=ids) for ids in id_stretches(claims)), connection, on_rows)
     else:
-        yield from _iterated(rows, on_rows)
+        yield from _copied_in_parallel(claims, columns, connection, on_rows)
 
 
 def _iterated(rows: QuerySet, on_rows) -> Iterator[bytes]:
@@ -377,34 +391,126 @@ def id_stretches(claims: QuerySet | None) -> Iterator[tuple[int, int]]:
         yield first, min(first + CHUNK_IDS - 1, span["last"])
 
 
-def _copied(queries: Iterable[tuple[str, tuple]], connection, on_rows) -> Iterator[bytes]:
-    buffer, count = [], 0
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        # Compiling this long SELECT costs more than JIT saves. A stretch is small: sorted in memory, and read by
-        # one process (parallel workers each computed the sources' cells and hashed them again, and the leader
-        # merged their rows).
-        cursor.execute("SET jit = off")
-        cursor.execute("SET max_parallel_workers_per_gather = 0")
-        cursor.execute("SET work_mem = '32MB'")
-        cursor.execute("SET DateStyle = 'ISO, YMD'")
-        for sql, params in queries:
-            # libpq hands over COPY data one row at a time, each in a buffer of its own (kept, not copied).
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                for row in copy:
-                    buffer.append(row)
-                    if len(buffer) == CHUNK_ROWS:
-                        count += CHUNK_ROWS
-                        yield b"".join(buffer)
-                        buffer = []
-                        if on_rows:
-                            on_rows(count)
-        cursor.execute("RESET jit")
-        cursor.execute("RESET max_parallel_workers_per_gather")
-        cursor.execute("RESET work_mem")
-        cursor.execute("RESET DateStyle")
-    if buffer:
-        count += len(buffer)
-        yield b"".join(buffer)
+# Compiling this long SELECT costs more than JIT saves. A stretch is small: sorted in memory, and read by one process
+# (parallel workers each computed the sources' cells and hashed them again, and the leader merged their rows).
+# Dates are written in ISO whatever the server's default.
+COPY_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0", "work_mem": "'32MB'", "DateStyle": "'ISO, YMD'"}
+
+
+def _copy_chunks(cursor, queries: Iterable[tuple[str, tuple]]) -> Iterator[tuple[bytes, int]]:
+    """Each query's rows COPYed as CSV, in chunks of CHUNK_ROWS rows (a query's last one shorter): (bytes, rows)."""
+    for sql, params in queries:
+        buffer = []
+        # libpq hands over COPY data one row at a time, each in a buffer of its own (kept, not copied).
+        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for row in copy:
+                buffer.append(row)
+                if len(buffer) == CHUNK_ROWS:
+                    yield b"".join(buffer), CHUNK_ROWS
+                    buffer = []
+        if buffer:
+            yield b"".join(buffer), len(buffer)
+
+
+def _counted(chunks: Iterable[tuple[bytes, int]], on_rows) -> Iterator[bytes]:
+    count = 0
+    for chunk, rows in chunks:
+        count += rows
+        yield chunk
+        if on_rows:
+            on_rows(count)
     if on_rows:
         on_rows(count)
+
+
+def _copied(queries: Iterable[tuple[str, tuple]], connection, on_rows) -> Iterator[bytes]:
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        for name, value in COPY_SETTINGS.items():
+            cursor.execute(f"SET {name} = {value}")
+        yield from _counted(_copy_chunks(cursor.cursor, queries), on_rows)
+        for name in COPY_SETTINGS:
+            cursor.execute(f"RESET {name}")
+
+
+_END = object()  # a reader's mark after the last chunk of a stretch
+
+
+def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]:
+    """`_copied` on READERS connections of the export's own, in one snapshot, each reading its stretches in a thread
+    while this one hands on the chunks in order. Used outside a transaction, where they see what this one would."""
+    readers, threads, stop = [], [], threading.Event()
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            # One snapshot for the ids and for every reader: the export is the claims as they were at this moment.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            stretches = list(id_stretches(claims))
+            if len(stretches) > 1:
+                cursor.execute("SELECT pg_export_snapshot()")
+                snapshot = cursor.fetchone()[0]
+                for _ in range(READERS):
+                    # Django's own settings for a connection (its adapters, client-side binding), without its wrapper.
+                    reader = psycopg.connect(**connection.get_connection_params())
+                    readers.append(reader)
+                    reader.isolation_level, reader.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+                    reader.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
+                    for name, value in COPY_SETTINGS.items():
+                        reader.execute(f"SET LOCAL {name} = {value}")
+        queries = [grouped_sql(claims, columns, ids=ids) for ids in stretches]
+        if not readers:
+            yield from _copied(queries, connection, on_rows)  # one stretch: one statement, one snapshot
+            return
+        queues = [queue.Queue(maxsize=QUEUED_CHUNKS) for _ in readers]
+        for number, (reader, chunks) in enumerate(zip(readers, queues, strict=True)):
+            thread = threading.Thread(
+                target=_read_stretches,
+                args=(reader, queries[number :: len(readers)], chunks, stop),
+                name=f"claims-csv-{number}",
+                daemon=True,
+            )
+            threads.append(thread)
+            thread.start()
+        yield from _counted(_in_order(queues, len(queries)), on_rows)
+    finally:
+        stop.set()
+        for reader, thread in zip(readers, threads, strict=False):
+            if thread.is_alive():
+                reader.cancel_safe()  # a reader still COPYing stops at once (the export was closed early or failed)
+        for thread in threads:
+            thread.join()
+        for reader in readers:
+            reader.close()
+
+
+def _in_order(queues: list[queue.Queue], stretches: int) -> Iterator[tuple[bytes, int]]:
+    for number in range(stretches):
+        chunks = queues[number % len(queues)]
+        while (item := chunks.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+def _read_stretches(reader, queries, chunks: queue.Queue, stop: threading.Event) -> None:
+    """A reader thread: COPY each query's rows into `chunks`, then _END, until done or stopped."""
+
+    def hand_on(item) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        with reader.cursor() as cursor:
+            for query in queries:
+                for chunk in _copy_chunks(cursor, [query]):
+                    if not hand_on(chunk):
+                        return
+                if not hand_on(_END):
+                    return
+    except Exception as error:  # handed to the export, which raises it
+        if not stop.is_set():
+            hand_on(error)

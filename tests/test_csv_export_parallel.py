@@ -1,0 +1,134 @@
+"""The PostgreSQL export outside a transaction: stretches of ids read on two connections at once, in one snapshot.
+
+These run as TransactionTestCase, with everything committed: inside a test's transaction the export keeps to the
+test's own connection, the only one that sees what the test wrote.
+"""
+
+import threading
+import time
+import unittest
+from unittest import mock
+
+import psycopg
+from django.db import connection, connections
+from django.test import TransactionTestCase
+
+from claims.exchange import columns
+from claims.exchange.columns import claims_csv
+from claims.models import Claim
+from claims.services import create_claim, link_claims
+from sources.models import Agent
+from sources.services import create_source
+
+TEXT = "The minister said the bridge would open in May. Critics said it would not. The mayor agreed with the critics."
+# Every claim a stretch of its own, every row a chunk of its own, and a reader at most one chunk ahead: the later
+# stretches are read only as the export is consumed.
+ONE_AT_A_TIME = {"CHUNK_IDS": 1, "CHUNK_ROWS": 1, "QUEUED_CHUNKS": 1}
+
+
+def settings_for_test(**values):
+    return mock.patch.multiple(columns, **values)
+
+
+def other_sessions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def reader_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name.startswith("claims-csv-")]
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "COPY and exported snapshots are PostgreSQL's")
+class ParallelExportTests(TransactionTestCase):
+    def setUp(self):
+        minister = Agent.objects.create(name="The minister", kind=Agent.Kind.PERSON)
+        press = Agent.objects.create(name="Bridge Gazette", kind=Agent.Kind.ORGANISATION)
+        self.first = create_source(title="Bridge", text=TEXT, url="https://example.org/bridge", publisher=press)
+        self.second = create_source(title="Bridge, again", text=TEXT, url="https://example.net/bridge")
+        self.second.authors.add(minister)
+        self.claims = [
+            create_claim(source=source, quote=quote, tags=[f"tag {n}"])
+            for n, (source, quote) in enumerate(
+                (source, quote)
+                for source in (self.first, self.second)
+                for quote in ("The minister said", "Critics said it would not", "The mayor agreed")
+            )
+        ]
+        link_claims(claim_a=self.claims[0], claim_b=self.claims[3])
+        link_claims(claim_a=self.claims[1], claim_b=self.claims[4], relation="contradicts")
+
+    def test_an_export_of_several_stretches_is_read_on_two_connections_and_writes_the_same_bytes(self):
+        with settings_for_test(CHUNK_IDS=2), mock.patch.object(
+            columns, "_read_stretches", wraps=columns._read_stretches
+        ) as reader:
+            copied = b"".join(claims_csv())
+        self.assertEqual(reader.call_count, 2)
+        self.assertEqual(copied, b"".join(claims_csv(use_copy=False)))
+        self.assertEqual(len(copied.decode().splitlines()), 1 + len(self.claims))
+
+    def test_a_filtered_export_with_chosen_columns_is_the_same_on_two_connections(self):
+        claims = Claim.objects.filter(source=self.second)
+        chosen = ["id", "quote", "authors", "tags", "corroborated_by", "contradicted_by"]
+        with settings_for_test(CHUNK_IDS=1):
+            copied = b"".join(claims_csv(claims, columns=chosen))
+        self.assertEqual(copied, b"".join(claims_csv(claims, columns=chosen, use_copy=False)))
+        self.assertEqual(len(copied.decode().splitlines()), 1 + 3)
+
+    def test_what_is_committed_while_an_export_runs_is_not_in_it(self):
+        before = b"".join(claims_csv(use_copy=False))
+        with settings_for_test(**ONE_AT_A_TIME):
+            export = claims_csv()
+            started = [next(export), next(export)]  # the header and the first claim
+            last = self.claims[-1]
+            link_claims(claim_a=last, claim_b=self.claims[2])
+            Claim.objects.filter(pk=last.pk).update(statement="Changed while the export ran")
+            create_claim(source=self.first, quote="Critics said")
+            rest = list(export)
+        self.assertEqual(b"".join(started + rest), before)
+
+    def test_the_readers_see_the_claims_as_they_were_when_the_export_began(self):
+        before = b"".join(claims_csv(use_copy=False))
+        read_stretches, first = columns._read_stretches, threading.Lock()
+
+        def commit_a_change_then_read(*args):
+            if first.acquire(blocking=False):  # the first reader, before its first query
+                Claim.objects.update(statement="Changed as the readers began")
+                connections["default"].close()  # this thread's own connection
+            read_stretches(*args)
+
+        with settings_for_test(CHUNK_IDS=1), mock.patch.object(columns, "_read_stretches", commit_a_change_then_read):
+            copied = b"".join(claims_csv())
+        self.assertEqual(copied, before)
+        self.assertEqual(Claim.objects.filter(statement="Changed as the readers began").count(), len(self.claims))
+
+    def test_an_export_closed_early_stops_its_readers_and_closes_their_connections(self):
+        with settings_for_test(**ONE_AT_A_TIME):
+            export = claims_csv()
+            next(export), next(export)
+            self.assertEqual(len(reader_threads()), 2)
+            export.close()
+        self.assertEqual(reader_threads(), [])
+        for _ in range(50):  # a server process ends a moment after its client has gone
+            if other_sessions() == 0:
+                break
+            time.sleep(0.1)
+        self.assertEqual(other_sessions(), 0)
+
+    def test_an_error_on_a_reader_stops_the_export_with_that_error(self):
+        compiled = columns.grouped_sql
+
+        def failing_on_the_fourth_claim(claims=None, columns=None, *, ids):
+            sql, params = compiled(claims, columns, ids=ids)
+            return ("SELECT 1 / 0", ()) if ids[0] == self.claims[3].pk else (sql, params)
+
+        with settings_for_test(CHUNK_IDS=1), mock.patch.object(columns, "grouped_sql", failing_on_the_fourth_claim):
+            written = []
+            with self.assertRaises(psycopg.errors.DivisionByZero):
+                for chunk in claims_csv():
+                    written.append(chunk)
+        self.assertEqual(len(b"".join(written).decode().splitlines()), 1 + 3)  # the header and the claims before it
+        self.assertEqual(reader_threads(), [])
