@@ -62,9 +62,10 @@ class ParallelExportTests(TransactionTestCase):
         link_claims(claim_a=self.claims[1], claim_b=self.claims[4], relation="contradicts")
 
     def test_an_export_of_several_stretches_is_read_on_two_connections_and_writes_the_same_bytes(self):
-        with settings_for_test(CHUNK_IDS=2), mock.patch.object(
-            columns, "_read_stretches", wraps=columns._read_stretches
-        ) as reader:
+        with (
+            settings_for_test(CHUNK_IDS=2),
+            mock.patch.object(columns, "_read_stretches", wraps=columns._read_stretches) as reader,
+        ):
             copied = b"".join(claims_csv())
         self.assertEqual(reader.call_count, 2)
         self.assertEqual(copied, b"".join(claims_csv(use_copy=False)))
