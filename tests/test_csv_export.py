@@ -61,6 +61,19 @@ class ClaimsCsvTests(BaseTestCase):
                 row = next(r for r in rows if r["id"] == str(self.unacceptable.pk))
                 self.assertEqual(row["created_at"], "2017-06-01T06:30:59Z")
 
+    @unittest.skipUnless(connection.vendor == "postgresql", "COPY … TO STDOUT needs PostgreSQL")
+    def test_the_copy_writes_moments_in_utc_whatever_the_connections_time_zone(self):
+        moment = datetime.datetime(2017, 6, 1, 9, 30, 59, tzinfo=datetime.UTC)
+        Claim.objects.filter(pk=self.unacceptable.pk).update(created_at=moment)
+        with connection.cursor() as cursor:
+            cursor.execute("SET TimeZone = 'Asia/Tokyo'")
+            try:
+                copied = exported(use_copy=True)
+            finally:
+                cursor.execute("SET TimeZone = 'UTC'")
+        row = next(r for r in csv.DictReader(io.StringIO(copied.decode())) if r["id"] == str(self.unacceptable.pk))
+        self.assertEqual(row["created_at"], "2017-06-01T09:30:59Z")
+
     @unittest.skipUnless(connection.vendor == "postgresql", "DateStyle is PostgreSQL's")
     def test_the_copy_writes_iso_dates_whatever_the_servers_date_style(self):
         with connection.cursor() as cursor:

@@ -4,6 +4,9 @@ These run as TransactionTestCase, with everything committed: inside a test's tra
 test's own connection, the only one that sees what the test wrote.
 """
 
+import csv
+import datetime
+import io
 import threading
 import time
 import unittest
@@ -105,6 +108,21 @@ class ParallelExportTests(TransactionTestCase):
             copied = b"".join(claims_csv())
         self.assertEqual(copied, before)
         self.assertEqual(Claim.objects.filter(statement="Changed as the readers began").count(), len(self.claims))
+
+    def test_the_readers_write_moments_in_utc_whatever_the_servers_time_zone(self):
+        Claim.objects.update(created_at=datetime.datetime(2017, 6, 1, 9, 30, 59, tzinfo=datetime.UTC))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_database()")
+            database = cursor.fetchone()[0]
+            cursor.execute(f"ALTER DATABASE \"{database}\" SET TimeZone = 'Asia/Tokyo'")  # new connections' default
+        try:
+            with settings_for_test(CHUNK_IDS=1):
+                rows = list(csv.DictReader(io.StringIO(b"".join(claims_csv()).decode())))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f'ALTER DATABASE "{database}" RESET TimeZone')
+        self.assertEqual({row["created_at"] for row in rows}, {"2017-06-01T09:30:59Z"})
+        self.assertEqual(len(rows), len(self.claims))
 
     def test_an_export_closed_early_stops_its_readers_and_closes_their_connections(self):
         with settings_for_test(**ONE_AT_A_TIME):

@@ -94,8 +94,10 @@ class DateTimeText(Func):
     output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra):
-        # Truncated to the second, a timestamp is written without a fraction: "2017-06-01 09:30:00".
-        template = "REPLACE(DATE_TRUNC('second', %(expressions)s AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
+        # Truncated to the second, a timestamp is written without a fraction: "2017-06-01 09:30:00". The cast to a
+        # timestamp reads it in the connection's time zone, UTC (Django sets it, and so does COPY_SETTINGS): AT TIME
+        # ZONE 'UTC' looked the zone up by its name for every value.
+        template = "REPLACE(DATE_TRUNC('second', (%(expressions)s)::timestamp)::text, ' ', 'T') || 'Z'"
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
@@ -393,8 +395,14 @@ def id_stretches(claims: QuerySet | None) -> Iterator[tuple[int, int]]:
 
 # Compiling this long SELECT costs more than JIT saves. A stretch is small: sorted in memory, and read by one process
 # (parallel workers each computed the sources' cells and hashed them again, and the leader merged their rows).
-# Dates are written in ISO whatever the server's default.
-COPY_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0", "work_mem": "'32MB'", "DateStyle": "'ISO, YMD'"}
+# Dates are written in ISO, and moments in UTC, whatever the server's defaults.
+COPY_SETTINGS = {
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+    "work_mem": "'32MB'",
+    "DateStyle": "'ISO, YMD'",
+    "TimeZone": "'UTC'",
+}
 
 
 def _copy_chunks(cursor, queries: Iterable[tuple[str, tuple]]) -> Iterator[tuple[bytes, int]]:
