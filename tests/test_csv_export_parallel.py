@@ -13,6 +13,7 @@ import unittest
 from unittest import mock
 
 import psycopg
+import pytest
 from django.db import connection, connections
 from django.test import TransactionTestCase
 
@@ -150,4 +151,18 @@ class ParallelExportTests(TransactionTestCase):
                 for chunk in claims_csv():
                     written.append(chunk)
         self.assertEqual(len(b"".join(written).decode().splitlines()), 1 + 3)  # the header and the claims before it
+        self.assertEqual(reader_threads(), [])
+
+    @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the vanishing, on purpose
+    def test_a_reader_that_ends_without_a_word_stops_the_export_instead_of_hanging_it(self):
+        read_stretches = columns._read_stretches
+
+        def second_reader_vanishes(reader, queries, chunks, stop):
+            if threading.current_thread().name.endswith("-1"):
+                raise SystemExit  # ends the thread, handing nothing on
+            read_stretches(reader, queries, chunks, stop)
+
+        with settings_for_test(CHUNK_IDS=1), mock.patch.object(columns, "_read_stretches", second_reader_vanishes):
+            with self.assertRaisesMessage(RuntimeError, "reader claims-csv-1 stopped before the end"):
+                b"".join(claims_csv())
         self.assertEqual(reader_threads(), [])

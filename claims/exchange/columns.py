@@ -478,7 +478,7 @@ def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]
             )
             threads.append(thread)
             thread.start()
-        yield from _counted(_in_order(queues, len(queries)), on_rows)
+        yield from _counted(_in_order(list(zip(queues, threads, strict=True)), len(queries)), on_rows)
     finally:
         stop.set()
         for reader, thread in zip(readers, threads, strict=False):
@@ -490,10 +490,20 @@ def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]
             reader.close()
 
 
-def _in_order(queues: list[queue.Queue], stretches: int) -> Iterator[tuple[bytes, int]]:
+def _in_order(readers: list[tuple[queue.Queue, threading.Thread]], stretches: int) -> Iterator[tuple[bytes, int]]:
+    """The readers' chunks, stretch after stretch; a reader's error is raised here."""
     for number in range(stretches):
-        chunks = queues[number % len(queues)]
-        while (item := chunks.get()) is not _END:
+        chunks, thread = readers[number % len(readers)]
+        while True:
+            try:
+                item = chunks.get(timeout=1)
+            except queue.Empty:
+                if thread.is_alive() or not chunks.empty():
+                    continue
+                # Nothing more can come (a reader that fails hands its error on before it ends).
+                raise RuntimeError(f"the export's reader {thread.name} stopped before the end") from None
+            if item is _END:
+                break
             if isinstance(item, BaseException):
                 raise item
             yield item
