@@ -139,17 +139,21 @@ class ParallelExportTests(TransactionTestCase):
         self.assertEqual(other_sessions(), 0)
 
     def test_an_error_on_a_reader_stops_the_export_with_that_error(self):
-        compiled = columns.grouped_sql
+        compiled = columns.stretch_queries
 
-        def failing_on_the_fourth_claim(claims=None, columns=None, *, ids):
-            sql, params = compiled(claims, columns, ids=ids)
-            return ("SELECT 1 / 0", ()) if ids[0] == self.claims[3].pk else (sql, params)
+        def failing_on_the_fourth_claim(claims, chosen, stretches):
+            queries = compiled(claims, chosen, stretches)
+            queries[3] = ("SELECT 1 / 0", ())
+            return queries
 
-        with settings_for_test(CHUNK_IDS=1), mock.patch.object(columns, "grouped_sql", failing_on_the_fourth_claim):
+        with (
+            settings_for_test(CHUNK_IDS=1),
+            mock.patch.object(columns, "stretch_queries", failing_on_the_fourth_claim),
+            self.assertRaises(psycopg.errors.DivisionByZero),
+        ):
             written = []
-            with self.assertRaises(psycopg.errors.DivisionByZero):
-                for chunk in claims_csv():
-                    written.append(chunk)
+            for chunk in claims_csv():
+                written.append(chunk)
         self.assertEqual(len(b"".join(written).decode().splitlines()), 1 + 3)  # the header and the claims before it
         self.assertEqual(reader_threads(), [])
 

@@ -265,15 +265,33 @@ GROUPED = {
 }
 
 
+# Where a stretch's first and last ids go in the SELECT, compiled once for every stretch: compiling it took 12 ms,
+# a quarter of a second for a million claims before the first row.
+FIRST, LAST = "__stretch_first__", "__stretch_last__"
+
+
 def grouped_sql(
     claims: QuerySet | None = None, columns: Iterable[str] | None = None, *, ids: tuple[int, int]
 ) -> tuple[str, tuple]:
     """The CSV's SELECT for PostgreSQL, for the claims whose ids lie in `ids` (first, last): the lists read from
     grouped tables joined once, and the source's cells computed once per source of the stretch, not once per claim."""
+    return stretch_queries(claims, columns, [ids])[0]
+
+
+def stretch_queries(
+    claims: QuerySet | None, columns: Iterable[str] | None, stretches: Iterable[tuple[int, int]]
+) -> list[tuple[str, tuple]]:
+    """`grouped_sql` for each stretch of ids."""
+    sql, params = _stretch_sql(claims, columns)
+    return [(sql.replace(FIRST, str(int(first))).replace(LAST, str(int(last))), params) for first, last in stretches]
+
+
+def _stretch_sql(claims: QuerySet | None, columns: Iterable[str] | None) -> tuple[str, tuple]:
     chosen = chosen_columns(columns)
     rows = Claim.objects.all() if claims is None else Claim.objects.filter(pk__in=claims.order_by().values("pk"))
-    rows = rows.filter(pk__range=ids)
-    stretch = {"first": int(ids[0]), "last": int(ids[1])}
+    bound = {name: RawSQL(name, (), output_field=BigIntegerField()) for name in (FIRST, LAST)}
+    rows = rows.filter(pk__range=(bound[FIRST], bound[LAST]))
+    stretch = {"first": FIRST, "last": LAST}
     of_source = _source_cells("")
     source_cells = {c.alias: of_source[c.name] for c in chosen if c.name in of_source}
     cells = {}
@@ -360,7 +378,7 @@ def claims_csv(
         yield from _iterated(rows, on_rows)
     elif connection.in_atomic_block:
         # Inside a transaction (a test, or a caller's own) only this connection sees what it has not committed.
-        yield from _copied((grouped_sql(claims, columns, ids=ids) for ids in id_stretches(claims)), connection, on_rows)
+        yield from _copied(stretch_queries(claims, columns, id_stretches(claims)), connection, on_rows)
     else:
         yield from _copied_in_parallel(claims, columns, connection, on_rows)
 
@@ -464,7 +482,7 @@ def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]
                     reader.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
                     for name, value in COPY_SETTINGS.items():
                         reader.execute(f"SET LOCAL {name} = {value}")
-        queries = [grouped_sql(claims, columns, ids=ids) for ids in stretches]
+        queries = stretch_queries(claims, columns, stretches)
         if not readers:
             yield from _copied(queries, connection, on_rows)  # one stretch: one statement, one snapshot
             return
