@@ -8,6 +8,7 @@ PostgreSQL's CSV output does. So both paths give the same bytes.
 """
 
 import codecs
+import contextlib
 import queue
 import re
 import threading
@@ -51,6 +52,7 @@ CHUNK_IDS = 50_000
 # other sat idle (issue 11). Each may read up to QUEUED_CHUNKS chunks of CHUNK_ROWS rows (about 20 MB) ahead.
 READERS = 2
 QUEUED_CHUNKS = 128
+CANCEL_SECONDS = 10  # how long an export closed early waits for its readers to stop
 
 
 class SemicolonJoined(Func):
@@ -501,9 +503,12 @@ def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]
         stop.set()
         for reader, thread in zip(readers, threads, strict=False):
             if thread.is_alive():
-                reader.cancel_safe()  # a reader still COPYing stops at once (the export was closed early or failed)
+                # A reader still COPYing stops at once (the export was closed early or failed); cancelling is the
+                # server's to grant, and a failure to ask must not hide why the export stopped.
+                with contextlib.suppress(psycopg.Error):
+                    reader.cancel_safe(timeout=CANCEL_SECONDS)
         for thread in threads:
-            thread.join()
+            thread.join(timeout=CANCEL_SECONDS)
         for reader in readers:
             reader.close()
 
