@@ -170,3 +170,68 @@ class ParallelExportTests(TransactionTestCase):
             with self.assertRaisesMessage(RuntimeError, "reader claims-csv-1 stopped before the end"):
                 b"".join(claims_csv())
         self.assertEqual(reader_threads(), [])
+
+    def test_a_lock_asked_for_between_the_readers_first_queries_does_not_hang_the_export(self):
+        """A migration (ALTER TABLE, ACCESS EXCLUSIVE) asked for after one reader's first COPY and before the
+        other's queues behind the first reader's transaction, and the second reader queues behind it. The export
+        then waits for the second reader, the second reader for the migration, the migration for the first
+        reader's transaction, which ends only when the export does: a wait through the export's queues that
+        PostgreSQL cannot see as a deadlock. Every later query on claims_claim queues behind the migration too."""
+        read_stretches, second_may_start = columns._read_stretches, threading.Event()
+
+        def second_reader_a_moment_late(reader, queries, chunks, stop):
+            if threading.current_thread().name.endswith("-1"):
+                second_may_start.wait(10)  # as a busy machine may schedule it a moment after the first
+            read_stretches(reader, queries, chunks, stop)
+
+        def waiting_for_the_lock() -> bool:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock' "
+                    "AND relation = 'claims_claim'::regclass"
+                )
+                return cursor.fetchone()[0] > 0
+
+        migration = psycopg.connect(**connection.get_connection_params())
+        migrated = []
+        locker = threading.Thread(
+            target=lambda: migrated.append(
+                _attempt(lambda: migration.execute("LOCK TABLE claims_claim IN ACCESS EXCLUSIVE MODE"))
+            )
+        )
+        with (
+            settings_for_test(CHUNK_IDS=2),
+            mock.patch.object(columns, "_read_stretches", second_reader_a_moment_late),
+        ):
+            export = claims_csv()
+            written = [next(export), next(export)]  # the header and the first reader's first chunk
+            locker.start()
+            for _ in range(100):
+                if waiting_for_the_lock():
+                    break
+                time.sleep(0.05)
+            second_may_start.set()
+            consumer = threading.Thread(target=lambda: written.extend(export), daemon=True)
+            consumer.start()
+            consumer.join(15)
+            hung = consumer.is_alive()
+            migration.cancel_safe()  # undo the hang, whatever happened
+            locker.join()
+            migration.rollback()
+            migration.close()
+            consumer.join(15)
+            finished_once_cancelled = not consumer.is_alive()
+        self.assertFalse(
+            hung,
+            f"the export and the migration still waited after 15 s (migration: {migrated}; the export finished once "
+            f"the migration was cancelled: {finished_once_cancelled}, {len(b''.join(written))} bytes)",
+        )
+        self.assertEqual(len(b"".join(written).decode().splitlines()), 1 + len(self.claims))
+
+
+def _attempt(action) -> str:
+    try:
+        action()
+        return "granted"
+    except psycopg.Error as error:
+        return f"{type(error).__name__}: {error}"
