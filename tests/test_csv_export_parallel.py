@@ -235,3 +235,39 @@ def _attempt(action) -> str:
         return "granted"
     except psycopg.Error as error:
         return f"{type(error).__name__}: {error}"
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "COPY and exported snapshots are PostgreSQL's")
+class ParallelExportAndTableRewriteTests(TransactionTestCase):
+    def test_a_table_rewritten_after_the_snapshot_and_before_the_readers_first_query_is_not_read_as_empty(self):
+        """The snapshot is taken (the ids' aggregate) before the readers connect and lock anything: a table
+        rewrite committed in between (a migration's ALTER TABLE that rewrites claims_corroboration, here a column
+        with a volatile default) is not MVCC-safe, and readers in the older snapshot see the rewritten table as
+        empty. The export then lists no links at all, silently."""
+        source = create_source(title="Bridge", text=TEXT, url="https://example.org/bridge")
+        other = create_source(title="Bridge, again", text=TEXT, url="https://example.net/bridge")
+        a = create_claim(source=source, quote="The minister said")
+        b = create_claim(source=other, quote="Critics said it would not")
+        create_claim(source=other, quote="The mayor agreed")
+        link_claims(claim_a=a, claim_b=b)
+        before = b"".join(claims_csv(use_copy=False))
+        connect, rewritten = psycopg.connect, []
+
+        def a_migration_commits_while_the_first_reader_connects(*args, **kwargs):
+            if not rewritten:
+                with connect(*args, **kwargs, autocommit=True) as migration:
+                    migration.execute("ALTER TABLE claims_corroboration ADD COLUMN attack_x float DEFAULT random()")
+                rewritten.append(True)
+            return connect(*args, **kwargs)
+
+        try:
+            with (
+                settings_for_test(CHUNK_IDS=1),
+                mock.patch.object(columns.psycopg, "connect", a_migration_commits_while_the_first_reader_connects),
+            ):
+                copied = b"".join(claims_csv())
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE claims_corroboration DROP COLUMN IF EXISTS attack_x")
+        self.assertEqual(rewritten, [True])
+        self.assertEqual(copied.decode(), before.decode())
