@@ -228,6 +228,24 @@ class ParallelExportTests(TransactionTestCase):
         )
         self.assertEqual(len(b"".join(written).decode().splitlines()), 1 + len(self.claims))
 
+    def test_an_export_that_cannot_have_its_readers_connections_reads_on_its_own_instead_of_failing(self):
+        """Near max_connections (or a role's connection limit) the second reader cannot connect: the export, which
+        has sent its header already (HTTP 200 for the admin's), reads on Django's connection rather than stop."""
+        before = b"".join(claims_csv(use_copy=False))
+        connect, tries = psycopg.connect, []
+
+        def the_second_has_no_room(*args, **kwargs):
+            tries.append(1)
+            if len(tries) == 2:
+                raise psycopg.OperationalError('FATAL:  too many connections for role "claimtrail"')
+            return connect(*args, **kwargs)
+
+        with settings_for_test(CHUNK_IDS=2), mock.patch.object(columns.psycopg, "connect", the_second_has_no_room):
+            copied = b"".join(claims_csv())
+        self.assertEqual(len(tries), 2)
+        self.assertEqual(copied, before)
+        self.assertEqual(reader_threads(), [])
+
 
 def _attempt(action) -> str:
     try:
@@ -253,11 +271,18 @@ class ParallelExportAndTableRewriteTests(TransactionTestCase):
         before = b"".join(claims_csv(use_copy=False))
         connect, rewritten = psycopg.connect, []
 
+        def migrate(*args, **kwargs):
+            with connect(*args, **kwargs, autocommit=True) as migration:
+                migration.execute("ALTER TABLE claims_corroboration ADD COLUMN attack_x float DEFAULT random()")
+            rewritten.append(True)
+
+        migration = threading.Thread(target=migrate, args=(), daemon=True)
+
         def a_migration_commits_while_the_first_reader_connects(*args, **kwargs):
-            if not rewritten:
-                with connect(*args, **kwargs, autocommit=True) as migration:
-                    migration.execute("ALTER TABLE claims_corroboration ADD COLUMN attack_x float DEFAULT random()")
-                rewritten.append(True)
+            if not migration.ident:
+                migration._args, migration._kwargs = args, kwargs
+                migration.start()
+                migration.join(1)  # done at once, unless the export holds a lock it needs (then after the export)
             return connect(*args, **kwargs)
 
         try:
@@ -267,6 +292,7 @@ class ParallelExportAndTableRewriteTests(TransactionTestCase):
             ):
                 copied = b"".join(claims_csv())
         finally:
+            migration.join(10)
             with connection.cursor() as cursor:
                 cursor.execute("ALTER TABLE claims_corroboration DROP COLUMN IF EXISTS attack_x")
         self.assertEqual(rewritten, [True])
