@@ -246,6 +246,35 @@ class ParallelExportTests(TransactionTestCase):
         self.assertEqual(copied, before)
         self.assertEqual(reader_threads(), [])
 
+    def test_a_migration_waiting_for_the_export_leaves_it_to_read_on_one_connection(self):
+        """A migration that asks for a table while the export sets up waits for the export; the readers, whose
+        locks would queue behind it, give up after LOCK_SECONDS and the export reads on its own connection."""
+        before = b"".join(claims_csv(use_copy=False))
+        connect, migrated = psycopg.connect, []
+
+        def migrate(*args, **kwargs):
+            with connect(*args, **kwargs) as migration:
+                migrated.append(_attempt(lambda: migration.execute("LOCK TABLE claims_tag IN ACCESS EXCLUSIVE MODE")))
+
+        migration = threading.Thread(target=migrate, daemon=True)
+
+        def a_migration_asks_as_the_first_reader_connects(*args, **kwargs):
+            if not migration.ident:
+                migration._args, migration._kwargs = args, kwargs
+                migration.start()
+                migration.join(1)  # it waits for the export's locks
+            return connect(*args, **kwargs)
+
+        with (
+            settings_for_test(CHUNK_IDS=2, LOCK_SECONDS=1),
+            mock.patch.object(columns.psycopg, "connect", a_migration_asks_as_the_first_reader_connects),
+        ):
+            copied = b"".join(claims_csv())
+        migration.join(10)
+        self.assertEqual(copied, before)
+        self.assertEqual(migrated, ["granted"])
+        self.assertEqual(reader_threads(), [])
+
 
 def _attempt(action) -> str:
     try:
