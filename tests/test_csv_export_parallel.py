@@ -170,3 +170,159 @@ class ParallelExportTests(TransactionTestCase):
             with self.assertRaisesMessage(RuntimeError, "reader claims-csv-1 stopped before the end"):
                 b"".join(claims_csv())
         self.assertEqual(reader_threads(), [])
+
+    def test_a_lock_asked_for_between_the_readers_first_queries_does_not_hang_the_export(self):
+        """A migration (ALTER TABLE, ACCESS EXCLUSIVE) asked for after one reader's first COPY and before the
+        other's queues behind the first reader's transaction, and the second reader queues behind it. The export
+        then waits for the second reader, the second reader for the migration, the migration for the first
+        reader's transaction, which ends only when the export does: a wait through the export's queues that
+        PostgreSQL cannot see as a deadlock. Every later query on claims_claim queues behind the migration too."""
+        read_stretches, second_may_start = columns._read_stretches, threading.Event()
+
+        def second_reader_a_moment_late(reader, queries, chunks, stop):
+            if threading.current_thread().name.endswith("-1"):
+                second_may_start.wait(10)  # as a busy machine may schedule it a moment after the first
+            read_stretches(reader, queries, chunks, stop)
+
+        def waiting_for_the_lock() -> bool:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock' "
+                    "AND relation = 'claims_claim'::regclass"
+                )
+                return cursor.fetchone()[0] > 0
+
+        migration = psycopg.connect(**connection.get_connection_params())
+        migrated = []
+        locker = threading.Thread(
+            target=lambda: migrated.append(
+                _attempt(lambda: migration.execute("LOCK TABLE claims_claim IN ACCESS EXCLUSIVE MODE"))
+            )
+        )
+        with (
+            settings_for_test(CHUNK_IDS=2),
+            mock.patch.object(columns, "_read_stretches", second_reader_a_moment_late),
+        ):
+            export = claims_csv()
+            written = [next(export), next(export)]  # the header and the first reader's first chunk
+            locker.start()
+            for _ in range(100):
+                if waiting_for_the_lock():
+                    break
+                time.sleep(0.05)
+            second_may_start.set()
+            consumer = threading.Thread(target=lambda: written.extend(export), daemon=True)
+            consumer.start()
+            consumer.join(15)
+            hung = consumer.is_alive()
+            migration.cancel_safe()  # undo the hang, whatever happened
+            locker.join()
+            migration.rollback()
+            migration.close()
+            consumer.join(15)
+            finished_once_cancelled = not consumer.is_alive()
+        self.assertFalse(
+            hung,
+            f"the export and the migration still waited after 15 s (migration: {migrated}; the export finished once "
+            f"the migration was cancelled: {finished_once_cancelled}, {len(b''.join(written))} bytes)",
+        )
+        self.assertEqual(len(b"".join(written).decode().splitlines()), 1 + len(self.claims))
+
+    def test_an_export_that_cannot_have_its_readers_connections_reads_on_its_own_instead_of_failing(self):
+        """Near max_connections (or a role's connection limit) the second reader cannot connect: the export, which
+        has sent its header already (HTTP 200 for the admin's), reads on Django's connection rather than stop."""
+        before = b"".join(claims_csv(use_copy=False))
+        connect, tries = psycopg.connect, []
+
+        def the_second_has_no_room(*args, **kwargs):
+            tries.append(1)
+            if len(tries) == 2:
+                raise psycopg.OperationalError('FATAL:  too many connections for role "claimtrail"')
+            return connect(*args, **kwargs)
+
+        with settings_for_test(CHUNK_IDS=2), mock.patch.object(columns.psycopg, "connect", the_second_has_no_room):
+            copied = b"".join(claims_csv())
+        self.assertEqual(len(tries), 2)
+        self.assertEqual(copied, before)
+        self.assertEqual(reader_threads(), [])
+
+    def test_a_migration_waiting_for_the_export_leaves_it_to_read_on_one_connection(self):
+        """A migration that asks for a table while the export sets up waits for the export; the readers, whose
+        locks would queue behind it, give up after LOCK_SECONDS and the export reads on its own connection."""
+        before = b"".join(claims_csv(use_copy=False))
+        connect, migrated = psycopg.connect, []
+
+        def migrate(*args, **kwargs):
+            with connect(*args, **kwargs) as migration:
+                migrated.append(_attempt(lambda: migration.execute("LOCK TABLE claims_tag IN ACCESS EXCLUSIVE MODE")))
+
+        migration = threading.Thread(target=migrate, daemon=True)
+
+        def a_migration_asks_as_the_first_reader_connects(*args, **kwargs):
+            if not migration.ident:
+                migration._args, migration._kwargs = args, kwargs
+                migration.start()
+                migration.join(1)  # it waits for the export's locks
+            return connect(*args, **kwargs)
+
+        with (
+            settings_for_test(CHUNK_IDS=2, LOCK_SECONDS=1),
+            mock.patch.object(columns.psycopg, "connect", a_migration_asks_as_the_first_reader_connects),
+        ):
+            copied = b"".join(claims_csv())
+        migration.join(10)
+        self.assertEqual(copied, before)
+        self.assertEqual(migrated, ["granted"])
+        self.assertEqual(reader_threads(), [])
+
+
+def _attempt(action) -> str:
+    try:
+        action()
+        return "granted"
+    except psycopg.Error as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "COPY and exported snapshots are PostgreSQL's")
+class ParallelExportAndTableRewriteTests(TransactionTestCase):
+    def test_a_table_rewritten_after_the_snapshot_and_before_the_readers_first_query_is_not_read_as_empty(self):
+        """The snapshot is taken (the ids' aggregate) before the readers connect and lock anything: a table
+        rewrite committed in between (a migration's ALTER TABLE that rewrites claims_corroboration, here a column
+        with a volatile default) is not MVCC-safe, and readers in the older snapshot see the rewritten table as
+        empty. The export then lists no links at all, silently."""
+        source = create_source(title="Bridge", text=TEXT, url="https://example.org/bridge")
+        other = create_source(title="Bridge, again", text=TEXT, url="https://example.net/bridge")
+        a = create_claim(source=source, quote="The minister said")
+        b = create_claim(source=other, quote="Critics said it would not")
+        create_claim(source=other, quote="The mayor agreed")
+        link_claims(claim_a=a, claim_b=b)
+        before = b"".join(claims_csv(use_copy=False))
+        connect, rewritten = psycopg.connect, []
+
+        def migrate(*args, **kwargs):
+            with connect(*args, **kwargs, autocommit=True) as migration:
+                migration.execute("ALTER TABLE claims_corroboration ADD COLUMN attack_x float DEFAULT random()")
+            rewritten.append(True)
+
+        migration = threading.Thread(target=migrate, args=(), daemon=True)
+
+        def a_migration_commits_while_the_first_reader_connects(*args, **kwargs):
+            if not migration.ident:
+                migration._args, migration._kwargs = args, kwargs
+                migration.start()
+                migration.join(1)  # done at once, unless the export holds a lock it needs (then after the export)
+            return connect(*args, **kwargs)
+
+        try:
+            with (
+                settings_for_test(CHUNK_IDS=1),
+                mock.patch.object(columns.psycopg, "connect", a_migration_commits_while_the_first_reader_connects),
+            ):
+                copied = b"".join(claims_csv())
+        finally:
+            migration.join(10)
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE claims_corroboration DROP COLUMN IF EXISTS attack_x")
+        self.assertEqual(rewritten, [True])
+        self.assertEqual(copied.decode(), before.decode())

@@ -53,6 +53,7 @@ CHUNK_IDS = 50_000
 READERS = 2
 QUEUED_CHUNKS = 128
 CANCEL_SECONDS = 10  # how long an export closed early waits for its readers to stop
+LOCK_SECONDS = 2  # how long a reader waits for its locks before the export reads on one connection
 
 
 class SemicolonJoined(Func):
@@ -472,19 +473,26 @@ def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             # One snapshot for the ids and for every reader: the export is the claims as they were at this moment.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # Planning the export's SELECT first locks every table and index it reads, as the snapshot is taken: a
+            # table rewritten afterwards (a migration's ALTER TABLE) would look empty in this snapshot.
+            sql, params = _stretch_sql(claims, columns)
+            cursor.execute(f"EXPLAIN {sql.replace(FIRST, '0').replace(LAST, '0')}", params)
             stretches = list(id_stretches(claims))
+            queries = stretch_queries(claims, columns, stretches)
             if len(stretches) > 1:
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = cursor.fetchone()[0]
-                for _ in range(READERS):
-                    # Django's own settings for a connection (its adapters, client-side binding), without its wrapper.
-                    reader = psycopg.connect(**connection.get_connection_params())
-                    readers.append(reader)
-                    reader.isolation_level, reader.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
-                    reader.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
-                    for name, value in COPY_SETTINGS.items():
-                        reader.execute(f"SET LOCAL {name} = {value}")
-        queries = stretch_queries(claims, columns, stretches)
+                try:
+                    for _ in range(READERS):
+                        readers.append(_reader(connection, snapshot, queries[0]))
+                except psycopg.OperationalError:
+                    # No connection to be had (max_connections), or a lock a migration waits for behind this
+                    # transaction: the export reads on this connection alone, in the same snapshot.
+                    for reader in readers:
+                        reader.close()
+                    readers = []
+                    yield from _copied(queries, connection, on_rows)
+                    return
         if not readers:
             yield from _copied(queries, connection, on_rows)  # one stretch: one statement, one snapshot
             return
@@ -511,6 +519,24 @@ def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]
             thread.join(timeout=CANCEL_SECONDS)
         for reader in readers:
             reader.close()
+
+
+def _reader(connection, snapshot: str, query: tuple[str, tuple]) -> psycopg.Connection:
+    """A connection of the export's own in its snapshot, holding every lock the export needs before this one lets
+    go of its own: a lock asked for later could queue behind a migration that waits for the export to end."""
+    # Django's own settings for a connection (its adapters, client-side binding), without its wrapper.
+    reader = psycopg.connect(**connection.get_connection_params())
+    try:
+        reader.isolation_level, reader.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+        reader.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
+        for name, value in {**COPY_SETTINGS, "lock_timeout": f"'{LOCK_SECONDS}s'"}.items():
+            reader.execute(f"SET LOCAL {name} = {value}")
+        reader.execute(f"EXPLAIN {query[0]}", query[1])
+        reader.execute("SET LOCAL lock_timeout = DEFAULT")
+    except BaseException:
+        reader.close()
+        raise
+    return reader
 
 
 def _in_order(readers: list[tuple[queue.Queue, threading.Thread]], stretches: int) -> Iterator[tuple[bytes, int]]:
