@@ -139,16 +139,15 @@ class ParallelExportTests(TransactionTestCase):
         self.assertEqual(other_sessions(), 0)
 
     def test_an_error_on_a_reader_stops_the_export_with_that_error(self):
-        compiled = columns.stretch_queries
+        in_stretch = columns._in_stretch
 
-        def failing_on_the_fourth_claim(claims, chosen, stretches):
-            queries = compiled(claims, chosen, stretches)
-            queries[3] = ("SELECT 1 / 0", ())
-            return queries
+        def failing_on_the_fourth_claim(sql, ids):
+            sql = in_stretch(sql, ids)
+            return f"SELECT 1 / 0 FROM ({sql}) AS rows" if ids[0] == self.claims[3].pk else sql
 
         with (
             settings_for_test(CHUNK_IDS=1),
-            mock.patch.object(columns, "stretch_queries", failing_on_the_fourth_claim),
+            mock.patch.object(columns, "_in_stretch", failing_on_the_fourth_claim),
             self.assertRaises(psycopg.errors.DivisionByZero),
         ):
             written = []

@@ -286,7 +286,11 @@ def stretch_queries(
 ) -> list[tuple[str, tuple]]:
     """`grouped_sql` for each stretch of ids."""
     sql, params = _stretch_sql(claims, columns)
-    return [(sql.replace(FIRST, str(int(first))).replace(LAST, str(int(last))), params) for first, last in stretches]
+    return [(_in_stretch(sql, ids), params) for ids in stretches]
+
+
+def _in_stretch(sql: str, ids: tuple[int, int]) -> str:
+    return sql.replace(FIRST, str(int(ids[0]))).replace(LAST, str(int(ids[1])))
 
 
 def _stretch_sql(claims: QuerySet | None, columns: Iterable[str] | None) -> tuple[str, tuple]:
@@ -476,9 +480,9 @@ def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]
             # Planning the export's SELECT first locks every table and index it reads, as the snapshot is taken: a
             # table rewritten afterwards (a migration's ALTER TABLE) would look empty in this snapshot.
             sql, params = _stretch_sql(claims, columns)
-            cursor.execute(f"EXPLAIN {sql.replace(FIRST, '0').replace(LAST, '0')}", params)
+            cursor.execute(f"EXPLAIN {_in_stretch(sql, (0, 0))}", params)
             stretches = list(id_stretches(claims))
-            queries = stretch_queries(claims, columns, stretches)
+            queries = [(_in_stretch(sql, ids), params) for ids in stretches]
             if len(stretches) > 1:
                 cursor.execute("SELECT pg_export_snapshot()")
                 snapshot = cursor.fetchone()[0]
