@@ -1,4 +1,4 @@
-"""The PostgreSQL export outside a transaction: stretches of ids read on two connections at once, in one snapshot.
+"""The PostgreSQL export outside a transaction: stretches of ids read on several connections at once, in one snapshot.
 
 These run as TransactionTestCase, with everything committed: inside a test's transaction the export keeps to the
 test's own connection, the only one that sees what the test wrote.
@@ -65,17 +65,17 @@ class ParallelExportTests(TransactionTestCase):
         link_claims(claim_a=self.claims[0], claim_b=self.claims[3])
         link_claims(claim_a=self.claims[1], claim_b=self.claims[4], relation="contradicts")
 
-    def test_an_export_of_several_stretches_is_read_on_two_connections_and_writes_the_same_bytes(self):
+    def test_an_export_of_several_stretches_is_read_on_connections_of_its_own_and_writes_the_same_bytes(self):
         with (
             settings_for_test(CHUNK_IDS=2),
             mock.patch.object(columns, "_read_stretches", wraps=columns._read_stretches) as reader,
         ):
             copied = b"".join(claims_csv())
-        self.assertEqual(reader.call_count, 2)
+        self.assertEqual(reader.call_count, columns.READERS)
         self.assertEqual(copied, b"".join(claims_csv(use_copy=False)))
         self.assertEqual(len(copied.decode().splitlines()), 1 + len(self.claims))
 
-    def test_a_filtered_export_with_chosen_columns_is_the_same_on_two_connections(self):
+    def test_a_filtered_export_with_chosen_columns_is_the_same_on_connections_of_its_own(self):
         claims = Claim.objects.filter(source=self.second)
         chosen = ["id", "quote", "authors", "tags", "corroborated_by", "contradicted_by"]
         with settings_for_test(CHUNK_IDS=1):
@@ -129,7 +129,7 @@ class ParallelExportTests(TransactionTestCase):
         with settings_for_test(**ONE_AT_A_TIME):
             export = claims_csv()
             next(export), next(export)
-            self.assertEqual(len(reader_threads()), 2)
+            self.assertEqual(len(reader_threads()), columns.READERS)
             export.close()
         self.assertEqual(reader_threads(), [])
         for _ in range(50):  # a server process ends a moment after its client has gone

@@ -91,7 +91,7 @@ client.force_login(admin)
 result = {"has_replica": "replica" in connections.databases}
 with replica_reads():
     result["export"] = b"".join(claims_csv()).decode()
-    # A claim a stretch: the stretches read on two connections of the export's own, in the replica's snapshot.
+    # A claim a stretch: the stretches read on connections of the export's own, in the replica's snapshot.
     with mock.patch("claims.exchange.columns.CHUNK_IDS", 1):
         result["export_in_stretches"] = b"".join(claims_csv()).decode()
 for name, url in [("provenance", f"/sources/{claim.source_id}/provenance/"),
