@@ -110,6 +110,19 @@ class ParallelExportTests(TransactionTestCase):
         self.assertEqual(copied, before)
         self.assertEqual(Claim.objects.filter(statement="Changed as the readers began").count(), len(self.claims))
 
+    def test_an_export_closed_early_on_one_connection_leaves_its_settings_behind_it(self):
+        def settings() -> tuple:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+                return cursor.fetchone()
+
+        before = settings()
+        with settings_for_test(CHUNK_ROWS=1):  # one stretch, a chunk a claim
+            export = claims_csv()
+            next(export), next(export)
+            export.close()
+        self.assertEqual(settings(), before)
+
     def test_the_readers_write_moments_in_utc_whatever_the_servers_time_zone(self):
         Claim.objects.update(created_at=datetime.datetime(2017, 6, 1, 9, 30, 59, tzinfo=datetime.UTC))
         with connection.cursor() as cursor:

@@ -463,9 +463,14 @@ def _copied(queries: Iterable[tuple[str, tuple]], connection, on_rows) -> Iterat
     with connection.cursor() as cursor:
         for name, value in COPY_SETTINGS.items():
             cursor.execute(f"SET {name} = {value}")
-        yield from _counted(_copy_chunks(cursor.cursor, queries), on_rows)
-        for name in COPY_SETTINGS:
-            cursor.execute(f"RESET {name}")
+        try:
+            yield from _counted(_copy_chunks(cursor.cursor, queries), on_rows)
+        finally:
+            # Also when the export is closed early (psycopg cancels the COPY): the connection may live on
+            # (CONN_MAX_AGE). In a transaction the cancel failed, the settings go with its rollback.
+            if connection.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                for name in COPY_SETTINGS:
+                    cursor.execute(f"RESET {name}")
 
 
 _END = object()  # a reader's mark after the last chunk of a stretch
