@@ -61,28 +61,26 @@ class ClaimsCsvTests(BaseTestCase):
                 row = next(r for r in rows if r["id"] == str(self.unacceptable.pk))
                 self.assertEqual(row["created_at"], "2017-06-01T06:30:59Z")
 
+    def copied_row_with(self, setting: str, value: str, *, then: str) -> dict[str, str]:
+        """The COPY's row for the unacceptable claim, exported with the connection's `setting` at `value`."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET {setting} = {value}")
+            try:
+                copied = exported(use_copy=True)
+            finally:
+                cursor.execute(f"SET {setting} = {then}")
+        return next(r for r in csv.DictReader(io.StringIO(copied.decode())) if r["id"] == str(self.unacceptable.pk))
+
     @unittest.skipUnless(connection.vendor == "postgresql", "COPY … TO STDOUT needs PostgreSQL")
     def test_the_copy_writes_moments_in_utc_whatever_the_connections_time_zone(self):
         moment = datetime.datetime(2017, 6, 1, 9, 30, 59, tzinfo=datetime.UTC)
         Claim.objects.filter(pk=self.unacceptable.pk).update(created_at=moment)
-        with connection.cursor() as cursor:
-            cursor.execute("SET TimeZone = 'Asia/Tokyo'")
-            try:
-                copied = exported(use_copy=True)
-            finally:
-                cursor.execute("SET TimeZone = 'UTC'")
-        row = next(r for r in csv.DictReader(io.StringIO(copied.decode())) if r["id"] == str(self.unacceptable.pk))
+        row = self.copied_row_with("TimeZone", "'Asia/Tokyo'", then="'UTC'")
         self.assertEqual(row["created_at"], "2017-06-01T09:30:59Z")
 
     @unittest.skipUnless(connection.vendor == "postgresql", "DateStyle is PostgreSQL's")
     def test_the_copy_writes_iso_dates_whatever_the_servers_date_style(self):
-        with connection.cursor() as cursor:
-            cursor.execute("SET DateStyle = 'SQL, DMY'")
-            try:
-                copied = exported(use_copy=True)
-            finally:
-                cursor.execute("RESET DateStyle")
-        row = next(r for r in csv.DictReader(io.StringIO(copied.decode())) if r["id"] == str(self.unacceptable.pk))
+        row = self.copied_row_with("DateStyle", "'SQL, DMY'", then="DEFAULT")
         self.assertEqual((row["published_on"], row["claimed_on"]), ("2017-06-02", "2017-06-01"))
         self.assertRegex(row["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

@@ -4,6 +4,7 @@ These run as TransactionTestCase, with everything committed: inside a test's tra
 test's own connection, the only one that sees what the test wrote.
 """
 
+import contextlib
 import csv
 import datetime
 import io
@@ -262,30 +263,41 @@ class ParallelExportTests(TransactionTestCase):
         """A migration that asks for a table while the export sets up waits for the export; the readers, whose
         locks would queue behind it, give up after LOCK_SECONDS and the export reads on its own connection."""
         before = b"".join(claims_csv(use_copy=False))
-        connect, migrated = psycopg.connect, []
+        migrated = []
 
-        def migrate(*args, **kwargs):
+        def migrate(connect, *args, **kwargs):
             with connect(*args, **kwargs) as migration:
                 migrated.append(_attempt(lambda: migration.execute("LOCK TABLE claims_tag IN ACCESS EXCLUSIVE MODE")))
 
-        migration = threading.Thread(target=migrate, daemon=True)
-
-        def a_migration_asks_as_the_first_reader_connects(*args, **kwargs):
-            if not migration.ident:
-                migration._args, migration._kwargs = args, kwargs
-                migration.start()
-                migration.join(1)  # it waits for the export's locks
-            return connect(*args, **kwargs)
-
         with (
             settings_for_test(CHUNK_IDS=2, LOCK_SECONDS=1),
-            mock.patch.object(columns.psycopg, "connect", a_migration_asks_as_the_first_reader_connects),
+            migration_as_the_first_reader_connects(migrate) as migration,  # it waits for the export's locks
         ):
             copied = b"".join(claims_csv())
         migration.join(10)
         self.assertEqual(copied, before)
         self.assertEqual(migrated, ["granted"])
         self.assertEqual(reader_threads(), [])
+
+
+@contextlib.contextmanager
+def migration_as_the_first_reader_connects(migrate):
+    """While it is open, the export's first reader to connect starts `migrate(connect, *its connection arguments)`
+    in a thread and gives it a second before connecting itself; yields that thread."""
+    connect, arguments = psycopg.connect, {}
+    migration = threading.Thread(
+        target=lambda: migrate(connect, *arguments["args"], **arguments["kwargs"]), daemon=True
+    )
+
+    def connect_after_the_migration(*args, **kwargs):
+        if not migration.ident:
+            arguments.update(args=args, kwargs=kwargs)
+            migration.start()
+            migration.join(1)
+        return connect(*args, **kwargs)
+
+    with mock.patch.object(columns.psycopg, "connect", connect_after_the_migration):
+        yield migration
 
 
 def _attempt(action) -> str:
@@ -310,27 +322,16 @@ class ParallelExportAndTableRewriteTests(TransactionTestCase):
         create_claim(source=other, quote="The mayor agreed")
         link_claims(claim_a=a, claim_b=b)
         before = b"".join(claims_csv(use_copy=False))
-        connect, rewritten = psycopg.connect, []
+        rewritten = []
 
-        def migrate(*args, **kwargs):
+        def migrate(connect, *args, **kwargs):
             with connect(*args, **kwargs, autocommit=True) as migration:
                 migration.execute("ALTER TABLE claims_corroboration ADD COLUMN attack_x float DEFAULT random()")
             rewritten.append(True)
 
-        migration = threading.Thread(target=migrate, args=(), daemon=True)
-
-        def a_migration_commits_while_the_first_reader_connects(*args, **kwargs):
-            if not migration.ident:
-                migration._args, migration._kwargs = args, kwargs
-                migration.start()
-                migration.join(1)  # done at once, unless the export holds a lock it needs (then after the export)
-            return connect(*args, **kwargs)
-
         try:
-            with (
-                settings_for_test(CHUNK_IDS=1),
-                mock.patch.object(columns.psycopg, "connect", a_migration_commits_while_the_first_reader_connects),
-            ):
+            # Done at once, unless the export holds a lock it needs (then after the export).
+            with settings_for_test(CHUNK_IDS=1), migration_as_the_first_reader_connects(migrate) as migration:
                 copied = b"".join(claims_csv())
         finally:
             migration.join(10)

@@ -50,7 +50,7 @@ CHUNK_IDS = 50_000
 # An export of more than one stretch reads them on READERS connections of its own at once, each in a thread taking
 # every third stretch, all in one snapshot: one PostgreSQL process formed every row while the other core sat idle
 # (issue 11). Three, not two, on two cores: while the export hands on one reader's stretch the other two are forming
-# theirs (3.5–4.0 s against 4.0–4.6 s for two, medians of three in-process comparisons of 3 or 4 runs each). Each
+# theirs (3.7–4.0 s against 4.0–4.6 s for two, medians of three in-process comparisons of 3 or 4 runs each). Each
 # may read up to QUEUED_CHUNKS chunks of CHUNK_ROWS rows (about 10 MB) ahead.
 READERS = 3
 QUEUED_CHUNKS = 128
@@ -128,7 +128,7 @@ def text_cell(expression) -> Expression:
 
 class NumberText(Cast):
     """A number as text, for the SELECT read row by row (`csv_line` writes text). COPY writes a number exactly as
-    its text, so `grouped_sql` hands PostgreSQL the number itself: seven casts a row were a tenth of PostgreSQL's
+    its text, so `stretch_queries` hands PostgreSQL the number itself: seven casts a row were a tenth of PostgreSQL's
     time on the export."""
 
     def __init__(self, expression):
@@ -182,7 +182,7 @@ def _names(queryset: QuerySet) -> Expression:
 
 def _source_cells(path: str) -> dict[str, Expression]:
     """The cells that describe a claim's source: read through the claim (`path` "source__"), or from the source
-    itself ("") when the PostgreSQL export computes them once per source (`grouped_sql`)."""
+    itself ("") when the PostgreSQL export computes them once per source (`stretch_queries`)."""
     source = OuterRef("source") if path else OuterRef("pk")
     return {
         "source_title": text_cell(F(f"{path}title")),
@@ -275,18 +275,11 @@ GROUPED = {
 FIRST, LAST = "__stretch_first__", "__stretch_last__"
 
 
-def grouped_sql(
-    claims: QuerySet | None = None, columns: Iterable[str] | None = None, *, ids: tuple[int, int]
-) -> tuple[str, tuple]:
-    """The CSV's SELECT for PostgreSQL, for the claims whose ids lie in `ids` (first, last): the lists read from
-    grouped tables joined once, and the source's cells computed once per source of the stretch, not once per claim."""
-    return stretch_queries(claims, columns, [ids])[0]
-
-
 def stretch_queries(
     claims: QuerySet | None, columns: Iterable[str] | None, stretches: Iterable[tuple[int, int]]
 ) -> list[tuple[str, tuple]]:
-    """`grouped_sql` for each stretch of ids."""
+    """The CSV's SELECT for PostgreSQL, one for each stretch of ids (first, last): the lists read from grouped tables
+    joined once, and the source's cells computed once per source of the stretch, not once per claim."""
     sql, params = _stretch_sql(claims, columns)
     return [(_in_stretch(sql, ids), params) for ids in stretches]
 
