@@ -25,13 +25,17 @@ class AgentAdmin(TabularImport, HistoryWithoutRevert):
     resource_classes = [AgentResource]
     formats = SPREADSHEET_FORMATS
     import_formats = [spreadsheet_format(AgentResource._meta.fields), JSON]
-    list_display = ["name", "kind", "parent", "wikidata_id"]
+    list_display = ["name", "also_known_as", "kind", "parent", "wikidata_id"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
     search_fields = ["name", "aliases", "wikidata_id"]
     autocomplete_fields = ["parent"]
     actions = ["merge_selected"]
     change_list_template = "sources/agent_change_list.html"
+
+    @admin.display(description="also known as")
+    def also_known_as(self, agent: Agent) -> str:
+        return ", ".join(agent.alias_list)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -321,6 +321,36 @@ PUBLISHER = [
 ]
 
 
+ORGANISATION = r"(?:[Tt]he\s+)?[A-Z][\w&.'’-]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w&.'’-]*){0,5}"
+RENAMED = [
+    # "Nikkei Asian Review, now known as Nikkei Asia"; "… now called …"; "… renamed …"
+    re.compile(
+        rf"(?P<old>{ORGANISATION}),?\s+(?:is\s+|was\s+)?(?:now\s+known\s+as|now\s+called|renamed(?:\s+as)?)\s+"
+        rf"(?P<new>{ORGANISATION})"
+    ),
+    # "Nikkei Asia (formerly Nikkei Asian Review)"; "Nikkei Asia, formerly known as the Nikkei Asian Review"
+    re.compile(rf"(?P<new>{ORGANISATION}),?\s+\(?formerly(?:\s+known\s+as)?\s+(?P<old>{ORGANISATION})"),
+]
+
+
+def bare_organisation(name: str) -> str:
+    name = name.strip(" .,")
+    return name[4:] if name.lower().startswith("the ") else name
+
+
+def detect_renames(raw: str) -> list[tuple[str, str]]:
+    """The publishers a page names under two names, as (former name, current name): "X, now known as Y",
+    "Y (formerly X)", a masthead naming both."""
+    found: list[tuple[str, str]] = []
+    for line in raw.splitlines():
+        for pattern in RENAMED:
+            for match in pattern.finditer(line):
+                old, new = bare_organisation(match.group("old")), bare_organisation(match.group("new"))
+                if old.casefold() != new.casefold() and (old, new) not in found:
+                    found.append((old, new))
+    return found
+
+
 def split_names(names: str) -> list[str]:
     return [n.strip(" .") for n in re.split(r",| and | & ", names) if n.strip(" .")]
 

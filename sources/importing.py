@@ -17,12 +17,13 @@ from sources.cleaning import (
     clean_text,
     detect_authors,
     detect_publisher,
+    detect_renames,
     diff_lines,
     extract_html,
 )
 from sources.dates import Precision, from_iso
-from sources.models import Agent, Capture, Source, sha256_hex
-from sources.services import agent_named, create_source
+from sources.models import Capture, Source, sha256_hex
+from sources.services import agent_named, create_source, publisher_named
 from sources.signals import announce_voices_changed, text_replaced
 from sources.stated_dates import stated_publication_date
 
@@ -215,6 +216,7 @@ def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
     stated["title"] = stated.get("title") or cleaned.title
     stated["authors"] = stated.get("authors") or cleaned.authors or detect_authors(cleaned.text)
     stated["publisher"] = stated.get("publisher") or detect_publisher(text)
+    stated["renames"] = detect_renames(text)
     return cleaned, stated
 
 
@@ -312,7 +314,8 @@ def import_raw(
     details = {
         "title": (stated["title"] or Path(file_name).stem)[:500],
         "url": url,
-        "publisher": agent_named(publisher_name, kind=Agent.Kind.ORGANISATION) if publisher_name else None,
+        # A page naming its publisher under two names ("X, now known as Y") makes both names one organisation.
+        "publisher": publisher_named(publisher_name, renames=stated["renames"]) if publisher_name else None,
         "language": language,
         "retrieved_at": retrieved_at,
         "notes": "\n".join(cleaned.notes),

@@ -47,17 +47,55 @@ def create_source(
 
 def agent_named(name: str, *, kind: str = Agent.Kind.PERSON) -> Agent:
     """The person or organisation with this name or alias, created when there is none."""
-    agent = Agent.objects.filter(name__iexact=name).first()
-    if agent is None:
-        wanted = name.strip().casefold()
-        for candidate in Agent.objects.filter(aliases__icontains=name.strip()).order_by("pk"):
-            if wanted in (alias.casefold() for alias in candidate.alias_list):
-                return candidate
+    agent = named_agent(name)
     if agent is None:
         agent = Agent(name=name, kind=kind)
         agent.full_clean()
         agent.save()
     return agent
+
+
+def named_agent(name: str) -> Agent | None:
+    """The person or organisation with this name or alias, if any."""
+    agent = Agent.objects.filter(name__iexact=name.strip()).order_by("pk").first()
+    if agent is None:
+        wanted = name.strip().casefold()
+        for candidate in Agent.objects.filter(aliases__icontains=name.strip()).order_by("pk"):
+            if wanted in (alias.casefold() for alias in candidate.alias_list):
+                return candidate
+    return agent
+
+
+def _bare(name: str) -> str:
+    name = name.strip(" .,").casefold()
+    return name[4:] if name.startswith("the ") else name
+
+
+@transaction.atomic
+def publisher_named(name: str, *, renames: Iterable[tuple[str, str]] = ()) -> Agent:
+    """The organisation publishing under this name. When the page states the publisher under another name too
+    (`renames`: (former name, current name), as "X, now known as Y" says), both names are one organisation: the
+    one found under either name gets the other as an alias, and two found are merged into the current name's."""
+    names = next(((old, new) for old, new in renames if _bare(name) in (_bare(old), _bare(new))), None)
+    if names is None:
+        return agent_named(name, kind=Agent.Kind.ORGANISATION)
+    old, new = names
+    found = {agent.pk: agent for agent in (named_agent(new), named_agent(old), named_agent(name)) if agent}
+    if not found:
+        agent = Agent(name=new, kind=Agent.Kind.ORGANISATION, aliases=old)
+        agent.full_clean()
+        agent.save()
+        return agent
+    keep, *others = found.values()
+    if others:
+        keep = merge_agents(keep=keep, others=others)
+    missing = [n for n in (new, old) if n.casefold() not in {a.casefold() for a in [keep.name, *keep.alias_list]}]
+    if missing:
+        keep.aliases = "\n".join([*keep.alias_list, *missing])
+        keep._change_reason = f"Also known as {', '.join(missing)}, as an imported page states"
+        keep.full_clean()
+        keep.save()
+    return keep
 
 
 def sources_voiced_by(agent_ids: Iterable[int]) -> set[int]:
