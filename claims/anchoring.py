@@ -108,12 +108,10 @@ def reanchor_on_new_text(sender, *, source, old_text: str, **kwargs) -> list[dic
 
 
 def anchoring_capture(claim, captures: list[Capture]) -> Capture | None:
-    """The capture whose clean text the claim's offsets refer to: the newest one, unless the claim broke.
-
-    A broken claim keeps the offsets it had in the last capture where its anchor still held.
-    """
-    for capture in captures:  # newest first
-        states = {row["claim"]: row["state"] for row in capture.anchor_report}
-        if states.get(claim.pk) != "broken":
+    """The capture whose clean text holds the claim's quote at its offsets: the newest such (`captures` newest
+    first, with their clean text). Whatever last changed the anchor (a new capture, the re-anchor button, a new
+    quote), this is the capture the words are in; a broken claim's is the last capture where it held."""
+    for capture in captures:
+        if capture.clean_text[claim.start : claim.end] == claim.quote:
             return capture
     return None

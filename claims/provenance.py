@@ -1,12 +1,13 @@
-"""The claims half of a source's provenance page: its claims, each with its links both ways and whether
-each corroborating source is independent (drawn by the `source_claims` tag in claims/templatetags/provenance.py)."""
+"""The claims half of a source's provenance page: its claims, each with its links both ways and each corroborating
+source's voice, as the claim page explains it (drawn by the `source_claims` tag in
+claims/templatetags/provenance.py)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from claims.corroboration.independence import facts_for, reasons
+from claims.corroboration.independence import Explained, explanations
 from claims.models import Claim, Corroboration
 from sources.models import Source
 
@@ -30,7 +31,7 @@ class LinkRow:
     relation: str
     relation_label: str
     other: Claim  # the claim at the other end
-    independent: bool
+    voice: Explained | None  # for a corroborating source: its voice and why (the claim page's explanation)
 
 
 @dataclass
@@ -53,18 +54,23 @@ def claim_rows(source: Source) -> list[ClaimRow]:
         .defer(*(f"{end}__source__{column}" for end in ("claim_a", "claim_b") for column in ("text", "raw_text")))
     )
     links = list(links)
-    # Whether two sources speak with one voice, by the rule the stored counts are computed with.
-    facts = facts_for({claim.source_id for link in links for claim in (link.claim_a, link.claim_b)})
-    ends = defaultdict(list)
+    claims = list(claims)
+    ends, corroborating = defaultdict(list), defaultdict(set)
     for link in links:
-        link.independent = not reasons(facts, link.claim_a.source_id, link.claim_b.source_id)
         for here, there in ((link.claim_a, link.claim_b), (link.claim_b, link.claim_a)):
             if here.source_id == source.pk:
                 ends[here.pk].append((link, there))
+                if link.relation == Corroboration.Relation.CORROBORATES and there.source_id != source.pk:
+                    corroborating[here.pk].add(there.source_id)
+    # The same explanation, by the same rule, as the claim page, the annotate panel and the stored counts.
+    explained = explanations({claim.pk: source.pk for claim in claims if claim.pk in corroborating}, corroborating)
     rows = []
     for claim in claims:
         row = ClaimRow(claim)
         for link, other in sorted(ends[claim.pk], key=lambda end: end[1].pk):
-            row.links.append(LinkRow(link.relation, link.get_relation_display(), other, link.independent))
+            voice = None
+            if link.relation == Corroboration.Relation.CORROBORATES:
+                voice = explained.get(claim.pk, {}).get(other.source_id)
+            row.links.append(LinkRow(link.relation, link.get_relation_display(), other, voice))
         rows.append(row)
     return rows

@@ -298,7 +298,7 @@ class SuggestionAndCorroborationTests(ApiTestCase):
         self.assertEqual((body["independent_sources"], body["unverified_sources"]), (0, 1))
         self.assertEqual(
             [(v["group"], v["why"]) for v in body["voices"]],
-            [("unverified", ["unverified: no author, publisher or URL"])],
+            [("unverified", ["no author, publisher or URL: never counted as independent"])],
         )
         self.assertFalse(body["links"][0]["independent"])
 

@@ -111,9 +111,9 @@ class ContentTests(ProvenancePageTestCase):
         page = self.page(self.ledger)
         row = page[page.index(f'<tr id="claim-{self.unacceptable.pk}"') :]
         row = row[: row.index("</tr>")]
-        harbour = row[row.index("Harbour on the Kurils") :]
+        harbour = row[row.index("</a> in Harbour on the Kurils") :]
         self.assertIn('<span class="independent">', harbour[: harbour.index("</li>")])
-        digest = row[row.index("Ledger weekly digest") :]
+        digest = row[row.index("</a> in Ledger weekly digest") :]
         self.assertIn('<span class="not-independent">', digest[: digest.index("</li>")])
         self.assertIn(reverse("claims:detail", args=[self.rejected.pk]), row)
 
@@ -123,7 +123,7 @@ class ContentTests(ProvenancePageTestCase):
         update_source(source=self.harbour, authors=[mara])
         page = self.page(self.ledger)
         row = page[page.index(f'<tr id="claim-{self.unacceptable.pk}"') :]
-        harbour = row[row.index("Harbour on the Kurils") :]
+        harbour = row[row.index("</a> in Harbour on the Kurils") :]
         self.assertIn('<span class="not-independent">', harbour[: harbour.index("</li>")])
 
     def test_a_sister_desk_and_a_republished_copy_are_not_independent_as_in_the_claim_list(self):
@@ -139,9 +139,10 @@ class ContentTests(ProvenancePageTestCase):
         page = self.page(self.ledger)
         row = page[page.index(f'<tr id="claim-{self.unacceptable.pk}"') :]
         row = row[: row.index("</tr>")]
-        for title in ("Sport desk story", "Mirror of the Ledger"):
-            link = row[row.index(title) :]
-            self.assertIn('<span class="not-independent">', link[: link.index("</li>")])
+        # The mirror has no author, publisher or URL of its own: unverified, as the counts say.
+        for title, label in (("Sport desk story", "not-independent"), ("Mirror of the Ledger", "unverified")):
+            link = row[row.index(f"</a> in {title}") :]
+            self.assertIn(f'<span class="{label}">', link[: link.index("</li>")])
         listed = Claim.objects.get(pk=self.unacceptable.pk)
         # Harbour counts; the digest (same publisher), the sport desk and the mirror do not.
         self.assertEqual((listed.corroborating_sources, listed.independent_sources), (4, 1))

@@ -182,14 +182,16 @@ class LinkedSourceSerializer(serializers.Serializer):
     source_title = serializers.CharField()
     relation = serializers.CharField()
     independent = serializers.BooleanField(help_text="A corroborating source in an independent voice.")
+    unverified = serializers.BooleanField(help_text="A corroborating source with no author, publisher or URL.")
     group = serializers.CharField(help_text="Its voice, for a corroborating source; empty for a contradicting one.")
-    why = serializers.CharField()
+    why = serializers.CharField(help_text="Why it is in that voice; empty for a contradicting link.")
 
 
 class VoiceSerializer(serializers.Serializer):
     source = serializers.IntegerField()
     source_title = serializers.CharField()
     group = serializers.CharField(help_text="the claim's own source's voice, independent voice N, or unverified")
+    unverified = serializers.BooleanField()
     why = serializers.ListField(child=serializers.CharField())
 
 

@@ -15,7 +15,7 @@ from claims.api import serializers as s
 from claims.api.filters import ClaimFilter, LinkFilter
 from claims.api.writing import write_agent, write_claim, write_link, write_source
 from claims.corroboration.counting import recount_claims, recount_linked
-from claims.corroboration.independence import explain, facts_for, reasons
+from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_link
@@ -172,31 +172,35 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
             .order_by("pk")
         )
         links = list(links)
-        # Whether each linked source speaks with the claim's own voice, by the rule the stored counts use.
-        facts = facts_for({claim.source_id, *(link.other(claim).source_id for link in links)})
+        # The one explanation every page reads (claims.corroboration.independence.explanations).
+        explained = explain(claim)
+        voice_of = {row.source.pk: row for row in explained}
+        voices = [
+            {
+                "source": row.source.pk,
+                "source_title": row.source.title,
+                "group": row.group,
+                "unverified": row.unverified,
+                "why": row.why,
+            }
+            for row in explained
+        ]
         rows = []
         for link in links:
             other = link.other(claim)
-            why = reasons(facts, other.source_id, claim.source_id)
-            link.independent = not why
+            voice = voice_of.get(other.source_id) if link.relation == Corroboration.Relation.CORROBORATES else None
             rows.append(
                 {
                     "claim": other.pk,
                     "source": other.source_id,
                     "source_title": other.source.title,
                     "relation": link.relation,
-                    "independent": link.independent,
-                    "why": "; ".join(why) or "no shared author, publisher, registered domain or article",
+                    "independent": bool(voice and voice.independent),
+                    "unverified": bool(voice and voice.unverified),
+                    "group": voice.group if voice else "",
+                    "why": voice.reason if voice else "",
                 }
             )
-        voices = [
-            {"source": row.source.pk, "source_title": row.source.title, "group": row.group, "why": row.why}
-            for row in explain(claim)
-        ]
-        group_of = {voice["source"]: voice["group"] for voice in voices}
-        for row in rows:
-            row["group"] = group_of.get(row["source"], "")
-            row["independent"] = row["group"].startswith("independent")
         data = {
             "claim": claim.pk,
             "voices": voices,

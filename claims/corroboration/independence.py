@@ -236,13 +236,36 @@ def voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> Voice
     return result
 
 
+OWN_VOICE = "the claim's own source's voice"
+UNVERIFIED = "unverified"
+
+
 @dataclass
 class Explained:
-    """One corroborating source on a claim's page: its group and why it is there."""
+    """One corroborating source of one claim: its voice group and why it is there. Every page and export that
+    explains a claim's counts reads this (`explanations`): the claim page, the provenance page, the annotate
+    panel, the API's /corroboration/ and the links CSV."""
 
     source: SourceFacts
     group: str
     why: list[str]
+
+    @property
+    def unverified(self) -> bool:
+        return self.group == UNVERIFIED
+
+    @property
+    def independent(self) -> bool:
+        return self.group.startswith("independent voice")
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.why) or "no author, publisher, registered domain or article in common with the others"
+
+    @property
+    def summary(self) -> str:
+        """The group and its reason in one line, the same wherever a link is shown."""
+        return f"{self.group}: {self.reason}"
 
 
 def corroborating_sources(claim) -> set[int]:
@@ -255,23 +278,39 @@ def corroborating_sources(claim) -> set[int]:
     return {s for pair in pairs for s in pair} - {claim.source_id}
 
 
-def explain(claim) -> list[Explained]:
-    """Each corroborating source of the claim with its group ("the claim's own voice", "voice 1", …, "unverified")
-    and the reasons it shares a group, in words."""
-    corroborating = corroborating_sources(claim)
-    facts = facts_for({claim.source_id, *corroborating})
-    grouped = voices(facts, claim.source_id, corroborating)
+def explain_voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> list[Explained]:
+    """Each corroborating source with its group ("the claim's own source's voice", "independent voice 1", …,
+    "unverified") and the reasons it shares a group, in words: the groups the stored counts count."""
+    grouped = voices(facts, own_source, corroborating)
     rows = []
-    for label, members in [("the claim's own source's voice", grouped.own)] + [
+    for label, members in [(OWN_VOICE, grouped.own)] + [
         (f"independent voice {n}", group) for n, group in enumerate(grouped.independent, start=1)
     ]:
-        fellows = sorted(members | ({claim.source_id} if members is grouped.own else set()))
+        fellows = sorted(members | ({own_source} if members is grouped.own else set()))
         for pk in sorted(members):
             why = [reason for other in fellows if other != pk for reason in reasons(facts, pk, other)]
             rows.append(Explained(facts.sources[pk], label, why))
     for pk in sorted(grouped.unverified):
-        rows.append(Explained(facts.sources[pk], "unverified", ["unverified: no author, publisher or URL"]))
+        rows.append(
+            Explained(facts.sources[pk], UNVERIFIED, ["no author, publisher or URL: never counted as independent"])
+        )
     return rows
+
+
+def explanations(own: dict[int, int], corroborating: dict[int, set[int]]) -> dict[int, dict[int, Explained]]:
+    """For claims (claim id → its source id) and their corroborating sources: claim id → source id → its
+    explanation, with one load of the facts for them all."""
+    facts = facts_for({*own.values(), *(pk for sources in corroborating.values() for pk in sources)})
+    return {
+        claim: {row.source.pk: row for row in explain_voices(facts, source, corroborating.get(claim, set()))}
+        for claim, source in own.items()
+    }
+
+
+def explain(claim) -> list[Explained]:
+    """Each corroborating source of the claim, explained (`explain_voices`)."""
+    corroborating = corroborating_sources(claim)
+    return explain_voices(facts_for({claim.source_id, *corroborating}), claim.source_id, corroborating)
 
 
 def one_voice(source, other) -> bool:

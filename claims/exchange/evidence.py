@@ -22,7 +22,8 @@ from sources.models import Capture, Source
 
 def evidence_zip(source: Source) -> bytes:
     """The zip described above, for one source."""
-    captures = list(source.captures.select_related("source").defer("raw", "clean_text").order_by("-imported_at", "-pk"))
+    # With their clean text: the capture an annotation names is the one whose text holds its quote.
+    captures = list(source.captures.select_related("source").defer("raw").order_by("-imported_at", "-pk"))
     warc_name = f"source-{source.pk}.warc.gz"
     warc = source_warc(source)
     annotations = json.dumps(
