@@ -352,6 +352,30 @@ class AnnotationProtocolTests(ApiTestCase):
         )
         self.assertEqual(response["Location"], response.json()["id"])
 
+    def test_posting_in_the_protocols_own_media_type_and_profile_creates_a_claim(self):
+        source = create_source(title="Once", text="He said yes once.", url="https://example.org/once")
+        annotation = {
+            "@context": "http://www.w3.org/ns/anno.jsonld",
+            "type": "Annotation",
+            "target": {
+                "source": "https://example.org/once",
+                "selector": {"type": "TextQuoteSelector", "exact": "said yes"},
+            },
+        }
+        response = self.as_user(self.alice).post(
+            reverse("api:annotations"),
+            json.dumps(annotation),
+            content_type='application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
+            HTTP_ACCEPT=ANNO,
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(Claim.objects.get(source=source).quote, "said yes")
+
+    def test_the_schema_documents_the_protocols_request_media_type(self):
+        response = self.as_user(self.vera).get(reverse("api:schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        content = json.loads(response.content)["paths"]["/api/annotations/"]["post"]["requestBody"]["content"]
+        self.assertIn('application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"', content)
+
     def test_an_ambiguous_quote_without_context_is_refused_as_in_the_admin(self):
         create_source(title="Twice", text="He said yes. Later he said yes again.", url="https://example.org/t")
         annotation = {

@@ -11,6 +11,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,8 +35,16 @@ class AnnotationRenderer(JSONRenderer):
     format = "jsonld"
 
 
+class AnnotationParser(JSONParser):
+    """The protocol's request type, `application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"` (with or
+    without the profile): JSON to read."""
+
+    media_type = "application/ld+json"
+
+
 class ProtocolView(APIView):
     renderer_classes = [AnnotationRenderer, JSONRenderer]
+    parser_classes = [AnnotationParser, JSONParser]
     queryset = Claim.objects.none()  # for the role permissions: claims are what these views read and write
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -101,7 +110,10 @@ class AnnotationContainer(ProtocolView):
         }
         return self.answer(request, body)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={(201, media): OpenApiTypes.OBJECT for media in MEDIA})
+    @extend_schema(
+        request={media: OpenApiTypes.OBJECT for media in (PROFILE, *MEDIA)},
+        responses={(201, media): OpenApiTypes.OBJECT for media in MEDIA},
+    )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
         source, quote, start, end = target_of(body)
