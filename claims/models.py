@@ -26,6 +26,15 @@ COUNT_FIELDS = ("corroborating_sources", "independent_sources", "unverified_sour
 
 
 class ClaimQuerySet(models.QuerySet):
+    def create(self, **kwargs):
+        """`Claim.objects.create(...)` (a shell, a script) normalises as clean() does, so a claim given no kind
+        gets the one its speaker implies. It checks nothing else and records no history: a checked claim is
+        claims.services.create_claim."""
+        claim = self.model(**kwargs)
+        claim.normalise()
+        claim.save(force_insert=True, using=self.db)
+        return claim
+
     def set_status(self, status: str, *, reason: str = "") -> int:
         """Set the review status of these claims, keeping a history record for each (with its tags, and the
         reason given); each claim's version goes up through the version check (claims.rules)."""
