@@ -10,7 +10,7 @@ from claims.corroboration.counting import recount_claims, recount_linked
 from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
-from claims.rules import may_review
+from claims.rules import back_to_draft_message, may_review
 from claims.search import search_claims
 from claims.services import delete_claims, delete_links, save_link
 from common.autocomplete_filter import AutocompleteFilter
@@ -169,7 +169,10 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        was = Claim.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
         super().save_model(request, obj, form, change)
+        if was not in (None, obj.status) and obj.status == Claim.Status.DRAFT and not may_review(request.user):
+            self.message_user(request, back_to_draft_message(obj.pk, Claim.Status(was).label), messages.WARNING)
         if change and "source" in form.changed_data:
             # A claim moved to another source: its own group and its partners' counts change.
             recount_linked([obj.pk])

@@ -141,6 +141,14 @@ def status_after_edit(*, reviewer: bool, stored: Mapping[str, object] | None, pr
     return stored_status
 
 
+def back_to_draft_message(claim_id: int, was: str) -> str:
+    """What the editor and the admin say when a save by someone who may not review sent a claim back to draft."""
+    return (
+        f"Claim #{claim_id} saved and back to draft: it was {was}, and a change to its words, statement, "
+        "speaker, date, kind or place by someone who may not review waits for a Reviewer to review it again."
+    )
+
+
 def stored_for_review_rule(claim_id: int | None) -> dict | None:
     """What `status_after_edit` compares with: the saved claim's reviewed fields and status."""
     from claims.models import Claim

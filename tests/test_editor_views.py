@@ -470,3 +470,26 @@ class AnnotateQueryCountTests(BaseTestCase):
         with self.assertNumQueries(ANNOTATE_QUERIES):
             response = self.client.get(reverse("annotate:source", args=[self.huge.pk]))
         self.assertEqual(response.content.decode().count("data-claims="), 1000)
+
+
+class BackToDraftTests(BaseTestCase):
+    def test_an_annotators_edit_of_a_reviewed_claim_says_it_went_back_to_draft(self):
+        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        claim = Claim.objects.get(pk=self.unacceptable.pk)
+        self.client.force_login(self.alice)
+        data = claim_data(claim.quote, claim.start, seen_version=claim.version, speaker=self.putin.pk)
+        data.update(status="reviewed", statement="Changed by an annotator")
+        response = self.client.post(reverse("annotate:claim", args=[claim.pk]), data, HTTP_ACCEPT="application/json")
+        self.assertEqual(Claim.objects.get(pk=claim.pk).status, Claim.Status.DRAFT)
+        self.assertEqual(
+            response.json()["message"],
+            f"Claim #{claim.pk} saved and back to draft: it was reviewed, and a change to its words, statement, "
+            "speaker, date, kind or place by someone who may not review waits for a Reviewer to review it again.",
+        )
+
+    def test_a_reviewers_edit_keeps_the_plain_message(self):
+        claim = Claim.objects.get(pk=self.unacceptable.pk)
+        self.client.force_login(self.bob)
+        data = claim_data(claim.quote, claim.start, seen_version=claim.version, speaker=self.putin.pk)
+        response = self.client.post(reverse("annotate:claim", args=[claim.pk]), data, HTTP_ACCEPT="application/json")
+        self.assertEqual(response.json()["message"], f"Claim #{claim.pk} saved.")

@@ -20,7 +20,7 @@ from claims.corroboration.independence import Explained, explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.editor.forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Corroboration
-from claims.rules import may_link
+from claims.rules import back_to_draft_message, may_link, may_review
 from claims.services import dismiss_suggestion, duplicates_reported, link_claims
 from sources.models import Source
 
@@ -169,6 +169,7 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
         return HttpResponse(render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)))
     if not request.user.has_perm("claims.change_claim"):
         return HttpResponse("You may not change claims.", status=403)
+    was = claim.status
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="claim-%s")
     try:
         with transaction.atomic():
@@ -183,9 +184,13 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
         html = render_fragment(request, "editor_claim_panel.html", panel_context(request, claim, form=form))
         return JsonResponse({"panel": html}, status=422)
     claim = Claim.objects.select_related("source", "speaker").get(pk=claim.pk)
+    message = f"Claim #{claim.pk} saved."
+    if was != claim.status == Claim.Status.DRAFT and not may_review(request.user):
+        message = back_to_draft_message(claim.pk, Claim.Status(was).label)
     return JsonResponse(
         {
             "claim": claim.pk,
+            "message": message,
             "text": render_fragment(request, "editor_text.html", text_context(claim.source)),
             "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
             "broken": render_fragment(request, "editor_broken_claims.html", broken_context(claim.source)),
