@@ -260,13 +260,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or from
-# one address, further tries are refused for AXES_COOLOFF_TIME hours without checking the password.
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or
+# AXES_ADDRESS_FAILURE_LIMIT from one address (a newsroom shares one), further tries are refused for
+# AXES_COOLOFF_TIME without checking the password (common/logins.py).
 # A Reviewer or an admin lifts a lock-out by deleting its row under Axes -> Access attempts
 # (or `manage.py axes_reset_username NAME`).
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = int(env("AXES_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_LOCKOUT_PARAMETERS = "common.logins.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a balancer the client's address is in X-Forwarded-For; without one that header is not trusted.

@@ -31,9 +31,15 @@ class LoginThrottlingTests(BaseTestCase):
         self.assertEqual(self.try_password("pw", address="198.51.100.9").status_code, 429)
 
     def test_one_address_guessing_many_accounts_is_locked_out(self):
-        for number in range(settings.AXES_FAILURE_LIMIT):
-            self.try_password("guess", username=f"nobody{number}")
+        for number in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+            self.try_password("guess", username=f"nobody{number % 3}-{number}")
         self.assertEqual(self.try_password("pw", username="bob").status_code, 429)
+
+    def test_one_persons_wrong_passwords_do_not_lock_out_colleagues_at_the_same_address(self):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            self.try_password("guess", username="alice")
+        self.assertEqual(self.try_password("pw", username="alice").status_code, 429)
+        self.assertRedirects(self.try_password("pw", username="bob"), "/admin/", fetch_redirect_response=False)
 
     def test_a_few_wrong_passwords_then_the_right_one_logs_in(self):
         for _ in range(settings.AXES_FAILURE_LIMIT - 1):
