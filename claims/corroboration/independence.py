@@ -307,6 +307,23 @@ def explanations(own: dict[int, int], corroborating: dict[int, set[int]]) -> dic
     }
 
 
+def explanations_for_claims(claim_ids: Iterable[int]) -> dict[int, dict[int, Explained]]:
+    """`explanations` for these claims, reading their corroborating links (two queries, then the facts)."""
+    from claims.models import Claim, Corroboration
+
+    ids = set(claim_ids)
+    own = dict(Claim.objects.filter(pk__in=ids).values_list("pk", "source_id"))
+    corroborating = defaultdict(set)
+    pairs = Corroboration.objects.filter(
+        models.Q(claim_a__in=ids) | models.Q(claim_b__in=ids), relation=Corroboration.Relation.CORROBORATES
+    ).values_list("claim_a", "claim_a__source", "claim_b", "claim_b__source")
+    for a, a_source, b, b_source in pairs:
+        for here, there in ((a, b_source), (b, a_source)):
+            if here in own and there != own[here]:
+                corroborating[here].add(there)
+    return explanations(own, corroborating)
+
+
 def explain(claim) -> list[Explained]:
     """Each corroborating source of the claim, explained (`explain_voices`)."""
     corroborating = corroborating_sources(claim)

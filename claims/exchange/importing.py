@@ -35,7 +35,8 @@ from common.copy_insert import insert_rows, inserting
 from common.history import recorded_person, recorded_reason
 from common.tabular import RowProblem, TableError, read_table
 
-LINK_COLUMNS = ["id", "claim_a", "claim_b", "relation", "note", "created_at"]
+# The links export's columns; the voices are written out for reading and ignored when read back.
+LINK_COLUMNS = ["id", "claim_a", "claim_b", "relation", "note", "created_at", "voice_for_claim_a", "voice_for_claim_b"]
 
 Rows = Iterable[tuple[int, dict[str, str]]]
 
@@ -215,7 +216,8 @@ def import_links(
     **ignored,
 ) -> ImportReport:
     """Import links (claim_a, claim_b, relation, note), numbered by file line, as one transaction: all of
-    them or, when any row is bad, none, with every bad row reported. Each link is checked by its model's
+    them or, when any row is bad, none, with every bad row reported. A row with an `id` is that link, as an export
+    wrote it: unchanged, or its relation or note updated. Each link is checked by its model's
     rules (`full_clean`). `on_rows` hears how many rows are done."""
     report = report or ImportReport(dry_run=dry_run)
     report.dry_run = dry_run
@@ -228,6 +230,8 @@ def import_links(
     for batch in batched(rows, batch_size):
         ids = {whole_number(row.get(name)) for _, row in batch for name in ("claim_a", "claim_b")} - {None}
         claims = Claim.objects.in_bulk(ids)
+        # A row with an id is that link, as an export wrote it: unchanged, or its relation or note edited.
+        stored = Corroboration.objects.in_bulk({whole_number(row.get("id")) for _, row in batch} - {None})
         for line, row in batch:
             errors: dict[str, list[str]] = {}
 
@@ -241,14 +245,29 @@ def import_links(
                 if pair[name] is None and name not in errors:
                     blank = claim_id is None
                     fail(name, "This field cannot be blank." if blank else f"No claim has id {claim_id}.")
+            link_id = whole_number(row.get("id"), fail, "id")
             relation = row.get("relation", "").strip().lower() or relations.CORROBORATES
             relation = {label.lower(): code for code, label in relations.choices}.get(relation, relation)
+            action, relation_changed = "new", False
             if not errors:
                 link = Corroboration(**pair, relation=relation, note=row.get("note", ""), created_by=user)
+                if link_id is not None:
+                    link, action = stored.get(link_id), "update"
+                    if link is None:
+                        fail("id", f"No link has id {link_id}; leave id empty to add a link.")
+                    elif {link.claim_a_id, link.claim_b_id} != {claim.pk for claim in pair.values()}:
+                        ends = f"{link.claim_a_id} and {link.claim_b_id}"
+                        fail("id", f"Link {link_id} joins claims {ends}; leave id empty to link other claims.")
+                    elif (link.relation, link.note) == (relation, row.get("note", link.note)):
+                        action = "skip"
+                    else:
+                        relation_changed = link.relation != relation
+                        link.relation, link.note = relation, row.get("note", link.note)
+            if not errors:
                 key = (min(link.claim_a_id, link.claim_b_id), max(link.claim_a_id, link.claim_b_id))
                 if key in seen:
                     errors["__all__"] = [f"These two claims are already linked on line {seen[key]}."]
-                else:
+                elif action != "skip":
                     try:
                         link.full_clean()
                     except ValidationError as e:
@@ -257,11 +276,16 @@ def import_links(
             if errors:
                 report.problems.append(RowProblem(line, errors))
             elif report.ok:
-                link.save()
-                linked.update((link.claim_a_id, link.claim_b_id))
-                report.created += 1
+                if action == "skip":
+                    report.unchanged += 1
+                else:
+                    link.save()
+                    if action == "new" or relation_changed:
+                        linked.update((link.claim_a_id, link.claim_b_id))
+                    report.created += action == "new"
+                    report.updated += action == "update"
                 if keep_outcomes:
-                    report.outcomes.append(RowOutcome(line, "new", link))
+                    report.outcomes.append(RowOutcome(line, action, link))
         report.rows += len(batch)
         if on_rows:
             on_rows(report.rows)

@@ -9,6 +9,7 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.widgets import ForeignKeyWidget
 
+from claims.corroboration.independence import explanations_for_claims
 from claims.exchange.columns import COLUMNS, chosen_columns, claim_cells
 from claims.models import Claim, Corroboration
 from sources.resources import SpreadsheetSafe
@@ -39,12 +40,43 @@ class ClaimResource(resources.Resource):
 
 
 class CorroborationResource(SpreadsheetSafe, resources.ModelResource):
-    """Links between claims: claim_a, claim_b, relation, note."""
+    """Links between claims: claim_a, claim_b, relation, note; and, written out only, how each claim counts the
+    other's source (`voice_for_claim_a`, `voice_for_claim_b`: the explanation the claim page shows)."""
 
     claim_a = Field("claim_a", "claim_a", ForeignKeyWidget(Claim))
     claim_b = Field("claim_b", "claim_b", ForeignKeyWidget(Claim))
+    voice_for_claim_a = Field(column_name="voice_for_claim_a", readonly=True)
+    voice_for_claim_b = Field(column_name="voice_for_claim_b", readonly=True)
 
     class Meta:
         model = Corroboration
         name = "Corroboration links"
-        fields = ["id", "claim_a", "claim_b", "relation", "note", "created_at"]
+        fields = [
+            "id",
+            "claim_a",
+            "claim_b",
+            "relation",
+            "note",
+            "created_at",
+            "voice_for_claim_a",
+            "voice_for_claim_b",
+        ]
+
+    def filter_export(self, queryset, **kwargs):
+        queryset = super().filter_export(queryset, **kwargs).select_related("claim_a", "claim_b")
+        self.explained = explanations_for_claims(
+            {pk for pair in queryset.values_list("claim_a", "claim_b") for pk in pair}
+        )
+        return queryset
+
+    def voice(self, link: Corroboration, claim: Claim, other: Claim) -> str:
+        if link.relation != Corroboration.Relation.CORROBORATES:
+            return ""
+        voice = self.explained.get(claim.pk, {}).get(other.source_id)
+        return voice.summary if voice else ""
+
+    def dehydrate_voice_for_claim_a(self, link: Corroboration) -> str:
+        return self.voice(link, link.claim_a, link.claim_b)
+
+    def dehydrate_voice_for_claim_b(self, link: Corroboration) -> str:
+        return self.voice(link, link.claim_b, link.claim_a)
