@@ -1,0 +1,104 @@
+"""Every place that explains a claim's voices reads one explanation: the claim page, the provenance page, the
+annotate panel, the API's /corroboration/ and the links CSV say the same for the same claim."""
+
+import csv
+import html
+import io
+import re
+
+from django.urls import reverse
+
+from claims.exchange.importing import LINK_COLUMNS
+from claims.services import create_claim, link_claims
+from sources.services import create_source
+from tests.base import BaseTestCase
+
+
+def text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+class OneExplanationTests(BaseTestCase):
+    """The Ledger's claim is corroborated by the Harbour (its own voice), the Ledger's own digest (same publisher)
+    and a bare page (unverified)."""
+
+    def setUp(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        digest = create_source(
+            title="Ledger digest", text="Bases are unacceptable, he said.", publisher=self.ledger_press
+        )
+        bare = create_source(title="Bare page", text="The president called the sites unacceptable.")
+        link_claims(claim_a=create_claim(source=digest, quote="Bases are unacceptable"), claim_b=self.unacceptable)
+        link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=bare, quote="called the sites unacceptable"))
+        self.client.force_login(self.bob)
+
+    def get(self, name: str, *args) -> str:
+        response = self.client.get(reverse(name, args=args))
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    def on_the_claim_page(self) -> dict[str, str]:
+        page = self.get("claims:detail", self.unacceptable.pk)
+        table = page[page.index('<table class="claim-voices">') :]
+        rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table[: table.index("</table>")])
+        return {text(title): f"{text(group)}: {text(why)}" for title, group, why in rows}
+
+    def on_the_provenance_page(self) -> dict[str, str]:
+        page = self.get("sources:provenance", self.ledger.pk)
+        row = page[page.index(f'<tr id="claim-{self.unacceptable.pk}"') :]
+        links = re.findall(r"</a> in (.*?)\n<span class=\"[\w-]+\">(.*?)</span></li>", row[: row.index("</tr>")])
+        return {text(title): text(summary) for title, summary in links}
+
+    def in_the_annotate_panel(self) -> dict[str, str]:
+        panel = self.get("annotate:claim", self.unacceptable.pk)
+        links = re.findall(r"<cite>(.*?)</cite></span>\s*<div class=\"link-voice [\w-]+\">(.*?)</div>", panel)
+        return {text(title): text(summary) for title, summary in links}
+
+    def in_the_api(self) -> dict[str, str]:
+        body = self.client.get(reverse("api:claim-corroboration", args=[self.unacceptable.pk])).json()
+        return {link["source_title"]: f"{link['group']}: {link['why']}" for link in body["links"]}
+
+    def in_the_links_csv(self) -> dict[str, str]:
+        form = {"format": "0", "resource": "0", **{f"corroborationresource_{name}": "on" for name in LINK_COLUMNS}}
+        response = self.client.post(reverse("admin:claims_corroboration_export"), form)
+        titles = {self.rejected.pk: "Harbour on the Kurils"}
+        said = {}
+        for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))):
+            a, b = int(row["claim_a"]), int(row["claim_b"])
+            ours, theirs = ("voice_for_claim_a", b) if a == self.unacceptable.pk else ("voice_for_claim_b", a)
+            other = titles.get(theirs) or self.unacceptable.__class__.objects.get(pk=theirs).source.title
+            said[other] = row[ours]
+        return said
+
+    def test_every_place_gives_each_corroborating_source_the_same_voice_and_reason(self):
+        expected = self.on_the_claim_page()
+        self.assertEqual(set(expected), {"Harbour on the Kurils", "Ledger digest", "Bare page"})
+        self.assertTrue(expected["Harbour on the Kurils"].startswith("independent voice 1: "))
+        self.assertTrue(expected["Ledger digest"].startswith("the claim's own source's voice: same publisher"))
+        self.assertTrue(expected["Bare page"].startswith("unverified: "))
+        for place, said in [
+            ("provenance page", self.on_the_provenance_page()),
+            ("annotate panel", self.in_the_annotate_panel()),
+            ("API /corroboration/", self.in_the_api()),
+            ("links CSV", self.in_the_links_csv()),
+        ]:
+            with self.subTest(place=place):
+                self.assertEqual(said, expected)
+
+    def test_the_annotate_panel_shows_the_stored_counts(self):
+        panel = self.get("annotate:claim", self.unacceptable.pk)
+        counts = re.findall(r"<dt>(.*?)</dt><dd>(\d+)", panel)
+        self.assertEqual(
+            counts,
+            [
+                ("Corroborating sources", "3"),
+                ("Independent voices", "1"),
+                ("Unverified sources", "1"),
+                ("Contradicting sources", "0"),
+            ],
+        )
+
+    def test_an_unverified_source_is_never_shown_in_green_on_the_provenance_page(self):
+        page = self.get("sources:provenance", self.ledger.pk)
+        link = page[page.index("</a> in Bare page") :]
+        self.assertIn('<span class="unverified">unverified: ', link[: link.index("</li>")])
