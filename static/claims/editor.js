@@ -449,6 +449,21 @@
     }
   });
 
+  // Opened at a claim (`?claim=ID`, the claim list's "annotate" link): bring its highlight into view.
+  function showOpenedClaim() {
+    const opened = claimPanel.querySelector(".claim-panel");
+    if (!opened) {
+      return;
+    }
+    const mark = Array.from(textBox.querySelectorAll("mark[data-claims]")).find((m) =>
+      m.dataset.claims.split(" ").includes(opened.dataset.claim),
+    );
+    if (mark) {
+      mark.scrollIntoView({ block: "center" });
+    }
+  }
+
   indexRuns();
   loadSuggestions(claimPanel);
+  showOpenedClaim();
 })();
