@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from import_export.formats.base_formats import JSON
 
 from common.history import HistoryWithoutRevert
@@ -80,6 +81,13 @@ class AgentAdmin(TabularImport, HistoryWithoutRevert):
     def has_merge_permission(self, request) -> bool:
         return self.may_merge(request)
 
+    def next_url(self, request) -> str:
+        """Where a decision returns to: the page that asked (a claim page's "decide" link), else the list."""
+        wanted = request.POST.get("next") or request.GET.get("next") or ""
+        if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+            return wanted
+        return reverse("admin:sources_agent_duplicates")
+
     def duplicates_view(self, request):
         """Likely duplicate organisations, each pair with a Merge button either way and a Distinct button."""
         if not self.has_view_permission(request):
@@ -92,14 +100,27 @@ class AgentAdmin(TabularImport, HistoryWithoutRevert):
             if request.POST.get("choice") == "distinct":
                 mark_distinct(first=first, second=second, user=request.user)
                 self.message_user(request, f"{first.name} and {second.name} marked distinct.", messages.SUCCESS)
+            elif request.POST.get("choice") == "merge" and request.POST.get("confirm") != "yes":
+                # A merge cannot be undone from here: say what it does and ask once more.
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": f"Merge {second.name} into {first.name}?",
+                    "keep": first,
+                    "other": second,
+                    "sources": Source.objects.filter(publisher=second).count(),
+                    "next": self.next_url(request),
+                    "opts": self.model._meta,
+                }
+                return TemplateResponse(request, "sources/agent_merge_confirm.html", context)
             elif request.POST.get("choice") == "merge":
                 merge_agents(keep=first, others=[second])
                 self.message_user(request, f"Merged {second.name} into {first.name}.", messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:sources_agent_duplicates"))
+            return HttpResponseRedirect(self.next_url(request))
         context = {
             **self.admin_site.each_context(request),
             "title": "Likely duplicate organisations",
             "proposals": likely_duplicates(),
+            "next": self.next_url(request),
             "may_merge": self.may_merge(request),
             "opts": self.model._meta,
         }

@@ -12,7 +12,9 @@ from sources.models import Agent, DistinctPublishers, Source
 GENERIC = set(
     "the of and for a an in on at news times daily weekly post press review journal herald tribune gazette"
     " asia asian world international global group media magazine online agency service network institute"
-    " center centre club council foundation university ministry office national new today report".split()
+    " center centre club council foundation university ministry office national new today report"
+    # Marks that say a record is made up, not which organisation it is: "Harbour Times (demo)".
+    " demo example sample test".split()
 )
 # A word held by more organisations than this says little about any one of them.
 MAX_HOLDERS = 5

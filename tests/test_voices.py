@@ -239,12 +239,21 @@ class DuplicateProposalTests(VoicesTestCase):
         self.client.force_login(self.bob)
         page = self.client.get(reverse("admin:sources_agent_duplicates"))
         self.assertContains(page, "Keep Northern Ledger")
-        self.client.post(
-            reverse("admin:sources_agent_duplicates"),
-            {"first": self.ledger_press.pk, "second": self.harbour_press.pk, "choice": "merge"},
-        )
+        chosen = {"first": self.ledger_press.pk, "second": self.harbour_press.pk, "choice": "merge"}
+        asked = self.client.post(reverse("admin:sources_agent_duplicates"), chosen)
+        self.assertContains(asked, "Yes, merge into Northern Ledger")
+        self.harbour.refresh_from_db()
+        self.assertEqual(self.harbour.publisher, self.harbour_press)
+        self.client.post(reverse("admin:sources_agent_duplicates"), {**chosen, "confirm": "yes"})
         self.harbour.refresh_from_db()
         self.assertEqual(self.harbour.publisher, self.ledger_press)
+
+    def test_demo_organisations_are_not_proposed_for_the_word_demo(self):
+        for name in ("Harbour Times (demo)", "Northern Ledger (demo)", "Pacific Review (demo)"):
+            Agent.objects.create(name=name, kind=Agent.Kind.ORGANISATION)
+        pairs = [{p.first.name, p.second.name} for p in likely_duplicates()]
+        self.assertNotIn({"Harbour Times (demo)", "Pacific Review (demo)"}, pairs)
+        self.assertNotIn({"Northern Ledger (demo)", "Pacific Review (demo)"}, pairs)
 
 
 class ExplanationTests(VoicesTestCase):
@@ -266,7 +275,9 @@ class ExplanationTests(VoicesTestCase):
                     page, "same publisher as “Ledger on missile defence”: Northern Ledger, via nikkei.com"
                 )
                 self.assertContains(page, "shares the author J. Berkshire Miller with “Foreign Policy”")
-                self.assertContains(page, "unverified: no author, publisher or URL")
+                self.assertContains(
+                    page, "<td>unverified</td><td>no author, publisher or URL: never counted as independent"
+                )
                 self.assertContains(page, "<dt>Independent voices</dt><dd>1")
 
 
