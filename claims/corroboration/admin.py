@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from claims.corroboration.clusters import cluster_of
 from claims.corroboration.counting import recount_for_sources
-from claims.corroboration.independence import explain
+from claims.corroboration.independence import explained_with_undecided
 from claims.corroboration.suggestions import suggestions_for
 from claims.exchange.jsonld import documents
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
@@ -86,9 +86,11 @@ class CorroborationPanels:
         claim = self.get_object(request, object_id)
         if claim is not None and self.has_view_or_change_permission(request, claim):
             # The counts are stored on `claim` (shown via `original`); `voices` explains them.
+            explained, undecided = explained_with_undecided(claim)
             extra_context = {
                 **(extra_context or {}),
-                "voices": explain(claim),
+                "voices": explained,
+                "undecided": undecided,
                 "suggestions": suggestions_for(claim),
                 "may_link": self.may_link(request, claim),
                 "suggestion_actions": SUGGESTION_ACTIONS,

@@ -330,6 +330,42 @@ def explain(claim) -> list[Explained]:
     return explain_voices(facts_for({claim.source_id, *corroborating}), claim.source_id, corroborating)
 
 
+@dataclass
+class Undecided:
+    """A likely duplicate pair of publishers (sources.duplicates) a claim's count depends on: were they one, the claim
+    would have `independent_if_one` independent voices."""
+
+    first: str
+    second: str
+    independent_if_one: int
+
+
+def explained_with_undecided(claim) -> tuple[list[Explained], list[Undecided]]:
+    """`explain(claim)`, and the likely duplicates, not yet merged or marked distinct, that would change its
+    independent voices if they were one publisher (read only when a corroborating source names a publisher)."""
+    from sources.duplicates import likely_duplicates
+
+    corroborating = corroborating_sources(claim)
+    facts = facts_for({claim.source_id, *corroborating})
+    explained = explain_voices(facts, claim.source_id, corroborating)
+    publishers = {s.publisher for s in facts.sources.values() if s.publisher is not None}
+    if not corroborating or not publishers:
+        return explained, []
+    tops = {facts.top(p) for p in publishers}
+    independent = len({row.group for row in explained if row.independent})
+    undecided = []
+    for proposal in likely_duplicates():
+        first, second = facts.top(proposal.first.pk), facts.top(proposal.second.pk)
+        if first == second or not {first, second} <= tops:
+            continue
+        # The same facts, with the second publisher's organisation counted as the first's.
+        one = Facts(facts.sources, {**facts.parents, second: first}, facts.names, _distinct=facts._distinct)
+        if_one = len(voices(one, claim.source_id, corroborating).independent)
+        if if_one != independent:
+            undecided.append(Undecided(proposal.first.name, proposal.second.name, if_one))
+    return explained, undecided
+
+
 def one_voice(source, other) -> bool:
     """Whether two sources speak with one voice (directly, not through a third)."""
     facts = facts_for({source, other})

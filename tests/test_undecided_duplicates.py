@@ -1,0 +1,50 @@
+"""A count that depends on a likely duplicate nobody has decided says so, with a link to decide; deciding recounts."""
+
+from django.urls import reverse
+
+from claims.models import Claim
+from claims.services import create_claim, link_claims
+from sources.models import Agent
+from sources.services import create_source
+from tests.base import BaseTestCase
+
+REPORT = "The minister said the survey trip to the islands was a big step."
+
+
+class UndecidedDuplicateTests(BaseTestCase):
+    def setUp(self):
+        review = Agent.objects.create(name="Eastern Review", kind=Agent.Kind.ORGANISATION)
+        asia = Agent.objects.create(name="Eastern Asia", kind=Agent.Kind.ORGANISATION)
+        for title, publisher, url in [
+            ("Review story", review, "https://easternreview.com/a"),
+            ("Asia story", asia, "https://easternasia.org/b"),
+        ]:
+            source = create_source(title=title, text=REPORT, publisher=publisher, url=url)
+            link_claims(claim_a=create_claim(source=source, quote=REPORT[:40]), claim_b=self.unacceptable)
+        self.client.force_login(self.bob)
+        self.claim_page = reverse("claims:detail", args=[self.unacceptable.pk])
+
+    def test_the_claim_page_says_the_count_if_the_two_publishers_are_one_and_links_to_decide(self):
+        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 2)
+        page = self.client.get(self.claim_page)
+        self.assertContains(page, "2 independent voices, 1 if Eastern Review is Eastern Asia: not decided yet.")
+        self.assertContains(page, f'href="{reverse("admin:sources_agent_duplicates")}?next={self.claim_page}"')
+
+    def test_the_annotate_panel_says_so_too(self):
+        panel = self.client.get(reverse("annotate:claim", args=[self.unacceptable.pk]))
+        self.assertContains(panel, "1 if Eastern Review is Eastern Asia")
+
+    def test_a_merge_decided_from_there_recounts_at_once_and_returns_to_the_claim(self):
+        review, asia = Agent.objects.get(name="Eastern Review"), Agent.objects.get(name="Eastern Asia")
+        decision = {"first": asia.pk, "second": review.pk, "choice": "merge", "confirm": "yes", "next": self.claim_page}
+        response = self.client.post(reverse("admin:sources_agent_duplicates"), decision)
+        self.assertRedirects(response, self.claim_page, fetch_redirect_response=False)
+        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 1)
+        self.assertNotContains(self.client.get(self.claim_page), "not decided yet")
+
+    def test_marking_them_distinct_keeps_the_count_and_drops_the_note(self):
+        review, asia = Agent.objects.get(name="Eastern Review"), Agent.objects.get(name="Eastern Asia")
+        decision = {"first": asia.pk, "second": review.pk, "choice": "distinct", "next": self.claim_page}
+        self.client.post(reverse("admin:sources_agent_duplicates"), decision)
+        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 2)
+        self.assertNotContains(self.client.get(self.claim_page), "not decided yet")
