@@ -29,7 +29,7 @@ class ClaimForm(DatesWithPrecisionMixin, OneHistoryRecordForm):
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     user: AbstractBaseUser | None = None
-    claimed_on = DateWithPrecisionField(label="claimed on", required=False)
+    claimed_on = DateWithPrecisionField(label="Claimed on", required=False)
     dates_with_precision = ("claimed_on",)
 
     class Meta:

@@ -161,7 +161,7 @@ def https_by_default(db_field, **kwargs):
 
 
 class SourceForm(DatesWithPrecisionMixin, forms.ModelForm):
-    published_on = DateWithPrecisionField(label="published on", required=False)
+    published_on = DateWithPrecisionField(label="Published on", required=False)
     dates_with_precision = ("published_on",)
 
     class Meta:

@@ -58,7 +58,7 @@ class CommandTests(BaseTestCase):
         )
         out = io.StringIO()
         call_command("import_claims", path, "--dry-run", stdout=out)
-        self.assertIn("Would import 1 rows: 1 new", out.getvalue())
+        self.assertIn("Would import 1 row: 1 new", out.getvalue())
         self.assertFalse(Claim.objects.filter(quote="Moscow rejected").exists())
 
     def test_import_claims_lists_every_bad_row_and_fails(self):

@@ -74,7 +74,7 @@ class SpreadsheetFileTests(BaseTestCase):
     def test_trailing_empty_columns_and_rows_are_ignored(self):
         data = f"source_id,quote,,\n{self.harbour.pk},Moscow rejected,,\n,,,\n,,,\n".encode()
         out, err = self.command(data)
-        self.assertIn("Imported 1 rows: 1 new", out, err)
+        self.assertIn("Imported 1 row: 1 new", out, err)
 
     def test_a_leading_apostrophe_escape_is_removed(self):
         report = import_file(

@@ -15,6 +15,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["key", "user", "created"]
     ordering = ["-created"]
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # Nothing to fill in: say what saving does, so the add page is not an empty form.
+            note = "Save to create your API token. It acts with your role; a new token replaces (revokes) your old one."
+            return [(None, {"fields": (), "description": note})]
+        return super().get_fieldsets(request, obj)
+
     def get_queryset(self, request):
         tokens = super().get_queryset(request).select_related("user")
         return tokens if request.user.is_superuser else tokens.filter(user=request.user)

@@ -18,12 +18,12 @@ class EditorClaimForm(ClaimForm):
     """ClaimForm (same validation, same version check) with a new-speaker box and new tags."""
 
     new_speaker = forms.CharField(
-        label="or a new speaker",
+        label="Or a new speaker",
         max_length=300,
         required=False,
         help_text="A person not in the list yet; they are added when the claim is saved.",
     )
-    new_tags = forms.CharField(label="new tags", max_length=500, required=False, help_text="Comma-separated.")
+    new_tags = forms.CharField(label="New tags", max_length=500, required=False, help_text="Comma-separated.")
     field_order = ["speaker", "new_speaker", "claimed_on", "kind", "status", "statement"]
 
     class Meta(ClaimForm.Meta):
@@ -126,6 +126,6 @@ class LinkForm(forms.Form):
     """The claim in another source to link to, how they relate, and a note. Saved by link_claims."""
 
     # Rendered as radio buttons next to each search result (templates/claims/editor_link_results.html).
-    other = forms.ModelChoiceField(queryset=Claim.objects.all(), label="claim in another source")
+    other = forms.ModelChoiceField(queryset=Claim.objects.all(), label="Claim in another source")
     relation = forms.ChoiceField(choices=Corroboration.Relation.choices, initial=Corroboration.Relation.CORROBORATES)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,6 +1,7 @@
 """What import_claims and import_links share: open the file, import it in one transaction, report."""
 
 from django.core.management.base import CommandError
+from django.template.defaultfilters import pluralize
 
 from claims.exchange.importing import import_file
 from common.history import RecordedCommand
@@ -48,7 +49,7 @@ class ImportCommand(RecordedCommand):
             raise CommandError(f"{len(report.problems)} bad row(s) in {file}; nothing was imported.")
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(
-            f"{verb} {report.rows} rows: {report.created} new, {report.updated} updated, "
+            f"{verb} {report.rows} row{pluralize(report.rows)}: {report.created} new, {report.updated} updated, "
             f"{report.unchanged} unchanged (read as {report.format})."
         )
         for change in report.changes:

@@ -31,7 +31,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+        parser.add_argument(
+            "-o", "--output", metavar="FILE", help="write here instead of standard output (`-` is standard output)"
+        )
         parser.add_argument("--format", choices=sorted(FORMATS), default="csv")
         parser.add_argument(
             "--bom", action="store_true", help="start the CSV with a UTF-8 byte order mark (Excel needs it for accents)"
@@ -40,7 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args, output=None, format="csv", bom=False, **options):
         progress = Progress(Claim.objects.count() if sys.stderr.isatty() else None, label="Exported")
         with replica_reads():  # a heavy read: on the read replica when there is one
-            if output:
+            if output and output != "-":  # `-o -` is standard output, as for most commands
                 with open(output, "wb") as out:
                     FORMATS[format](out, on_rows=progress, bom=bom)
             else:

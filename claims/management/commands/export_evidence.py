@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from claims.exchange.evidence import evidence_zip
 from sources.models import Source
@@ -24,4 +25,5 @@ class Command(BaseCommand):
             raise CommandError(f"There is no source with id {options['source']}.")
         target = options["output"] or Path(f"evidence-source-{source.pk}.zip")
         target.write_bytes(evidence_zip(source))
-        self.stdout.write(f"wrote {target}: {source.captures.count()} captures, {source.claims.count()} claims")
+        captures, claims = source.captures.count(), source.claims.count()
+        self.stdout.write(f"wrote {target}: {captures} capture{pluralize(captures)}, {claims} claim{pluralize(claims)}")

@@ -1,0 +1,37 @@
+"""Small things a newcomer trips over: `-o -`, counts in words, capitalised labels, the token add page."""
+
+import io
+import os
+import sys
+import tempfile
+from unittest import mock
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from claims.exchange.columns import claims_csv
+from tests.base import BaseTestCase
+
+
+class PolishTests(BaseTestCase):
+    def test_export_claims_to_dash_writes_standard_output_not_a_file_named_dash(self):
+        folder, cwd, out = tempfile.mkdtemp(), os.getcwd(), io.BytesIO()
+        os.chdir(folder)
+        try:
+            with mock.patch.object(sys, "stdout", mock.Mock(buffer=out)):
+                call_command("export_claims", "-o", "-")
+        finally:
+            os.chdir(cwd)
+        self.assertFalse(os.path.exists(os.path.join(folder, "-")))
+        self.assertEqual(out.getvalue(), b"".join(claims_csv()))
+
+    def test_the_editor_labels_start_with_a_capital(self):
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("annotate:source", args=[self.ledger.pk])).content.decode()
+        self.assertIn(">Claimed on:</label>", page)
+        self.assertNotIn(">claimed on:</label>", page)
+
+    def test_the_token_add_page_says_what_saving_does(self):
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("admin:authtoken_tokenproxy_add"))
+        self.assertContains(page, "Save to create your API token.")
