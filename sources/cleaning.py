@@ -111,6 +111,11 @@ class HtmlExtract:
     publisher: str = ""
     url: str = ""
     published_on: datetime.date | None = None
+    language: str = ""
+
+
+# The page's own statement of its language: <html lang="en"> (a BCP 47 tag).
+HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)", re.IGNORECASE)
 
 
 def normalised(text: str) -> str:
@@ -303,6 +308,7 @@ def extract_html(html: str) -> HtmlExtract:
         publisher=(document.sitename or "").strip(),
         url=(document.url or "").strip(),
         published_on=published_on,
+        language=match.group(1) if (match := HTML_LANG.search(html)) else "",
     )
 
 

@@ -206,6 +206,7 @@ def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
         cleaned.diff = diff_lines(text, cleaned.text)
         stated = {"title": page.title, "authors": page.authors, "publisher": page.publisher, "url": page.url}
         stated["published_on"] = page.published_on
+        stated["language"] = page.language
         if page.published_on is not None:
             stated["published_on_note"] = "Publication date read from the HTML page (its metadata or text) by htmldate."
     else:
@@ -316,7 +317,7 @@ def import_raw(
         "url": url,
         # A page naming its publisher under two names ("X, now known as Y") makes both names one organisation.
         "publisher": publisher_named(publisher_name, renames=stated["renames"]) if publisher_name else None,
-        "language": language,
+        "language": language or stated.get("language", ""),
         "retrieved_at": retrieved_at,
         "notes": "\n".join(cleaned.notes),
     }

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from claims.exchange.columns import claims_csv
+from sources.importing import import_raw
+from sources.models import Capture
 from tests.base import BaseTestCase
 
 
@@ -35,3 +37,18 @@ class PolishTests(BaseTestCase):
         self.client.force_login(self.alice)
         page = self.client.get(reverse("admin:authtoken_tokenproxy_add"))
         self.assertContains(page, "Save to create your API token.")
+
+
+class HtmlLanguageTests(BaseTestCase):
+    def test_an_html_page_stating_its_language_gets_it(self):
+        page = (
+            '<!DOCTYPE html><html lang="en-GB"><head><title>Harbour talks</title></head><body><article>'
+            "<h1>Harbour talks</h1><p>Negotiators left the table on Tuesday without an agreement on the fishing "
+            "grounds, ending a week of talks that both delegations had described as the last chance.</p>"
+            "<p>The vote is set for Friday, the mayor said, and the council will meet again next week.</p>"
+            "</article></body></html>"
+        )
+        source = import_raw(
+            data=page.encode(), file_name="talks.html", method=Capture.Method.HTML, imported_by="t"
+        ).source
+        self.assertEqual(source.language, "en-GB")
