@@ -503,16 +503,21 @@ def add_names(names: dict[str, str], weight: dict[str, float], run: list[str]) -
     written = " ".join(run)
     lower = written.lower()
     keys = ALIASES.get(lower)
+    # A key read from one word of a longer run is written as that word: a reason must not name words the other
+    # claim does not have ("Japan", not "Japan Kistanov", for a claim that never mentions Kistanov).
+    said: dict[str, str] = {}
     if keys is None and len(run) > 1:
         # "Prime Minister Shinzo Abe" is Abe; "Soviet-Japan Joint Declaration" also names the Soviet Union.
+        said = {k: word for word in run for k in ALIASES.get(word.lower(), ())}
         keys = tuple(k for word in run for k in ALIASES.get(word.lower(), ())) + (run[-1].lower(),)
     elif keys is None and "-" in written:
         # "Putin-Abe meeting", "Soviet-Japan Joint Declaration": each part is a name.
+        said = {k: part for part in written.split("-") for k in ALIASES.get(part.lower(), (part.lower(),))}
         keys = tuple(k for part in lower.split("-") for k in ALIASES.get(part, (part,)))
     elif keys is None:
         keys = (lower,)
     for n, key in enumerate(keys):
-        names.setdefault(key, written)
+        names.setdefault(key, said.get(key, written))
         weight[key] = max(weight.get(key, 0.0), 1.0 if n == 0 or key != keys[-1] or len(keys) == 1 else 0.5)
 
 
