@@ -23,7 +23,7 @@ from sources.cleaning import (
 )
 from sources.dates import Precision, from_iso
 from sources.models import Capture, Source, sha256_hex
-from sources.services import agent_named, create_source, publisher_named
+from sources.services import agent_named, create_source, publisher_named, publisher_of_domain
 from sources.signals import announce_voices_changed, text_replaced
 from sources.stated_dates import stated_publication_date
 
@@ -321,6 +321,9 @@ def import_raw(
         "retrieved_at": retrieved_at,
         "notes": "\n".join(cleaned.notes),
     }
+    if details["publisher"] is None and url:
+        # A page that does not name its publisher is published by whoever publishes its registered domain.
+        details["publisher"] = publisher_of_domain(url)
     if date is not None:
         details.update(published_on=date, published_on_precision=precision)
     if not published_on and stated.get("published_on_note"):

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from common.history import one_history_record
 from sources.dates import Precision
+from sources.domains import registered_domain
 from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Source
 from sources.signals import announce_voices_changed
 
@@ -96,6 +97,22 @@ def publisher_named(name: str, *, renames: Iterable[tuple[str, str]] = ()) -> Ag
         keep.full_clean()
         keep.save()
     return keep
+
+
+def publisher_of_domain(url: str) -> Agent | None:
+    """The one publisher of the sources already on this URL's registered domain (asia.nikkei.com and nikkei.com),
+    for a page that does not name its own; None when there are none, or several."""
+    domain = registered_domain(url)
+    if not domain:
+        return None
+    found = {
+        publisher
+        for other_url, publisher in Source.objects.filter(url__icontains=domain, publisher__isnull=False)
+        .values_list("url", "publisher")
+        .order_by()
+        if registered_domain(other_url) == domain
+    }
+    return Agent.objects.get(pk=found.pop()) if len(found) == 1 else None
 
 
 def sources_voiced_by(agent_ids: Iterable[int]) -> set[int]:

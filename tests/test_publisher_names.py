@@ -73,3 +73,36 @@ class AliasesInTheAdminTests(BaseTestCase):
         response = self.client.get(f"/admin/sources/agent/{publisher.pk}/change/")
         self.assertContains(response, 'name="aliases"')
         self.assertContains(response, "Eastern Review</textarea>")
+
+
+class PublisherByDomainTests(BaseTestCase):
+    def test_a_page_naming_no_publisher_gets_the_one_publishing_its_registered_domain(self):
+        first = import_raw(
+            data=OLD_NAME_PAGE.encode(),
+            file_name="a.txt",
+            method=Capture.Method.TEXT,
+            imported_by="t",
+            url="https://www.easternreview.com/a",
+        ).source
+        second = import_raw(
+            data=b"Islands talks again\n\nThe talks went on in July, without an agreement.\n",
+            file_name="b.txt",
+            method=Capture.Method.TEXT,
+            imported_by="t",
+            url="https://asia.easternreview.com/b",
+        ).source
+        self.assertEqual(second.publisher, first.publisher)
+
+    def test_a_domain_with_several_publishers_gives_none(self):
+        for name, path in (("One Paper", "a"), ("Other Paper", "b")):
+            source = imported(f"{path}.txt", OLD_NAME_PAGE.replace("Eastern Review", name) + path)
+            source.url = f"https://blogs.example.org/{path}"
+            source.save()
+        third = import_raw(
+            data=b"Islands talks again\n\nThe talks went on in July, without an agreement.\n",
+            file_name="c.txt",
+            method=Capture.Method.TEXT,
+            imported_by="t",
+            url="https://blogs.example.org/c",
+        ).source
+        self.assertIsNone(third.publisher)
