@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
 import claims.api.admin  # noqa: F401  (API tokens)
 from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
@@ -188,6 +189,28 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
             touched |= {link.claim_a_id, link.claim_b_id}
         delete_links(links=formset.deleted_objects)
         recount_claims(touched)
+
+    def get_deleted_objects(self, objs, request):
+        """As Django lists them, without the rows joining a claim to its tags ("Claim_tags object (8)"): the
+        tags themselves stay, and the count says how many claims lose them."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        through = Claim.tags.through._meta
+        label = f"{capfirst(through.verbose_name)}: "
+
+        def without_tag_rows(items):
+            kept = []
+            for item in items:
+                if isinstance(item, list):
+                    item = without_tag_rows(item)
+                    if not item:
+                        continue
+                elif str(item).startswith(label):
+                    continue
+                kept.append(item)
+            return kept
+
+        counts.pop(through.verbose_name_plural, None)
+        return without_tag_rows(deleted), counts, perms_needed, protected
 
     def delete_model(self, request, obj):
         delete_claims(claims=[obj])

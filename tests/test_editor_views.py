@@ -151,6 +151,7 @@ class AddClaimTests(BaseTestCase):
         form_html = response.json()["add_form"]
         self.assertIn(f'already annotated as <a class="open-claim" data-claim="{claim.pk}"', form_html)
         self.assertIn("My second try", form_html)
+        self.assertIn(f"Characters {claim.start}–{claim.end} of the text.", form_html)
         self.assertEqual(Claim.objects.filter(source=self.ledger).count(), 1)
 
     def test_the_one_claim_per_span_rule_holds_for_the_services_too(self):

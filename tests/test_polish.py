@@ -52,3 +52,14 @@ class HtmlLanguageTests(BaseTestCase):
             data=page.encode(), file_name="talks.html", method=Capture.Method.HTML, imported_by="t"
         ).source
         self.assertEqual(source.language, "en-GB")
+
+
+class DeleteConfirmationTests(BaseTestCase):
+    def test_deleting_a_tagged_claim_lists_no_tag_join_rows(self):
+        from claims.models import Claim, Tag
+
+        Claim.objects.get(pk=self.unacceptable.pk).tags.add(Tag.objects.create(name="bases"))
+        self.client.force_login(self.root)
+        page = self.client.get(reverse("admin:claims_claim_delete", args=[self.unacceptable.pk]))
+        self.assertContains(page, "Are you sure")
+        self.assertNotContains(page, "Claim_tags object")
