@@ -63,3 +63,14 @@ class DeleteConfirmationTests(BaseTestCase):
         page = self.client.get(reverse("admin:claims_claim_delete", args=[self.unacceptable.pk]))
         self.assertContains(page, "Are you sure")
         self.assertNotContains(page, "Claim_tags object")
+
+
+class SkippedRecordsTests(BaseTestCase):
+    def test_one_skipped_record_is_said_in_the_singular(self):
+        from sources.archives.imports import ArchiveImport
+
+        report = ArchiveImport()
+        report.skipped["HTTP 404"] = 1
+        self.assertEqual(
+            report.skipped_line("a.warc.gz"), "skipped 1 record of a.warc.gz that is not a page: 1 HTTP 404"
+        )

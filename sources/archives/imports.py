@@ -21,7 +21,8 @@ class ArchiveImport:
         """One line saying how many records of the archive were skipped, and what they were."""
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(self.skipped.items()))
         total = sum(self.skipped.values())
-        return f"skipped {total} record{'s' if total != 1 else ''} of {name} that are not pages: {kinds}"
+        what = "record of {} that is not a page" if total == 1 else "records of {} that are not pages"
+        return f"skipped {total} {what.format(name)}: {kinds}"
 
 
 @transaction.atomic
