@@ -5,8 +5,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
 
 from claims.anchoring import Relocation, relocate
-from claims.rules import StaleVersion, advance_versions, check_across_sources, check_move
+from claims.rules import StaleVersion, advance_versions, check_across_sources, check_link_ends, check_move, lock_links
 from common.history import KeptHistory, bulk_history
+from common.locks import source_text
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
 
@@ -235,8 +236,12 @@ class Claim(models.Model):
         return found
 
     def anchor(self) -> None:
-        """Check the quote against the source text at start:end, or locate it when no offsets are given."""
-        text = self.source.text
+        """Check the quote against the source text at start:end, or locate it when no offsets are given. The text is
+        read as it now stands, locked until the claim is saved (common.locks.source_text)."""
+        text = source_text(self.source_id)
+        if text is None:
+            raise ValidationError({"source": "This source no longer exists."}, code="source_gone")
+        self.source.text = text
         if self.start is None and self.end is None:
             try:
                 self.start = self.source.find_quote(self.quote)
@@ -311,11 +316,12 @@ class Corroboration(models.Model):
     def clean(self) -> None:
         if self.claim_a_id is None or self.claim_b_id is None or self.claim_a_id == self.claim_b_id:
             return
+        lock_links()  # what follows reads the links and the claims' sources as the links' writers left them
         pair = Q(claim_a=self.claim_a_id, claim_b=self.claim_b_id) | Q(claim_a=self.claim_b_id, claim_b=self.claim_a_id)
         # The unique constraint says the same, but inline formsets skip constraints on their own foreign key.
         if Corroboration.objects.filter(pair).exclude(pk=self.pk).exists():
             raise ValidationError("These two claims are already linked.", code="duplicate_link")
-        check_across_sources(self.claim_a.source_id, self.claim_b.source_id)
+        check_link_ends(self.claim_a_id, self.claim_b_id)
 
     def other(self, claim: Claim) -> Claim:
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a

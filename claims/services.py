@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from claims.corroboration.counting import recount_claims, recount_for_sources
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
+from claims.rules import lock_links
 from common.history import one_history_record, recorded_as
 from sources.dates import Precision
 from sources.models import Agent, Source
@@ -84,25 +85,36 @@ def link_claims(
 
 
 @transaction.atomic
-def delete_claims(*, claims: Iterable[Claim]) -> None:
-    """Delete claims (their links go with them) and recount the claims they were linked to."""
+def delete_claims(*, claims: Iterable[Claim]) -> int:
+    """Delete claims (their links go with them) and recount the claims they were linked to; how many were deleted.
+    A claim deleted meanwhile (two deletes at once) is left out: it is deleted, and its deletion recorded, once."""
+    lock_links()
+    claims = list(claims)
     ids = {claim.pk for claim in claims}
+    ids = set(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     linked = set(
         Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
     )
     for claim in claims:
-        claim.delete()
+        if claim.pk in ids:
+            claim.delete()
     recount_claims({pk for pair in linked for pk in pair} - ids)
+    return len(ids)
 
 
 @transaction.atomic
-def delete_links(*, links: Iterable[Corroboration]) -> None:
-    """Delete links and recount the claims they joined."""
+def delete_links(*, links: Iterable[Corroboration]) -> int:
+    """Delete links and recount the claims they joined; how many were deleted (one deleted meanwhile is left out)."""
+    lock_links()
+    links = list(links)
+    there = set(Corroboration.objects.filter(pk__in=[link.pk for link in links]).values_list("pk", flat=True))
     ends = set()
     for link in links:
-        ends |= {link.claim_a_id, link.claim_b_id}
-        link.delete()
+        if link.pk in there:
+            ends |= {link.claim_a_id, link.claim_b_id}
+            link.delete()
     recount_claims(ends)
+    return len(there)
 
 
 @transaction.atomic

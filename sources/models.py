@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from common.history import KeptHistory
+from common.locks import AGENT_TREE, hold, source_text
 from sources.dates import Precision, to_iso, truncate
 
 
@@ -101,12 +102,14 @@ class Agent(models.Model):
             return
         if self.parent.kind != self.Kind.ORGANISATION:
             raise ValidationError({"parent": "A parent must be an organisation."}, code="parent_not_organisation")
-        ancestor, seen = self.parent, set()
-        while ancestor is not None and ancestor.pk not in seen:
-            if self.pk is not None and ancestor.pk == self.pk:
+        # Two organisations made each other's parent at once would each see no loop: one waits for the other.
+        hold(AGENT_TREE)
+        ancestor, seen = self.parent_id, set()
+        while ancestor is not None and ancestor not in seen:
+            if self.pk is not None and ancestor == self.pk:
                 raise ValidationError({"parent": "This parent would make a loop."}, code="parent_loop")
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+            seen.add(ancestor)
+            ancestor = Agent.objects.filter(pk=ancestor).values_list("parent_id", flat=True).first()
         if len(seen) + self.levels_below() > MAX_PARENT_DEPTH:
             message = (
                 f"At most {MAX_PARENT_DEPTH} organisations can sit above one another "
@@ -212,7 +215,7 @@ class Source(models.Model):
         if self.published_on is not None:
             self.published_on = truncate(self.published_on, self.published_on_precision)
         if self.pk is not None:
-            stored = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+            stored = source_text(self.pk, to_change=True)  # no claim can be anchored to it meanwhile
             if stored is not None and stored != self.text and self.has_anchored_text():
                 raise ValidationError(
                     {

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from claims.api import serializers as s
@@ -125,7 +125,8 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         return claim
 
     def perform_destroy(self, instance):
-        delete_claims(claims=[instance])
+        if not delete_claims(claims=[instance]):
+            raise NotFound("No claim has this id; it was deleted meanwhile.")
 
     @extend_schema(responses=s.SuggestionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -233,7 +234,8 @@ class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         return link
 
     def perform_destroy(self, instance):
-        delete_links(links=[instance])
+        if not delete_links(links=[instance]):
+            raise NotFound("No link has this id; it was deleted meanwhile.")
 
 
 def as_drf_errors(service, **kwargs):
