@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
 
 from claims.anchoring import Relocation, relocate
-from claims.rules import StaleVersion, advance_versions, check_across_sources, check_link_ends, check_move, lock_links
+from claims.rules import StaleVersion, advance_versions, check_across_sources, check_link_ends, check_move
 from common.history import KeptHistory, bulk_history
 from common.locks import source_text
 from sources.dates import Precision, to_iso, truncate
@@ -235,13 +235,16 @@ class Claim(models.Model):
         self.anchor_state = found.state
         return found
 
-    def anchor(self) -> None:
+    def anchor(self, *, locked: bool = False) -> None:
         """Check the quote against the source text at start:end, or locate it when no offsets are given. The text is
-        read as it now stands, locked until the claim is saved (common.locks.source_text)."""
-        text = source_text(self.source_id)
-        if text is None:
-            raise ValidationError({"source": "This source no longer exists."}, code="source_gone")
-        self.source.text = text
+        read as it now stands, locked until the claim is saved (common.locks.source_text); `locked` says the caller
+        read `self.source` under that lock already (an import, which reads no more while it copies rows in)."""
+        if not locked:
+            text = source_text(self.source_id)
+            if text is None:
+                raise ValidationError({"source": "This source no longer exists."}, code="source_gone")
+            self.source.text = text
+        text = self.source.text
         if self.start is None and self.end is None:
             try:
                 self.start = self.source.find_quote(self.quote)
@@ -316,7 +319,6 @@ class Corroboration(models.Model):
     def clean(self) -> None:
         if self.claim_a_id is None or self.claim_b_id is None or self.claim_a_id == self.claim_b_id:
             return
-        lock_links()  # what follows reads the links and the claims' sources as the links' writers left them
         pair = Q(claim_a=self.claim_a_id, claim_b=self.claim_b_id) | Q(claim_a=self.claim_b_id, claim_b=self.claim_a_id)
         # The unique constraint says the same, but inline formsets skip constraints on their own foreign key.
         if Corroboration.objects.filter(pair).exclude(pk=self.pk).exists():

@@ -179,7 +179,8 @@ def check_link_ends(claim_a_id: int, claim_b_id: int) -> None:
     from claims.models import Claim
 
     lock_links()
-    sources = dict(Claim.objects.filter(pk__in=[claim_a_id, claim_b_id]).values_list("pk", "source_id"))
+    ends = Claim.objects.filter(pk__in=[claim_a_id, claim_b_id]).order_by()
+    sources = dict(ends.values_list("pk", "source_id"))
     if len(sources) == 2:
         check_across_sources(sources[claim_a_id], sources[claim_b_id])
 

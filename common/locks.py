@@ -46,3 +46,15 @@ def source_text(source_id: int, *, to_change: bool = False) -> str | None:
         cursor.execute(f"SELECT text FROM {table} WHERE id = %s FOR {'UPDATE' if to_change else 'SHARE'}", [source_id])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def share_sources(source_ids) -> None:
+    """Share-lock these sources' rows to the end of the transaction (as `source_text` does one), before reading
+    their texts to anchor many claims (an import)."""
+    from sources.models import Source
+
+    ids = sorted(set(source_ids))
+    if ids and _in_transaction():
+        table = connection.ops.quote_name(Source._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE", [ids])

@@ -52,7 +52,8 @@ class RuleRaceTests(LiveServerTestCase):
                 session.headers["Authorization"] = f"Token {self.token}"
                 barrier.wait()
                 time.sleep(index * stagger)
-                statuses[index] = session.request(method, self.live_server_url + path, json=body, timeout=60).status_code
+                answer = session.request(method, self.live_server_url + path, json=body, timeout=60)
+                statuses[index] = answer.status_code
 
         threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests_to_send)]
         for thread in threads:
