@@ -36,9 +36,7 @@ class RuleRaceTests(LiveServerTestCase):
     def setUp(self):
         # A LiveServerTestCase empties the tables, the roles' groups with them: the permissions are given here.
         self.reviewer = User.objects.create_user("rita", password="pw", is_staff=True)
-        self.reviewer.user_permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["claims", "sources"])
-        )
+        self.reviewer.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["claims", "sources"]))
         self.token = Token.objects.create(user=self.reviewer).key
 
     def at_once(self, *requests_to_send: tuple[str, str, dict | None], stagger: float = 0.0) -> list[int]:

@@ -325,8 +325,8 @@ class LinkRecountQueryTests(VoicesTestCase):
 
     def test_adding_a_link_validates_saves_and_recounts_in_a_fixed_number_of_queries(self):
         # Validation (the two claims, the duplicate check, their sources as they now stand, the constraints), the
-        # link, the person its history row names, the row; then the recount: the links of both claims, their sources' facts, the people and
-        # organisations above, the update.
+        # link, the person its history row names, the row; then the recount: the links of both claims, their
+        # sources' facts, the people and organisations above, the update.
         for corroborating in (1, 4):
             with self.subTest(corroborating=corroborating):
                 self.add_corroborating_sources(corroborating)
