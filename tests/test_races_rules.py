@@ -60,8 +60,8 @@ class RuleRaceTests(LiveServerTestCase):
             thread.join()
         return statuses
 
-    def report(self, race: str, broken: int, server_errors: int, statuses: list[int]) -> None:
-        print(f"\n{race}: {TRIALS} trials, {broken} broke the rule, {server_errors} answers were 5xx")
+    def report(self, race: str, broken: int, server_errors: int, statuses: list[int], trials: int = TRIALS) -> None:
+        print(f"\n{race}: {trials} trials, {broken} broke the rule, {server_errors} answers were 5xx")
         self.assertEqual(server_errors, 0, f"5xx answers: {statuses}")
         self.assertEqual(broken, 0)
 
@@ -88,6 +88,28 @@ class RuleRaceTests(LiveServerTestCase):
         self.report("move and link", len(inside_one_source), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
         self.assertEqual(one_wins, TRIALS, statuses)
+
+    def test_links_added_to_one_claim_at_once_leave_every_stored_count_right(self):
+        partners = 8
+        statuses, broken = [], 0
+        for n in range(TRIALS // 4):
+            hub_source = create_source(title=f"Hub {n}", text=sentences(1), url=f"https://hub.example/{n}")
+            hub = create_claim(source=hub_source, quote="Sentence number 0 says")
+            others = [
+                create_claim(
+                    source=create_source(title=f"Paper {n}.{i}", text=sentences(1), url=f"https://p{i}.example/{n}"),
+                    quote="Sentence number 0 says",
+                )
+                for i in range(partners)
+            ]
+            statuses += self.at_once(
+                *[("POST", "/api/links/", {"claim_a": hub.pk, "claim_b": other.pk}) for other in others]
+            )
+            hub.refresh_from_db()
+            broken += hub.corroborating_sources != partners
+        drift = recount_all(repair=False)
+        self.report("links to one claim", broken, sum(s >= 500 for s in statuses), statuses, trials=TRIALS // 4)
+        self.assertEqual(drift, {}, "stored counts wrong after the races")
 
     def test_a_source_text_edited_while_a_claim_is_made_in_it_leaves_every_quote_at_its_offsets(self):
         statuses, broken = [], 0
