@@ -143,6 +143,10 @@ DATABASES = {
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=CONN_MAX_AGE
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time, for real: a transaction takes SQLite's write lock when it begins, waiting up to 20 s
+    # for it, instead of failing with "database is locked" at its first write when another reader has written.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 if env("DATABASE_REPLICA_URL"):
     # Tests run against the primary's test database (MIRROR); tests/test_replica.py uses a real replica.
     DATABASES["replica"] = {
