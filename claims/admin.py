@@ -208,7 +208,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
         return claim.claimed_on_iso
 
     def _set_status(self, request, queryset, status: str) -> None:
-        changed = queryset.set_status(status, reason=f"Marked {status} in the admin")
+        changed = queryset.set_status(status, user=request.user, reason=f"Marked {status} in the admin")
         self.message_user(request, f"{changed} claim(s) marked {status}.", messages.SUCCESS)
 
     @admin.action(description="Mark selected claims reviewed", permissions=["review"])
