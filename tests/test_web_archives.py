@@ -14,6 +14,7 @@ from unittest import skipUnless
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 from django.urls import reverse
 from warcio.archiveiterator import ArchiveIterator
 
@@ -224,6 +225,8 @@ class ImportingWebArchivesTests(ArchiveTestCase):
         self.assertIn("created", output)
 
 
+# Our test site listens on the loopback interface, which capture_url refuses unless the host is allowed.
+@override_settings(CAPTURE_ALLOWED_HOSTS=["127.0.0.1"])
 class CapturingPagesTests(ArchiveTestCase):
     def capture(self, *args) -> str:
         out, err = io.StringIO(), io.StringIO()
