@@ -267,6 +267,16 @@ class CapturingPagesTests(ArchiveTestCase):
         self.assertIn(f"redirect 302 {self.site.url('/quay/older')} → {self.site.url('/quay/ferry-fares')}", output)
         self.assertTrue(Source.objects.filter(url=self.site.url("/quay/ferry-fares")).exists())
 
+    def test_the_same_page_at_another_url_is_another_source_not_unchanged(self):
+        self.capture(self.site.url("/quay/ferry-fares"))
+        output = self.capture(self.site.url("/wire/ferry-fares"))
+        first = Source.objects.get(url=self.site.url("/quay/ferry-fares"))
+        second = Source.objects.get(url=self.site.url("/wire/ferry-fares"))
+        self.assertIn(f"created {second.pk} Ferry fares to rise by a fifth", output)
+        self.assertIn(f"the same bytes as source {first.pk}", output)
+        self.assertEqual(second.captures.get().sha256, first.captures.get().sha256)
+        self.assertTrue(self.capture(self.site.url("/wire/ferry-fares")).startswith(f"unchanged {second.pk} "))
+
     def test_a_redirect_loop_is_refused_after_five_hops(self):
         output = self.failing_capture(self.site.url("/quay/loop"))
         self.assertIn("redirects more than 5 times", output)

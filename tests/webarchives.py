@@ -52,6 +52,7 @@ class Site(BaseHTTPRequestHandler):
         ferry = FERRY.format(extra=CORRECTION if self.server.corrected else "").encode()
         routes = {
             "/quay/ferry-fares": lambda: self.send(200, "text/html; charset=utf-8", ferry),
+            "/wire/ferry-fares": lambda: self.send(200, "text/html; charset=utf-8", ferry),  # the same story
             "/quay/chunked": lambda: self.send_chunked(ferry.replace(b"a fifth", b"a fifth, in pieces")),
             "/quay/gzipped": lambda: self.send_gzipped(ferry.replace(b"a fifth", b"a fifth, compressed")),
             "/quay/lighthouse": lambda: self.send(200, "text/html; charset=windows-1251", LIGHTHOUSE.encode("cp1251")),
