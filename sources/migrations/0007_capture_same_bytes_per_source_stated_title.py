@@ -20,24 +20,31 @@ def titles_the_captures_gave(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sources', '0006_history_reasons_of_any_length'),
+        ("sources", "0006_history_reasons_of_any_length"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='capture',
-            name='capture_sha256_unique',
+            model_name="capture",
+            name="capture_sha256_unique",
         ),
         migrations.AddField(
-            model_name='capture',
-            name='stated_title',
-            field=models.CharField(blank=True, help_text="The title this capture gave (the page's, else the file's name). It became the source's title unless a person had set that; then it is only recorded here.", max_length=500),
+            model_name="capture",
+            name="stated_title",
+            field=models.CharField(
+                blank=True,
+                help_text="The title this capture gave (the page's, else the file's name). It became the source's title unless a person had set that; then it is only recorded here.",
+                max_length=500,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='capture',
-            constraint=models.UniqueConstraint(fields=('sha256', 'source'), name='capture_sha256_unique_per_source', violation_error_message='These exact bytes have already been imported as this source.'),
+            model_name="capture",
+            constraint=models.UniqueConstraint(
+                fields=("sha256", "source"),
+                name="capture_sha256_unique_per_source",
+                violation_error_message="These exact bytes have already been imported as this source.",
+            ),
         ),
         migrations.RunPython(titles_the_captures_gave, migrations.RunPython.noop),
     ]
