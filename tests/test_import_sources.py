@@ -499,6 +499,9 @@ class ReviewedTitleTests(ImportTestCase):
             "this capture gives “Ferry fares to rise by twenty per cent”",
             out,
         )
+        self.client.force_login(self.vera)
+        page = self.client.get(reverse("sources:provenance", args=[self.source.pk])).content.decode()
+        self.assertIn('<dd class="stated-title">Ferry fares to rise by twenty per cent</dd>', page)
         # And the capture after that too: the title is still the Reviewer's.
         self.run_import(
             self.write("ferry-3.html", FERRY.format(extra="<p>Updated at noon.</p>").encode()), "--url", self.URL
