@@ -10,6 +10,8 @@ HTTPS                 "0" to serve production-like over plain HTTP on localhost 
                       on by default when DEBUG is off.
 PROXY_COUNT           how many reverse proxies (balancers) stand in front of the app; their
                       X-Forwarded-For gives the client address that login throttling counts.
+CAPTURE_ALLOWED_HOSTS comma-separated host names capture_url may fetch even though they resolve to a
+                      loopback, private, link-local or reserved address (an intranet mirror); none by default.
 
 `make run` writes a `.env` file (DEBUG=1 and a generated key) so that `manage.py` commands work in a
 development checkout; a variable set in the environment wins over the file. The file's key is used
@@ -194,6 +196,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # The largest file the admin imports (a web worker holds the preview); bigger files go through the commands.
 ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("ADMIN_IMPORT_MAX_BYTES", 10_000_000))
+
+# capture_url refuses hosts that resolve to internal addresses, except these (exact names, as in the URL).
+CAPTURE_ALLOWED_HOSTS = [h.strip().lower() for h in env("CAPTURE_ALLOWED_HOSTS").split(",") if h.strip()]
 
 # The web API (claims/api/): tokens for scripts, the session for the browser; model permissions by role.
 REST_FRAMEWORK = {

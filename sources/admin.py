@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from import_export.formats.base_formats import JSON
 
 from common.history import HistoryWithoutRevert
+from common.import_uploads import ConfirmedOnce
 from common.spreadsheet_admin import TabularImport, spreadsheet_format
 from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
@@ -21,7 +22,7 @@ from sources.signals import announce_voices_changed
 
 
 @admin.register(Agent)
-class AgentAdmin(TabularImport, HistoryWithoutRevert):
+class AgentAdmin(ConfirmedOnce, TabularImport, HistoryWithoutRevert):
     resource_classes = [AgentResource]
     formats = SPREADSHEET_FORMATS
     import_formats = [spreadsheet_format(AgentResource._meta.fields), JSON]
@@ -149,7 +150,7 @@ class SourceForm(DatesWithPrecisionMixin, forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(TabularImport, HistoryWithoutRevert):
+class SourceAdmin(ConfirmedOnce, TabularImport, HistoryWithoutRevert):
     form = SourceForm
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS

@@ -43,6 +43,7 @@ class ImportResult:
     source: Source
     capture: Capture
     anchors: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said under the result's line: a title kept, the same bytes
 
 
 def software_version() -> str:
@@ -231,6 +232,22 @@ def same_source(*, url: str, source_path: str) -> Source | None:
     return capture.source if capture else None
 
 
+def already_imported(*, digest: str, url: str) -> Capture | None:
+    """The capture these bytes already are: of the source at `url` when a URL is given (the same bytes under
+    another URL are another article: two publishers running one wire story), else of any source."""
+    captures = Capture.objects.filter(sha256=digest).select_related("source")
+    if url:
+        captures = captures.filter(source__url=url)
+    return captures.order_by("pk").first()
+
+
+def title_set_by_a_person(source: Source) -> bool:
+    """Whether a person gave the source its title: it is not the title its latest capture gave (a Reviewer
+    corrected it, or the source was written by hand before any capture). A new capture does not replace it."""
+    latest = source.captures.order_by("-imported_at", "-pk").values_list("stated_title", flat=True).first()
+    return latest is None or latest != source.title
+
+
 @transaction.atomic
 def import_file(
     *,
@@ -291,7 +308,7 @@ def import_raw(
     web archive's record came from).
     """
     digest = hashlib.sha256(data).hexdigest()
-    known = Capture.objects.filter(sha256=digest).select_related("source").first()
+    known = already_imported(digest=digest, url=url)
     if known is not None:
         return ImportResult("unchanged", known.source, known)
     decoded = decode(data, encoding or charset)
@@ -325,6 +342,13 @@ def import_raw(
 
     source = same_source(url=url, source_path=source_path)
     anchors: list[dict] = []
+    stated_title, notes = details["title"], []
+    twin = Capture.objects.filter(sha256=digest).exclude(source=source).select_related("source").first()
+    if twin is not None:
+        notes.append(
+            f"the same bytes as source {twin.source.pk} ({twin.source.url or twin.file_name}): another source; if "
+            "one republishes the other, a Reviewer records it under Republications"
+        )
     if source is None:
         action = "created"
         source = create_source(
@@ -336,6 +360,10 @@ def import_raw(
     else:
         action = "updated"
         old_text = source.text
+        if title_set_by_a_person(source):
+            if stated_title != source.title:
+                notes.append(f"title kept: “{source.title}” was set by a person; this capture gives “{stated_title}”")
+            del details["title"]
         # Only what the new version states replaces what is stored; nothing is blanked.
         for name, value in details.items():
             if value:
@@ -372,11 +400,12 @@ def import_raw(
         removals=[r.as_dict() for r in cleaned.removals],
         diff=cleaned.diff,
         anchor_report=anchors,
+        stated_title=stated_title,
         **(capture_details or {}),
     )
     capture.full_clean()
     capture.save()
-    return ImportResult(action, source, capture, anchors)
+    return ImportResult(action, source, capture, anchors, notes)
 
 
 def files_in(paths: list[Path]) -> tuple[list[Path], list[Path]]:

@@ -282,6 +282,12 @@ class Capture(models.Model):
     anchor_report = models.JSONField(
         default=list, blank=True, help_text="Per claim: whether its anchor held, moved or broke with this capture."
     )
+    stated_title = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The title this capture gave (the page's, else the file's name). It became the source's title "
+        "unless a person had set that; then it is only recorded here.",
+    )
 
     # Where the bytes came from; a web archive keeps the HTTP exchange as its WARC record (ISO 28500).
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.FILE)
@@ -314,10 +320,11 @@ class Capture(models.Model):
         ordering = ["source", "imported_at", "pk"]
         get_latest_by = ["imported_at", "pk"]
         constraints = [
+            # The same bytes may be two sources (two publishers running one wire story), never twice one source.
             models.UniqueConstraint(
-                fields=["sha256"],
-                name="capture_sha256_unique",
-                violation_error_message="These exact bytes have already been imported.",
+                fields=["sha256", "source"],  # sha256 first: imports look bytes up by it
+                name="capture_sha256_unique_per_source",
+                violation_error_message="These exact bytes have already been imported as this source.",
             ),
             models.CheckConstraint(
                 condition=Q(size__gt=0), name="capture_not_empty", violation_error_message="A capture has bytes."

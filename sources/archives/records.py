@@ -119,7 +119,7 @@ def wacz_members(data: bytes) -> list[tuple[str, bytes]]:
             raise ArchiveRefused("not a WACZ: it has no datapackage.json")
         if package.getinfo("datapackage.json").file_size > MAX_BYTES:
             raise ArchiveRefused("the WACZ's datapackage.json is over 5 MB: not a package description")
-        listed = {r["path"]: r.get("hash", "") for r in json.loads(package.read("datapackage.json"))["resources"]}
+        listed = listed_hashes(package.read("datapackage.json"))
         warcs = [n for n in names if n.startswith("archive/") and n.lower().endswith((".warc", ".warc.gz"))]
         if not warcs:
             raise ArchiveRefused("the WACZ holds no WARC file under archive/")
@@ -140,8 +140,36 @@ def wacz_members(data: bytes) -> list[tuple[str, bytes]]:
                 )
             members.append((name, blob))
         return members
+    except ArchiveRefused:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as e:
         raise ArchiveRefused(f"not a readable WACZ ({e})") from e
+
+
+def listed_hashes(description: bytes) -> dict[str, str]:
+    """The hash datapackage.json lists for each resource's path ("sha256:…"), refusing a description that is not
+    JSON, nests too deep to read, or whose resources are not objects with a text path and hash."""
+    try:
+        package = json.loads(description)
+    except RecursionError:
+        raise ArchiveRefused("the WACZ's datapackage.json nests too deep to be a package description") from None
+    except ValueError as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ArchiveRefused(f"the WACZ's datapackage.json is not JSON ({e})") from None
+    resources = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources, list):
+        raise ArchiveRefused("the WACZ's datapackage.json has no list of resources")
+    listed = {}
+    for number, resource in enumerate(resources, start=1):
+        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            raise ArchiveRefused(f"resource {number} of the WACZ's datapackage.json has no path")
+        digest = resource.get("hash", "")
+        if not isinstance(digest, str):
+            raise ArchiveRefused(
+                f"the WACZ's datapackage.json lists a hash for {resource['path']} that is not text "
+                f"({json.dumps(digest)[:40]}); it should read like sha256:…"
+            )
+        listed[resource["path"]] = digest
+    return listed
 
 
 def read_warc(blob: bytes, name: str, archive: Archive) -> None:

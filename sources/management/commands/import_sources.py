@@ -92,7 +92,7 @@ class Command(RecordedCommand):
                 )
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
-        self.result_lines(result)
+        self.write_result(result)
         return True
 
     def import_archive(self, path: Path, options: dict) -> bool:
@@ -109,7 +109,7 @@ class Command(RecordedCommand):
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
         for result in outcome.results:
-            self.result_lines(result)
+            self.write_result(result)
         if outcome.skipped:
             self.stdout.write(outcome.skipped_line(path.name))
         if not outcome.results:
@@ -122,16 +122,25 @@ class Command(RecordedCommand):
         self.stderr.write(f"failed {path}: {reason}")
         return False
 
-    def result_lines(self, result) -> None:
-        self.stdout.write(f"{result.action} {result.source.pk} {result.source.title}")
-        for row in result.anchors:
-            self.stdout.write(self.anchor_line(row))
+    def write_result(self, result) -> None:
+        for line in result_lines(result):
+            self.stdout.write(line)
 
-    @staticmethod
-    def anchor_line(row: dict) -> str:
-        quote = f"claim {row['claim']} “{row['quote']}”"
-        if row["state"] == "held":
-            return f"  {quote}: anchor holds"
-        if row["state"] == "moved":
-            return f"  {quote}: moved from {row['from'][0]}–{row['from'][1]} to {row['to'][0]}–{row['to'][1]}"
-        return f"  {quote}: BROKEN, flagged for review ({row['reason']})"
+
+def result_lines(result) -> list[str]:
+    """What importing one page did: created, unchanged or updated, the source id and title; then the notes (a title
+    kept, the same bytes as another source) and each claim's anchor."""
+    return [
+        f"{result.action} {result.source.pk} {result.source.title}",
+        *(f"  {note}" for note in result.notes),
+        *(anchor_line(row) for row in result.anchors),
+    ]
+
+
+def anchor_line(row: dict) -> str:
+    quote = f"claim {row['claim']} “{row['quote']}”"
+    if row["state"] == "held":
+        return f"  {quote}: anchor holds"
+    if row["state"] == "moved":
+        return f"  {quote}: moved from {row['from'][0]}–{row['from'][1]} to {row['to'][0]}–{row['to'][1]}"
+    return f"  {quote}: BROKEN, flagged for review ({row['reason']})"
