@@ -60,6 +60,8 @@ class Command(RecordedCommand):
             raise ImportRefused(f"{recording.url} is not an article: {outcome.skipped_line(path.name)}")
         for result in outcome.results:
             self.stdout.write(f"{result.action} {result.source.pk} {result.source.title}")
+            if result.message:
+                self.stdout.write(f"  {result.message}")
             for row in result.anchors:
                 self.stdout.write(ImportSources.anchor_line(row))
         if options["warc_dir"]:
