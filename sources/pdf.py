@@ -37,7 +37,7 @@ MAX_PDF_BYTES = 50 * 1024 * 1024  # a long report with images; its text is a fra
 MAX_PAGES = 2000
 MAX_SECONDS = 120.0  # for the whole file; a 300-page report takes a few seconds
 # What one stream may inflate to: a page's text is kilobytes, a compression bomb gigabytes.
-MAX_STREAM_BYTES = 16 * 1024 * 1024
+MAX_STREAM_BYTES = 8 * 1024 * 1024
 LIMITS = {
     "maximum_declared_stream_length": MAX_PDF_BYTES,
     "zlib_maximum_output_length": MAX_STREAM_BYTES,
@@ -310,14 +310,20 @@ def assemble(pages: list[tuple[list[Line], float]]) -> PdfText:
     return result
 
 
+def stated(metadata, name: str):
+    """One entry of the PDF's document information, or None when it is missing or unreadable (a date that is
+    not one, as LibreOffice writes with a stray apostrophe, leaves the others readable)."""
+    try:
+        return getattr(metadata, name)
+    except (PyPdfError, ValueError, TypeError, AttributeError):
+        return None
+
+
 def add_metadata(result: PdfText, metadata) -> None:
     """The title, authors and creation date the PDF states, to propose for its source."""
     if metadata is None:
         return
-    try:
-        title, author, created = metadata.title, metadata.author, metadata.creation_date
-    except (PyPdfError, ValueError, TypeError, AttributeError):
-        title = author = created = None
+    title, author, created = (stated(metadata, name) for name in ("title", "author", "creation_date"))
     result.title = normalised(str(title or ""))[:500]
     result.authors = [a.strip() for a in re.split(r";|,| and | & ", str(author or "")) if a.strip()]
     if isinstance(created, datetime.datetime):
