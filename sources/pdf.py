@@ -250,24 +250,35 @@ COMPOUND = re.compile(r"\b\w+-\w+\b")
 LEADING_WORD = re.compile(r"\w*")
 
 
-def join_lines(left: str, right: str, compounds: set[str]) -> str:
-    """Two lines of one paragraph as one: a word hyphenated at the line end rejoined, else a space between."""
+def seam(left: str, right: str, compounds: set[str]) -> tuple[int, str]:
+    """How a line ending `left` meets the next, `right`: characters to drop from its end and what goes between.
+    A word hyphenated at the line end is rejoined; a hyphen of the words themselves is kept; else a space."""
     if left.endswith(SOFT_HYPHEN):
-        return left[:-1] + right
-    match = HYPHENATED_AT_END.search(left)
-    if match and right[:1].isalpha():
-        word = f"{match.group(1)}-{LEADING_WORD.match(right).group()}".casefold()
-        if right[:1].islower() and word not in compounds:
-            return left[:-1] + right
-        return left + right  # "Japan-" + "Russia": a hyphen of the words themselves
-    return f"{left} {right}"
+        return 1, ""
+    if left.endswith("-") and right[:1].isalpha():
+        match = HYPHENATED_AT_END.search(left[-64:])
+        if match:
+            word = f"{match.group(1)}-{LEADING_WORD.match(right).group()}".casefold()
+            if right[:1].islower() and word not in compounds:
+                return 1, ""
+            return 0, ""  # "Harbourton-" + "Westmere": a hyphen of the words themselves
+    return 0, " "
+
+
+def join_lines(left: str, right: str, compounds: set[str]) -> str:
+    drop, between = seam(left, right, compounds)
+    return left[: len(left) - drop] + between + right
 
 
 def joined(texts: list[str], compounds: set[str]) -> str:
-    text = ""
-    for piece in texts:
-        text = join_lines(text, piece, compounds) if text else piece
-    return text
+    """The lines of a paragraph as one."""
+    parts = [texts[0]]
+    for before, line in zip(texts, texts[1:], strict=False):
+        drop, between = seam(before, line, compounds)
+        if drop:
+            parts[-1] = parts[-1][:-drop]
+        parts += [between, line]
+    return "".join(parts)
 
 
 def assemble(pages: list[tuple[list[Line], float]]) -> PdfText:
