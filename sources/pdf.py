@@ -293,12 +293,13 @@ def assemble(pages: list[tuple[list[Line], float]]) -> PdfText:
     removed = furniture(pages)
     removals = [Removal(kind, pages[p][0][i].raw_line, pages[p][0][i].text) for (p, i), kind in removed.items()]
     compounds = {m.group().casefold() for lines, _ in pages for line in lines for m in COMPOUND.finditer(line.text)}
-    text, starts = "", []
+    text, starts, blank = "", [], []
     for p, (lines, _) in enumerate(pages):
         kept = [line for i, line in enumerate(lines) if (p, i) not in removed]
         page_text = "\n\n".join(joined([line.text for line in block], compounds) for block in paragraphs(kept))
         if not page_text:
             starts.append(len(text))
+            blank.append(p + 1)
             continue
         if text and text.rstrip()[-1:] not in SENTENCE_END and page_text[:1].islower():
             # A sentence that runs on over the page break: one paragraph, as a reader selects it.
@@ -310,6 +311,9 @@ def assemble(pages: list[tuple[list[Line], float]]) -> PdfText:
             text += page_text
     removals.sort(key=lambda r: r.line)
     result = PdfText(text=text, raw_text="\n".join(raw_lines), page_starts=starts, pages=len(pages), removals=removals)
+    if blank and text.strip():
+        shown = ", ".join(map(str, blank[:20])) + (", …" if len(blank) > 20 else "")
+        result.notes.append(f"No text on page{'s' if len(blank) > 1 else ''} {shown} of the PDF (scanned or blank).")
     if not text.strip():
         result.readable = False
         result.text = (

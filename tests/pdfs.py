@@ -276,3 +276,19 @@ def encrypted() -> bytes:
 def broken_xref() -> bytes:
     """A PDF whose cross-reference table points past its objects, and whose objects do not make a page tree."""
     return hand_written_pdf([b"<< /Type /Catalog /Pages 9 0 R >>", b"<< /Foo /Bar >>"], xref=False)
+
+
+def text_then_scan() -> bytes:
+    """A page of text, then a page with only a picture (a scanned page in a report)."""
+    return hand_written_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R "
+            b"/Resources << /Font << /F1 7 0 R >> >> >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R >>",
+            stream(b"BT /F1 12 Tf 72 720 Td (The board met on Monday and agreed the harbour budget.) Tj ET"),
+            stream(b"0.5 g 50 50 495 742 re f"),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )

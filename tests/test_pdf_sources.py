@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pypdf
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -220,6 +221,19 @@ class NamedPdfTests(PdfImportTestCase):
         self.assertEqual(bytes(capture.raw), pdfs.scan())
         self.assertIn("has a text layer (it is probably a scan)", capture.source.notes)
         self.assertEqual(capture.source.page_starts, [])
+
+    def test_a_page_without_text_is_named_in_the_sources_notes(self):
+        self.run_import(pdfs.text_then_scan(), name="minutes.pdf")
+        source = Capture.objects.get(file_name="minutes.pdf").source
+        self.assertEqual(source.text, "The board met on Monday and agreed the harbour budget.")
+        self.assertEqual(source.page_starts, [0, len(source.text)])
+        self.assertIn("No text on page 2 of the PDF (scanned or blank).", source.notes)
+
+    def test_page_starts_must_begin_at_zero_and_never_go_back(self):
+        source = Source(title="Paged", text="one two three", page_starts=[0, 8, 4])
+        with self.assertRaises(ValidationError) as refused:
+            source.full_clean()
+        self.assertIn("page_starts", refused.exception.message_dict)
 
     def test_an_encrypted_pdf_is_refused_with_a_clear_message_and_nothing_is_stored(self):
         err = self.failed_import(pdfs.encrypted(), name="secret.pdf")
