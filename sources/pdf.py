@@ -145,6 +145,8 @@ def read_pdf(data: bytes, *, max_seconds: float = MAX_SECONDS) -> PdfText:
     except (FileNotDecryptedError, DependencyError) as e:
         raise PdfRefused(f"the PDF is encrypted and could not be read ({e})") from e
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as e:
+        if isinstance(e.__cause__, RecursionError):  # pypdf reports running out of stack as a read error
+            raise PdfRefused("the PDF nests its objects too deeply to be read; refused as a hostile file") from e
         # pypdf repairs what it can (a wrong cross-reference table is rebuilt); what is left is not a PDF.
         raise PdfRefused(f"not a readable PDF ({type(e).__name__}: {str(e)[:200]})") from e
     result = assemble(pages)

@@ -236,12 +236,13 @@ def deep_nesting() -> bytes:
     )
 
 
+@functools.cache
 def compression_bomb() -> bytes:
-    """A page whose content stream inflates to a gigabyte of spaces from about a megabyte."""
+    """A page whose content stream inflates to 256 MB of spaces from a quarter of a megabyte."""
     inflater = zlib.compressobj(9)
     packed = inflater.compress(b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET\n")
     chunk = b" " * (1 << 20)
-    for _ in range(1024):
+    for _ in range(256):
         packed += inflater.compress(chunk)
     packed += inflater.flush()
     return one_page_stream(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
