@@ -261,14 +261,15 @@ def one_page_stream(content_object: bytes) -> bytes:
     )
 
 
-def encrypted() -> bytes:
-    """A page of text encrypted with a user password (pypdf's writer, RC4 128-bit)."""
+def encrypted(user_password: str = "s3cret", algorithm: str = "RC4-128") -> bytes:
+    """A page of text encrypted with a user password (pypdf's writer); with an empty one it opens for anyone,
+    as PDFs that are only barred from copying do."""
     import io
 
     import pypdf
 
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(one_page(b"BT /F1 12 Tf 72 720 Td (Secret) Tj ET"))))
-    writer.encrypt(user_password="s3cret", owner_password="owner", algorithm="RC4-128")
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm=algorithm)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

@@ -235,6 +235,10 @@ class NamedPdfTests(PdfImportTestCase):
             source.full_clean()
         self.assertIn("page_starts", refused.exception.message_dict)
 
+    def test_a_pdf_encrypted_only_against_copying_is_read(self):
+        self.run_import(pdfs.encrypted(user_password="", algorithm="AES-256"), name="restricted.pdf")
+        self.assertEqual(Capture.objects.get(file_name="restricted.pdf").source.text, "Secret")
+
     def test_an_encrypted_pdf_is_refused_with_a_clear_message_and_nothing_is_stored(self):
         err = self.failed_import(pdfs.encrypted(), name="secret.pdf")
         self.assertIn("secret.pdf: the PDF is encrypted with a password", err)
