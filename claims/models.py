@@ -21,6 +21,13 @@ from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
 
 
+def pages_label(pages: list[int]) -> str:
+    """Pages as people write them: "2", "2–3"; "" for none."""
+    if not pages:
+        return ""
+    return str(pages[0]) if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
 
@@ -201,6 +208,15 @@ class Claim(models.Model):
     @property
     def claimed_on_iso(self) -> str:
         return to_iso(self.claimed_on, self.claimed_on_precision)
+
+    @property
+    def pages(self) -> list[int]:
+        """The pages of its PDF source that the quote stands on (from 1); [] when the source has no pages."""
+        return self.source.pages_of(self.start, self.end)
+
+    @property
+    def pages_label(self) -> str:
+        return pages_label(self.pages)
 
     KIND_FROM_SPEAKER = "(from the speaker: direct quote, or author's assertion when none)"
 

@@ -1,3 +1,4 @@
+import bisect
 import hashlib
 
 from django.conf import settings
@@ -180,6 +181,12 @@ class Source(models.Model):
     raw_sha256 = models.CharField("SHA-256 of raw text", max_length=64, editable=False)
     retrieved_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    page_starts = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="For a PDF: the offset in the text where each page starts (the first page at 0). Empty otherwise.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -224,8 +231,27 @@ class Source(models.Model):
                     },
                     code="text_anchored",
                 )
+        starts = self.page_starts
+        if starts and (
+            not all(isinstance(n, int) and 0 <= n <= len(self.text) for n in starts)
+            or starts[0] != 0
+            or starts != sorted(starts)
+        ):
+            raise ValidationError(
+                {"page_starts": "Page starts are offsets in the text, the first 0, each at or after the one before."},
+                code="page_starts_out_of_order",
+            )
         self.text_sha256 = sha256_hex(self.text)
         self.raw_sha256 = sha256_hex(self.raw_text)
+
+    def pages_of(self, start: int, end: int) -> list[int]:
+        """The numbers of the pages (from 1) that the text from `start` to `end` (exclusive) stands on; [] when the
+        source has no pages. The claims CSV computes the same in SQL (claims.exchange.columns.PagesText)."""
+        if not self.page_starts:
+            return []
+        first = bisect.bisect_right(self.page_starts, start)
+        last = max(first, bisect.bisect_left(self.page_starts, end))
+        return list(range(first, last + 1))
 
     def find_quote(self, quote: str) -> int:
         """The offset (in code points) of the one place the quote occurs in the text."""
@@ -247,6 +273,7 @@ class Capture(models.Model):
         TEXT = "text", "plain-text file"
         MARKDOWN = "markdown", "Markdown file"
         HTML = "html", "HTML file, main text extracted by trafilatura"
+        PDF = "pdf", "PDF file, text layer read by pypdf"
 
     class Origin(models.TextChoices):
         FILE = "file", "file"

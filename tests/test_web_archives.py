@@ -284,7 +284,7 @@ class CapturingPagesTests(ArchiveTestCase):
 
     def test_an_answer_that_is_not_a_page_is_refused(self):
         output = self.failing_capture(self.site.url("/quay/logo.png"))
-        self.assertIn("answered with image/png, not an HTML or text page; nothing was stored", output)
+        self.assertIn("answered with image/png, not an HTML, text or PDF page; nothing was stored", output)
 
     def test_an_error_status_is_refused(self):
         output = self.failing_capture(self.site.url("/quay/missing"))

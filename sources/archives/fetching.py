@@ -17,7 +17,7 @@ from importlib.metadata import version
 
 from django.conf import settings
 
-from sources.archives.records import PAGE_TYPES, media_type
+from sources.archives.records import PAGE_TYPES, SNIFFED_TYPES, media_type
 from sources.importing import MAX_BYTES, ImportRefused
 
 MAX_REDIRECTS = 5
@@ -203,8 +203,8 @@ def read_page(response, url: str, *, timeout: float, max_bytes: int, deadline: f
     connection down, which ends the read that is waiting.
     """
     kind = media_type(response.headers.get("Content-Type", ""))
-    if kind not in PAGE_TYPES:
-        raise FetchRefused(f"{url} answered with {kind or 'no content type'}, not an HTML or text page")
+    if kind not in PAGE_TYPES and kind not in SNIFFED_TYPES:  # a sniffed body is kept only when it is a PDF
+        raise FetchRefused(f"{url} answered with {kind or 'no content type'}, not an HTML, text or PDF page")
     stated = response.headers.get("Content-Length")
     if stated and stated.isdigit() and int(stated) > max_bytes:
         raise FetchRefused(f"{url} is {int(stated):,} bytes, over the {max_bytes:,}-byte limit for one page")

@@ -22,11 +22,20 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from sources.importing import BOMS, MAX_BYTES, ImportRefused
+from sources.pdf import is_pdf
 
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # a browser capture of a few articles with their images
 # What an archive may unpack to: compression of real pages is ~10:1, a zip or gzip bomb is ~1000:1.
 MAX_UNPACKED_BYTES = 5 * MAX_ARCHIVE_BYTES
-PAGE_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text", "text/markdown": "markdown"}
+PAGE_TYPES = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/plain": "text",
+    "text/markdown": "markdown",
+    "application/pdf": "pdf",
+}
+# Types a server gives to any file: such a body is a page when its bytes are a PDF (sources.pdf.is_pdf).
+SNIFFED_TYPES = {"application/octet-stream", "binary/octet-stream", "application/x-pdf", "application/download"}
 CAPTURE_TYPES = ("response", "resource", "revisit")  # warcinfo, request and metadata records describe captures
 WEB = ("http://", "https://", "urn:claimtrail:")  # what a captured page's WARC-Target-URI starts with
 
@@ -49,7 +58,7 @@ class PageRecord:
 
     @property
     def method(self) -> str:
-        return PAGE_TYPES[media_type(self.content_type)]
+        return "pdf" if is_pdf(self.payload) else PAGE_TYPES[media_type(self.content_type)]
 
     @property
     def charset(self) -> str:
@@ -246,7 +255,7 @@ def not_a_page(record, payload: bytes) -> str:
     if status is not None and status != 200:
         return f"HTTP {status}"
     kind = media_type(content_type(record))
-    if kind not in PAGE_TYPES:
+    if kind not in PAGE_TYPES and not (kind in SNIFFED_TYPES and is_pdf(payload)):
         return kind or "no content type"
     if not payload:
         return "empty page"

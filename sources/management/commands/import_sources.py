@@ -22,7 +22,7 @@ def retrieved_at(value: str):
 
 class Command(RecordedCommand):
     help = (
-        "Import .txt, .md, .html and .htm files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
+        "Import .txt, .md, .html, .htm and PDF files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
         "as sources, keeping each raw file or archived response as a capture. One line per page: created, "
         "unchanged or updated, the source id and title. Exit code 1 when any file failed (the others are still "
         "imported), when a path does not exist (nothing is imported) or when there is nothing to import."
@@ -58,11 +58,12 @@ class Command(RecordedCommand):
                 "each record states its URL and when it was captured."
             )
         for path in skipped:
-            self.stdout.write(f"skipped {path}: not a .txt, .md, .html, .htm, .warc, .warc.gz or .wacz file")
+            self.stdout.write(f"skipped {path}: not a .txt, .md, .html, .htm, .pdf, .warc, .warc.gz or .wacz file")
         if not files:
             named = ", ".join(str(path) for path in options["paths"])
             raise CommandError(
-                f"Nothing to import in {named}: no .txt, .md, .html, .htm, .warc, .warc.gz or .wacz file.", returncode=1
+                f"Nothing to import in {named}: no .txt, .md, .html, .htm, .pdf, .warc, .warc.gz or .wacz file.",
+                returncode=1,
             )
         show_progress = self.stderr.isatty() and len(files) > 1
         failed = 0
