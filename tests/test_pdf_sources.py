@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, override_settings
 from django.urls import reverse
 from warcio.archiveiterator import ArchiveIterator
 
@@ -316,6 +316,7 @@ class PdfServer(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@override_settings(CAPTURE_ALLOWED_HOSTS=["127.0.0.1"])  # our test site; capture_url refuses local addresses
 class CaptureUrlPdfTests(PdfImportTestCase):
     @classmethod
     def setUpClass(cls):
