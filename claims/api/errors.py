@@ -1,4 +1,8 @@
+from collections import Counter
+
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Model, ProtectedError
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,6 +17,35 @@ class StaleVersion(APIException):
     def __init__(self, message: str, current_version: int):
         super().__init__(message)
         self.current_version = current_version
+
+
+class StillReferenced(APIException):
+    """409: the object cannot be deleted while other rows refer to it (a protected foreign key)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "still_referenced"
+
+
+def delete_unreferenced(instance: Model) -> None:
+    """Delete the object, or refuse with a 409 naming what still refers to it (the database keeps the rule:
+    the foreign keys to a source or a person are PROTECT)."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as error:
+        raise StillReferenced(referenced_message(instance, error.protected_objects)) from error
+
+
+def referenced_message(instance: Model, referring: set) -> str:
+    counts = Counter(type(row)._meta for row in referring)
+    kinds = ", ".join(
+        f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}" for meta, count in counts.items()
+    )
+    examples = ", ".join(f"#{row.pk}" for row in sorted(referring, key=lambda row: row.pk)[:5])
+    return (
+        f"“{instance}” cannot be deleted: it is still used by {kinds} ({examples}{', …' if len(referring) > 5 else ''})."
+        " Delete those or point them elsewhere first."
+    )
 
 
 def exception_handler(exc, context):

@@ -12,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from claims.api import serializers as s
+from claims.api.errors import delete_unreferenced
 from claims.api.filters import ClaimFilter, LinkFilter
 from claims.api.writing import write_agent, write_claim, write_link, write_source
 from claims.corroboration.counting import recount_claims, recount_linked
@@ -23,6 +24,11 @@ from claims.services import delete_claims, delete_links, dismiss_suggestion, lin
 from sources.models import Agent, Capture, Source
 from sources.services import voices_changed_for_agents
 from sources.signals import announce_voices_changed
+
+
+# An id in a URL is a number (the router's default takes any text, which the query then fails to compare):
+# /api/claims/abc/ and /api/claims/abc/suggestions/ are a 404 like any other URL that names nothing.
+ID_IN_URL = "[0-9]+"
 
 
 class WrittenThroughForms:
@@ -63,6 +69,8 @@ def documented(read, write):
 class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """People and organisations: speakers, authors and publishers."""
 
+    lookup_value_regex = ID_IN_URL
+
     queryset = Agent.objects.order_by("pk")
     serializer_class = s.AgentSerializer
     write_serializer_class = s.AgentWriteSerializer
@@ -75,10 +83,15 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
             voices_changed_for_agents([agent.pk])
         return agent
 
+    def perform_destroy(self, instance):
+        delete_unreferenced(instance)
+
 
 @documented(s.SourceDetailSerializer, s.SourceWriteSerializer)
 class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Articles: metadata; one source also with its text and its captures (read-only, with their hashes)."""
+
+    lookup_value_regex = ID_IN_URL
 
     write_serializer_class = s.SourceWriteSerializer
 
@@ -98,11 +111,16 @@ class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         announce_voices_changed({source.pk})  # its authors, publisher or URL may have changed
         return source
 
+    def perform_destroy(self, instance):
+        delete_unreferenced(instance)
+
 
 @documented(s.ClaimSerializer, s.ClaimWriteSerializer)
 class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Claims. Create by quote (offsets optional: the quote is located), update with the version you read
     (a newer one is a 409), status for Reviewers only (403 otherwise)."""
+
+    lookup_value_regex = ID_IN_URL
 
     serializer_class = s.ClaimSerializer
     write_serializer_class = s.ClaimWriteSerializer
@@ -219,6 +237,8 @@ CLAIM_COLUMNS = [
 @documented(s.LinkSerializer, s.LinkWriteSerializer)
 class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Links between claims in two sources (A–B is B–A); `?claim=ID` lists a claim's links both ways."""
+
+    lookup_value_regex = ID_IN_URL
 
     queryset = Corroboration.objects.order_by("pk")
     serializer_class = s.LinkSerializer
