@@ -24,13 +24,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
-from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords

@@ -112,4 +112,3 @@ class DuplicateLinkTests(ApiTestCase):
         self.assertEqual(response.status_code, 400, response.content)
         errors = [message for messages in response.json().values() for message in messages]
         self.assertEqual(len(errors), 1, errors)
-

@@ -41,10 +41,12 @@ def referenced_message(instance: Model, referring: set) -> str:
     kinds = ", ".join(
         f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}" for meta, count in counts.items()
     )
-    examples = ", ".join(f"#{row.pk}" for row in sorted(referring, key=lambda row: row.pk)[:5])
+    examples = [f"#{row.pk}" for row in sorted(referring, key=lambda row: row.pk)[:5]]
+    if len(referring) > len(examples):
+        examples.append("…")
     return (
-        f"“{instance}” cannot be deleted: it is still used by {kinds} ({examples}{', …' if len(referring) > 5 else ''})."
-        " Delete those or point them elsewhere first."
+        f"“{instance}” cannot be deleted: it is still used by {kinds} ({', '.join(examples)}). "
+        "Delete those or point them elsewhere first."
     )
 
 

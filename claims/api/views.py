@@ -25,7 +25,6 @@ from sources.models import Agent, Capture, Source
 from sources.services import voices_changed_for_agents
 from sources.signals import announce_voices_changed
 
-
 # An id in a URL is a number (the router's default takes any text, which the query then fails to compare):
 # /api/claims/abc/ and /api/claims/abc/suggestions/ are a 404 like any other URL that names nothing.
 ID_IN_URL = "[0-9]+"
