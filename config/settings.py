@@ -175,6 +175,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule for passwords: Django's hook on every password change, which revokes the API token.
+    {"NAME": "claims.api.tokens.PasswordChangeRevokesToken"},
 ]
 
 LANGUAGE_CODE = "en-gb"
