@@ -210,6 +210,16 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # The largest file the admin imports (a web worker holds the preview); bigger files go through the commands.
 ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("ADMIN_IMPORT_MAX_BYTES", 10_000_000))
 
+# The cache is the database's, so that what it holds is shared by every worker and host: the API's throttle
+# counts (a per-process cache would let each gunicorn worker allow the full rate). Its table is made by
+# `migrate` (claims migration 0016, Django's createcachetable).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "claimtrail_cache",
+    }
+}
+
 # The web API (claims/api/): tokens for scripts, the session for the browser; model permissions by role.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
