@@ -252,6 +252,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A PATCH body is its own serializer, whose required fields are marked (a claim's `version`).
+    "COMPONENT_SPLIT_PATCH": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claims.api.schema.document_errors",
+    ],
     # Claims and agents both have a `kind`; name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {
         "ClaimKindEnum": "claims.models.Claim.Kind",

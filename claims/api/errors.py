@@ -3,6 +3,8 @@ from collections import Counter
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model, ProtectedError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -61,3 +63,11 @@ def exception_handler(exc, context):
     if isinstance(exc, StaleVersion) and response is not None:
         response.data["current_version"] = exc.current_version
     return response
+
+
+def page_not_found(request, exception):
+    """The project's 404 (config/urls.py handler404): JSON under /api/, as the API's own 404s are, so a URL
+    that names nothing there (/api/claims/abc/) answers as the schema documents; Django's page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -32,8 +32,10 @@ ID_IN_URL = "[0-9]+"
 
 class WrittenThroughForms:
     """create/update/partial_update for a viewset whose writes go through a `write(instance, changes)` function:
-    the body typed by `write_serializer_class`, the answer drawn by the reading serializer."""
+    a new object's body typed by `create_serializer_class` (what it needs is required), a change's by
+    `write_serializer_class` (fields left out keep their values), the answer drawn by the reading serializer."""
 
+    create_serializer_class = None
     write_serializer_class = None
 
     def write(self, instance, changes):
@@ -44,7 +46,7 @@ class WrittenThroughForms:
         return Response(self.get_serializer(instance).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        body = self.write_serializer_class(data=request.data)
+        body = self.create_serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
         return self.saved(self.write(self.get_queryset().model(), body.validated_data), status.HTTP_201_CREATED)
 
@@ -58,13 +60,16 @@ class WrittenThroughForms:
         return self.update(request, *args, partial=True, **kwargs)
 
 
-def documented(read, write):
-    """OpenAPI: what the writing methods take (the write serializer) and answer (the reading one)."""
-    writing = extend_schema(request=write, responses=read)
-    return extend_schema_view(create=writing, update=writing, partial_update=writing)
+def documented(read, create, write):
+    """OpenAPI: what the writing methods take (the create and write serializers) and answer (the reading one);
+    the errors each answers are added to every operation by claims.api.schema."""
+    update = extend_schema(request=write, responses=read)
+    return extend_schema_view(
+        create=extend_schema(request=create, responses={201: read}), update=update, partial_update=update
+    )
 
 
-@documented(s.AgentSerializer, s.AgentWriteSerializer)
+@documented(s.AgentSerializer, s.AgentCreateSerializer, s.AgentWriteSerializer)
 class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """People and organisations: speakers, authors and publishers."""
 
@@ -72,6 +77,7 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
 
     queryset = Agent.objects.order_by("pk")
     serializer_class = s.AgentSerializer
+    create_serializer_class = s.AgentCreateSerializer
     write_serializer_class = s.AgentWriteSerializer
 
     @transaction.atomic
@@ -86,12 +92,13 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         delete_unreferenced(instance)
 
 
-@documented(s.SourceDetailSerializer, s.SourceWriteSerializer)
+@documented(s.SourceDetailSerializer, s.SourceCreateSerializer, s.SourceWriteSerializer)
 class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Articles: metadata; one source also with its text and its captures (read-only, with their hashes)."""
 
     lookup_value_regex = ID_IN_URL
 
+    create_serializer_class = s.SourceCreateSerializer
     write_serializer_class = s.SourceWriteSerializer
 
     def get_queryset(self):
@@ -114,7 +121,7 @@ class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         delete_unreferenced(instance)
 
 
-@documented(s.ClaimSerializer, s.ClaimWriteSerializer)
+@documented(s.ClaimSerializer, s.ClaimCreateSerializer, s.ClaimWriteSerializer)
 class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Claims. Create by quote (offsets optional: the quote is located), update with the version you read
     (a newer one is a 409), status for Reviewers only (403 otherwise)."""
@@ -122,6 +129,7 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     lookup_value_regex = ID_IN_URL
 
     serializer_class = s.ClaimSerializer
+    create_serializer_class = s.ClaimCreateSerializer
     write_serializer_class = s.ClaimWriteSerializer
     filterset_class = ClaimFilter
 
@@ -233,7 +241,7 @@ CLAIM_COLUMNS = [
 ]
 
 
-@documented(s.LinkSerializer, s.LinkWriteSerializer)
+@documented(s.LinkSerializer, s.LinkCreateSerializer, s.LinkWriteSerializer)
 class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Links between claims in two sources (A–B is B–A); `?claim=ID` lists a claim's links both ways."""
 
@@ -241,6 +249,7 @@ class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
 
     queryset = Corroboration.objects.order_by("pk")
     serializer_class = s.LinkSerializer
+    create_serializer_class = s.LinkCreateSerializer
     write_serializer_class = s.LinkWriteSerializer
     filterset_class = LinkFilter
 
