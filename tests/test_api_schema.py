@@ -28,6 +28,7 @@ from sources.services import create_source
 from tests.test_api import ApiTestCase
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "5"))
+SEED = os.environ.get("API_FUZZ_SEED", "23")
 PHASES = "examples,fuzzing,stateful" + (",coverage" if EXAMPLES > 5 else "")
 NO_THROTTLE = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 
@@ -72,7 +73,7 @@ class SchemathesisTests(LiveServerTestCase):
                     "--max-examples",
                     str(EXAMPLES),
                     "--seed",
-                    "23",
+                    SEED,
                     "--generation-database",
                     "none",
                     "--no-color",

@@ -65,6 +65,11 @@ def document_errors(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
     for path, operations in result["paths"].items():
         for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] != "page_size":
+                    # An empty filter, cursor or format (`?status=`, as a form sends it) is no filter, as in
+                    # django-filter and DRF; an empty page_size is refused (claims.api.pagination).
+                    parameter["allowEmptyValue"] = True
             responses = operation.setdefault("responses", {})
             media = sorted(
                 {
