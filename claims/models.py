@@ -355,6 +355,14 @@ class Corroboration(models.Model):
             raise ValidationError("These two claims are already linked.", code="duplicate_link")
         check_link_ends(self.claim_a_id, self.claim_b_id)
 
+    def get_constraints(self):
+        # clean() reports a pair already linked (for inline formsets too); validating the unique index as well
+        # would say it twice. The database still enforces it.
+        return [
+            (model, [c for c in constraints if c.name != "corroboration_one_per_pair"])
+            for model, constraints in super().get_constraints()
+        ]
+
     def other(self, claim: Claim) -> Claim:
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a
 
