@@ -23,6 +23,7 @@ from claims.models import Claim, Corroboration
 from claims.services import create_claim
 from sources.models import Agent, Source
 from sources.services import create_source
+from tests.races import report
 
 TRIALS = 4
 AT_ONCE = 4
@@ -96,7 +97,7 @@ class ConfirmedAtOnceTests(LiveServerTestCase):
         return answers
 
     def report(self, what: str, failures: list[str]) -> None:
-        print(f"\n{what}: {TRIALS} trials of {AT_ONCE} confirms at once, {len(failures)} failed")
+        report(f"{what}: {TRIALS} trials of {AT_ONCE} confirms at once, {len(failures)} failed")
         self.assertEqual(failures, [])
 
     def test_the_same_agents_confirm_posted_at_once_imports_once_without_a_server_error(self):

@@ -20,6 +20,7 @@ from claims.models import Claim, Corroboration
 from claims.services import create_claim
 from sources.models import MAX_PARENT_DEPTH, Agent
 from sources.services import create_source
+from tests.races import report
 
 TRIALS = 20
 
@@ -61,7 +62,7 @@ class RuleRaceTests(LiveServerTestCase):
         return statuses
 
     def report(self, race: str, broken: int, server_errors: int, statuses: list[int], trials: int = TRIALS) -> None:
-        print(f"\n{race}: {trials} trials, {broken} broke the rule, {server_errors} answers were 5xx")
+        report(f"{race}: {trials} trials, {broken} broke the rule, {server_errors} answers were 5xx")
         self.assertEqual(server_errors, 0, f"5xx answers: {statuses}")
         self.assertEqual(broken, 0)
 
