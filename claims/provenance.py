@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from claims.corroboration.independence import Explained, explanations
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Corroboration, pages_label
 from sources.models import Source
 
 SHOWN = [
@@ -38,6 +38,7 @@ class LinkRow:
 class ClaimRow:
     claim: Claim
     links: list[LinkRow] = field(default_factory=list)
+    pages: str = ""  # the pages of a PDF the quote stands on: "2" or "2–3"
 
     @property
     def corroborations(self) -> int:
@@ -66,7 +67,7 @@ def claim_rows(source: Source) -> list[ClaimRow]:
     explained = explanations({claim.pk: source.pk for claim in claims if claim.pk in corroborating}, corroborating)
     rows = []
     for claim in claims:
-        row = ClaimRow(claim)
+        row = ClaimRow(claim, pages=pages_label(source.pages_of(claim.start, claim.end)))
         for link, other in sorted(ends[claim.pk], key=lambda end: end[1].pk):
             voice = None
             if link.relation == Corroboration.Relation.CORROBORATES:

@@ -11,12 +11,13 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 
 from claims.api.pagination import IdCursorPagination
+from claims.api.parsing import BoundedJSONParser
 from claims.api.writing import write_claim
 from claims.exchange.jsonld import WEB_ANNOTATION_CONTEXT, claim_iri, web_annotation
 from claims.models import Claim
@@ -35,16 +36,16 @@ class AnnotationRenderer(JSONRenderer):
     format = "jsonld"
 
 
-class AnnotationParser(JSONParser):
+class AnnotationParser(BoundedJSONParser):
     """The protocol's request type, `application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"` (with or
-    without the profile): JSON to read."""
+    without the profile): JSON to read, as deep as any other body may be."""
 
     media_type = "application/ld+json"
 
 
 class ProtocolView(APIView):
     renderer_classes = [AnnotationRenderer, JSONRenderer]
-    parser_classes = [AnnotationParser, JSONParser]
+    parser_classes = [AnnotationParser, BoundedJSONParser]
     queryset = Claim.objects.none()  # for the role permissions: claims are what these views read and write
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -120,7 +121,7 @@ class AnnotationContainer(ProtocolView):
         changes = {"source": source.pk, "quote": quote, "start": start, "end": end}
         text_body = body.get("body")
         if isinstance(text_body, dict) and isinstance(text_body.get("value"), str):
-            changes["statement"] = text_body["value"]
+            changes["statement"] = no_surrogates(text_body["value"], "body")
         claim = write_claim(claim=Claim(), changes=changes, user=request.user)
         claim = claims_for_annotations().get(pk=claim.pk)
         document = annotation(request, claim)
@@ -135,6 +136,17 @@ class AnnotationDetail(ProtocolView):
         return self.answer(request, annotation(request, claim), kind="Annotation", headers={"ETag": etag(claim)})
 
 
+def no_surrogates(value, field: str):
+    """The value, refused (a 400 naming the field) when a string holds a lone surrogate, as the API's other text
+    fields refuse it (DRF's own validator): valid JSON ("\\ud800"), but no text the database can store."""
+    if isinstance(value, str):
+        try:
+            ProhibitSurrogateCharactersValidator()(value)
+        except ValidationError as error:
+            raise ValidationError({field: error.detail}) from error
+    return value
+
+
 def target_of(body: dict) -> tuple[Source, str, int | None, int | None]:
     """The source, the quote and (when the selectors settle it) the offsets an annotation's target names."""
     target = body.get("target")
@@ -142,10 +154,13 @@ def target_of(body: dict) -> tuple[Source, str, int | None, int | None]:
         target = target[0] if target else None
     if not isinstance(target, dict):
         raise ValidationError({"target": ["Give a target: the source and a TextQuoteSelector."]})
-    source = source_named(target.get("source"))
+    source = source_named(no_surrogates(target.get("source"), "target"))
     selectors = target.get("selector")
     selectors = selectors if isinstance(selectors, list) else [selectors]
     by_type = {item["type"]: item for item in selectors if isinstance(item, dict) and isinstance(item.get("type"), str)}
+    for selector in by_type.values():
+        for name in ("exact", "prefix", "suffix"):
+            no_surrogates(selector.get(name), "target")
     quote_selector = by_type.get("TextQuoteSelector")
     if quote_selector is None or not isinstance(quote_selector.get("exact"), str) or not quote_selector["exact"]:
         raise ValidationError({"target": ["The target needs a TextQuoteSelector with the exact words."]})
