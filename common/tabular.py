@@ -249,7 +249,7 @@ def _row(cells: list, header: list[str], width: int, errors: list[str], unescape
             errors.append(f"{name}: the cell holds a NUL character.")
         elif len(cell) > MAX_CELL:
             errors.append(f"{name}: the cell is longer than {MAX_CELL:,} characters.")
-        row[name] = unescape(cell) if unescaped and cell[:1] == "'" else cell
+        row[name] = unescape(cell) if unescaped else cell
     return row
 
 
