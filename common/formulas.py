@@ -18,9 +18,11 @@ from django.db.models.lookups import Contains, In, LessThanOrEqual
 
 DANGEROUS_FIRST = "=+@\t\r-"
 STARTS_AFTER = ";\t\r\n"
-# The same patterns are run by PostgreSQL (regexp_replace) and by Python (re; a function of ours on SQLite).
-NEEDS_ESCAPE = f"(^|[{STARTS_AFTER}])(?=['\"]*[{DANGEROUS_FIRST}])"
-ESCAPED = f"(^|[{STARTS_AFTER}])'(?=['\"]*[{DANGEROUS_FIRST}])"
+# The same patterns are run by PostgreSQL (regexp_replace) and by Python (re; a function of ours on SQLite). They
+# match no character but the escape itself: an alternation that took the separator would let PostgreSQL, which
+# prefers the longest match, take a tab where Python takes the cell's start.
+NEEDS_ESCAPE = f"(?:^|(?<=[{STARTS_AFTER}]))(?=['\"]*[{DANGEROUS_FIRST}])"
+ESCAPED = f"(?:^|(?<=[{STARTS_AFTER}]))'(?=['\"]*[{DANGEROUS_FIRST}])"
 # The first characters a cell needing the escape at its start can begin with: a cheap test before the pattern.
 FIRST_CODES = sorted({ord(c) for c in "'\"" + DANGEROUS_FIRST})
 SQLITE_FUNCTION = "claimtrail_escape_formulas"
@@ -30,12 +32,12 @@ _escaped = re.compile(ESCAPED)
 
 def escape(cell: str) -> str:
     """The cell as a spreadsheet will show and not run, whatever it splits cells on."""
-    return _needs_escape.sub(r"\1'", cell)
+    return _needs_escape.sub("'", cell)
 
 
 def unescape(cell: str) -> str:
     """Undo `escape`."""
-    return _escaped.sub(r"\1", cell) if "'" in cell else cell
+    return _escaped.sub("", cell) if "'" in cell else cell
 
 
 class _Escape(Func):
@@ -46,7 +48,7 @@ class _Escape(Func):
     output_field = TextField()
 
     def __init__(self, expression):
-        super().__init__(expression, Value(NEEDS_ESCAPE), Value(r"\1'"), Value("g"))
+        super().__init__(expression, Value(NEEDS_ESCAPE), Value("'"), Value("g"))
 
     def as_sqlite(self, compiler, connection, **extra):
         return Func(self.source_expressions[0], function=SQLITE_FUNCTION, output_field=TextField()).as_sql(
