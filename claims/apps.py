@@ -6,10 +6,10 @@ class ClaimsConfig(AppConfig):
     name = "claims"
 
     def ready(self):
-        from claims.anchoring import reanchor_on_new_text
-        from claims.corroboration.counting import on_voices_changed
         from django.db.backends.signals import connection_created
 
+        from claims.anchoring import reanchor_on_new_text
+        from claims.corroboration.counting import on_voices_changed
         from common.formulas import register_sqlite_function
         from sources.signals import text_replaced, voices_changed
 

@@ -75,4 +75,3 @@ def register_sqlite_function(sender, connection, **kwargs) -> None:
 
 def _escape_or_null(cell: str | None) -> str | None:
     return None if cell is None else escape(cell)
-

@@ -256,9 +256,7 @@ def _row(cells: list, header: list[str], width: int, errors: list[str], unescape
 # XLSX
 
 
-def _xlsx_table(
-    stream: BinaryIO, *, columns: Sequence[str], name: str, sheet: str | None, unescaped: bool
-) -> Table:
+def _xlsx_table(stream: BinaryIO, *, columns: Sequence[str], name: str, sheet: str | None, unescaped: bool) -> Table:
     from openpyxl import load_workbook  # only XLSX imports need it
 
     from common.workbook_bounds import WorkbookRefused, check_workbook

@@ -111,7 +111,9 @@ def _check_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, totals: dict[st
         with archive.open(part) as source:
             _, root = next(_parser_events(source))
             if root.getroottree().docinfo.doctype:
-                raise WorkbookRefused(f"its part {name} declares a DOCTYPE (entities), which a spreadsheet never writes")
+                raise WorkbookRefused(
+                    f"its part {name} declares a DOCTYPE (entities), which a spreadsheet never writes"
+                )
             kind = root.tag
         with archive.open(part) as source:
             counts = _start_tags(source)

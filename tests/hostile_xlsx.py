@@ -13,7 +13,7 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-CONTENT_TYPES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+CONTENT_TYPES = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
 <Default Extension="xml" ContentType="application/xml"/>
@@ -23,7 +23,7 @@ CONTENT_TYPES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
  ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
 <Override PartName="/xl/sharedStrings.xml"
  ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
-</Types>""".encode()
+</Types>"""
 ROOT_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="{PACKAGE_RELS}">
 <Relationship Id="rId1" Type="{RELS}/officeDocument" Target="xl/workbook.xml"/>
@@ -68,8 +68,11 @@ def strings_xml(items: Iterable[str] = ("source_id", "quote")) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}">{body}</sst>'.encode()
 
 
-def workbook(sheet: Chunks = sheet_xml(HEADER_ROW), strings: Chunks = strings_xml(), *, packed: bool = True) -> bytes:
-    """`packed` False stores the parts uncompressed (a ratio of 1, so the bounds after the ratio are reached)."""
+def workbook(sheet: Chunks | None = None, strings: Chunks | None = None, *, packed: bool = True) -> bytes:
+    """A workbook of one sheet (a header row by default); `packed` False stores the parts uncompressed (a ratio of
+    1, so that the bounds after the ratio are the ones reached)."""
+    sheet = sheet_xml(HEADER_ROW) if sheet is None else sheet
+    strings = strings_xml() if strings is None else strings
     out = io.BytesIO()
     method = zipfile.ZIP_DEFLATED if packed else zipfile.ZIP_STORED
     with zipfile.ZipFile(out, "w", method, compresslevel=9 if packed else None) as book:
@@ -165,7 +168,8 @@ def billion_laughs() -> bytes:
 
 def billion_laughs_in_strings() -> bytes:
     """The same in the shared strings."""
-    body = f'<?xml version="1.0"?>{BILLION_LAUGHS_DTD.replace("worksheet", "sst")}<sst xmlns="{MAIN}"><si><t>&lol9;</t></si></sst>'
+    dtd = BILLION_LAUGHS_DTD.replace("worksheet", "sst")
+    body = f'<?xml version="1.0"?>{dtd}<sst xmlns="{MAIN}"><si><t>&lol9;</t></si></sst>'
     return workbook(strings=body.encode())
 
 
@@ -211,6 +215,25 @@ def broken_shared_strings() -> bytes:
     return workbook(sheet_xml(rows), strings=strings_xml()[:-30])
 
 
+def missing_parts() -> bytes:
+    """A zip holding a sheet and nothing else: no content types, no workbook."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/worksheets/sheet1.xml", sheet_xml(HEADER_ROW))
+    return out.getvalue()
+
+
+def missing_sheet() -> bytes:
+    """A workbook whose one sheet is named in it but not in the zip."""
+    whole = io.BytesIO(workbook())
+    out = io.BytesIO()
+    with zipfile.ZipFile(whole) as book, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for part in book.infolist():
+            if part.filename != "xl/worksheets/sheet1.xml":
+                copy.writestr(part, book.read(part))
+    return out.getvalue()
+
+
 def truncated_zip() -> bytes:
     """A real workbook cut off halfway: its zip directory is gone."""
     whole = workbook()
@@ -243,6 +266,8 @@ CORPUS: dict[str, Callable[[], bytes]] = {
         broken_cell_reference,
         broken_row_number,
         broken_shared_strings,
+        missing_parts,
+        missing_sheet,
         truncated_zip,
         not_a_zip,
     )

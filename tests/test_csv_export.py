@@ -222,7 +222,6 @@ class SpreadsheetEscapeTests(BaseTestCase):
             for cell in row.values():
                 self.assertFalse(cell[:1] in DANGEROUS, f"{cell!r} would run in a spreadsheet")
 
-
     def test_a_formula_after_a_semicolon_or_a_tab_in_a_cell_is_escaped_on_both_paths(self):
         # Issue 23, defect 6: a spreadsheet splitting on ";" computed =2*21 from the statement ";=2*21;".
         statements = [";=2*21;", "a\t=1+1", "\t\t=1", "x\n-5", 'a;"=1', "a;'=1", "a; -1", "5;6"]

@@ -173,9 +173,9 @@ class BoundedReaderTests(BaseTestCase):
         self.assertIn("claims.xlsx is named as an XLSX file but is not one", message)
 
     def test_a_sound_workbook_within_the_bounds_still_imports(self):
+        cell = hostile_xlsx.cell
         rows = hostile_xlsx.HEADER_ROW + "".join(
-            f'<row r="{n}">{hostile_xlsx.cell(f"A{n}", str(self.harbour.pk))}{hostile_xlsx.cell(f"B{n}", "Moscow")}</row>'
-            for n in range(2, 4)
+            f'<row r="{n}">{cell(f"A{n}", str(self.harbour.pk))}{cell(f"B{n}", "Moscow")}</row>' for n in range(2, 4)
         )
         data = hostile_xlsx.workbook(hostile_xlsx.sheet_xml(rows, dimension="A1:B3"))
         table = read_table(io.BytesIO(data), columns=["source_id", "quote"], name="sheet.xlsx")
