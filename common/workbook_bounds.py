@@ -41,13 +41,17 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _WORKSHEET, _STRINGS = f"{_MAIN}worksheet", f"{_MAIN}sst"
 _ROW, _DIMENSION = f"{_MAIN}row", f"{_MAIN}dimension"
 _COLUMN = re.compile(r"\$?([A-Za-z]{1,3})")
-_XML_START = (b"<", b"\x00<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Encodings in which "<row" is those four bytes, so the tags can be counted in them.
+_ASCII_SUPERSETS = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252"}
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']{0,40})["']""")
 # Start tags as bytes, with or without a namespace prefix: "<row " or "<x:row>" ("<c" is not "<col").
 _TAGS = {
     name: {lead: [f"{lead}{name}{end}".encode() for end in (" ", ">", "/", "\t", "\n", "\r")] for lead in "<:"}
-    for name in ("row", "c", "si")
+    for name in ("row", "c", "si", "dimension")
 }
-_LONGEST_TAG = 5  # ":row>"
+_LONGEST_TAG = max(len(tag) for leads in _TAGS.values() for tags in leads.values() for tag in tags)
 
 
 class WorkbookRefused(Exception):
@@ -61,9 +65,6 @@ def check_workbook(stream: BinaryIO) -> None:
         with zipfile.ZipFile(stream) as archive:
             totals = {"rows": 0, "cells": 0}
             for part in _checked_directory(archive):
-                with archive.open(part) as head:
-                    if not head.read(64).lstrip().startswith(_XML_START):
-                        continue  # not XML (an image): openpyxl does not parse it
                 _check_part(archive, part, totals)
     except zipfile.BadZipFile as e:
         raise WorkbookRefused(f"it is not a complete zip archive ({e}); an XLSX file is one") from e
@@ -107,6 +108,11 @@ def _parser_events(source, tags=None):
 
 def _check_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, totals: dict[str, int]) -> None:
     name = part.filename
+    with archive.open(part) as source:
+        start = source.read(256)
+    if not _looks_like_xml(start):
+        return  # an image: openpyxl does not parse it (and if it took it for XML, its parser would fail at once)
+    _check_encoding(name, start)
     try:
         with archive.open(part) as source:
             _, root = next(_parser_events(source))
@@ -125,10 +131,11 @@ def _check_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, totals: dict[st
             raise WorkbookRefused(f"it has more than {MAX_CELLS:,} cells; the limit is {MAX_CELLS:,}")
         if counts["si"] > MAX_SHARED_STRINGS:
             raise WorkbookRefused(f"it has more than {MAX_SHARED_STRINGS:,} shared strings")
-        if kind == _WORKSHEET:
+        # openpyxl finds rows and a stated size by their tags, whatever the root: any part holding them is checked.
+        if kind == _WORKSHEET or counts["row"] or counts["dimension"]:
             with archive.open(part) as source:
                 _check_worksheet(name, _parser_events(source, (_ROW, _DIMENSION)), totals)
-        elif kind != _STRINGS and counts["elements"] > MAX_ELEMENTS:
+        if kind not in (_WORKSHEET, _STRINGS) and counts["elements"] > MAX_ELEMENTS:
             raise WorkbookRefused(f"its part {name} holds more than {MAX_ELEMENTS:,} elements")
     except etree.XMLSyntaxError as e:
         raise WorkbookRefused(f"its part {name} is not well-formed XML ({e.msg})") from e
@@ -136,10 +143,25 @@ def _check_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, totals: dict[st
         raise WorkbookRefused(f"its part {name} is empty") from None
 
 
+def _looks_like_xml(start: bytes) -> bool:
+    first = start.removeprefix(_UTF8_BOM)
+    return not first.strip() or first.lstrip()[:1] == b"<" or b"\x00" in first[:4] or first[:2] in _UTF16_BOMS
+
+
+def _check_encoding(name: str, start: bytes) -> None:
+    """Refuse XML whose tags are not ASCII bytes (UTF-16, UTF-32, EBCDIC): they could not be counted. Excel and
+    LibreOffice write UTF-8."""
+    first = start.removeprefix(_UTF8_BOM)
+    declared = _DECLARED_ENCODING.match(first)
+    encoding = declared.group(1).decode("ascii", "replace").lower() if declared else "utf-8"
+    if b"\x00" in first[:4] or first[:2] in _UTF16_BOMS or encoding not in _ASCII_SUPERSETS:
+        raise WorkbookRefused(f"its part {name} is not written in UTF-8 (an XLSX file's XML is)")
+
+
 def _start_tags(source) -> dict[str, int]:
     """Upper bounds read from the bytes: start tags of rows, cells and shared strings, and of all elements (a "<"
     that does not begin "</")."""
-    counts = dict.fromkeys(("row", "c", "si", "elements"), 0)
+    counts = dict.fromkeys((*_TAGS, "elements"), 0)
     tail = b""
     while chunk := source.read(CHUNK_BYTES):
         window = tail + chunk  # the tail is too short to hold a whole tag, so none is counted twice

@@ -111,6 +111,24 @@ def row_gap_unstated() -> bytes:
     return workbook(sheet_xml(rows))
 
 
+def row_gap_behind_whitespace() -> bytes:
+    """The row gap after a kilobyte of blank lines, so that the sheet's first bytes do not look like XML."""
+    rows = HEADER_ROW + f'<row r="1048576">{cell("A1048576", "1")}</row>'
+    return workbook(b"\n" * 1000 + sheet_xml(rows, dimension="A1:XFD1048576").split(b"?>", 1)[1])
+
+
+def row_gap_under_another_root() -> bytes:
+    """The row gap in a sheet whose root is not <worksheet>: openpyxl finds rows by their tag, whatever the root."""
+    rows = HEADER_ROW + f'<row r="1048576">{cell("A1048576", "1")}</row>'
+    return workbook(sheet_xml(rows, dimension="A1:XFD1048576").replace(b"worksheet", b"notasheet"))
+
+
+def shared_strings_in_utf16() -> bytes:
+    """Six hundred thousand shared strings in UTF-16, where "<si" is not those bytes, stored uncompressed (6 MB)."""
+    text = f'<?xml version="1.0" encoding="UTF-16"?><sst xmlns="{MAIN}">' + "<si/>" * 600_000 + "</sst>"
+    return workbook(strings=text.encode("utf-16"), packed=False)
+
+
 def huge_dimension() -> bytes:
     """A sheet that states twenty thousand rows of every column (the 20,000-row variant that took 174 s)."""
     rows = HEADER_ROW + f'<row r="20000">{cell("A20000", "1")}{cell("XFD20000", "q")}</row>'
@@ -250,6 +268,9 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     for f in (
         row_gap,
         row_gap_unstated,
+        row_gap_behind_whitespace,
+        row_gap_under_another_root,
+        shared_strings_in_utf16,
         huge_dimension,
         shared_strings_bomb,
         many_shared_strings,
