@@ -159,19 +159,22 @@ def _check_encoding(name: str, start: bytes) -> None:
 
 
 def _start_tags(source) -> dict[str, int]:
-    """Upper bounds read from the bytes: start tags of rows, cells and shared strings, and of all elements (a "<"
-    that does not begin "</")."""
+    """Upper bounds read from the bytes: start tags of rows, cells, shared strings and stated sizes, and of all
+    elements (a "<" that does not begin "</")."""
     counts = dict.fromkeys((*_TAGS, "elements"), 0)
-    tail = b""
+    before = b""  # the stream's last bytes before this chunk: a tag may begin there and end in the chunk
+
+    def found(tag: bytes, chunk: bytes) -> int:
+        # Only the tag's length less one byte of what came before, so that no tag is counted twice.
+        return (before[len(before) - len(tag) + 1 :] + chunk).count(tag)
+
     while chunk := source.read(CHUNK_BYTES):
-        window = tail + chunk  # the tail is too short to hold a whole tag, so none is counted twice
         for name, leads in _TAGS.items():
-            counts[name] += sum(window.count(tag) for tag in leads["<"])
-            if f":{name}".encode() in window:  # a prefixed tag, rare: looked for only when there may be one
-                counts[name] += sum(window.count(tag) for tag in leads[":"])
-        tail = window[-(_LONGEST_TAG - 1) :]
-        counts["elements"] += window.count(b"<") - window.count(b"</") - tail.count(b"<") + tail.count(b"</")
-    counts["elements"] += tail.count(b"<") - tail.count(b"</")
+            counts[name] += sum(found(tag, chunk) for tag in leads["<"])
+            if f":{name}".encode() in before[-len(name) - 1 :] + chunk:  # a prefixed tag, rare: looked for only then
+                counts[name] += sum(found(tag, chunk) for tag in leads[":"])
+        counts["elements"] += chunk.count(b"<") - found(b"</", chunk)
+        before = (before + chunk)[-_LONGEST_TAG:]
     return counts
 
 

@@ -16,12 +16,14 @@ import signal
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.models import Claim, Corroboration
+from common import workbook_bounds
 from common.tabular import TableError, read_table
 from sources.models import Agent, Source
 from tests import hostile_xlsx
@@ -182,3 +184,12 @@ class BoundedReaderTests(BaseTestCase):
         problems = []
         self.assertEqual([line for line, _ in table.rows(problems)], [2, 3])
         self.assertEqual(problems, [])
+
+    def test_tags_split_between_two_unpacked_chunks_are_counted_once(self):
+        data = b'<x:row r="1"><c/><c>1</c><si/><si>x</si><dimension ref="A1"/><row>' + b"<c/>" * 50 + b"</row>"
+        counts = []
+        for size in (1, 2, 3, 5, 7, 4096):
+            with mock.patch.object(workbook_bounds, "CHUNK_BYTES", size):
+                counts.append(workbook_bounds._start_tags(io.BytesIO(data)))
+        self.assertEqual(counts[0], {"row": 2, "c": 52, "si": 2, "dimension": 1, "elements": 57})
+        self.assertTrue(all(c == counts[0] for c in counts), counts)
