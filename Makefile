@@ -27,11 +27,13 @@ wget:
 		echo "Installing Debian's wget for the web-archive tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wget >/dev/null; }
 
-# Debian's LibreOffice Calc, headless, for the spreadsheet round-trip tests (they skip without it).
+# Debian's LibreOffice Calc and Writer, headless: Calc for the spreadsheet round-trip tests, Writer to make the
+# PDFs of the PDF-source tests (each skips without its part).
 libreoffice:
-	@command -v soffice >/dev/null 2>&1 || { \
-		echo "Installing Debian's libreoffice-calc-nogui for the spreadsheet tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+	@{ command -v soffice >/dev/null 2>&1 && [ -e /usr/lib/libreoffice/program/libswlo.so ]; } || { \
+		echo "Installing Debian's libreoffice-calc-nogui and libreoffice-writer-nogui for the spreadsheet and PDF tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libreoffice-calc-nogui libreoffice-writer-nogui >/dev/null; }
 
 # Local development settings, read by config/settings.py, so that every `manage.py` command works as
 # written; its key is a development key that the settings never use with DEBUG off.

@@ -13,6 +13,7 @@ from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_review
 from claims.search import search_claims
 from claims.services import delete_claims, delete_links, save_link
+from common.admin_lists import CheckedListFilters
 from common.autocomplete_filter import AutocompleteFilter
 from common.capped_paginator import CappedPaginator
 from common.history import HistoryWithoutRevert
@@ -89,7 +90,7 @@ class PublisherFilter(AutocompleteFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
+class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     form = ClaimForm
     list_display = [
         "excerpt",
@@ -208,7 +209,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
         return claim.claimed_on_iso
 
     def _set_status(self, request, queryset, status: str) -> None:
-        changed = queryset.set_status(status, reason=f"Marked {status} in the admin")
+        changed = queryset.set_status(status, user=request.user, reason=f"Marked {status} in the admin")
         self.message_user(request, f"{changed} claim(s) marked {status}.", messages.SUCCESS)
 
     @admin.action(description="Mark selected claims reviewed", permissions=["review"])
@@ -225,7 +226,7 @@ class ClaimAdmin(CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
 
 
 @admin.register(Corroboration)
-class CorroborationAdmin(DescribedClaimChoices, CorroborationImportExport, HistoryWithoutRevert):
+class CorroborationAdmin(CheckedListFilters, DescribedClaimChoices, CorroborationImportExport, HistoryWithoutRevert):
     list_display = ["first_claim", "relation", "second_claim", "note", "created_by", "created_at"]
     list_filter = ["relation"]
     list_select_related = ["claim_a__speaker", "claim_a__source", "claim_b__speaker", "claim_b__source", "created_by"]

@@ -76,7 +76,12 @@ class ClaimForm(DatesWithPrecisionMixin, OneHistoryRecordForm):
         self.stored = stored_for_review_rule(self.instance.pk)
         if self.instance.pk is not None:
             try:
-                check_version(claim_id=self.instance.pk, seen_version=cleaned.get("seen_version"))
+                source = cleaned.get("source")
+                check_version(
+                    claim_id=self.instance.pk,
+                    seen_version=cleaned.get("seen_version"),
+                    source_id=source.pk if source else None,
+                )
             except ValidationError as error:
                 self.add_error(None, error)
         # A status field left out of the form (read-only in the admin) keeps the stored status.

@@ -1,7 +1,8 @@
 """Split a text into runs so that overlapping and nested claims can all be highlighted.
 
 A run is a stretch of text covered by the same set of claims; HTML cannot nest overlapping
-<mark> elements, but it can mark each run with every claim that covers it.
+<mark> elements, but it can mark each run with every claim that covers it. A PDF's text is also cut
+where each page starts, so that the run there can show the page break.
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,6 +16,7 @@ class Run:
     end: int
     text: str
     claims: tuple[Any, ...]
+    page: int | None = None  # the number of the page that starts here
 
     @property
     def claim_ids(self) -> str:
@@ -30,10 +32,11 @@ class Run:
         return len(self.claims)
 
 
-def runs(text: str, claims: Iterable[Any]) -> list[Run]:
-    """Cut `text` at every claim boundary; each claim needs `start` and `end` (code points)."""
+def runs(text: str, claims: Iterable[Any], page_starts: Sequence[int] = ()) -> list[Run]:
+    """Cut `text` at every claim boundary and page start; each claim needs `start` and `end` (code points)."""
     ordered: Sequence[Any] = sorted(claims, key=lambda c: (c.start, -c.end, c.pk or 0))
-    cuts = sorted({0, len(text), *(c.start for c in ordered), *(c.end for c in ordered)})
+    pages = {start: number for number, start in enumerate(page_starts, start=1) if start < len(text)}
+    cuts = sorted({0, len(text), *(c.start for c in ordered), *(c.end for c in ordered), *pages})
     result, active, next_claim = [], [], 0
     for left, right in zip(cuts, cuts[1:], strict=False):
         active = [c for c in active if c.end > left]
@@ -41,5 +44,5 @@ def runs(text: str, claims: Iterable[Any]) -> list[Run]:
             if ordered[next_claim].end > left:
                 active.append(ordered[next_claim])
             next_claim += 1
-        result.append(Run(left, right, text[left:right], tuple(active)))
+        result.append(Run(left, right, text[left:right], tuple(active), pages.get(left)))
     return result

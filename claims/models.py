@@ -1,14 +1,31 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
+from django.utils import timezone
 
 from claims.anchoring import Relocation, relocate
-from claims.rules import StaleVersion, advance_versions, check_across_sources, check_move
+from claims.rules import (
+    ONLY_REVIEWERS_MESSAGE,
+    StaleVersion,
+    advance_versions,
+    check_across_sources,
+    check_link_ends,
+    check_move,
+    may_review,
+)
 from common.history import KeptHistory, bulk_history
+from common.locks import source_text
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
+
+
+def pages_label(pages: list[int]) -> str:
+    """Pages as people write them: "2", "2–3"; "" for none."""
+    if not pages:
+        return ""
+    return str(pages[0]) if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
 
 
 class Tag(models.Model):
@@ -26,9 +43,13 @@ COUNT_FIELDS = ("corroborating_sources", "independent_sources", "unverified_sour
 
 
 class ClaimQuerySet(models.QuerySet):
-    def set_status(self, status: str, *, reason: str = "") -> int:
-        """Set the review status of these claims, keeping a history record for each (with its tags, and the
-        reason given); each claim's version goes up through the version check (claims.rules)."""
+    def set_status(self, status: str, *, user=None, reason: str = "") -> int:
+        """Set the review status of these claims for `user` (None: the system), who must be allowed to review
+        (claims.rules.may_review; PermissionDenied otherwise), keeping a history record for each (with its tags, and
+        the reason given); each claim's version goes up through the version check (claims.rules)."""
+        if not may_review(user):
+            raise PermissionDenied(ONLY_REVIEWERS_MESSAGE)
+        now = timezone.now()
         with transaction.atomic():
             chosen = Claim.objects.filter(pk__in=self.values("pk")).exclude(status=status)
             claims = list(chosen.order_by("pk").select_for_update())
@@ -37,6 +58,7 @@ class ClaimQuerySet(models.QuerySet):
             for claim in claims:
                 claim.status = status
                 claim.version += 1
+                claim.updated_at = now  # bulk_update does not run auto_now
             Claim.objects.bulk_update(claims, ["status", "version", "updated_at"])
             bulk_history(Claim, claims, reason=reason)
         return len(claims)
@@ -187,6 +209,15 @@ class Claim(models.Model):
     def claimed_on_iso(self) -> str:
         return to_iso(self.claimed_on, self.claimed_on_precision)
 
+    @property
+    def pages(self) -> list[int]:
+        """The pages of its PDF source that the quote stands on (from 1); [] when the source has no pages."""
+        return self.source.pages_of(self.start, self.end)
+
+    @property
+    def pages_label(self) -> str:
+        return pages_label(self.pages)
+
     KIND_FROM_SPEAKER = "(from the speaker: direct quote, or author's assertion when none)"
 
     @classmethod
@@ -234,8 +265,15 @@ class Claim(models.Model):
         self.anchor_state = found.state
         return found
 
-    def anchor(self) -> None:
-        """Check the quote against the source text at start:end, or locate it when no offsets are given."""
+    def anchor(self, *, locked: bool = False) -> None:
+        """Check the quote against the source text at start:end, or locate it when no offsets are given. The text is
+        read as it now stands, locked until the claim is saved (common.locks.source_text); `locked` says the caller
+        read `self.source` under that lock already (an import, which reads no more while it copies rows in)."""
+        if not locked:
+            text = source_text(self.source_id)
+            if text is None:
+                raise ValidationError({"source": "This source no longer exists."}, code="source_gone")
+            self.source.text = text
         text = self.source.text
         if self.start is None and self.end is None:
             try:
@@ -315,7 +353,15 @@ class Corroboration(models.Model):
         # The unique constraint says the same, but inline formsets skip constraints on their own foreign key.
         if Corroboration.objects.filter(pair).exclude(pk=self.pk).exists():
             raise ValidationError("These two claims are already linked.", code="duplicate_link")
-        check_across_sources(self.claim_a.source_id, self.claim_b.source_id)
+        check_link_ends(self.claim_a_id, self.claim_b_id)
+
+    def get_constraints(self):
+        # clean() reports a pair already linked (for inline formsets too); validating the unique index as well
+        # would say it twice. The database still enforces it.
+        return [
+            (model, [c for c in constraints if c.name != "corroboration_one_per_pair"])
+            for model, constraints in super().get_constraints()
+        ]
 
     def other(self, claim: Claim) -> Claim:
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from claims.corroboration.independence import facts_for, reasons
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Corroboration, pages_label
 from sources.models import Source
 
 SHOWN = [
@@ -37,6 +37,7 @@ class LinkRow:
 class ClaimRow:
     claim: Claim
     links: list[LinkRow] = field(default_factory=list)
+    pages: str = ""  # the pages of a PDF the quote stands on: "2" or "2–3"
 
     @property
     def corroborations(self) -> int:
@@ -63,7 +64,7 @@ def claim_rows(source: Source) -> list[ClaimRow]:
                 ends[here.pk].append((link, there))
     rows = []
     for claim in claims:
-        row = ClaimRow(claim)
+        row = ClaimRow(claim, pages=pages_label(source.pages_of(claim.start, claim.end)))
         for link, other in sorted(ends[claim.pk], key=lambda end: end[1].pk):
             row.links.append(LinkRow(link.relation, link.get_relation_display(), other, link.independent))
         rows.append(row)

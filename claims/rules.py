@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from common.batching import batched
+from common.locks import LINKS, hold
 
 STALE_MESSAGE = (
     "Someone else saved this claim after you opened it. "
@@ -52,16 +53,19 @@ def may_enter(user: AbstractBaseUser | None) -> bool:
 # The version check ---------------------------------------------------------------------------------------
 
 
-def check_version(*, claim_id: int, seen_version: int | None) -> None:
+def check_version(*, claim_id: int, seen_version: int | None, source_id: int | None = None) -> None:
     """Refuse early (StaleVersion) a form opened on an older version of the claim, or one that says no version.
 
     This only reads (locking the row until the transaction ends, on PostgreSQL); the write itself goes through
-    `advance_version`, which makes the same check in its UPDATE.
+    `advance_version`, which makes the same check in its UPDATE. A claim moving to another source (`source_id`)
+    takes the link lock first (`lock_links`), before its row, in the order of common.locks.
     """
     if seen_version is None:
         raise StaleVersion(NO_VERSION_MESSAGE)
     from claims.models import Claim
 
+    if source_id is not None and not Claim.objects.filter(pk=claim_id, source_id=source_id).exists():
+        lock_links()
     with transaction.atomic():
         current = Claim.objects.select_for_update().filter(pk=claim_id).values_list("version", flat=True).first()
     if current is not None and current != seen_version:
@@ -161,6 +165,26 @@ def check_rating(*, reviewer: bool, stored: dict | None, rating: int | None) -> 
 SAME_SOURCE_MESSAGE = "Both claims are in the same source; links join claims across sources."
 
 
+def lock_links() -> None:
+    """The link lock (common.locks.LINKS), held to the end of the transaction by every write that adds, changes or
+    deletes links, moves or deletes a linked claim, or stores counts: each then reads the links, the claims'
+    sources and the voices after the writes before it, so no link lands inside one source and every stored count
+    is computed from what was committed. Take it before locking any claim's row."""
+    hold(LINKS)
+
+
+def check_link_ends(claim_a_id: int, claim_b_id: int) -> None:
+    """The link rule for a link about to be saved, read under the link lock: its claims are in two sources as they
+    now stand (not as a form read them before a concurrent move)."""
+    from claims.models import Claim
+
+    lock_links()
+    ends = Claim.objects.filter(pk__in=[claim_a_id, claim_b_id]).order_by()
+    sources = dict(ends.values_list("pk", "source_id"))
+    if len(sources) == 2:
+        check_across_sources(sources[claim_a_id], sources[claim_b_id])
+
+
 def check_across_sources(source_a_id: int, source_b_id: int) -> None:
     """A link (or a dismissed suggestion) joins claims of two different sources."""
     if source_a_id == source_b_id:
@@ -195,6 +219,7 @@ def check_move(*, claim_id: int | None, source_id: int | None) -> None:
 
     if Claim.objects.filter(pk=claim_id, source_id=source_id).exists():
         return
+    lock_links()
     clash = links_landing_in_source({claim_id: source_id})
     if clash:
         message = (

@@ -3,12 +3,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from claims.corroboration.counting import recount_claims, recount_for_sources
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
-from common.history import one_history_record, recorded_as
+from claims.rules import lock_links
+from common.history import one_history_record, recorded_as, recorded_reason
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -84,25 +86,40 @@ def link_claims(
 
 
 @transaction.atomic
-def delete_claims(*, claims: Iterable[Claim]) -> None:
-    """Delete claims (their links go with them) and recount the claims they were linked to."""
+def delete_claims(*, claims: Iterable[Claim]) -> int:
+    """Delete claims (their links go with them) and recount the claims they were linked to; how many were deleted.
+    A claim deleted meanwhile (two deletes at once) is left out: it is deleted, and its deletion recorded, once."""
+    lock_links()
+    claims = list(claims)
     ids = {claim.pk for claim in claims}
+    ids = set(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     linked = set(
         Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
     )
     for claim in claims:
-        claim.delete()
+        if claim.pk in ids:
+            # Its links go first, each recorded as deleted with it: restoring the claim brings back these only.
+            with recorded_as(reason=deleted_with(claim.pk) + recorded_reason("-")):
+                for link in Corroboration.objects.filter(Q(claim_a=claim.pk) | Q(claim_b=claim.pk)).order_by("pk"):
+                    link.delete()
+            claim.delete()
     recount_claims({pk for pair in linked for pk in pair} - ids)
+    return len(ids)
 
 
 @transaction.atomic
-def delete_links(*, links: Iterable[Corroboration]) -> None:
-    """Delete links and recount the claims they joined."""
+def delete_links(*, links: Iterable[Corroboration]) -> int:
+    """Delete links and recount the claims they joined; how many were deleted (one deleted meanwhile is left out)."""
+    lock_links()
+    links = list(links)
+    there = set(Corroboration.objects.filter(pk__in=[link.pk for link in links]).values_list("pk", flat=True))
     ends = set()
     for link in links:
-        ends |= {link.claim_a_id, link.claim_b_id}
-        link.delete()
+        if link.pk in there:
+            ends |= {link.claim_a_id, link.claim_b_id}
+            link.delete()
     recount_claims(ends)
+    return len(there)
 
 
 @transaction.atomic
@@ -144,15 +161,25 @@ def save_link(*, link: Corroboration) -> Corroboration:
     return link
 
 
+def deleted_with(claim_id: int) -> str:
+    """How the history's reason begins for a link deleted because its claim was."""
+    return f"Deleted with claim #{claim_id}: "
+
+
 class NotRestorable(Exception):
     """A claim that cannot be brought back from its history: it exists, or its history has no deletion."""
 
 
 @transaction.atomic
-def restore_deleted_claim(*, claim_id: int, user: AbstractBaseUser | None = None) -> tuple[Claim, list[Corroboration]]:
+def restore_deleted_claim(
+    *, claim_id: int, user: AbstractBaseUser | None = None
+) -> tuple[Claim, list[Corroboration], list[str]]:
     """Bring a deleted claim back from its history, with its id, its tags and the links deleted with it (to
     claims that still exist), through the same checks as a new claim: its quote must still stand at its
-    offsets in its source's text. Each comes back as a new history row saying so."""
+    offsets in its source's text. Each comes back as a new history row saying so. Its version continues past
+    every one it had, so a form or an export still open on it cannot save over it. Returns the claim, the links
+    restored and why each other link deleted with it stays deleted."""
+    lock_links()
     if Claim.objects.filter(pk=claim_id).exists():
         raise NotRestorable(f"Claim #{claim_id} exists; only a deleted claim can be restored.")
     deleted = Claim.history.filter(id=claim_id).order_by("-history_date", "-history_id").first()
@@ -162,21 +189,43 @@ def restore_deleted_claim(*, claim_id: int, user: AbstractBaseUser | None = None
     before = Claim.history.filter(id=claim_id).exclude(history_type="-").order_by("-history_date", "-history_id")
     tag_ids = list(before.first().tags.values_list("tag_id", flat=True)) if before.exists() else []
     claim = deleted.instance
-    claim.version += 1  # an edit form still open on the deleted claim must not save over the restored one
+    # Every write that takes a version writes a history record, so the claim never had as many versions as it has
+    # records (the history keeps no version of its own).
+    claim.version = Claim.history.filter(id=claim_id).count()
     claim.full_clean(exclude=["created_by"])
     with recorded_as(user=user, reason="Restored from its history"), one_history_record(claim):
         claim.save(force_insert=True)
         claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
-    links = []
-    gone = Corroboration.history.filter(Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id), history_type="-")
-    for record in gone.order_by("history_date", "history_id"):
-        ends = {record.claim_a_id, record.claim_b_id}
-        if Corroboration.objects.filter(pk=record.id).exists() or Claim.objects.filter(pk__in=ends).count() != 2:
-            continue
+    links, left = [], []
+    for record in _links_deleted_with(claim_id, deleted):
         link = record.instance
-        link.full_clean()
+        try:
+            if Corroboration.objects.filter(pk=record.id).exists():
+                raise ValidationError("it exists")
+            link.full_clean()
+        except ValidationError as error:
+            left.append(f"link #{record.id} to claim #{link.other(claim).pk}: {' '.join(error.messages)}")
+            continue
         with recorded_as(user=user, reason=f"Restored with claim #{claim_id}"):
             link.save(force_insert=True)
         links.append(link)
     recount_claims({claim_id} | {pk for link in links for pk in (link.claim_a_id, link.claim_b_id)})
-    return claim, links
+    return claim, links, left
+
+
+def _links_deleted_with(claim_id: int, deletion) -> list:
+    """The deletion records of the links that went with the claim's last deletion, recorded as deleted with it; for
+    a deletion made before that was recorded, the links' deletions in the second before it. A link deleted on
+    purpose before the claim is not among them."""
+    alive = Claim.history.filter(id=claim_id, history_date__lt=deletion.history_date).exclude(history_type="-")
+    last_alive = alive.order_by("-history_date").first()
+    gone = Corroboration.history.filter(
+        Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id),
+        history_type="-",
+        history_date__lte=deletion.history_date,
+        history_date__gte=last_alive.history_date if last_alive else deletion.history_date,
+    ).order_by("history_date", "history_id")
+    with_it = gone.filter(history_change_reason__startswith=deleted_with(claim_id))
+    if not with_it.exists():
+        with_it = gone.filter(history_date__gte=deletion.history_date - datetime.timedelta(seconds=1))
+    return list(with_it)

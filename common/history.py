@@ -24,13 +24,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
 
@@ -215,7 +216,21 @@ class HistoryWithoutRevert(SimpleHistoryAdmin):
             if not self.has_view_or_change_permission(request):
                 raise PermissionDenied
             return HttpResponseNotAllowed(["GET"], "Reverting to an old version is turned off; use the change form.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        if not version_id.isdecimal():  # simple-history puts it in the query as given
+            raise Http404("No such version.")
+        return super().history_form_view(request, self.pk_in_url(object_id), version_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        return super().history_view(request, self.pk_in_url(object_id), extra_context)
+
+    def pk_in_url(self, object_id: str) -> str:
+        """The object id of a history URL, a 404 when it cannot be an id (/claim/abc/history/), as the admin's
+        change view answers (simple-history puts it in the query as given)."""
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError as error:
+            raise Http404("No such object.") from error
+        return object_id
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         queryset = super().get_history_queryset(request, history_manager, pk_name, object_id)

@@ -9,6 +9,7 @@ import io
 
 import tablib
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
@@ -60,6 +61,35 @@ def spreadsheet_format(columns: list[str]) -> type[base_formats.Format]:
             return dataset
 
     return SpreadsheetFile
+
+
+class JsonFile(base_formats.JSON):
+    """The library's JSON import, refusing text no database stores, named by its record and field: a NUL
+    character, or a lone surrogate ("\\ud800" is valid JSON but not Unicode text). CSV and XLSX cannot hold the
+    latter, and our reader refuses the former in them (common.tabular)."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        problems = [
+            RowProblem(number, {NON_FIELD_ERRORS: [f"record {number}, {name}: {why}"]})
+            for number, record in enumerate(dataset.dict, start=1)
+            if isinstance(record, dict)
+            for name, value in record.items()
+            if isinstance(value, str) and (why := unstorable(value))
+        ]
+        if problems:
+            raise TableError(problems)
+        return dataset
+
+
+def unstorable(text: str) -> str | None:
+    """Why a text cannot be stored, if it cannot."""
+    if "\x00" in text:
+        return "holds a NUL character."
+    surrogate = next((ch for ch in text if "\ud800" <= ch <= "\udfff"), None)
+    if surrogate is not None:
+        return f"holds a lone surrogate (U+{ord(surrogate):X}), which is not a character."
+    return None
 
 
 class TabularImport(ImportExportMixin):

@@ -3,13 +3,16 @@
 DATABASE_URL          PostgreSQL (postgres://user@host:port/name); a SQLite file when unset.
 DATABASE_REPLICA_URL  a read replica of DATABASE_URL; exports, suggestions and the provenance page
                       read from it (config/routers.py). Unset: everything reads the primary.
-SECRET_KEY            required when DEBUG is off: at least 50 characters, not a development key.
+SECRET_KEY            required when DEBUG is off: at least 50 random characters (no repeated pattern), not a
+                      development key.
 DEBUG                 "1"/"true" for development; off by default.
 ALLOWED_HOSTS         comma-separated host names.
 HTTPS                 "0" to serve production-like over plain HTTP on localhost (make serve);
                       on by default when DEBUG is off.
 PROXY_COUNT           how many reverse proxies (balancers) stand in front of the app; their
                       X-Forwarded-For gives the client address that login throttling counts.
+CAPTURE_ALLOWED_HOSTS comma-separated host names capture_url may fetch even though they resolve to a
+                      loopback, private, link-local or reserved address (an intranet mirror); none by default.
 
 `make run` writes a `.env` file (DEBUG=1 and a generated key) so that `manage.py` commands work in a
 development checkout; a variable set in the environment wins over the file. The file's key is used
@@ -59,19 +62,35 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("DEBUG", default=False)
 
+MIN_SECRET_KEY_LENGTH = 50
+
+
+def weak_secret_key(key: str) -> str | None:
+    """Why a key is too weak for a server, if it is: short, a development key, few distinct characters, or a
+    repeated pattern ("changeme" * 7, "0123456789" * 6). A repeated pattern repeats its three-character pieces:
+    in a random key of 50 or more characters, hex included, at least 85% of them are distinct; under 75% is refused."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"it has {len(key)} characters"
+    if key.startswith("django-insecure"):
+        return "it is a development key"
+    if len(set(key)) < 10:
+        return f"it uses only {len(set(key))} different characters"
+    pieces = [key[i : i + 3] for i in range(len(key) - 2)]
+    if len(set(pieces)) < 0.75 * len(pieces):
+        return "it repeats a pattern"
+    return None
+
+
 # With DEBUG off the key must come from the environment, never from a development .env file.
 SECRET_KEY = os.environ.get("SECRET_KEY", "") if not DEBUG else env("SECRET_KEY")
-MIN_SECRET_KEY_LENGTH = 50
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
     SECRET_KEY = "django-insecure-local-development-only"
-elif not DEBUG and (
-    len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
-):
+elif not DEBUG and (weakness := weak_secret_key(SECRET_KEY)):
     raise ImproperlyConfigured(
-        f"SECRET_KEY is too weak for DEBUG off: give at least {MIN_SECRET_KEY_LENGTH} random characters, "
-        "not a development key (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        f"SECRET_KEY is too weak for DEBUG off ({weakness}): give at least {MIN_SECRET_KEY_LENGTH} random "
+        "characters, not a development key (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
@@ -143,6 +162,10 @@ DATABASES = {
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=CONN_MAX_AGE
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time, for real: a transaction takes SQLite's write lock when it begins, waiting up to 20 s
+    # for it, instead of failing with "database is locked" at its first write when another reader has written.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 if env("DATABASE_REPLICA_URL"):
     # Tests run against the primary's test database (MIRROR); tests/test_replica.py uses a real replica.
     DATABASES["replica"] = {
@@ -158,6 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule for passwords: Django's hook on every password change, which revokes the API token.
+    {"NAME": "claims.api.tokens.PasswordChangeRevokesToken"},
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -191,6 +216,18 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # The largest file the admin imports (a web worker holds the preview); bigger files go through the commands.
 ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("ADMIN_IMPORT_MAX_BYTES", 10_000_000))
 
+# capture_url refuses hosts that resolve to internal addresses, except these (exact names, as in the URL).
+CAPTURE_ALLOWED_HOSTS = [h.strip().lower() for h in env("CAPTURE_ALLOWED_HOSTS").split(",") if h.strip()]
+# The cache is the database's, so that what it holds is shared by every worker and host: the API's throttle
+# counts (a per-process cache would let each gunicorn worker allow the full rate). Its table is made by
+# `migrate` (claims migration 0016, Django's createcachetable).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "claimtrail_cache",
+    }
+}
+
 # The web API (claims/api/): tokens for scripts, the session for the browser; model permissions by role.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -199,7 +236,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.RolePermissions"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["claims.api.parsing.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.IdCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -223,6 +260,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A PATCH body is its own serializer, whose required fields are marked (a claim's `version`).
+    "COMPONENT_SPLIT_PATCH": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claims.api.schema.document_errors",
+    ],
     # Claims and agents both have a `kind`; name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {
         "ClaimKindEnum": "claims.models.Claim.Kind",

@@ -11,3 +11,6 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     path("api/", include("claims.api.urls")),
 ]
+
+# JSON under /api/ (the API's 404s are), Django's page elsewhere.
+handler404 = "claims.api.errors.page_not_found"

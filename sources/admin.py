@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from import_export.formats.base_formats import JSON
 
+from common.admin_lists import CheckedListFilters
 from common.history import HistoryWithoutRevert
-from common.spreadsheet_admin import TabularImport, spreadsheet_format
+from common.import_uploads import ConfirmedOnce
+from common.spreadsheet_admin import JsonFile, TabularImport, spreadsheet_format
 from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Agent, Source
@@ -21,10 +22,10 @@ from sources.signals import announce_voices_changed
 
 
 @admin.register(Agent)
-class AgentAdmin(TabularImport, HistoryWithoutRevert):
+class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithoutRevert):
     resource_classes = [AgentResource]
     formats = SPREADSHEET_FORMATS
-    import_formats = [spreadsheet_format(AgentResource._meta.fields), JSON]
+    import_formats = [spreadsheet_format(AgentResource._meta.fields), JsonFile]
     list_display = ["name", "kind", "parent", "wikidata_id"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
@@ -149,11 +150,11 @@ class SourceForm(DatesWithPrecisionMixin, forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(TabularImport, HistoryWithoutRevert):
+class SourceAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithoutRevert):
     form = SourceForm
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS
-    import_formats = [spreadsheet_format(SourceResource._meta.fields), JSON]
+    import_formats = [spreadsheet_format(SourceResource._meta.fields), JsonFile]
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
     # Only agents that publish a source: the people in the agents table are not publishers.
     list_filter = ["language", ("publisher", admin.RelatedOnlyFieldListFilter), MissingMetadataFilter]

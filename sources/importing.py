@@ -11,6 +11,7 @@ import charset_normalizer
 from django.db import transaction
 
 from common.history import one_history_record
+from common.locks import source_text
 from sources.cleaning import (
     Cleaned,
     Removal,
@@ -22,6 +23,7 @@ from sources.cleaning import (
 )
 from sources.dates import Precision, from_iso
 from sources.models import Agent, Capture, Source, sha256_hex
+from sources.pdf import MAX_PDF_BYTES, PdfRefused, is_pdf, pdf_capture
 from sources.services import agent_named, create_source
 from sources.signals import announce_voices_changed, text_replaced
 from sources.stated_dates import stated_publication_date
@@ -43,24 +45,31 @@ class ImportResult:
     source: Source
     capture: Capture
     anchors: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said under the result's line: a title kept, the same bytes
 
 
 def software_version() -> str:
     return "; ".join(
-        f"{name} {version(name)}" for name in ("Django", "trafilatura", "charset-normalizer", "django-simple-history")
+        f"{name} {version(name)}"
+        for name in ("Django", "trafilatura", "charset-normalizer", "django-simple-history", "pypdf")
     )
 
 
 def read_raw(path: Path) -> bytes:
-    """The file's bytes, refusing by size before reading anything."""
-    if path.suffix.lower() not in METHODS:
-        raise ImportRefused(f"not a .txt, .md, .html or .htm file ({path.suffix or 'no extension'})")
+    """The file's bytes, refusing by size before reading anything. A PDF is known by its content, whatever its name."""
+    with path.open("rb") as file:
+        pdf = is_pdf(file.read(1024))
+    if not pdf and path.suffix.lower() == ".pdf":
+        raise ImportRefused("the file is named .pdf but is not a PDF (no %PDF- header in its first kilobyte)")
+    if not pdf and path.suffix.lower() not in METHODS:
+        raise ImportRefused(f"not a .txt, .md, .html, .htm or PDF file ({path.suffix or 'no extension'})")
     size = path.stat().st_size
     if size == 0:
         raise ImportRefused("the file is empty")
-    if size > MAX_BYTES:
+    limit = MAX_PDF_BYTES if pdf else MAX_BYTES
+    if size > limit:
         raise ImportRefused(
-            f"the file is {size / 1024 / 1024:.1f} MB, over the {MAX_BYTES // 1024 // 1024} MB limit for one article"
+            f"the file is {size / 1024 / 1024:.1f} MB, over the {limit // 1024 // 1024} MB limit for one article"
         )
     return path.read_bytes()
 
@@ -231,6 +240,22 @@ def same_source(*, url: str, source_path: str) -> Source | None:
     return capture.source if capture else None
 
 
+def already_imported(*, digest: str, url: str) -> Capture | None:
+    """The capture these bytes already are: of the source at `url` when a URL is given (the same bytes under
+    another URL are another article: two publishers running one wire story), else of any source."""
+    captures = Capture.objects.filter(sha256=digest).select_related("source")
+    if url:
+        captures = captures.filter(source__url=url)
+    return captures.order_by("pk").first()
+
+
+def title_set_by_a_person(source: Source) -> bool:
+    """Whether a person gave the source its title: it is not the title its latest capture gave (a Reviewer
+    corrected it, or the source was written by hand before any capture). A new capture does not replace it."""
+    latest = source.captures.order_by("-imported_at", "-pk").values_list("stated_title", flat=True).first()
+    return latest is None or latest != source.title
+
+
 @transaction.atomic
 def import_file(
     *,
@@ -252,7 +277,7 @@ def import_file(
     return import_raw(
         data=read_raw(path),
         file_name=path.name,
-        method=METHODS[path.suffix.lower()],
+        method=METHODS.get(path.suffix.lower(), Capture.Method.PDF),
         url=url,
         publisher=publisher,
         authors=authors,
@@ -291,12 +316,19 @@ def import_raw(
     web archive's record came from).
     """
     digest = hashlib.sha256(data).hexdigest()
-    known = Capture.objects.filter(sha256=digest).select_related("source").first()
+    known = already_imported(digest=digest, url=url)
     if known is not None:
         return ImportResult("unchanged", known.source, known)
-    decoded = decode(data, encoding or charset)
+    if is_pdf(data):
+        method = Capture.Method.PDF
+        try:
+            decoded, cleaned, stated = pdf_capture(data)
+        except PdfRefused as e:
+            raise ImportRefused(str(e)) from e
+    else:
+        decoded = decode(data, encoding or charset)
+        cleaned, stated = clean_capture(decoded.text, method)
     raw_text = decoded.text
-    cleaned, stated = clean_capture(raw_text, method)
     if not cleaned.text.strip():
         raise ImportRefused("no article text is left once the page furniture is removed")
     try:
@@ -316,6 +348,7 @@ def import_raw(
         "language": language,
         "retrieved_at": retrieved_at,
         "notes": "\n".join(cleaned.notes),
+        "page_starts": stated.get("page_starts", []),
     }
     if date is not None:
         details.update(published_on=date, published_on_precision=precision)
@@ -325,6 +358,15 @@ def import_raw(
 
     source = same_source(url=url, source_path=source_path)
     anchors: list[dict] = []
+    stated_title, notes = details["title"], []
+    if stated.get("message"):  # such as a PDF whose text could not be read
+        notes.append(stated["message"])
+    twin = Capture.objects.filter(sha256=digest).exclude(source=source).select_related("source").first()
+    if twin is not None:
+        notes.append(
+            f"the same bytes as source {twin.source.pk} ({twin.source.url or twin.file_name}): another source; if "
+            "one republishes the other, a Reviewer records it under Republications"
+        )
     if source is None:
         action = "created"
         source = create_source(
@@ -335,11 +377,19 @@ def import_raw(
         )
     else:
         action = "updated"
-        old_text = source.text
+        old_text = source_text(source.pk, to_change=True)  # no claim is anchored to it meanwhile (common.locks)
+        if title_set_by_a_person(source):
+            if stated_title != source.title:
+                notes.append(f"title kept: “{source.title}” was set by a person; this capture gives “{stated_title}”")
+            del details["title"]
         # Only what the new version states replaces what is stored; nothing is blanked.
+        # A PDF's own metadata fills only what nobody has set; what the person importing gives still wins.
+        given = {"published_on", "published_on_precision"} if published_on else set()
+        proposed = set(stated.get("proposed", ())) - given - ({"authors"} if authors else set())
         for name, value in details.items():
-            if value:
+            if value and not (name in proposed and getattr(source, name)):
                 setattr(source, name, value)
+        source.page_starts = details["page_starts"]
         source.text, source.raw_text = cleaned.text, raw_text
         # Source.clean() refuses a new text under claims; a re-import is how the text changes.
         source.text_sha256, source.raw_sha256 = sha256_hex(source.text), sha256_hex(raw_text)
@@ -347,7 +397,7 @@ def import_raw(
         source.validate_constraints()
         with one_history_record(source):
             source.save()
-            if author_names:
+            if author_names and not ("authors" in proposed and source.authors.exists()):
                 source.authors.set([agent_named(name) for name in author_names])
         # A new publisher, URL or authors may change whom the source speaks with.
         announce_voices_changed({source.pk})
@@ -372,11 +422,12 @@ def import_raw(
         removals=[r.as_dict() for r in cleaned.removals],
         diff=cleaned.diff,
         anchor_report=anchors,
+        stated_title=stated_title,
         **(capture_details or {}),
     )
     capture.full_clean()
     capture.save()
-    return ImportResult(action, source, capture, anchors)
+    return ImportResult(action, source, capture, anchors, notes)
 
 
 def files_in(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -385,7 +436,7 @@ def files_in(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     for path in paths:
         if path.is_dir():
             for entry in sorted(p for p in path.rglob("*") if p.is_file()):
-                wanted = entry.suffix.lower() in METHODS or entry.name.lower().endswith(ARCHIVE_SUFFIXES)
+                wanted = entry.suffix.lower() in (*METHODS, ".pdf") or entry.name.lower().endswith(ARCHIVE_SUFFIXES)
                 (files if wanted else skipped).append(entry)
         else:
             files.append(path)

@@ -1,3 +1,4 @@
+import bisect
 import hashlib
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from common.history import KeptHistory
+from common.locks import AGENT_TREE, hold, source_text
 from sources.dates import Precision, to_iso, truncate
 
 
@@ -101,12 +103,14 @@ class Agent(models.Model):
             return
         if self.parent.kind != self.Kind.ORGANISATION:
             raise ValidationError({"parent": "A parent must be an organisation."}, code="parent_not_organisation")
-        ancestor, seen = self.parent, set()
-        while ancestor is not None and ancestor.pk not in seen:
-            if self.pk is not None and ancestor.pk == self.pk:
+        # Two organisations made each other's parent at once would each see no loop: one waits for the other.
+        hold(AGENT_TREE)
+        ancestor, seen = self.parent_id, set()
+        while ancestor is not None and ancestor not in seen:
+            if self.pk is not None and ancestor == self.pk:
                 raise ValidationError({"parent": "This parent would make a loop."}, code="parent_loop")
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+            seen.add(ancestor)
+            ancestor = Agent.objects.filter(pk=ancestor).values_list("parent_id", flat=True).first()
         if len(seen) + self.levels_below() > MAX_PARENT_DEPTH:
             message = (
                 f"At most {MAX_PARENT_DEPTH} organisations can sit above one another "
@@ -177,6 +181,12 @@ class Source(models.Model):
     raw_sha256 = models.CharField("SHA-256 of raw text", max_length=64, editable=False)
     retrieved_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    page_starts = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="For a PDF: the offset in the text where each page starts (the first page at 0). Empty otherwise.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -212,7 +222,7 @@ class Source(models.Model):
         if self.published_on is not None:
             self.published_on = truncate(self.published_on, self.published_on_precision)
         if self.pk is not None:
-            stored = Source.objects.filter(pk=self.pk).values_list("text", flat=True).first()
+            stored = source_text(self.pk, to_change=True)  # no claim can be anchored to it meanwhile
             if stored is not None and stored != self.text and self.has_anchored_text():
                 raise ValidationError(
                     {
@@ -221,8 +231,27 @@ class Source(models.Model):
                     },
                     code="text_anchored",
                 )
+        starts = self.page_starts
+        if starts and (
+            not all(isinstance(n, int) and 0 <= n <= len(self.text) for n in starts)
+            or starts[0] != 0
+            or starts != sorted(starts)
+        ):
+            raise ValidationError(
+                {"page_starts": "Page starts are offsets in the text, the first 0, each at or after the one before."},
+                code="page_starts_out_of_order",
+            )
         self.text_sha256 = sha256_hex(self.text)
         self.raw_sha256 = sha256_hex(self.raw_text)
+
+    def pages_of(self, start: int, end: int) -> list[int]:
+        """The numbers of the pages (from 1) that the text from `start` to `end` (exclusive) stands on; [] when the
+        source has no pages. The claims CSV computes the same in SQL (claims.exchange.columns.PagesText)."""
+        if not self.page_starts:
+            return []
+        first = bisect.bisect_right(self.page_starts, start)
+        last = max(first, bisect.bisect_left(self.page_starts, end))
+        return list(range(first, last + 1))
 
     def find_quote(self, quote: str) -> int:
         """The offset (in code points) of the one place the quote occurs in the text."""
@@ -244,6 +273,7 @@ class Capture(models.Model):
         TEXT = "text", "plain-text file"
         MARKDOWN = "markdown", "Markdown file"
         HTML = "html", "HTML file, main text extracted by trafilatura"
+        PDF = "pdf", "PDF file, text layer read by pypdf"
 
     class Origin(models.TextChoices):
         FILE = "file", "file"
@@ -279,6 +309,12 @@ class Capture(models.Model):
     anchor_report = models.JSONField(
         default=list, blank=True, help_text="Per claim: whether its anchor held, moved or broke with this capture."
     )
+    stated_title = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The title this capture gave (the page's, else the file's name). It became the source's title "
+        "unless a person had set that; then it is only recorded here.",
+    )
 
     # Where the bytes came from; a web archive keeps the HTTP exchange as its WARC record (ISO 28500).
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.FILE)
@@ -311,10 +347,11 @@ class Capture(models.Model):
         ordering = ["source", "imported_at", "pk"]
         get_latest_by = ["imported_at", "pk"]
         constraints = [
+            # The same bytes may be two sources (two publishers running one wire story), never twice one source.
             models.UniqueConstraint(
-                fields=["sha256"],
-                name="capture_sha256_unique",
-                violation_error_message="These exact bytes have already been imported.",
+                fields=["sha256", "source"],  # sha256 first: imports look bytes up by it
+                name="capture_sha256_unique_per_source",
+                violation_error_message="These exact bytes have already been imported as this source.",
             ),
             models.CheckConstraint(
                 condition=Q(size__gt=0), name="capture_not_empty", violation_error_message="A capture has bytes."

@@ -24,8 +24,9 @@ def create_source(
     language: str = "",
     retrieved_at: datetime.datetime | None = None,
     notes: str = "",
+    page_starts: list[int] | None = None,
 ) -> Source:
-    """Validate and save a source with its authors."""
+    """Validate and save a source with its authors (`page_starts`: where each page of a PDF starts in the text)."""
     source = Source(
         title=title,
         text=text,
@@ -37,6 +38,7 @@ def create_source(
         language=language,
         retrieved_at=retrieved_at,
         notes=notes,
+        page_starts=page_starts or [],
     )
     source.full_clean()
     with one_history_record(source):

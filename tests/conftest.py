@@ -25,3 +25,12 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=_slow_ok)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.races import REPORTS
+
+    if REPORTS:
+        terminalreporter.section("races: trials and failures")
+        for line in REPORTS:
+            terminalreporter.write_line(line)

@@ -76,3 +76,26 @@ def test_every_response_of_the_production_server_has_a_content_security_policy()
     not_found, refused_host = result.stdout.strip().splitlines()[-2:]
     assert not_found.startswith("404 ") and "script-src 'self'" in not_found
     assert refused_host.startswith("400 ") and "script-src 'self'" in refused_host
+
+
+def test_production_settings_refuse_a_long_key_that_repeats_a_pattern():
+    for key in ("changeme" * 7, "0123456789" * 6, "tests-only-" + "k3y-n0t-f0r-any-server-" * 3):
+        result = manage("check", env=production_env(SECRET_KEY=key))
+        assert result.returncode != 0, key
+        assert "SECRET_KEY is too weak for DEBUG off" in result.stderr, key
+
+
+def test_production_settings_refuse_a_long_key_of_few_characters():
+    result = manage("check", env=production_env(SECRET_KEY="ab" * 10 + "ba" * 10 + "aabb" * 5))
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_production_settings_accept_a_long_random_hex_key():
+    result = manage("check", env=production_env(SECRET_KEY=secrets.token_hex(32)))
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_test_suites_own_key_would_pass_the_production_check():
+    result = manage("check", env=production_env(SECRET_KEY=settings.SECRET_KEY))
+    assert result.returncode == 0, result.stderr

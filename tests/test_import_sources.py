@@ -13,12 +13,15 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from claims.anchoring import relocate
 from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Agent, Capture, Source
 from tests.base import BaseTestCase
+from tests.webarchives import CORRECTION, FERRY
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
@@ -392,7 +395,7 @@ class BadInputTests(ImportTestCase):
         self.fixture("lighthouse_keepers.txt", self.folder / "mixed")
         self.write("mixed/empty.md", b"")
         self.write("mixed/blob.html", b"\x00\x01\x02binary")
-        self.write("mixed/notes.pdf", b"%PDF-1.4")
+        self.write("mixed/notes.docx", b"PK\x03\x04")  # .pdf files are imported now (tests/test_pdf_sources.py)
         out, err = self.run_failing_import(self.folder / "mixed")
         self.assertEqual(Source.objects.filter(captures__isnull=False).count(), 2)
         self.assertIn("empty.md: the file is empty", err)
@@ -441,3 +444,74 @@ class BadInputTests(ImportTestCase):
         self.fixture("lighthouse_keepers.txt", self.folder / "batch")
         _, err = self.run_import(self.folder / "batch")
         self.assertNotIn("files done", err)
+
+
+class SameBytesElsewhereTests(ImportTestCase):
+    """Two publishers running one wire story are two sources, even byte for byte."""
+
+    def test_the_same_bytes_under_another_url_are_another_source_said_to_be_the_same_bytes(self):
+        story = self.fixture("harbour_talks.txt")
+        self.run_import(story, "--url", "https://ledger.example.net/wire/talks")
+        out, _ = self.run_import(story, "--url", "https://harbour.example.org/talks")
+        first = Source.objects.get(url="https://ledger.example.net/wire/talks")
+        second = Source.objects.get(url="https://harbour.example.org/talks")
+        self.assertTrue(out.startswith(f"created {second.pk} "), out)
+        self.assertIn(f"the same bytes as source {first.pk} (https://ledger.example.net/wire/talks)", out)
+        self.assertEqual(first.captures.get().sha256, second.captures.get().sha256)
+        self.assertEqual(second.text, first.text)
+
+    def test_the_same_bytes_under_the_same_url_are_unchanged(self):
+        story = self.fixture("harbour_talks.txt")
+        self.run_import(story, "--url", "https://harbour.example.org/talks")
+        out, _ = self.run_import(story, "--url", "https://harbour.example.org/talks")
+        self.assertTrue(out.startswith("unchanged "), out)
+        self.assertEqual(Capture.objects.count(), 1)
+
+
+class ReviewedTitleTests(ImportTestCase):
+    """A title a Reviewer corrected survives a new capture; the capture's own title is recorded on it."""
+
+    URL = "https://quay.example.org/ferry-fares"
+
+    def setUp(self):
+        super().setUp()
+        self.run_import(self.write("ferry.html", FERRY.format(extra="").encode()), "--url", self.URL)
+        self.source = Source.objects.get(url=self.URL)
+
+    def new_version(self) -> tuple[str, str]:
+        page = FERRY.format(extra=CORRECTION).replace("to rise by a fifth", "to rise by twenty per cent")
+        return self.run_import(self.write("ferry-2.html", page.encode()), "--url", self.URL)
+
+    def test_a_new_capture_keeps_the_title_a_reviewer_corrected(self):
+        api = APIClient()
+        api.force_authenticate(self.bob)
+        response = api.patch(
+            reverse("api:source-detail", args=[self.source.pk]), {"title": "Island ferry fares up 20%"}, format="json"
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        out, _ = self.new_version()
+        self.source.refresh_from_db()
+        self.assertEqual(self.source.title, "Island ferry fares up 20%")
+        self.assertIn("Correction: the rise takes effect", self.source.text)
+        self.assertEqual(self.source.captures.latest().stated_title, "Ferry fares to rise by twenty per cent")
+        self.assertIn(
+            "title kept: “Island ferry fares up 20%” was set by a person; "
+            "this capture gives “Ferry fares to rise by twenty per cent”",
+            out,
+        )
+        self.client.force_login(self.vera)
+        page = self.client.get(reverse("sources:provenance", args=[self.source.pk])).content.decode()
+        self.assertIn('<dd class="stated-title">Ferry fares to rise by twenty per cent</dd>', page)
+        # And the capture after that too: the title is still the Reviewer's.
+        self.run_import(
+            self.write("ferry-3.html", FERRY.format(extra="<p>Updated at noon.</p>").encode()), "--url", self.URL
+        )
+        self.source.refresh_from_db()
+        self.assertEqual(self.source.title, "Island ferry fares up 20%")
+
+    def test_a_new_capture_replaces_a_title_no_person_set(self):
+        self.assertEqual(self.source.title, "Ferry fares to rise by a fifth")
+        out, _ = self.new_version()
+        self.source.refresh_from_db()
+        self.assertEqual(self.source.title, "Ferry fares to rise by twenty per cent")
+        self.assertNotIn("title kept", out)

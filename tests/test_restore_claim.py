@@ -5,7 +5,9 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 
 from claims.models import Claim, Corroboration, Tag
-from claims.services import delete_claims, link_claims
+from claims.rules import advance_version
+from claims.services import create_claim, delete_claims, delete_links, link_claims
+from sources.services import create_source
 from tests.base import BaseTestCase
 
 
@@ -42,3 +44,48 @@ class RestoreDeletedClaimTests(BaseTestCase):
         with self.assertRaises(CommandError):
             call_command("restore_claim", pk, stdout=StringIO())
         self.assertFalse(Claim.objects.filter(pk=pk).exists())
+
+    def third_claim(self) -> Claim:
+        other = create_source(
+            title="Third paper", text="The base plan was called unacceptable.", url="https://c.example/"
+        )
+        return create_claim(source=other, quote="The base plan was called unacceptable")
+
+    def test_a_link_deleted_on_purpose_before_the_claim_stays_deleted(self):
+        third = self.third_claim()
+        kept = link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        unwanted = link_claims(claim_a=self.unacceptable, claim_b=third)
+        delete_links(links=[unwanted])
+        pk = self.unacceptable.pk
+        delete_claims(claims=[self.unacceptable])
+
+        out = StringIO()
+        call_command("restore_claim", pk, stdout=out)
+
+        self.assertEqual(list(Corroboration.objects.values_list("pk", flat=True)), [kept.pk])
+        self.assertIn("1 link(s)", out.getvalue())
+
+    def test_a_pair_unlinked_and_linked_again_comes_back_once_with_its_newer_link(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="first")
+        delete_links(links=list(Corroboration.objects.all()))
+        again = link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="again")
+        pk = self.unacceptable.pk
+        delete_claims(claims=[self.unacceptable])
+
+        call_command("restore_claim", pk, stdout=StringIO())
+
+        self.assertTrue(Claim.objects.filter(pk=pk).exists())
+        self.assertEqual(list(Corroboration.objects.values_list("pk", "note")), [(again.pk, "again")])
+
+    def test_the_restored_claim_takes_a_version_past_every_one_it_had(self):
+        for n in range(3):  # three saves through the version check, as the admin, the editor and the API make
+            self.unacceptable.statement = f"Edit {n}"
+            advance_version(self.unacceptable, seen_version=self.unacceptable.version)
+            self.unacceptable.save()
+        self.assertEqual(self.unacceptable.version, 3)
+        pk = self.unacceptable.pk
+        delete_claims(claims=[self.unacceptable])
+
+        call_command("restore_claim", pk, stdout=StringIO())
+
+        self.assertGreater(Claim.objects.get(pk=pk).version, 3)

@@ -3,7 +3,7 @@
 from unittest import mock
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from claims.anchoring import reanchor_claims
@@ -310,3 +310,15 @@ class RatingRuleTests(BaseTestCase):
         self.assertFalse(refused.is_valid())
         self.assertIn("rating", refused.errors)
         self.assertTrue(ClaimForm(data, instance=self.unacceptable, user=self.bob).is_valid())
+
+
+class MarkStatusTests(BaseTestCase):
+    def test_marking_claims_reviewed_moves_their_updated_at(self):
+        before = Claim.objects.get(pk=self.rejected.pk).updated_at
+        Claim.objects.filter(pk=self.rejected.pk).set_status(Claim.Status.REVIEWED, user=self.bob)
+        self.assertGreater(Claim.objects.get(pk=self.rejected.pk).updated_at, before)
+
+    def test_marking_claims_reviewed_asks_whether_the_person_may_review(self):
+        with self.assertRaises(PermissionDenied):
+            Claim.objects.filter(pk=self.rejected.pk).set_status(Claim.Status.REVIEWED, user=self.alice)
+        self.assertEqual(Claim.objects.get(pk=self.rejected.pk).status, Claim.Status.DRAFT)

@@ -14,6 +14,7 @@ from unittest import skipUnless
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 from django.urls import reverse
 from warcio.archiveiterator import ArchiveIterator
 
@@ -224,6 +225,8 @@ class ImportingWebArchivesTests(ArchiveTestCase):
         self.assertIn("created", output)
 
 
+# Our test site listens on the loopback interface, which capture_url refuses unless the host is allowed.
+@override_settings(CAPTURE_ALLOWED_HOSTS=["127.0.0.1"])
 class CapturingPagesTests(ArchiveTestCase):
     def capture(self, *args) -> str:
         out, err = io.StringIO(), io.StringIO()
@@ -264,6 +267,16 @@ class CapturingPagesTests(ArchiveTestCase):
         self.assertIn(f"redirect 302 {self.site.url('/quay/older')} → {self.site.url('/quay/ferry-fares')}", output)
         self.assertTrue(Source.objects.filter(url=self.site.url("/quay/ferry-fares")).exists())
 
+    def test_the_same_page_at_another_url_is_another_source_not_unchanged(self):
+        self.capture(self.site.url("/quay/ferry-fares"))
+        output = self.capture(self.site.url("/wire/ferry-fares"))
+        first = Source.objects.get(url=self.site.url("/quay/ferry-fares"))
+        second = Source.objects.get(url=self.site.url("/wire/ferry-fares"))
+        self.assertIn(f"created {second.pk} Ferry fares to rise by a fifth", output)
+        self.assertIn(f"the same bytes as source {first.pk}", output)
+        self.assertEqual(second.captures.get().sha256, first.captures.get().sha256)
+        self.assertTrue(self.capture(self.site.url("/wire/ferry-fares")).startswith(f"unchanged {second.pk} "))
+
     def test_a_redirect_loop_is_refused_after_five_hops(self):
         output = self.failing_capture(self.site.url("/quay/loop"))
         self.assertIn("redirects more than 5 times", output)
@@ -271,7 +284,7 @@ class CapturingPagesTests(ArchiveTestCase):
 
     def test_an_answer_that_is_not_a_page_is_refused(self):
         output = self.failing_capture(self.site.url("/quay/logo.png"))
-        self.assertIn("answered with image/png, not an HTML or text page; nothing was stored", output)
+        self.assertIn("answered with image/png, not an HTML, text or PDF page; nothing was stored", output)
 
     def test_an_error_status_is_refused(self):
         output = self.failing_capture(self.site.url("/quay/missing"))

@@ -20,7 +20,7 @@ from unittest import mock
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -93,6 +93,8 @@ class HostileSite:
         self.thread.join(timeout=5)
 
 
+# The hostile server listens on the loopback interface, which capture_url refuses unless the host is allowed.
+@override_settings(CAPTURE_ALLOWED_HOSTS=["127.0.0.1"])
 class HostileServerTests(TestCase):
     def setUp(self):
         self.folder = Path(tempfile.mkdtemp())
@@ -216,3 +218,50 @@ class CompressionBombTests(TestCase):
         with mock.patch("sources.archives.records.MAX_UNPACKED_BYTES", 1000 * 1024 * 1024):
             output = self.failing_import(path)
         self.assertIn("page over the 5 MB limit for one article", output)
+
+
+class DamagedPackageDescriptionTests(TestCase):
+    """A WACZ whose datapackage.json lies about its types fails alone: the rest of the folder imports."""
+
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.folder)
+        (self.folder / "good.txt").write_text(
+            "Harbour notes\n\nThe harbour board met on Tuesday and agreed to repair the quay.\n", encoding="utf-8"
+        )
+
+    def wacz(self, name: str, description: bytes) -> Path:
+        path = self.folder / name
+        with zipfile.ZipFile(path, "w") as out:
+            out.writestr("datapackage.json", description)
+            out.writestr("archive/data.warc.gz", warc_with_a_record_of(10, self.folder / "x.warc.gz").read_bytes())
+        (self.folder / "x.warc.gz").unlink()
+        return path
+
+    def import_folder(self) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        with self.assertRaises(CommandError) as raised:
+            call_command("import_sources", str(self.folder), stdout=out, stderr=err)
+        self.assertEqual(raised.exception.returncode, 1)
+        return out.getvalue() + err.getvalue() + str(raised.exception)
+
+    def test_a_hash_that_is_a_number_or_null_fails_that_file_and_the_others_import(self):
+        number = self.wacz("number.wacz", b'{"resources": [{"path": "archive/data.warc.gz", "hash": 5}]}')
+        null = self.wacz("null.wacz", b'{"resources": [{"path": "archive/data.warc.gz", "hash": null}]}')
+        output = self.import_folder()
+        self.assertIn(f"failed {number}: the WACZ's datapackage.json lists a hash for archive/data.warc.gz", output)
+        self.assertIn("that is not text (5)", output)
+        self.assertIn(f"failed {null}: the WACZ's datapackage.json lists a hash", output)
+        self.assertIn("2 of 3 files failed; the others were imported.", output)
+        self.assertTrue(Source.objects.filter(captures__file_name="good.txt").exists())
+
+    def test_a_description_nested_a_hundred_thousand_deep_fails_that_file_and_the_others_import(self):
+        deep = self.wacz("deep.wacz", b"[" * 100_000 + b"]" * 100_000)
+        output = self.import_folder()
+        self.assertIn(f"failed {deep}: the WACZ's datapackage.json nests too deep to be a package description", output)
+        self.assertTrue(Source.objects.filter(captures__file_name="good.txt").exists())
+
+    def test_resources_that_are_not_objects_with_a_path_fail_that_file(self):
+        odd = self.wacz("odd.wacz", b'{"resources": [7]}')
+        output = self.import_folder()
+        self.assertIn(f"failed {odd}: resource 1 of the WACZ's datapackage.json has no path", output)

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +52,7 @@ class Site(BaseHTTPRequestHandler):
         ferry = FERRY.format(extra=CORRECTION if self.server.corrected else "").encode()
         routes = {
             "/quay/ferry-fares": lambda: self.send(200, "text/html; charset=utf-8", ferry),
+            "/wire/ferry-fares": lambda: self.send(200, "text/html; charset=utf-8", ferry),  # the same story
             "/quay/chunked": lambda: self.send_chunked(ferry.replace(b"a fifth", b"a fifth, in pieces")),
             "/quay/gzipped": lambda: self.send_gzipped(ferry.replace(b"a fifth", b"a fifth, compressed")),
             "/quay/lighthouse": lambda: self.send(200, "text/html; charset=windows-1251", LIGHTHOUSE.encode("cp1251")),
@@ -63,6 +65,9 @@ class Site(BaseHTTPRequestHandler):
             "/quay/big": lambda: self.send(200, "text/html", b"<p>" + b"x" * (5 * 1024 * 1024) + b"</p>"),
             "/quay/slow": self.send_slowly,
         }
+        if self.path.startswith("/quay/elsewhere?to="):  # a redirect to any URL, for capture_url's address checks
+            self.redirect(302, urllib.parse.unquote(self.path.split("=", 1)[1]))
+            return
         routes.get(self.path, lambda: self.send(404, "text/html", b"<h1>Not found</h1>"))()
 
     def send(self, status: int, content_type: str, body: bytes, headers: dict | None = None):

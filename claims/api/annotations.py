@@ -13,6 +13,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 
 from claims.api.pagination import IdCursorPagination
@@ -108,7 +109,7 @@ class AnnotationContainer(ProtocolView):
         changes = {"source": source.pk, "quote": quote, "start": start, "end": end}
         text_body = body.get("body")
         if isinstance(text_body, dict) and isinstance(text_body.get("value"), str):
-            changes["statement"] = text_body["value"]
+            changes["statement"] = no_surrogates(text_body["value"], "body")
         claim = write_claim(claim=Claim(), changes=changes, user=request.user)
         claim = claims_for_annotations().get(pk=claim.pk)
         document = annotation(request, claim)
@@ -123,6 +124,17 @@ class AnnotationDetail(ProtocolView):
         return self.answer(request, annotation(request, claim), kind="Annotation", headers={"ETag": etag(claim)})
 
 
+def no_surrogates(value, field: str):
+    """The value, refused (a 400 naming the field) when a string holds a lone surrogate, as the API's other text
+    fields refuse it (DRF's own validator): valid JSON ("\\ud800"), but no text the database can store."""
+    if isinstance(value, str):
+        try:
+            ProhibitSurrogateCharactersValidator()(value)
+        except ValidationError as error:
+            raise ValidationError({field: error.detail}) from error
+    return value
+
+
 def target_of(body: dict) -> tuple[Source, str, int | None, int | None]:
     """The source, the quote and (when the selectors settle it) the offsets an annotation's target names."""
     target = body.get("target")
@@ -130,10 +142,13 @@ def target_of(body: dict) -> tuple[Source, str, int | None, int | None]:
         target = target[0] if target else None
     if not isinstance(target, dict):
         raise ValidationError({"target": ["Give a target: the source and a TextQuoteSelector."]})
-    source = source_named(target.get("source"))
+    source = source_named(no_surrogates(target.get("source"), "target"))
     selectors = target.get("selector")
     selectors = selectors if isinstance(selectors, list) else [selectors]
     by_type = {item["type"]: item for item in selectors if isinstance(item, dict) and isinstance(item.get("type"), str)}
+    for selector in by_type.values():
+        for name in ("exact", "prefix", "suffix"):
+            no_surrogates(selector.get(name), "target")
     quote_selector = by_type.get("TextQuoteSelector")
     if quote_selector is None or not isinstance(quote_selector.get("exact"), str) or not quote_selector["exact"]:
         raise ValidationError({"target": ["The target needs a TextQuoteSelector with the exact words."]})

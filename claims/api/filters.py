@@ -1,24 +1,43 @@
+import re
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from claims.models import Claim, Corroboration
 from claims.search import search_claims
 from sources.dates import Precision, from_iso
 
 
+class WholeNumberField(forms.IntegerField):
+    """Digits only, as the schema says an integer is: Django's IntegerField also reads " 5 " and "5.0"."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (isinstance(value, str) and value.isascii() and value.isdecimal()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 2**63 - 1})  # not "number": 0.5 is refused
 class IdFilter(django_filters.NumberFilter):
     """An id: a whole number the database can hold (django-filter's NumberFilter takes any decimal)."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, min_value=0, max_value=2**63 - 1, **kwargs)
 
 
+# What sources.dates.from_iso reads: a year, a month or a day (that month's days are its own rule).
+ISO_DATE_PATTERN = r"^([1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?)?$"
+
+
 def iso_date(value: str) -> None:
     try:
+        if not re.fullmatch(ISO_DATE_PATTERN, value):
+            raise ValueError(value)
         from_iso(value)
     except ValueError as e:
         # The text goes in as a parameter: django-filter %-formats the message, and the text may hold a "%".
@@ -35,10 +54,14 @@ class ClaimFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
     tag = django_filters.CharFilter(field_name="tags__name", help_text="A tag's name.")
     publisher = IdFilter(field_name="source__publisher_id")
-    claimed_on = django_filters.CharFilter(
-        method="filter_claimed_on",
-        validators=[iso_date],
-        help_text="YYYY, YYYY-MM or YYYY-MM-DD: the claims made within that period.",
+    claimed_on = extend_schema_field({"type": "string", "pattern": ISO_DATE_PATTERN})(
+        django_filters.CharFilter(
+            method="filter_claimed_on",
+            validators=[iso_date],
+            strip=False,  # " 2017" is not what the schema's pattern allows
+            help_text="YYYY, YYYY-MM or YYYY-MM-DD: the claims made within that period (a day that does not exist, "
+            "such as 2017-02-30, is a 400).",
+        )
     )
     min_independent_sources = IdFilter(field_name="independent_sources", lookup_expr="gte")
     q = django_filters.CharFilter(

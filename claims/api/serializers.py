@@ -30,6 +30,10 @@ class AgentWriteSerializer(serializers.Serializer):
     parent = serializers.IntegerField(required=False, allow_null=True, **ID)
 
 
+class AgentCreateSerializer(AgentWriteSerializer):
+    name = serializers.CharField()
+
+
 class CaptureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Capture
@@ -88,6 +92,11 @@ class SourceWriteSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
+class SourceCreateSerializer(SourceWriteSerializer):
+    title = serializers.CharField()
+    text = serializers.CharField(help_text="The clean text that claims are anchored to.")
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     source_title = serializers.CharField(source="source.title", read_only=True)
     speaker_name = serializers.CharField(source="speaker.name", read_only=True, default=None, allow_null=True)
@@ -143,10 +152,14 @@ class ClaimWriteSerializer(serializers.Serializer):
     )
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
     version = serializers.IntegerField(
-        required=False,
-        **OFFSET,
-        help_text="Required to update: the version you read; a newer one on the server is a 409.",
+        **OFFSET, help_text="The version you read; a newer one on the server is a 409 naming it."
     )
+
+
+class ClaimCreateSerializer(ClaimWriteSerializer):
+    source = serializers.IntegerField(**ID)
+    quote = serializers.CharField(trim_whitespace=False, help_text="The exact words, found in the source's text.")
+    version = None  # a new claim starts at version 1
 
 
 class LinkSerializer(serializers.ModelSerializer):
@@ -161,6 +174,11 @@ class LinkWriteSerializer(serializers.Serializer):
     claim_b = serializers.IntegerField(required=False, **ID)
     relation = serializers.ChoiceField(choices=Corroboration.Relation.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True)
+
+
+class LinkCreateSerializer(LinkWriteSerializer):
+    claim_a = serializers.IntegerField(**ID)
+    claim_b = serializers.IntegerField(**ID)
 
 
 class SuggestionSerializer(serializers.Serializer):

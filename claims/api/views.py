@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from claims.api import serializers as s
+from claims.api.errors import delete_unreferenced
 from claims.api.filters import ClaimFilter, LinkFilter
 from claims.api.writing import write_agent, write_claim, write_link, write_source
 from claims.corroboration.counting import recount_claims, recount_linked
@@ -24,11 +25,17 @@ from sources.models import Agent, Capture, Source
 from sources.services import voices_changed_for_agents
 from sources.signals import announce_voices_changed
 
+# An id in a URL is a number (the router's default takes any text, which the query then fails to compare):
+# /api/claims/abc/ and /api/claims/abc/suggestions/ are a 404 like any other URL that names nothing.
+ID_IN_URL = "[0-9]+"
+
 
 class WrittenThroughForms:
     """create/update/partial_update for a viewset whose writes go through a `write(instance, changes)` function:
-    the body typed by `write_serializer_class`, the answer drawn by the reading serializer."""
+    a new object's body typed by `create_serializer_class` (what it needs is required), a change's by
+    `write_serializer_class` (fields left out keep their values), the answer drawn by the reading serializer."""
 
+    create_serializer_class = None
     write_serializer_class = None
 
     def write(self, instance, changes):
@@ -39,7 +46,7 @@ class WrittenThroughForms:
         return Response(self.get_serializer(instance).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        body = self.write_serializer_class(data=request.data)
+        body = self.create_serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
         return self.saved(self.write(self.get_queryset().model(), body.validated_data), status.HTTP_201_CREATED)
 
@@ -53,18 +60,24 @@ class WrittenThroughForms:
         return self.update(request, *args, partial=True, **kwargs)
 
 
-def documented(read, write):
-    """OpenAPI: what the writing methods take (the write serializer) and answer (the reading one)."""
-    writing = extend_schema(request=write, responses=read)
-    return extend_schema_view(create=writing, update=writing, partial_update=writing)
+def documented(read, create, write):
+    """OpenAPI: what the writing methods take (the create and write serializers) and answer (the reading one);
+    the errors each answers are added to every operation by claims.api.schema."""
+    update = extend_schema(request=write, responses=read)
+    return extend_schema_view(
+        create=extend_schema(request=create, responses={201: read}), update=update, partial_update=update
+    )
 
 
-@documented(s.AgentSerializer, s.AgentWriteSerializer)
+@documented(s.AgentSerializer, s.AgentCreateSerializer, s.AgentWriteSerializer)
 class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """People and organisations: speakers, authors and publishers."""
 
+    lookup_value_regex = ID_IN_URL
+
     queryset = Agent.objects.order_by("pk")
     serializer_class = s.AgentSerializer
+    create_serializer_class = s.AgentCreateSerializer
     write_serializer_class = s.AgentWriteSerializer
 
     @transaction.atomic
@@ -75,11 +88,17 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
             voices_changed_for_agents([agent.pk])
         return agent
 
+    def perform_destroy(self, instance):
+        delete_unreferenced(instance)
 
-@documented(s.SourceDetailSerializer, s.SourceWriteSerializer)
+
+@documented(s.SourceDetailSerializer, s.SourceCreateSerializer, s.SourceWriteSerializer)
 class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Articles: metadata; one source also with its text and its captures (read-only, with their hashes)."""
 
+    lookup_value_regex = ID_IN_URL
+
+    create_serializer_class = s.SourceCreateSerializer
     write_serializer_class = s.SourceWriteSerializer
 
     def get_queryset(self):
@@ -98,13 +117,19 @@ class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         announce_voices_changed({source.pk})  # its authors, publisher or URL may have changed
         return source
 
+    def perform_destroy(self, instance):
+        delete_unreferenced(instance)
 
-@documented(s.ClaimSerializer, s.ClaimWriteSerializer)
+
+@documented(s.ClaimSerializer, s.ClaimCreateSerializer, s.ClaimWriteSerializer)
 class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Claims. Create by quote (offsets optional: the quote is located), update with the version you read
     (a newer one is a 409), status for Reviewers only (403 otherwise)."""
 
+    lookup_value_regex = ID_IN_URL
+
     serializer_class = s.ClaimSerializer
+    create_serializer_class = s.ClaimCreateSerializer
     write_serializer_class = s.ClaimWriteSerializer
     filterset_class = ClaimFilter
 
@@ -125,7 +150,8 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         return claim
 
     def perform_destroy(self, instance):
-        delete_claims(claims=[instance])
+        if not delete_claims(claims=[instance]):
+            raise NotFound("No claim has this id; it was deleted meanwhile.")
 
     @extend_schema(responses=s.SuggestionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -216,12 +242,15 @@ CLAIM_COLUMNS = [
 ]
 
 
-@documented(s.LinkSerializer, s.LinkWriteSerializer)
+@documented(s.LinkSerializer, s.LinkCreateSerializer, s.LinkWriteSerializer)
 class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     """Links between claims in two sources (A–B is B–A); `?claim=ID` lists a claim's links both ways."""
 
+    lookup_value_regex = ID_IN_URL
+
     queryset = Corroboration.objects.order_by("pk")
     serializer_class = s.LinkSerializer
+    create_serializer_class = s.LinkCreateSerializer
     write_serializer_class = s.LinkWriteSerializer
     filterset_class = LinkFilter
 
@@ -233,7 +262,8 @@ class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         return link
 
     def perform_destroy(self, instance):
-        delete_links(links=[instance])
+        if not delete_links(links=[instance]):
+            raise NotFound("No link has this id; it was deleted meanwhile.")
 
 
 def as_drf_errors(service, **kwargs):

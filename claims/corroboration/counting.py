@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from claims.corroboration.independence import facts_for, voices
 from claims.models import COUNT_FIELDS, Claim, Corroboration, Republication
+from claims.rules import lock_links
 
 
 class Counts(NamedTuple):
@@ -62,6 +63,7 @@ def recount_claims(claim_ids: Iterable[int]) -> int:
     ids = set(claim_ids)
     if not ids:
         return 0
+    lock_links()  # read what the counts count as the writers before left it, and store before the next reads
     stored = {
         row[0]: (row[1], Counts(*row[2:]))
         for row in Claim.objects.filter(pk__in=ids).values_list("pk", "source_id", *COUNT_FIELDS)
@@ -75,6 +77,7 @@ def recount_claims(claim_ids: Iterable[int]) -> int:
 
 def recount_linked(claim_ids: Iterable[int]) -> int:
     """Recount these claims and every claim linked to them (a claim moved to another source, or about to go)."""
+    lock_links()
     ids = set(claim_ids)
     linked = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
     return recount_claims(ids | {pk for pair in linked for pk in pair})
@@ -83,6 +86,7 @@ def recount_linked(claim_ids: Iterable[int]) -> int:
 def claims_voiced_by(source_ids: Iterable[int]) -> set[int]:
     """The claims whose counts depend on these sources' voices: their claims, the claims linked to those, and the
     same for the copies that republish them."""
+    lock_links()
     ids = set(source_ids)
     ids |= set(Republication.objects.filter(original__in=ids).values_list("copy_id", flat=True))
     own = set(Claim.objects.filter(source__in=ids).values_list("pk", flat=True))
@@ -153,6 +157,7 @@ def _store_by_copy(counts: dict[int, Counts]) -> None:
 def recount_all(*, repair: bool = True) -> dict[int, tuple[Counts, Counts]]:
     """Recompute every claim's counts from scratch in one pass: the claims whose stored counts are wrong, with
     (stored, right) counts; stored right when `repair`."""
+    lock_links()
     links = list(link_rows(Corroboration.objects.all()))
     nonzero = Q()
     for name in COUNT_FIELDS:

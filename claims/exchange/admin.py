@@ -6,10 +6,8 @@ django-import-export draws the Import and Export buttons and builds XLSX and JSO
 preview with what each updated row changes) and `columns.claims_csv` (streamed, optionally with a BOM).
 """
 
-import os
-import re
-import secrets
 import tempfile
+from pathlib import Path
 
 from django import forms
 from django.contrib import messages
@@ -27,13 +25,13 @@ from claims.exchange.columns import claims_csv
 from claims.exchange.importing import import_file
 from claims.exchange.resources import ClaimResource, CorroborationResource
 from common.history import recorded_as
+from common.import_uploads import UploadGone, store_upload, take_upload
 from common.spreadsheet_admin import upload_too_big
 from common.tabular import FORMATS
 from config.routers import replica_reads, streamed_from_replica
 
 EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX, base_formats.JSON]
 PREVIEW_ROWS = 200  # rows listed in the preview; the totals count them all
-_upload_name = re.compile(r"claimtrail-import-[A-Za-z0-9_-]+")
 
 
 class ImportForm(forms.Form):
@@ -92,16 +90,17 @@ class ExchangeAdmin(ImportExportMixin):
         context = {"form": form}
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["import_file"]
-            name = _store_upload(upload)
+            name = store_upload(upload.chunks())
+            path = Path(tempfile.gettempdir()) / name
             options = {"sheet": form.cleaned_data.get("sheet") or None, **self._options(form.cleaned_data)}
-            report = self._run(request, name, upload.name, dry_run=True, keep_outcomes=True, **options)
+            report = self._run(request, path, upload.name, dry_run=True, keep_outcomes=True, **options)
             context["report"] = report
             if report.ok:
                 initial = {"upload": signing.dumps([name, request.user.pk]), "original_name": upload.name}
                 initial.update({k: v or "" for k, v in options.items()})
                 context["confirm_form"] = ConfirmForm(initial=initial)
             else:
-                _remove_upload(name)
+                path.unlink(missing_ok=True)
         return self._render(request, context)
 
     def confirm_view(self, request):
@@ -115,15 +114,23 @@ class ExchangeAdmin(ImportExportMixin):
             name, user_pk = signing.loads(form.data.get("upload", ""), max_age=24 * 3600)
         except signing.BadSignature:
             name, user_pk = None, None
-        if not form.is_valid() or user_pk != request.user.pk or not _upload_name.fullmatch(str(name or "")):
+        if not form.is_valid() or user_pk != request.user.pk:
             messages.error(request, "This import is no longer available; upload the file again.")
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        try:
+            # Of the same confirm posted twice (or at once), only one takes the file and imports it.
+            path = take_upload(name)
+        except UploadGone as gone:
+            messages.error(request, str(gone))
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
         options = {"sheet": form.cleaned_data["sheet"] or None, **self._options(form.cleaned_data)}
-        report = self._run(request, name, form.cleaned_data["original_name"], dry_run=False, **options)
+        try:
+            report = self._run(request, path, form.cleaned_data["original_name"], dry_run=False, **options)
+        finally:
+            path.unlink(missing_ok=True)
         if not report.ok:
             # Something changed since the preview: show why, write nothing.
             return self._render(request, {"form": self.import_form_class_ours(), "report": report})
-        _remove_upload(name)
         messages.success(
             request,
             f"Import finished: {report.created} new, {report.updated} updated, {report.unchanged} unchanged.",
@@ -135,18 +142,8 @@ class ExchangeAdmin(ImportExportMixin):
     def _options(self, data) -> dict:
         return {}
 
-    def _run(self, request, name: str, original_name: str, **kwargs):
-        path_name = os.path.join(tempfile.gettempdir(), name)
-        try:
-            stream = open(path_name, "rb")  # noqa: SIM115 (closed below)
-        except FileNotFoundError:
-            from claims.exchange.reading import ImportReport
-            from common.tabular import RowProblem
-
-            report = ImportReport()
-            report.problems.append(RowProblem(1, {"__all__": ["The uploaded file is gone; upload it again."]}))
-            return report
-        with stream, recorded_as(reason=f"Imported from {original_name} in the admin"):
+    def _run(self, request, path: Path, original_name: str, **kwargs):
+        with path.open("rb") as stream, recorded_as(reason=f"Imported from {original_name} in the admin"):
             return import_file(self.what, stream, name=original_name, user=request.user, **kwargs)
 
     def _render(self, request, context):
@@ -162,21 +159,6 @@ class ExchangeAdmin(ImportExportMixin):
             context["outcomes"] = report.outcomes[:PREVIEW_ROWS]
             context["changes"] = report.changes[:PREVIEW_ROWS]
         return TemplateResponse(request, "admin/claims/exchange_import.html", context)
-
-
-def _store_upload(upload) -> str:
-    name = f"claimtrail-import-{secrets.token_urlsafe(16)}"
-    with open(os.path.join(tempfile.gettempdir(), name), "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return name
-
-
-def _remove_upload(name: str) -> None:
-    try:
-        os.remove(os.path.join(tempfile.gettempdir(), name))
-    except FileNotFoundError:
-        pass
 
 
 class ClaimImportExport(ExchangeAdmin):

@@ -35,6 +35,10 @@ from common.copy_insert import insert_rows, inserting
 from common.history import recorded_person, recorded_reason
 from common.tabular import RowProblem, TableError, read_table
 
+WRITTEN_MEANWHILE = (
+    "Another import or edit wrote some of the same links or claims at the same moment; nothing of this file "
+    "was imported. Import it again to see which rows are already there."
+)
 LINK_COLUMNS = ["id", "claim_a", "claim_b", "relation", "note", "created_at"]
 
 Rows = Iterable[tuple[int, dict[str, str]]]
@@ -58,7 +62,14 @@ def import_file(
         report.problems.extend(e.problems)
         return report
     report.format = table.described
-    return importer(header=table.header, rows=table.rows(report.problems), report=report, **kwargs)
+    try:
+        return importer(header=table.header, rows=table.rows(report.problems), report=report, **kwargs)
+    except IntegrityError:
+        # Another import or edit wrote the same link (or claim span) after this file's rows were checked: its
+        # transaction is rolled back whole, and the file can be tried again against what is there now.
+        report.problems.append(RowProblem(1, {"__all__": [WRITTEN_MEANWHILE]}))
+        report.created = report.updated = 0
+        return report
 
 
 @transaction.atomic

@@ -2,7 +2,9 @@
 
 - Every claim as a W3C Web Annotation (https://www.w3.org/TR/annotation-model/): the source is
   the target, located by a TextQuoteSelector (exact, prefix, suffix) and a TextPositionSelector
-  (start, end in code points, end exclusive: the same convention as `Claim.start`/`end`).
+  (start, end in code points, end exclusive: the same convention as `Claim.start`/`end`). A claim in a
+  PDF also gets a FragmentSelector per page it stands on, `page=N` as RFC 8118 defines for application/pdf
+  (the W3C model writes the fragment without its "#"), so a PDF viewer opens the page.
 - Reviewed or rated claims also as a schema.org ClaimReview of a schema.org Claim: the speaker is the
   claim's author, `claimed_on` its datePublished, the source its appearance; the rating its
   reviewRating (1 to 5), the reviewing organisation (settings.CLAIMREVIEW_AUTHOR_NAME) its author, and
@@ -24,6 +26,7 @@ from sources.models import Agent, Source
 WEB_ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 SCHEMA_CONTEXT = "https://schema.org"
 CONTEXT_CHARS = 32  # how much text the prefix and suffix carry
+PDF_FRAGMENTS = "http://tools.ietf.org/rfc/rfc8118"  # the application/pdf media type's fragment identifiers
 REVIEWED = {Claim.Status.REVIEWED, Claim.Status.DISPUTED, Claim.Status.RETRACTED}
 # The stored counts, by their CSV column, with the names the claim page gives them.
 COUNT_NAMES = dict(
@@ -85,6 +88,10 @@ def web_annotation(claim: Claim) -> dict:
                     "suffix": text[claim.end : claim.end + CONTEXT_CHARS],
                 },
                 {"type": "TextPositionSelector", "start": claim.start, "end": claim.end},
+                *(
+                    {"type": "FragmentSelector", "conformsTo": PDF_FRAGMENTS, "value": f"page={page}"}
+                    for page in claim.pages
+                ),
             ],
         },
     }

@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit
+from common.locks import share_sources
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
 from sources.models import Agent, Source
@@ -256,6 +257,7 @@ class ClaimReader:
         found = Source.objects.filter(pk__in=source_ids) if source_ids else Source.objects.none()
         if urls:
             found = found | Source.objects.filter(url__in=urls)
+        share_sources(found.values_list("pk", flat=True))  # the texts the rows are anchored to stay as read
         for source in found.only("pk", "url", "text"):
             self._remember_source(source)
         claim_ids = {whole_number(r.get("id")) for _, r in rows} - {None} - self.claims.keys()
@@ -263,6 +265,7 @@ class ClaimReader:
             claims = Claim.objects.filter(pk__in=claim_ids).select_related("speaker").prefetch_related("tags")
             claims = claims.in_bulk()
             missing = {claim.source_id for claim in claims.values()} - self.sources_by_id.keys()
+            share_sources(missing)
             for source in Source.objects.filter(pk__in=missing).only("pk", "url", "text"):
                 self._remember_source(source)
             for claim in claims.values():
@@ -363,7 +366,7 @@ class ClaimReader:
             return None
         claim.normalise()
         try:
-            claim.anchor()
+            claim.anchor(locked=True)  # look_up read the sources' texts under share_sources
         except ValidationError as e:
             _add_errors(errors, e)
             return None

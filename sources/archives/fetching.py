@@ -4,7 +4,9 @@ import contextlib
 import datetime
 import http.client
 import io
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -13,7 +15,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
-from sources.archives.records import PAGE_TYPES, media_type
+from django.conf import settings
+
+from sources.archives.records import PAGE_TYPES, SNIFFED_TYPES, media_type
 from sources.importing import MAX_BYTES, ImportRefused
 
 MAX_REDIRECTS = 5
@@ -43,14 +47,96 @@ class StopAtRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def internal_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """What kind of non-public address this is ("loopback", "private", …), or None for a public one.
+
+    An IPv6 address that carries an IPv4 one (::ffff:127.0.0.1) is judged by the IPv4 address.
+    """
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    kinds = [
+        ("unspecified", address.is_unspecified),
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("reserved", address.is_reserved),
+        ("private", address.is_private),
+        ("non-public", not address.is_global),  # shared address space (100.64.0.0/10), documentation ranges, …
+    ]
+    return next((kind for kind, applies in kinds if applies), None)
+
+
+def checked_address(url: str) -> tuple[socket.AddressFamily, str]:
+    """The address to connect to for `url`: its host resolved once, refused when any address it resolves to is
+    loopback, private, link-local, multicast, reserved or unspecified, unless settings.CAPTURE_ALLOWED_HOSTS
+    names the host. The connection then goes to this very address, so a second lookup cannot swap it."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchRefused(f"{url} has a port that is not a number from 0 to 65535") from None
+    if not host:
+        raise FetchRefused(f"{url} names no host")
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        raise FetchRefused(f"{url} could not be fetched: the host {host} could not be resolved ({e})") from e
+    if host not in settings.CAPTURE_ALLOWED_HOSTS:
+        for _, _, _, _, sockaddr in answers:
+            address = ipaddress.ip_address(sockaddr[0].split("%")[0])  # an IPv6 scope (%eth0) is no part of it
+            kind = internal_kind(address)
+            if kind:
+                raise FetchRefused(
+                    f"{url} was not fetched: {host} is {address}, a {kind} address, and capture_url fetches only "
+                    "public addresses (CAPTURE_ALLOWED_HOSTS lets a host through)"
+                )
+    family, _, _, _, sockaddr = answers[0]
+    return family, sockaddr[0]
+
+
+def pinned(base: type[http.client.HTTPConnection], address: str) -> type[http.client.HTTPConnection]:
+    """`base` (at call time, warcio's recording connection for http) connecting to `address`, not to a fresh
+    lookup of its host; the host still names the site (Host header, TLS server name and certificate)."""
+
+    class PinnedConnection(base):
+        def connect(self):
+            connection = socket.create_connection((address, self.port), self.timeout, self.source_address)
+            if isinstance(self, http.client.HTTPSConnection):
+                connection = ssl.create_default_context().wrap_socket(connection, server_hostname=self.host)
+            self.sock = connection
+
+    return PinnedConnection
+
+
+class PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(pinned(http.client.HTTPConnection, self.address), req)
+
+
+class PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(pinned(http.client.HTTPSConnection, self.address), req)
+
+
 def record_page(
     url: str, *, timeout: float = 10.0, max_bytes: int = MAX_BYTES, deadline: float = DEADLINE
 ) -> Recording:
     """Fetch the page at `url` (following up to MAX_REDIRECTS redirects) while warcio records every exchange.
 
-    Refused, with the reason: a URL that is not http(s), a timeout or connection failure, an error
-    status, too many redirects, an answer that is not HTML or text, a body over `max_bytes`, or a
-    capture still unfinished after `deadline` seconds (`timeout` bounds each wait, not the whole).
+    Refused, with the reason: a URL that is not http(s), a host (the first or one redirected to) that
+    resolves to a loopback, private, link-local or reserved address and is not in CAPTURE_ALLOWED_HOSTS,
+    a timeout or connection failure, an error status, too many redirects, an answer that is not HTML or
+    text, a body over `max_bytes`, or a capture still unfinished after `deadline` seconds (`timeout`
+    bounds each wait, not the whole).
     """
     # Imported here: importing capture_http swaps http.client's connection class for warcio's recording one.
     from warcio.capture_http import capture_http
@@ -58,13 +144,20 @@ def record_page(
 
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise FetchRefused(f"{url} is not an http:// or https:// URL")
-    # Straight to the server: a proxy would stand between the page and the record of it.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), StopAtRedirects)
     agent = f"Claimtrail capture_url (warcio {version('warcio')})"
     buffer, redirects, current = io.BytesIO(), [], url
     give_up_at = time.monotonic() + deadline
     with capture_http(WARCWriter(buffer, gzip=True)):
         while True:
+            _, address = checked_address(current)
+            # Straight to the server (a proxy would stand between the page and the record of it), at the
+            # address just checked.
+            opener = urllib.request.build_opener(
+                urllib.request.ProxyHandler({}),
+                StopAtRedirects,
+                PinnedHTTPHandler(address),
+                PinnedHTTPSHandler(address),
+            )
             request = urllib.request.Request(current, headers={"User-Agent": agent})
             try:
                 response = opener.open(request, timeout=timeout)
@@ -110,8 +203,8 @@ def read_page(response, url: str, *, timeout: float, max_bytes: int, deadline: f
     connection down, which ends the read that is waiting.
     """
     kind = media_type(response.headers.get("Content-Type", ""))
-    if kind not in PAGE_TYPES:
-        raise FetchRefused(f"{url} answered with {kind or 'no content type'}, not an HTML or text page")
+    if kind not in PAGE_TYPES and kind not in SNIFFED_TYPES:  # a sniffed body is kept only when it is a PDF
+        raise FetchRefused(f"{url} answered with {kind or 'no content type'}, not an HTML, text or PDF page")
     stated = response.headers.get("Content-Length")
     if stated and stated.isdigit() and int(stated) > max_bytes:
         raise FetchRefused(f"{url} is {int(stated):,} bytes, over the {max_bytes:,}-byte limit for one page")

@@ -22,11 +22,20 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from sources.importing import BOMS, MAX_BYTES, ImportRefused
+from sources.pdf import is_pdf
 
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # a browser capture of a few articles with their images
 # What an archive may unpack to: compression of real pages is ~10:1, a zip or gzip bomb is ~1000:1.
 MAX_UNPACKED_BYTES = 5 * MAX_ARCHIVE_BYTES
-PAGE_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text", "text/markdown": "markdown"}
+PAGE_TYPES = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/plain": "text",
+    "text/markdown": "markdown",
+    "application/pdf": "pdf",
+}
+# Types a server gives to any file: such a body is a page when its bytes are a PDF (sources.pdf.is_pdf).
+SNIFFED_TYPES = {"application/octet-stream", "binary/octet-stream", "application/x-pdf", "application/download"}
 CAPTURE_TYPES = ("response", "resource", "revisit")  # warcinfo, request and metadata records describe captures
 WEB = ("http://", "https://", "urn:claimtrail:")  # what a captured page's WARC-Target-URI starts with
 
@@ -49,7 +58,7 @@ class PageRecord:
 
     @property
     def method(self) -> str:
-        return PAGE_TYPES[media_type(self.content_type)]
+        return "pdf" if is_pdf(self.payload) else PAGE_TYPES[media_type(self.content_type)]
 
     @property
     def charset(self) -> str:
@@ -119,7 +128,7 @@ def wacz_members(data: bytes) -> list[tuple[str, bytes]]:
             raise ArchiveRefused("not a WACZ: it has no datapackage.json")
         if package.getinfo("datapackage.json").file_size > MAX_BYTES:
             raise ArchiveRefused("the WACZ's datapackage.json is over 5 MB: not a package description")
-        listed = {r["path"]: r.get("hash", "") for r in json.loads(package.read("datapackage.json"))["resources"]}
+        listed = listed_hashes(package.read("datapackage.json"))
         warcs = [n for n in names if n.startswith("archive/") and n.lower().endswith((".warc", ".warc.gz"))]
         if not warcs:
             raise ArchiveRefused("the WACZ holds no WARC file under archive/")
@@ -140,8 +149,36 @@ def wacz_members(data: bytes) -> list[tuple[str, bytes]]:
                 )
             members.append((name, blob))
         return members
+    except ArchiveRefused:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as e:
         raise ArchiveRefused(f"not a readable WACZ ({e})") from e
+
+
+def listed_hashes(description: bytes) -> dict[str, str]:
+    """The hash datapackage.json lists for each resource's path ("sha256:…"), refusing a description that is not
+    JSON, nests too deep to read, or whose resources are not objects with a text path and hash."""
+    try:
+        package = json.loads(description)
+    except RecursionError:
+        raise ArchiveRefused("the WACZ's datapackage.json nests too deep to be a package description") from None
+    except ValueError as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ArchiveRefused(f"the WACZ's datapackage.json is not JSON ({e})") from None
+    resources = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources, list):
+        raise ArchiveRefused("the WACZ's datapackage.json has no list of resources")
+    listed = {}
+    for number, resource in enumerate(resources, start=1):
+        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            raise ArchiveRefused(f"resource {number} of the WACZ's datapackage.json has no path")
+        digest = resource.get("hash", "")
+        if not isinstance(digest, str):
+            raise ArchiveRefused(
+                f"the WACZ's datapackage.json lists a hash for {resource['path']} that is not text "
+                f"({json.dumps(digest)[:40]}); it should read like sha256:…"
+            )
+        listed[resource["path"]] = digest
+    return listed
 
 
 def read_warc(blob: bytes, name: str, archive: Archive) -> None:
@@ -218,7 +255,7 @@ def not_a_page(record, payload: bytes) -> str:
     if status is not None and status != 200:
         return f"HTTP {status}"
     kind = media_type(content_type(record))
-    if kind not in PAGE_TYPES:
+    if kind not in PAGE_TYPES and not (kind in SNIFFED_TYPES and is_pdf(payload)):
         return kind or "no content type"
     if not payload:
         return "empty page"

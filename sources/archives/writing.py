@@ -13,7 +13,15 @@ MEDIA_TYPES = {
     Capture.Method.HTML: "text/html",
     Capture.Method.TEXT: "text/plain",
     Capture.Method.MARKDOWN: "text/markdown",
+    Capture.Method.PDF: "application/pdf",
 }
+
+
+def media_type_of(capture: Capture) -> str:
+    """The capture's media type, with the charset its text was decoded in (a PDF has none)."""
+    if capture.method == Capture.Method.PDF:
+        return MEDIA_TYPES[capture.method]
+    return f"{MEDIA_TYPES[capture.method]}; charset={capture.encoding}"
 
 
 def capture_uri(capture: Capture) -> str:
@@ -51,7 +59,7 @@ def source_warc(source: Source) -> bytes:
             "resource",
             payload=io.BytesIO(raw),
             length=len(raw),
-            warc_content_type=f"{MEDIA_TYPES[capture.method]}; charset={capture.encoding}",
+            warc_content_type=media_type_of(capture),
             warc_headers_dict={"WARC-Date": moment.strftime("%Y-%m-%dT%H:%M:%SZ")},
         )
         writer.write_record(resource)

@@ -17,9 +17,11 @@ class Command(RecordedCommand):
 
     def handle(self, *args, claim_id: int, **options):
         try:
-            claim, links = restore_deleted_claim(claim_id=claim_id, user=recorded_person())
+            claim, links, left = restore_deleted_claim(claim_id=claim_id, user=recorded_person())
         except NotRestorable as error:
             raise CommandError(str(error)) from error
         except ValidationError as error:
             raise CommandError(f"Claim #{claim_id} cannot come back as it was: {' '.join(error.messages)}") from error
         self.stdout.write(f"restored claim #{claim.pk} {claim} with {len(links)} link(s)")
+        for reason in left:
+            self.stdout.write(f"not restored: {reason}")

@@ -10,7 +10,7 @@ from common.history import RecordedCommand, recorded_as, recorded_person
 from sources.archives.fetching import record_page
 from sources.archives.imports import import_archive
 from sources.importing import MAX_BYTES, ImportRefused
-from sources.management.commands.import_sources import Command as ImportSources
+from sources.management.commands.import_sources import result_lines
 from sources.models import Capture
 
 
@@ -59,8 +59,7 @@ class Command(RecordedCommand):
         if not outcome.results:
             raise ImportRefused(f"{recording.url} is not an article: {outcome.skipped_line(path.name)}")
         for result in outcome.results:
-            self.stdout.write(f"{result.action} {result.source.pk} {result.source.title}")
-            for row in result.anchors:
-                self.stdout.write(ImportSources.anchor_line(row))
+            for line in result_lines(result):
+                self.stdout.write(line)
         if options["warc_dir"]:
             self.stdout.write(f"  WARC kept in {path}")

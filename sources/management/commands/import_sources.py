@@ -22,7 +22,7 @@ def retrieved_at(value: str):
 
 class Command(RecordedCommand):
     help = (
-        "Import .txt, .md, .html and .htm files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
+        "Import .txt, .md, .html, .htm and PDF files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
         "as sources, keeping each raw file or archived response as a capture. One line per page: created, "
         "unchanged or updated, the source id and title. Exit code 1 when any file failed (the others are still "
         "imported), when a path does not exist (nothing is imported) or when there is nothing to import."
@@ -58,11 +58,12 @@ class Command(RecordedCommand):
                 "each record states its URL and when it was captured."
             )
         for path in skipped:
-            self.stdout.write(f"skipped {path}: not a .txt, .md, .html, .htm, .warc, .warc.gz or .wacz file")
+            self.stdout.write(f"skipped {path}: not a .txt, .md, .html, .htm, .pdf, .warc, .warc.gz or .wacz file")
         if not files:
             named = ", ".join(str(path) for path in options["paths"])
             raise CommandError(
-                f"Nothing to import in {named}: no .txt, .md, .html, .htm, .warc, .warc.gz or .wacz file.", returncode=1
+                f"Nothing to import in {named}: no .txt, .md, .html, .htm, .pdf, .warc, .warc.gz or .wacz file.",
+                returncode=1,
             )
         show_progress = self.stderr.isatty() and len(files) > 1
         failed = 0
@@ -92,7 +93,7 @@ class Command(RecordedCommand):
                 )
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
-        self.result_lines(result)
+        self.write_result(result)
         return True
 
     def import_archive(self, path: Path, options: dict) -> bool:
@@ -109,7 +110,7 @@ class Command(RecordedCommand):
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
         for result in outcome.results:
-            self.result_lines(result)
+            self.write_result(result)
         if outcome.skipped:
             self.stdout.write(outcome.skipped_line(path.name))
         if not outcome.results:
@@ -122,16 +123,25 @@ class Command(RecordedCommand):
         self.stderr.write(f"failed {path}: {reason}")
         return False
 
-    def result_lines(self, result) -> None:
-        self.stdout.write(f"{result.action} {result.source.pk} {result.source.title}")
-        for row in result.anchors:
-            self.stdout.write(self.anchor_line(row))
+    def write_result(self, result) -> None:
+        for line in result_lines(result):
+            self.stdout.write(line)
 
-    @staticmethod
-    def anchor_line(row: dict) -> str:
-        quote = f"claim {row['claim']} “{row['quote']}”"
-        if row["state"] == "held":
-            return f"  {quote}: anchor holds"
-        if row["state"] == "moved":
-            return f"  {quote}: moved from {row['from'][0]}–{row['from'][1]} to {row['to'][0]}–{row['to'][1]}"
-        return f"  {quote}: BROKEN, flagged for review ({row['reason']})"
+
+def result_lines(result) -> list[str]:
+    """What importing one page did: created, unchanged or updated, the source id and title; then the notes (a title
+    kept, the same bytes as another source) and each claim's anchor."""
+    return [
+        f"{result.action} {result.source.pk} {result.source.title}",
+        *(f"  {note}" for note in result.notes),
+        *(anchor_line(row) for row in result.anchors),
+    ]
+
+
+def anchor_line(row: dict) -> str:
+    quote = f"claim {row['claim']} “{row['quote']}”"
+    if row["state"] == "held":
+        return f"  {quote}: anchor holds"
+    if row["state"] == "moved":
+        return f"  {quote}: moved from {row['from'][0]}–{row['from'][1]} to {row['to'][0]}–{row['to'][1]}"
+    return f"  {quote}: BROKEN, flagged for review ({row['reason']})"

@@ -1,0 +1,165 @@
+"""The rules that span rows, under parallel requests to a live server (PostgreSQL), checked on the database after.
+
+Each race is run for TRIALS trials; in each, the requests are released together from threads (one HTTP session
+each) against Django's threaded live server, whose request threads each have a connection of their own. The
+counts of trials and of failures (trials that broke the rule, and 5xx answers) are printed (`pytest -s -rA`).
+"""
+
+import threading
+import time
+import unittest
+
+import requests
+from django.contrib.auth.models import Permission, User
+from django.db import connection
+from django.test import LiveServerTestCase
+from rest_framework.authtoken.models import Token
+
+from claims.corroboration.counting import recount_all
+from claims.models import Claim, Corroboration
+from claims.services import create_claim
+from sources.models import MAX_PARENT_DEPTH, Agent
+from sources.services import create_source
+from tests.races import report
+
+TRIALS = 20
+
+
+def sentences(count: int) -> str:
+    return " ".join(f"Sentence number {n} says the ferry sails at dawn." for n in range(count))
+
+
+@unittest.skipUnless(
+    connection.vendor == "postgresql",
+    "SQLite lets one writer in at a time, so parallel requests cannot race; this needs PostgreSQL (DATABASE_URL).",
+)
+class RuleRaceTests(LiveServerTestCase):
+    def setUp(self):
+        # A LiveServerTestCase empties the tables, the roles' groups with them: the permissions are given here.
+        self.reviewer = User.objects.create_user("rita", password="pw", is_staff=True)
+        self.reviewer.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["claims", "sources"]))
+        self.token = Token.objects.create(user=self.reviewer).key
+
+    def at_once(self, *requests_to_send: tuple[str, str, dict | None], stagger: float = 0.0) -> list[int]:
+        """Send these (method, path, JSON body) requests together, one thread and session each; their statuses.
+        With `stagger`, each request after the first waits that many seconds more than the one before it."""
+        barrier = threading.Barrier(len(requests_to_send))
+        statuses: list[int] = [0] * len(requests_to_send)
+
+        def send(index: int, method: str, path: str, body: dict | None) -> None:
+            with requests.Session() as session:
+                session.headers["Authorization"] = f"Token {self.token}"
+                barrier.wait()
+                time.sleep(index * stagger)
+                answer = session.request(method, self.live_server_url + path, json=body, timeout=60)
+                statuses[index] = answer.status_code
+
+        threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests_to_send)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return statuses
+
+    def report(self, race: str, broken: int, server_errors: int, statuses: list[int], trials: int = TRIALS) -> None:
+        report(f"{race}: {trials} trials, {broken} broke the rule, {server_errors} answers were 5xx")
+        self.assertEqual(server_errors, 0, f"5xx answers: {statuses}")
+        self.assertEqual(broken, 0)
+
+    def test_moving_a_claim_while_linking_it_never_leaves_a_link_inside_one_source(self):
+        here = create_source(title="Here", text=sentences(TRIALS), url="https://here.example/a")
+        there = create_source(title="There", text=sentences(TRIALS), url="https://there.example/b")
+        statuses, one_wins = [], 0
+        for n in range(TRIALS):
+            quote = f"Sentence number {n} says"
+            moving = create_claim(source=here, quote=quote)
+            partner = create_claim(source=there, quote=f"number {n} says the ferry")
+            answers = self.at_once(
+                ("PATCH", f"/api/claims/{moving.pk}/", {"source": there.pk, "version": moving.version}),
+                ("POST", "/api/links/", {"claim_a": moving.pk, "claim_b": partner.pk}),
+                stagger=(n % 10) * 0.004,  # sweeps the window between the move's check and its commit
+            )
+            statuses += answers
+            one_wins += sorted(answers) in ([200, 400], [201, 400])  # the move, or the link, is refused
+        inside_one_source = [
+            link.pk
+            for link in Corroboration.objects.select_related("claim_a", "claim_b")
+            if link.claim_a.source_id == link.claim_b.source_id
+        ]
+        self.report("move and link", len(inside_one_source), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
+        self.assertEqual(one_wins, TRIALS, statuses)
+
+    def test_links_added_to_one_claim_at_once_leave_every_stored_count_right(self):
+        partners = 8
+        statuses, broken = [], 0
+        for n in range(TRIALS // 4):
+            hub_source = create_source(title=f"Hub {n}", text=sentences(1), url=f"https://hub.example/{n}")
+            hub = create_claim(source=hub_source, quote="Sentence number 0 says")
+            others = [
+                create_claim(
+                    source=create_source(title=f"Paper {n}.{i}", text=sentences(1), url=f"https://p{i}.example/{n}"),
+                    quote="Sentence number 0 says",
+                )
+                for i in range(partners)
+            ]
+            statuses += self.at_once(
+                *[("POST", "/api/links/", {"claim_a": hub.pk, "claim_b": other.pk}) for other in others]
+            )
+            hub.refresh_from_db()
+            broken += hub.corroborating_sources != partners
+        drift = recount_all(repair=False)
+        self.report("links to one claim", broken, sum(s >= 500 for s in statuses), statuses, trials=TRIALS // 4)
+        self.assertEqual(drift, {}, "stored counts wrong after the races")
+
+    def test_a_source_text_edited_while_a_claim_is_made_in_it_leaves_every_quote_at_its_offsets(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            text = f"Trial {n}: the harbour master said the pier would close in spring."
+            source = create_source(title=f"Pier {n}", text=text, url=f"https://pier.example/{n}")
+            statuses += self.at_once(
+                ("PATCH", f"/api/sources/{source.pk}/", {"text": f"Trial {n}: rewritten, the pier stays open."}),
+                ("POST", "/api/claims/", {"source": source.pk, "quote": "the pier would close in spring"}),
+            )
+        for claim in Claim.objects.select_related("source"):
+            broken += claim.source.text[claim.start : claim.end] != claim.quote
+        self.report("edit text and add claim", broken, sum(s >= 500 for s in statuses), statuses)
+
+    def test_ten_deletes_of_one_claim_at_once_delete_it_once(self):
+        source = create_source(title="Deletes", text=sentences(TRIALS), url="https://deletes.example/")
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            claim = create_claim(source=source, quote=f"Sentence number {n} says")
+            answers = self.at_once(*[("DELETE", f"/api/claims/{claim.pk}/", None)] * 10)
+            statuses += answers
+            deletions = Claim.history.filter(id=claim.pk, history_type="-").count()
+            broken += deletions != 1 or answers.count(204) != 1 or Claim.objects.filter(pk=claim.pk).exists()
+            self.assertEqual(sorted(set(answers)), [204, 404], answers)
+        self.report("parallel deletes", broken, sum(s >= 500 for s in statuses), statuses)
+
+    def test_two_organisations_made_each_others_parent_at_once_never_form_a_loop(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            first = Agent.objects.create(name=f"Group {n} East", kind=Agent.Kind.ORGANISATION)
+            second = Agent.objects.create(name=f"Group {n} West", kind=Agent.Kind.ORGANISATION)
+            statuses += self.at_once(
+                ("PATCH", f"/api/agents/{first.pk}/", {"parent": second.pk}),
+                ("PATCH", f"/api/agents/{second.pk}/", {"parent": first.pk}),
+            )
+            first.refresh_from_db()
+            second.refresh_from_db()
+            broken += first.parent_id == second.pk and second.parent_id == first.pk
+        self.assertFalse(any(in_a_loop(agent) for agent in Agent.objects.all()))
+        self.report("parents of each other", broken, sum(s >= 500 for s in statuses), statuses)
+
+
+def in_a_loop(agent: Agent) -> bool:
+    seen, current = set(), agent
+    for _ in range(MAX_PARENT_DEPTH + 2):
+        if current.parent_id is None:
+            return False
+        if current.pk in seen:
+            return True
+        seen.add(current.pk)
+        current = Agent.objects.get(pk=current.parent_id)
+    return True
