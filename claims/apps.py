@@ -6,9 +6,15 @@ class ClaimsConfig(AppConfig):
     name = "claims"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from claims.anchoring import reanchor_on_new_text
         from claims.corroboration.counting import on_voices_changed
+        from common.formulas import register_sqlite_function
         from sources.signals import text_replaced, voices_changed
+
+        # SQLite has no regexp_replace: the export's spreadsheet escape is given to each connection as it opens.
+        connection_created.connect(register_sqlite_function, dispatch_uid="common.formulas.sqlite_function")
 
         # A new capture of a source moves, holds or breaks the claims anchored in its text.
         text_replaced.connect(reanchor_on_new_text, dispatch_uid="claims.reanchor_on_new_text")

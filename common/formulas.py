@@ -1,46 +1,77 @@
 """Cells a spreadsheet would run as a formula: escaped on export, unescaped on import.
 
-A cell that begins with = + - @, a tab or a carriage return gets a leading apostrophe, which
-spreadsheets read as "this is text". So that the escape can always be undone, a cell that already
-begins with apostrophes followed by one of those characters gets one more: the export of any text
-imports back as that same text.
+A spreadsheet runs a cell that begins with = + - @, a tab or a carriage return. It may also cut our cells
+where we do not: opened with ";" or tab as the separator (our imports accept ";" files, so people open them so),
+or reading a cell's line breaks as new rows, it starts a new cell after each ";", tab, CR or LF inside ours
+(issue 23: the statement `;=2*21;` was computed). So the cell's start and every place after one of those
+characters is a *start*: where the text from a start begins with the formula character (after any apostrophes
+or double quotes, which a spreadsheet may strip), an apostrophe is put at the start, which spreadsheets read as
+"this is text". Text whose start already holds such apostrophes gets one more, so the escape can always be
+undone: the export of any text imports back as that same text.
 """
 
 import re
 
-from django.db.models import Case, Q, TextField, Value, When
-from django.db.models.functions import Concat, Ord
-from django.db.models.lookups import In, LessThanOrEqual, Regex
+from django.db.models import Case, Func, Q, TextField, Value, When
+from django.db.models.functions import Ord, StrIndex
+from django.db.models.lookups import GreaterThan, In, LessThanOrEqual
 
 DANGEROUS_FIRST = "=+@\t\r-"
-# The same pattern is run by PostgreSQL (~) and by Python (re, Django's REGEXP on SQLite).
-NEEDS_ESCAPE = f"^'*[{DANGEROUS_FIRST}]"
-# The first characters a cell needing the escape can start with: a cheap test before the pattern.
-FIRST_CODES = sorted({ord(c) for c in "'" + DANGEROUS_FIRST})
-ESCAPED = f"^'+[{DANGEROUS_FIRST}]"
+STARTS_AFTER = ";\t\r\n"
+# The same patterns are run by PostgreSQL (regexp_replace) and by Python (re; a function of ours on SQLite). They
+# match no character but the escape itself: an alternation that took the separator would let PostgreSQL, which
+# prefers the longest match, take a tab where Python takes the cell's start.
+NEEDS_ESCAPE = f"(?:^|(?<=[{STARTS_AFTER}]))(?=['\"]*[{DANGEROUS_FIRST}])"
+ESCAPED = f"(?:^|(?<=[{STARTS_AFTER}]))'(?=['\"]*[{DANGEROUS_FIRST}])"
+# The first characters a cell needing the escape at its start can begin with: a cheap test before the pattern.
+FIRST_CODES = sorted({ord(c) for c in "'\"" + DANGEROUS_FIRST})
+SQLITE_FUNCTION = "claimtrail_escape_formulas"
 _needs_escape = re.compile(NEEDS_ESCAPE)
 _escaped = re.compile(ESCAPED)
 
 
 def escape(cell: str) -> str:
-    """The cell as a spreadsheet will show and not run."""
-    return "'" + cell if _needs_escape.match(cell) else cell
+    """The cell as a spreadsheet will show and not run, whatever it splits cells on."""
+    return _needs_escape.sub("'", cell)
 
 
 def unescape(cell: str) -> str:
     """Undo `escape`."""
-    return cell[1:] if _escaped.match(cell) else cell
+    return _escaped.sub("", cell) if "'" in cell else cell
+
+
+class _Escape(Func):
+    """`escape` run by the database: PostgreSQL's regexp_replace, or on SQLite the Python function registered by
+    `register_sqlite_function`."""
+
+    function = "regexp_replace"
+    output_field = TextField()
+
+    def __init__(self, expression):
+        super().__init__(expression, Value(NEEDS_ESCAPE), Value("'"), Value("g"))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return Func(self.source_expressions[0], function=SQLITE_FUNCTION, output_field=TextField()).as_sql(
+            compiler, connection, **extra
+        )
 
 
 def escaped(expression) -> Case:
     """`escape` as a database expression, for exports written by the database itself. Most cells start with a
-    letter: one comparison of their first character's code rules them out (the list of codes took seven), and the
-    pattern runs only for the few left (a million rows, a dozen cells)."""
+    letter and hold none of the characters that start a cell: one comparison of their first character's code
+    and a strpos per character rule them out, and the pattern runs only for the few left."""
     first = Ord(expression)
-    first_may_need_it = Q(LessThanOrEqual(first, FIRST_CODES[-1])) & Q(In(first, FIRST_CODES))
-    needs_escape = first_may_need_it & Q(Regex(expression, Value(NEEDS_ESCAPE)))
-    return Case(
-        When(needs_escape, then=Concat(Value("'"), expression, output_field=TextField())),
-        default=expression,
-        output_field=TextField(),
-    )
+    may_need_it = Q(LessThanOrEqual(first, FIRST_CODES[-1])) & Q(In(first, FIRST_CODES))
+    for character in STARTS_AFTER:  # strpos: on a million quotes, about what reading them costs; LIKE or ~ twice that
+        may_need_it |= Q(GreaterThan(StrIndex(expression, Value(character)), 0))
+    return Case(When(may_need_it, then=_Escape(expression)), default=expression, output_field=TextField())
+
+
+def register_sqlite_function(sender, connection, **kwargs) -> None:
+    """Give a new SQLite connection the escape (connected to `connection_created` by the claims app)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FUNCTION, 1, _escape_or_null, deterministic=True)
+
+
+def _escape_or_null(cell: str | None) -> str | None:
+    return None if cell is None else escape(cell)

@@ -11,6 +11,9 @@ one at a time, so an import holds one batch of rows, never the whole file. What 
   broken (reported on the line where the cell starts; the file is not read further, since where its rows
   start can no longer be known).
 - XLSX (the first sheet, or the one named): numbers and dates are given back as the text a CSV would hold.
+  Before openpyxl opens it, the file is checked against the bounds in common.workbook_bounds (unpacked
+  sizes, compression ratio, stated dimension, rows, cells, shared strings, no DOCTYPE, well-formed XML);
+  a file that crosses one, or that openpyxl then cannot read, is refused as a whole, naming the file.
 - Unknown, misspelt, wrong-case or repeated column names are refused with a message naming the known ones.
 
 Spreadsheet escapes (a leading apostrophe before a formula character, common.formulas) are undone here,
@@ -97,7 +100,9 @@ def read_table(
     start = stream.read(4)
     stream.seek(stream.tell() - len(start))
     if start == _ZIP:
-        return _xlsx_table(stream, columns=columns, sheet=sheet, unescaped=unescaped)
+        return _xlsx_table(stream, columns=columns, name=name, sheet=sheet, unescaped=unescaped)
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        raise _refuse(f"{name} is named as an XLSX file but is not one (an XLSX file is a zip archive).")
     if sheet:
         raise _refuse(f"A sheet can be chosen in an XLSX file; {name or 'this file'} is CSV.")
     return _csv_table(stream, columns=columns, unescaped=unescaped)
@@ -244,36 +249,59 @@ def _row(cells: list, header: list[str], width: int, errors: list[str], unescape
             errors.append(f"{name}: the cell holds a NUL character.")
         elif len(cell) > MAX_CELL:
             errors.append(f"{name}: the cell is longer than {MAX_CELL:,} characters.")
-        row[name] = unescape(cell) if unescaped and cell[:1] == "'" else cell
+        row[name] = unescape(cell) if unescaped else cell
     return row
 
 
 # XLSX
 
 
-def _xlsx_table(stream: BinaryIO, *, columns: Sequence[str], sheet: str | None, unescaped: bool) -> Table:
+def _xlsx_table(stream: BinaryIO, *, columns: Sequence[str], name: str, sheet: str | None, unescaped: bool) -> Table:
     from openpyxl import load_workbook  # only XLSX imports need it
 
+    from common.workbook_bounds import WorkbookRefused, check_workbook
+
+    called = name or "The file"
+    try:
+        check_workbook(stream)
+    except WorkbookRefused as e:
+        raise _refuse(f"{called} cannot be imported as XLSX: {e}.") from e
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged file  # noqa: BLE001
-        raise _refuse(f"The file looks like XLSX but cannot be opened ({type(e).__name__}).") from e
+        raise _refuse(f"{called} looks like XLSX but cannot be opened ({_damage(e)}).") from e
     if sheet is None:
-        page = book.worksheets[0]
+        page = book.worksheets[0] if book.worksheets else None
+        if page is None:
+            raise _refuse(f"{called} has no worksheet.")
     elif sheet in book.sheetnames:
         page = book[sheet]
     else:
         raise _refuse(f"The workbook has no sheet “{sheet}”; its sheets are: {', '.join(book.sheetnames)}.")
     cells = page.iter_rows()
-    first = next(cells, None)
-    if first is None:
+    try:
+        first = next(cells, None)
+        names = [_xlsx_text(c) for c in first] if first is not None else None
+    except Exception as e:  # noqa: BLE001 (as above: the header row is damaged)
+        raise _refuse(f"{called}: the header row cannot be read ({_damage(e)}).") from e
+    if names is None:
         raise _refuse("The sheet is empty: it needs a header row.")
-    header = checked_header([_xlsx_text(c) for c in first], columns)
+    header = checked_header(names, columns)
 
     def rows(problems: list[RowProblem]) -> Iterator[Row]:
         width = len(header)
-        for line, row in enumerate(cells, start=2):
-            texts = [_xlsx_text(c) for c in row]
+        line = 1
+        while True:
+            line += 1
+            try:
+                row = next(cells, None)
+                if row is None:
+                    break
+                texts = [_xlsx_text(c) for c in row]
+            except Exception as e:  # noqa: BLE001 (as above: this row is damaged; where the next starts is unknown)
+                message = f"{called}: the sheet cannot be read from here ({_damage(e)}); the file is not read further."
+                problems.append(RowProblem(line, {NON_FIELD_ERRORS: [message]}))
+                break
             if not any(t.strip() for t in texts):
                 continue
             errors: list[str] = []
@@ -285,6 +313,12 @@ def _xlsx_table(stream: BinaryIO, *, columns: Sequence[str], sheet: str | None, 
         book.close()
 
     return Table(header, "xlsx", "", rows)
+
+
+def _damage(error: Exception) -> str:
+    """What went wrong in a damaged file, without the parser's internals."""
+    detail = str(error).splitlines()[0][:120] if str(error) else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
 def _xlsx_text(cell) -> str:

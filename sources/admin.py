@@ -18,7 +18,7 @@ from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Agent, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
-from sources.services import mark_distinct, merge_agents, voices_changed_for_agents
+from sources.services import delete_agent, mark_distinct, merge_agents, voices_changed_for_agents
 from sources.signals import announce_voices_changed
 
 
@@ -44,6 +44,13 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
         if change and "parent" in form.changed_data:
             # The organisation above a publisher decides which sources speak with one voice.
             voices_changed_for_agents([obj.pk])
+
+    def delete_model(self, request, obj):
+        delete_agent(agent=obj)
+
+    def delete_queryset(self, request, queryset):
+        for agent in queryset:
+            delete_agent(agent=agent)
 
     def get_urls(self):
         return [

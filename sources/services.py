@@ -209,6 +209,16 @@ def _repoint_distinct(ids: list[int], keep: int) -> None:
 
 
 @transaction.atomic
+def delete_agent(*, agent: Agent) -> None:
+    """Delete a person or organisation. One that still speaks a claim, publishes a source or heads an organisation
+    is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every source whose
+    voice it shaped is announced, so that the claims they touch are recounted."""
+    affected = sources_voiced_by([agent.pk])
+    agent.delete()
+    announce_voices_changed(affected)
+
+
+@transaction.atomic
 def mark_distinct(*, first: Agent, second: Agent, user=None) -> None:
     """Record a Reviewer's judgement that two publishers are distinct: no longer one voice by a shared domain,
     no longer proposed as duplicates."""

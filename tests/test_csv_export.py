@@ -222,6 +222,21 @@ class SpreadsheetEscapeTests(BaseTestCase):
             for cell in row.values():
                 self.assertFalse(cell[:1] in DANGEROUS, f"{cell!r} would run in a spreadsheet")
 
+    def test_a_formula_after_a_semicolon_or_a_tab_in_a_cell_is_escaped_on_both_paths(self):
+        # Issue 23, defect 6: a spreadsheet splitting on ";" computed =2*21 from the statement ";=2*21;".
+        statements = [";=2*21;", "a\t=1+1", "\t\t=1", "x\n-5", 'a;"=1', "a;'=1", "a; -1", "5;6"]
+        source = create_source(title="Words", text=" ".join(f"word{n}" for n in range(len(statements))))
+        for n, statement in enumerate(statements):
+            create_claim(source=source, quote=f"word{n}", statement=statement)
+        paths = (True, False) if connection.vendor == "postgresql" else (False,)
+        for use_copy in paths:
+            with self.subTest(use_copy=use_copy):
+                rows = csv.DictReader(io.StringIO(exported(use_copy=use_copy).decode(), newline=""))
+                written = [row["statement"] for row in rows][-len(statements) :]
+                self.assertEqual(written, [escape(s) for s in statements])
+                self.assertEqual(written[:2], [";'=2*21;", "a\t'=1+1"])
+                self.assertEqual([unescape(w) for w in written], statements)
+
 
 @unittest.skipUnless(connection.vendor == "postgresql", "COPY … TO STDOUT needs PostgreSQL")
 class CopyPathTests(BaseTestCase):

@@ -7,6 +7,7 @@ The budget is fixed in tests/conftest.py; HYPOTHESIS_PROFILE=long runs a longer 
 
 import csv
 import io
+import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -41,6 +42,10 @@ TRICKY = [
     "é",
     "“q”",
 ]
+# Issue 23: statements that a spreadsheet splitting on ";" or tab, or at a line break, cuts into a formula.
+SPLIT_FORMULAS = [";=2*21;", "a\t=1+1", "x;+1", "a;'=1", 'a;"=1', "a\n=1+1", "a\r\n@SUM(1)", "\t\t=1", "a;-1"]
+FORMULA_PIECES = list("=+-@;\t\r\n'\",a ")
+RUNS_AS_FORMULA = set("=+-@\t")
 cells = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12), st.integers(-5, 10**6).map(str))
 names = st.one_of(st.sampled_from(HEADER + LINK_COLUMNS), st.sampled_from(["statment", "Status", "", " quote"]))
 
@@ -113,6 +118,24 @@ class ImportPropertyTests(HypothesisTestCase, BaseTestCase):
     def test_export_then_import_changes_nothing_for_any_tags_and_statement(self, tags, statement):
         create_claim(source=self.harbour, quote="the president said", tags=tags, statement=statement)
         exported = b"".join(claims_csv())
+        report = import_file("claims", io.BytesIO(exported))
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual((report.created, report.updated), (0, 0), report.changes)
+        self.assertEqual(b"".join(claims_csv()), exported)
+
+    @given(st.one_of(st.sampled_from(SPLIT_FORMULAS), st.text(alphabet=st.sampled_from(FORMULA_PIECES), max_size=14)))
+    def test_no_cell_of_an_export_runs_in_a_spreadsheet_splitting_on_semicolons_or_tabs(self, statement):
+        create_claim(source=self.harbour, quote="the president said", statement=statement)
+        exported = b"".join(claims_csv())
+        text = exported.decode()
+        for separator in (",", ";", "\t"):
+            # As a spreadsheet that honours quotes reads it; on ";" or tab, also as one that does not and reads
+            # every line break as a new row (on "," every reader honours the quotes the file was written with).
+            fields = [field for row in csv.reader(io.StringIO(text, newline=""), delimiter=separator) for field in row]
+            if separator != ",":
+                fields += [field for line in re.split(r"\r\n|\r|\n", text) for field in line.split(separator)]
+            for field in fields:
+                self.assertNotIn(field[:1], RUNS_AS_FORMULA, f"{field!r} split on {separator!r} from {statement!r}")
         report = import_file("claims", io.BytesIO(exported))
         self.assertTrue(report.ok, report.problems)
         self.assertEqual((report.created, report.updated), (0, 0), report.changes)

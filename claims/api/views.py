@@ -22,7 +22,7 @@ from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_link
 from claims.services import delete_claims, delete_links, dismiss_suggestion, link_claims
 from sources.models import Agent, Capture, Source
-from sources.services import voices_changed_for_agents
+from sources.services import delete_agent, voices_changed_for_agents
 from sources.signals import announce_voices_changed
 
 # An id in a URL is a number (the router's default takes any text, which the query then fails to compare):
@@ -89,7 +89,7 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         return agent
 
     def perform_destroy(self, instance):
-        delete_unreferenced(instance)
+        delete_unreferenced(instance, lambda: delete_agent(agent=instance))
 
 
 @documented(s.SourceDetailSerializer, s.SourceCreateSerializer, s.SourceWriteSerializer)
