@@ -16,9 +16,8 @@ from claims.rules import (
     may_review,
 )
 from common.history import KeptHistory, bulk_history
-from common.locks import source_text
 from sources.dates import Precision, to_iso, truncate
-from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source
+from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source, source_text
 
 
 def pages_label(pages: list[int]) -> str:

@@ -1,13 +1,13 @@
 """The locks that keep the rules spanning rows true under concurrent requests, each held to the end of the
-transaction that takes it (README: "Where each rule lives").
+transaction that takes it (README: "Rules that hold under concurrent requests").
 
 PostgreSQL runs transactions side by side, so a rule read in one (no link yet, no claim yet, no loop yet) can be
 made false by another that commits first. The writers of such a rule take the same lock before they read what
 the rule reads, then read it again: at READ COMMITTED each statement sees what was committed before it. SQLite
-lets one writer in at a time, so there is nothing to take there.
+lets one writer in at a time (config/settings.py), so there is nothing to take there.
 
 Locks are taken in this order, never the other way round, so that two writers cannot wait for each other: a
-named lock (`hold`), then a source's row (`source_text`), then claims' rows (by id).
+named lock (`hold`), then a source's row (`sources.models.source_text`), then claims' rows (by id).
 """
 
 import zlib
@@ -32,29 +32,21 @@ def hold(name: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(name.encode())])
 
 
-def source_text(source_id: int, *, to_change: bool = False) -> str | None:
-    """A source's text as it now stands, read under a lock of its row held to the end of the transaction: a share
-    lock to anchor claims to it (`Claim.anchor`), an update lock `to_change` it (`Source.clean`). Claims are
-    anchored to the text they were checked against, because a change to the text waits for them, and they for
-    it. None when there is no such source."""
-    from sources.models import Source
-
-    if not _in_transaction():
-        return Source.objects.filter(pk=source_id).values_list("text", flat=True).first()
-    table = connection.ops.quote_name(Source._meta.db_table)
+def locked_value(model, pk: int, column: str, *, to_change: bool = False):
+    """One column of one row as it now stands, read under a lock of the row held to the end of the transaction: a
+    share lock, or an update lock `to_change` it. None when there is no such row."""
+    table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(column)
+    mode = (" FOR UPDATE" if to_change else " FOR SHARE") if _in_transaction() else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT text FROM {table} WHERE id = %s FOR {'UPDATE' if to_change else 'SHARE'}", [source_id])
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s{mode}", [pk])
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-def share_sources(source_ids) -> None:
-    """Share-lock these sources' rows to the end of the transaction (as `source_text` does one), before reading
-    their texts to anchor many claims (an import)."""
-    from sources.models import Source
-
-    ids = sorted(set(source_ids))
-    if ids and _in_transaction():
-        table = connection.ops.quote_name(Source._meta.db_table)
+def share_rows(model, pks) -> None:
+    """Share-lock these rows to the end of the transaction (in id order), before reading them."""
+    pks = sorted(set(pks))
+    if pks and _in_transaction():
+        table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE", [ids])
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE", [pks])

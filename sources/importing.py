@@ -11,7 +11,6 @@ import charset_normalizer
 from django.db import transaction
 
 from common.history import one_history_record
-from common.locks import source_text
 from sources.cleaning import (
     Cleaned,
     Removal,
@@ -23,7 +22,7 @@ from sources.cleaning import (
     extract_html,
 )
 from sources.dates import Precision, from_iso
-from sources.models import Capture, Source, sha256_hex
+from sources.models import Capture, Source, sha256_hex, source_text
 from sources.pdf import MAX_PDF_BYTES, PdfRefused, is_pdf, pdf_capture
 from sources.services import agent_named, create_source, publisher_named, publisher_of_domain
 from sources.signals import announce_voices_changed, text_replaced

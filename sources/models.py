@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from common.history import KeptHistory
-from common.locks import AGENT_TREE, hold, source_text
+from common.locks import AGENT_TREE, hold, locked_value, share_rows
 from sources.dates import Precision, to_iso, truncate
 
 
@@ -264,6 +264,19 @@ class Source(models.Model):
         if len(offsets) > 1:
             raise QuoteAmbiguous(quote, offsets)
         return offsets[0]
+
+
+def source_text(source_id: int, *, to_change: bool = False) -> str | None:
+    """A source's text as it now stands, read under a lock of its row held to the end of the transaction
+    (common.locks): a share lock to anchor claims to it (`Claim.anchor`), an update lock `to_change` it
+    (`Source.clean`, a new capture). Claims are anchored to the text they were checked against, because a change to
+    the text waits for them, and they for it. None when there is no such source."""
+    return locked_value(Source, source_id, "text", to_change=to_change)
+
+
+def share_sources(source_ids) -> None:
+    """Share-lock these sources (as `source_text` does one) before reading their texts to anchor many claims."""
+    share_rows(Source, source_ids)
 
 
 class Capture(models.Model):

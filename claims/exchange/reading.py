@@ -20,10 +20,9 @@ from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit
-from common.locks import share_sources
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
-from sources.models import Agent, Source
+from sources.models import Agent, Source, share_sources
 
 # What an import may change on a claim (what a review vouches for, and the status); "unchanged" compares these
 # and the tags.
