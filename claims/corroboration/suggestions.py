@@ -45,7 +45,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+import snowballstemmer
 from django.db import connection, connections, router
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from django.db.models import Max, Min, Q
 
 from claims.models import Claim, Corroboration, DismissedSuggestion
@@ -87,16 +89,8 @@ THRESHOLD = 0.05
 HUB_DAMPING = 0.15
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having he
-    her here hers herself him himself his how i if in into is it its itself just me more most my myself nor
-    now of off on once only or other our ours out over own same she should so some such than that the their theirs
-    them themselves then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours said says say according told tell since however
-    one s t mr ms mrs also even still thus well much many may might must shall per via upon toward towards yet
-    already""".split()
-)
+# scikit-learn's English stop words, and the words of reporting.
+STOPWORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "according", "told", "tell", "mr", "ms", "mrs", "s", "t"}
 # Words that turn what follows them around; "without doubt" and "no doubt" affirm instead.
 NEGATIONS = frozenset(
     "not no never neither nor none nothing cannot without unlikely unwilling unable lack failed fail fails "
@@ -156,102 +150,14 @@ TOKEN_PATTERN = re.compile(r"(?:[A-Z]\.){2,}|\d+\+\d+|[^\W\d_][\w'’-]*[\w]|[^\
 CLAUSE_BREAK = re.compile(r"[.;:!?,—–()\"“”]")
 TENSE_BREAK = re.compile(r"[;:!?,—–()]|\.\s")
 
-# Names that are the same thing to a reader. Each spelling (lower case) -> the keys it stands for;
-# a city also stands for its country (a "Tokyo visit" is a visit to Japan), at the country's rarity.
-ALIASES = {
-    "u.s.": ("united states",),
-    "us": ("united states",),
-    "u.s": ("united states",),
-    "usa": ("united states",),
-    "america": ("united states",),
-    "american": ("united states",),
-    "united states": ("united states",),
-    "washington": ("washington", "united states"),
-    "russia": ("russia",),
-    "russian": ("russia",),
-    "russians": ("russia",),
-    "russian federation": ("russia",),
-    "moscow": ("moscow", "russia"),
-    "kremlin": ("moscow", "russia"),
-    "japan": ("japan",),
-    "japanese": ("japan",),
-    "tokyo": ("tokyo", "japan"),
-    "china": ("china",),
-    "chinese": ("china",),
-    "beijing": ("beijing", "china"),
-    "soviet": ("soviet union",),
-    "soviets": ("soviet union",),
-    "soviet union": ("soviet union",),
-    "ussr": ("soviet union",),
-    "u.s.s.r.": ("soviet union",),
-    "world war ii": ("world war ii",),
-    "world war two": ("world war ii",),
-    "second world war": ("world war ii",),
-    "wwii": ("world war ii",),
-    "ww2": ("world war ii",),
-    "great patriotic war": ("world war ii",),
-    "kuril": ("kurils",),
-    "kurile": ("kurils",),
-    "kurils": ("kurils",),
-    "kuriles": ("kurils",),
-    "kuril islands": ("kurils",),
-    "kurile islands": ("kurils",),
-    "southern kurils": ("kurils",),
-    "southern kuriles": ("kurils",),
-    "northern territories": ("kurils",),
-    "g7": ("g7",),
-    "g-7": ("g7",),
-    "ukraine": ("ukraine",),
-    "ukrainian": ("ukraine",),
-    "crimea": ("crimea",),
-    "crimean": ("crimea",),
-    "united kingdom": ("united kingdom",),
-    "u.k.": ("united kingdom",),
-    "uk": ("united kingdom",),
-    "britain": ("united kingdom",),
-    "british": ("united kingdom",),
-}
-# Plain synonyms a paraphrase uses; a word in one of these groups counts as the group's first word.
-SYNONYMS = [
-    "dispatch send sent",
-    "propose unveil suggest offer",
-    "visit trip",
-    "meeting summit",
-    "seize occupy annex control administer",
-    "launch commence inaugurate start begin",
-    "island isle islet",
-    "dispute row spat",
-    "pact treaty",
-    "willing willingness ready",
-    "cooperation collaboration",
-    "breakthrough progress step",
-]
+STEMMER = snowballstemmer.stemmer("english")
 
 
 @functools.lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light stem, to meet "islands" with "island", "seized" with "seize"; never shown to anyone."""
-    for suffix, replacement in (
-        ("ness", ""),
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us")):
-            word = word[: -len(suffix)] + replacement
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-SYNONYM_OF = {stem(word): stem(group.split()[0]) for group in SYNONYMS for word in group.split()}
-
-
 def word_key(lower: str) -> str:
-    key = stem(lower)
-    return SYNONYM_OF.get(key, key)
+    """A word's stem (Snowball's English stemmer, as PostgreSQL's index uses), to meet "islands" with
+    "island"; never shown to anyone."""
+    return STEMMER.stemWord(lower)
 
 
 @dataclass(frozen=True)
@@ -377,7 +283,6 @@ class Features:
     """What a reader picks out of a claim's words."""
 
     names: dict[str, str]  # entity key -> the name as written
-    name_weight: dict[str, float]  # entity key -> 1, or less for a country met only through a city
     numbers: dict[str, str]  # number as compared -> as written
     dates: list[DateMention]
     words: dict[str, str]  # word key -> the word as written
@@ -385,7 +290,6 @@ class Features:
     negated: dict[str, str]  # word key -> the words from the negation to it, as written
     progress: str  # the words saying the matter moved forward, "" if none
     standstill: str  # the words saying it did not, "" if none
-    looks_ahead: bool = False  # the claim speaks of something still to come ("will", "plans", "next")
 
     @property
     def terms(self) -> set[str]:
@@ -397,7 +301,7 @@ class Features:
         dates = dates_in(text, reference)
         date_spans = [m.span() for m in DATE_PATTERN.finditer(text)]
         tokens = [(m.group(0), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
-        names, name_weight, numbers, words, pairs, negated = {}, {}, {}, {}, set(), {}
+        names, numbers, words, pairs, negated = {}, {}, {}, set(), {}
         progress = standstill = ""
         clause_start = 0
         negation_at: int | None = None  # index of the last negation in the clause
@@ -407,7 +311,7 @@ class Features:
 
         def close_run():
             if run:
-                add_names(names, name_weight, run)
+                add_names(names, run)
                 run.clear()
 
         for i, (token, start, _end) in enumerate(tokens):
@@ -415,16 +319,15 @@ class Features:
             if i and CLAUSE_BREAK.search(gap):
                 negation_at, previous_key = None, None
                 clause_start = i
-            if i and (not gap.isspace() or not gap):
+            if i and (not gap.isspace() or not gap or "\n" in gap):  # a name does not run on over a line break
                 close_run()
             bare = possessive_stripped(token)
             lower = bare.lower()
             in_date = any(s <= start < e for s, e in date_spans)
             capitalised = bare[:1].isupper() and not in_date
-            if capitalised and (lower in ALIASES or lower not in STOPWORDS and lower not in TITLES):
+            if capitalised and lower not in STOPWORDS and lower not in TITLES:
                 first_of_sentence = i == 0 or ends_sentence(text, start)
-                known = lower in ALIASES
-                if known or not first_of_sentence or run or lower not in SENTENCE_ADVERBS and is_name_like(tokens, i):
+                if not first_of_sentence or run or lower not in SENTENCE_ADVERBS and is_name_like(tokens, i):
                     run.append(bare)
                     continue_run = bare == token  # "Putin’s Tokyo visit": the possessive ends the name
                 else:
@@ -471,8 +374,7 @@ class Features:
             elif lower in STANDSTILL and not standstill:
                 standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
         close_run()
-        looks_ahead = bool(FUTURE.search(text))
-        return cls(names, name_weight, numbers, dates, words, pairs, negated, progress, standstill, looks_ahead)
+        return cls(names, numbers, dates, words, pairs, negated, progress, standstill)
 
 
 def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
@@ -498,22 +400,15 @@ def is_name_like(tokens: list, i: int) -> bool:
     return i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()
 
 
-def add_names(names: dict[str, str], weight: dict[str, float], run: list[str]) -> None:
-    """Record a name under the keys a reader would meet it by: its aliases, else its last word."""
+def add_names(names: dict[str, str], run: list[str]) -> None:
+    """Record a name under the key a reader would meet it by: its last word ("Prime Minister Shinzo Abe" is
+    Abe), or each part of a hyphenated one ("Putin-Abe meeting")."""
     written = " ".join(run)
-    lower = written.lower()
-    keys = ALIASES.get(lower)
-    if keys is None and len(run) > 1:
-        # "Prime Minister Shinzo Abe" is Abe; "Soviet-Japan Joint Declaration" also names the Soviet Union.
-        keys = tuple(k for word in run for k in ALIASES.get(word.lower(), ())) + (run[-1].lower(),)
-    elif keys is None and "-" in written:
-        # "Putin-Abe meeting", "Soviet-Japan Joint Declaration": each part is a name.
-        keys = tuple(k for part in lower.split("-") for k in ALIASES.get(part, (part,)))
-    elif keys is None:
-        keys = (lower,)
-    for n, key in enumerate(keys):
+    keys = [written.lower()] if len(run) == 1 else [run[-1].lower()]
+    if len(run) == 1 and "-" in written:
+        keys = written.lower().split("-")
+    for key in keys:
         names.setdefault(key, written)
-        weight[key] = max(weight.get(key, 0.0), 1.0 if n == 0 or key != keys[-1] or len(keys) == 1 else 0.5)
 
 
 def possessive_stripped(token: str) -> str:
@@ -534,9 +429,6 @@ def terms_of(text: str) -> frozenset[str]:
         lower = bare.lower()
         if bare[:1].isdigit():
             terms.add(bare.replace(",", ""))
-        elif lower in ALIASES:
-            terms.update(ALIASES[lower])
-            terms.add(word_key(lower))
         elif lower not in STOPWORDS and len(lower) > 2:
             terms.add(word_key(lower))
             if bare[:1].isupper():
@@ -665,15 +557,7 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
             disagreeing = [theirs for r, theirs in results if r < 0 and max(mine.precision, theirs.precision) >= 2]
             if disagreeing:
                 conflicts.append((mine, max(disagreeing, key=lambda theirs: theirs.precision)))
-    if not agreed and not conflicts:
-        later = reported_after(features, reference_of(claim), other_features) or reported_after(
-            other_features, reference_of(other), features
-        )
-        if later:
-            signals.date_conflict = 1.0
-            reasons.append(f"but {later[0].label()} is after the other claim's date ({later[1].label()})")
-            conflicts.append(later)
-    elif conflicts and not agreed:
+    if conflicts and not agreed:
         signals.date_conflict = 1.0
         mine, theirs = conflicts[0]
         precision = min(mine.precision, theirs.precision)
@@ -681,12 +565,12 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
 
     shared_names = sorted(
         (k for k in features.names if k in other_features.names),
-        key=lambda k: (-rarity(k) * features.name_weight[k], k),
+        key=lambda k: (-rarity(k), k),
     )
     entity_score = 0.0
     mentioned: list[str] = list(agreed)
     for key in shared_names:
-        entity_score += rarity(key) * min(features.name_weight[key], other_features.name_weight[key])
+        entity_score += rarity(key)
         written = features.names[key]
         if written not in mentioned:
             mentioned.append(written)
@@ -745,26 +629,6 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         possible_contradiction=bool(contradiction),
         signals=signals,
     )
-
-
-def reported_after(features: Features, reference: Reference | None, other: Features) -> tuple | None:
-    """A past date of the other claim later than this claim's own date (its claimed_on, else its source's),
-    with that date: a claim made in 2017 of something done cannot report what was done in July 2018."""
-    if reference is None or features.looks_ahead:
-        return None
-    value = reference.date
-    made = DateMention(
-        "",
-        value.year,
-        None if reference.precision == Precision.YEAR else value.month,
-        value.day if reference.precision == Precision.DAY else None,
-    )
-    for date in other.dates:
-        precision = min(date.precision, made.precision)
-        if precision and not date.ahead:
-            if (date.year, date.month, date.day)[:precision] > (made.year, made.month, made.day)[:precision]:
-                return date, made
-    return None
 
 
 def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
@@ -1020,7 +884,7 @@ def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
     """What the claim would score against a copy of itself in another source (what compare() would give)."""
     signals = Signals(
         speaker=float(claim.speaker_id is not None),
-        entity=sum(rarity(k) * w for k, w in features.name_weight.items()) + rarity.total(features.numbers),
+        entity=rarity.total(features.names) + rarity.total(features.numbers),
         wording=float(bool(features.words)),
         pair=sum(min(rarity(a), rarity(b)) for a, b in features.pairs),
         claimed_same=claimed_parts_precision(claim) / 3,
