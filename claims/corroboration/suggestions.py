@@ -42,6 +42,7 @@ import datetime
 import functools
 import math
 import re
+import dataclasses
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -50,6 +51,7 @@ from django.db import connection, connections, router
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from django.db.models import Max, Min, Q
 
+from claims.corroboration.learning import Associations, fitted_weights, record_decision
 from claims.models import Claim, Corroboration, DismissedSuggestion
 from config.routers import reads_from_replica
 from sources.dates import Precision
@@ -480,6 +482,11 @@ class Signals:
     wording: float = 0.0
     pair: float = 0.0
     contradiction: float = 0.0
+    association: float = 0.0  # learned: words the team's links have joined (each 0..1)
+    misleading: float = 0.0  # learned: shared words most pairs sharing them were dismissed for
+
+    def as_dict(self) -> dict[str, float]:
+        return dataclasses.asdict(self)
 
     def score(self, weights: dict[str, float] | None = None) -> float:
         weights = WEIGHTS if weights is None else weights
@@ -531,8 +538,16 @@ class Rarity:
         return sum(map(self, terms))
 
 
-def compare(claim: Claim, features: Features, other: Claim, other_features: Features, rarity: Rarity) -> Suggestion:
-    """Score one candidate against the claim, keeping a reason, in the claims' own words, for what counted."""
+def compare(
+    claim: Claim,
+    features: Features,
+    other: Claim,
+    other_features: Features,
+    rarity: Rarity,
+    learned: Associations | None = None,
+) -> Suggestion:
+    """Score one candidate against the claim, keeping a reason, in the claims' own words, for what counted;
+    with `learned`, the associations learned from the team's links count too."""
     signals, reasons = Signals(), []
     if claim.speaker_id is not None and claim.speaker_id == other.speaker_id:
         signals.speaker = 1.0
@@ -614,6 +629,15 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
     if len(plain_common) >= 2:
         written = [features.words[w] for w in plain_common]
         reasons.append(f"{len(written)} words in common: {quoted(written)}")
+    if learned is not None:
+        for word in sorted(mine_words - common):
+            times, theirs = max((learned.linked(word, t), t) for t in sorted(their_words - common) or [word])
+            if times:
+                signals.association += times / (times + 1)
+                reasons.append(
+                    f"“{features.words[word]}” has been linked to “{other_features.words[theirs]}” {times} times"
+                )
+        signals.misleading = sum(rarity(w) * learned.misleading(w) for w in common)
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
@@ -679,13 +703,13 @@ LEFT JOIN (
 
 
 def search_words(features: Features, rarity: Rarity) -> list[str]:
-    """The claim's words to search by, most telling first: names (with their aliases), numbers, rare words."""
+    """The claim's words to search by, most telling first: names, numbers, rare words."""
     telling = [(k, w) for k, w in features.names.items() if " " not in k] + list(features.numbers.items())
     telling += [(w.lower(), w) for d in features.dates for w in [d.text.split()[-1]] if not w.isdigit()]
     plain = sorted(features.words.items(), key=lambda kw: (-rarity(kw[0]), -len(kw[1]), kw[0]))
     ordered = sorted(telling, key=lambda kw: (-rarity(kw[0]), kw[0])) + plain
     spelled = [re.sub(r"\W", "", written) for _, written in ordered]
-    # An alias's own spelling too: "Russian" also searches "Russia".
+    # Each part of a hyphenated name too: "Putin-Abe" searches "Putin" and "Abe".
     spelled += [re.sub(r"\W", "", key) for key in features.names if " " not in key]
     return list(dict.fromkeys(w for w in spelled if w))
 
@@ -707,12 +731,16 @@ def search_terms(features: Features, rarity: Rarity) -> list[str]:
     return lexemes[:SEARCH_TERMS]
 
 
-def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: Rarity) -> list[int]:
-    """Ids of claims in other sources sharing the most telling words with this claim."""
+def text_candidate_ids(
+    claim: Claim, features: Features, excluded: set[int], rarity: Rarity, learned: frozenset[str] = frozenset()
+) -> list[int]:
+    """Ids of claims in other sources sharing the most telling words with this claim, or words its words have
+    been linked to (`learned`, stems as PostgreSQL's index has them: both are Snowball's English stems)."""
     if connection.vendor != "postgresql":
         rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
-        return most_shared(features, rows, excluded, rarity)
-    terms = [t for t in search_terms(features, rarity) if re.fullmatch(r"\w+", t)]
+        return most_shared(features.terms | learned, rows, excluded, rarity)
+    terms = search_terms(features, rarity) + sorted(learned)[:SEARCH_TERMS]
+    terms = [t for t in terms if re.fullmatch(r"\w+", t)]
     if not terms:
         return []
     # Already lexemes: quoted, and queried with the simple configuration. Claims sharing any one of the telling
@@ -725,7 +753,7 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rar
         if len(rows) >= MATCHED:
             cursor.execute(RANKED_SQL, [any_word, claim.source_id, RANKED_FROM, any_word, MATCHED])
             rows = cursor.fetchall()
-    return most_shared(features, rows, excluded, rarity)
+    return most_shared(features.terms | learned, rows, excluded, rarity)
 
 
 MATCHING_SQL = f"""
@@ -745,10 +773,9 @@ RANKED_SQL = f"""
 """
 
 
-def most_shared(features: Features, rows, excluded: set[int], rarity: Rarity) -> list[int]:
-    """Of (id, quote, statement) rows, the ids of those sharing the rarest words with the claim."""
+def most_shared(terms: frozenset[str], rows, excluded: set[int], rarity: Rarity) -> list[int]:
+    """Of (id, quote, statement) rows, the ids of those sharing the rarest of these terms."""
     scored, seen = [], set()
-    terms = features.terms
     for pk, quote, statement in rows:
         if pk in excluded or pk in seen:
             continue
@@ -833,25 +860,37 @@ def candidates(ids: list[int]) -> list[Candidate]:
     return [Candidate(*row[:6], Published(*row[6:])) for row in rows]
 
 
-def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
-    """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD)."""
-    features = features_of(claim)
+def candidate_pool(claim: Claim, features: Features, learned: Associations | None) -> tuple[list, Rarity]:
+    """The claim's candidates, and the rarity of words among them (three to five queries)."""
     excluded = excluded_ids(claim)
     # What is rare in the whole table chooses the candidates ...
-    ids = text_candidate_ids(claim, features, excluded, background())
+    partners = frozenset(learned.partners()) if learned else frozenset()
+    ids = text_candidate_ids(claim, features, excluded, background(), partners)
     ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
     found = candidates(ids)
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
     # and "Habomai" a lot, however many claims about anything else the table holds.
-    rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+    return found, Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+
+
+def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
+    """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD). Once the weights have
+    been fitted to the team's decisions (learning.py), they rank, and learned associations count."""
+    features = features_of(claim)
+    weights = fitted_weights()
+    learned = Associations(features.terms) if weights else None
+    found, rarity = candidate_pool(claim, features, learned)
     own_best = best_possible(claim, features, rarity)
     ranked, keys = [], {}
     for other in found:
         other_features = features_of(other)
-        suggestion = compare(claim, features, other, other_features, rarity)
+        suggestion = compare(claim, features, other, other_features, rarity, learned)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
-        keys[other.pk] = suggestion.score / hub
+        if weights:
+            keys[other.pk] = suggestion.signals.score(weights)
+        else:
+            hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
+            keys[other.pk] = suggestion.score / hub
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
     ranked.sort(key=lambda s: (-keys[s.claim.pk], s.claim.pk))
@@ -872,12 +911,29 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 @reads_from_replica
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """The claims in other sources most likely to corroborate or contradict this one, best first; only those
-    scoring at least THRESHOLD of the claim's best possible score, so a claim that nothing else speaks to gets
-    none, however large the database.
+    scoring at least THRESHOLD of the claim's best possible score (or joined to it by a learned association),
+    so a claim that nothing else speaks to gets none, however large the database.
 
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
-    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD]
+    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association]
+
+
+def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
+    """Learn from a suggestion accepted as a link or dismissed: record the pair's signals, as ranking reads them,
+    and its words (learning.py); called by the services that write links and dismissals."""
+    features, other_features = features_of(claim), features_of(other)
+    learned = Associations(features.terms)
+    _, rarity = candidate_pool(claim, features, learned)
+    signals = compare(claim, features, other, other_features, rarity, learned).signals
+    record_decision(
+        claim=claim,
+        suggested=other,
+        accepted=accepted,
+        signals=signals.as_dict(),
+        words=set(features.words),
+        other_words=set(other_features.words),
+    )
 
 
 def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
