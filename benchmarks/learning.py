@@ -47,7 +47,7 @@ def forget_decisions() -> None:
 def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
     """Annotate one half in source order as a team would; returns the figures of the sequence."""
     from claims.corroboration import learning as learned
-    from claims.corroboration.suggestions import suggestions_for
+    from claims.corroboration import suggestions as ranker
     from claims.models import SuggestionDecision
     from claims.services import dismiss_suggestion, link_claims
 
@@ -67,7 +67,7 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             claim = labelled[name]
             decided = SuggestionDecision.objects.count()
             remaining = {p for p in wanted.get(name, set()) if frozenset((name, p)) not in linked}
-            suggestions = suggestions_for(claim, limit=TOP)
+            suggestions = ranker.suggestions_for(claim, limit=TOP)
             shown = [label_of.get(s.claim.pk) for s in suggestions]
             found = remaining & set(shown)
             turns.append((decided, len(found), len(remaining)))

@@ -17,39 +17,51 @@ from django.db import transaction
 from django.db.models import F, Q
 from sklearn.linear_model import LogisticRegression
 
-from claims.models import Claim, RankerFit, SuggestionDecision, WordAssociation
+from claims.models import Claim, DismissedSuggestion, RankerFit, SuggestionDecision, WordAssociation
 
 REFIT_EVERY = 25  # decisions before the first fit, and between refits
 MIN_LINKS = 2  # links, less dismissals, before an association counts
+FITTED = ("static", "association", "dismissed")  # the hand-set ranking key, and what is learned
 
 
 def fitted_weights() -> dict[str, float] | None:
-    """The latest fitted weights, or None before the first fit (one query)."""
-    return RankerFit.objects.order_by("-fitted_at", "-pk").values_list("weights", flat=True).first()
+    """The latest fitted weights, or None before the first fit or while nothing learned counts (one query)."""
+    weights = RankerFit.objects.order_by("-fitted_at", "-pk").values_list("weights", flat=True).first()
+    return weights if weights and any(weights[name] for name in FITTED[1:]) else None
 
 
-class Associations:
-    """The learned associations of one claim's words (one query)."""
+class Learned:
+    """What the team's decisions say about one claim's words: their associations (one query); and, once
+    read_dismissals() is called, how often each candidate was dismissed for other claims."""
 
-    def __init__(self, keys: set[str]):
-        counted = Q(links__gte=F("dismissals") + MIN_LINKS) | Q(first=F("second"), dismissals__gt=F("links"))
+    def __init__(self, claim_id: int, keys: set[str]):
+        counted = Q(links__gte=F("dismissals") + MIN_LINKS) & ~Q(first=F("second"))
         rows = WordAssociation.objects.filter(Q(first__in=keys) | Q(second__in=keys), counted)
-        self.counts = {(r.first, r.second): (r.links, r.dismissals) for r in rows.only("first", "second", "links", "dismissals")}
+        self.counts = {(r.first, r.second): (r.links, r.dismissals) for r in rows.only(*COUNT_FIELDS)}
         self.keys = keys
+        self.claim_id = claim_id
+        self.dismissed: dict[int, int] = {}
+
+    def read_dismissals(self, ids: list[int]) -> None:
+        """How many times each of these claims was dismissed as a suggestion for a claim other than this one
+        (one query): a claim suggested for everything and always dismissed is probably not about this one."""
+        pairs = DismissedSuggestion.objects.filter(Q(claim__in=ids) | Q(suggested__in=ids))
+        pairs = pairs.exclude(Q(claim=self.claim_id) | Q(suggested=self.claim_id)).values_list("claim", "suggested")
+        wanted = set(ids)
+        for pk in (pk for pair in pairs for pk in pair if pk in wanted):
+            self.dismissed[pk] = self.dismissed.get(pk, 0) + 1
 
     def linked(self, a: str, b: str) -> int:
         """How many accepted links joined these two different words, when the association counts; else 0."""
         links, dismissals = self.counts.get((min(a, b), max(a, b)), (0, 0))
         return links if a != b and links >= dismissals + MIN_LINKS else 0
 
-    def misleading(self, word: str) -> float:
-        """The share of dismissed pairs among those that shared this word, when most did (0..1)."""
-        links, dismissals = self.counts.get((word, word), (0, 0))
-        return (dismissals - links) / (dismissals + links) if dismissals > links else 0.0
-
     def partners(self) -> set[str]:
         """The words the claim's words have been linked to: what its paraphrases say instead."""
         return {w for pair in self.counts for w in pair if pair[0] != pair[1] and self.linked(*pair)} - self.keys
+
+
+COUNT_FIELDS = ("first", "second", "links", "dismissals")
 
 
 @transaction.atomic
@@ -81,16 +93,24 @@ def record_decision(
 
 
 def refit() -> RankerFit | None:
-    """Fit the signals' weights to every decision so far (a logistic regression of accepted against dismissed,
-    on standardised signals); None while there are no decisions of both kinds."""
+    """Fit how much the learned signals count against the hand-set score (a logistic regression of accepted
+    against dismissed, on standardised signals); None while there are no decisions of both kinds.
+
+    The weights are read as a share of the hand-set score's: an association that accepted pairs show more
+    than dismissed ones adds to it, a misleading shared word takes from it. The hand-set signals are not
+    weighed one by one: fitted to the suggestions shown (all of them alike on names and dates), that put
+    the partners a suggestion was not shown for further down (benchmarks/learning.py, tuning half).
+    """
     rows = list(SuggestionDecision.objects.values_list("accepted", "signals"))
     accepted = [a for a, _ in rows]
     if len(set(accepted)) < 2:
         return None
-    names = sorted({name for _, signals in rows for name in signals})
-    x = np.array([[signals.get(name, 0.0) for name in names] for _, signals in rows])
+    x = np.array([[signals.get(name, 0.0) for name in FITTED] for _, signals in rows])
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x / scale, accepted)
-    weights = dict(zip(names, (model.coef_[0] / scale).tolist(), strict=True))
+    static, association, dismissed = (model.coef_[0] / scale).tolist()
+    weights = {"static": 1.0, "association": 0.0, "dismissed": 0.0}
+    if static > 0:
+        weights.update(association=max(0.0, association / static), dismissed=min(0.0, dismissed / static))
     return RankerFit.objects.create(decisions=len(rows), weights=weights)

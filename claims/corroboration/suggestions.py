@@ -51,7 +51,7 @@ from django.db import connection, connections, router
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from django.db.models import Max, Min, Q
 
-from claims.corroboration.learning import Associations, fitted_weights, record_decision
+from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
 from claims.models import Claim, Corroboration, DismissedSuggestion
 from config.routers import reads_from_replica
 from sources.dates import Precision
@@ -483,7 +483,8 @@ class Signals:
     pair: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
-    misleading: float = 0.0  # learned: shared words most pairs sharing them were dismissed for
+    dismissed: float = 0.0  # learned: log(1 + times the candidate was dismissed for other claims)
+    static: float = 0.0  # the hand-set ranking key (ranking_key()), which the learned signals add to
 
     def as_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)
@@ -544,7 +545,7 @@ def compare(
     other: Claim,
     other_features: Features,
     rarity: Rarity,
-    learned: Associations | None = None,
+    learned: Learned | None = None,
 ) -> Suggestion:
     """Score one candidate against the claim, keeping a reason, in the claims' own words, for what counted;
     with `learned`, the associations learned from the team's links count too."""
@@ -637,7 +638,7 @@ def compare(
                 reasons.append(
                     f"“{features.words[word]}” has been linked to “{other_features.words[theirs]}” {times} times"
                 )
-        signals.misleading = sum(rarity(w) * learned.misleading(w) for w in common)
+        signals.dismissed = math.log1p(learned.dismissed.get(other.pk, 0))
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
@@ -860,7 +861,7 @@ def candidates(ids: list[int]) -> list[Candidate]:
     return [Candidate(*row[:6], Published(*row[6:])) for row in rows]
 
 
-def candidate_pool(claim: Claim, features: Features, learned: Associations | None) -> tuple[list, Rarity]:
+def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> tuple[list, Rarity]:
     """The claim's candidates, and the rarity of words among them (three to five queries)."""
     excluded = excluded_ids(claim)
     # What is rare in the whole table chooses the candidates ...
@@ -878,19 +879,17 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     been fitted to the team's decisions (learning.py), they rank, and learned associations count."""
     features = features_of(claim)
     weights = fitted_weights()
-    learned = Associations(features.terms) if weights else None
+    learned = Learned(claim.pk, features.terms) if weights else None
     found, rarity = candidate_pool(claim, features, learned)
+    if learned:
+        learned.read_dismissals([other.pk for other in found])
     own_best = best_possible(claim, features, rarity)
     ranked, keys = [], {}
     for other in found:
         other_features = features_of(other)
         suggestion = compare(claim, features, other, other_features, rarity, learned)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        if weights:
-            keys[other.pk] = suggestion.signals.score(weights)
-        else:
-            hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
-            keys[other.pk] = suggestion.score / hub
+        keys[other.pk] = ranking_key(suggestion, other, other_features, rarity, weights)
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
     ranked.sort(key=lambda s: (-keys[s.claim.pk], s.claim.pk))
@@ -916,16 +915,33 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
-    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association]
+    return [
+        s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association
+    ]
+
+
+def ranking_key(
+    suggestion: Suggestion, other: Claim, other_features: Features, rarity: Rarity, weights: dict | None
+) -> float:
+    """The hand-set score, less for a candidate that names everything (a hub); with fitted weights, plus or
+    minus what is learned."""
+    signals = suggestion.signals
+    signals.static = suggestion.score / max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
+    if not weights:
+        return signals.static
+    return signals.static + sum(weights[name] * getattr(signals, name) for name in FITTED[1:])
 
 
 def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
     """Learn from a suggestion accepted as a link or dismissed: record the pair's signals, as ranking reads them,
     and its words (learning.py); called by the services that write links and dismissals."""
     features, other_features = features_of(claim), features_of(other)
-    learned = Associations(features.terms)
+    learned = Learned(claim.pk, features.terms)
     _, rarity = candidate_pool(claim, features, learned)
-    signals = compare(claim, features, other, other_features, rarity, learned).signals
+    learned.read_dismissals([other.pk])
+    suggestion = compare(claim, features, other, other_features, rarity, learned)
+    ranking_key(suggestion, other, other_features, rarity, None)
+    signals = suggestion.signals
     record_decision(
         claim=claim,
         suggested=other,
