@@ -414,8 +414,8 @@ class SuggestionDecision(models.Model):
 
 
 class WordAssociation(models.Model):
-    """Two words (as stems) that accepted links have joined, one in each claim ("achiev" / "noth"), or one word
-    the two claims shared (first == second); and how many dismissed pairs it was seen in as well."""
+    """Two words (as stems, in order) that accepted links have joined, one in each claim and not in the other
+    ("achiev" / "pass"), and how many dismissed pairs showed them as well."""
 
     first = models.CharField(max_length=100)
     second = models.CharField(max_length=100)
@@ -425,7 +425,7 @@ class WordAssociation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="word_association_one_per_pair"),
-            models.CheckConstraint(condition=Q(first__lte=F("second")), name="word_association_ordered"),
+            models.CheckConstraint(condition=Q(first__lt=F("second")), name="word_association_ordered"),
         ]
 
     def __str__(self) -> str:
