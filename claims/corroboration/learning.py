@@ -74,7 +74,7 @@ def record_decision(
     decision = SuggestionDecision.objects.create(claim=claim, suggested=suggested, accepted=accepted, signals=signals)
     pairs = {(min(a, b), max(a, b)) for a in words - other_words for b in other_words - words}
     firsts, seconds = {a for a, _ in pairs}, {b for _, b in pairs}
-    rows = WordAssociation.objects.select_for_update().filter(first__in=firsts, second__in=seconds)
+    rows = WordAssociation.objects.select_for_update().filter(first__in=firsts, second__in=seconds).order_by("pk")
     known = [row for row in rows if (row.first, row.second) in pairs]
     counted = "links" if accepted else "dismissals"
     for row in known:
