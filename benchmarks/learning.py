@@ -23,7 +23,6 @@ static and the learned ranker (the database filled as benchmarks/suggestions.py 
 
 import argparse
 import json
-import sys
 import time
 
 import suggestions as labelled_set  # benchmarks/suggestions.py: sets Django up, loads the labelled set
@@ -60,7 +59,9 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
         looks_alike = {frozenset(pair) for pair in lookalikes}
         half = labelled_set.halves(labels)
         label_of = {claim.pk: name for name, claim in labelled.items()}
-        order = sorted((n for n in labelled if half[n] == which), key=lambda n: (labelled[n].source_id, labelled[n].start))
+        order = sorted(
+            (n for n in labelled if half[n] == which), key=lambda n: (labelled[n].source_id, labelled[n].start)
+        )
         linked: set[frozenset] = set()
         turns, first_lookalikes = [], []
         for name in order:
@@ -117,7 +118,7 @@ def report(which: str, static: dict, learned: dict) -> None:
     for name in learned["first_lookalikes"]:
         print(f"    learning ranked a look-alike first: {name}")
     print(f"  {'decisions made':34} {static['decisions']:>16} {learned['decisions']:>16}")
-    print(f"  learning curve, recall@5 of the turns by decisions made before them:")
+    print("  learning curve, recall@5 of the turns by decisions made before them:")
     a, b = curve(static["turns"]), curve(learned["turns"])
     for bucket in sorted(a):
         (sf, ss), (lf, ls) = a[bucket], b.get(bucket, (0, 0))

@@ -6,6 +6,7 @@ from unittest import mock
 
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from claims.corroboration.learning import Learned, fitted_weights
@@ -43,7 +44,10 @@ class AssociationTests(LearningStory):
         counted = set(WordAssociation.objects.values_list("first", "second", "links"))
         self.assertIn(("achiev", "pass", 1), counted)
         self.assertIn(("achiev", "come", 1), counted)
-        self.assertFalse(WordAssociation.objects.filter(first="kuril").exists() or WordAssociation.objects.filter(second="kuril").exists())
+        self.assertFalse(
+            WordAssociation.objects.filter(first="kuril").exists()
+            or WordAssociation.objects.filter(second="kuril").exists()
+        )
 
     def test_an_association_counts_after_two_links_and_not_after_one(self):
         self.teach(TAUGHT[:1])

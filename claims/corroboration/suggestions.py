@@ -1,18 +1,20 @@
 """Suggested links: claims in other sources that probably state the same fact, or contradict it.
 
-Ranked the way a careful reader compares two claims: the same people, places and organisations (with
-their aliases: "Abe" is "Shinzo Abe", "U.S." is "the United States", "Russian" is Russia), the same
-dates compared at the coarser of the two precisions ("December 2016" meets "last December" in an
-article of 2017, but not "December 2014"), shared wording (rare words and word pairs counting more than
-common ones, a few plain synonyms met: "dispatch"/"send"), the same speaker and `claimed_on`. Dates
-that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a pair: they are
-usually two different events; so does a past event dated after the other claim was made (a claim of 2017
-that ministers "held a meeting" is not about one "in late July" 2018). A date's tense is its own clause's.
-A pair about the same event (shared names or dates, no disagreeing date) whose predicates oppose ("a big
-step" vs "failed to lead to any serious shifts", "a breakthrough" vs "don't think ... a breakthrough")
-is marked as a possible contradiction, with the opposing words as the reason. Only suggestions scoring
-at least THRESHOLD of the claim's own best possible score (a share, so the same at any database size; set on
-the tuning half of benchmarks/data/suggestion_labels.json) are shown.
+Ranked the way a careful reader compares two claims: the same people, places and organisations ("Prime
+Minister Shinzo Abe" is Abe), the same dates compared at the coarser of the two precisions ("December 2016"
+meets "last December" in an article of 2017, but not "December 2014"), shared wording (Snowball stems,
+scikit-learn's stop words; rare words and word pairs counting more than common ones), the same speaker and
+`claimed_on`. Dates that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a
+pair: they are usually two different events. A date's tense is its own clause's. A pair about the same event
+(shared names or dates, no disagreeing date) whose predicates oppose ("a big step" vs "failed to lead to any
+serious shifts", "a breakthrough" vs "don't think ... a breakthrough") is marked as a possible contradiction,
+with the opposing words as the reason. Only suggestions scoring at least THRESHOLD of the claim's own best
+possible score (a share, so the same at any database size; set on the tuning half of
+benchmarks/data/suggestion_labels.json) are shown.
+
+What the team's links and dismissals teach (learning.py) counts once weights have been fitted to them: words
+its links have joined ("achieved" / "come to pass") bring candidates in and add to their score, with a reason
+naming both; before that, the ranking is the hand-set one above.
 
 Every reason quotes the claims' own words: words as written, never stems; a month only when it is a
 month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
@@ -38,18 +40,18 @@ larger than the rarity sample, the rarity read from it is kept too; candidates a
 and dates alone, and only the suggestions shown are loaded in full.
 """
 
+import dataclasses
 import datetime
 import functools
 import math
 import re
-import dataclasses
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import snowballstemmer
 from django.db import connection, connections, router
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from django.db.models import Max, Min, Q
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
 from claims.models import Claim, Corroboration, DismissedSuggestion
@@ -915,9 +917,7 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
-    return [
-        s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association
-    ]
+    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association]
 
 
 def ranking_key(

@@ -5,46 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0015_link_covering_indexes'),
+        ("claims", "0015_link_covering_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RankerFit',
+            name="RankerFit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fitted_at', models.DateTimeField(auto_now_add=True)),
-                ('decisions', models.PositiveIntegerField(help_text='How many decisions it was fitted to.')),
-                ('weights', models.JSONField(help_text="Each signal's weight by name.")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("fitted_at", models.DateTimeField(auto_now_add=True)),
+                ("decisions", models.PositiveIntegerField(help_text="How many decisions it was fitted to.")),
+                ("weights", models.JSONField(help_text="Each signal's weight by name.")),
             ],
             options={
-                'get_latest_by': ['fitted_at', 'pk'],
+                "get_latest_by": ["fitted_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SuggestionDecision',
+            name="SuggestionDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('accepted', models.BooleanField()),
-                ('signals', models.JSONField(help_text='Each signal of the pair by name, before its weight.')),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='claims.claim')),
-                ('suggested', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='claims.claim')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("accepted", models.BooleanField()),
+                ("signals", models.JSONField(help_text="Each signal of the pair by name, before its weight.")),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "claim",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="claims.claim"),
+                ),
+                (
+                    "suggested",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="claims.claim"),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WordAssociation',
+            name="WordAssociation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first', models.CharField(max_length=100)),
-                ('second', models.CharField(max_length=100)),
-                ('links', models.PositiveIntegerField(default=0)),
-                ('dismissals', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first", models.CharField(max_length=100)),
+                ("second", models.CharField(max_length=100)),
+                ("links", models.PositiveIntegerField(default=0)),
+                ("dismissals", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('first', 'second'), name='word_association_one_per_pair'), models.CheckConstraint(condition=models.Q(('first__lt', models.F('second'))), name='word_association_ordered')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("first", "second"), name="word_association_one_per_pair"),
+                    models.CheckConstraint(
+                        condition=models.Q(("first__lt", models.F("second"))), name="word_association_ordered"
+                    ),
+                ],
             },
         ),
     ]

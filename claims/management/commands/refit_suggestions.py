@@ -8,7 +8,7 @@ from claims.corroboration.learning import refit
 
 
 class Command(BaseCommand):
-    help = "Fit the suggestion weights to every link accepted and suggestion dismissed so far (claims/corroboration/learning.py)."
+    help = "Fit the suggestion weights to every link accepted and suggestion dismissed so far."
 
     def handle(self, *args, **options):
         began = time.perf_counter()
