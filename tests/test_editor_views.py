@@ -21,10 +21,10 @@ ANNOTATE_QUERIES = 8
 # the claim's words' associations and the candidates' dismissals, once fitted), the claim's links and dismissals, a
 # two-query sample of all claims (one once the table outgrows the sample), the candidates sharing its words
 # (SQLite: one read of the other sources' claims; PostgreSQL: the words' shares from the index statistics, then
-# the claims sharing any of them; one more, to rank them, only when more than MATCHED do), the speaker's claims
-# around the date, the candidates' words and dates, and the shown ones in full (neither asked for when there are
+# the claims sharing any of them; one more, to rank them, only when more than MATCHED do),
+# the candidates' words and dates, and the shown ones in full (neither asked for when there are
 # none). So never more than this, whatever the number of links and suggestions.
-SUGGESTION_QUERIES = 9 if connection.vendor == "postgresql" else 8
+SUGGESTION_QUERIES = 8 if connection.vendor == "postgresql" else 7
 # Session, user, permissions (2), the claim, its links, the tags to choose from, its tags, its speaker;
 # its suggested links come after, from their own endpoint: session, user, permissions (2), the claim, then them.
 PANEL_QUERIES = 9

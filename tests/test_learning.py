@@ -6,7 +6,6 @@ from unittest import mock
 
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from claims.corroboration.learning import Learned, fitted_weights

@@ -3,7 +3,7 @@
 Ranked the way a careful reader compares two claims: the same people, places and organisations ("Prime
 Minister Shinzo Abe" is Abe), the same dates compared at the coarser of the two precisions ("December 2016"
 meets "last December" in an article of 2017, but not "December 2014"), shared wording (Snowball stems,
-scikit-learn's stop words; rare words and word pairs counting more than common ones), the same speaker and
+scikit-learn's stop words; rare words counting more than common ones), the same speaker and
 `claimed_on`. Dates that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a
 pair: they are usually two different events. A date's tense is its own clause's. A pair about the same event
 (shared names or dates, no disagreeing date) whose predicates oppose ("a big step" vs "failed to lead to any
@@ -25,7 +25,7 @@ claim's sixteen most telling words (a plain index lookup; they are then compared
 expression index, it is current the moment a claim is saved. Words that PostgreSQL's own statistics on
 that index (pg_stats, kept by ANALYZE) show in more than 1% of claims are not searched by, which keeps a
 request fast at a million claims. On SQLite the same scoring reads the other sources' claims directly
-(fine at a desk's scale). On both, claims by the same speaker close in time are candidates too.
+(fine at a desk's scale).
 Already-linked and dismissed pairs never come back.
 
 Two rarities: what is rare in the whole table (from an even sample of it) chooses the candidates; what is
@@ -60,7 +60,6 @@ from sources.dates import Precision
 
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 80  # claims scored in Python per suggestion request
-SPEAKER_WINDOW = datetime.timedelta(days=120)
 SEARCH_TERMS = 16  # words of the claim used to find candidates (the tuning half: 10 finds 0.44, 16 0.50, 24 0.48)
 MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
 MATCHED = 400  # at most this many claims sharing a word are compared word by word
@@ -79,7 +78,6 @@ WEIGHTS = {
     "date_conflict": -4.0,
     "claimed_same": 3.0,  # times the precision they agree at (day 1, month 2/3, year 1/3)
     "wording": 12.0,  # times the rarity-weighted share of words in common (0..1)
-    "pair": 3.0,  # per word pair in common, times its rarity
     "contradiction": 2.0,
 }
 # A suggestion is shown when it scores at least this share of what the claim would score against a copy of
@@ -290,7 +288,6 @@ class Features:
     numbers: dict[str, str]  # number as compared -> as written
     dates: list[DateMention]
     words: dict[str, str]  # word key -> the word as written
-    pairs: set[tuple[str, str]]  # adjacent content words, as keys
     negated: dict[str, str]  # word key -> the words from the negation to it, as written
     progress: str  # the words saying the matter moved forward, "" if none
     standstill: str  # the words saying it did not, "" if none
@@ -305,12 +302,11 @@ class Features:
         dates = dates_in(text, reference)
         date_spans = [m.span() for m in DATE_PATTERN.finditer(text)]
         tokens = [(m.group(0), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
-        names, numbers, words, pairs, negated = {}, {}, {}, set(), {}
+        names, numbers, words, negated = {}, {}, {}, {}
         progress = standstill = ""
         clause_start = 0
         negation_at: int | None = None  # index of the last negation in the clause
         reach = NEGATION_REACH
-        previous_key: str | None = None
         run: list[str] = []  # the capitalised words of the name being read
 
         def close_run():
@@ -321,7 +317,7 @@ class Features:
         for i, (token, start, _end) in enumerate(tokens):
             gap = text[tokens[i - 1][2] : start] if i else text[:start]
             if i and CLAUSE_BREAK.search(gap):
-                negation_at, previous_key = None, None
+                negation_at = None
                 clause_start = i
             if i and (not gap.isspace() or not gap or "\n" in gap):  # a name does not run on over a line break
                 close_run()
@@ -350,7 +346,6 @@ class Features:
             if bare[:1].isdigit():
                 if not in_date:
                     numbers.setdefault(bare.replace(",", ""), bare)
-                previous_key = None
                 continue
             if (
                 lower in STOPWORDS
@@ -361,13 +356,9 @@ class Features:
                 or "n't" in lower
                 or "n’t" in lower
             ):
-                previous_key = None
                 continue
             key = word_key(lower)
             words.setdefault(key, bare if capitalised else lower)
-            if previous_key is not None:
-                pairs.add((previous_key, key))
-            previous_key = key
             if negation_at is not None and i - negation_at <= reach and lower not in NEGATIONS:
                 negated.setdefault(key, spoken(text, tokens, negation_at, i))
             if lower in PROGRESS or key in PROGRESS:
@@ -378,7 +369,7 @@ class Features:
             elif lower in STANDSTILL and not standstill:
                 standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
         close_run()
-        return cls(names, numbers, dates, words, pairs, negated, progress, standstill)
+        return cls(names, numbers, dates, words, negated, progress, standstill)
 
 
 def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
@@ -482,7 +473,6 @@ class Signals:
     date_conflict: float = 0.0
     claimed_same: float = 0.0
     wording: float = 0.0
-    pair: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
     dismissed: float = 0.0  # learned: log(1 + times the candidate was dismissed for other claims)
@@ -626,8 +616,6 @@ def compare(
         own = rarity.total(mine_words)
         coverage = shared / own if own else len(common) / max(len(mine_words), 1)
         signals.wording = (overlap + coverage) / 2
-    common_pairs = features.pairs & other_features.pairs
-    signals.pair = sum(min(rarity(a), rarity(b)) for a, b in common_pairs)
     plain_common = sorted(common - named_words, key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:
         written = [features.words[w] for w in plain_common]
@@ -789,19 +777,6 @@ def most_shared(terms: frozenset[str], rows, excluded: set[int], rarity: Rarity)
     return [pk for _, pk in sorted(scored)[:CANDIDATES]]
 
 
-def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
-    """Claims by the same speaker in other sources, made around the same time."""
-    if claim.speaker_id is None:
-        return []
-    same_speaker = Claim.objects.filter(speaker=claim.speaker_id).exclude(source=claim.source_id)
-    if claim.claimed_on is not None:
-        same_speaker = same_speaker.filter(
-            claimed_on__range=(claim.claimed_on - SPEAKER_WINDOW, claim.claimed_on + SPEAKER_WINDOW)
-        )
-    ids = same_speaker.order_by("-claimed_on", "pk").values_list("pk", flat=True)[: CANDIDATES // 4 + len(excluded)]
-    return [pk for pk in ids if pk not in excluded]
-
-
 def background() -> Rarity:
     """Word rarity from a spread-out sample of all claims, to choose the words to search by and the claims to
     compare (two queries, any table size).
@@ -869,7 +844,6 @@ def candidate_pool(claim: Claim, features: Features, learned: Learned | None) ->
     # What is rare in the whole table chooses the candidates ...
     partners = frozenset(learned.partners()) if learned else frozenset()
     ids = text_candidate_ids(claim, features, excluded, background(), partners)
-    ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
     found = candidates(ids)
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
     # and "Habomai" a lot, however many claims about anything else the table holds.
@@ -958,17 +932,10 @@ def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
         speaker=float(claim.speaker_id is not None),
         entity=rarity.total(features.names) + rarity.total(features.numbers),
         wording=float(bool(features.words)),
-        pair=sum(min(rarity(a), rarity(b)) for a, b in features.pairs),
-        claimed_same=claimed_parts_precision(claim) / 3,
+        claimed_same=DateMention("", *claimed_parts(claim)).precision / 3 if claim.claimed_on else 0.0,
     )
     for date in features.dates:
         if date.precision:
             name = ("date_year", "date_month", "date_day")[date.precision - 1]
             setattr(signals, name, getattr(signals, name) + 1.0)
     return signals.score()
-
-
-def claimed_parts_precision(claim: Claim) -> int:
-    if claim.claimed_on is None:
-        return 0
-    return {Precision.YEAR: 1, Precision.MONTH: 2}.get(claim.claimed_on_precision, 3)
