@@ -197,7 +197,7 @@ class ContradictionTests(BaseTestCase):
         self.assertIn("but different dates: May 2016 and May 2014", suggestion.reason)
 
     def test_a_year_against_a_month_of_another_year_is_a_different_event_from_either_side(self):
-        fall = "Both sides continue to plan on Putin's trip to Japan later this fall, officials said."
+        fall = "Both sides continue to plan on Putin's trip to Japan later in 2014, officials said."
         visit = "The main achievement of Putin's visit to Japan in December 2016 was a plan, officials said."
         trip = create_claim(
             source=create_source(title="2014", text=fall, published_on=datetime.date(2014, 7, 1)), quote=fall

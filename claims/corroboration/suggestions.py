@@ -40,6 +40,7 @@ larger than the rarity sample, the rarity read from it is kept too; candidates a
 and dates alone, and only the suggestions shown are loaded in full.
 """
 
+import calendar
 import dataclasses
 import datetime
 import functools
@@ -83,8 +84,8 @@ WEIGHTS = {
 # A suggestion is shown when it scores at least this share of what the claim would score against a copy of
 # itself (its best possible score). Being a share, it means the same at a hundred claims and at a million,
 # where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
-# 0.05 and falls from 0.10 on (with rarity among the candidates); 0.05 shows the fewest at that recall.
-THRESHOLD = 0.05
+# 0.08 and falls from 0.10 on (without the word-pair signal); 0.08 shows the fewest at that recall.
+THRESHOLD = 0.08
 # Candidates are ranked by score / (their own best possible score ** HUB_DAMPING): a long claim that names
 # everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
 # and mean reciprocal rank are flat from 0 to 0.3; 0.15 is the middle.
@@ -105,33 +106,12 @@ STANDSTILL = frozenset("failure failed stalemate impasse faltering unsuccessful 
 NEGATION_REACH = 6  # words after a negation that it turns around, within its clause
 NEG_RAISING = frozenset("think believe expect see say".split())
 SCOPE_BREAKS = frozenset("and but because which while although whereas who though".split())
-TITLES = frozenset(
-    "president prime minister foreign defense defence deputy secretary chief governor ambassador general "
-    "mr ms mrs dr sir former senior special adviser advisor spokesman spokeswoman russian japanese".split()
-)
-SENTENCE_ADVERBS = frozenset(
-    "moreover indeed specifically overall evidently paradoxically meanwhile despite although though yet today "
-    "instead clearly certainly of course in fact further furthermore first second next thus".split()
-)
 
-# Each month's full name ("June" and "July" too, short as they are), then its abbreviations.
-MONTH_NAMES = [
-    ("january", "jan"),
-    ("february", "feb"),
-    ("march", "mar"),
-    ("april", "apr"),
-    ("may",),
-    ("june", "jun"),
-    ("july", "jul"),
-    ("august", "aug"),
-    ("september", "sep", "sept"),
-    ("october", "oct"),
-    ("november", "nov"),
-    ("december", "dec"),
-]
-MONTHS = {name: number for number, names in enumerate(MONTH_NAMES, start=1) for name in names}
-FULL_MONTHS = "|".join(names[0].capitalize() for names in MONTH_NAMES)
-SHORT_MONTHS = "|".join(name.capitalize() for names in MONTH_NAMES for name in names[1:])
+# Month names and abbreviations as the standard library has them (English: Django never sets a locale).
+MONTHS = {name.lower(): n for n in range(1, 13) for name in (calendar.month_name[n], calendar.month_abbr[n])}
+MONTHS["sept"] = 9
+FULL_MONTHS = "|".join(calendar.month_name[1:])  # "June" and "July" too, short as they are
+SHORT_MONTHS = "|".join([*(name for name in calendar.month_abbr[1:] if name != "May"), "Sept"])
 # A month is a whole word: "December", "May", or an abbreviation with its full stop or a day ("Dec. 5",
 # "Dec 5"); the "Dec" of "Declaration" is not one. A year is 1800-2099 standing alone.
 DATE_PATTERN = re.compile(
@@ -142,9 +122,7 @@ DATE_PATTERN = re.compile(
     rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d)\b)?"
     rf"|\b(?P<year_only>(?:1[89]|20)\d\d)\b(?![-–]\d)"
     rf"|\b(?P<relative_year>last year|this year|earlier this year|later this year|next year)\b"
-    rf"|\b(?P<season_modifier>last|this past|this)\s+(?P<season>spring|summer|fall|autumn|winter)\b"
 )
-SEASON_STARTS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 FUTURE = re.compile(
     r"\b(?:will|would|shall|scheduled|slated|plans?|planned|proposed|expected|next|later|as early as|until)\b", re.I
 )
@@ -265,11 +243,6 @@ def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
             if reference is not None:
                 shift = {"last year": -1, "next year": 1}.get(m.group("relative_year"), 0)
                 found.append(DateMention(written, reference.date.year + shift))
-        elif m.group("season"):
-            if reference is not None:
-                start = SEASON_STARTS[m.group("season")]
-                before = m.group("season_modifier") != "this" and start >= reference.date.month
-                found.append(DateMention(written, reference.date.year - before))
         else:
             month = MONTHS[(m.group("month") or m.group("short")).lower()]
             day = int(m.group("day_before") or m.group("day_after") or 0) or None
@@ -325,9 +298,9 @@ class Features:
             lower = bare.lower()
             in_date = any(s <= start < e for s, e in date_spans)
             capitalised = bare[:1].isupper() and not in_date
-            if capitalised and lower not in STOPWORDS and lower not in TITLES:
+            if capitalised and lower not in STOPWORDS:
                 first_of_sentence = i == 0 or ends_sentence(text, start)
-                if not first_of_sentence or run or lower not in SENTENCE_ADVERBS and is_name_like(tokens, i):
+                if not first_of_sentence or run or is_name_like(tokens, i):
                     run.append(bare)
                     continue_run = bare == token  # "Putin’s Tokyo visit": the possessive ends the name
                 else:
@@ -352,7 +325,6 @@ class Features:
                 or len(lower) <= 2
                 or in_date
                 or lower in NEGATIONS
-                or lower in TITLES
                 or "n't" in lower
                 or "n’t" in lower
             ):
