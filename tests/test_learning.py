@@ -28,7 +28,7 @@ def claim(title: str, text: str):
 
 
 def fit_that_counts_associations() -> RankerFit:
-    return RankerFit.objects.create(decisions=25, weights={"static": 1.0, "association": 1.0, "dismissed": 0.0})
+    return RankerFit.objects.create(decisions=25, weights={"static": 1.0, "association": 1.0})
 
 
 class LearningStory(BaseTestCase):
@@ -50,16 +50,16 @@ class AssociationTests(LearningStory):
 
     def test_an_association_counts_after_two_links_and_not_after_one(self):
         self.teach(TAUGHT[:1])
-        self.assertEqual(Learned(0, {"achiev"}).linked("achiev", "pass"), 0)
+        self.assertEqual(Learned({"achiev"}).linked("achiev", "pass"), 0)
         self.teach(TAUGHT[1:])
-        self.assertEqual(Learned(0, {"achiev"}).linked("achiev", "pass"), 2)
+        self.assertEqual(Learned({"achiev"}).linked("achiev", "pass"), 2)
 
     def test_a_dismissal_counts_against_an_association_it_shows(self):
         self.teach()
         first, second = claim("Dismissed", "Exports achieved records."), claim("Other", "It came to pass quietly.")
         dismiss_suggestion(claim=first, suggested=second, dismissed_by=self.alice)
         self.assertEqual(WordAssociation.objects.get(first="achiev", second="pass").dismissals, 1)
-        self.assertEqual(Learned(0, {"achiev"}).linked("achiev", "pass"), 0)
+        self.assertEqual(Learned({"achiev"}).linked("achiev", "pass"), 0)
 
     def test_a_learned_association_brings_in_a_paraphrase_with_no_word_in_common_and_names_both_words(self):
         self.teach()
@@ -115,7 +115,7 @@ class WeightTests(LearningStory):
         self.assertEqual(ranked, sorted(ranked, key=lambda s: -s.signals.static))
 
     def test_a_fit_where_nothing_learned_tells_accepted_from_dismissed_leaves_the_hand_set_ranking(self):
-        RankerFit.objects.create(decisions=25, weights={"static": 1.0, "association": 0.0, "dismissed": 0.0})
+        RankerFit.objects.create(decisions=25, weights={"static": 1.0, "association": 0.0})
         self.assertIsNone(fitted_weights())
 
     def test_the_refit_command_fits_the_weights_to_the_decisions_so_far(self):

@@ -6,7 +6,6 @@ dismiss (per database, until there are projects).
   a dismissed pair counts against the associations it shows. An association counts once its links outnumber
   its dismissals by MIN_LINKS (one pair is chance). It brings claims using the associated words in as
   candidates, and adds to their score, with a reason naming both words as the claims write them.
-- Dismissals: how often a candidate was dismissed for other claims.
 - Weights: every decision is recorded with the pair's signals as the ranker saw them, and a logistic
   regression (scikit-learn) of accepted against dismissed weighs the learned signals against the hand-set
   ranking key (suggestions.WEIGHTS); refitted every REFIT_EVERY decisions (after the decision's commit) and
@@ -18,11 +17,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from sklearn.linear_model import LogisticRegression
 
-from claims.models import Claim, DismissedSuggestion, RankerFit, SuggestionDecision, WordAssociation
+from claims.models import Claim, RankerFit, SuggestionDecision, WordAssociation
 
 REFIT_EVERY = 25  # decisions before the first fit, and between refits
 MIN_LINKS = 2  # links, less dismissals, before an association counts
-FITTED = ("static", "association", "dismissed")  # the hand-set ranking key, and what is learned
+FITTED = ("static", "association")  # the hand-set ranking key, and what is learned
 
 
 def fitted_weights() -> dict[str, float] | None:
@@ -32,25 +31,13 @@ def fitted_weights() -> dict[str, float] | None:
 
 
 class Learned:
-    """What the team's decisions say about one claim's words: their associations (one query); and, once
-    read_dismissals() is called, how often each candidate was dismissed for other claims."""
+    """What the team's links say about one claim's words: their associations (one query)."""
 
-    def __init__(self, claim_id: int, keys: set[str]):
+    def __init__(self, keys: set[str]):
         counted = Q(links__gte=F("dismissals") + MIN_LINKS)
         rows = WordAssociation.objects.filter(Q(first__in=keys) | Q(second__in=keys), counted)
         self.counts = {(r.first, r.second): (r.links, r.dismissals) for r in rows.only(*COUNT_FIELDS)}
         self.keys = keys
-        self.claim_id = claim_id
-        self.dismissed: dict[int, int] = {}
-
-    def read_dismissals(self, ids: list[int]) -> None:
-        """How many times each of these claims was dismissed as a suggestion for a claim other than this one
-        (one query): a claim suggested for everything and always dismissed is probably not about this one."""
-        pairs = DismissedSuggestion.objects.filter(Q(claim__in=ids) | Q(suggested__in=ids))
-        pairs = pairs.exclude(Q(claim=self.claim_id) | Q(suggested=self.claim_id)).values_list("claim", "suggested")
-        wanted = set(ids)
-        for pk in (pk for pair in pairs for pk in pair if pk in wanted):
-            self.dismissed[pk] = self.dismissed.get(pk, 0) + 1
 
     def linked(self, a: str, b: str) -> int:
         """How many accepted links joined these two different words, when the association counts; else 0."""
@@ -96,10 +83,10 @@ def refit() -> RankerFit | None:
     """Fit how much the learned signals count against the hand-set ranking key (a logistic regression of
     accepted against dismissed, on standardised signals); None while there are no decisions of both kinds.
 
-    The weights are read as shares of the hand-set key's: an association can only add, a dismissal history only
-    take away; a learned signal that does not tell accepted from dismissed gets 0, and the ranking stays the
-    hand-set one. The hand-set signals are not weighed one by one: fitted to the suggestions shown (all alike on
-    names and dates), that ranked partners lower (benchmarks/learning.py, tuning half: 0.24-0.29 against 0.41).
+    The weight is read as a share of the hand-set key's, and an association can only add: when associations do
+    not tell accepted from dismissed, it is 0 and the ranking stays the hand-set one. The hand-set signals are
+    not weighed one by one: fitted to the suggestions shown (all alike on names and dates), that ranked
+    partners lower (benchmarks/learning.py, tuning half: recall 0.24-0.29 against 0.41).
     """
     rows = list(SuggestionDecision.objects.values_list("accepted", "signals"))
     accepted = [a for a, _ in rows]
@@ -109,8 +96,6 @@ def refit() -> RankerFit | None:
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x / scale, accepted)
-    static, association, dismissed = (model.coef_[0] / scale).tolist()
-    weights = {"static": 1.0, "association": 0.0, "dismissed": 0.0}
-    if static > 0:
-        weights.update(association=max(0.0, association / static), dismissed=min(0.0, dismissed / static))
+    static, association = (model.coef_[0] / scale).tolist()
+    weights = {"static": 1.0, "association": max(0.0, association / static) if static > 0 else 0.0}
     return RankerFit.objects.create(decisions=len(rows), weights=weights)

@@ -25,19 +25,11 @@ claim's sixteen most telling words (a plain index lookup; they are then compared
 expression index, it is current the moment a claim is saved. Words that PostgreSQL's own statistics on
 that index (pg_stats, kept by ANALYZE) show in more than 1% of claims are not searched by, which keeps a
 request fast at a million claims. On SQLite the same scoring reads the other sources' claims directly
-(fine at a desk's scale).
-Already-linked and dismissed pairs never come back.
+(fine at a desk's scale). Already-linked and dismissed pairs never come back.
 
-Two rarities: what is rare in the whole table (from an even sample of it) chooses the candidates; what is
-rare among the candidates scores them. Among claims about Japan and Russia, "Japan" tells little and
-"Habomai" a lot, however many claims about anything else the table holds: claims added on other subjects do
-not move a claim's scores unless they become its candidates (with a sample of town-news claims as the table,
-every word of a claim on the Kurils is rare in it, and table-wide rarity alone lost a quarter of the tuning
-half's recall).
-
-Speed: a claim's features are read once per text and reference date in a process (cached); once the table is
-larger than the rarity sample, the rarity read from it is kept too; candidates are scored from their words
-and dates alone, and only the suggestions shown are loaded in full.
+Two rarities: what is rare in the whole table (an even sample of it) chooses the candidates; what is rare
+among the candidates scores them ("Japan" tells little among claims on Japan, however many claims on other
+subjects the table holds). A claim's features are read once per text and reference date in a process.
 """
 
 import calendar
@@ -447,11 +439,7 @@ class Signals:
     wording: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
-    dismissed: float = 0.0  # learned: log(1 + times the candidate was dismissed for other claims)
     static: float = 0.0  # the hand-set ranking key (ranking_key()), which the learned signals add to
-
-    def as_dict(self) -> dict[str, float]:
-        return dataclasses.asdict(self)
 
     def score(self, weights: dict[str, float] | None = None) -> float:
         weights = WEIGHTS if weights is None else weights
@@ -600,7 +588,6 @@ def compare(
                 reasons.append(
                     f"“{features.words[word]}” has been linked to “{other_features.words[theirs]}” {times} times"
                 )
-        signals.dismissed = math.log1p(learned.dismissed.get(other.pk, 0))
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
@@ -827,10 +814,8 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     been fitted to the team's decisions (learning.py), they rank, and learned associations count."""
     features = features_of(claim)
     weights = fitted_weights()
-    learned = Learned(claim.pk, features.terms) if weights else None
+    learned = Learned(features.terms) if weights else None
     found, rarity = candidate_pool(claim, features, learned)
-    if learned:
-        learned.read_dismissals([other.pk for other in found])
     own_best = best_possible(claim, features, rarity)
     ranked, keys = [], {}
     for other in found:
@@ -882,9 +867,8 @@ def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
     """Learn from a suggestion accepted as a link or dismissed: record the pair's signals, as ranking reads them,
     and its words (learning.py); called by the services that write links and dismissals."""
     features, other_features = features_of(claim), features_of(other)
-    learned = Learned(claim.pk, features.terms)
+    learned = Learned(features.terms)
     _, rarity = candidate_pool(claim, features, learned)
-    learned.read_dismissals([other.pk])
     suggestion = compare(claim, features, other, other_features, rarity, learned)
     ranking_key(suggestion, other, other_features, rarity, None)
     signals = suggestion.signals
@@ -892,7 +876,7 @@ def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
         claim=claim,
         suggested=other,
         accepted=accepted,
-        signals=signals.as_dict(),
+        signals=dataclasses.asdict(signals),
         words=set(features.words),
         other_words=set(other_features.words),
     )
