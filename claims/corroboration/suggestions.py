@@ -825,7 +825,7 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
         keys[other.pk] = ranking_key(suggestion, other, other_features, rarity, weights)
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
-    ranked.sort(key=lambda s: (-keys[s.claim.pk], s.claim.pk))
+    ranked.sort(key=lambda s: (*keys[s.claim.pk], s.claim.pk))
     ranked = ranked[:limit]
     # Only the claims shown are loaded in full, with what a page shows of them (one query).
     shown = (
@@ -853,14 +853,16 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 
 def ranking_key(
     suggestion: Suggestion, other: Claim, other_features: Features, rarity: Rarity, weights: dict | None
-) -> float:
-    """The hand-set score, less for a candidate that names everything (a hub); with fitted weights, plus or
-    minus what is learned."""
+) -> tuple[int, float]:
+    """Best first: the hand-set score, less for a candidate that names everything (a hub). What is learned never
+    pushes out a suggestion the hand-set ranker shows: with fitted weights, the claims only learned associations
+    bring above the threshold come after those, by the hand-set score plus the associations' weight. (Letting
+    associations reorder the hand-set suggestions lost 1-2 held-out partners: benchmarks/learning.py.)"""
     signals = suggestion.signals
     signals.static = suggestion.score / max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
-    if not weights:
-        return signals.static
-    return signals.static + sum(weights[name] * getattr(signals, name) for name in FITTED[1:])
+    if not weights or suggestion.strength >= THRESHOLD:
+        return (0, -signals.static)
+    return (1, -signals.static - sum(weights[name] * getattr(signals, name) for name in FITTED[1:]))
 
 
 def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
