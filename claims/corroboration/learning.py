@@ -4,12 +4,12 @@ dismiss (per database, until there are projects).
 - Word associations, as in word alignment: every accepted link counts each word of one claim that the other
   lacks against each word of the other that the first lacks ("achieved nothing" / "has not come to pass");
   a dismissed pair counts against the associations it shows. An association counts once its links outnumber
-  its dismissals by MIN_LINKS (one pair is chance). It brings claims using the associated words in as
-  candidates, and adds to their score, with a reason naming both words as the claims write them.
+  its dismissals by MIN_LINKS (one pair is chance). It brings claims using the associated words in, after the
+  hand-set suggestions, with a reason naming both words as the claims write them.
 - Weights: every decision is recorded with the pair's signals as the ranker saw them, and a logistic
-  regression (scikit-learn) of accepted against dismissed weighs the learned signals against the hand-set
-  ranking key (suggestions.WEIGHTS); refitted every REFIT_EVERY decisions (after the decision's commit) and
-  by `manage.py refit_suggestions`. Until the first fit the ranker is exactly the hand-set one.
+  regression (scikit-learn) of accepted against dismissed weighs the associations against the hand-set
+  ranking key; refitted every REFIT_EVERY decisions (after the decision's commit) and by
+  `manage.py refit_suggestions`. Until the first fit the ranker is exactly the hand-set one.
 """
 
 import numpy as np

@@ -12,9 +12,8 @@ with the opposing words as the reason. Only suggestions scoring at least THRESHO
 possible score (a share, so the same at any database size; set on the tuning half of
 benchmarks/data/suggestion_labels.json) are shown.
 
-What the team's links and dismissals teach (learning.py) counts once weights have been fitted to them: words
-its links have joined ("achieved" / "come to pass") bring candidates in and add to their score, with a reason
-naming both; before that, the ranking is the hand-set one above.
+Once weights are fitted to the team's links and dismissals (learning.py), words its links have joined
+("achieved" / "come to pass") bring claims in after the hand-set suggestions, with a reason naming both.
 
 Every reason quotes the claims' own words: words as written, never stems; a month only when it is a
 month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
@@ -854,10 +853,9 @@ def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 def ranking_key(
     suggestion: Suggestion, other: Claim, other_features: Features, rarity: Rarity, weights: dict | None
 ) -> tuple[int, float]:
-    """Best first: the hand-set score, less for a candidate that names everything (a hub). What is learned never
-    pushes out a suggestion the hand-set ranker shows: with fitted weights, the claims only learned associations
-    bring above the threshold come after those, by the hand-set score plus the associations' weight. (Letting
-    associations reorder the hand-set suggestions lost 1-2 held-out partners: benchmarks/learning.py.)"""
+    """Best first: the hand-set score, less for a candidate that names everything (a hub). With fitted weights,
+    claims only learned associations show come after the hand-set suggestions, never push one out (letting them
+    reorder those lost 1-2 held-out partners: benchmarks/learning.py), by the score plus the associations'."""
     signals = suggestion.signals
     signals.static = suggestion.score / max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
     if not weights or suggestion.strength >= THRESHOLD:
