@@ -427,6 +427,7 @@ class WordAssociation(models.Model):
             models.UniqueConstraint(fields=["first", "second"], name="word_association_one_per_pair"),
             models.CheckConstraint(condition=Q(first__lt=F("second")), name="word_association_ordered"),
         ]
+        indexes = [models.Index(fields=["second"], name="word_association_second")]  # the claim's words, either side
 
     def __str__(self) -> str:
         return f"{self.first} / {self.second}: {self.links} links, {self.dismissals} dismissals"

@@ -36,7 +36,7 @@ class Learned:
     def __init__(self, keys: set[str]):
         counted = Q(links__gte=F("dismissals") + MIN_LINKS)
         rows = WordAssociation.objects.filter(Q(first__in=keys) | Q(second__in=keys), counted)
-        self.counts = {(r.first, r.second): (r.links, r.dismissals) for r in rows.only(*COUNT_FIELDS)}
+        self.counts = {(a, b): (n, d) for a, b, n, d in rows.values_list("first", "second", "links", "dismissals")}
         self.keys = keys
 
     def linked(self, a: str, b: str) -> int:
@@ -44,12 +44,10 @@ class Learned:
         links, dismissals = self.counts.get((min(a, b), max(a, b)), (0, 0))
         return links if links >= dismissals + MIN_LINKS else 0
 
-    def partners(self) -> set[str]:
-        """The words the claim's words have been linked to: what its paraphrases say instead."""
-        return {word for pair in self.counts for word in pair} - self.keys
-
-
-COUNT_FIELDS = ("first", "second", "links", "dismissals")
+    def partners(self) -> list[str]:
+        """The words the claim's words have been linked to, most often first: what its paraphrases say instead."""
+        ordered = sorted(self.counts, key=lambda pair: (-self.counts[pair][0], pair))
+        return [word for word in dict.fromkeys(w for pair in ordered for w in pair) if word not in self.keys]
 
 
 @transaction.atomic

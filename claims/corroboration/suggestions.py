@@ -53,6 +53,7 @@ from sources.dates import Precision
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 80  # claims scored in Python per suggestion request
 SEARCH_TERMS = 16  # words of the claim used to find candidates (the tuning half: 10 finds 0.44, 16 0.50, 24 0.48)
+LEARNED_TERMS = 4  # words the claim's words have been linked to, searched by too
 MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
 MATCHED = 400  # at most this many claims sharing a word are compared word by word
 RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to choose those
@@ -663,32 +664,33 @@ def search_words(features: Features, rarity: Rarity) -> list[str]:
     return list(dict.fromkeys(w for w in spelled if w))
 
 
-def search_terms(features: Features, rarity: Rarity) -> list[str]:
-    """The claim's most telling words, as indexed, for the full-text query (one query).
+def search_terms(features: Features, rarity: Rarity, learned: list[str]) -> list[str]:
+    """The claim's most telling words, as indexed, and up to LEARNED_TERMS they have been linked to (one query).
 
     Names, numbers and dates first, then the rarest words; words used by more than MAX_SHARE of
     all claims are left out, since they would match much of the table and say little.
     """
     spelled = search_words(features, rarity)
     with connections[router.db_for_read(Claim)].cursor() as cursor:
-        cursor.execute(WORD_SHARES_SQL, [spelled])
+        cursor.execute(WORD_SHARES_SQL, [spelled + learned])
         share_of = {word: (lexeme, share) for word, lexeme, share in cursor.fetchall()}
     found = [share_of[w] for w in spelled if w in share_of]
     lexemes = list(dict.fromkeys(lexeme for lexeme, share in found if share <= MAX_SHARE))
     if not lexemes:
         lexemes = [lexeme for lexeme, _ in sorted(found, key=lambda f: f[1])[:2]]
-    return lexemes[:SEARCH_TERMS]
+    rare = [share_of[w][0] for w in learned if w in share_of and share_of[w][1] <= MAX_SHARE]
+    return lexemes[:SEARCH_TERMS] + rare[:LEARNED_TERMS]
 
 
 def text_candidate_ids(
-    claim: Claim, features: Features, excluded: set[int], rarity: Rarity, learned: frozenset[str] = frozenset()
+    claim: Claim, features: Features, excluded: set[int], rarity: Rarity, learned: list[str]
 ) -> list[int]:
     """Ids of claims in other sources sharing the most telling words with this claim, or words its words have
     been linked to (`learned`, stems as PostgreSQL's index has them: both are Snowball's English stems)."""
     if connection.vendor != "postgresql":
         rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
-        return most_shared(features.terms | learned, rows, excluded, rarity)
-    terms = search_terms(features, rarity) + sorted(learned)[:SEARCH_TERMS]
+        return most_shared(features.terms | set(learned), rows, excluded, rarity)
+    terms = search_terms(features, rarity, [w for w in learned if re.fullmatch(r"\w+", w)])
     terms = [t for t in terms if re.fullmatch(r"\w+", t)]
     if not terms:
         return []
@@ -702,7 +704,7 @@ def text_candidate_ids(
         if len(rows) >= MATCHED:
             cursor.execute(RANKED_SQL, [any_word, claim.source_id, RANKED_FROM, any_word, MATCHED])
             rows = cursor.fetchall()
-    return most_shared(features.terms | learned, rows, excluded, rarity)
+    return most_shared(features.terms | set(learned), rows, excluded, rarity)
 
 
 MATCHING_SQL = f"""
@@ -800,7 +802,7 @@ def candidate_pool(claim: Claim, features: Features, learned: Learned | None) ->
     """The claim's candidates, and the rarity of words among them (three to five queries)."""
     excluded = excluded_ids(claim)
     # What is rare in the whole table chooses the candidates ...
-    partners = frozenset(learned.partners()) if learned else frozenset()
+    partners = learned.partners() if learned else []
     ids = text_candidate_ids(claim, features, excluded, background(), partners)
     found = candidates(ids)
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
