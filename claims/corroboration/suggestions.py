@@ -690,7 +690,7 @@ def text_candidate_ids(
     if connection.vendor != "postgresql":
         rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
         return most_shared(features.terms | set(learned), rows, excluded, rarity)
-    terms = search_terms(features, rarity, [w for w in learned if re.fullmatch(r"\w+", w)])
+    terms = search_terms(features, rarity, [w for w in learned if re.fullmatch(r"\w+", w)][: 4 * LEARNED_TERMS])
     terms = [t for t in terms if re.fullmatch(r"\w+", t)]
     if not terms:
         return []
