@@ -451,3 +451,51 @@ class DismissedSuggestion(models.Model):
             return
         # Only claims of other sources are suggested; a pair within one source is not a suggestion to dismiss.
         check_across_sources(self.claim.source_id, self.suggested.source_id)
+
+
+class SuggestionDecision(models.Model):
+    """A suggestion someone accepted (linked) or dismissed, with what the ranker saw in the pair then: the
+    examples the suggestion weights are fitted to (claims/corroboration/learning.py)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    suggested = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    accepted = models.BooleanField()
+    signals = models.JSONField(help_text="Each signal of the pair by name, before its weight.")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"claim {self.suggested_id} {'linked to' if self.accepted else 'dismissed for'} claim {self.claim_id}"
+
+
+class WordAssociation(models.Model):
+    """Two words (as stems, in order) that accepted links have joined, one in each claim and not in the other
+    ("achiev" / "pass"), and how many dismissed pairs showed them as well."""
+
+    first = models.CharField(max_length=100)
+    second = models.CharField(max_length=100)
+    links = models.PositiveIntegerField(default=0)
+    dismissals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="word_association_one_per_pair"),
+            models.CheckConstraint(condition=Q(first__lt=F("second")), name="word_association_ordered"),
+        ]
+        indexes = [models.Index(fields=["second"], name="word_association_second")]  # the claim's words, either side
+
+    def __str__(self) -> str:
+        return f"{self.first} / {self.second}: {self.links} links, {self.dismissals} dismissals"
+
+
+class RankerFit(models.Model):
+    """Suggestion weights fitted to the decisions made so far; the latest one ranks suggestions."""
+
+    fitted_at = models.DateTimeField(auto_now_add=True)
+    decisions = models.PositiveIntegerField(help_text="How many decisions it was fitted to.")
+    weights = models.JSONField(help_text="Each signal's weight by name.")
+
+    class Meta:
+        get_latest_by = ["fitted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"suggestion weights fitted to {self.decisions} decisions"

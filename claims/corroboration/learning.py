@@ -1,0 +1,99 @@
+"""What suggestions learn from the team's own decisions: the links people accept and the suggestions they
+dismiss (per database, until there are projects).
+
+- Word associations, as in word alignment: every accepted link counts each word of one claim that the other
+  lacks against each word of the other that the first lacks ("achieved nothing" / "has not come to pass");
+  a dismissed pair counts against the associations it shows. An association counts once its links outnumber
+  its dismissals by MIN_LINKS (one pair is chance). It brings claims using the associated words in, after the
+  hand-set suggestions, with a reason naming both words as the claims write them.
+- Weights: every decision is recorded with the pair's signals as the ranker saw them, and a logistic
+  regression (scikit-learn) of accepted against dismissed weighs the associations against the hand-set
+  ranking key; refitted every REFIT_EVERY decisions (after the decision's commit) and by
+  `manage.py refit_suggestions`. Until the first fit the ranker is exactly the hand-set one.
+"""
+
+import numpy as np
+from django.db import transaction
+from django.db.models import F, Q
+from sklearn.linear_model import LogisticRegression
+
+from claims.models import Claim, RankerFit, SuggestionDecision, WordAssociation
+
+REFIT_EVERY = 25  # decisions before the first fit, and between refits
+MIN_LINKS = 2  # links, less dismissals, before an association counts
+FITTED = ("static", "association")  # the hand-set ranking key, and what is learned
+
+
+def fitted_weights() -> dict[str, float] | None:
+    """The latest fitted weights, or None before the first fit or while nothing learned counts (one query)."""
+    weights = RankerFit.objects.order_by("-fitted_at", "-pk").values_list("weights", flat=True).first()
+    return weights if weights and any(weights[name] for name in FITTED[1:]) else None
+
+
+class Learned:
+    """What the team's links say about one claim's words: their associations (one query)."""
+
+    def __init__(self, keys: set[str]):
+        counted = Q(links__gte=F("dismissals") + MIN_LINKS)
+        rows = WordAssociation.objects.filter(Q(first__in=keys) | Q(second__in=keys), counted)
+        self.counts = {(a, b): (n, d) for a, b, n, d in rows.values_list("first", "second", "links", "dismissals")}
+        self.keys = keys
+
+    def linked(self, a: str, b: str) -> int:
+        """How many accepted links joined these two different words, when the association counts; else 0."""
+        links, dismissals = self.counts.get((min(a, b), max(a, b)), (0, 0))
+        return links if links >= dismissals + MIN_LINKS else 0
+
+    def partners(self) -> list[str]:
+        """The words the claim's words have been linked to, most often first: what its paraphrases say instead."""
+        ordered = sorted(self.counts, key=lambda pair: (-self.counts[pair][0], pair))
+        return [word for word in dict.fromkeys(w for pair in ordered for w in pair) if word not in self.keys]
+
+
+@transaction.atomic
+def record_decision(
+    *, claim: Claim, suggested: Claim, accepted: bool, signals: dict[str, float], words: set[str], other_words: set[str]
+) -> SuggestionDecision:
+    """Record a decision on a pair, with its signals; count the associations of the two claims' words (as
+    stems); and refit once REFIT_EVERY decisions have come since the last fit (after the commit)."""
+    decision = SuggestionDecision.objects.create(claim=claim, suggested=suggested, accepted=accepted, signals=signals)
+    pairs = {(min(a, b), max(a, b)) for a in words - other_words for b in other_words - words}
+    firsts, seconds = {a for a, _ in pairs}, {b for _, b in pairs}
+    rows = WordAssociation.objects.select_for_update().filter(first__in=firsts, second__in=seconds).order_by("pk")
+    known = [row for row in rows if (row.first, row.second) in pairs]
+    counted = "links" if accepted else "dismissals"
+    for row in known:
+        setattr(row, counted, getattr(row, counted) + 1)
+    WordAssociation.objects.bulk_update(known, [counted])
+    if accepted:  # a dismissal only counts against associations already made
+        new = pairs - {(row.first, row.second) for row in known}
+        WordAssociation.objects.bulk_create(
+            [WordAssociation(first=a, second=b, links=1) for a, b in sorted(new)], ignore_conflicts=True
+        )
+    decided = SuggestionDecision.objects.count()
+    last = RankerFit.objects.order_by("-fitted_at", "-pk").values_list("decisions", flat=True).first() or 0
+    if decided - last >= REFIT_EVERY:
+        transaction.on_commit(refit)
+    return decision
+
+
+def refit() -> RankerFit | None:
+    """Fit how much the learned signals count against the hand-set ranking key (a logistic regression of
+    accepted against dismissed, on standardised signals); None while there are no decisions of both kinds.
+
+    The weight is read as a share of the hand-set key's, and an association can only add: when associations do
+    not tell accepted from dismissed, it is 0 and the ranking stays the hand-set one. The hand-set signals are
+    not weighed one by one: fitted to the suggestions shown (all alike on names and dates), that ranked
+    partners lower (benchmarks/learning.py, tuning half: recall 0.24-0.29 against 0.41).
+    """
+    rows = list(SuggestionDecision.objects.values_list("accepted", "signals"))
+    accepted = [a for a, _ in rows]
+    if len(set(accepted)) < 2:
+        return None
+    x = np.array([[signals.get(name, 0.0) for name in FITTED] for _, signals in rows])
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x / scale, accepted)
+    static, association = (model.coef_[0] / scale).tolist()
+    weights = {"static": 1.0, "association": max(0.0, association / static) if static > 0 else 0.0}
+    return RankerFit.objects.create(decisions=len(rows), weights=weights)
