@@ -3,30 +3,16 @@
 
 import datetime
 
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.test import TransactionTestCase
-
 from sources.importing import title_set_by_a_person
 from sources.models import Source
+from tests.migrating import MigrationTestCase
 
 BEFORE = [("sources", "0006_history_reasons_of_any_length")]
 AFTER = [("sources", "0007_capture_same_bytes_per_source_stated_title")]
 IMPORTED = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
 
 
-class CaptureTitlesFromHistoryTests(TransactionTestCase):
-    def migrate(self, targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    def tearDown(self):
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
-        super().tearDown()
-
+class CaptureTitlesFromHistoryTests(MigrationTestCase):
     def test_an_old_capture_gets_the_title_its_import_gave_and_a_later_correction_counts_as_a_persons(self):
         old = self.migrate(BEFORE)
         text = {"text": "Fares rise.", "text_sha256": "0" * 64, "raw_sha256": "0" * 64}
@@ -50,5 +36,5 @@ class CaptureTitlesFromHistoryTests(TransactionTestCase):
             new.get_model("sources", "Capture").objects.get(pk=capture.pk).stated_title,
             "Ferry fares to rise by a fifth",
         )
-        self.migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # the models as they are now
+        self.migrate()  # the models as they are now
         self.assertTrue(title_set_by_a_person(Source.objects.get(pk=source.pk)))

@@ -3,29 +3,15 @@
 
 import datetime
 
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.test import TransactionTestCase
-
 from common.history import BEFORE_PEOPLE_AND_REASONS, SYSTEM_USERNAME
+from tests.migrating import MigrationTestCase
 
 BEFORE = [("claims", "0011_claim_kind_follows_speaker")]
 AFTER = [("claims", "0012_history_people_and_reasons")]
 WHEN = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
 
 
-class OldHistoryRecordsTests(TransactionTestCase):
-    def migrate(self, targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    def tearDown(self):
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
-        super().tearDown()
-
+class OldHistoryRecordsTests(MigrationTestCase):
     def test_records_without_a_person_or_reason_get_the_system_user_and_say_why(self):
         old = self.migrate(BEFORE)
         users = old.get_model("auth", "User")
