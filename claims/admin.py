@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -11,7 +13,7 @@ from claims.corroboration.counting import recount_claims, recount_linked
 from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
-from claims.rules import back_to_draft_message, may_review
+from claims.rules import back_to_draft_message, check_across_sources, may_review
 from claims.search import search_claims
 from claims.services import delete_claims, delete_links, save_link
 from common.admin_lists import CheckedListFilters
@@ -50,9 +52,28 @@ class DescribedClaimChoices:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class LinkFormSet(BaseInlineFormSet):
+    """The claim's links as the form saves them: each joins the claim, in the source the form puts it in, to a
+    claim of another source. Each link's own check reads the claim's source as it is stored, which a move made in
+    the same form has not changed yet."""
+
+    def clean(self):
+        super().clean()
+        claim, other_end = self.instance, "claim_b" if self.fk.name == "claim_a" else "claim_a"
+        for form in self.forms:
+            other = getattr(form, "cleaned_data", {}).get(other_end)
+            if other is None or claim.source_id is None or self._should_delete_form(form):
+                continue
+            try:
+                check_across_sources(claim.source_id, other.source_id)
+            except ValidationError as error:
+                form.add_error(other_end, error)
+
+
 class LinkInline(DescribedClaimChoices, admin.TabularInline):
     model = Corroboration
     form = LinkInlineForm
+    formset = LinkFormSet
     extra = 0
     autocomplete_fields = ["claim_a", "claim_b"]
     fields = ["claim_a", "claim_b", "relation", "note"]

@@ -171,6 +171,7 @@ def check_rating(*, reviewer: bool, stored: dict | None, rating: int | None) -> 
 # The link rule -------------------------------------------------------------------------------------------
 
 SAME_SOURCE_MESSAGE = "Both claims are in the same source; links join claims across sources."
+CLAIM_GONE_MESSAGE = "Claim #%(claim)s was deleted meanwhile; there is nothing to link it to."
 
 
 def lock_links() -> None:
@@ -189,8 +190,10 @@ def check_link_ends(claim_a_id: int, claim_b_id: int) -> None:
     lock_links()
     ends = Claim.objects.filter(pk__in=[claim_a_id, claim_b_id]).order_by()
     sources = dict(ends.values_list("pk", "source_id"))
-    if len(sources) == 2:
-        check_across_sources(sources[claim_a_id], sources[claim_b_id])
+    for claim_id in (claim_a_id, claim_b_id):
+        if claim_id not in sources:  # deleted by a request that held the lock before this one
+            raise ValidationError(CLAIM_GONE_MESSAGE, code="claim_deleted", params={"claim": claim_id})
+    check_across_sources(sources[claim_a_id], sources[claim_b_id])
 
 
 def check_across_sources(source_a_id: int, source_b_id: int) -> None:

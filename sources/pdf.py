@@ -129,12 +129,15 @@ def read_pdf(data: bytes, *, max_seconds: float = MAX_SECONDS) -> PdfText:
                 raise PdfRefused("the PDF has no pages (its page tree is missing or broken)")
             pages = []
             for number, page in enumerate(reader.pages, start=1):
-                if time.monotonic() > give_up_at:
+                try:
+                    if time.monotonic() > give_up_at:
+                        raise OutOfTime
+                    pages.append((page_lines(page, give_up_at=give_up_at), page_height(page)))
+                except OutOfTime:
                     raise PdfRefused(
                         f"reading the PDF took longer than {max_seconds:g} seconds (stopped at page {number} of "
                         f"{count}); refused as a hostile or broken file"
-                    )
-                pages.append((page_lines(page), page_height(page)))
+                    ) from None
             metadata = reader.metadata
     except PdfRefused:
         raise
@@ -169,8 +172,14 @@ def page_height(page) -> float:
         return 842.0
 
 
-def page_lines(page) -> list[Line]:
-    """The page's lines in the order written, each with where it starts and its font size."""
+class OutOfTime(Exception):
+    """The clock of `read_pdf` ran out, between pages or inside one."""
+
+
+def page_lines(page, *, give_up_at: float = math.inf) -> list[Line]:
+    """The page's lines in the order written, each with where it starts and its font size. OutOfTime once the
+    clock passes `give_up_at`, looked at before each operator: one page can take hours (a form drawn thousands of
+    times, each drawing thousands of words, is a kilobyte)."""
     lines: list[Line] = []
     current: list[str] = []
     where: list[tuple[float, float, float]] = []
@@ -196,7 +205,16 @@ def page_lines(page) -> list[Line]:
                 where.append((x, y, (size or 1.0) * (scale or 1.0)))
             current.append(piece)
 
-    page.extract_text(visitor_text=visit)
+    late = []
+
+    def check_clock(operator, operands, cm, tm) -> None:
+        if late or time.monotonic() > give_up_at:
+            late.append(True)
+            raise OutOfTime
+
+    page.extract_text(visitor_text=visit, visitor_operand_before=check_clock)
+    if late:  # pypdf goes on after an error inside a form it draws, and our OutOfTime is one
+        raise OutOfTime
     end_line()
     return lines
 

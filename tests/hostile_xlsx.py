@@ -254,6 +254,34 @@ def missing_sheet() -> bytes:
     return out.getvalue()
 
 
+def with_parts(count: int) -> bytes:
+    out = io.BytesIO(workbook(packed=False))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as book:
+        for number in range(count):
+            book.writestr(f"{number:x}", "x")
+    return out.getvalue()
+
+
+def many_parts() -> bytes:
+    """115,000 one-byte parts beside a sound workbook (9.9 MB stored, under the admin's upload limit): every part
+    is read into the zip directory and opened, 4 s and 70 MB, though none of them is ever imported."""
+    return with_parts(115_000)
+
+
+def thousands_of_parts() -> bytes:
+    """5,000 one-byte parts: a directory of 250 kB, but each part is opened."""
+    return with_parts(5_000)
+
+
+def long_directory() -> bytes:
+    """A few parts whose names are 60,000 characters long: a directory of megabytes in few parts."""
+    out = io.BytesIO(workbook())
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as book:
+        for number in range(40):
+            book.writestr(f"{number:x}" + "n" * 60_000, "x")
+    return out.getvalue()
+
+
 def truncated_zip() -> bytes:
     """A real workbook cut off halfway: its zip directory is gone."""
     whole = workbook()
@@ -291,6 +319,9 @@ CORPUS: dict[str, Callable[[], bytes]] = {
         broken_shared_strings,
         missing_parts,
         missing_sheet,
+        many_parts,
+        thousands_of_parts,
+        long_directory,
         truncated_zip,
         not_a_zip,
     )

@@ -248,6 +248,27 @@ def compression_bomb() -> bytes:
     return one_page_stream(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
 
 
+def form_drawn_many_times(times: int = 100, words: int = 2000) -> bytes:
+    """A kilobyte: one page that draws a form `times` times, the form writing `words` words, so that one page is
+    `times` x `words` text operations (5,000 x 200,000 would take hours)."""
+    form = b"BT /F1 12 Tf 72 700 Td (word) Tj ET\n" * words
+    return hand_written_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> >>",
+            stream(b"/X1 Do\n" * times, compress=True),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            stream(
+                form,
+                compress=True,
+                extra=b" /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >>",
+            ),
+        ]
+    )
+
+
 def one_page_stream(content_object: bytes) -> bytes:
     return hand_written_pdf(
         [

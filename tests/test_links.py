@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from claims.models import Corroboration
+from claims.models import Claim, Corroboration
 from claims.services import create_claim, link_claims
 from tests.base import BaseTestCase
 
@@ -25,6 +25,13 @@ class LinkRuleTests(BaseTestCase):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         with self.assertRaises(IntegrityError), transaction.atomic():
             Corroboration.objects.create(claim_a=self.rejected, claim_b=self.unacceptable)
+
+    def test_a_link_to_a_claim_deleted_meanwhile_is_refused_by_the_link_rule(self):
+        # A delete that held the link lock first commits before the link's check reads the claims' sources.
+        link = Corroboration(claim_a=self.unacceptable, claim_b=self.rejected)
+        Claim.objects.filter(pk=self.rejected.pk).delete()
+        with self.assertRaisesMessage(ValidationError, f"Claim #{self.rejected.pk} was deleted meanwhile"):
+            link.clean()
 
     def test_claims_of_the_same_source_cannot_be_linked(self):
         sibling = create_claim(source=self.ledger, quote="Talks on joint projects")
@@ -86,6 +93,28 @@ class LinkAdminTests(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "already linked")
         self.assertEqual(Corroboration.objects.count(), 1)
+
+
+class LinkInlineMoveTests(BaseTestCase):
+    def moved_with_a_link(self, inline: str, other_end: str):
+        sibling = create_claim(source=self.ledger, quote="Talks on joint projects")
+        self.client.force_login(self.alice)
+        form = claim_form_data(self.rejected)
+        form.update({"source": str(self.ledger.pk), "quote": "the president said", "start": "", "end": ""})
+        form.update({f"{inline}-TOTAL_FORMS": "1", f"{inline}-0-{other_end}": str(sibling.pk)})
+        form[f"{inline}-0-relation"] = "corroborates"
+        return self.client.post(reverse("admin:claims_claim_change", args=[self.rejected.pk]), form)
+
+    def test_a_claim_moved_in_its_form_cannot_gain_a_link_from_it_into_its_new_source(self):
+        response = self.moved_with_a_link("links_from", "claim_b")
+        self.assertContains(response, "same source")
+        self.assertFalse(Corroboration.objects.exists())
+        self.assertEqual(Claim.objects.get(pk=self.rejected.pk).source, self.harbour)
+
+    def test_a_claim_moved_in_its_form_cannot_gain_a_link_to_it_from_its_new_source(self):
+        response = self.moved_with_a_link("links_to", "claim_a")
+        self.assertContains(response, "same source")
+        self.assertFalse(Corroboration.objects.exists())
 
 
 def claim_form_data(claim) -> dict:

@@ -90,6 +90,23 @@ class RuleRaceTests(LiveServerTestCase):
         self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
         self.assertEqual(one_wins, TRIALS, statuses)
 
+    def test_deleting_a_claim_while_linking_it_answers_every_request_without_a_server_error(self):
+        here = create_source(title="Kept", text=sentences(TRIALS), url="https://kept.example/a")
+        there = create_source(title="Gone", text=sentences(TRIALS), url="https://gone.example/b")
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            kept = create_claim(source=here, quote=f"Sentence number {n} says")
+            doomed = create_claim(source=there, quote=f"number {n} says the ferry")
+            answers = self.at_once(
+                ("DELETE", f"/api/claims/{doomed.pk}/", None),
+                ("POST", "/api/links/", {"claim_a": kept.pk, "claim_b": doomed.pk}),
+                stagger=(n % 10) * 0.003,  # the link's checks before and after the delete's commit
+            )
+            statuses += answers
+            broken += Corroboration.objects.filter(claim_b=doomed.pk).exists() or answers[0] != 204
+        self.report("delete and link", broken, sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
+
     def test_links_added_to_one_claim_at_once_leave_every_stored_count_right(self):
         partners = 8
         statuses, broken = [], 0

@@ -144,6 +144,17 @@ class BoundedReaderTests(BaseTestCase):
             message = self.refusal(data)
         self.assertIn("sheet.xlsx cannot be imported as XLSX: its sheet says it is A1:XFD1048576", message)
 
+    def test_a_zip_of_many_parts_is_refused_before_its_directory_is_read(self):
+        with bounded(self, "many parts"):
+            message = self.refusal(HostileSpreadsheetTests.corpus["many_parts"])
+        self.assertIn("sheet.xlsx cannot be imported as XLSX: its zip directory is 5,795,487 bytes;", message)
+        message = self.refusal(HostileSpreadsheetTests.corpus["thousands_of_parts"])
+        self.assertIn("sheet.xlsx cannot be imported as XLSX: it has 5,006 parts; the limit is 1,000", message)
+
+    def test_a_zip_directory_of_megabytes_is_refused_before_it_is_read(self):
+        message = self.refusal(HostileSpreadsheetTests.corpus["long_directory"])
+        self.assertIn("its zip directory is 2,4", message)
+
     def test_a_row_gap_without_a_stated_size_is_refused_by_its_row_number(self):
         data = HostileSpreadsheetTests.corpus["row_gap_unstated"]
         with bounded(self, "row gap"):
