@@ -48,6 +48,9 @@ LIMITS = {
     "brotli_maximum_output_length": MAX_STREAM_BYTES,
     "image_maximum_buffer_size": MAX_STREAM_BYTES,
     "stream_decoding_work_maximum_length": 4 * MAX_STREAM_BYTES,
+    # Operations parsed in one content stream: a dense page of text is some thousands; 200,000 in 20 kB took
+    # 300 MB and 20 s to parse (pypdf's default allows 2,000,000).
+    "stream_parsing_work_maximum_count": 100_000,
     "page_tree_maximum_entries": 2 * MAX_PAGES,
     "page_tree_maximum_depth": 32,
     "page_tree_maximum_page_entries": 50 * MAX_PAGES,

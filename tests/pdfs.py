@@ -248,6 +248,11 @@ def compression_bomb() -> bytes:
     return one_page_stream(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
 
 
+def dense_page(operations: int = 200_000) -> bytes:
+    """Twenty kilobytes: one page whose compressed content stream shows a word `operations` times."""
+    return one_page(b"BT /F1 12 Tf 72 720 Td\n" + b"(w) Tj\n" * operations + b"ET", compress=True)
+
+
 def form_drawn_many_times(times: int = 100, words: int = 2000) -> bytes:
     """A kilobyte: one page that draws a form `times` times, the form writing `words` words, so that one page is
     `times` x `words` text operations (5,000 x 200,000 would take hours)."""

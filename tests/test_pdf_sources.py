@@ -303,6 +303,9 @@ class HostilePdfTests(SimpleTestCase):
             read_pdf(pdfs.form_drawn_many_times(), max_seconds=0.5)
         self.assertLess(time.thread_time() - began, 2.0)
 
+    def test_a_page_of_200000_text_operations_is_refused_before_it_fills_memory(self):
+        self.assertIn("safety limit", self.refusal(pdfs.dense_page()))
+
     def test_a_broken_cross_reference_table_is_refused(self):
         self.assertIn("not a readable PDF", self.refusal(pdfs.broken_xref()))
 
