@@ -23,7 +23,9 @@ it crosses, cheapest first, so that no check costs more than the bounds before i
 Then openpyxl reads the parts; its streamed parser is defusedxml's (installed, so openpyxl uses it).
 """
 
+import io
 import re
+import struct
 import zipfile
 from typing import BinaryIO
 
@@ -80,19 +82,28 @@ def check_workbook(stream: BinaryIO) -> None:
         stream.seek(start)
 
 
+# The zip's end-of-central-directory record (APPNOTE 4.3.16): signature, two disk numbers, the parts on this disk
+# and in all, the directory's size and offset, the comment's length; it stands last, before a comment of at most
+# 65,535 bytes.
+END_RECORD = struct.Struct("<4s4H2LH")
+END_SIGNATURE = b"PK\x05\x06"
+
+
 def _check_end_record(stream: BinaryIO) -> None:
-    """The directory's size and part count as the zip's end record states them, read the way ZipFile reads it
-    (zipfile._EndRecData: private, but ZipFile's own reader of that record since Python 2), before ZipFile reads
-    the directory itself."""
-    end = zipfile._EndRecData(stream)
-    if end is None:
+    """The directory's size and part count as the zip's end record states them, read before ZipFile reads the
+    directory itself."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(max(0, size - END_RECORD.size - 65_535))
+    tail = stream.read()
+    at = tail.rfind(END_SIGNATURE)
+    if at < 0 or len(tail) - at < END_RECORD.size:
         return  # not a zip: ZipFile says so
-    if end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
-        raise WorkbookRefused(
-            f"its zip directory is {end[zipfile._ECD_SIZE]:,} bytes; the limit is {MAX_DIRECTORY_BYTES:,}"
-        )
-    if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_PARTS:
-        raise WorkbookRefused(f"it has {end[zipfile._ECD_ENTRIES_TOTAL]:,} parts; the limit is {MAX_PARTS:,}")
+    _, _, _, _, parts, directory_bytes, _, _ = END_RECORD.unpack_from(tail, at)
+    if directory_bytes > MAX_DIRECTORY_BYTES:
+        raise WorkbookRefused(f"its zip directory is {directory_bytes:,} bytes; the limit is {MAX_DIRECTORY_BYTES:,}")
+    if parts > MAX_PARTS:
+        raise WorkbookRefused(f"it has {parts:,} parts; the limit is {MAX_PARTS:,}")
 
 
 def _checked_directory(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
