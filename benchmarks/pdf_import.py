@@ -28,6 +28,8 @@ from harness import engine, throwaway_database  # sets Django up: import it befo
 import pypdf
 from django.db import transaction
 
+from tests.pdfs import hand_written_pdf
+
 PAGES = 300
 LINES = 44
 ROUNDS = 3
@@ -75,16 +77,7 @@ def report_pdf() -> bytes:
         )
         kids.append(b"%d 0 R" % len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), PAGES)
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    table = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table)
-    return bytes(out)
+    return hand_written_pdf(objects)
 
 
 def bare(data: bytes) -> int:
