@@ -9,13 +9,12 @@ from django.utils.text import capfirst
 
 import claims.api.admin  # noqa: F401  (API tokens)
 from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
-from claims.corroboration.counting import recount_claims, recount_linked
 from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import back_to_draft_message, check_across_sources, may_review
 from claims.search import search_claims
-from claims.services import delete_claims, delete_links, save_link
+from claims.services import delete_claims, delete_links, save_claim, save_link, set_status
 from common.admin_lists import CheckedListFilters
 from common.autocomplete_filter import AutocompleteFilter
 from common.capped_paginator import CappedPaginator
@@ -190,27 +189,21 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
         return may_review(request.user)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
         was = Claim.objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
-        if was not in (None, obj.status) and obj.status == Claim.Status.DRAFT and not may_review(request.user):
+        tags = form.cleaned_data["tags"] if "tags" in form.fields else None
+        save_claim(obj, user=request.user, seen_version=form.cleaned_data.get("seen_version"), tags=tags)
+        if obj.sent_back_to_draft:
             self.message_user(request, back_to_draft_message(obj.pk, Claim.Status(was).label), messages.WARNING)
-        if change and "source" in form.changed_data:
-            # A claim moved to another source: its own group and its partners' counts change.
-            recount_linked([obj.pk])
+
+    def save_related(self, request, form, formsets, change):
+        # The claim and its tags were saved by save_claim (one history record); the inlines are its links.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change):
-        touched = {form.instance.pk}
         for link in formset.save(commit=False):
-            if link.pk is None:
-                link.created_by = request.user
-            else:
-                touched |= set(Corroboration.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").get())
-            link.save()
-            touched |= {link.claim_a_id, link.claim_b_id}
-        delete_links(links=formset.deleted_objects)
-        recount_claims(touched)
+            save_link(link=link, user=request.user)
+        delete_links(links=formset.deleted_objects, user=request.user)
 
     def get_deleted_objects(self, objs, request):
         """As Django lists them, without the rows joining a claim to its tags ("Claim_tags object (8)"): the
@@ -235,11 +228,11 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
         return without_tag_rows(deleted), counts, perms_needed, protected
 
     def delete_model(self, request, obj):
-        delete_claims(claims=[obj])
+        delete_claims(claims=[obj], user=request.user)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        delete_claims(claims=list(queryset))
+        delete_claims(claims=list(queryset), user=request.user)
 
     @admin.display(description="quote", ordering="quote")
     def excerpt(self, claim: Claim) -> str:
@@ -256,7 +249,7 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
         return claim.claimed_on_iso
 
     def _set_status(self, request, queryset, status: str) -> None:
-        changed = queryset.set_status(status, user=request.user, reason=f"Marked {status} in the admin")
+        changed = set_status(queryset, status, user=request.user, reason=f"Marked {status} in the admin")
         self.message_user(request, f"{changed} claim(s) marked {status}.", messages.SUCCESS)
 
     @admin.action(description="Mark selected claims reviewed", permissions=["review"])
@@ -281,17 +274,18 @@ class CorroborationAdmin(CheckedListFilters, DescribedClaimChoices, Corroboratio
     autocomplete_fields = ["claim_a", "claim_b"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
 
+    def has_add_permission(self, request):
+        return request.user.has_perm("claims.link_claim")
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        save_link(link=obj)
+        save_link(link=obj, user=request.user)
 
     def delete_model(self, request, obj):
-        delete_links(links=[obj])
+        delete_links(links=[obj], user=request.user)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        delete_links(links=list(queryset))
+        delete_links(links=list(queryset), user=request.user)
 
     def get_queryset(self, request):
         texts = [f"{side}__source__{name}" for side in ("claim_a", "claim_b") for name in ("text", "raw_text")]

@@ -4,25 +4,23 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from claims.models import Claim
 from claims.rules import (
-    REVIEWED_FIELDS,
-    advance_version,
     check_rating,
     check_version,
     may_review,
     status_after_edit,
     stored_for_review_rule,
 )
-from common.history import OneHistoryRecordForm
+from claims.services import save_claim
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Source
 
 
-class ClaimForm(DatesWithPrecisionMixin, OneHistoryRecordForm):
+class ClaimForm(DatesWithPrecisionMixin, forms.ModelForm):
     """The claim form, through the rules of claims.rules: the version check (a save made from a version someone
     else has since changed is refused) and the status rule (who may set it, and a reworded reviewed claim going
     back to draft). It needs the user who saves: `user=` or, for the admin's form classes, a `user` attribute.
 
-    Saved with its tags, it is one history record (common.history).
+    Saved through claims.services.save_claim: the claim and its tags, one history record.
 
     A new claim's date starts as its source's publication date, at the same precision, when the form knows
     the source; the kind left at its empty choice follows the speaker (Claim.normalise)."""
@@ -99,10 +97,10 @@ class ClaimForm(DatesWithPrecisionMixin, OneHistoryRecordForm):
         return cleaned
 
     def save(self, commit=True):
-        claim = self.instance
-        proposed = {name: getattr(claim, name) for name in [*REVIEWED_FIELDS, "status"]}
-        claim.status = status_after_edit(reviewer=may_review(self.user), stored=self.stored, proposed=proposed)
-        if claim.pk is not None:
-            # The conditional UPDATE that makes the check above hold until the save (see claims.rules).
-            advance_version(claim, seen_version=self.cleaned_data.get("seen_version"))
-        return super().save(commit=commit)
+        """Saved through claims.services.save_claim, the claim's one door. Uncommitted (the admin's save_form), the
+        instance is returned for the admin's save_model to hand to the service."""
+        self.save_m2m = lambda: None  # the tags are saved by save_claim with the claim, as one history record
+        if not commit:
+            return self.instance
+        tags = self.cleaned_data["tags"] if "tags" in self.fields else None
+        return save_claim(self.instance, user=self.user, seen_version=self.cleaned_data.get("seen_version"), tags=tags)

@@ -1,21 +1,16 @@
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least, Length
-from django.utils import timezone
 
 from claims.anchoring import Relocation, relocate
 from claims.rules import (
-    ONLY_REVIEWERS_MESSAGE,
-    StaleVersion,
-    advance_versions,
     check_across_sources,
     check_link_ends,
     check_move,
-    may_review,
 )
-from common.history import KeptHistory, bulk_history
+from common.history import KeptHistory
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source, source_text
 
@@ -50,26 +45,6 @@ class ClaimQuerySet(models.QuerySet):
         claim.normalise()
         claim.save(force_insert=True, using=self.db)
         return claim
-
-    def set_status(self, status: str, *, user=None, reason: str = "") -> int:
-        """Set the review status of these claims for `user` (None: the system), who must be allowed to review
-        (claims.rules.may_review; PermissionDenied otherwise), keeping a history record for each (with its tags, and
-        the reason given); each claim's version goes up through the version check (claims.rules)."""
-        if not may_review(user):
-            raise PermissionDenied(ONLY_REVIEWERS_MESSAGE)
-        now = timezone.now()
-        with transaction.atomic():
-            chosen = Claim.objects.filter(pk__in=self.values("pk")).exclude(status=status)
-            claims = list(chosen.order_by("pk").select_for_update())
-            if advance_versions({claim.pk: claim.version for claim in claims}):
-                raise StaleVersion
-            for claim in claims:
-                claim.status = status
-                claim.version += 1
-                claim.updated_at = now  # bulk_update does not run auto_now
-            Claim.objects.bulk_update(claims, ["status", "version", "updated_at"])
-            bulk_history(Claim, claims, reason=reason)
-        return len(claims)
 
 
 class Claim(models.Model):

@@ -1,15 +1,19 @@
 """The rules of claims and links, each written once: who may do what, the version check, what a change to a
 reviewed claim does, and the link rule.
 
-The admin (history revert included), the annotate editor, the imports, re-anchoring and the commands ask
-these functions; none of them checks a permission or a version of its own. (`user` is None for a command
-run without --user, which acts as the system.)
+Who may do what is a set of Django permissions: the stored ones each role holds (claims.change_claim,
+claims.review_claim, …) and the rules below, which django-rules answers from them (claims.link_claim, …). So
+`user.has_perm(…)`, the admin's `has_*_permission`, the API's permission classes and `{{ perms.claims.… }}` in a
+template ask the same question. The write services (claims.services, sources.services) ask it with `require`
+before they write; a page may ask it too, to hide a button, but never instead of the service.
+(`user` is None for a command run without --user, which acts as the system.)
 """
 
 import operator
 from collections.abc import Mapping
 from functools import reduce
 
+import rules as predicates
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +21,8 @@ from django.db.models import F, Q
 
 from common.batching import batched
 from common.locks import LINKS, hold
+from sources.rules import DENIED, holds
+from sources.rules import require as sources_require
 
 STALE_MESSAGE = (
     "Someone else saved this claim after you opened it. "
@@ -35,19 +41,50 @@ class StaleVersion(ValidationError):
 # Who may do what ----------------------------------------------------------------------------------------
 
 
+may_use_claimtrail = predicates.predicate(lambda user: user.is_active and user.is_staff, name="active staff")
+
+# The permissions made of others (django-rules answers them in has_perm; settings.AUTHENTICATION_BACKENDS).
+RULES = {
+    # Link two claims, dismiss a suggested link or bring one back: change a claim and add a link.
+    "claims.link_claim": holds("claims.change_claim") & holds("claims.add_corroboration"),
+    # Give a claim its verdict (the rating a ClaimReview publishes): the Reviewer's, as the status is.
+    "claims.rate_claim": holds("claims.review_claim"),
+    # Use Claimtrail at all (its pages, the API): an active staff account, as the admin asks.
+    "claims.use_claimtrail": may_use_claimtrail,
+}
+for _name, _predicate in RULES.items():
+    predicates.set_perm(_name, _predicate)
+
+DENIED.update(
+    {
+        "claims.link_claim": "You may not link claims or dismiss suggestions.",
+        "claims.review_claim": "Only a Reviewer may set a claim's review status.",
+        "claims.rate_claim": "Only a Reviewer may rate a claim.",
+    }
+)
+
+
+def allowed(user: AbstractBaseUser | None, permission: str) -> bool:
+    """Whether the user holds the permission; a command run without a user acts as the system and may."""
+    return user is None or user.has_perm(permission)
+
+
+require = sources_require  # PermissionDenied unless the user holds each permission (DENIED's messages)
+
+
 def may_review(user: AbstractBaseUser | None) -> bool:
     """Whether the user may set a claim's review status (reviewed, disputed, retracted, or back to draft)."""
-    return user is None or user.has_perm("claims.review_claim")
+    return allowed(user, "claims.review_claim")
 
 
 def may_link(user: AbstractBaseUser | None) -> bool:
-    """Whether the user may link two claims or dismiss a suggested link: change a claim and add a link."""
-    return user is None or user.has_perms(["claims.change_claim", "claims.add_corroboration"])
+    """Whether the user may link two claims or dismiss a suggested link (claims.link_claim)."""
+    return allowed(user, "claims.link_claim")
 
 
 def may_enter(user: AbstractBaseUser | None) -> bool:
-    """Whether the user may use Claimtrail at all (its pages, the API): an active staff account, as the admin asks."""
-    return user is not None and user.is_active and user.is_staff
+    """Whether the user may use Claimtrail at all (claims.use_claimtrail): an active staff account."""
+    return user is not None and user.has_perm("claims.use_claimtrail")
 
 
 # The version check ---------------------------------------------------------------------------------------

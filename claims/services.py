@@ -6,12 +6,25 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from claims.corroboration.counting import recount_claims, recount_for_sources
+from claims.corroboration.counting import recount_claims, recount_for_sources, recount_linked
 from claims.corroboration.suggestions import learn_from_decision
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
-from claims.rules import lock_links
-from common.history import one_history_record, recorded_as, recorded_reason
+from claims.rules import (
+    REVIEWED_FIELDS,
+    StaleVersion,
+    advance_version,
+    advance_versions,
+    check_rating,
+    check_version,
+    lock_links,
+    may_review,
+    require,
+    status_after_edit,
+    stored_for_review_rule,
+)
+from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -45,8 +58,8 @@ def create_claim(
     tags: Iterable[str] = (),
     created_by: AbstractBaseUser | None = None,
 ) -> Claim:
-    """Validate (anchoring the quote in the source text) and save a claim with its tags. An empty kind follows
-    the speaker: a direct quote when one is given, the author's assertion when not."""
+    """A new claim from its fields and tag names, through save_claim. An empty kind follows the speaker: a direct
+    quote when one is given, the author's assertion when not."""
     claim = Claim(
         source=source,
         quote=quote,
@@ -60,12 +73,90 @@ def create_claim(
         status=status,
         created_by=created_by,
     )
-    claim.full_clean()
+    return save_claim(claim, user=created_by, tags=[Tag.objects.get_or_create(name=name)[0] for name in tags])
+
+
+@transaction.atomic
+def save_claim(
+    claim: Claim,
+    *,
+    user: AbstractBaseUser | None,
+    seen_version: int | None = None,
+    tags: Iterable[Tag] | None = None,
+) -> Claim:
+    """The one door for creating or changing a claim (the admin's form, the annotate page, the API, create_claim),
+    in this order: the permission (add or change a claim), the status and rating rules (only a Reviewer sets them;
+    a reviewed claim reworded by someone else goes back to draft), the version check (`seen_version`, the version
+    the writer read; a move to another source takes the link lock first), validation (`full_clean`: the quote at
+    its offsets in the source's text as it now stands, one claim a span, no link left inside one source), the
+    write with its tags (`tags`: None keeps them) as one history record, and the recount a move needs.
+
+    `claim.sent_back_to_draft` says afterwards whether the save sent a reviewed claim back to draft."""
+    new = claim.pk is None
+    require(user, "claims.add_claim" if new else "claims.change_claim")
+    stored = stored_for_review_rule(claim.pk)
+    reviewer = may_review(user)
+    proposed = {name: getattr(claim, name) for name in [*REVIEWED_FIELDS, "status"]}
+    claim.status = status_after_edit(reviewer=reviewer, stored=stored, proposed=proposed)
+    check_rating(reviewer=reviewer, stored=stored, rating=claim.rating)
+    claim.sent_back_to_draft = stored is not None and claim.status != stored["status"] == proposed["status"]
+    moved = stored is not None and stored["source_id"] != claim.source_id
+    if not new:
+        check_version(claim_id=claim.pk, seen_version=seen_version, source_id=claim.source_id)
+        advance_version(claim, seen_version=seen_version)
+    elif claim.created_by_id is None and user is not None:
+        claim.created_by = user
+    claim.full_clean(exclude=["created_by"])
     with one_history_record(claim):
         with duplicates_reported(claim.check_span_free):
             claim.save()
-        claim.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+        if tags is not None:
+            claim.tags.set(tags)
+    if moved:
+        recount_linked([claim.pk])  # its own group and its partners' counts change with its source
     return claim
+
+
+@transaction.atomic
+def set_status(claims: Iterable[Claim], status: str, *, user: AbstractBaseUser | None, reason: str = "") -> int:
+    """Set the review status of claims (the admin's "Mark selected claims …" actions): a Reviewer's, each claim's
+    version going up through the version check, a history record for each (with its tags and the reason);
+    how many changed (those already at that status are left alone)."""
+    require(user, "claims.review_claim")
+    now = timezone.now()
+    chosen = Claim.objects.filter(pk__in=[claim.pk for claim in claims]).exclude(status=status)
+    changed = list(chosen.order_by("pk").select_for_update())
+    if advance_versions({claim.pk: claim.version for claim in changed}):
+        raise StaleVersion
+    for claim in changed:
+        claim.status = status
+        claim.version += 1
+        claim.updated_at = now  # bulk_update does not run auto_now
+    Claim.objects.bulk_update(changed, ["status", "version", "updated_at"])
+    bulk_history(Claim, changed, reason=reason)
+    return len(changed)
+
+
+@transaction.atomic
+def move_speakers(*, from_agents: Iterable[int], to_agent: int, reason: str) -> int:
+    """The claims spoken by people merged into one (sources.services.merge_agents) get that one as their speaker:
+    each claim's version goes up and the change is a history record with the reason; how many claims moved."""
+    moving = list(Claim.objects.filter(speaker__in=list(from_agents)).order_by("pk").select_for_update())
+    if advance_versions({claim.pk: claim.version for claim in moving}):
+        raise StaleVersion
+    now = timezone.now()
+    for claim in moving:
+        claim.speaker_id = to_agent
+        claim.version += 1
+        claim.updated_at = now
+    Claim.objects.bulk_update(moving, ["speaker", "version", "updated_at"], batch_size=500)
+    bulk_history(Claim, moving, reason=reason)
+    return len(moving)
+
+
+def speakers_merging(sender, *, merged: list[int], keep: int, reason: str, **kwargs) -> None:
+    """sources.signals.agents_merging: the claims the merged people spoke are now spoken by the one kept."""
+    move_speakers(from_agents=merged, to_agent=keep, reason=reason)
 
 
 @transaction.atomic
@@ -77,8 +168,10 @@ def link_claims(
     note: str = "",
     created_by: AbstractBaseUser | None = None,
 ) -> Corroboration:
-    """Validate and save a link between claims of two different sources, recount both claims, and let the
-    suggestions learn from it."""
+    """The one door for a new link (the annotate page, the admin's link and suggestion pages, the API, the demo):
+    `created_by` must be allowed to link (claims.link_claim); the link is validated under the link lock (claims of
+    two sources as they now stand, not linked yet), saved, both claims recounted, and the suggestions learn."""
+    require(created_by, "claims.link_claim")
     link = Corroboration(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
     link.full_clean()
     with duplicates_reported(link.full_clean):
@@ -89,9 +182,10 @@ def link_claims(
 
 
 @transaction.atomic
-def delete_claims(*, claims: Iterable[Claim]) -> int:
+def delete_claims(*, claims: Iterable[Claim], user: AbstractBaseUser | None = None) -> int:
     """Delete claims (their links go with them) and recount the claims they were linked to; how many were deleted.
     A claim deleted meanwhile (two deletes at once) is left out: it is deleted, and its deletion recorded, once."""
+    require(user, "claims.delete_claim")
     lock_links()
     claims = list(claims)
     ids = {claim.pk for claim in claims}
@@ -111,8 +205,9 @@ def delete_claims(*, claims: Iterable[Claim]) -> int:
 
 
 @transaction.atomic
-def delete_links(*, links: Iterable[Corroboration]) -> int:
+def delete_links(*, links: Iterable[Corroboration], user: AbstractBaseUser | None = None) -> int:
     """Delete links and recount the claims they joined; how many were deleted (one deleted meanwhile is left out)."""
+    require(user, "claims.delete_corroboration")
     lock_links()
     links = list(links)
     there = set(Corroboration.objects.filter(pk__in=[link.pk for link in links]).values_list("pk", flat=True))
@@ -130,6 +225,7 @@ def dismiss_suggestion(
     *, claim: Claim, suggested: Claim, dismissed_by: AbstractBaseUser | None = None
 ) -> DismissedSuggestion:
     """Record that a suggested claim is unrelated, so it is not suggested again for this claim (or this one for it)."""
+    require(dismissed_by, "claims.link_claim")
     dismissal = DismissedSuggestion(claim=claim, suggested=suggested, dismissed_by=dismissed_by)
     dismissal.full_clean()
     with duplicates_reported(dismissal.full_clean):
@@ -139,30 +235,86 @@ def dismiss_suggestion(
 
 
 @transaction.atomic
-def undo_dismissal(*, claim: Claim, suggested: Claim) -> int:
+def undo_dismissal(*, claim: Claim, suggested: Claim, user: AbstractBaseUser | None = None) -> int:
     """Let a dismissed suggestion be suggested again (the pair, from either side); how many dismissals went."""
+    require(user, "claims.link_claim")
     pair = Q(claim=claim, suggested=suggested) | Q(claim=suggested, suggested=claim)
     deleted, _ = DismissedSuggestion.objects.filter(pair).delete()
     return deleted
 
 
 @transaction.atomic
-def record_republication(*, copy: Source, original: Source, note: str = "") -> Republication:
+def record_republication(
+    *, copy: Source, original: Source, note: str = "", user: AbstractBaseUser | None = None
+) -> Republication:
     """Validate and save that `copy` republishes `original`, and recount the claims their voices touch."""
-    republication = Republication(copy=copy, original=original, note=note)
+    return save_republication(Republication(copy=copy, original=original, note=note), user=user)
+
+
+@transaction.atomic
+def save_republication(republication: Republication, *, user: AbstractBaseUser | None = None) -> Republication:
+    """The one door for a new or changed republication (the admin, record_republication): permission, validation, and
+    the recount of the claims whose voices the copy and its original (before and after)
+    touch, under the link lock."""
+    require(user, "claims.add_republication" if republication.pk is None else "claims.change_republication")
+    lock_links()
+    before = Republication.objects.filter(pk=republication.pk).values_list("copy", "original").first() or ()
     republication.full_clean()
     republication.save()
-    recount_for_sources({copy.pk, original.pk})
+    recount_for_sources({*before, republication.copy_id, republication.original_id})
     return republication
 
 
 @transaction.atomic
-def save_link(*, link: Corroboration) -> Corroboration:
-    """Save a new or changed link (its relation or its ends) and recount the claims it joined and joins."""
+def delete_republications(*, republications: Iterable[Republication], user: AbstractBaseUser | None = None) -> int:
+    """Delete republications and recount the claims their sources' voices touch; how many were deleted."""
+    require(user, "claims.delete_republication")
+    lock_links()
+    touched, deleted = set(), 0
+    for republication in republications:
+        touched |= {republication.copy_id, republication.original_id}
+        deleted += republication.delete()[0]
+    recount_for_sources(touched)
+    return deleted
+
+
+@transaction.atomic
+def save_link(*, link: Corroboration, user: AbstractBaseUser | None = None) -> Corroboration:
+    """The one door for a changed link (its relation, note or ends; a new one goes through link_claims):
+    permission, validation under the link lock, one history record, and the recount of the claims it joined and
+    joins."""
+    if link.pk is None:
+        return link_claims(
+            claim_a=link.claim_a, claim_b=link.claim_b, relation=link.relation, note=link.note, created_by=user
+        )
+    require(user, "claims.change_corroboration")
+    lock_links()
     before = set(Corroboration.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").first() or ())
-    link.save()
+    link.full_clean()
+    with duplicates_reported(link.full_clean):
+        link.save()
     recount_claims(before | {link.claim_a_id, link.claim_b_id})
     return link
+
+
+@transaction.atomic
+def save_links(links: list[Corroboration], *, user: AbstractBaseUser | None, checked: bool = False) -> None:
+    """The door for many new or changed links at once (the links import): the permissions (link claims for a new
+    one, change links for a changed one), each validated under the link lock (`checked`: the caller ran each
+    one's `full_clean` in this transaction, after taking the lock, to report every bad row), saved, and one
+    recount of every claim they join."""
+    if any(link.pk is None for link in links):
+        require(user, "claims.link_claim")
+    if any(link.pk is not None for link in links):
+        require(user, "claims.change_corroboration")
+    lock_links()
+    ends = set()
+    for link in links:
+        if not checked:
+            link.full_clean()
+        link.save()
+        ends |= {link.claim_a_id, link.claim_b_id}
+    recount_claims(ends)
 
 
 def deleted_with(claim_id: int) -> str:
@@ -183,6 +335,7 @@ def restore_deleted_claim(
     offsets in its source's text. Each comes back as a new history row saying so. Its version continues past
     every one it had, so a form or an export still open on it cannot save over it. Returns the claim, the links
     restored and why each other link deleted with it stays deleted."""
+    require(user, "claims.add_claim")
     lock_links()
     if Claim.objects.filter(pk=claim_id).exists():
         raise NotRestorable(f"Claim #{claim_id} exists; only a deleted claim can be restored.")

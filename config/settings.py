@@ -134,6 +134,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
+    # The permissions made of others (claims.link_claim, …; claims/rules.py), answered by django-rules.
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -18,8 +18,7 @@ from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Agent, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
-from sources.services import delete_agent, mark_distinct, merge_agents, voices_changed_for_agents
-from sources.signals import announce_voices_changed
+from sources.services import delete_agent, delete_source, mark_distinct, merge_agents, save_agent, save_source
 
 
 @admin.register(Agent)
@@ -40,17 +39,14 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
         return ", ".join(agent.alias_list)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "parent" in form.changed_data:
-            # The organisation above a publisher decides which sources speak with one voice.
-            voices_changed_for_agents([obj.pk])
+        save_agent(obj, user=request.user)
 
     def delete_model(self, request, obj):
-        delete_agent(agent=obj)
+        delete_agent(agent=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
         for agent in queryset:
-            delete_agent(agent=agent)
+            delete_agent(agent=agent, user=request.user)
 
     def get_urls(self):
         return [
@@ -63,8 +59,7 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
         ]
 
     def may_merge(self, request) -> bool:
-        # A merge edits people and organisations (the merged ones live on as aliases): a Reviewer's work.
-        return self.has_change_permission(request)
+        return request.user.has_perm("sources.merge_agent")  # claims/rules.py
 
     @admin.action(description="Merge selected people or organisations into one", permissions=["merge"])
     def merge_selected(self, request, queryset):
@@ -74,7 +69,7 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
             return None
         keep = queryset.filter(pk=request.POST.get("keep")).first()
         if "merge" in request.POST and keep is not None:
-            merge_agents(keep=keep, others=agents)
+            merge_agents(keep=keep, others=agents, user=request.user)
             self.message_user(request, f"Merged {len(agents) - 1} into {keep.name}.", messages.SUCCESS)
             return None
         context = {
@@ -121,7 +116,7 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
                 }
                 return TemplateResponse(request, "sources/agent_merge_confirm.html", context)
             elif request.POST.get("choice") == "merge":
-                merge_agents(keep=first, others=[second])
+                merge_agents(keep=first, others=[second], user=request.user)
                 self.message_user(request, f"Merged {second.name} into {first.name}.", messages.SUCCESS)
             return HttpResponseRedirect(self.next_url(request))
         context = {
@@ -242,11 +237,20 @@ class SourceAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWitho
             fields += ["text", "raw_text"]
         return fields
 
+    def save_model(self, request, obj, form, change):
+        authors = form.cleaned_data["authors"] if "authors" in form.fields else None
+        save_source(obj, user=request.user, authors=authors)  # recounts when its voice may have changed
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change and {"publisher", "url", "authors"} & set(form.changed_data):
-            # Whom a source speaks with: its authors, its publisher, its URL's domain.
-            announce_voices_changed({form.instance.pk})
+        for formset in formsets:  # the source and its authors were saved by save_source
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj):
+        delete_source(source=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for source in queryset:
+            delete_source(source=source, user=request.user)
 
     @admin.display(description="provenance review")
     def provenance_page(self, source: Source) -> str:

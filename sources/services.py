@@ -8,7 +8,8 @@ from common.history import one_history_record
 from sources.dates import Precision
 from sources.domains import registered_domain
 from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Source
-from sources.signals import announce_voices_changed
+from sources.rules import require
+from sources.signals import agents_merging, announce_voices_changed
 
 
 @transaction.atomic
@@ -41,20 +42,14 @@ def create_source(
         notes=notes,
         page_starts=page_starts or [],
     )
-    source.full_clean()
-    with one_history_record(source):
-        source.save()
-        source.authors.set(authors)
-    return source
+    return save_source(source, user=None, authors=authors)
 
 
 def agent_named(name: str, *, kind: str = Agent.Kind.PERSON) -> Agent:
     """The person or organisation with this name or alias, created when there is none."""
     agent = named_agent(name)
     if agent is None:
-        agent = Agent(name=name, kind=kind)
-        agent.full_clean()
-        agent.save()
+        agent = save_agent(Agent(name=name, kind=kind), user=None)
     return agent
 
 
@@ -85,10 +80,7 @@ def publisher_named(name: str, *, renames: Iterable[tuple[str, str]] = ()) -> Ag
     old, new = names
     found = {agent.pk: agent for agent in (named_agent(new), named_agent(old), named_agent(name)) if agent}
     if not found:
-        agent = Agent(name=new, kind=Agent.Kind.ORGANISATION, aliases=old)
-        agent.full_clean()
-        agent.save()
-        return agent
+        return save_agent(Agent(name=new, kind=Agent.Kind.ORGANISATION, aliases=old), user=None)
     keep, *others = found.values()
     if others:
         keep = merge_agents(keep=keep, others=others)
@@ -96,8 +88,7 @@ def publisher_named(name: str, *, renames: Iterable[tuple[str, str]] = ()) -> Ag
     if missing:
         keep.aliases = "\n".join([*keep.alias_list, *missing])
         keep._change_reason = f"Also known as {', '.join(missing)}, as an imported page states"
-        keep.full_clean()
-        keep.save()
+        save_agent(keep, user=None)
     return keep
 
 
@@ -135,15 +126,18 @@ def voices_changed_for_agents(agent_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def merge_agents(*, keep: Agent, others: Iterable[Agent]) -> Agent:
+def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
     """Merge duplicate people or organisations into `keep`: everything that points at them (authors, publishers,
     speakers, parents, …) points at `keep`, their names become its aliases, and they are deleted, with the merge
-    recorded in history. The apps built on sources are told which sources' voices changed."""
+    recorded in history. The apps built on sources move what they keep of the merged ones first (claims: their
+    speakers, each claim's version and history), and are told which sources' voices changed."""
+    require(user, "sources.merge_agent")
     others = [agent for agent in others if agent.pk != keep.pk]
     if not others:
         return keep
     ids = [agent.pk for agent in others]
     affected = sources_voiced_by([keep.pk, *ids])
+    agents_merging.send(sender=Agent, merged=ids, keep=keep.pk, reason=f"Speaker merged into {keep.name} (#{keep.pk})")
     for relation in Agent._meta.related_objects:
         if relation.many_to_many:
             _repoint_many(relation.through, relation.field, ids, keep.pk)
@@ -209,10 +203,11 @@ def _repoint_distinct(ids: list[int], keep: int) -> None:
 
 
 @transaction.atomic
-def delete_agent(*, agent: Agent) -> None:
+def delete_agent(*, agent: Agent, user=None) -> None:
     """Delete a person or organisation. One that still speaks a claim, publishes a source or heads an organisation
     is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every source whose
     voice it shaped is announced, so that the claims they touch are recounted."""
+    require(user, "sources.delete_agent")
     affected = sources_voiced_by([agent.pk])
     agent.delete()
     announce_voices_changed(affected)
@@ -222,6 +217,7 @@ def delete_agent(*, agent: Agent) -> None:
 def mark_distinct(*, first: Agent, second: Agent, user=None) -> None:
     """Record a Reviewer's judgement that two publishers are distinct: no longer one voice by a shared domain,
     no longer proposed as duplicates."""
+    require(user, "sources.merge_agent")
     mark = DistinctPublishers(first=first, second=second, marked_by=user)
     mark.full_clean()
     mark.save()
@@ -229,19 +225,55 @@ def mark_distinct(*, first: Agent, second: Agent, user=None) -> None:
 
 
 @transaction.atomic
-def update_source(*, source: Source, authors: Iterable[Agent] | None = None, **changes) -> Source:
-    """Validate and save changes to a source's fields (and its authors, when given); when its publisher, URL or
-    authors change, the apps built on sources are told its voice may have changed."""
-    voiced = {"publisher": source.publisher_id, "url": source.url}
-    before_authors = set(source.authors.values_list("pk", flat=True))
+def update_source(*, source: Source, authors: Iterable[Agent] | None = None, user=None, **changes) -> Source:
+    """Change a source's fields (and its authors, when given) through save_source."""
     for name, value in changes.items():
         setattr(source, name, value)
+    return save_source(source, user=user, authors=authors)
+
+
+@transaction.atomic
+def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None) -> Source:
+    """The one door for creating or changing a source (the admin's form and import, the API, the importers): the
+    permission, validation (Source.clean: its text locked, and refused while claims are anchored in it), the write
+    with its authors (None keeps them) as one history record, and, when its publisher, URL or authors changed, the
+    announcement that its voice may have changed (the claims it touches are recounted)."""
+    new = source.pk is None
+    require(user, "sources.add_source" if new else "sources.change_source")
+    voiced = None if new else Source.objects.filter(pk=source.pk).values("publisher", "url").first()
+    before_authors = set() if new else set(source.authors.values_list("pk", flat=True))
     source.full_clean()
     with one_history_record(source):
         source.save()
         if authors is not None:
             source.authors.set(authors)
-    after_authors = set(source.authors.values_list("pk", flat=True))
-    if before_authors != after_authors or voiced != {"publisher": source.publisher_id, "url": source.url}:
+    after_authors = before_authors if authors is None else set(source.authors.values_list("pk", flat=True))
+    if not new and (before_authors != after_authors or voiced != {"publisher": source.publisher_id, "url": source.url}):
         announce_voices_changed({source.pk})
     return source
+
+
+@transaction.atomic
+def delete_source(*, source: Source, user=None) -> None:
+    """Delete a source. One with claims or captures, or republished elsewhere, is refused by the database
+    (PROTECT: ProtectedError); a copy's republication goes with it, and the claims its voice touched are recounted."""
+    require(user, "sources.delete_source")
+    affected = {source.pk, *Source.objects.filter(republication__original=source).values_list("pk", flat=True)}
+    originals = set(Source.objects.filter(republications__copy=source).values_list("pk", flat=True))
+    source.delete()
+    announce_voices_changed((affected | originals) - {source.pk})
+
+
+@transaction.atomic
+def save_agent(agent: Agent, *, user) -> Agent:
+    """The one door for creating or changing a person or organisation (the admin's form and import, the API, the
+    importers): the permission, validation (Agent.clean: no parent loop, under the agent-tree lock), one history
+    record, and, when an organisation's parent changed, the announcement that its sources' voices may have."""
+    new = agent.pk is None
+    require(user, "sources.add_agent" if new else "sources.change_agent")
+    parent = None if new else Agent.objects.filter(pk=agent.pk).values_list("parent", flat=True).first()
+    agent.full_clean()
+    agent.save()
+    if not new and parent != agent.parent_id:
+        voices_changed_for_agents([agent.pk])
+    return agent

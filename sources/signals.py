@@ -18,3 +18,9 @@ def announce_voices_changed(source_ids) -> None:
     source_ids = set(source_ids)
     if source_ids:
         voices_changed.send(sender=None, source_ids=source_ids)
+
+
+# Sent inside merge_agents' transaction before people or organisations are merged, with `merged` (their ids),
+# `keep` (the id they merge into) and `reason`: claims moves the claims they spoke to `keep`, each through its
+# version check and with a history record, before the generic re-pointing finds none left.
+agents_merging = Signal()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from claims.exchange.columns import claims_csv
 from claims.models import COUNT_FIELDS, Claim, Corroboration
-from claims.services import create_claim, link_claims
+from claims.services import create_claim, link_claims, set_status
 from sources.models import Agent
 from sources.services import create_source
 from tests.base import BaseTestCase
@@ -99,7 +99,9 @@ class CountsShownTests(StoredCountsTestCase):
             source = create_source(title=title, text=REPORT, url=f"https://{title.lower()}.ru/d")
             claim = create_claim(source=source, quote=REPORT[:40])
             link_claims(claim_a=claim, claim_b=self.unacceptable, relation=Corroboration.Relation.CONTRADICTS)
-        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)  # for the ClaimReview
+        set_status(
+            Claim.objects.filter(pk=self.unacceptable.pk), Claim.Status.REVIEWED, user=None
+        )  # for the ClaimReview
         counts = self.stored(self.unacceptable)
         self.assertEqual(
             counts,
@@ -124,7 +126,7 @@ class StoredNotRecomputedTests(StoredCountsTestCase):
             "contradicting_sources": 7,
         }
         Claim.objects.filter(pk=self.unacceptable.pk).update(**counts)
-        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        set_status(Claim.objects.filter(pk=self.unacceptable.pk), Claim.Status.REVIEWED, user=None)
         self.assert_every_place_shows(self.unacceptable, counts)
 
     def test_a_draft_claims_annotation_carries_its_counts_without_a_claim_review(self):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
-from claims.services import create_claim, link_claims
+from claims.services import create_claim, link_claims, set_status
 from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import LEDGER_TEXT, BaseTestCase
@@ -477,7 +477,7 @@ class AnnotateQueryCountTests(BaseTestCase):
 
 class BackToDraftTests(BaseTestCase):
     def test_an_annotators_edit_of_a_reviewed_claim_says_it_went_back_to_draft(self):
-        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        set_status(Claim.objects.filter(pk=self.unacceptable.pk), Claim.Status.REVIEWED, user=None)
         claim = Claim.objects.get(pk=self.unacceptable.pk)
         self.client.force_login(self.alice)
         data = claim_data(claim.quote, claim.start, seen_version=claim.version, speaker=self.putin.pk)

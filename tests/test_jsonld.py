@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from claims.exchange.jsonld import claim_review, web_annotation
 from claims.models import Claim
-from claims.services import create_claim
+from claims.services import create_claim, set_status
 from tests.base import LEDGER_TEXT, BaseTestCase
 
 
@@ -70,7 +70,7 @@ class ClaimReviewTests(BaseTestCase):
         return claim_review(Claim.objects.select_related("source__publisher", "speaker").get(pk=self.unacceptable.pk))
 
     def mark_reviewed(self) -> None:
-        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        set_status(Claim.objects.filter(pk=self.unacceptable.pk), Claim.Status.REVIEWED, user=None)
 
     def test_a_draft_claim_has_no_claim_review(self):
         self.assertIsNone(self.review())
@@ -138,7 +138,7 @@ class JsonLdLinkTests(BaseTestCase):
         self.assertContains(response, reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
 
     def test_the_json_ld_link_serves_the_annotation_and_the_review(self):
-        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        set_status(Claim.objects.filter(pk=self.unacceptable.pk), Claim.Status.REVIEWED, user=None)
         self.client.force_login(self.vera)
         response = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
         self.assertEqual(response["Content-Type"], "application/ld+json")
@@ -157,7 +157,7 @@ class JsonLdLinkTests(BaseTestCase):
 
 class JsonLdExportTests(BaseTestCase):
     def test_export_claims_writes_every_claim_as_json_ld(self):
-        Claim.objects.filter(pk=self.unacceptable.pk).set_status(Claim.Status.REVIEWED)
+        set_status(Claim.objects.filter(pk=self.unacceptable.pk), Claim.Status.REVIEWED, user=None)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "claims.exchange.jsonld"
             call_command("export_claims", "--format", "jsonld", "-o", str(path))

@@ -2,28 +2,24 @@
 claims/api/writing.py (the admin's forms) and claims/services.py, under the roles of claims/rules.py."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from claims.api import serializers as s
 from claims.api.errors import delete_unreferenced
 from claims.api.filters import ClaimFilter, LinkFilter
 from claims.api.writing import write_agent, write_claim, write_link, write_source
-from claims.corroboration.counting import recount_claims, recount_linked
 from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.models import Claim, Corroboration, Tag
-from claims.rules import may_link
 from claims.services import delete_claims, delete_links, dismiss_suggestion, link_claims
 from sources.models import Agent, Capture, Source
-from sources.services import delete_agent, voices_changed_for_agents
-from sources.signals import announce_voices_changed
+from sources.services import delete_agent, delete_source
 
 # An id in a URL is a number (the router's default takes any text, which the query then fails to compare):
 # /api/claims/abc/ and /api/claims/abc/suggestions/ are a 404 like any other URL that names nothing.
@@ -80,16 +76,11 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     create_serializer_class = s.AgentCreateSerializer
     write_serializer_class = s.AgentWriteSerializer
 
-    @transaction.atomic
     def write(self, agent, changes):
-        new = agent.pk is None
-        agent = write_agent(agent=agent, changes=changes)
-        if not new:  # a new parent moves the voices of what it publishes
-            voices_changed_for_agents([agent.pk])
-        return agent
+        return write_agent(agent=agent, changes=changes, user=self.request.user)
 
     def perform_destroy(self, instance):
-        delete_unreferenced(instance, lambda: delete_agent(agent=instance))
+        delete_unreferenced(instance, lambda: delete_agent(agent=instance, user=self.request.user))
 
 
 @documented(s.SourceDetailSerializer, s.SourceCreateSerializer, s.SourceWriteSerializer)
@@ -111,14 +102,11 @@ class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return s.SourceSerializer if self.action == "list" else s.SourceDetailSerializer
 
-    @transaction.atomic
     def write(self, source, changes):
-        source = write_source(source=source, changes=changes)
-        announce_voices_changed({source.pk})  # its authors, publisher or URL may have changed
-        return source
+        return write_source(source=source, changes=changes, user=self.request.user)
 
     def perform_destroy(self, instance):
-        delete_unreferenced(instance)
+        delete_unreferenced(instance, lambda: delete_source(source=instance, user=self.request.user))
 
 
 @documented(s.ClaimSerializer, s.ClaimCreateSerializer, s.ClaimWriteSerializer)
@@ -141,16 +129,11 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
             .order_by("pk")
         )
 
-    @transaction.atomic
     def write(self, claim, changes):
-        source = claim.source_id
-        claim = write_claim(claim=claim, changes=changes, user=self.request.user)
-        if source is not None and source != claim.source_id:
-            recount_linked([claim.pk])  # moved to another source
-        return claim
+        return write_claim(claim=claim, changes=changes, user=self.request.user)
 
     def perform_destroy(self, instance):
-        if not delete_claims(claims=[instance]):
+        if not delete_claims(claims=[instance], user=self.request.user):
             raise NotFound("No claim has this id; it was deleted meanwhile.")
 
     @extend_schema(responses=s.SuggestionSerializer(many=True))
@@ -168,8 +151,6 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<other>[0-9]+)", filterset_class=None)
     def act_on_suggestion(self, request, pk=None, other=None):
         """Link a suggested claim (corroborates or contradicts) or dismiss it for good."""
-        if not may_link(request.user):
-            raise PermissionDenied("You may not link claims or dismiss suggestions.")
         body = s.SuggestionActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         claim = get_object_or_404(Claim, pk=pk)
@@ -258,15 +239,11 @@ class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     write_serializer_class = s.LinkWriteSerializer
     filterset_class = LinkFilter
 
-    @transaction.atomic
     def write(self, link, changes):
-        before = {link.claim_a_id, link.claim_b_id} - {None}
-        link = write_link(link=link, changes=changes, user=self.request.user)
-        recount_claims(before | {link.claim_a_id, link.claim_b_id})
-        return link
+        return write_link(link=link, changes=changes, user=self.request.user)
 
     def perform_destroy(self, instance):
-        if not delete_links(links=[instance]):
+        if not delete_links(links=[instance], user=self.request.user):
             raise NotFound("No link has this id; it was deleted meanwhile.")
 
 

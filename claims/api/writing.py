@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -16,14 +16,14 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from claims.api.errors import StaleVersion
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
-from claims.rules import may_review
-from common.history import OneHistoryRecordForm
+from claims.rules import require
+from claims.services import save_link
 from sources.dates import from_iso
 from sources.models import Agent, Source
+from sources.services import save_agent, save_source
 
 SourceForm = forms.modelform_factory(
     Source,
-    form=OneHistoryRecordForm,  # the source and its authors, one history record
     fields=[
         "title",
         "url",
@@ -69,14 +69,18 @@ def posted(instance, fields: list[str], changes: dict) -> dict:
     return {name: ("" if value is None else value) for name, value in data.items()}
 
 
-def save_form(make_form: Callable[[], forms.ModelForm]):
-    """Validate and save the form; when a concurrent request saved the same thing first (a unique index
-    refuses the row), validate a fresh form again so the answer is the message a later request would get."""
+def save_form(make_form: Callable[[], forms.ModelForm], save: Callable[[forms.ModelForm], object]):
+    """Validate the form and `save` it through its object's service; when a concurrent request saved the same
+    thing first (a unique index refuses the row), validate a fresh form again so the answer is the message a later
+    request would get. A service's ValidationError is the form's, a 400 naming the field."""
     form = make_form()
     try:
         with transaction.atomic():
             if form.is_valid():
-                return form.save()
+                try:
+                    return save(form)
+                except DjangoValidationError as error:
+                    form.add_error(None, error)
     except IntegrityError:
         form = make_form()
         if form.is_valid():
@@ -90,10 +94,11 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
     changes = dict(changes)
     new = claim.pk is None
     status, rating = changes.get("status"), changes.get("rating", claim.rating)
-    if status is not None and status != (Claim.Status.DRAFT if new else claim.status) and not may_review(user):
-        raise PermissionDenied("Only a Reviewer may set a claim's review status.")
-    if rating != claim.rating and not may_review(user):
-        raise PermissionDenied("Only a Reviewer may rate a claim.")
+    # Asked before the form, so that a role's refusal is a 403, not a form error (claims.rules).
+    if status is not None and status != (Claim.Status.DRAFT if new else claim.status):
+        require(user, "claims.review_claim")
+    if rating != claim.rating:
+        require(user, "claims.rate_claim")
     if not new:
         if "version" not in changes:
             raise ValidationError({"version": ["Give the version you read; an update needs it."]})
@@ -111,8 +116,8 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
         data["tags"] = [] if new else list(claim.tags.values_list("pk", flat=True))
     try:
         if new:
-            return save_form(lambda: ClaimForm(data, instance=Claim(created_by=user), user=user))
-        return save_form(lambda: ClaimForm(data, instance=Claim.objects.get(pk=claim.pk), user=user))
+            return save_form(lambda: ClaimForm(data, instance=Claim(created_by=user), user=user), ClaimForm.save)
+        return save_form(lambda: ClaimForm(data, instance=Claim.objects.get(pk=claim.pk), user=user), ClaimForm.save)
     except ValidationError as error:
         stale = error.detail.get("non_field_errors", []) if isinstance(error.detail, dict) else []
         if any(message.code == "stale_version" for message in stale):
@@ -133,23 +138,25 @@ def tags_named(names: list[str], *, user: AbstractBaseUser) -> list[Tag]:
     return [found[name] for name in names]
 
 
-def write_source(*, source: Source, changes: dict) -> Source:
+def write_source(*, source: Source, changes: dict, user: AbstractBaseUser) -> Source:
     changes = dict(changes)
     iso_date(changes, "published_on")
     data = posted(source, list(SourceForm.base_fields), changes)
-    return save_form(lambda: SourceForm(data, instance=source))
+    return save_form(
+        lambda: SourceForm(data, instance=source),
+        lambda form: save_source(form.instance, user=user, authors=form.cleaned_data["authors"]),
+    )
 
 
-def write_agent(*, agent: Agent, changes: dict) -> Agent:
+def write_agent(*, agent: Agent, changes: dict, user: AbstractBaseUser) -> Agent:
     changes = dict(changes)
     if "aliases" in changes:
         changes["aliases"] = "\n".join(changes["aliases"])
     data = posted(agent, list(AgentForm.base_fields), changes)
-    return save_form(lambda: AgentForm(data, instance=agent))
+    return save_form(lambda: AgentForm(data, instance=agent), lambda form: save_agent(form.instance, user=user))
 
 
 def write_link(*, link: Corroboration, changes: dict, user: AbstractBaseUser) -> Corroboration:
     data = posted(link, list(LinkForm.base_fields), changes)
-    if link.pk is None:
-        return save_form(lambda: LinkForm(data, instance=Corroboration(created_by=user)))
-    return save_form(lambda: LinkForm(data, instance=Corroboration.objects.get(pk=link.pk)))
+    instance = Corroboration() if link.pk is None else Corroboration.objects.get(pk=link.pk)
+    return save_form(lambda: LinkForm(data, instance=instance), lambda form: save_link(link=form.instance, user=user))

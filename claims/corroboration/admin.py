@@ -10,13 +10,17 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from claims.corroboration.clusters import cluster_of
-from claims.corroboration.counting import recount_for_sources
 from claims.corroboration.independence import explained_with_undecided
 from claims.corroboration.suggestions import suggestions_for
 from claims.exchange.jsonld import documents
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
-from claims.rules import may_link
-from claims.services import dismiss_suggestion, link_claims, undo_dismissal
+from claims.services import (
+    delete_republications,
+    dismiss_suggestion,
+    link_claims,
+    save_republication,
+    undo_dismissal,
+)
 
 SUGGESTION_ACTIONS = {
     "corroborates": "linked as corroborating",
@@ -80,7 +84,7 @@ class CorroborationPanels:
         return claim.contradicting_sources
 
     def may_link(self, request, claim: Claim) -> bool:
-        return self.has_change_permission(request, claim) and may_link(request.user)
+        return self.has_change_permission(request, claim) and request.user.has_perm("claims.link_claim")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
@@ -141,7 +145,7 @@ class CorroborationPanels:
         other = get_object_or_404(Claim, pk=other_id)
         if not self.may_link(request, claim):
             raise PermissionDenied
-        if undo_dismissal(claim=claim, suggested=other):
+        if undo_dismissal(claim=claim, suggested=other, user=request.user):
             self.message_user(request, f"Claim {other.pk} is no longer dismissed.", messages.SUCCESS)
         else:
             self.message_user(request, f"Claim {other.pk} was not dismissed for this claim.", messages.WARNING)
@@ -169,21 +173,13 @@ class RepublicationAdmin(admin.ModelAdmin):
     search_fields = ["copy__title", "original__title", "note"]
     autocomplete_fields = ["copy", "original"]
 
-    # A copy speaks with its original's voice: recount the claims both touch, before and after the change.
+    # A copy speaks with its original's voice: the services recount the claims both touch, before and after.
     def save_model(self, request, obj, form, change):
-        before = set()
-        if change:
-            before = set(Republication.objects.filter(pk=obj.pk).values_list("copy_id", "original_id").get())
-        super().save_model(request, obj, form, change)
-        recount_for_sources(before | {obj.copy_id, obj.original_id})
+        save_republication(obj, user=request.user)
 
     def delete_model(self, request, obj):
-        sources = {obj.copy_id, obj.original_id}
-        super().delete_model(request, obj)
-        recount_for_sources(sources)
+        delete_republications(republications=[obj], user=request.user)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        sources = {pk for pair in queryset.values_list("copy_id", "original_id") for pk in pair}
-        super().delete_queryset(request, queryset)
-        recount_for_sources(sources)
+        delete_republications(republications=list(queryset), user=request.user)

@@ -8,7 +8,6 @@ from django.db.models import Q
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_review
-from common.history import one_history_record
 from sources.dates import Precision
 from sources.forms import DateWithPrecisionField
 from sources.services import agent_named
@@ -81,14 +80,11 @@ class EditorClaimForm(ClaimForm):
         new_speaker = self.cleaned_data.get("new_speaker", "").strip()
         if new_speaker:
             self.instance.speaker = agent_named(new_speaker)
-        if not commit:
-            return super().save(commit=False)
-        with one_history_record(self.instance):  # the claim, its tags and its new tags: one record
-            claim = super().save(commit=True)
-            names = {n.strip() for n in self.cleaned_data.get("new_tags", "").split(",") if n.strip()}
-            if names:
-                claim.tags.add(*[Tag.objects.get_or_create(name=name)[0] for name in sorted(names)])
-        return claim
+        names = {n.strip() for n in self.cleaned_data.get("new_tags", "").split(",") if n.strip()}
+        if names:  # saved with the claim by save_claim, one history record
+            chosen = list(self.cleaned_data.get("tags") or [])
+            self.cleaned_data["tags"] = chosen + [Tag.objects.get_or_create(name=name)[0] for name in sorted(names)]
+        return super().save(commit=commit)
 
 
 class LinkSearchForm(forms.Form):

@@ -20,8 +20,8 @@ from claims.corroboration.independence import Explained, explained_with_undecide
 from claims.corroboration.suggestions import suggestions_for
 from claims.editor.forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Corroboration
-from claims.rules import back_to_draft_message, may_link, may_review
-from claims.services import dismiss_suggestion, duplicates_reported, link_claims
+from claims.rules import back_to_draft_message, may_link
+from claims.services import dismiss_suggestion, link_claims
 from sources.models import Source
 
 
@@ -141,8 +141,7 @@ def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
         with transaction.atomic():
             saved = form.is_valid()
             if saved:
-                with duplicates_reported(claim.check_span_free):
-                    form.save()
+                form.save()  # claims.services.save_claim
     except ValidationError as error:  # the same words saved by a concurrent request (a double click)
         form.add_error(None, error)
         saved = False
@@ -168,7 +167,7 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
     if request.method == "GET":
         return HttpResponse(render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)))
-    if not request.user.has_perm("claims.change_claim"):
+    if not request.user.has_perm("claims.change_claim"):  # asked again by save_claim; here to answer before the form
         return HttpResponse("You may not change claims.", status=403)
     was = claim.status
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="claim-%s")
@@ -176,18 +175,17 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
         with transaction.atomic():
             saved = form.is_valid()
             if saved:
-                with duplicates_reported(claim.check_span_free):
-                    form.save()
+                form.save()  # claims.services.save_claim, which asks for claims.change_claim (403 without)
     except ValidationError as error:  # a concurrent request put another claim on these words first
         form.add_error(None, error)
         saved = False
     if not saved:
         html = render_fragment(request, "editor_claim_panel.html", panel_context(request, claim, form=form))
         return JsonResponse({"panel": html}, status=422)
-    claim = Claim.objects.select_related("source", "speaker").get(pk=claim.pk)
     message = f"Claim #{claim.pk} saved."
-    if was != claim.status == Claim.Status.DRAFT and not may_review(request.user):
+    if claim.sent_back_to_draft:
         message = back_to_draft_message(claim.pk, Claim.Status(was).label)
+    claim = Claim.objects.select_related("source", "speaker").get(pk=claim.pk)
     return JsonResponse(
         {
             "claim": claim.pk,
@@ -228,7 +226,7 @@ def link_search(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @staff_member_required
-@permission_required("claims.add_corroboration", raise_exception=True)
+@permission_required("claims.link_claim", raise_exception=True)  # asked again by link_claims
 @require_POST
 def add_link(request: HttpRequest, claim_id: int) -> JsonResponse:
     """Link the claim to a claim in another source through link_claims; answer with the claim's panel."""
@@ -260,7 +258,7 @@ def suggestion(request: HttpRequest, claim_id: int, other_id: int, action: str) 
     permission rule as the claim's admin page; answer with the claim's panel, the suggestion gone from it."""
     claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
     other = get_object_or_404(Claim, pk=other_id)
-    if action not in SUGGESTION_ACTIONS or not may_link(request.user):
+    if action not in SUGGESTION_ACTIONS:
         raise PermissionDenied
     try:
         if action == "dismiss":

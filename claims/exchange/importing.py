@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims.corroboration.counting import recount_claims, recount_linked
+from claims.corroboration.counting import recount_linked
 from claims.exchange.columns import HEADER
 from claims.exchange.reading import (
     TRACKED,
@@ -29,7 +29,8 @@ from claims.exchange.reading import (
     whole_number,
 )
 from claims.models import Claim, Corroboration
-from claims.rules import STALE_MESSAGE, advance_versions
+from claims.rules import STALE_MESSAGE, advance_versions, require
+from claims.services import save_links
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
 from common.history import recorded_person, recorded_reason
@@ -90,6 +91,7 @@ def import_claims(
     bad, none, with every bad row reported. A row with an id updates that claim (refused when the row's
     version is older than the claim's); history is kept for each. `keep_outcomes` keeps every row's outcome
     (for the admin's preview); `report` is the one to fill (a reader may add the rows it cannot read)."""
+    require(user, "claims.import_claim")
     report = report or ImportReport(dry_run=dry_run)
     report.dry_run = dry_run
     missing = missing_columns(header)
@@ -230,13 +232,14 @@ def import_links(
     them or, when any row is bad, none, with every bad row reported. A row with an `id` is that link, as an export
     wrote it: unchanged, or its relation or note updated. Each link is checked by its model's
     rules (`full_clean`). `on_rows` hears how many rows are done."""
+    require(user, "claims.import_corroboration")
     report = report or ImportReport(dry_run=dry_run)
     report.dry_run = dry_run
     if not {"claim_a", "claim_b"} <= set(header):
         report.problems.append(RowProblem(1, {"__all__": ["The header needs claim_a and claim_b columns."]}))
         return report
     seen: dict[tuple[int, int], int] = {}
-    linked: set[int] = set()  # the claims whose counts the new links move
+    checked: list[Corroboration] = []  # new and changed links, each checked by full_clean, saved by save_links
     relations = Corroboration.Relation
     for batch in batched(rows, batch_size):
         ids = {whole_number(row.get(name)) for _, row in batch for name in ("claim_a", "claim_b")} - {None}
@@ -259,7 +262,7 @@ def import_links(
             link_id = whole_number(row.get("id"), fail, "id")
             relation = row.get("relation", "").strip().lower() or relations.CORROBORATES
             relation = {label.lower(): code for code, label in relations.choices}.get(relation, relation)
-            action, relation_changed = "new", False
+            action = "new"
             if not errors:
                 link = Corroboration(**pair, relation=relation, note=row.get("note", ""), created_by=user)
                 if link_id is not None:
@@ -272,7 +275,6 @@ def import_links(
                     elif (link.relation, link.note) == (relation, row.get("note", link.note)):
                         action = "skip"
                     else:
-                        relation_changed = link.relation != relation
                         link.relation, link.note = relation, row.get("note", link.note)
             if not errors:
                 key = (min(link.claim_a_id, link.claim_b_id), max(link.claim_a_id, link.claim_b_id))
@@ -290,9 +292,7 @@ def import_links(
                 if action == "skip":
                     report.unchanged += 1
                 else:
-                    link.save()
-                    if action == "new" or relation_changed:
-                        linked.update((link.claim_a_id, link.claim_b_id))
+                    checked.append(link)
                     report.created += action == "new"
                     report.updated += action == "update"
                 if keep_outcomes:
@@ -301,8 +301,8 @@ def import_links(
         if on_rows:
             on_rows(report.rows)
     report.problems.sort(key=lambda problem: problem.line)
-    if report.ok and linked:
-        recount_claims(linked)
+    if report.ok and checked:
+        save_links(checked, user=user, checked=True)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 from claims.services import NotRestorable, restore_deleted_claim
-from common.history import RecordedCommand, recorded_person
+from common.history import RecordedCommand
 
 
 class Command(RecordedCommand):
@@ -17,7 +17,7 @@ class Command(RecordedCommand):
 
     def handle(self, *args, claim_id: int, **options):
         try:
-            claim, links, left = restore_deleted_claim(claim_id=claim_id, user=recorded_person())
+            claim, links, left = restore_deleted_claim(claim_id=claim_id)
         except NotRestorable as error:
             raise CommandError(str(error)) from error
         except ValidationError as error:
