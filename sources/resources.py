@@ -10,7 +10,7 @@ from common.formulas import escape, unescape
 from common.history import hold_history, write_held_history
 from sources.dates import from_iso
 from sources.models import Agent, Source
-from sources.services import voices_changed_for_agents
+from sources.services import save_agent, save_source, voices_changed_for_agents
 from sources.signals import announce_voices_changed
 
 SPREADSHEET_FORMATS = [CSV, XLSX, JSON]
@@ -56,6 +56,10 @@ class AgentResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         voices_changed_for_agents(self.saved_pks)
 
+    def do_instance_save(self, instance, is_create):
+        # The import's permission (sources.import_agent) was asked by the admin before the file was read.
+        save_agent(instance, user=None)
+
 
 class SourceResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
     """A source's metadata. Its text is left out: a new source comes in as a capture, not as a CSV row."""
@@ -93,7 +97,8 @@ class SourceResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
     def do_instance_save(self, instance, is_create):
         hold_history(instance)  # its authors come next (save_m2m): the row is one history record
         self.creating = is_create
-        super().do_instance_save(instance, is_create)
+        # The import's permission (sources.import_source) was asked by the admin before the file was read.
+        save_source(instance, user=None)
 
     def save_m2m(self, instance, row, **kwargs):
         super().save_m2m(instance, row, **kwargs)

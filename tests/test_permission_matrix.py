@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from claims.exchange.columns import HEADER, csv_line
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
-from claims.services import create_claim, link_claims
+from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import LEDGER_TEXT, BaseTestCase
@@ -55,7 +55,7 @@ def post(url_name: str, *args, data: Callable | dict | None = None):
 
 def undo_dismissal(test, client):
     """A dismissal made, then undone from the claim's admin page."""
-    DismissedSuggestion.objects.create(claim=test.unacceptable, suggested=test.rejected)
+    dismiss_suggestion(claim=test.unacceptable, suggested=test.rejected)
     url = reverse("admin:claims_claim_undo_dismissal", args=[test.unacceptable.pk, test.rejected.pk])
     return client.post(url)
 

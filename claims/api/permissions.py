@@ -26,3 +26,11 @@ class MayReadTheApi(BasePermission):
 
     def has_permission(self, request, view):
         return may_enter(request.user) and request.user.has_perm("claims.view_claim")
+
+
+class MayLink(BasePermission):
+    """Linking or dismissing a suggestion through the API: claims.link_claim, the rule every page asks (asked
+    again by the services)."""
+
+    def has_permission(self, request, view):
+        return may_enter(request.user) and request.user.has_perm("claims.link_claim")

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from claims.api import serializers as s
 from claims.api.errors import delete_unreferenced
 from claims.api.filters import ClaimFilter, LinkFilter
+from claims.api.permissions import MayLink
 from claims.api.writing import write_agent, write_claim, write_link, write_source
 from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
@@ -148,7 +149,13 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         responses={201: s.LinkSerializer, 204: None},
         parameters=[OpenApiParameter("other", int, OpenApiParameter.PATH)],
     )
-    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<other>[0-9]+)", filterset_class=None)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"suggestions/(?P<other>[0-9]+)",
+        filterset_class=None,
+        permission_classes=[MayLink],
+    )
     def act_on_suggestion(self, request, pk=None, other=None):
         """Link a suggested claim (corroborates or contradicts) or dismiss it for good."""
         body = s.SuggestionActionSerializer(data=request.data)
