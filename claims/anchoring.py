@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from claims.rules import StaleVersion, advance_versions
+from claims.rules import StaleVersion, take_next_versions
 from common.history import bulk_history
 from sources.models import Capture
 
@@ -86,10 +86,8 @@ def reanchor_claims(*, source, old_text: str) -> list[dict]:
         claim.updated_at = timezone.now()
         changed.append(claim)
     # Every claim re-anchored takes a new version: an edit form opened before must not save its old offsets.
-    if advance_versions({claim.pk: claim.version for claim in changed}):
+    if take_next_versions(changed):
         raise StaleVersion
-    for claim in changed:
-        claim.version += 1
     if changed:
         model = source.claims.model
         model.objects.bulk_update(changed, ["start", "end", "anchor_state", "version", "updated_at"])

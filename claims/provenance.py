@@ -45,7 +45,7 @@ class ClaimRow:
         return sum(1 for link in self.links if link.relation == "corroborates")
 
 
-def claim_rows(source: Source) -> list[ClaimRow]:
+def provenance_rows(source: Source) -> list[ClaimRow]:
     """The source's claims with their links in both directions, in a fixed number of queries."""
     # Only the columns the page shows: a page may list thousands of claims.
     claims = source.claims.select_related("speaker").only(*SHOWN, "speaker__name").order_by("start", "-end", "pk")

@@ -115,13 +115,42 @@ def advance_version(claim, *, seen_version: int | None) -> None:
     the claim; StaleVersion (nothing written) when someone saved the claim since, or no version was seen."""
     if seen_version is None:
         raise StaleVersion(NO_VERSION_MESSAGE)
-    if advance_versions({claim.pk: seen_version}):
+    if stale_versions_after_advancing({claim.pk: seen_version}):
         raise StaleVersion
     claim.version = seen_version + 1
 
 
+def version_problem(*, claim_id: int, current: int, given: str | None) -> str | None:
+    """The version check of a row read from a file (an import): why the row, which updates the claim now at
+    version `current`, cannot (it names no version, or one older than the claim's); None when it may. Read early,
+    to report every stale row; the write then takes its version through stale_versions_after_advancing."""
+    if given is None:
+        return "Give the version the claim had when it was exported: the export's version column."
+    text = given.strip()
+    if not text:
+        return "Give the version the claim had when it was exported (the export's version column)."
+    if not text.isascii() or not text.isdigit():
+        return f"“{text}” is not a version number."
+    if int(text) != current:
+        return (
+            f"Claim {claim_id} was changed since this file was exported (version {text} in the file, "
+            f"{current} now); export it again and redo this row's change."
+        )
+    return None
+
+
+def take_next_versions(claims) -> list[int]:
+    """The version check for claims read in memory at the versions they hold: the ids of those someone saved
+    since (nothing is then written for any); else each claim's `version` follows its row's, one up."""
+    stale = stale_versions_after_advancing({claim.pk: claim.version for claim in claims})
+    if not stale:
+        for claim in claims:
+            claim.version += 1
+    return stale
+
+
 @transaction.atomic
-def advance_versions(seen: Mapping[int, int]) -> list[int]:
+def stale_versions_after_advancing(seen: Mapping[int, int]) -> list[int]:
     """The version check for many claims at once (imports, re-anchoring, bulk actions): for each claim id the
     version its writer saw. Every claim still at that version goes up by one, in conditional UPDATEs
     (`… SET version = version + 1 WHERE id = … AND version = seen`); the ids of the others, stale or gone,

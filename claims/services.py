@@ -15,7 +15,6 @@ from claims.rules import (
     REVIEWED_FIELDS,
     StaleVersion,
     advance_version,
-    advance_versions,
     check_rating,
     check_version,
     lock_links,
@@ -23,6 +22,7 @@ from claims.rules import (
     require,
     status_after_edit,
     stored_for_review_rule,
+    take_next_versions,
 )
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
 from sources.dates import Precision
@@ -126,11 +126,10 @@ def set_status(claims: Iterable[Claim], status: str, *, user: AbstractBaseUser |
     now = timezone.now()
     chosen = Claim.objects.filter(pk__in=[claim.pk for claim in claims]).exclude(status=status)
     changed = list(chosen.order_by("pk").select_for_update())
-    if advance_versions({claim.pk: claim.version for claim in changed}):
+    if take_next_versions(changed):
         raise StaleVersion
     for claim in changed:
         claim.status = status
-        claim.version += 1
         claim.updated_at = now  # bulk_update does not run auto_now
     Claim.objects.bulk_update(changed, ["status", "version", "updated_at"])
     bulk_history(Claim, changed, reason=reason)
@@ -142,12 +141,11 @@ def move_speakers(*, from_agents: Iterable[int], to_agent: int, reason: str) -> 
     """The claims spoken by people merged into one (sources.services.merge_agents) get that one as their speaker:
     each claim's version goes up and the change is a history record with the reason; how many claims moved."""
     moving = list(Claim.objects.filter(speaker__in=list(from_agents)).order_by("pk").select_for_update())
-    if advance_versions({claim.pk: claim.version for claim in moving}):
+    if take_next_versions(moving):
         raise StaleVersion
     now = timezone.now()
     for claim in moving:
         claim.speaker_id = to_agent
-        claim.version += 1
         claim.updated_at = now
     Claim.objects.bulk_update(moving, ["speaker", "version", "updated_at"], batch_size=500)
     bulk_history(Claim, moving, reason=reason)

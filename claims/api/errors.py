@@ -10,7 +10,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-class StaleVersion(APIException):
+class VersionConflict(APIException):
     """409: someone saved the object after the version the client read; the body names the current version."""
 
     status_code = status.HTTP_409_CONFLICT
@@ -60,7 +60,7 @@ def exception_handler(exc, context):
 
         exc = Forbidden(str(exc))
     response = drf_exception_handler(exc, context)
-    if isinstance(exc, StaleVersion) and response is not None:
+    if isinstance(exc, VersionConflict) and response is not None:
         response.data["current_version"] = exc.current_version
     return response
 

@@ -34,7 +34,7 @@ class IdFilter(django_filters.NumberFilter):
 ISO_DATE_PATTERN = r"^([1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?)?$"
 
 
-def iso_date(value: str) -> None:
+def check_iso_date(value: str) -> None:
     try:
         if not re.fullmatch(ISO_DATE_PATTERN, value):
             raise ValueError(value)
@@ -57,7 +57,7 @@ class ClaimFilter(django_filters.FilterSet):
     claimed_on = extend_schema_field({"type": "string", "pattern": ISO_DATE_PATTERN})(
         django_filters.CharFilter(
             method="filter_claimed_on",
-            validators=[iso_date],
+            validators=[check_iso_date],
             strip=False,  # " 2017" is not what the schema's pattern allows
             help_text="YYYY, YYYY-MM or YYYY-MM-DD: the claims made within that period (a day that does not exist, "
             "such as 2017-02-30, is a 400).",

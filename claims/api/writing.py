@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from claims.api.errors import StaleVersion
+from claims.api.errors import VersionConflict
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import require
@@ -37,7 +37,7 @@ SourceForm = forms.modelform_factory(
     ],
 )
 AgentForm = forms.modelform_factory(Agent, fields=["name", "kind", "aliases", "wikidata_id", "parent"])
-LinkForm = forms.modelform_factory(Corroboration, fields=["claim_a", "claim_b", "relation", "note"])
+LinkModelForm = forms.modelform_factory(Corroboration, fields=["claim_a", "claim_b", "relation", "note"])
 
 
 def form_errors(form: forms.BaseForm) -> dict[str, list[ErrorDetail]]:
@@ -50,7 +50,7 @@ def form_errors(form: forms.BaseForm) -> dict[str, list[ErrorDetail]]:
     }
 
 
-def iso_date(values: dict, name: str) -> None:
+def split_iso_date(values: dict, name: str) -> None:
     """Replace an ISO date with its precision ("2017-06") by the date and precision fields the form takes."""
     if name not in values:
         return
@@ -106,7 +106,7 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
     else:
         changes.pop("version", None)
     if "tags" in changes:
-        changes["tags"] = [tag.pk for tag in tags_named(changes["tags"], user=user)]
+        changes["tags"] = [tag.pk for tag in tags_given(changes["tags"], user=user)]
     fields = [name for name in ClaimForm.Meta.fields if name != "tags"]
     data = posted(claim, fields, changes)
     if "claimed_on" not in changes:
@@ -122,11 +122,11 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
         stale = error.detail.get("non_field_errors", []) if isinstance(error.detail, dict) else []
         if any(message.code == "stale_version" for message in stale):
             current = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).first()
-            raise StaleVersion(" ".join(str(message) for message in stale), current) from error
+            raise VersionConflict(" ".join(str(message) for message in stale), current) from error
         raise
 
 
-def tags_named(names: list[str], *, user: AbstractBaseUser) -> list[Tag]:
+def tags_given(names: list[str], *, user: AbstractBaseUser) -> list[Tag]:
     """The tags with these names; new ones are created for those who may add tags, refused for others."""
     names = list(dict.fromkeys(name.strip() for name in names if name.strip()))
     found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
@@ -140,7 +140,7 @@ def tags_named(names: list[str], *, user: AbstractBaseUser) -> list[Tag]:
 
 def write_source(*, source: Source, changes: dict, user: AbstractBaseUser) -> Source:
     changes = dict(changes)
-    iso_date(changes, "published_on")
+    split_iso_date(changes, "published_on")
     data = posted(source, list(SourceForm.base_fields), changes)
     return save_form(
         lambda: SourceForm(data, instance=source),
@@ -157,6 +157,8 @@ def write_agent(*, agent: Agent, changes: dict, user: AbstractBaseUser) -> Agent
 
 
 def write_link(*, link: Corroboration, changes: dict, user: AbstractBaseUser) -> Corroboration:
-    data = posted(link, list(LinkForm.base_fields), changes)
+    data = posted(link, list(LinkModelForm.base_fields), changes)
     instance = Corroboration() if link.pk is None else Corroboration.objects.get(pk=link.pk)
-    return save_form(lambda: LinkForm(data, instance=instance), lambda form: save_link(link=form.instance, user=user))
+    return save_form(
+        lambda: LinkModelForm(data, instance=instance), lambda form: save_link(link=form.instance, user=user)
+    )

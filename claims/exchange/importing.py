@@ -29,7 +29,7 @@ from claims.exchange.reading import (
     whole_number,
 )
 from claims.models import Claim, Corroboration
-from claims.rules import STALE_MESSAGE, advance_versions, require
+from claims.rules import STALE_MESSAGE, require, take_next_versions
 from claims.services import save_links
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
@@ -168,14 +168,13 @@ def _save_claims(
     updated = [p for p in pending if p.changed and not p.new]
     # The version check of claims.rules, as a conditional UPDATE: a claim saved by someone else since its row
     # was read (its version checked) is refused, and the transaction rolled back.
-    stale = advance_versions({p.claim.pk: p.claim.version for p in updated})
+    stale = take_next_versions([p.claim for p in updated])
     if stale:
         for p in updated:
             if p.claim.pk in stale:
                 report.problems.append(RowProblem(p.line, {"version": [STALE_MESSAGE]}))
         return
     for p in updated:
-        p.claim.version += 1
         p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
     person, added, changed = user or recorded_person(), recorded_reason("+"), recorded_reason("~")

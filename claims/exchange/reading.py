@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from claims.models import Claim, Corroboration, Tag
-from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit
+from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit, version_problem
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
 from sources.models import Agent, Source, share_sources
@@ -162,21 +162,9 @@ def parse_date(cell: str, date_format: str | None = None) -> tuple[datetime.date
 
 
 def stale_version(claim: Claim, cell: str | None) -> str | None:
-    """Why a row that updates `claim` cannot: it names no version, or was exported at an older one than the
-    claim's. (Read early, to report every stale row; the write itself goes through claims.rules.advance_versions.)"""
-    if cell is None:
-        return "Give the version the claim had when it was exported: the export's version column."
-    text = cell.strip()
-    if not text:
-        return "Give the version the claim had when it was exported (the export's version column)."
-    if not text.isascii() or not text.isdigit():
-        return f"“{text}” is not a version number."
-    if int(text) != claim.version:
-        return (
-            f"Claim {claim.pk} was changed since this file was exported (version {text} in the file, "
-            f"{claim.version} now); export it again and redo this row's change."
-        )
-    return None
+    """Why a row that updates `claim` cannot, by the version check of claims.rules (read early, to report every
+    stale row)."""
+    return version_problem(claim_id=claim.pk, current=claim.version, given=cell)
 
 
 class SeenIds:

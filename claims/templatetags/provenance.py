@@ -2,7 +2,7 @@ from django import template
 from django.urls import reverse
 
 from claims.models import Claim
-from claims.provenance import claim_rows
+from claims.provenance import provenance_rows
 
 register = template.Library()
 
@@ -10,7 +10,7 @@ register = template.Library()
 @register.inclusion_tag("claims/_source_claims.html")
 def source_claims(source):
     """The source's clean text with its claims highlighted, and the table of its claims and their links."""
-    rows = claim_rows(source)
+    rows = provenance_rows(source)
     return {
         "source": source,
         "rows": rows,
