@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from claims.rules import StaleVersion, take_next_versions
 from common.history import bulk_history
-from sources.models import Capture
+from sources.models import Capture, occurrences, stands_at
 
 CONTEXT = 80  # characters of context compared on each side of the quote
 MIN_CONTEXT = 12  # context characters that must agree before a short quote is moved
@@ -47,12 +47,9 @@ def _context_score(old_text: str, old_start: int, quote: str, new_text: str, new
 
 def relocate(*, quote: str, start: int, old_text: str, new_text: str) -> Relocation:
     """Where the quote that stood at `start` in `old_text` stands in `new_text`, if anywhere."""
-    if new_text[start : start + len(quote)] == quote:
+    if stands_at(quote, new_text, start):
         return Relocation("held", start)
-    found, at = [], new_text.find(quote)
-    while at != -1:
-        found.append(at)
-        at = new_text.find(quote, at + 1)
+    found = occurrences(quote, new_text)
     if not found:
         return Relocation("broken", start, "the quote no longer occurs in the text")
     scored = sorted(((_context_score(old_text, start, quote, new_text, at), at) for at in found), reverse=True)

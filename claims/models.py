@@ -47,6 +47,9 @@ class ClaimQuerySet(models.QuerySet):
         return claim
 
 
+SPAN_TAKEN_MESSAGE = "These words are already annotated as claim #%(claim)s; open that claim to edit it."
+
+
 class Claim(models.Model):
     """A factual claim: exact words anchored in a source's text, who made it and when."""
 
@@ -221,9 +224,14 @@ class Claim(models.Model):
         if self.source_id is None or not self.quote:
             return
         check_move(claim_id=self.pk, source_id=self.source_id)
-        self.anchor()
-        self.anchor_state = self.AnchorState.HELD
+        self.anchor_held()
         self.check_span_free()
+
+    def anchor_held(self, *, locked: bool = False) -> None:
+        """The anchoring part of clean(), which the CSV import also calls for each row (it checks one claim a span
+        and the link rule for a whole batch at once): the quote at its offsets, or located, and held there."""
+        self.anchor(locked=locked)
+        self.anchor_state = self.AnchorState.HELD
 
     def check_span_free(self) -> None:
         """One claim per span: a second claim on the same words is almost always a double click. The unique
@@ -231,9 +239,8 @@ class Claim(models.Model):
         same_span = Claim.objects.filter(source_id=self.source_id, start=self.start, end=self.end).exclude(pk=self.pk)
         existing = same_span.values_list("pk", flat=True).first()
         if existing is not None:
-            message = "These words are already annotated as claim #%(claim)s; open that claim to edit it."
             raise ValidationError(
-                {"quote": ValidationError(message, code="duplicate_span", params={"claim": existing})}
+                {"quote": ValidationError(SPAN_TAKEN_MESSAGE, code="duplicate_span", params={"claim": existing})}
             )
 
     def reanchor(self, *, old_text: str, new_text: str) -> Relocation:

@@ -9,14 +9,14 @@ from django.shortcuts import get_object_or_404, render
 from claims.anchoring import anchoring_capture
 from claims.exchange.evidence import evidence_zip
 from claims.models import Claim
-from sources.models import Source
+from sources.models import Source, stands_at
 
 CONTEXT_CHARS = 300
 
 
 def quote_in_context(text: str, claim: Claim) -> tuple[str, str] | None:
     """The text before and after the quote, when the quote stands at its offsets in `text`."""
-    if text[claim.start : claim.end] != claim.quote:
+    if not stands_at(claim.quote, text, claim.start):
         return None
     before = text[max(0, claim.start - CONTEXT_CHARS) : claim.start]
     after = text[claim.end : claim.end + CONTEXT_CHARS]

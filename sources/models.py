@@ -255,15 +255,26 @@ class Source(models.Model):
 
     def find_quote(self, quote: str) -> int:
         """The offset (in code points) of the one place the quote occurs in the text."""
-        offsets, at = [], self.text.find(quote)
-        while at != -1 and quote:
-            offsets.append(at)
-            at = self.text.find(quote, at + 1)
+        offsets = occurrences(quote, self.text)
         if not offsets:
             raise QuoteNotFound("The quote does not occur in the source text.")
         if len(offsets) > 1:
             raise QuoteAmbiguous(quote, offsets)
         return offsets[0]
+
+
+def occurrences(quote: str, text: str) -> list[int]:
+    """Every offset (in code points) at which the quote stands in the text, overlapping ones included."""
+    offsets, at = [], text.find(quote) if quote else -1
+    while at != -1:
+        offsets.append(at)
+        at = text.find(quote, at + 1)
+    return offsets
+
+
+def stands_at(quote: str, text: str, start: int) -> bool:
+    """Whether the quote stands in the text at `start` (a claim's anchor holds)."""
+    return text[start : start + len(quote)] == quote
 
 
 def source_text(source_id: int, *, to_change: bool = False) -> str | None:

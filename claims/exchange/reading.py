@@ -18,7 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from claims.models import Claim, Corroboration, Tag
+from claims.models import SPAN_TAKEN_MESSAGE, Claim, Corroboration, Tag
 from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit, version_problem
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
@@ -353,11 +353,10 @@ class ClaimReader:
             return None
         claim.normalise()
         try:
-            claim.anchor(locked=True)  # look_up read the sources' texts under share_sources
+            claim.anchor_held(locked=True)  # look_up read the sources' texts under share_sources
         except ValidationError as e:
             _add_errors(errors, e)
             return None
-        claim.anchor_state = Claim.AnchorState.HELD
         changed = new or [getattr(claim, name) for name in TRACKED] != before
         changed = changed or (tags is not None and tags != before_tags)
         if changed:
@@ -461,7 +460,7 @@ class ClaimReader:
         for item in pending:
             span = (item.claim.source_id, item.claim.start, item.claim.end)
             if id(item) in checked and taken.get(span, item.claim.pk) != item.claim.pk:
-                message = f"These words are already annotated as claim #{taken[span]}; open that claim to edit it."
+                message = SPAN_TAKEN_MESSAGE % {"claim": taken[span]}
                 self.report.problems.append(RowProblem(item.line, {"quote": [message]}))
             else:
                 kept.append(item)
