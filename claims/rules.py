@@ -95,14 +95,20 @@ def check_version(*, claim_id: int, seen_version: int | None, source_id: int | N
 
     This only reads (locking the row until the transaction ends, on PostgreSQL); the write itself goes through
     `advance_version`, which makes the same check in its UPDATE. A claim moving to another source (`source_id`)
-    takes the link lock first (`lock_links`), before its row, in the order of common.locks.
+    takes the link lock first (`lock_links`); then its sources' rows are share-locked, then its own row, in the
+    order of common.locks, so that an edit and a new capture of the source wait for each other instead of
+    deadlocking.
     """
     if seen_version is None:
         raise StaleVersion(NO_VERSION_MESSAGE)
     from claims.models import Claim
+    from sources.models import share_sources
 
-    if source_id is not None and not Claim.objects.filter(pk=claim_id, source_id=source_id).exists():
+    stored_source = Claim.objects.filter(pk=claim_id).values_list("source_id", flat=True).first()
+    if source_id is not None and source_id != stored_source:
         lock_links()
+    # The source rows before the claim's (common.locks' order): a new capture locks its source, then its claims.
+    share_sources({source_id, stored_source} - {None})
     with transaction.atomic():
         current = Claim.objects.select_for_update().filter(pk=claim_id).values_list("version", flat=True).first()
     if current is not None and current != seen_version:
