@@ -11,14 +11,16 @@ import unittest
 
 import requests
 from django.contrib.auth.models import Permission, User
-from django.db import connection
-from django.test import LiveServerTestCase
+from django.db import connection, connections, transaction
+from django.test import LiveServerTestCase, TransactionTestCase
 from rest_framework.authtoken.models import Token
 
 from claims.corroboration.counting import recount_all
 from claims.models import Claim, Corroboration
-from claims.services import create_claim
-from sources.models import MAX_PARENT_DEPTH, Agent
+from claims.rules import StaleVersion, check_version
+from claims.services import create_claim, save_claim
+from sources.importing import import_raw
+from sources.models import MAX_PARENT_DEPTH, Agent, Capture
 from sources.services import create_source
 from tests.races import report
 
@@ -180,3 +182,72 @@ def in_a_loop(agent: Agent) -> bool:
         seen.add(current.pk)
         current = Agent.objects.get(pk=current.parent_id)
     return True
+
+
+@unittest.skipUnless(
+    connection.vendor == "postgresql",
+    "SQLite lets one writer in at a time, so an edit and a capture cannot deadlock; this needs PostgreSQL.",
+)
+class EditWhileRecapturingTests(TransactionTestCase):
+    """An edit of a claim and a new capture of its source at once: the edit locks the source before the claim (as
+    the capture does), so one waits for the other; before, each held what the other wanted and PostgreSQL
+    aborted one of them as a deadlock."""
+
+    def test_an_edit_and_a_new_capture_of_its_source_at_once_never_deadlock(self):
+        trials, failures, outcomes = 4, [], []
+        for n in range(trials):
+            words = sentences(40)
+            source = import_raw(
+                data=words.encode(),
+                file_name=f"page{n}.txt",
+                method=Capture.Method.TEXT,
+                url=f"https://race.example/{n}",
+                imported_by="test",
+            ).source
+            claim = create_claim(source=source, quote=f"Sentence number {n} says")
+            barrier = threading.Barrier(2)
+            errors: list[BaseException] = []
+
+            def edit(claim=claim, barrier=barrier, errors=errors, n=n):
+                try:
+                    barrier.wait()
+                    with transaction.atomic():
+                        mine = Claim.objects.get(pk=claim.pk)
+                        mine.statement = "edited"
+                        check_version(claim_id=mine.pk, seen_version=mine.version, source_id=mine.source_id)
+                        time.sleep(1.0 + 0.2 * (n % 3))  # holding what it locked while the capture starts
+                        save_claim(mine, user=None, seen_version=mine.version)
+                except BaseException as error:  # noqa: BLE001 (reported below)
+                    errors.append(error)
+                finally:
+                    connections.close_all()
+
+            def capture(source=source, barrier=barrier, errors=errors, n=n, words=words):
+                try:
+                    barrier.wait()
+                    time.sleep(0.01 * (n % 4))
+                    import_raw(
+                        data=("Foreword. " + words).encode(),
+                        file_name=f"page{n}.txt",
+                        method=Capture.Method.TEXT,
+                        url=source.url,
+                        imported_by="test",
+                    )
+                except BaseException as error:  # noqa: BLE001
+                    errors.append(error)
+                finally:
+                    connections.close_all()
+
+            threads = [threading.Thread(target=edit), threading.Thread(target=capture)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            failures += [repr(problem) for problem in errors if not isinstance(problem, StaleVersion)]
+            outcomes.append(len(errors))
+            claim.refresh_from_db()
+            source.refresh_from_db()
+            if source.text[claim.start : claim.end] != claim.quote:
+                failures.append(f"trial {n}: the quote is not at its offsets")
+        report(f"edit and re-capture: {trials} trials, {len(failures)} failed (deadlocks or wrong anchors)")
+        self.assertEqual(failures, [])
