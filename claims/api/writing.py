@@ -107,6 +107,9 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
         changes.pop("version", None)
     if "tags" in changes:
         changes["tags"] = [tag.pk for tag in tags_given(changes["tags"], user=user)]
+    if not new and changes.get("quote", claim.quote) != claim.quote and not {"start", "end"} & set(changes):
+        # New words without offsets are located in the text (Claim.anchor), as on a new claim: not at the old ones.
+        changes["start"] = changes["end"] = None
     fields = [name for name in ClaimForm.Meta.fields if name != "tags"]
     data = posted(claim, fields, changes)
     if "claimed_on" not in changes:
