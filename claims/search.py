@@ -3,9 +3,10 @@ a date at any precision (`2017`, `2017-06`, `2017-06-01`), or claims whose words
 match, through indexes on PostgreSQL (full-text search on the words, trigram indexes on names and titles).
 
 Words and names are looked up first, each through its own index: the people and sources named, then the ids of
-the claims matching each. A few thousand claims are then asked for by id. Asked for as "words or these sources,
-newest first", PostgreSQL may walk the whole table backwards by id, deriving every claim's words again, hoping to
-meet 100 matches soon; the matches of a source title are all in old claims (seconds at a million claims)."""
+the claims matching each (at most MAX_LISTED), and the page asks for those ids. Asked for as "words or these
+sources, newest first", PostgreSQL may walk the whole table backwards by id, deriving every claim's words again,
+hoping to meet 100 matches soon, where the matches of a source title are all in old claims (seconds at a million
+claims). A part matching more claims than that is left to the planner (see MAX_LISTED)."""
 
 import calendar
 import datetime
@@ -23,7 +24,8 @@ DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Names and titles matched by a word search, at most: a word in every title is not a search.
 MAX_NAMED = 1000
 # A part of the search (words, names) matching at most this many claims is asked for by their ids. One matching
-# more is common enough that the newest claims hold matches, and is left to the planner.
+# more is left to the planner: common enough that the newest claims usually hold matches, but a title matching
+# hundreds of old sources is walked to backwards (1.4-1.8 s at a million claims, issue 26).
 MAX_LISTED = 20_000
 # The expression the full-text index holds (claim_search_english, migration claims 0004); the query must repeat it
 # exactly.
@@ -62,7 +64,7 @@ def listed(claims: QuerySet, parts: list[Q]) -> Q:
             found |= part
         else:
             ids.update(matching)
-    return found | Q(IdIn(F("pk"), sorted(ids))) if ids else found
+    return (found | Q(IdIn(F("pk"), sorted(ids)))) if ids else found
 
 
 class IdIn(Lookup):
@@ -109,9 +111,10 @@ def names_match(term: str) -> Q:
     """Claims whose speaker, publisher (by name or alias) or source title holds the term; Q() when nothing is
     named. (`ilike_contains`, not `icontains`: the trigram indexes serve it.)"""
     named = Agent.objects.filter(Q(name__ilike_contains=term) | Q(aliases__ilike_contains=term))
-    agents = list(named.order_by().values_list("pk", flat=True)[:MAX_NAMED])
+    # The newest MAX_NAMED of each, whose claims are the likeliest on the first page.
+    agents = list(named.order_by("-pk").values_list("pk", flat=True)[:MAX_NAMED])
     sources = Source.objects.filter(Q(title__ilike_contains=term) | Q(publisher__in=agents))
-    source_ids = list(sources.order_by().values_list("pk", flat=True)[:MAX_NAMED])
+    source_ids = list(sources.order_by("-pk").values_list("pk", flat=True)[:MAX_NAMED])
     found = Q()
     if agents:
         found |= Q(speaker__in=agents)
