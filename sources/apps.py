@@ -6,4 +6,7 @@ class SourcesConfig(AppConfig):
     name = "sources"
 
     def ready(self):
-        from sources import rules  # noqa: F401  (registers the permissions made of others with django-rules)
+        from sources import (
+            lookups,  # noqa: F401  registers `ilike_contains` on text fields
+            rules,  # noqa: F401  (registers the permissions made of others with django-rules)
+        )

@@ -73,6 +73,12 @@ class Agent(models.Model):
         verbose_name = "person or organisation"
         verbose_name_plural = "people and organisations"
         ordering = ["name"]
+        # The list sorts on these, ties broken by the id in the same direction (common.admin_lists).
+        indexes = [
+            models.Index(fields=["name", "id"], name="agent_name_idx"),
+            models.Index(fields=["kind", "id"], name="agent_kind_idx"),
+            models.Index(fields=["wikidata_id", "id"], name="agent_wikidata_id_idx"),
+        ]
         permissions = [
             ("import_agent", "Can import people and organisations"),
             ("export_agent", "Can export people and organisations"),
@@ -161,6 +167,10 @@ class DistinctPublishers(models.Model):
         return f"{self.first} and {self.second} are distinct publishers"
 
 
+# A source's columns that may be long: lists and choices that show sources by their title leave them unread.
+SOURCE_TEXTS = ("text", "raw_text", "notes", "page_starts")
+
+
 class Source(models.Model):
     """An article as captured, and the clean text that claims are anchored to."""
 
@@ -195,6 +205,15 @@ class Source(models.Model):
     class Meta:
         ordering = ["-published_on", "title"]
         permissions = [("import_source", "Can import sources"), ("export_source", "Can export sources")]
+        # The list sorts on these, ties broken by the id in the same direction (common.admin_lists); the first
+        # serves the default order, newest first then by title, read backwards.
+        indexes = [
+            models.Index(fields=["published_on", "-title", "id"], name="source_listed_idx"),
+            models.Index(fields=["published_on", "id"], name="source_published_idx"),
+            models.Index(fields=["title", "id"], name="source_title_idx"),
+            models.Index(fields=["language", "id"], name="source_language_idx"),
+            models.Index(fields=["retrieved_at", "id"], name="source_retrieved_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["url"],

@@ -2,7 +2,7 @@
 source, and sorting on the stored counts."""
 
 import datetime
-from unittest import mock
+from unittest import mock, skipUnless
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -127,3 +127,95 @@ class CappedCountTests(ClaimListTestCase):
         self.client.force_login(self.vera)
         response = self.client.get(reverse("admin:claims_claim_changelist"))
         self.assertContains(response, "3 claims")
+
+
+def page_query(queries) -> str:
+    """The changelist's query of its page of claims, with their sources and speakers."""
+    start = 'SELECT "claims_claim"."id", "claims_claim"."source_id"'
+    return [q["sql"] for q in queries if q["sql"].startswith(start)][-1]
+
+
+class SearchShapeTests(ClaimListTestCase):
+    def searched_page_query(self, term: str) -> str:
+        self.client.force_login(self.vera)
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("admin:claims_claim_changelist"), {"q": term})
+        return page_query(queries)
+
+    def test_a_source_title_holding_a_percent_sign_is_searched_for_that_sign(self):
+        sale = create_source(title="Half-price sale: 50% off", text="Everything must go today.")
+        create_claim(source=sale, quote="Everything must go")
+        other = create_source(title="Half-price sale: 50 off", text="Nothing must go today.")
+        create_claim(source=other, quote="Nothing must go")
+        self.assertEqual(len(self.search("50% off")), 1)
+        self.assertEqual(len(self.search("0_ off")), 0)
+
+    @skipUnless(connection.vendor == "postgresql", "names are matched with ILIKE (trigram indexes) on PostgreSQL")
+    def test_names_and_titles_are_matched_with_ilike_which_the_trigram_indexes_serve(self):
+        self.client.force_login(self.vera)
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("admin:claims_claim_changelist"), {"q": "Survey"})
+        names = [q["sql"] for q in queries if "sources_agent" in q["sql"] or '"sources_source"."title"' in q["sql"]]
+        self.assertTrue(names)
+        for sql in names:
+            self.assertNotIn("UPPER(", sql)
+        self.assertTrue(any('"sources_source"."title" ILIKE' in sql for sql in names))
+
+    @skipUnless(connection.vendor == "postgresql", "the ids are looked up first on PostgreSQL")
+    def test_a_title_search_asks_for_its_claims_by_their_ids_without_deriving_any_claims_words(self):
+        sql = self.searched_page_query("Survey trip")
+        self.assertIn('"claims_claim"."id" = ANY(', sql)
+        self.assertNotIn("to_tsvector", sql)
+
+    @skipUnless(connection.vendor == "postgresql", "the ids are looked up first on PostgreSQL")
+    def test_words_matching_more_claims_than_are_listed_are_searched_as_words(self):
+        with mock.patch("claims.search.MAX_LISTED", 0):
+            self.assertEqual(self.search("residents"), [self.percent.pk])
+            self.assertIn("to_tsvector", self.searched_page_query("residents"))
+
+
+class ListReadsNoTextTests(ClaimListTestCase):
+    def test_the_claim_list_never_reads_a_sources_text(self):
+        self.client.force_login(self.vera)
+        for query in ({}, {"q": "residents"}, {"q": "Survey"}):
+            with CaptureQueriesContext(connection) as queries:
+                response = self.client.get(reverse("admin:claims_claim_changelist"), query)
+            self.assertTrue(response.context["cl"].result_list)
+            sql = page_query(queries)
+            self.assertIn('"sources_source"."title"', sql)
+            self.assertNotIn('"sources_source"."text"', sql)
+            self.assertNotIn('"sources_source"."raw_text"', sql)
+
+    def test_choosing_a_claims_source_reads_no_texts(self):
+        self.client.force_login(self.alice)
+        query = {"term": "Survey", "app_label": "claims", "model_name": "claim", "field_name": "source"}
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(reverse("admin:autocomplete"), query)
+        self.assertEqual([r["id"] for r in response.json()["results"]], [str(self.survey.pk)])
+        read = [q["sql"] for q in queries if 'FROM "sources_source"' in q["sql"]]
+        self.assertTrue(read)
+        for sql in read:
+            self.assertNotIn('"sources_source"."text"', sql)
+
+
+class TieBreakerTests(ClaimListTestCase):
+    def sorted_by_independent_voices(self, way: str) -> list[int]:
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("admin:claims_claim_changelist"))
+        column = response.context["cl"].list_display.index("independent")
+        response = self.client.get(reverse("admin:claims_claim_changelist"), {"o": f"{way}{column}"})
+        return [claim.pk for claim in response.context["cl"].result_list]
+
+    def test_claims_sorted_ascending_break_ties_oldest_first_and_descending_newest_first(self):
+        # Every claim has no independent voice: the ties are all of them.
+        by_age = sorted([self.unacceptable.pk, self.rejected.pk, self.percent.pk])
+        self.assertEqual(self.sorted_by_independent_voices(""), by_age)
+        self.assertEqual(self.sorted_by_independent_voices("-"), by_age[::-1])
+
+    def test_the_speaker_and_source_columns_do_not_sort(self):
+        self.client.force_login(self.vera)
+        response = self.client.get(reverse("admin:claims_claim_changelist"))
+        sortable = {h["text"] for h in response.context["result_headers"] if h["sortable"]}
+        self.assertNotIn("speaker", sortable)
+        self.assertNotIn("source", sortable)
+        self.assertIn("independent voices", sortable)
