@@ -46,9 +46,10 @@ class StoredCountsTestCase(BaseTestCase):
         page = self.client.get(reverse("admin:claims_claim_changelist")).content.decode()
         change = reverse("admin:claims_claim_change", args=[claim.pk])
         row = re.search(rf'<tr>(?:(?!</tr>).)*href="{change}"(?:(?!</tr>).)*</tr>', page, re.S).group()
+        columns = ("corroborating", "independent", "unverified", "contradicting")  # the list's, in COUNT_FIELDS' order
         return {
-            f"{name}_sources": number(rf'<td class="field-{name}">(\d+)</td>', row)
-            for name in ("corroborating", "independent", "unverified", "contradicting")
+            field: number(rf'<td class="field-{column}">(\d+)</td>', row)
+            for field, column in zip(COUNT_FIELDS, columns, strict=True)
         }
 
     def on_claim_page(self, claim: Claim) -> dict[str, int]:
