@@ -41,8 +41,9 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "parent" in form.changed_data:
-            # The organisation above a publisher decides which sources speak with one voice.
+        if change and {"parent", "name", "aliases"} & set(form.changed_data):
+            # The organisation above a publisher decides which sources speak with one voice; its names, which
+            # publishers are likely duplicates (the counts say what deciding on one would change).
             voices_changed_for_agents([obj.pk])
 
     def delete_model(self, request, obj):

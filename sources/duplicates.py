@@ -3,6 +3,7 @@ distinct: names sharing their distinctive word, or sources sharing a registered 
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sources.domains import registered_domain
@@ -36,13 +37,20 @@ def distinctive_words(name: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]{3,}", name.casefold()) if w not in GENERIC}
 
 
-def likely_duplicates() -> list[Proposal]:
-    """Pairs of organisations that are probably one, with the reasons, not yet marked distinct."""
-    organisations = {a.pk: a for a in Agent.objects.filter(kind=Agent.Kind.ORGANISATION)}
+def likely_duplicates(among: Iterable[int] | None = None) -> list[Proposal]:
+    """Pairs of organisations that are probably one, with the reasons, not yet marked distinct.
+
+    `among` (organisation ids) keeps the pairs of those organisations only and reads only their sources (a recount
+    asks about the publishers of the claims it counts); how many organisations hold a name's word is still counted
+    over all of them, how many hold a domain over theirs."""
+    organisations = {
+        a.pk: a for a in Agent.objects.filter(kind=Agent.Kind.ORGANISATION).only("name", "aliases", "parent")
+    }
+    wanted = organisations.keys() if among is None else set(among) & organisations.keys()
     proposals: dict[frozenset, Proposal] = {}
 
     def propose(a: int, b: int, reason: str) -> None:
-        if a == b:
+        if a == b or a not in wanted or b not in wanted:
             return
         key = frozenset((a, b))
         first, second = sorted((organisations[a], organisations[b]), key=lambda agent: agent.pk)
@@ -63,7 +71,7 @@ def likely_duplicates() -> list[Proposal]:
                     propose(a, b, f"both names have the word “{word.capitalize()}”")
     by_domain = defaultdict(set)
     for url, publisher in (
-        Source.objects.filter(publisher__in=organisations).exclude(url="").values_list("url", "publisher")
+        Source.objects.filter(publisher__in=list(wanted)).exclude(url="").values_list("url", "publisher").order_by()
     ):
         domain = registered_domain(url)
         if domain:
