@@ -67,6 +67,13 @@ class UndecidedDuplicateTests(BaseTestCase):
         self.assertRedirects(self.client.post(change, form), reverse("admin:sources_agent_changelist"))
         self.assertEqual(self.stored(), (2, ""))
 
+    def test_recount_corroboration_repairs_a_mark_gone_stale(self):
+        Claim.objects.filter(pk=self.unacceptable.pk).update(undecided_duplicates="")
+        out = io.StringIO()
+        call_command("recount_corroboration", stdout=out)
+        self.assertIn("undecided duplicates “”, should be “1 if Eastern Review is Eastern Asia”", out.getvalue())
+        self.assertEqual(self.stored(), (2, "1 if Eastern Review is Eastern Asia"))
+
     def test_the_claim_page_says_the_count_if_the_two_publishers_are_one_and_links_to_decide(self):
         self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 2)
         page = self.client.get(self.claim_page)
