@@ -10,7 +10,11 @@ claim's own source, form groups (connected components of "one voice"); the indep
 that do not hold the claim's own source.
 
 `facts_for` loads what the rule compares for a set of sources in a fixed number of queries; `voices` groups
-one claim's sources; claims.corroboration.counting stores the counts and the pages explain them (`explain`).
+one claim's sources; claims.corroboration.counting stores the counts from those groups, and every page, the API
+and the links CSV explain them from the same groups (`explain_voices`: the group decides, `reasons` only phrases
+why a source is in its group). The groups are read again rather than stored per link: their words name sources and
+people, which are renamed without a recount; their membership is what the stored counts count, and a test on
+every write path (tests.base: no drift after each test) keeps those equal.
 """
 
 from collections import defaultdict
@@ -377,9 +381,3 @@ def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], in
         if said:
             marked[claim] = "; ".join(said)
     return marked
-
-
-def one_voice(source, other) -> bool:
-    """Whether two sources speak with one voice (directly, not through a third)."""
-    facts = facts_for({source, other})
-    return bool(reasons(facts, source, other))
