@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='undecided_duplicates',
             field=models.CharField(blank=True, default='', editable=False, help_text='The independent voices if likely duplicate publishers, not yet decided, were one organisation.', max_length=1000),
         ),
+        # SQLite rebuilds the table to add the field and drops the raw-SQL index of 0005; build it again.
+        migrations.RunSQL(
+            'CREATE UNIQUE INDEX IF NOT EXISTS claim_one_per_span ON claims_claim (source_id, start, "end")',
+            migrations.RunSQL.noop,
+        ),
     ]
