@@ -142,8 +142,17 @@ class Claim(models.Model):
     contradicting_sources = models.PositiveIntegerField(
         default=0, editable=False, help_text="Other sources holding a claim that contradicts this one."
     )
+    # Stored by the same recount: "1 if Nikkei Asian Review is Nikkei Asia" when two publishers the Likely
+    # duplicates page proposes, not yet merged or marked distinct, would change the independent voices were they one.
+    undecided_duplicates = models.CharField(
+        max_length=1000,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The independent voices if likely duplicate publishers, not yet decided, were one organisation.",
+    )
 
-    history = KeptHistory(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS])
+    history = KeptHistory(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS, "undecided_duplicates"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

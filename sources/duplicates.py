@@ -3,6 +3,7 @@ distinct: names sharing their distinctive word, or sources sharing a registered 
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sources.domains import registered_domain
@@ -36,25 +37,34 @@ def distinctive_words(name: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]{3,}", name.casefold()) if w not in GENERIC}
 
 
-def likely_duplicates() -> list[Proposal]:
-    """Pairs of organisations that are probably one, with the reasons, not yet marked distinct."""
-    organisations = {a.pk: a for a in Agent.objects.filter(kind=Agent.Kind.ORGANISATION)}
-    proposals: dict[frozenset, Proposal] = {}
+def likely_duplicates(among: Iterable[int] | None = None) -> list[Proposal]:
+    """Pairs of organisations that are probably one, with the reasons, not yet marked distinct.
+
+    `among` (organisation ids) keeps the pairs of those organisations only and reads only their sources (a recount
+    asks about the publishers of the claims it counts); how many organisations hold a name's word is still counted
+    over all of them, how many hold a domain over theirs."""
+    # Names, aliases and parents as plain values (a recount asks on every link): objects only for the pairs.
+    organisations = {
+        pk: (name, aliases, parent)
+        for pk, name, aliases, parent in Agent.objects.filter(kind=Agent.Kind.ORGANISATION)
+        .values_list("pk", "name", "aliases", "parent")
+        .order_by()
+    }
+    wanted = organisations.keys() if among is None else set(among) & organisations.keys()
+    proposals: dict[frozenset, list[str]] = {}  # pair → reasons
 
     def propose(a: int, b: int, reason: str) -> None:
-        if a == b:
+        if a == b or a not in wanted or b not in wanted:
             return
-        key = frozenset((a, b))
-        first, second = sorted((organisations[a], organisations[b]), key=lambda agent: agent.pk)
-        proposal = proposals.setdefault(key, Proposal(first, second))
-        if reason not in proposal.reasons:
-            proposal.reasons.append(reason)
+        reasons = proposals.setdefault(frozenset((a, b)), [])
+        if reason not in reasons:
+            reasons.append(reason)
 
     holders = defaultdict(set)
-    for agent in organisations.values():
-        for name in [agent.name, *agent.alias_list]:
-            for word in distinctive_words(name):
-                holders[word].add(agent.pk)
+    for pk, (name, aliases, _) in organisations.items():
+        for each in [name, *aliases.splitlines()]:
+            for word in distinctive_words(each):
+                holders[word].add(pk)
     for word, agents in sorted(holders.items()):
         if 2 <= len(agents) <= MAX_HOLDERS:
             ordered = sorted(agents)
@@ -63,7 +73,7 @@ def likely_duplicates() -> list[Proposal]:
                     propose(a, b, f"both names have the word “{word.capitalize()}”")
     by_domain = defaultdict(set)
     for url, publisher in (
-        Source.objects.filter(publisher__in=organisations).exclude(url="").values_list("url", "publisher")
+        Source.objects.filter(publisher__in=list(wanted)).exclude(url="").values_list("url", "publisher").order_by()
     ):
         domain = registered_domain(url)
         if domain:
@@ -75,5 +85,7 @@ def likely_duplicates() -> list[Proposal]:
                 for b in ordered[i + 1 :]:
                     propose(a, b, f"their sources share the domain {domain}")
     marked = {frozenset(p) for p in DistinctPublishers.objects.values_list("first_id", "second_id")}
-    related = {frozenset((a.pk, a.parent_id)) for a in organisations.values() if a.parent_id}
-    return [p for key, p in sorted(proposals.items(), key=lambda kv: sorted(kv[0])) if key not in marked | related]
+    related = {frozenset((pk, parent)) for pk, (_, _, parent) in organisations.items() if parent}
+    kept = [(sorted(key), reasons) for key, reasons in proposals.items() if key not in marked | related]
+    agents = Agent.objects.in_bulk({pk for pair, _ in kept for pk in pair}) if kept else {}
+    return [Proposal(agents[first], agents[second], reasons) for (first, second), reasons in sorted(kept)]

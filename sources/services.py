@@ -268,12 +268,14 @@ def delete_source(*, source: Source, user=None) -> None:
 def save_agent(agent: Agent, *, user) -> Agent:
     """The one door for creating or changing a person or organisation (the admin's form and import, the API, the
     importers): the permission, validation (Agent.clean: no parent loop, under the agent-tree lock), one history
-    record, and, when an organisation's parent changed, the announcement that its sources' voices may have."""
+    record, and, when its parent, name or aliases changed, the announcement that its sources' voices may have."""
     new = agent.pk is None
     require(user, "sources.add_agent" if new else "sources.change_agent")
-    parent = None if new else Agent.objects.filter(pk=agent.pk).values_list("parent", flat=True).first()
+    before = None if new else Agent.objects.filter(pk=agent.pk).values("parent", "name", "aliases").first()
     agent.full_clean()
     agent.save()
-    if not new and parent != agent.parent_id:
+    if not new and before != {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}:
+        # The organisation above a publisher decides which sources speak with one voice; its names, which
+        # publishers are likely duplicates (the counts say what deciding on one would change).
         voices_changed_for_agents([agent.pk])
     return agent

@@ -244,6 +244,8 @@ class ClaimListTests(ApiTestCase):
             ({"source": self.harbour.pk}, [self.rejected.pk]),
             ({"publisher": self.ledger_press.pk}, [self.unacceptable.pk]),
             ({"speaker": self.putin.pk}, [self.unacceptable.pk, self.rejected.pk]),
+            ({"speaker": "vladimir PUTIN"}, [self.unacceptable.pk, self.rejected.pk]),
+            ({"speaker": "Vladimir"}, []),
             ({"status": "reviewed"}, []),
             ({"q": "anti-missile Kurils"}, [self.rejected.pk]),
         ]
@@ -255,6 +257,7 @@ class ClaimListTests(ApiTestCase):
         client = self.as_user(self.bob)
         self.assertEqual(client.get(reverse("api:link-list"), {"claim": "1.3e38"}).status_code, 400)
         self.assertEqual(client.get(reverse("api:claim-list"), {"source": str(2**64)}).status_code, 400)
+        self.assertEqual(client.get(reverse("api:claim-list"), {"speaker": str(2**64)}).status_code, 400)
         response = client.post(
             reverse("api:source-list"), {"title": "T", "text": "x", "authors": [2**64]}, format="json"
         )

@@ -38,3 +38,11 @@ class ApiDocsInTheBrowserTests(BrowserTestCase):
         self.page.goto(f"{self.live_server_url}/api/docs/")
         expect(self.page.get_by_text("/api/claims/", exact=True).first).to_be_visible(timeout=15000)
         self.assertEqual(self.elsewhere, [])
+
+    def test_the_schema_opens_in_the_browser_as_text_instead_of_downloading(self):
+        # A text document has no icon of its own: the browser asks the site for /favicon.ico, which it has not.
+        self.page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+        response = self.page.goto(f"{self.live_server_url}/api/schema/")  # a download would raise here
+        self.assertEqual(response.headers["content-type"], "text/plain; charset=utf-8")
+        expect(self.page.locator("body")).to_contain_text("openapi: 3")
+        expect(self.page.locator("body")).to_contain_text("/api/claims/")

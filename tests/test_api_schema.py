@@ -154,3 +154,35 @@ class SchemaTests(ApiTestCase):
         response = self.as_user(self.vera).get("/api/claims/abc/")
         self.assertEqual(response.status_code, 404)
         self.assertEqual(response.json(), {"detail": "Not found."})
+
+
+CHROME_ACCEPT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+    "application/signed-exchange;v=b3;q=0.7"
+)
+
+
+class SchemaServedTests(ApiTestCase):
+    def setUp(self):
+        self.client.force_login(self.vera)
+
+    def test_a_browser_is_given_the_schema_as_text_it_shows_not_a_file_to_download(self):
+        response = self.client.get(reverse("api:schema"), HTTP_ACCEPT=CHROME_ACCEPT)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], "text/plain; charset=utf-8")
+        self.assertTrue(response["Content-Disposition"].startswith("inline"))
+        self.assertTrue(response.content.decode().startswith("openapi: 3"))
+
+    def test_a_client_asking_for_a_schema_media_type_still_gets_it(self):
+        for accept, expected in [
+            ("application/vnd.oai.openapi", "application/vnd.oai.openapi"),
+            ("application/json", "application/json"),
+            ("*/*", "application/vnd.oai.openapi"),
+        ]:
+            with self.subTest(accept=accept):
+                response = self.client.get(reverse("api:schema"), HTTP_ACCEPT=accept)
+                self.assertEqual(response["Content-Type"].split(";")[0], expected)
+
+    def test_format_json_wins_in_a_browser_too(self):
+        response = self.client.get(reverse("api:schema"), {"format": "json"}, HTTP_ACCEPT=CHROME_ACCEPT)
+        self.assertEqual(response.json()["info"]["title"], "Claimtrail API")

@@ -55,13 +55,13 @@ class AccessTests(ClaimPageTestCase):
 
     def test_the_page_is_a_fixed_number_of_queries(self):
         self.client.force_login(self.vera)
-        # 8 for the page, 9 for its corroboration section: the stored counts explained (the corroborating
-        # sources, then independence's facts about them in 2), the likely duplicates among their publishers
-        # (organisations, their sources' domains, the pairs marked distinct), and the cluster in 3.
-        with self.assertNumQueries(17):
+        # 8 for the page, 6 for its corroboration section: the stored counts explained (the corroborating
+        # sources, then independence's facts about them in 2; the likely duplicates they depend on are stored on
+        # the claim), and the cluster in 3.
+        with self.assertNumQueries(14):
             self.client.get(self.url(self.unacceptable))
         link_claims(claim_a=create_claim(source=self.harbour, quote="the president said"), claim_b=self.unacceptable)
-        with self.assertNumQueries(17):
+        with self.assertNumQueries(14):
             self.client.get(self.url(self.unacceptable))
 
 

@@ -34,7 +34,7 @@ class ClaimsCsvTests(BaseTestCase):
             header,
             "id,version,source_id,source_title,source_url,publisher,authors,published_on,quote,start,end,statement,"
             "speaker,claimed_on,kind,status,tags,corroborated_by,contradicted_by,independent_sources,"
-            "annotator,created_at,updated_at,unverified_sources,pages",
+            "annotator,created_at,updated_at,unverified_sources,pages,undecided_duplicates",
         )
         self.assertEqual(header.split(","), HEADER)
 

@@ -26,10 +26,10 @@ ANNOTATE_QUERIES = 8
 # none). So never more than this, whatever the number of links and suggestions.
 SUGGESTION_QUERIES = 8 if connection.vendor == "postgresql" else 7
 # Session, user, permissions (2), the claim, its links, the tags to choose from, its tags, its speaker, and the
-# counts explained (the corroborating sources, then their facts in 2, the likely duplicates among their
-# publishers in 3);
+# counts explained (the corroborating sources, then their facts in 2; the likely duplicates they depend on are
+# stored on the claim);
 # its suggested links come after, from their own endpoint: session, user, permissions (2), the claim, then them.
-PANEL_QUERIES = 15
+PANEL_QUERIES = 12
 SUGGESTIONS_FRAGMENT_QUERIES = 5 + SUGGESTION_QUERIES
 
 

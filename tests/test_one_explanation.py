@@ -8,8 +8,11 @@ import re
 
 from django.urls import reverse
 
+from claims.corroboration.independence import facts_for, reasons
 from claims.exchange.importing import LINK_COLUMNS
+from claims.models import Claim
 from claims.services import create_claim, link_claims
+from sources.models import Agent
 from sources.services import create_source
 from tests.base import BaseTestCase
 
@@ -18,19 +21,8 @@ def text(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
 
 
-class OneExplanationTests(BaseTestCase):
-    """The Ledger's claim is corroborated by the Harbour (its own voice), the Ledger's own digest (same publisher)
-    and a bare page (unverified)."""
-
-    def setUp(self):
-        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
-        digest = create_source(
-            title="Ledger digest", text="Bases are unacceptable, he said.", publisher=self.ledger_press
-        )
-        bare = create_source(title="Bare page", text="The president called the sites unacceptable.")
-        link_claims(claim_a=create_claim(source=digest, quote="Bases are unacceptable"), claim_b=self.unacceptable)
-        link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=bare, quote="called the sites unacceptable"))
-        self.client.force_login(self.bob)
+class EveryPlace:
+    """Reads what each place says about the Ledger claim's corroborating sources: source title → "group: why"."""
 
     def get(self, name: str, *args) -> str:
         response = self.client.get(reverse(name, args=args))
@@ -61,14 +53,38 @@ class OneExplanationTests(BaseTestCase):
     def in_the_links_csv(self) -> dict[str, str]:
         form = {"format": "0", "resource": "0", **{f"corroborationresource_{name}": "on" for name in LINK_COLUMNS}}
         response = self.client.post(reverse("admin:claims_corroboration_export"), form)
-        titles = {self.rejected.pk: "Harbour on the Kurils"}
         said = {}
         for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))):
             a, b = int(row["claim_a"]), int(row["claim_b"])
+            if self.unacceptable.pk not in (a, b):
+                continue
             ours, theirs = ("voice_for_claim_a", b) if a == self.unacceptable.pk else ("voice_for_claim_b", a)
-            other = titles.get(theirs) or self.unacceptable.__class__.objects.get(pk=theirs).source.title
-            said[other] = row[ours]
+            said[Claim.objects.get(pk=theirs).source.title] = row[ours]
         return said
+
+    def in_every_place(self) -> list[tuple[str, dict[str, str]]]:
+        return [
+            ("claim page", self.on_the_claim_page()),
+            ("provenance page", self.on_the_provenance_page()),
+            ("annotate panel", self.in_the_annotate_panel()),
+            ("API /corroboration/", self.in_the_api()),
+            ("links CSV", self.in_the_links_csv()),
+        ]
+
+
+class OneExplanationTests(EveryPlace, BaseTestCase):
+    """The Ledger's claim is corroborated by the Harbour (its own voice), the Ledger's own digest (same publisher)
+    and a bare page (unverified)."""
+
+    def setUp(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        digest = create_source(
+            title="Ledger digest", text="Bases are unacceptable, he said.", publisher=self.ledger_press
+        )
+        bare = create_source(title="Bare page", text="The president called the sites unacceptable.")
+        link_claims(claim_a=create_claim(source=digest, quote="Bases are unacceptable"), claim_b=self.unacceptable)
+        link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=bare, quote="called the sites unacceptable"))
+        self.client.force_login(self.bob)
 
     def test_every_place_gives_each_corroborating_source_the_same_voice_and_reason(self):
         expected = self.on_the_claim_page()
@@ -76,12 +92,7 @@ class OneExplanationTests(BaseTestCase):
         self.assertTrue(expected["Harbour on the Kurils"].startswith("independent voice 1: "))
         self.assertTrue(expected["Ledger digest"].startswith("the claim's own source's voice: same publisher"))
         self.assertTrue(expected["Bare page"].startswith("unverified: "))
-        for place, said in [
-            ("provenance page", self.on_the_provenance_page()),
-            ("annotate panel", self.in_the_annotate_panel()),
-            ("API /corroboration/", self.in_the_api()),
-            ("links CSV", self.in_the_links_csv()),
-        ]:
+        for place, said in self.in_every_place()[1:]:
             with self.subTest(place=place):
                 self.assertEqual(said, expected)
 
@@ -102,3 +113,60 @@ class OneExplanationTests(BaseTestCase):
         page = self.get("sources:provenance", self.ledger.pk)
         link = page[page.index("</a> in Bare page") :]
         self.assertIn('<span class="unverified">unverified: ', link[: link.index("</li>")])
+
+
+class ThroughAThirdSourceTests(EveryPlace, BaseTestCase):
+    """The Ledger's claim is corroborated by a Ledger weekly (same publisher: its own voice), by an Island Post piece
+    sharing only its author with the weekly (tied to the claim's own voice through the weekly, nothing in common
+    with the Ledger itself), and by the Harbour (a voice of its own)."""
+
+    def setUp(self):
+        writer = Agent.objects.create(name="Anna Writer", kind=Agent.Kind.PERSON)
+        island = Agent.objects.create(name="Island Post", kind=Agent.Kind.ORGANISATION)
+        text = "Bases would be unacceptable, the president said."
+        self.weekly = create_source(
+            title="Ledger weekly", text=text, publisher=self.ledger_press, authors=[writer], url=""
+        )
+        self.post = create_source(
+            title="Island Post piece", text=text, publisher=island, authors=[writer], url="https://islandpost.com/p"
+        )
+        for source in (self.weekly, self.post):
+            link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=source, quote="Bases would be"))
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        self.client.force_login(self.bob)
+
+    def test_the_piece_shares_nothing_with_the_claims_own_source_directly(self):
+        self.assertEqual(reasons(facts_for({self.ledger.pk, self.post.pk}), self.post.pk, self.ledger.pk), [])
+
+    def test_it_is_counted_not_independent(self):
+        claim = Claim.objects.get(pk=self.unacceptable.pk)
+        self.assertEqual((claim.corroborating_sources, claim.independent_sources), (3, 1))
+
+    def test_every_place_shows_it_in_the_claims_own_voice_through_the_weekly(self):
+        for place, said in self.in_every_place():
+            with self.subTest(place=place):
+                self.assertEqual(
+                    said["Island Post piece"],
+                    "the claim's own source's voice: shares the author Anna Writer with “Ledger weekly”",
+                )
+                self.assertEqual(said["Harbour on the Kurils"].split(":")[0], "independent voice 1")
+                self.assertNotIn("a voice of its own", " ".join(said.values()))
+
+    def test_the_api_says_it_is_not_independent_and_never_gives_the_no_shared_reason_to_the_own_voice(self):
+        body = self.client.get(reverse("api:claim-corroboration", args=[self.unacceptable.pk])).json()
+        piece = [link for link in body["links"] if link["source_title"] == "Island Post piece"]
+        self.assertEqual(
+            [(link["independent"], link["group"]) for link in piece], [(False, "the claim's own source's voice")]
+        )
+        for link in body["links"]:
+            if not link["independent"]:
+                self.assertNotIn("no author, publisher", link["why"])
+
+    def test_the_groups_shown_are_the_groups_counted(self):
+        claim = Claim.objects.get(pk=self.unacceptable.pk)
+        for place, said in self.in_every_place():
+            with self.subTest(place=place):
+                groups = {summary.split(":")[0] for summary in said.values()}
+                independent = {group for group in groups if group.startswith("independent voice")}
+                self.assertEqual(len(independent), claim.independent_sources)
+                self.assertEqual(len(said), claim.corroborating_sources)

@@ -187,6 +187,19 @@ class ReviewedClaimRuleTests(BaseTestCase):
         self.admin_save(self.alice, statement="Russia opposes US bases")
         self.assertEqual((self.rejected.statement, self.rejected.status), ("Russia opposes US bases", "draft"))
 
+    def test_an_annotators_admin_edit_of_a_reviewed_claim_says_it_went_back_to_draft(self):
+        self.client.force_login(self.alice)
+        url = reverse("admin:claims_claim_change", args=[self.rejected.pk])
+        changed = claim_form_data(self.rejected) | {"statement": "Russia opposes US bases"}
+        response = self.client.post(url, changed, follow=True)
+        said = [str(message) for message in response.context["messages"]]
+        self.assertIn(
+            f"Claim #{self.rejected.pk} saved and back to draft: it was reviewed, and a change to its words, "
+            "statement, speaker, date, kind or place by someone who may not review waits for a Reviewer to review "
+            "it again.",
+            said,
+        )
+
     def test_an_annotator_changing_the_speaker_of_a_disputed_claim_sends_it_back_to_draft(self):
         set_status(Claim.objects.filter(pk=self.rejected.pk), Claim.Status.DISPUTED, user=None)
         self.rejected.refresh_from_db()

@@ -86,9 +86,12 @@ class SeedVoicesInTheBrowserTests(BrowserTestCase):
         self.page.goto(f"{self.live_server_url}/admin/annotate/source/{claim.source_id}/?claim={claim.pk}")
         panel = self.page.locator("#claim-panel")
         expect(panel.locator(".claim-source-counts")).to_contain_text("Independent voices")
-        valdai = panel.locator("li", has_text=self.valdai.title).locator(".link-voice")
+        valdai_link = panel.locator("li", has_text=self.valdai.title)
+        valdai = valdai_link.locator(".link-voice")
         expect(valdai).to_contain_text("unverified")
         self.assertNotEqual(self.colour_of(valdai), GREEN)
+        # Nor the bar beside its link (green for a corroborating link whose source has a voice).
+        self.assertNotEqual(valdai_link.evaluate("node => getComputedStyle(node).borderLeftColor"), GREEN)
         self.page.screenshot(path=str(ARTIFACTS / "seeds-annotate-panel.png"))
         valdai.scroll_into_view_if_needed()
         self.page.screenshot(path=str(ARTIFACTS / "seeds-annotate-panel-links.png"))

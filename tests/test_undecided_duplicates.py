@@ -1,5 +1,13 @@
-"""A count that depends on a likely duplicate nobody has decided says so, with a link to decide; deciding recounts."""
+"""A count that depends on a likely duplicate nobody has decided says so, with a link to decide, wherever it is shown
+(claim page, annotate panel, claim list, claims CSV), read from the claim where the recount stores it; deciding
+recounts."""
 
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+from django.core.management import call_command
 from django.urls import reverse
 
 from claims.models import Claim
@@ -24,6 +32,48 @@ class UndecidedDuplicateTests(BaseTestCase):
         self.client.force_login(self.bob)
         self.claim_page = reverse("claims:detail", args=[self.unacceptable.pk])
 
+    def stored(self) -> tuple[int, str]:
+        return Claim.objects.values_list("independent_sources", "undecided_duplicates").get(pk=self.unacceptable.pk)
+
+    def test_the_recount_stores_what_the_count_would_be_were_the_two_publishers_one(self):
+        self.assertEqual(self.stored(), (2, "1 if Eastern Review is Eastern Asia"))
+
+    def test_the_claim_list_marks_the_count_and_links_to_decide(self):
+        listing = self.client.get(reverse("admin:claims_claim_changelist"))
+        self.assertContains(listing, "2 independent voices, 1 if Eastern Review is Eastern Asia: not decided yet.")
+        self.assertContains(listing, f'href="{reverse("admin:sources_agent_duplicates")}?next={self.claim_page}"')
+
+    def test_the_claim_list_reads_the_mark_without_another_query(self):
+        self.client.force_login(self.root)
+        # Session, user, tags for their filter, the count and the page (tests/test_changelists.py).
+        with self.assertNumQueries(5):
+            listing = self.client.get(reverse("admin:claims_claim_changelist") + "?all=")
+        self.assertContains(listing, "1 if Eastern Review is Eastern Asia")
+
+    def test_the_claims_csv_says_it_in_its_own_column(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "claims.csv"
+            call_command("export_claims", "-o", str(path), "--format", "csv")
+            rows = {int(row["id"]): row for row in csv.DictReader(io.StringIO(path.read_text("utf-8")))}
+        self.assertEqual(rows[self.unacceptable.pk]["independent_sources"], "2")
+        self.assertEqual(rows[self.unacceptable.pk]["undecided_duplicates"], "1 if Eastern Review is Eastern Asia")
+        self.assertEqual(rows[self.rejected.pk]["undecided_duplicates"], "")
+
+    def test_renaming_one_publisher_in_the_admin_recounts_and_drops_the_mark(self):
+        asia = Agent.objects.get(name="Eastern Asia")
+        self.client.force_login(self.root)
+        change = reverse("admin:sources_agent_change", args=[asia.pk])
+        form = {"name": "Western Asia", "kind": asia.kind, "aliases": "", "parent": "", "wikidata_id": ""}
+        self.assertRedirects(self.client.post(change, form), reverse("admin:sources_agent_changelist"))
+        self.assertEqual(self.stored(), (2, ""))
+
+    def test_recount_corroboration_repairs_a_mark_gone_stale(self):
+        Claim.objects.filter(pk=self.unacceptable.pk).update(undecided_duplicates="")
+        out = io.StringIO()
+        call_command("recount_corroboration", stdout=out)
+        self.assertIn("undecided duplicates “”, should be “1 if Eastern Review is Eastern Asia”", out.getvalue())
+        self.assertEqual(self.stored(), (2, "1 if Eastern Review is Eastern Asia"))
+
     def test_the_claim_page_says_the_count_if_the_two_publishers_are_one_and_links_to_decide(self):
         self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 2)
         page = self.client.get(self.claim_page)
@@ -39,12 +89,14 @@ class UndecidedDuplicateTests(BaseTestCase):
         decision = {"first": asia.pk, "second": review.pk, "choice": "merge", "confirm": "yes", "next": self.claim_page}
         response = self.client.post(reverse("admin:sources_agent_duplicates"), decision)
         self.assertRedirects(response, self.claim_page, fetch_redirect_response=False)
-        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 1)
+        self.assertEqual(self.stored(), (1, ""))
         self.assertNotContains(self.client.get(self.claim_page), "not decided yet")
+        self.assertNotContains(self.client.get(reverse("admin:claims_claim_changelist")), "not decided yet")
 
     def test_marking_them_distinct_keeps_the_count_and_drops_the_note(self):
         review, asia = Agent.objects.get(name="Eastern Review"), Agent.objects.get(name="Eastern Asia")
         decision = {"first": asia.pk, "second": review.pk, "choice": "distinct", "next": self.claim_page}
         self.client.post(reverse("admin:sources_agent_duplicates"), decision)
-        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 2)
+        self.assertEqual(self.stored(), (2, ""))
         self.assertNotContains(self.client.get(self.claim_page), "not decided yet")
+        self.assertNotContains(self.client.get(reverse("admin:claims_claim_changelist")), "not decided yet")

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
 from claims.models import Claim, Corroboration
@@ -30,6 +31,29 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=0, max_value=2**63 - 1, **kwargs)
 
 
+def is_id(value: str) -> bool:
+    return value.isascii() and value.isdecimal()
+
+
+def id_the_database_can_hold(value: str) -> None:
+    if is_id(value) and int(value) >= 2**63:
+        raise ValidationError("Ensure this value is less than or equal to %(limit)s.", params={"limit": 2**63 - 1})
+
+
+class SpeakerFilter(django_filters.CharFilter):
+    """A speaker by id (`?speaker=12`) or by name, in any case (`?speaker=Vladimir Putin`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validators=[id_the_database_can_hold], **kwargs)
+
+    def filter(self, queryset, value):
+        if value in EMPTY_VALUES:
+            return queryset
+        if is_id(value):
+            return queryset.filter(speaker_id=int(value))
+        return queryset.filter(speaker__name__iexact=value.strip())
+
+
 # What sources.dates.from_iso reads: a year, a month or a day (that month's days are its own rule).
 ISO_DATE_PATTERN = r"^([1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?)?$"
 
@@ -49,7 +73,7 @@ class ClaimFilter(django_filters.FilterSet):
     """Claims by source, speaker, status, kind, tag, date at any precision, publisher and independent sources."""
 
     source = IdFilter(field_name="source_id")
-    speaker = IdFilter(field_name="speaker_id")
+    speaker = SpeakerFilter(help_text="A speaker's id, or their name (the whole name, in any case).")
     status = django_filters.ChoiceFilter(choices=Claim.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
     tag = django_filters.CharFilter(field_name="tags__name", help_text="A tag's name.")

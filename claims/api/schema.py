@@ -8,7 +8,13 @@
 - a write (POST, PUT, PATCH): 400 naming each field refused (or `detail` for a body it cannot read: not JSON,
   nested too deep), 415 for a body that is not JSON;
 - CONFLICTS: 409 where the view answers one (a stale version, a delete of a row others refer to).
+
+`SchemaView` serves the schema itself.
 """
+
+from drf_spectacular.renderers import OpenApiYamlRenderer
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 
 ERROR = "Error"
 FIELD_ERRORS = "FieldErrors"
@@ -83,3 +89,28 @@ def document_errors(result, generator, request, public):
                 content = {kind: {"schema": {"$ref": f"#/components/schemas/{schema}"}} for kind in media}
                 responses.setdefault(str(code), {"description": description, "content": content})
     return result
+
+
+class PlainTextYamlRenderer(OpenApiYamlRenderer):
+    """The schema's YAML as plain text, which a browser shows: it downloads application/vnd.oai.openapi."""
+
+    media_type = "text/plain"
+
+
+class BrowsersReadTheSchema(DefaultContentNegotiation):
+    """A browser (it asks for text/html first) is answered in plain text; a client asking for a schema media type,
+    or `?format=`, gets that, as drf-spectacular negotiates it."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wants_page = request.headers.get("Accept", "").startswith("text/html")
+        if wants_page and not request.query_params.get(self.settings.URL_FORMAT_OVERRIDE):
+            renderer = next(r for r in renderers if isinstance(r, PlainTextYamlRenderer))
+            return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+class SchemaView(SpectacularAPIView):
+    """/api/schema/: drf-spectacular's schema view, opened as text in a browser instead of downloaded."""
+
+    renderer_classes = [*SpectacularAPIView.renderer_classes, PlainTextYamlRenderer]
+    content_negotiation_class = BrowsersReadTheSchema

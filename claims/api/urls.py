@@ -4,10 +4,11 @@ No ReDoc page: its bundle always loads its logo from cdn.redoc.ly and searches i
 the docs' rule (nothing from another site, script-src 'self') does not allow; Swagger UI needs neither."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from claims.api import annotations, views
+from claims.api.schema import SchemaView
 
 app_name = "api"
 
@@ -20,7 +21,7 @@ router.register("agents", views.AgentViewSet, basename="agent")
 urlpatterns = [
     path("annotations/", annotations.AnnotationContainer.as_view(), name="annotations"),
     path("annotations/<int:pk>/", annotations.AnnotationDetail.as_view(), name="annotation"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(url_name="api:schema"),

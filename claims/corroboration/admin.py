@@ -6,11 +6,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from claims.corroboration.clusters import cluster_of
-from claims.corroboration.independence import explained_with_undecided
+from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.exchange.jsonld import documents
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
@@ -72,8 +74,12 @@ class CorroborationPanels:
         return claim.corroborating_sources
 
     @admin.display(description="independent voices", ordering="independent_sources")
-    def independent(self, claim: Claim) -> int:
-        return claim.independent_sources
+    def independent(self, claim: Claim) -> int | str:
+        if not claim.undecided_duplicates:
+            return claim.independent_sources
+        # Stored with the counts: the list reads no more rows for it.
+        marker = render_to_string("claims/_undecided_duplicates.html", {"claim": claim})
+        return format_html('{}<br><small class="undecided-duplicate">{}</small>', claim.independent_sources, marker)
 
     @admin.display(description="unverified sources", ordering="unverified_sources")
     def unverified(self, claim: Claim) -> int:
@@ -90,11 +96,10 @@ class CorroborationPanels:
         claim = self.get_object(request, object_id)
         if claim is not None and self.has_view_or_change_permission(request, claim):
             # The counts are stored on `claim` (shown via `original`); `voices` explains them.
-            explained, undecided = explained_with_undecided(claim)
+            explained = explain(claim)
             extra_context = {
                 **(extra_context or {}),
                 "voices": explained,
-                "undecided": undecided,
                 "suggestions": suggestions_for(claim),
                 "may_link": self.may_link(request, claim),
                 "suggestion_actions": SUGGESTION_ACTIONS,

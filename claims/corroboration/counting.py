@@ -6,7 +6,6 @@ sources.signals.voices_changed, answered by `recount_for_sources`. `recount_all`
 scratch in one pass and repairs drift (the `recount_corroboration` command).
 """
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -14,7 +13,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import Q
 
-from claims.corroboration.independence import facts_for, voices
+from claims.corroboration.independence import facts_for, undecided_duplicates, voices
 from claims.models import COUNT_FIELDS, Claim, Corroboration, Republication
 from claims.rules import lock_links
 
@@ -24,8 +23,10 @@ class Counts(NamedTuple):
     independent_sources: int = 0
     unverified_sources: int = 0
     contradicting_sources: int = 0
+    undecided_duplicates: str = ""  # "1 if Nikkei Asian Review is Nikkei Asia" (independence.undecided_duplicates)
 
 
+STORED = (*COUNT_FIELDS, "undecided_duplicates")  # Counts' columns on the claim
 ZERO = Counts()
 
 
@@ -39,7 +40,7 @@ def compute(own: dict[int, int], links: Iterable[tuple[int, int, int, int, str]]
             if here in own and there != own[here]:
                 linked[here].add(there)
     facts = facts_for({*own.values(), *(s for sources in corroborating.values() for s in sources)})
-    counts = {}
+    counts, grouped_by_claim = {}, {}
     for claim, source in own.items():
         if not corroborating[claim]:
             counts[claim] = Counts(0, 0, 0, len(contradicting[claim]))
@@ -48,6 +49,9 @@ def compute(own: dict[int, int], links: Iterable[tuple[int, int, int, int, str]]
         counts[claim] = Counts(
             len(corroborating[claim]), len(grouped.independent), len(grouped.unverified), len(contradicting[claim])
         )
+        grouped_by_claim[claim] = (source, corroborating[claim], len(grouped.independent))
+    for claim, said in undecided_duplicates(facts, grouped_by_claim).items():
+        counts[claim] = counts[claim]._replace(undecided_duplicates=said)
     return counts
 
 
@@ -66,7 +70,7 @@ def recount_claims(claim_ids: Iterable[int]) -> int:
     lock_links()  # read what the counts count as the writers before left it, and store before the next reads
     stored = {
         row[0]: (row[1], Counts(*row[2:]))
-        for row in Claim.objects.filter(pk__in=ids).values_list("pk", "source_id", *COUNT_FIELDS)
+        for row in Claim.objects.filter(pk__in=ids).values_list("pk", "source_id", *STORED)
     }
     links = Corroboration.objects.filter(Q(claim_a__in=stored.keys()) | Q(claim_b__in=stored.keys()))
     counts = compute({pk: source for pk, (source, _) in stored.items()}, link_rows(links))
@@ -123,7 +127,7 @@ def _store_rows(rows: list[tuple[int, Counts]]) -> None:
     # each column, which was a quarter of adding one link (benchmarks/recount.py).
     quote = connection.ops.quote_name
     table = quote(Claim._meta.db_table)
-    names = [quote(name) for name in COUNT_FIELDS]
+    names = [quote(name) for name in STORED]
     one = "SELECT %s AS id, " + ", ".join(f"%s AS {name}" for name in names)
     values = " UNION ALL ".join([one] * len(rows))
     assignments = ", ".join(f"{name} = v.{name}" for name in names)
@@ -135,19 +139,17 @@ def _store_rows(rows: list[tuple[int, Counts]]) -> None:
 
 
 def _store_by_copy(counts: dict[int, Counts]) -> None:
-    columns = ", ".join(COUNT_FIELDS)
+    columns = ", ".join(STORED)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE recount (id bigint PRIMARY KEY, {', '.join(f'{c} integer' for c in COUNT_FIELDS)})"
-            " ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE recount (id bigint PRIMARY KEY, {', '.join(f'{c} integer' for c in COUNT_FIELDS)},"
+            " undecided_duplicates text) ON COMMIT DROP"
         )
-        buffer = io.StringIO()
-        for pk, value in counts.items():
-            buffer.write("\t".join(map(str, (pk, *value))) + "\n")
         with cursor.copy(f"COPY recount (id, {columns}) FROM STDIN") as copy:
-            copy.write(buffer.getvalue())
+            for pk, value in counts.items():
+                copy.write_row((pk, *value))  # psycopg escapes the text
         cursor.execute(
-            f"UPDATE claims_claim c SET ({columns}) = ({', '.join('r.' + c for c in COUNT_FIELDS)}) "
+            f"UPDATE claims_claim c SET ({columns}) = ({', '.join('r.' + c for c in STORED)}) "
             "FROM recount r WHERE c.id = r.id"
         )
         cursor.execute("DROP TABLE recount")
@@ -173,4 +175,4 @@ def recount_all(*, repair: bool = True) -> dict[int, tuple[Counts, Counts]]:
 
 
 def _stored(claims) -> dict[int, tuple[int, Counts]]:
-    return {row[0]: (row[1], Counts(*row[2:])) for row in claims.values_list("pk", "source_id", *COUNT_FIELDS)}
+    return {row[0]: (row[1], Counts(*row[2:])) for row in claims.values_list("pk", "source_id", *STORED)}

@@ -10,7 +10,11 @@ claim's own source, form groups (connected components of "one voice"); the indep
 that do not hold the claim's own source.
 
 `facts_for` loads what the rule compares for a set of sources in a fixed number of queries; `voices` groups
-one claim's sources; claims.corroboration.counting stores the counts and the pages explain them (`explain`).
+one claim's sources; claims.corroboration.counting stores the counts from those groups, and every page, the API
+and the links CSV explain them from the same groups (`explain_voices`: the group decides, `reasons` only phrases
+why a source is in its group). The groups are read again rather than stored per link: their words name sources and
+people, which are renamed without a recount; their membership is what the stored counts count, and a test on
+every write path (tests.base: no drift after each test) keeps those equal.
 """
 
 from collections import defaultdict
@@ -339,34 +343,41 @@ class Undecided:
     second: str
     independent_if_one: int
 
+    def __str__(self) -> str:
+        return f"{self.independent_if_one} if {self.first} is {self.second}"
 
-def explained_with_undecided(claim) -> tuple[list[Explained], list[Undecided]]:
-    """`explain(claim)`, and the likely duplicates, not yet merged or marked distinct, that would change its
-    independent voices if they were one publisher (read only when a corroborating source names a publisher)."""
+
+def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], int]]) -> dict[int, str]:
+    """For claims (claim id → its source, its corroborating sources, its independent voices): the likely duplicate
+    publishers, not yet merged or marked distinct, that would change its independent voices were they one, as the
+    claim stores it ("1 if Nikkei Asian Review is Nikkei Asia", several joined by "; "). Claims whose sources name
+    fewer than two publishers cannot depend on one: the proposals are read only when a claim can."""
     from sources.duplicates import likely_duplicates
 
-    corroborating = corroborating_sources(claim)
-    facts = facts_for({claim.source_id, *corroborating})
-    explained = explain_voices(facts, claim.source_id, corroborating)
-    publishers = {s.publisher for s in facts.sources.values() if s.publisher is not None}
-    if not corroborating or not publishers:
-        return explained, []
-    tops = {facts.top(p) for p in publishers}
-    independent = len({row.group for row in explained if row.independent})
-    undecided = []
-    for proposal in likely_duplicates():
+    tops = {}
+    for claim, (own, corroborating, _) in claims.items():
+        named = {facts.top(facts.sources[pk].publisher) for pk in (own, *corroborating)} - {None}
+        if corroborating and len(named) > 1:
+            tops[claim] = named
+    if not tops:
+        return {}
+    # The publishers and the organisations above them: a proposal may name either.
+    ancestors = {s.publisher for s in facts.sources.values() if s.publisher is not None} | set(facts.parents.values())
+    as_one = []  # (the pair, the same facts with the second's organisation counted as the first's)
+    for proposal in likely_duplicates(among=ancestors):
         first, second = facts.top(proposal.first.pk), facts.top(proposal.second.pk)
-        if first == second or not {first, second} <= tops:
-            continue
-        # The same facts, with the second publisher's organisation counted as the first's.
-        one = Facts(facts.sources, {**facts.parents, second: first}, facts.names, _distinct=facts._distinct)
-        if_one = len(voices(one, claim.source_id, corroborating).independent)
-        if if_one != independent:
-            undecided.append(Undecided(proposal.first.name, proposal.second.name, if_one))
-    return explained, undecided
-
-
-def one_voice(source, other) -> bool:
-    """Whether two sources speak with one voice (directly, not through a third)."""
-    facts = facts_for({source, other})
-    return bool(reasons(facts, source, other))
+        if first != second:
+            one = Facts(facts.sources, {**facts.parents, second: first}, facts.names, _distinct=facts._distinct)
+            as_one.append((proposal, first, second, one))
+    marked = {}
+    for claim, named in tops.items():
+        own, corroborating, independent = claims[claim]
+        said = []
+        for proposal, first, second, one in as_one:
+            if {first, second} <= named:
+                if_one = len(voices(one, own, corroborating).independent)
+                if if_one != independent:
+                    said.append(str(Undecided(proposal.first.name, proposal.second.name, if_one)))
+        if said:
+            marked[claim] = "; ".join(said)
+    return marked

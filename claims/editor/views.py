@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims.corroboration.admin import SUGGESTION_ACTIONS
-from claims.corroboration.independence import Explained, explained_with_undecided
+from claims.corroboration.independence import Explained, explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.editor.forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Corroboration
@@ -65,7 +65,7 @@ def panel_context(
     )
     search_form = search_form or LinkSearchForm()
     # The counts' explanation, the one the claim page and the provenance page show.
-    explained, undecided = explained_with_undecided(claim)
+    explained = explain(claim)
     by_source = {row.source.pk: row for row in explained}
 
     def voice_of(link: Corroboration) -> Explained | None:
@@ -78,7 +78,6 @@ def panel_context(
         "form": form or EditorClaimForm(instance=claim, user=request.user, auto_id="claim-%s"),
         "links": [(link, link.other(claim), voice_of(link)) for link in links.order_by("created_at", "pk")],
         "voices": explained,
-        "undecided": undecided,
         "search_form": search_form,
         "link_form": link_form or LinkForm(),
         "results": search_form.results(claim) if search_form.is_valid() else [],

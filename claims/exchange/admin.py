@@ -35,6 +35,8 @@ PREVIEW_ROWS = 200  # rows listed in the preview; the totals count them all
 
 
 class ImportForm(forms.Form):
+    required_css_class = "required"  # as the admin's forms mark it
+
     import_file = forms.FileField(label="File", help_text=f"{FORMATS}, with a header row.")
     sheet = forms.CharField(required=False, help_text="XLSX: the sheet to read (the first when empty).")
 

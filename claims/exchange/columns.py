@@ -248,6 +248,7 @@ def _columns() -> list[Column]:
         Column("updated_at", DateTimeText(F("updated_at"))),
         Column("unverified_sources", number_cell(F("unverified_sources"))),
         Column("pages", PagesText(F("source__page_starts"), F("start"), F("end"))),
+        Column("undecided_duplicates", text_cell(F("undecided_duplicates"))),
     ]
 
 

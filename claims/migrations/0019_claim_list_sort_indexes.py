@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0017_suggestion_learning")]
+    dependencies = [("claims", "0018_claim_undecided_duplicates")]
 
     operations = [
         migrations.AddIndex(

@@ -1,7 +1,7 @@
 from django import template
 
 from claims.corroboration.clusters import cluster_of
-from claims.corroboration.independence import explained_with_undecided
+from claims.corroboration.independence import explain
 from claims.models import Claim
 
 register = template.Library()
@@ -10,12 +10,10 @@ register = template.Library()
 @register.inclusion_tag("claims/_corroboration.html")
 def claim_corroboration(claim: Claim) -> dict:
     """A claim's stored source counts with their explanation, its cluster as a timeline, and its JSON-LD link."""
-    explained, undecided = explained_with_undecided(claim)
-    return {"claim": claim, "voices": explained, "undecided": undecided, "cluster": cluster_of(claim)}
+    return {"claim": claim, "voices": explain(claim), "cluster": cluster_of(claim)}
 
 
 @register.inclusion_tag("claims/_source_counts.html")
 def claim_source_counts(claim: Claim) -> dict:
     """A claim's stored source counts, and each corroborating source's group and why."""
-    explained, undecided = explained_with_undecided(claim)
-    return {"claim": claim, "voices": explained, "undecided": undecided}
+    return {"claim": claim, "voices": explain(claim)}

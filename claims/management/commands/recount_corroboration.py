@@ -8,7 +8,8 @@ from claims.corroboration.counting import recount_all
 class Command(BaseCommand):
     help = (
         "Recompute every claim's corroborating sources, independent voices, unverified sources and contradicting "
-        "sources from scratch in one pass; report the claims whose stored counts had drifted and repair them. "
+        "sources (and the undecided likely duplicates they depend on) from scratch in one pass; report the claims "
+        "whose stored counts had drifted and repair them. "
         "With --check, only report (exit code 1 on drift)."
     )
 
@@ -18,7 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, check: bool = False, **options):
         drift = recount_all(repair=not check)
         for pk, (stored, right) in sorted(drift.items())[:20]:
-            self.stdout.write(f"claim {pk}: stored {tuple(stored)}, should be {tuple(right)}")
+            said = f"claim {pk}: stored {tuple(stored[:4])}, should be {tuple(right[:4])}"
+            if stored.undecided_duplicates != right.undecided_duplicates:
+                said += (
+                    f"; undecided duplicates “{stored.undecided_duplicates}”, should be “{right.undecided_duplicates}”"
+                )
+            self.stdout.write(said)
         if len(drift) > 20:
             self.stdout.write(f"… and {len(drift) - 20} more")
         if check and drift:
