@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from claims.fulltext import claim_words
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -17,9 +18,8 @@ CLAIM_ID = re.compile(r"^#?(\d{1,18})$")
 DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Names and titles matched by a word search, at most: a word in every title is not a search.
 MAX_NAMED = 1000
-# The expression the full-text index holds (claim_search_english, migration claims 0004); the query must repeat it
-# exactly.
-WORDS_VECTOR = 'to_tsvector(\'english\'::regconfig, "claims_claim"."quote" || \' \' || "claims_claim"."statement")'
+# The expression the full-text index holds (claim_search_english, migration claims 0004), as the index is used.
+WORDS_VECTOR = claim_words('"claims_claim"')
 
 
 def search_claims(claims: QuerySet, term: str) -> QuerySet:
