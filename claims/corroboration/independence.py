@@ -364,9 +364,3 @@ def explained_with_undecided(claim) -> tuple[list[Explained], list[Undecided]]:
         if if_one != independent:
             undecided.append(Undecided(proposal.first.name, proposal.second.name, if_one))
     return explained, undecided
-
-
-def one_voice(source, other) -> bool:
-    """Whether two sources speak with one voice (directly, not through a third)."""
-    facts = facts_for({source, other})
-    return bool(reasons(facts, source, other))

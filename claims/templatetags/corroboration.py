@@ -12,10 +12,3 @@ def claim_corroboration(claim: Claim) -> dict:
     """A claim's stored source counts with their explanation, its cluster as a timeline, and its JSON-LD link."""
     explained, undecided = explained_with_undecided(claim)
     return {"claim": claim, "voices": explained, "undecided": undecided, "cluster": cluster_of(claim)}
-
-
-@register.inclusion_tag("claims/_source_counts.html")
-def claim_source_counts(claim: Claim) -> dict:
-    """A claim's stored source counts, and each corroborating source's group and why."""
-    explained, undecided = explained_with_undecided(claim)
-    return {"claim": claim, "voices": explained, "undecided": undecided}
