@@ -110,8 +110,10 @@ def _copying(connection, model) -> Iterator[Callable[[list], None]]:
     # wrap_database_errors: a refused row raises Django's IntegrityError, as bulk_create's would.
     with connection.wrap_database_errors, connection.cursor() as cursor:
         statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-        # A writer thread sends while this one formats rows, so PostgreSQL and Python work at the same time.
-        with cursor.cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+        # A writer thread sends while this one formats rows, so PostgreSQL and Python work at the same time. The
+        # writer needs psycopg's own cursor: Django's wrapper holds it as `cursor` (tests/test_library_pins.py).
+        psycopg_cursor = cursor.cursor
+        with psycopg_cursor.copy(statement, writer=QueuedLibpqWriter(psycopg_cursor)) as copy:
 
             def write_row(row: list) -> None:
                 for i in dated:

@@ -3,7 +3,11 @@ that an upgrade that changes it fails a test naming it: the history rows a bulk 
 library writes itself; the hooks common/history.py uses behave as it expects; a new claim built from positional
 values (common.copy_insert.new_instances) is the claim keyword arguments build."""
 
+import unittest
+
+import psycopg
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 
 from claims.models import Claim, Corroboration, Tag
@@ -124,6 +128,14 @@ class HistoryHooksTests(BaseTestCase):
         self.assertFalse(claim._state.adding)
         self.assertFalse(Claim.objects.get(pk=claim.pk)._state.adding)
         self.assertEqual(claim.history.get().history_type, "+")
+
+
+class CopyCursorTests(BaseTestCase):
+    @unittest.skipUnless(connection.vendor == "postgresql", "COPY is PostgreSQL's (SQLite inserts with bulk_create)")
+    def test_djangos_cursor_wrapper_holds_the_psycopg_cursor_that_copy_insert_hands_its_writer(self):
+        with connection.cursor() as cursor:
+            self.assertIsInstance(cursor.cursor, psycopg.Cursor)
+            self.assertIs(cursor.cursor.connection, connection.connection)
 
 
 class NewInstancesTests(BaseTestCase):
