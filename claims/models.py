@@ -355,19 +355,13 @@ class Corroboration(models.Model):
     def clean(self) -> None:
         if self.claim_a_id is None or self.claim_b_id is None or self.claim_a_id == self.claim_b_id:
             return
-        pair = Q(claim_a=self.claim_a_id, claim_b=self.claim_b_id) | Q(claim_a=self.claim_b_id, claim_b=self.claim_a_id)
-        # The unique constraint says the same, but inline formsets skip constraints on their own foreign key.
-        if Corroboration.objects.filter(pair).exclude(pk=self.pk).exists():
-            raise ValidationError("These two claims are already linked.", code="duplicate_link")
         check_link_ends(self.claim_a_id, self.claim_b_id)
 
-    def get_constraints(self):
-        # clean() reports a pair already linked (for inline formsets too); validating the unique index as well
-        # would say it twice. The database still enforces it.
-        return [
-            (model, [c for c in constraints if c.name != "corroboration_one_per_pair"])
-            for model, constraints in super().get_constraints()
-        ]
+    def validate_constraints(self, exclude=None) -> None:
+        # An inline formset leaves its own foreign key out of the constraints it validates, which would skip the
+        # one-link-per-pair constraint on a claim's page: both ends are always validated (an end not yet saved,
+        # None, cannot make a duplicate).
+        super().validate_constraints(exclude=set(exclude or ()) - {"claim_a", "claim_b"})
 
     def other(self, claim: Claim) -> Claim:
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a

@@ -40,10 +40,6 @@ class ClaimRow:
     links: list[LinkRow] = field(default_factory=list)
     pages: str = ""  # the pages of a PDF the quote stands on: "2" or "2–3"
 
-    @property
-    def corroborations(self) -> int:
-        return sum(1 for link in self.links if link.relation == "corroborates")
-
 
 def provenance_rows(source: Source) -> list[ClaimRow]:
     """The source's claims with their links in both directions, in a fixed number of queries."""

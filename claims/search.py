@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import BooleanField, F, Lookup, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from claims.fulltext import claim_words
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -27,9 +28,8 @@ MAX_NAMED = 1000
 # more is left to the planner: common enough that the newest claims usually hold matches, but a title matching
 # hundreds of old sources is walked to backwards (1.4-1.8 s at a million claims, issue 26).
 MAX_LISTED = 20_000
-# The expression the full-text index holds (claim_search_english, migration claims 0004); the query must repeat it
-# exactly.
-WORDS_VECTOR = 'to_tsvector(\'english\'::regconfig, "claims_claim"."quote" || \' \' || "claims_claim"."statement")'
+# The expression the full-text index holds (claim_search_english, migration claims 0004), as the index is used.
+WORDS_VECTOR = claim_words('"claims_claim"')
 
 
 def search_claims(claims: QuerySet, term: str) -> QuerySet:

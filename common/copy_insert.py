@@ -55,6 +55,16 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
 
 
+def new_instances(model: type[models.Model], **values) -> Callable[[], models.Model]:
+    """A function making new, unsaved instances of `model` with its defaults and these values, two and a half
+    times cheaper than `model(**values)`: the values are given positionally, in the order of the concrete fields,
+    as Django's own Model.from_db builds an instance. Django documents keyword arguments only for a new instance:
+    tests/test_library_pins.py checks that the positional values land in the same fields, as a new instance."""
+    blank = model(**values)
+    ordered = [getattr(blank, field.attname) for field in model._meta.concrete_fields]
+    return lambda: model(*ordered)
+
+
 def _refuse_queries(execute, sql, params, many, context):
     raise RuntimeError(f"No query may run while rows are being copied in: {sql[:200]}")
 
@@ -100,8 +110,10 @@ def _copying(connection, model) -> Iterator[Callable[[list], None]]:
     # wrap_database_errors: a refused row raises Django's IntegrityError, as bulk_create's would.
     with connection.wrap_database_errors, connection.cursor() as cursor:
         statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-        # A writer thread sends while this one formats rows, so PostgreSQL and Python work at the same time.
-        with cursor.cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+        # A writer thread sends while this one formats rows, so PostgreSQL and Python work at the same time. The
+        # writer needs psycopg's own cursor: Django's wrapper holds it as `cursor` (tests/test_library_pins.py).
+        psycopg_cursor = cursor.cursor
+        with psycopg_cursor.copy(statement, writer=QueuedLibpqWriter(psycopg_cursor)) as copy:
 
             def write_row(row: list) -> None:
                 for i in dated:

@@ -1,7 +1,7 @@
 """The change history: who made each change and why, one record per save, and the admin's history pages.
 
 Every history record names a person and a reason. In a request the person is the user logged in
-(django-simple-history's HistoryRequestMiddleware) and the reason says where the change was made ("Changed
+(RecordingMiddleware keeps the request) and the reason says where the change was made ("Changed
 in the admin", "Annotated in the editor", "Changed through the API"); a command records the user given by
 `--user` or the system user `claimtrail-system` (RecordedCommand), with a reason of its own; code that says
 nothing else records the system user. A path that knows better says so with `recorded_as(reason=...)` or a
@@ -11,6 +11,12 @@ django-simple-history writes a record at each save and again at each change of a
 field, so one save that adds tags made three. A save and its many-to-many changes are held
 (`skip_history_when_saving`, the library's own switch) and written as one record holding the final state
 (`one_history_record`; the admin does the same between save_model and save_related).
+
+What this module asks of django-simple-history goes through its documented hooks: `get_user`, the
+`pre_create_historical_record` signal for the reason, `skip_history_when_saving`, `bulk_history_create`, the
+history model's fields (Django's model meta). The one thing done by hand is writing history rows with COPY for a
+bulk import (`record_rows`), ten times faster than its bulk_create; tests/test_library_pins.py checks that those
+rows are the ones the library writes itself, so an upgrade that changes them fails there.
 
 Its revert page saves an old version through the admin form without the admin's change permission, a
 transaction, the version check or the status rule (claims.rules), and it would put back an old source text
@@ -22,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django import forms
 from django.contrib.admin.utils import unquote
@@ -31,9 +38,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
+from django.dispatch import receiver
 from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 SYSTEM_USERNAME = "claimtrail-system"
 BEFORE_PEOPLE_AND_REASONS = "Recorded before people and reasons were kept"
@@ -65,6 +74,21 @@ class Recording:
 
 
 _recording: ContextVar[Recording] = ContextVar("history_recording", default=Recording())  # noqa: B039 (frozen)
+_request: ContextVar[object | None] = ContextVar("history_request", default=None)
+
+
+def RecordingMiddleware(get_response):
+    """Keep the request being answered, for the history's person and reason (in place of the library's
+    HistoryRequestMiddleware, which keeps it in a private attribute of HistoricalRecords)."""
+
+    def middleware(request):
+        token = _request.set(request)
+        try:
+            return get_response(request)
+        finally:
+            _request.reset(token)
+
+    return middleware
 
 
 @contextmanager
@@ -79,21 +103,15 @@ def recorded_as(*, user: AbstractBaseUser | None = None, reason: str = "") -> It
         _recording.reset(token)
 
 
-def _current_request():
-    request = getattr(HistoricalRecords.context, "request", None)
-    user = getattr(request, "user", None)
-    return request if user is not None and user.is_authenticated else None
-
-
-def recorded_person(instance=None, request=None, **kwargs) -> AbstractBaseUser:
-    """Who the history records (HistoricalRecords' `get_user`): the person named by recorded_as, else the
-    request's user, else the system user."""
+def recorded_person(**kwargs) -> AbstractBaseUser:
+    """Who the history records (HistoricalRecords' `get_user`, called with the instance and a request): the
+    person named by recorded_as, else the logged-in user of the request being answered, else the system user."""
     user = _recording.get().user
     if user is not None:
         return user
-    request = request or _current_request()
-    if request is not None:
-        return request.user
+    user = getattr(_request.get(), "user", None)
+    if user is not None and user.is_authenticated:
+        return user
     return system_user()
 
 
@@ -102,7 +120,7 @@ def recorded_reason(history_type: str = "~") -> str:
     reason = _recording.get().reason
     if reason:
         return reason
-    request = getattr(HistoricalRecords.context, "request", None)
+    request = _request.get()
     if request is not None:
         match = getattr(request, "resolver_match", None)
         reasons = REQUEST_REASONS.get(match.namespaces[0] if match and match.namespaces else "")
@@ -117,7 +135,9 @@ class KeptHistory(HistoricalRecords):
 
     by_model: dict[type, "KeptHistory"] = {}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, m2m_fields=(), **kwargs):
+        self.many_to_many = list(m2m_fields)  # the many-to-many fields each record keeps a copy of
+        kwargs["m2m_fields"] = m2m_fields
         kwargs.setdefault("get_user", recorded_person)
         # A reason names a source's title or a file's path: longer than the library's 100 characters.
         kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
@@ -127,8 +147,12 @@ class KeptHistory(HistoricalRecords):
         super().contribute_to_class(cls, name)
         KeptHistory.by_model[cls] = self
 
-    def get_change_reason_for_object(self, instance, history_type, using):
-        return super().get_change_reason_for_object(instance, history_type, using) or recorded_reason(history_type)
+
+@receiver(pre_create_historical_record, dispatch_uid="common.history.reason")
+def give_the_reason(*, instance, history_instance, history_change_reason, **kwargs) -> None:
+    """A record saved without a reason of its own (`_change_reason`) gets the one recorded_as or the request gives."""
+    if not history_change_reason and type(instance) in KeptHistory.by_model:
+        history_instance.history_change_reason = recorded_reason(history_instance.history_type)
 
 
 def hold_history(instance) -> None:
@@ -153,7 +177,7 @@ def one_history_record(instance) -> Iterator[None]:
     if hasattr(instance, "skip_history_when_saving"):
         yield
         return
-    created = instance._state.adding
+    created = instance._state.adding  # Django's documented flag (Model._state): not saved to the database yet
     hold_history(instance)
     try:
         yield
@@ -179,10 +203,10 @@ def bulk_history(model, objects: list, *, reason: str = "", update: bool = True)
 def copy_many_to_many_into_history(model, records: Iterable) -> None:
     """Give history records written in bulk their objects' tracked many-to-many rows as they stand."""
     records = list(records)
-    for field in KeptHistory.by_model[model].get_m2m_fields_from_model(model):
+    for field in KeptHistory.by_model[model].many_to_many:
         through = field.remote_field.through
         own = field.m2m_field_name()
-        history_through = getattr(model.history.model, field.name).model
+        history_through = many_to_many_records(model, field.name)
         pk = model._meta.pk.attname
         rows: dict[int, list[dict]] = {}
         for row in through.objects.filter(**{f"{own}__in": [getattr(r, pk) for r in records]}).values():
@@ -190,6 +214,39 @@ def copy_many_to_many_into_history(model, records: Iterable) -> None:
         history_through.objects.bulk_create(
             [history_through(history_id=r.history_id, **row) for r in records for row in rows.get(getattr(r, pk), [])]
         )
+
+
+# The columns django-simple-history gives a history table besides its primary key and the tracked fields.
+RECORD_COLUMNS = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+
+
+def record_columns(model) -> list[str]:
+    """The tracked fields of `model` (attnames) that its history table copies, from the history model's meta: every
+    column of that table but its primary key and RECORD_COLUMNS. A column that is neither (a library upgrade's)
+    is refused, naming it, rather than written empty."""
+    history = model.history.model._meta
+    own = {field.attname for field in model._meta.concrete_fields}
+    tracked = [f.attname for f in history.concrete_fields if not f.primary_key and f.attname not in RECORD_COLUMNS]
+    unknown = [name for name in tracked if name not in own]
+    if unknown:
+        raise LookupError(f"The history table of {model.__name__} has columns record_rows cannot fill: {unknown}")
+    return tracked
+
+
+def record_rows(model, objects: Iterable, *, kind: str, user: AbstractBaseUser, when, reason: str) -> list[dict]:
+    """Rows of `model`'s history table, as {attname: value} for every column but its primary key, for `objects`
+    as they now are ("+" created, "~" changed), by this person for this reason: what the library's
+    `bulk_history_create` would write, for a bulk import to COPY (common.copy_insert.insert_rows)."""
+    tracked = record_columns(model)
+    values = attrgetter(*tracked)
+    record = dict(zip(RECORD_COLUMNS, [when, reason, kind, user.pk], strict=True))
+    return [{**dict(zip(tracked, values(obj), strict=True)), **record} for obj in objects]
+
+
+def many_to_many_records(model, field_name: str):
+    """The model holding the many-to-many rows (`field_name`, a tracked many-to-many field) of `model`'s history
+    records: one row per through row, its columns and `history_id` (the model of `record.<field_name>.all()`)."""
+    return getattr(model.history.model, field_name).model
 
 
 class OneHistoryRecordForm(forms.ModelForm):

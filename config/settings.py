@@ -126,7 +126,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
+    "common.history.RecordingMiddleware",  # the person and reason of the history records written in a request
     # Last, as django-axes asks: it turns a locked-out login into its lock-out response.
     "axes.middleware.AxesMiddleware",
 ]

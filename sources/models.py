@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Greatest, Least
 
 from common.history import KeptHistory
 from common.locks import AGENT_TREE, hold, locked_value, share_rows
@@ -32,14 +32,8 @@ class QuoteAmbiguous(ValueError):
 
 
 # How many organisations may sit above one: a desk, its newspaper, the group, the holding, one more.
-# Independence compares the tops of two publishers' chains with this many joins (see top_organisation),
-# so Agent.clean refuses a deeper chain.
+# Agent.clean refuses a deeper chain, so walking a chain to its top is bounded.
 MAX_PARENT_DEPTH = 4
-
-
-def top_organisation(agent: str) -> Coalesce:
-    """The id of the top organisation above the agent at lookup path `agent`, or its own id if it has no parent."""
-    return Coalesce(*(agent + "__parent" * depth for depth in range(MAX_PARENT_DEPTH, -1, -1)))
 
 
 class Agent(models.Model):

@@ -23,7 +23,6 @@ from claims.exchange.reading import (
     ImportReport,
     PendingClaim,
     RowOutcome,
-    history_row,
     missing_columns,
     tags_named,
     whole_number,
@@ -33,7 +32,7 @@ from claims.rules import STALE_MESSAGE, require, take_next_versions
 from claims.services import save_links
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
-from common.history import recorded_person, recorded_reason
+from common.history import many_to_many_records, record_rows, recorded_person, recorded_reason
 from common.tabular import RowProblem, TableError, read_table
 
 WRITTEN_MEANWHILE = (
@@ -178,8 +177,8 @@ def _save_claims(
         p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
     person, added, changed = user or recorded_person(), recorded_reason("+"), recorded_reason("~")
-    rows = [history_row(p.claim, "+", person, now, added) for p in created]
-    rows += [history_row(p.claim, "~", person, now, changed) for p in updated]
+    rows = record_rows(Claim, [p.claim for p in created], kind="+", user=person, when=now, reason=added)
+    rows += record_rows(Claim, [p.claim for p in updated], kind="~", user=person, when=now, reason=changed)
     history_ids = insert_rows(Claim.history.model, rows)
 
     # Tags, and their snapshot on each new history record.
@@ -196,7 +195,7 @@ def _save_claims(
     for link in links:
         tagged.setdefault(link["claim_id"], []).append(link)
     insert_rows(
-        Claim.history.model.tags.model,
+        many_to_many_records(Claim, "tags"),
         [
             {"history_id": history_id, **link}
             for p, history_id in zip(created + updated, history_ids, strict=True)

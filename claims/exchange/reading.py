@@ -11,7 +11,6 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -20,6 +19,7 @@ from django.db.models.functions import Lower
 
 from claims.models import SPAN_TAKEN_MESSAGE, Claim, Corroboration, Tag
 from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit, version_problem
+from common.copy_insert import new_instances
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
 from sources.models import Agent, Source, share_sources
@@ -35,7 +35,6 @@ CELL_FIELDS = [Claim._meta.get_field(name) for name in ["quote", "start", "end",
 CELL_FIELDS += [Claim._meta.get_field(name) for name in ["claimed_on_precision", "kind", "status"]]
 # Fields whose values repeat row after row (offsets, dates, choices): each value is validated once per import.
 REPEATING = {"start", "end", "claimed_on", "claimed_on_precision", "kind", "status"}
-HISTORY_TRACKED = [f.attname for f in Claim.history.model.tracked_fields]
 SOURCE = Claim._meta.get_field("source")
 SPEAKER = Claim._meta.get_field("speaker")
 
@@ -45,9 +44,6 @@ def _relate(claim: Claim, field, obj) -> None:
     the descriptor sets them, without its router and instance-state checks (a third of the time, per row)."""
     setattr(claim, field.attname, None if obj is None else obj.pk)
     field.set_cached_value(claim, obj)
-
-
-_history_values = attrgetter(*HISTORY_TRACKED)
 
 
 @dataclass
@@ -212,10 +208,7 @@ class ClaimReader:
         self.seen_ids = SeenIds()
         # Asked once, here: reading makes no query (new claims are being written meanwhile).
         self.reviewer = may_review(user)
-        # A new claim starts from these values (the model's defaults), given positionally: that is
-        # Django's own fast path for building an instance (Model.from_db), four times cheaper than keywords.
-        blank = Claim(created_by=user)
-        self.new_claim_values = [getattr(blank, f.attname) for f in Claim._meta.concrete_fields]
+        self.new_claim = new_instances(Claim, created_by=user)  # the model's defaults, made cheaply
         self.valid_values: dict[str, set] = {name: set() for name in REPEATING}
         self.tag_field = Tag._meta.get_field("name")
         self.valid_tags: set[str] = set()
@@ -306,7 +299,7 @@ class ClaimReader:
                 return fail("version", stale)
         new = claim is None
         if new:
-            claim = Claim(*self.new_claim_values)
+            claim = self.new_claim()
             before, before_tags = None, []
         else:
             before = [getattr(claim, name) for name in TRACKED]
@@ -517,14 +510,6 @@ def _name(agent) -> str:
 
 def _text(value) -> str:
     return "" if value is None else str(value)
-
-
-def history_row(claim: Claim, kind: str, user: AbstractBaseUser, when, reason: str) -> dict:
-    """A row of django-simple-history's table for the claim as it now is ("+" created, "~" changed), by this
-    person for this reason."""
-    row = dict(zip(HISTORY_TRACKED, _history_values(claim), strict=True))
-    row.update(history_date=when, history_change_reason=reason, history_type=kind, history_user_id=user.pk)
-    return row
 
 
 def _add_errors(errors: dict[str, list[str]], error: ValidationError) -> None:

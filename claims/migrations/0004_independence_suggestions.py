@@ -23,7 +23,8 @@ WHERE top.parent_id IS NULL
 """
 DROP_ROOT_VIEW = "DROP VIEW IF EXISTS claims_organisation_root"
 
-# The words of a claim for suggestions; claims/suggestions.py queries this same expression.
+# The words of a claim for suggestions and search: claims/fulltext.py claim_words() is this same expression
+# (tests/test_fulltext.py checks it).
 SEARCH_INDEX = (
     "CREATE INDEX claim_search_english ON claims_claim "
     "USING gin (to_tsvector('english'::regconfig, quote || ' ' || statement))"

@@ -11,9 +11,3 @@ register = template.Library()
 def claim_corroboration(claim: Claim) -> dict:
     """A claim's stored source counts with their explanation, its cluster as a timeline, and its JSON-LD link."""
     return {"claim": claim, "voices": explain(claim), "cluster": cluster_of(claim)}
-
-
-@register.inclusion_tag("claims/_source_counts.html")
-def claim_source_counts(claim: Claim) -> dict:
-    """A claim's stored source counts, and each corroborating source's group and why."""
-    return {"claim": claim, "voices": explain(claim)}
