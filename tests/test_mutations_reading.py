@@ -51,7 +51,7 @@ class ChangedQuoteLocatedTests(BaseTestCase):
 
     def import_rows(self, header: list[str], row: list[str]):
         data = (csv_line(header) + csv_line(row)).encode()
-        report = import_file("claims", io.BytesIO(data), name="claims.csv", user=self.alice)
+        report = import_file("claims", io.BytesIO(data), name="claims.csv", user=self.bob)
         self.assertEqual([str(problem) for problem in report.problems], [])
         self.assertEqual(report.updated, 1)
 

@@ -1,5 +1,5 @@
 """The version check holds when another writer saves a claim between the moment its version is read and the
-conditional UPDATE that advances it: SQLite takes no row lock, so claims.rules.advance_versions compares the rows
+conditional UPDATE that advances it: SQLite takes no row lock, so claims.rules.stale_versions_after_advancing compares the rows
 it updated with the rows it found current, and refuses the write when they differ."""
 
 from contextlib import contextmanager
@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import F
 
 from claims.models import Claim
-from claims.rules import StaleVersion, advance_versions
+from claims.rules import StaleVersion, stale_versions_after_advancing
 from tests.base import BaseTestCase
 
 
@@ -35,6 +35,6 @@ class VersionRaceTests(BaseTestCase):
     def test_a_save_landing_between_the_version_read_and_the_update_is_refused(self):
         seen = {self.rejected.pk: self.rejected.version, self.unacceptable.pk: self.unacceptable.version}
         with another_write_before_the_version_update(self.rejected.pk), self.assertRaises(StaleVersion):
-            advance_versions(seen)
+            stale_versions_after_advancing(seen)
         # Refused whole: the claim still current took no version from this write either.
         self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).version, self.unacceptable.version)
