@@ -12,6 +12,7 @@ from claims.rules import (
     status_after_edit,
     stored_for_review_rule,
 )
+from claims.tagging import refresh_tag_names
 from common.history import OneHistoryRecordForm
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Source
@@ -105,4 +106,7 @@ class ClaimForm(DatesWithPrecisionMixin, OneHistoryRecordForm):
         if claim.pk is not None:
             # The conditional UPDATE that makes the check above hold until the save (see claims.rules).
             advance_version(claim, seen_version=self.cleaned_data.get("seen_version"))
-        return super().save(commit=commit)
+        saved = super().save(commit=commit)
+        if commit:  # with commit=False the caller saves the tags later (the admin: ClaimAdmin.save_related)
+            refresh_tag_names([saved.pk])
+        return saved

@@ -39,6 +39,8 @@ class Tag(models.Model):
 
 # The counts each claim stores (see Claim and claims.corroboration.counting).
 COUNT_FIELDS = ("corroborating_sources", "independent_sources", "unverified_sources", "contradicting_sources")
+# The lists each claim stores as its CSV cells (see Claim, claims.tagging and claims.corroboration.counting).
+LIST_FIELDS = ("corroborated_by_ids", "contradicted_by_ids")
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -163,7 +165,14 @@ class Claim(models.Model):
         default=0, editable=False, help_text="Other sources holding a claim that contradicts this one."
     )
 
-    history = KeptHistory(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS])
+    # The export's cells that come from other rows, stored as it writes them ("" for none) so that it reads them
+    # instead of gathering them for every claim (issue 26): kept by claims.tagging.refresh_tag_names wherever tags
+    # are set, and by claims.corroboration.counting with the counts.
+    tag_names = models.TextField(default="", editable=False, help_text="Its tags' names, as the CSV writes them.")
+    corroborated_by_ids = models.TextField(default="", editable=False, help_text="Corroborating claims: 3; 17.")
+    contradicted_by_ids = models.TextField(default="", editable=False, help_text="Contradicting claims: 3; 17.")
+
+    history = KeptHistory(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS, "tag_names", *LIST_FIELDS])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

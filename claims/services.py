@@ -11,6 +11,7 @@ from claims.corroboration.counting import recount_claims, recount_for_sources
 from claims.corroboration.suggestions import learn_from_decision
 from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
 from claims.rules import lock_links
+from claims.tagging import refresh_tag_names
 from common.history import one_history_record, recorded_as, recorded_reason
 from sources.dates import Precision
 from sources.models import Agent, Source
@@ -65,6 +66,7 @@ def create_claim(
         with duplicates_reported(claim.check_span_free):
             claim.save()
         claim.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+        refresh_tag_names([claim.pk])
     return claim
 
 
@@ -200,6 +202,7 @@ def restore_deleted_claim(
     with recorded_as(user=user, reason="Restored from its history"), one_history_record(claim):
         claim.save(force_insert=True)
         claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
+        refresh_tag_names([claim.pk])
     links, left = [], []
     for record in _links_deleted_with(claim_id, deleted):
         link = record.instance

@@ -8,6 +8,7 @@ from django.db.models import Q
 from claims.forms import ClaimForm
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import may_review
+from claims.tagging import refresh_tag_names
 from common.history import one_history_record
 from sources.dates import Precision
 from sources.forms import DateWithPrecisionField
@@ -88,6 +89,7 @@ class EditorClaimForm(ClaimForm):
             names = {n.strip() for n in self.cleaned_data.get("new_tags", "").split(",") if n.strip()}
             if names:
                 claim.tags.add(*[Tag.objects.get_or_create(name=name)[0] for name in sorted(names)])
+                refresh_tag_names([claim.pk])
         return claim
 
 
