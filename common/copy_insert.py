@@ -153,9 +153,13 @@ def _update_by_copy(connection, model, fields: Sequence[str], rows: Sequence[tup
     types = ", ".join(f"{name} {f.db_type(connection)}" for name, f in zip(names, columns, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE updated_rows (id bigint PRIMARY KEY, {types}) ON COMMIT DROP")
-        with cursor.cursor.copy(f"COPY updated_rows (id, {', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    with (
+        connection.connection.cursor() as raw,
+        raw.copy(f"COPY updated_rows (id, {', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {', '.join(f'{n} = u.{n}' for n in names)} FROM updated_rows u "
             f"WHERE {table}.{pk} = u.id"

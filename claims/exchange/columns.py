@@ -382,13 +382,13 @@ def _copied(query: tuple[str, tuple], connection, on_rows) -> Iterator[bytes]:
     connection.ensure_connection()
     sql, params = query
     count = 0
-    with connection.cursor() as cursor:
+    # psycopg's own cursor (Django's wrapper has no copy()), on the connection Django holds.
+    with connection.connection.cursor() as cursor:
         for name, value in COPY_SETTINGS.items():
             cursor.execute(f"SET {name} = {value}")
         try:
             buffer = []
-            # Django's cursor wrapper has no copy(): psycopg's own cursor, inside Django's (which closes it).
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
                 # libpq hands over COPY data one row at a time, each in a buffer of its own (kept, not copied).
                 for row in copy:
                     buffer.append(row)
