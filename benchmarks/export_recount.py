@@ -136,7 +136,10 @@ def download(path: str) -> None:
     user = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser("bench-admin", "", "pw")
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
-    response = client.post("/admin/claims/claim/export/?status__exact=draft", {"format": "0", "resource": "0"})
+    from claims.exchange.columns import HEADER
+
+    form = {"format": "0", "resource": "0", **{f"claimresource_{name}": "on" for name in HEADER}}
+    response = client.post("/admin/claims/claim/export/?status__exact=draft", form)
     assert response.status_code == 200 and response.streaming, response.status_code
     with open(path, "wb") as out:
         for chunk in response.streaming_content:
@@ -191,6 +194,8 @@ def main() -> None:
     floor = [*psql_args(), "-c", f"\\copy ({FLOOR_SQL}) TO '{floor_file}' WITH (FORMAT csv, HEADER)"]
     export = [PYTHON, "manage.py", "export_claims", "-o", str(export_file)]
     print(f"load average at the start: {os.getloadavg()}")
+    startup = [timed([PYTHON, "manage.py", "help", "export_claims"])["wall"] for _ in range(options.rounds)]
+    print(f"  Django's start-up alone (manage.py help export_claims): median {statistics.median(startup):.2f} s wall")
     if options.part in ("all", "export", "download"):
         runs, floors = [], []
         for _ in range(options.rounds):

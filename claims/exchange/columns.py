@@ -253,6 +253,8 @@ def claims_filtered(claims: QuerySet | None) -> QuerySet:
 
 
 PAGE_STARTS = "csv_page_starts"  # the source's page starts, in the SELECT's per-source cells
+# escaped_name in SQL: "\\" then ";" escaped with a backslash.
+ESCAPED_SQL = "REPLACE(REPLACE(({})::text, E'\\\\', E'\\\\\\\\'), ';', E'\\\\;')"
 
 
 def copy_query(claims: QuerySet | None, columns: Iterable[str] | None) -> tuple[str, tuple]:
@@ -280,9 +282,24 @@ def copy_query(claims: QuerySet | None, columns: Iterable[str] | None) -> tuple[
     sql, params = query.query.sql_with_params()
     if not source_cells:
         return sql, params
+    if "csv_authors" in source_cells:
+        # Every source's authors joined once, grouped, where a subquery per source took 0.7 ms a source.
+        source_cells["csv_authors"] = text_cell(RawSQL('"csv_authors"."joined"', (), output_field=TextField()))
     sources = Source.objects.order_by().annotate(csv_source_id=F("pk"), **source_cells)
     sources = sources.values("csv_source_id", *source_cells)
     sources_sql, sources_params = sources.query.sql_with_params()
+    if "csv_authors" in source_cells:
+        name = ESCAPED_SQL.format("a.name")
+        authors = (
+            f"SELECT sa.source_id, STRING_AGG({name}, '; ' ORDER BY a.name) AS joined FROM sources_source_authors sa "
+            "JOIN sources_agent a ON a.id = sa.agent_id GROUP BY sa.source_id"
+        )
+        sources_sql = sources_sql.replace(
+            ' FROM "sources_source"',
+            f' FROM "sources_source" LEFT JOIN ({authors}) AS "csv_authors" '
+            'ON "csv_authors"."source_id" = "sources_source"."id"',
+            1,
+        )
     head, tail = sql.split(' FROM "claims_claim"', 1)
     # Joined after the claims' own joins, before their filters (a claim always has a source: an inner join).
     where = tail.find(" WHERE ")
@@ -290,7 +307,12 @@ def copy_query(claims: QuerySet | None, columns: Iterable[str] | None) -> tuple[
     if where < 0:
         rest = " ORDER BY " + rest
     before = head.count("%s") + joins.count("%s")
-    join = f' INNER JOIN ({sources_sql}) AS "csv_sources" ON "csv_sources"."csv_source_id" = "claims_claim"."source_id"'
+    # OFFSET 0 keeps PostgreSQL from folding the subquery into the claims' SELECT, which would compute the source's
+    # cells (its authors' list above all) again for every claim.
+    join = (
+        f' INNER JOIN ({sources_sql} OFFSET 0) AS "csv_sources" '
+        'ON "csv_sources"."csv_source_id" = "claims_claim"."source_id"'
+    )
     return f'{head} FROM "claims_claim"{joins}{join}{rest}', (*params[:before], *sources_params, *params[before:])
 
 

@@ -8,7 +8,7 @@ from claims.corroboration.counting import recount_all
 class Command(BaseCommand):
     help = (
         "Recompute every claim's corroborating sources, independent voices, unverified sources and contradicting "
-        "sources from scratch in one pass; report the claims whose stored counts had drifted and repair them. "
+        "sources, and the lists of claims corroborating and contradicting it, from scratch, a stretch of claims at a time; report the claims whose stored counts had drifted and repair them. "
         "With --check, only report (exit code 1 on drift)."
     )
 
@@ -25,5 +25,6 @@ class Command(BaseCommand):
             raise CommandError(f"{len(drift)} claim(s) store wrong counts; run without --check to repair them.")
         verb = "found wrong" if check else "repaired"
         self.stdout.write(
-            f"{len(drift)} claim(s) {verb} (counts: corroborating, independent, unverified, contradicting)."
+            f"{len(drift)} claim(s) {verb} (counts: corroborating, independent, unverified, contradicting; "
+            "lists: corroborated by, contradicted by)."
         )
