@@ -8,7 +8,8 @@ from claims.corroboration.counting import recount_all
 class Command(BaseCommand):
     help = (
         "Recompute every claim's corroborating sources, independent voices, unverified sources and contradicting "
-        "sources, and the lists of claims corroborating and contradicting it, from scratch, a stretch of claims at a time; report the claims whose stored counts had drifted and repair them. "
+        "sources, and the lists of claims corroborating and contradicting it, from scratch, a stretch of claims at "
+        "a time; report the claims whose stored counts had drifted and repair them. "
         "With --check, only report (exit code 1 on drift)."
     )
 
