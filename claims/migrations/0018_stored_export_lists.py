@@ -60,4 +60,9 @@ class Migration(migrations.Migration):
             field=models.TextField(default="", editable=False, help_text="Its tags' names, as the CSV writes them."),
         ),
         migrations.RunPython(fill_stored_lists, migrations.RunPython.noop, elidable=True),
+        # SQLite adds a column by rebuilding the table, which loses the raw-SQL span index of 0005: made again.
+        migrations.RunSQL(
+            'CREATE UNIQUE INDEX IF NOT EXISTS claim_one_per_span ON claims_claim (source_id, start, "end")',
+            migrations.RunSQL.noop,
+        ),
     ]
