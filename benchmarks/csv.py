@@ -12,8 +12,8 @@ the kernel when it exits:
 - COPY floor: `COPY (SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id
   ORDER BY c.id) TO STDOUT WITH (FORMAT csv, HEADER)` through psycopg, blocks written straight to a file: what
   reading every claim with its source costs, nothing computed;
-- our export: `manage.py export_claims -o FILE`, the path the command and the admin use (it reads its stretches of
-  claims on three connections at once, where the floor is one statement on one); the floor and our
+- our export: `manage.py export_claims -o FILE`, the path the command and the admin use (one COPY on one
+  connection, as the floor; timed inside the child: export_recount.py times whole processes); floor and
   export run in turns, --rounds times each (3), and the ratio printed is the median of the rounds' ratios; then
   checked: one row per claim in id order, and for a sample of claims the same bytes as the reference SELECT (the
   ORM one, with a subquery per list) iterated row by row;

@@ -16,6 +16,7 @@ from claims.models import EXCERPT_LENGTH, Claim, Corroboration, Tag
 from claims.rules import back_to_draft_message, check_across_sources, may_review
 from claims.search import search_claims
 from claims.services import delete_claims, delete_links, save_claim, save_link, set_status
+from claims.tagging import refresh_tag_names, refresh_tag_names_of
 from common.admin_lists import CheckedListFilters
 from common.autocomplete_filter import AutocompleteFilter
 from common.capped_paginator import CappedPaginator
@@ -314,3 +315,18 @@ class CorroborationAdmin(CheckedListFilters, DescribedClaimChoices, Corroboratio
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+
+    # Each claim stores its tags' names (claims.tagging): a tag renamed or deleted refreshes its claims.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_tag_names_of([obj])
+
+    def delete_model(self, request, obj):
+        claims = list(obj.claims.values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        refresh_tag_names(claims)
+
+    def delete_queryset(self, request, queryset):
+        claims = list(Claim.objects.filter(tags__in=queryset).values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_tag_names(claims)

@@ -36,6 +36,8 @@ class Tag(models.Model):
 EXCERPT_LENGTH = 80
 # The counts each claim stores (see Claim and claims.corroboration.counting).
 COUNT_FIELDS = ("corroborating_sources", "independent_sources", "unverified_sources", "contradicting_sources")
+# The lists each claim stores as its CSV cells (see Claim, claims.tagging and claims.corroboration.counting).
+LIST_FIELDS = ("corroborated_by_ids", "contradicted_by_ids")
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -152,7 +154,16 @@ class Claim(models.Model):
         help_text="The independent voices if likely duplicate publishers, not yet decided, were one organisation.",
     )
 
-    history = KeptHistory(m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS, "undecided_duplicates"])
+    # The export's cells that come from other rows, stored as it writes them ("" for none) so that it reads them
+    # instead of gathering them for every claim (issue 26): kept by claims.tagging.refresh_tag_names wherever tags
+    # are set, and by claims.corroboration.counting with the counts.
+    tag_names = models.TextField(default="", editable=False, help_text="Its tags' names, as the CSV writes them.")
+    corroborated_by_ids = models.TextField(default="", editable=False, help_text="Corroborating claims: 3; 17.")
+    contradicted_by_ids = models.TextField(default="", editable=False, help_text="Contradicting claims: 3; 17.")
+
+    history = KeptHistory(
+        m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS, "undecided_duplicates", "tag_names", *LIST_FIELDS]
+    )
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

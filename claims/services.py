@@ -24,6 +24,7 @@ from claims.rules import (
     stored_for_review_rule,
     take_next_versions,
 )
+from claims.tagging import refresh_tag_names
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
 from sources.dates import Precision
 from sources.models import Agent, Source
@@ -112,6 +113,7 @@ def save_claim(
             claim.save()
         if tags is not None:
             claim.tags.set(tags)
+            refresh_tag_names([claim.pk])  # the names the export writes, stored on the claim
     if moved:
         recount_linked([claim.pk])  # its own group and its partners' counts change with its source
     return claim
@@ -351,6 +353,7 @@ def restore_deleted_claim(
     with recorded_as(user=user, reason="Restored from its history"), one_history_record(claim):
         claim.save(force_insert=True)
         claim.tags.set(Tag.objects.filter(pk__in=tag_ids))
+        refresh_tag_names([claim.pk])
     links, left = [], []
     for record in _links_deleted_with(claim_id, deleted):
         link = record.instance

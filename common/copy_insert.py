@@ -125,3 +125,55 @@ def _copying(connection, model) -> Iterator[Callable[[list], None]]:
                 copy.write_row(row)
 
             yield write_row
+
+
+UPDATED_AT_ONCE = 500  # rows written by one UPDATE … FROM (SELECT … UNION ALL …)
+
+
+def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Set these columns of these rows, given as (primary key, value, …) in the order of `fields`: a few hundred
+    rows at a time by one UPDATE from their values; on PostgreSQL, many at once, by COPY into a temporary table
+    and one UPDATE from it. Nothing is validated, and no history kept: for columns the code derives."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if len(rows) > 1000 and connection.vendor == "postgresql":
+        _update_by_copy(connection, model, fields, rows)
+        return
+    # UPDATE … FROM, on PostgreSQL and SQLite alike: a third of the time bulk_update takes to build its CASE for
+    # each column, which was a quarter of adding one link (benchmarks/recount.py).
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    names = [quote(model._meta.get_field(name).column) for name in fields]
+    one = "SELECT %s AS id, " + ", ".join(f"%s AS {name}" for name in names)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names)
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), UPDATED_AT_ONCE):
+            chosen = rows[first : first + UPDATED_AT_ONCE]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM ({' UNION ALL '.join([one] * len(chosen))}) AS v "
+                f"WHERE {table}.{pk} = v.id",
+                [value for row in chosen for value in row],
+            )
+
+
+def _update_by_copy(connection, model, fields: Sequence[str], rows: Sequence[tuple]) -> None:
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    columns = [model._meta.get_field(name) for name in fields]
+    names = [quote(f.column) for f in columns]
+    types = ", ".join(f"{name} {f.db_type(connection)}" for name, f in zip(names, columns, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE updated_rows (id bigint PRIMARY KEY, {types}) ON COMMIT DROP")
+    with (
+        connection.connection.cursor() as raw,
+        raw.copy(f"COPY updated_rows (id, {', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(f'{n} = u.{n}' for n in names)} FROM updated_rows u "
+            f"WHERE {table}.{pk} = u.id"
+        )
+        cursor.execute("DROP TABLE updated_rows")

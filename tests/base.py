@@ -8,6 +8,7 @@ from django.test import TestCase
 
 from claims.corroboration.counting import recount_all
 from claims.services import create_claim
+from claims.tagging import stale_tag_names
 from sources.models import Agent
 from sources.services import create_source
 
@@ -55,8 +56,8 @@ class BaseTestCase(TestCase):
             source=cls.harbour, quote="Moscow rejected any American anti-missile base on the Kurils", speaker=cls.putin
         )
 
-    # Every write path must keep the stored corroboration counts right: each test ends by recomputing them all
-    # from scratch and comparing (a test that makes drift on purpose sets this to False).
+    # Every write path must keep the stored corroboration counts, link lists and tag names right: each test ends by
+    # recomputing them all from scratch and comparing (a test that makes drift on purpose sets this to False).
     check_counts = True
 
     def tearDown(self):
@@ -64,6 +65,7 @@ class BaseTestCase(TestCase):
         if self.check_counts and not connection.needs_rollback:
             drift = recount_all(repair=False)
             self.assertEqual(drift, {}, "stored corroboration counts drifted: {claim id: (stored, right)}")
+            self.assertEqual(stale_tag_names(), {}, "stored tag names drifted: {claim id: (stored, right)}")
         super().tearDown()
 
     @staticmethod

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from claims.corroboration.counting import recount_all
 from claims.models import Claim, Corroboration, Tag
+from claims.tagging import refresh_tag_names
 from sources.models import Agent, Source
 from tests.base import BaseTestCase
 
@@ -33,6 +34,7 @@ class ChangelistQueryTests(BaseTestCase):
             Corroboration(claim_a=claims[i], claim_b=claims[(i + 1) % n], created_by=self.alice) for i in range(n)
         )
         recount_all()  # bulk inserts skip the services, as seed_synthetic's do
+        refresh_tag_names(c.pk for c in claims)
 
     def assert_changelist_queries(self, url_name: str, expected: int) -> None:
         self.client.force_login(self.root)

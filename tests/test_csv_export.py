@@ -6,6 +6,7 @@ from unittest import mock
 
 from django.db import connection
 
+from claims.exchange import columns
 from claims.exchange.columns import HEADER, claims_csv
 from claims.models import Claim
 from claims.services import create_claim, link_claims
@@ -265,15 +266,27 @@ class CopyPathTests(BaseTestCase):
         self.assertEqual(copied, iterated)
         self.assertEqual(len(copied.decode().split("\n")), Claim.objects.count() + 2 + 2)  # two quoted newlines
 
-    def test_the_copy_taken_a_stretch_of_ids_at_a_time_writes_the_same_bytes(self):
+    def test_the_copy_is_one_statement_reading_the_stored_lists(self):
         for n, quote in enumerate(["Moscow", "rejected", "any American", "anti-missile", "base"]):
-            claim = create_claim(source=self.harbour, quote=quote, tags=[f"tag{n}"])
+            claim = create_claim(source=self.harbour, quote=quote, tags=[f"tag{n}", "=sum"])
             relation = "contradicts" if n % 2 else "corroborates"
             link_claims(claim_a=claim, claim_b=self.unacceptable, relation=relation)
-        with mock.patch("claims.exchange.columns.CHUNK_IDS", 2):
+        with mock.patch("claims.exchange.columns._copied", wraps=columns._copied) as copy:
             copied = exported(use_copy=True)
+        ((sql, _), *_), _ = copy.call_args
+        self.assertEqual(copy.call_count, 1)
+        self.assertNotIn("claims_corroboration", sql)
+        self.assertNotIn("claims_claim_tags", sql)
         self.assertEqual(copied, exported(use_copy=False))
         self.assertEqual(len(copied.decode().splitlines()), 1 + Claim.objects.count())
+
+    def test_a_filtered_export_reads_the_claims_by_its_filters_not_by_a_list_of_ids(self):
+        claims = Claim.objects.filter(speaker=self.putin)
+        with mock.patch("claims.exchange.columns._copied", wraps=columns._copied) as copy:
+            copied = exported(claims, use_copy=True)
+        ((sql, _), *_), _ = copy.call_args
+        self.assertEqual(sql.count('FROM "claims_claim"'), 1)
+        self.assertEqual(copied, exported(claims, use_copy=False))
 
     def test_a_filtered_export_and_chosen_columns_match_too(self):
         claims = Claim.objects.filter(speaker=self.putin, source=self.ledger)

@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from claims.models import Claim
 from claims.services import delete_links, link_claims
+from claims.tagging import refresh_tag_names
 from tests.base import BaseTestCase
 from tests.test_links import claim_form_data
 from tests.test_sources import source_form_data
@@ -57,6 +58,7 @@ class HistoryOfTagsTests(BaseTestCase):
         from sources.models import Source
 
         self.unacceptable.tags.add(Tag.objects.create(name="Dec 2016 summit"))
+        refresh_tag_names([self.unacceptable.pk])
         old_text = self.ledger.text
         Source.objects.filter(pk=self.ledger.pk).update(text="Preface. " + old_text)
         self.ledger.refresh_from_db()

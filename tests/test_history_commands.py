@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command, load_command_clas
 from claims.exchange.columns import csv_line
 from claims.models import Claim, Corroboration, Tag
 from claims.services import delete_claims
+from claims.tagging import refresh_tag_names
 from common.history import SYSTEM_USERNAME
 from sources.models import Agent, Capture, Source
 from tests.base import BaseTestCase
@@ -69,6 +70,7 @@ class CommandPersonTests(BaseTestCase):
         source = Source.objects.get(captures__file_name="note.txt")
         claim = Claim.objects.create(source=source, quote="talks went on", start=13, end=26, kind="reported")
         claim.tags.add(Tag.objects.create(name="talks"))
+        refresh_tag_names([claim.pk])
         first.write_text("A note, amended.\n\nThe talks went on all week.\n", encoding="utf-8")
         run("import_sources", first, "--user", "alice")
         record = claim.history.first()

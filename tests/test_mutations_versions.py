@@ -1,6 +1,6 @@
 """The version check holds when another writer saves a claim between the moment its version is read and the
-conditional UPDATE that advances it: SQLite takes no row lock, so claims.rules.stale_versions_after_advancing compares the rows
-it updated with the rows it found current, and refuses the write when they differ."""
+conditional UPDATE that advances it: SQLite takes no row lock, so claims.rules.stale_versions_after_advancing
+compares the rows it updated with the rows it found current, and refuses the write when they differ."""
 
 from contextlib import contextmanager
 

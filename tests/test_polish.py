@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from claims.exchange.columns import claims_csv
+from claims.tagging import refresh_tag_names
 from sources.importing import import_raw
 from sources.models import Capture
 from tests.base import BaseTestCase
@@ -59,6 +60,7 @@ class DeleteConfirmationTests(BaseTestCase):
         from claims.models import Claim, Tag
 
         Claim.objects.get(pk=self.unacceptable.pk).tags.add(Tag.objects.create(name="bases"))
+        refresh_tag_names([self.unacceptable.pk])
         self.client.force_login(self.root)
         page = self.client.get(reverse("admin:claims_claim_delete", args=[self.unacceptable.pk]))
         self.assertContains(page, "Are you sure")

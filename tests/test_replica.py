@@ -91,9 +91,9 @@ client.force_login(admin)
 result = {"has_replica": "replica" in connections.databases}
 with replica_reads():
     result["export"] = b"".join(claims_csv()).decode()
-    # A claim a stretch: the stretches read on connections of the export's own, in the replica's snapshot.
-    with mock.patch("claims.exchange.columns.CHUNK_IDS", 1):
-        result["export_in_stretches"] = b"".join(claims_csv()).decode()
+    # A claim a chunk: the one COPY read a row at a time, in the replica's snapshot.
+    with mock.patch("claims.exchange.columns.CHUNK_ROWS", 1):
+        result["export_in_chunks"] = b"".join(claims_csv()).decode()
 for name, url in [("provenance", f"/sources/{claim.source_id}/provenance/"),
                   ("admin_page", f"/admin/claims/claim/{claim.pk}/change/")]:
     response = client.get(url)
@@ -193,7 +193,7 @@ def test_heavy_reads_come_from_a_real_streaming_replica_and_the_rest_from_the_pr
         paused = probe(both)
         assert paused["has_replica"]
         assert "Changed on the primary" not in paused["export"]
-        assert paused["export_in_stretches"] == paused["export"]
+        assert paused["export_in_chunks"] == paused["export"]
         assert "Retitled on the primary" not in paused["provenance"]
         assert "Provenance: " in paused["provenance"]
         assert paused["suggestion_queries_on_replica"] > 0

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from claims.models import Claim, Corroboration, Tag
 from claims.rules import advance_version
 from claims.services import create_claim, delete_claims, delete_links, link_claims
+from claims.tagging import refresh_tag_names
 from sources.services import create_source
 from tests.base import BaseTestCase
 
@@ -14,6 +15,7 @@ from tests.base import BaseTestCase
 class RestoreDeletedClaimTests(BaseTestCase):
     def test_a_deleted_claim_comes_back_with_its_id_tags_and_links(self):
         self.unacceptable.tags.add(Tag.objects.create(name="missile defence"))
+        refresh_tag_names([self.unacceptable.pk])
         self.unacceptable.save()  # a version in the history with its tags, as a save in the admin makes
         link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="same remark")
         pk, quote = self.unacceptable.pk, self.unacceptable.quote

@@ -294,7 +294,11 @@ class RecountCommandTests(VoicesTestCase):
             call_command("recount_corroboration", "--check", stdout=io.StringIO())
         out = io.StringIO()
         call_command("recount_corroboration", stdout=out)
-        self.assertIn(f"claim {self.unacceptable.pk}: stored (1, 7, 0, 0), should be (1, 1, 0, 0)", out.getvalue())
+        listed = f"'{self.rejected.pk}', ''"
+        self.assertIn(
+            f"claim {self.unacceptable.pk}: stored (1, 7, 0, 0, {listed}), should be (1, 1, 0, 0, {listed})",
+            out.getvalue(),
+        )
         self.assertEqual(recount_all(repair=False), {})
 
 

@@ -3,56 +3,81 @@
 Every write path calls one of these (the services in claims.services, the admins, the imports, the editor, the
 commands); sources, which does not know claims, announces changes to voices with
 sources.signals.voices_changed, answered by `recount_for_sources`. `recount_all` recomputes every count from
-scratch in one pass and repairs drift (the `recount_corroboration` command).
+scratch, a stretch of claims at a time, and repairs drift (the `recount_corroboration` command).
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Max, Min, Q
 
 from claims.corroboration.independence import facts_for, undecided_duplicates, voices
-from claims.models import COUNT_FIELDS, Claim, Corroboration, Republication
+from claims.models import COUNT_FIELDS, LIST_FIELDS, Claim, Corroboration, Republication
 from claims.rules import lock_links
+from common.copy_insert import update_rows
 
 
 class Counts(NamedTuple):
+    """What a claim stores of its links: the counts, and the linked claims' ids as the CSV lists them."""
+
     corroborating_sources: int = 0
     independent_sources: int = 0
     unverified_sources: int = 0
     contradicting_sources: int = 0
+    corroborated_by_ids: str = ""
+    contradicted_by_ids: str = ""
     undecided_duplicates: str = ""  # "1 if Nikkei Asian Review is Nikkei Asia" (independence.undecided_duplicates)
 
 
-STORED = (*COUNT_FIELDS, "undecided_duplicates")  # Counts' columns on the claim
+STORED_FIELDS = (*COUNT_FIELDS, *LIST_FIELDS, "undecided_duplicates")  # Counts' columns on the claim, in its order
+
 ZERO = Counts()
 
 
 def compute(own: dict[int, int], links: Iterable[tuple[int, int, int, int, str]]) -> dict[int, Counts]:
-    """The counts of the claims in `own` (claim id → its source id) from their links
+    """The counts and lists of the claims in `own` (claim id → its source id) from their links
     (claim a, a's source, claim b, b's source, relation)."""
     corroborating, contradicting = defaultdict(set), defaultdict(set)
+    lists = {
+        Corroboration.Relation.CORROBORATES: defaultdict(set),
+        Corroboration.Relation.CONTRADICTS: defaultdict(set),
+    }
     for a, a_source, b, b_source, relation in links:
         linked = corroborating if relation == Corroboration.Relation.CORROBORATES else contradicting
-        for here, there in ((a, b_source), (b, a_source)):
-            if here in own and there != own[here]:
-                linked[here].add(there)
+        for here, other, there in ((a, b, b_source), (b, a, a_source)):
+            if here in own:
+                lists[relation][here].add(other)
+                if there != own[here]:
+                    linked[here].add(there)
     facts = facts_for({*own.values(), *(s for sources in corroborating.values() for s in sources)})
     counts, grouped_by_claim = {}, {}
     for claim, source in own.items():
+        listed = (
+            id_list(lists[Corroboration.Relation.CORROBORATES].get(claim, ())),
+            id_list(lists[Corroboration.Relation.CONTRADICTS].get(claim, ())),
+        )
         if not corroborating[claim]:
-            counts[claim] = Counts(0, 0, 0, len(contradicting[claim]))
+            counts[claim] = Counts(0, 0, 0, len(contradicting[claim]), *listed)
             continue
         grouped = voices(facts, source, corroborating[claim])
         counts[claim] = Counts(
-            len(corroborating[claim]), len(grouped.independent), len(grouped.unverified), len(contradicting[claim])
+            len(corroborating[claim]),
+            len(grouped.independent),
+            len(grouped.unverified),
+            len(contradicting[claim]),
+            *listed,
         )
         grouped_by_claim[claim] = (source, corroborating[claim], len(grouped.independent))
     for claim, said in undecided_duplicates(facts, grouped_by_claim).items():
         counts[claim] = counts[claim]._replace(undecided_duplicates=said)
     return counts
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Claim ids as the CSV lists them: "3; 17", in order; "" for none."""
+    return "; ".join(map(str, sorted(ids)))
 
 
 def link_rows(links) -> Iterable[tuple[int, int, int, int, str]]:
@@ -70,7 +95,7 @@ def recount_claims(claim_ids: Iterable[int]) -> int:
     lock_links()  # read what the counts count as the writers before left it, and store before the next reads
     stored = {
         row[0]: (row[1], Counts(*row[2:]))
-        for row in Claim.objects.filter(pk__in=ids).values_list("pk", "source_id", *STORED)
+        for row in Claim.objects.filter(pk__in=ids).values_list("pk", "source_id", *STORED_FIELDS)
     }
     links = Corroboration.objects.filter(Q(claim_a__in=stored.keys()) | Q(claim_b__in=stored.keys()))
     counts = compute({pk: source for pk, (source, _) in stored.items()}, link_rows(links))
@@ -108,71 +133,51 @@ def on_voices_changed(sender, *, source_ids, **kwargs) -> None:
     recount_for_sources(source_ids)
 
 
-STORED_AT_ONCE = 500  # rows written by one UPDATE
-
-
 def store(counts: dict[int, Counts]) -> None:
-    """Write these counts: a few hundred rows at a time by one UPDATE from their values (PostgreSQL, many at once:
-    COPY into a temporary table)."""
-    if len(counts) > 1000 and connection.vendor == "postgresql":
-        _store_by_copy(counts)
-        return
-    rows = list(counts.items())
-    for first in range(0, len(rows), STORED_AT_ONCE):
-        _store_rows(rows[first : first + STORED_AT_ONCE])
+    """Write these counts and lists, set-wise (common.copy_insert.update_rows)."""
+    update_rows(Claim, STORED_FIELDS, [(pk, *value) for pk, value in counts.items()])
 
 
-def _store_rows(rows: list[tuple[int, Counts]]) -> None:
-    # UPDATE … FROM, on PostgreSQL and SQLite alike: a third of the time bulk_update takes to build its CASE for
-    # each column, which was a quarter of adding one link (benchmarks/recount.py).
-    quote = connection.ops.quote_name
-    table = quote(Claim._meta.db_table)
-    names = [quote(name) for name in STORED]
-    one = "SELECT %s AS id, " + ", ".join(f"%s AS {name}" for name in names)
-    values = " UNION ALL ".join([one] * len(rows))
-    assignments = ", ".join(f"{name} = v.{name}" for name in names)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM ({values}) AS v WHERE {table}.{quote('id')} = v.id",
-            [number for pk, value in rows for number in (pk, *value)],
-        )
-
-
-def _store_by_copy(counts: dict[int, Counts]) -> None:
-    columns = ", ".join(STORED)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE recount (id bigint PRIMARY KEY, {', '.join(f'{c} integer' for c in COUNT_FIELDS)},"
-            " undecided_duplicates text) ON COMMIT DROP"
-        )
-        with cursor.copy(f"COPY recount (id, {columns}) FROM STDIN") as copy:
-            for pk, value in counts.items():
-                copy.write_row((pk, *value))  # psycopg escapes the text
-        cursor.execute(
-            f"UPDATE claims_claim c SET ({columns}) = ({', '.join('r.' + c for c in STORED)}) "
-            "FROM recount r WHERE c.id = r.id"
-        )
-        cursor.execute("DROP TABLE recount")
+RECOUNTED_AT_ONCE = 50_000  # claims (a stretch of ids) recounted at once by recount_all
 
 
 @transaction.atomic
 def recount_all(*, repair: bool = True) -> dict[int, tuple[Counts, Counts]]:
-    """Recompute every claim's counts from scratch in one pass: the claims whose stored counts are wrong, with
-    (stored, right) counts; stored right when `repair`."""
+    """Recompute every claim's counts and lists from scratch: the claims whose stored ones are wrong, with
+    (stored, right); stored right when `repair`. The claims are taken a stretch of RECOUNTED_AT_ONCE ids at a time,
+    each with its links read from the links' indexes, so memory stays flat whatever the number of claims (issue 26:
+    all links at once in Python took 464 MB at a million claims)."""
     lock_links()
-    links = list(link_rows(Corroboration.objects.all()))
-    nonzero = Q()
+    span = Claim.objects.order_by().aggregate(first=Min("pk"), last=Max("pk"))
+    if span["first"] is None:
+        return {}
+    drift = {}
+    for first in range(span["first"], span["last"] + 1, RECOUNTED_AT_ONCE):
+        last = first + RECOUNTED_AT_ONCE - 1
+        drift.update(_recount_stretch(first, last, repair=repair))
+    return drift
+
+
+def _recount_stretch(first: int, last: int, *, repair: bool) -> dict[int, tuple[Counts, Counts]]:
+    ends = Q(claim_a__gte=first, claim_a__lte=last) | Q(claim_b__gte=first, claim_b__lte=last)
+    links = list(link_rows(Corroboration.objects.filter(ends)))
+    # The stretch's claims with links, or storing a count or a list (which they may no longer have).
+    stored = Q()
     for name in COUNT_FIELDS:
-        nonzero |= Q(**{f"{name}__gt": 0})
-    # Claims with links, and claims without links that store a count (the indexes find those), in one query.
-    with_links = Q(pk__in=Corroboration.objects.values("claim_a")) | Q(pk__in=Corroboration.objects.values("claim_b"))
-    stored = _stored(Claim.objects.filter(with_links | nonzero))
-    right = compute({pk: source for pk, (source, _) in stored.items()}, links)
-    drift = {pk: (counts, right.get(pk, ZERO)) for pk, (_, counts) in stored.items() if counts != right.get(pk, ZERO)}
+        stored |= Q(**{f"{name}__gt": 0})
+    for name in LIST_FIELDS:
+        stored |= ~Q(**{name: ""})
+    linked = {claim for a, _, b, _, _ in links for claim in (a, b) if first <= claim <= last}
+    kept = _stored(Claim.objects.filter(pk__range=(first, last)).filter(stored))
+    missing = linked - kept.keys()
+    if missing:
+        kept.update(_stored(Claim.objects.filter(pk__in=missing)))
+    right = compute({pk: source for pk, (source, _) in kept.items()}, links)
+    drift = {pk: (counts, right.get(pk, ZERO)) for pk, (_, counts) in kept.items() if counts != right.get(pk, ZERO)}
     if repair:
         store({pk: value for pk, (_, value) in drift.items()})
     return drift
 
 
 def _stored(claims) -> dict[int, tuple[int, Counts]]:
-    return {row[0]: (row[1], Counts(*row[2:])) for row in claims.values_list("pk", "source_id", *STORED)}
+    return {row[0]: (row[1], Counts(*row[2:])) for row in claims.values_list("pk", "source_id", *STORED_FIELDS)}

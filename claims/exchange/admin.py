@@ -172,13 +172,9 @@ class ClaimImportExport(ExchangeAdmin):
     def _options(self, data) -> dict:
         return {"date_format": data.get("date_format") or None}
 
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
-        export = path("export/", self.admin_site.admin_view(self.export_view), name=name)
-        return [export] + [url for url in super().get_urls() if getattr(url, "name", None) != name]
-
-    def export_view(self, request):
-        """The library's export form; CSV streamed by `claims_csv` (constant memory), XLSX and JSON by the library."""
+    def export_action(self, request):
+        """The library's export view (its export URL calls it), ours: its form; CSV streamed by `claims_csv` from the
+        changelist's queryset, read by its own filters (constant memory, linear), XLSX and JSON by the library."""
         if not self.has_export_permission(request):
             raise PermissionDenied
         formats = self.get_export_formats()
@@ -188,7 +184,7 @@ class ClaimImportExport(ExchangeAdmin):
             queryset = self.get_export_queryset(request)
             filename = self.get_export_filename(request, queryset, file_format)
             if isinstance(file_format, base_formats.CSV):
-                columns = self.get_export_resource_fields_from_form(form)
+                columns = form.get_selected_resource_export_fields() or None
                 # Exports are heavy reads: on the read replica when there is one (config/routers.py).
                 chunks = streamed_from_replica(claims_csv(queryset, columns=columns, bom=form.cleaned_data["bom"]))
                 response = StreamingHttpResponse(chunks, content_type="text/csv")
@@ -199,7 +195,17 @@ class ClaimImportExport(ExchangeAdmin):
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             post_export.send(sender=None, model=self.model)
             return response
-        context = self.init_request_context_data(request, form)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Export",
+            "form": form,
+            "opts": self.opts,
+            # The export template lists each resource's columns (by the library's public Resource API).
+            "fields_list": [
+                (resource.get_display_name(), [f.column_name for f in resource().get_user_visible_fields()])
+                for resource in self.get_export_resource_classes(request)
+            ],
+        }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.export_template_name], context=context)
 

@@ -1,33 +1,28 @@
 """The claims CSV: its columns, defined once, and the two ways of streaming it.
 
 Every cell is computed by the database as text (escaped for spreadsheets, NULL when empty) by one
-SELECT built from `COLUMNS`. On PostgreSQL the full export hands that SELECT to `COPY … TO STDOUT`
-through psycopg, a stretch of ids at a time, three connections taking turns at the stretches; elsewhere
-(SQLite) the same SELECT is iterated and each row written with `csv_line`, which quotes exactly as
-PostgreSQL's CSV output does. So both paths give the same bytes.
+SELECT built from `COLUMNS`. What a claim's row holds from other rows (its tags, its links' ids) is stored on
+the claim as the CSV writes it (claims.tagging, claims.corroboration.counting), so the SELECT reads columns. On
+PostgreSQL the export hands that SELECT, with its source's cells computed once per source and joined, to one
+`COPY … TO STDOUT` on the export's one connection: one statement, one snapshot. Elsewhere (SQLite) the same
+SELECT is iterated and each row written with `csv_line`, which quotes exactly as PostgreSQL's CSV output does.
+So both paths give the same bytes.
 """
 
 import codecs
-import contextlib
-import queue
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import psycopg
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import (
-    BigIntegerField,
     Case,
     Expression,
     F,
     Func,
     JSONField,
-    Max,
-    Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     TextField,
@@ -36,27 +31,14 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, NullIf, Replace, Substr
-from psycopg import sql as pgsql
 
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim
 from common.formulas import escaped
 from sources.dates import Precision
 from sources.models import Agent, Source
 
 CHUNK_BYTES = 1 << 16
 CHUNK_ROWS = 256  # rows of a COPY handed on at once (about CHUNK_BYTES of claims)
-# PostgreSQL's COPY takes the claims a stretch of ids at a time: each stretch is read in id order from the primary
-# key with its lists grouped in memory, where the whole table at once was sorted on disk (issue 11).
-CHUNK_IDS = 50_000
-# An export of more than one stretch reads them on READERS connections of its own at once, each in a thread taking
-# every third stretch, all in one snapshot: one PostgreSQL process formed every row while the other core sat idle
-# (issue 11). Three, not two, on two cores: while the export hands on one reader's stretch the other two are forming
-# theirs (3.7–4.0 s against 4.0–4.6 s for two, medians of three in-process comparisons of 3 or 4 runs each). Each
-# may read up to QUEUED_CHUNKS chunks of CHUNK_ROWS rows (about 10 MB) ahead.
-READERS = 3
-QUEUED_CHUNKS = 128
-CANCEL_SECONDS = 10  # how long an export closed early waits for its readers to stop
-LOCK_SECONDS = 2  # how long a reader waits for its locks before the export reads on one connection
 
 
 class SemicolonJoined(Func):
@@ -186,20 +168,6 @@ def joined_list(queryset: QuerySet, value: str, ordering: str | None = None) -> 
     return Subquery(rows[:1], output_field=TextField())
 
 
-def linked_claim_ids(claim: OuterRef, relation: str) -> QuerySet:
-    """The ids of the claims linked to `claim` by `relation`, in either link direction."""
-    return (
-        Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim), relation=relation)
-        .order_by()
-        .annotate(other=Case(When(claim_a=claim, then=F("claim_b")), default=F("claim_a")))
-        .values("other")
-    )
-
-
-def _links(relation: str) -> Expression:
-    return joined_list(linked_claim_ids(OuterRef("pk"), relation), "other")
-
-
 def escaped_name(name: str) -> Expression:
     """A name in a list cell: "\\" and ";" escaped with a backslash, so a name holding "; " stays one name
     (reading.split_list undoes it)."""
@@ -207,21 +175,28 @@ def escaped_name(name: str) -> Expression:
     return Replace(backslashes, Value(";"), Value("\\;"), output_field=TextField())
 
 
-def _names(queryset: QuerySet) -> Expression:
+def names_cell(queryset: QuerySet) -> Expression:
+    """The names of the queryset's rows as a list cell: in order of name, each escaped for lists, the whole for
+    spreadsheets; NULL for none."""
     return text_cell(joined_list(queryset.annotate(listed_name=escaped_name("name")), "listed_name", "name"))
 
 
 def _source_cells(path: str) -> dict[str, Expression]:
     """The cells that describe a claim's source: read through the claim (`path` "source__"), or from the source
-    itself ("") when the PostgreSQL export computes them once per source (`stretch_queries`)."""
+    itself ("") when the PostgreSQL export computes them once per source (`copy_query`)."""
     source = OuterRef("source") if path else OuterRef("pk")
     return {
         "source_title": text_cell(F(f"{path}title")),
         "source_url": text_cell(F(f"{path}url")),
         "publisher": text_cell(F(f"{path}publisher__name")),
-        "authors": _names(Agent.objects.filter(authored_sources=source)),
+        "authors": names_cell(Agent.objects.filter(authored_sources=source)),
         "published_on": iso_date(f"{path}published_on", f"{path}published_on_precision"),
     }
+
+
+def stored_cell(field: str) -> Expression:
+    """A cell the claim stores as the CSV writes it, NULL (an empty cell) when empty."""
+    return NullIf(F(field), Value(""), output_field=TextField())
 
 
 def _columns() -> list[Column]:
@@ -239,9 +214,10 @@ def _columns() -> list[Column]:
         Column("claimed_on", iso_date("claimed_on", "claimed_on_precision")),
         Column("kind", text_cell(F("kind"))),
         Column("status", text_cell(F("status"))),
-        Column("tags", _names(Tag.objects.filter(claims=OuterRef("pk")))),
-        Column("corroborated_by", _links(Corroboration.Relation.CORROBORATES)),
-        Column("contradicted_by", _links(Corroboration.Relation.CONTRADICTS)),
+        # Stored as the CSV writes them ("" for none): claims.tagging and claims.corroboration.counting.
+        Column("tags", stored_cell("tag_names")),
+        Column("corroborated_by", stored_cell("corroborated_by_ids")),
+        Column("contradicted_by", stored_cell("contradicted_by_ids")),
         Column("independent_sources", number_cell(F("independent_sources"))),
         Column("annotator", text_cell(F("created_by__username"))),
         Column("created_at", DateTimeText(F("created_at"))),
@@ -262,111 +238,83 @@ def claim_cells(claims: QuerySet | None = None, columns: Iterable[str] | None = 
     `claims` narrows them (a filtered changelist); `columns` picks some of the columns.
     """
     chosen = chosen_columns(columns)
-    rows = Claim.objects.all() if claims is None else Claim.objects.filter(pk__in=claims.order_by().values("pk"))
-    return rows.annotate(**{c.alias: c.value for c in chosen}).order_by("pk")
+    return claims_filtered(claims).annotate(**{c.alias: c.value for c in chosen}).order_by("pk")
 
 
-def _grouped_links(relation: str) -> tuple[str, str, str]:
-    pairs = (
-        f"SELECT claim_a_id AS claim, claim_b_id AS other FROM claims_corroboration WHERE relation = '{relation}' "
-        "AND claim_a_id BETWEEN %(first)s AND %(last)s "
-        f"UNION ALL SELECT claim_b_id, claim_a_id FROM claims_corroboration WHERE relation = '{relation}' "
-        "AND claim_b_id BETWEEN %(first)s AND %(last)s ORDER BY 1, 2"
-    )
-    return (
-        f"SELECT claim, STRING_AGG((other)::text, '; ') AS joined FROM ({pairs}) AS pairs GROUP BY claim",
-        "claim",
-        "id",
-    )
+def claims_filtered(claims: QuerySet | None) -> QuerySet:
+    """The claims to export: all, or those of a filtered queryset (a changelist's) read by its own filters, which
+    the database applies as it reads the claims in id order. An `id IN (SELECT id …)` was answered by a scan of the
+    primary key from its start for every stretch of ids: quadratic (issue 26). A queryset that groups or picks
+    distinct rows keeps the subquery, which then runs once."""
+    if claims is None:
+        return Claim.objects.all()
+    if claims.model is Claim and not claims.query.distinct and claims.query.group_by is None:
+        return claims.order_by().select_related(None)
+    return Claim.objects.filter(pk__in=claims.order_by().values("pk"))
 
 
-# On PostgreSQL the lists are grouped once (per claim, per source) and joined, not computed by a subquery per
-# row: (the grouped SELECT, its key, the claim's column it matches). Those grouped per claim take the claims of
-# one stretch of ids, %(first)s to %(last)s (see CHUNK_IDS). The values and their order are those of
-# `joined_list`, so both SELECTs give the same bytes (tests/test_csv_export.py compares them). Each list is
-# aggregated from rows sorted once by (claim, value), which STRING_AGG joins in the order they come, where an ordered
-# aggregate (STRING_AGG(... ORDER BY ...)) sorted every claim's few values apart: a third to a half of their time
-# on PostgreSQL 15.
-# escaped_name in SQL, for the grouped SELECTs: "\\" then ";" escaped with a backslash.
-ESCAPED_SQL = "REPLACE(REPLACE(({})::text, E'\\\\', E'\\\\\\\\'), ';', E'\\\\;')"
-GROUPED = {
-    "tags": (
-        "SELECT claim_id, STRING_AGG(name, '; ') AS joined FROM ("
-        f"SELECT ct.claim_id, {ESCAPED_SQL.format('t.name')} AS name "
-        "FROM claims_claim_tags ct JOIN claims_tag t ON t.id = ct.tag_id "
-        "WHERE ct.claim_id BETWEEN %(first)s AND %(last)s ORDER BY ct.claim_id, t.name) AS tags GROUP BY claim_id",
-        "claim_id",
-        "id",
-    ),
-    "corroborated_by": _grouped_links(Corroboration.Relation.CORROBORATES),
-    "contradicted_by": _grouped_links(Corroboration.Relation.CONTRADICTS),
-}
-
-
-# Where a stretch's first and last ids go in the SELECT, compiled once for every stretch: compiling it took 12 ms,
-# a quarter of a second for a million claims before the first row.
-FIRST, LAST = "__stretch_first__", "__stretch_last__"
 PAGE_STARTS = "csv_page_starts"  # the source's page starts, in the SELECT's per-source cells
+# escaped_name in SQL: "\\" then ";" escaped with a backslash.
+ESCAPED_SQL = "REPLACE(REPLACE(({})::text, E'\\\\', E'\\\\\\\\'), ';', E'\\\\;')"
 
 
-def stretch_queries(
-    claims: QuerySet | None, columns: Iterable[str] | None, stretches: Iterable[tuple[int, int]]
-) -> list[tuple[str, tuple]]:
-    """The CSV's SELECT for PostgreSQL, one for each stretch of ids (first, last): the lists read from grouped tables
-    joined once, and the source's cells computed once per source of the stretch, not once per claim."""
-    sql, params = _stretch_sql(claims, columns)
-    return [(_in_stretch(sql, ids), params) for ids in stretches]
-
-
-def _in_stretch(sql: str, ids: tuple[int, int]) -> str:
-    return sql.replace(FIRST, str(int(ids[0]))).replace(LAST, str(int(ids[1])))
-
-
-def _stretch_sql(claims: QuerySet | None, columns: Iterable[str] | None) -> tuple[str, tuple]:
+def copy_query(claims: QuerySet | None, columns: Iterable[str] | None) -> tuple[str, tuple]:
+    """The CSV's SELECT for PostgreSQL's COPY: the claim's own and stored cells, and its source's cells computed
+    once per source (10,000 sources, not a million claims) and joined by the source's id."""
     chosen = chosen_columns(columns)
-    rows = Claim.objects.all() if claims is None else Claim.objects.filter(pk__in=claims.order_by().values("pk"))
-    bound = {name: RawSQL(name, (), output_field=BigIntegerField()) for name in (FIRST, LAST)}
-    rows = rows.filter(pk__range=(bound[FIRST], bound[LAST]))
-    stretch = {"first": FIRST, "last": LAST}
     of_source = _source_cells("")
     source_cells = {c.alias: of_source[c.name] for c in chosen if c.name in of_source}
-    if source_cells and any(c.name == "pages" for c in chosen):
+    if any(c.name == "pages" for c in chosen):
         # The source's page starts come with its other cells, once per source, instead of a join of their own.
         source_cells[PAGE_STARTS] = F("page_starts")
     cells = {}
     for column in chosen:
-        if column.name in GROUPED:
-            joined = RawSQL(f'"csv_{column.name}"."joined"', (), output_field=TextField())
-            cells[column.alias] = text_cell(joined) if column.name == "tags" else joined
-        elif column.alias in source_cells:
+        if column.alias in source_cells:
             cells[column.alias] = RawSQL(f'"csv_sources"."{column.alias}"', (), output_field=TextField())
-        elif column.name == "pages" and PAGE_STARTS in source_cells:
+        elif column.name == "pages":
             starts = RawSQL(f'"csv_sources"."{PAGE_STARTS}"', (), output_field=JSONField())
             cells[column.alias] = PagesText(starts, F("start"), F("end"))
         elif isinstance(column.value, NumberText):
+            # COPY writes a number as its text: the number itself, without a cast.
             cells[column.alias] = column.value.source_expressions[0]
         else:
             cells[column.alias] = column.value
-    query = rows.annotate(**cells).order_by("pk").values_list(*(c.alias for c in chosen))
+    query = claims_filtered(claims).annotate(**cells).order_by("pk").values_list(*(c.alias for c in chosen))
     sql, params = query.query.sql_with_params()
-    joins = "".join(
-        f' LEFT JOIN ({GROUPED[c.name][0] % stretch}) AS "csv_{c.name}" '
-        f'ON "csv_{c.name}"."{GROUPED[c.name][1]}" = "claims_claim"."{GROUPED[c.name][2]}"'
-        for c in chosen
-        if c.name in GROUPED
-    )
+    if not source_cells:
+        return sql, params
+    if "csv_authors" in source_cells:
+        # Every source's authors joined once, grouped, where a subquery per source took 0.7 ms a source.
+        source_cells["csv_authors"] = text_cell(RawSQL('"csv_authors"."joined"', (), output_field=TextField()))
+    sources = Source.objects.order_by().annotate(csv_source_id=F("pk"), **source_cells)
+    sources = sources.values("csv_source_id", *source_cells)
+    sources_sql, sources_params = sources.query.sql_with_params()
+    if "csv_authors" in source_cells:
+        name = ESCAPED_SQL.format("a.name")
+        authors = (
+            f"SELECT sa.source_id, STRING_AGG({name}, '; ' ORDER BY a.name) AS joined FROM sources_source_authors sa "
+            "JOIN sources_agent a ON a.id = sa.agent_id GROUP BY sa.source_id"
+        )
+        sources_sql = sources_sql.replace(
+            ' FROM "sources_source"',
+            f' FROM "sources_source" LEFT JOIN ({authors}) AS "csv_authors" '
+            'ON "csv_authors"."source_id" = "sources_source"."id"',
+            1,
+        )
     head, tail = sql.split(' FROM "claims_claim"', 1)
-    head_params, tail_params = params[: head.count("%s")], params[head.count("%s") :]
-    if source_cells:
-        # The claim's source's cells, joined LATERAL: PostgreSQL memoizes them by source, so they are computed once
-        # per source of the stretch (on a cache miss), not once per claim; OFFSET 0 keeps it from folding the
-        # subquery into the claims' SELECT, which would compute them for every claim again.
-        own_source = RawSQL('"claims_claim"."source_id"', (), output_field=BigIntegerField())
-        sources = Source.objects.filter(pk=own_source).order_by().annotate(**source_cells).values(*source_cells)
-        sources_sql, sources_params = sources.query.sql_with_params()
-        joins = f' CROSS JOIN LATERAL ({sources_sql} OFFSET 0) AS "csv_sources"{joins}'
-        head_params = (*head_params, *sources_params)
-    return f'{head} FROM "claims_claim"{joins}{tail}', (*head_params, *tail_params)
+    # Joined after the claims' own joins, before their filters (a claim always has a source: an inner join).
+    where = tail.find(" WHERE ")
+    joins, rest = (tail[:where], tail[where:]) if where >= 0 else tail.split(" ORDER BY ", 1)
+    if where < 0:
+        rest = " ORDER BY " + rest
+    before = head.count("%s") + joins.count("%s")
+    # OFFSET 0 keeps PostgreSQL from folding the subquery into the claims' SELECT, which would compute the source's
+    # cells (its authors' list above all) again for every claim.
+    join = (
+        f' INNER JOIN ({sources_sql} OFFSET 0) AS "csv_sources" '
+        'ON "csv_sources"."csv_source_id" = "claims_claim"."source_id"'
+    )
+    return f'{head} FROM "claims_claim"{joins}{join}{rest}', (*params[:before], *sources_params, *params[before:])
 
 
 def claim_rows(claims: QuerySet | None = None, columns: Iterable[str] | None = None) -> QuerySet:
@@ -405,8 +353,8 @@ def claims_csv(
 ) -> Iterator[bytes]:
     """The claims CSV as chunks of UTF-8 bytes, header first, in constant memory.
 
-    PostgreSQL streams it with COPY unless `use_copy` is False (outside a transaction, more than one stretch of ids
-    on three connections at once, in one snapshot); SQLite iterates the same SELECT.
+    PostgreSQL streams it with one COPY (unless `use_copy` is False) on the queryset's connection: one statement,
+    so one snapshot; SQLite iterates the same SELECT.
     `on_rows(n)` is told as rows are written, for a progress bar. `bom` starts the file with a UTF-8 byte
     order mark, which Excel needs to read it as UTF-8 (curly quotes, accents); every import accepts both.
     """
@@ -416,13 +364,10 @@ def claims_csv(
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
     yield (codecs.BOM_UTF8 if bom else b"") + csv_line(c.name for c in chosen_columns(columns)).encode()
-    if not use_copy:
-        yield from _iterated(rows, on_rows)
-    elif connection.in_atomic_block:
-        # Inside a transaction (a test, or a caller's own) only this connection sees what it has not committed.
-        yield from _copied(stretch_queries(claims, columns, id_stretches(claims)), connection, on_rows)
+    if use_copy:
+        yield from _copied(copy_query(claims, columns), connection, on_rows)
     else:
-        yield from _copied_in_parallel(claims, columns, connection, on_rows)
+        yield from _iterated(rows, on_rows)
 
 
 def _iterated(rows: QuerySet, on_rows) -> Iterator[bytes]:
@@ -443,19 +388,9 @@ def _iterated(rows: QuerySet, on_rows) -> Iterator[bytes]:
         on_rows(count)
 
 
-def id_stretches(claims: QuerySet | None) -> Iterator[tuple[int, int]]:
-    """The claims' ids (all claims when None) from the first to the last, in stretches of CHUNK_IDS."""
-    claims = Claim.objects.all() if claims is None else claims
-    span = claims.order_by().aggregate(first=Min("pk"), last=Max("pk"))
-    if span["first"] is None:
-        return
-    for first in range(span["first"], span["last"] + 1, CHUNK_IDS):
-        yield first, min(first + CHUNK_IDS - 1, span["last"])
-
-
-# Compiling this long SELECT costs more than JIT saves. A stretch is small: sorted in memory, and read by one process
-# (parallel workers each computed the sources' cells and hashed them again, and the leader merged their rows).
-# Dates are written in ISO, and moments in UTC, whatever the server's defaults.
+# Compiling this long SELECT costs more than JIT saves; parallel workers each computed the sources' cells and the
+# leader merged their rows in id order, for no gain on two cores. Dates are written in ISO, and moments in UTC,
+# whatever the server's defaults.
 COPY_SETTINGS = {
     "jit": "off",
     "max_parallel_workers_per_gather": "0",
@@ -465,163 +400,35 @@ COPY_SETTINGS = {
 }
 
 
-def _copy_chunks(cursor, queries: Iterable[tuple[str, tuple]]) -> Iterator[tuple[bytes, int]]:
-    """Each query's rows COPYed as CSV, in chunks of CHUNK_ROWS rows (a query's last one shorter): (bytes, rows)."""
-    for sql, params in queries:
-        buffer = []
-        # libpq hands over COPY data one row at a time, each in a buffer of its own (kept, not copied).
-        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-            for row in copy:
-                buffer.append(row)
-                if len(buffer) == CHUNK_ROWS:
-                    yield b"".join(buffer), CHUNK_ROWS
-                    buffer = []
-        if buffer:
-            yield b"".join(buffer), len(buffer)
-
-
-def _counted(chunks: Iterable[tuple[bytes, int]], on_rows) -> Iterator[bytes]:
-    count = 0
-    for chunk, rows in chunks:
-        count += rows
-        yield chunk
-        if on_rows:
-            on_rows(count)
-    if on_rows:
-        on_rows(count)
-
-
-def _copied(queries: Iterable[tuple[str, tuple]], connection, on_rows) -> Iterator[bytes]:
+def _copied(query: tuple[str, tuple], connection, on_rows) -> Iterator[bytes]:
+    """The query's rows COPYed as CSV on this connection, in chunks of CHUNK_ROWS rows."""
     connection.ensure_connection()
-    with connection.cursor() as cursor:
+    sql, params = query
+    count = 0
+    # psycopg's own cursor (Django's wrapper has no copy()), on the connection Django holds.
+    with connection.connection.cursor() as cursor:
         for name, value in COPY_SETTINGS.items():
             cursor.execute(f"SET {name} = {value}")
         try:
-            yield from _counted(_copy_chunks(cursor.cursor, queries), on_rows)
+            buffer = []
+            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+                # libpq hands over COPY data one row at a time, each in a buffer of its own (kept, not copied).
+                for row in copy:
+                    buffer.append(row)
+                    if len(buffer) == CHUNK_ROWS:
+                        count += CHUNK_ROWS
+                        yield b"".join(buffer)
+                        buffer = []
+                        if on_rows:
+                            on_rows(count)
+            if buffer:
+                count += len(buffer)
+                yield b"".join(buffer)
+            if on_rows:
+                on_rows(count)
         finally:
             # Also when the export is closed early (psycopg cancels the COPY): the connection may live on
             # (CONN_MAX_AGE). In a transaction the cancel failed, the settings go with its rollback.
             if connection.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
                 for name in COPY_SETTINGS:
                     cursor.execute(f"RESET {name}")
-
-
-_END = object()  # a reader's mark after the last chunk of a stretch
-
-
-def _copied_in_parallel(claims, columns, connection, on_rows) -> Iterator[bytes]:
-    """`_copied` on READERS connections of the export's own, in one snapshot, each reading its stretches in a thread
-    while this one hands on the chunks in order. Used outside a transaction, where they see what this one would."""
-    readers, threads, stop = [], [], threading.Event()
-    try:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            # One snapshot for the ids and for every reader: the export is the claims as they were at this moment.
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            # Planning the export's SELECT first locks every table and index it reads, as the snapshot is taken: a
-            # table rewritten afterwards (a migration's ALTER TABLE) would look empty in this snapshot.
-            sql, params = _stretch_sql(claims, columns)
-            cursor.execute(f"EXPLAIN {_in_stretch(sql, (0, 0))}", params)
-            stretches = list(id_stretches(claims))
-            queries = [(_in_stretch(sql, ids), params) for ids in stretches]
-            if len(stretches) > 1:
-                cursor.execute("SELECT pg_export_snapshot()")
-                snapshot = cursor.fetchone()[0]
-                try:
-                    for _ in range(min(READERS, len(stretches))):
-                        readers.append(_reader(connection, snapshot, queries[0]))
-                except psycopg.OperationalError:
-                    # No connection to be had (max_connections), or a lock a migration waits for behind this
-                    # transaction: the export reads on this connection alone, in the same snapshot.
-                    for reader in readers:
-                        reader.close()
-                    readers = []
-                    yield from _copied(queries, connection, on_rows)
-                    return
-        if not readers:
-            yield from _copied(queries, connection, on_rows)  # one stretch: one statement, one snapshot
-            return
-        queues = [queue.Queue(maxsize=QUEUED_CHUNKS) for _ in readers]
-        for number, (reader, chunks) in enumerate(zip(readers, queues, strict=True)):
-            thread = threading.Thread(
-                target=_read_stretches,
-                args=(reader, queries[number :: len(readers)], chunks, stop),
-                name=f"claims-csv-{number}",
-                daemon=True,
-            )
-            threads.append(thread)
-            thread.start()
-        yield from _counted(_in_order(list(zip(queues, threads, strict=True)), len(queries)), on_rows)
-    finally:
-        stop.set()
-        for reader, thread in zip(readers, threads, strict=False):
-            if thread.is_alive():
-                # A reader still COPYing stops at once (the export was closed early or failed); cancelling is the
-                # server's to grant, and a failure to ask must not hide why the export stopped.
-                with contextlib.suppress(psycopg.Error):
-                    reader.cancel_safe(timeout=CANCEL_SECONDS)
-        for thread in threads:
-            thread.join(timeout=CANCEL_SECONDS)
-        for reader in readers:
-            reader.close()
-
-
-def _reader(connection, snapshot: str, query: tuple[str, tuple]) -> psycopg.Connection:
-    """A connection of the export's own in its snapshot, holding every lock the export needs before this one lets
-    go of its own: a lock asked for later could queue behind a migration that waits for the export to end."""
-    # Django's own settings for a connection (its adapters, client-side binding), without its wrapper.
-    reader = psycopg.connect(**connection.get_connection_params())
-    try:
-        reader.isolation_level, reader.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
-        reader.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot))
-        for name, value in {**COPY_SETTINGS, "lock_timeout": f"'{LOCK_SECONDS}s'"}.items():
-            reader.execute(f"SET LOCAL {name} = {value}")
-        reader.execute(f"EXPLAIN {query[0]}", query[1])
-        reader.execute("SET LOCAL lock_timeout = DEFAULT")
-    except BaseException:
-        reader.close()
-        raise
-    return reader
-
-
-def _in_order(readers: list[tuple[queue.Queue, threading.Thread]], stretches: int) -> Iterator[tuple[bytes, int]]:
-    """The readers' chunks, stretch after stretch; a reader's error is raised here."""
-    for number in range(stretches):
-        chunks, thread = readers[number % len(readers)]
-        while True:
-            try:
-                item = chunks.get(timeout=1)
-            except queue.Empty:
-                if thread.is_alive() or not chunks.empty():
-                    continue
-                # Nothing more can come (a reader that fails hands its error on before it ends).
-                raise RuntimeError(f"the export's reader {thread.name} stopped before the end") from None
-            if item is _END:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-
-def _read_stretches(reader, queries, chunks: queue.Queue, stop: threading.Event) -> None:
-    """A reader thread: COPY each query's rows into `chunks`, then _END, until done or stopped."""
-
-    def hand_on(item) -> bool:
-        while not stop.is_set():
-            try:
-                chunks.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    try:
-        with reader.cursor() as cursor:
-            for query in queries:
-                for chunk in _copy_chunks(cursor, [query]):
-                    if not hand_on(chunk):
-                        return
-                if not hand_on(_END):
-                    return
-    except Exception as error:  # handed to the export, which raises it
-        if not stop.is_set():
-            hand_on(error)

@@ -30,6 +30,7 @@ from claims.exchange.reading import (
 from claims.models import Claim, Corroboration
 from claims.rules import STALE_MESSAGE, require, take_next_versions
 from claims.services import save_links
+from claims.tagging import refresh_tag_names
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
 from common.history import many_to_many_records, record_rows, recorded_person, recorded_reason
@@ -188,6 +189,7 @@ def _save_claims(
     links = [{"claim_id": p.claim.pk, "tag_id": tags[name].pk} for p in retagged for name in p.tags]
     for link, pk in zip(links, insert_rows(Claim.tags.through, links), strict=True):
         link["id"] = pk
+    refresh_tag_names(p.claim.pk for p in retagged)
     untouched = [p.claim.pk for p in updated if p.tags is None]
     if untouched:
         links += Claim.tags.through.objects.filter(claim__in=untouched).values("id", "claim_id", "tag_id")

@@ -184,8 +184,8 @@ class SeenIds:
 class ClaimReader:
     """Turns rows into validated claims, remembering what it has looked up and what it has seen.
 
-    What it remembers across batches is bounded by the database, not the file: sources and speakers
-    looked up, and one bit per claim id named. Claims to update are let go once their batch is read.
+    What it remembers across batches is bounded by the database, not the file: speakers looked up, and one bit
+    per claim id named. Sources and claims to update are let go once their batch is read.
     """
 
     def __init__(
@@ -231,9 +231,12 @@ class ClaimReader:
 
     def look_up(self, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Fetch what a batch of rows names: sources, claims to update (with their sources and tags) and
-        speakers, creating the speakers not found (each validated; reported on the rows naming them)."""
-        source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None} - self.sources_by_id.keys()
-        urls = {r.get("source_url", "").strip() for _, r in rows} - {""} - self.sources_by_url.keys()
+        speakers, creating the speakers not found (each validated; reported on the rows naming them).
+        The sources, with their texts, are this batch's only: those of the batch before stay with its claims until
+        they are written, and no longer (issue 26: kept for the whole file, 100 KB articles took gigabytes)."""
+        self.sources_by_id, self.sources_by_url = {}, {}
+        source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None}
+        urls = {r.get("source_url", "").strip() for _, r in rows} - {""}
         found = Source.objects.filter(pk__in=source_ids) if source_ids else Source.objects.none()
         if urls:
             found = found | Source.objects.filter(url__in=urls)

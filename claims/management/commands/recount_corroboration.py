@@ -8,8 +8,9 @@ from claims.corroboration.counting import recount_all
 class Command(BaseCommand):
     help = (
         "Recompute every claim's corroborating sources, independent voices, unverified sources and contradicting "
-        "sources (and the undecided likely duplicates they depend on) from scratch in one pass; report the claims "
-        "whose stored counts had drifted and repair them. "
+        "sources, the undecided likely duplicates they depend on, and the lists of claims corroborating and "
+        "contradicting it, from scratch, a stretch of claims at a time; report the claims whose stored counts had "
+        "drifted and repair them. "
         "With --check, only report (exit code 1 on drift)."
     )
 
@@ -31,5 +32,6 @@ class Command(BaseCommand):
             raise CommandError(f"{len(drift)} claim(s) store wrong counts; run without --check to repair them.")
         verb = "found wrong" if check else "repaired"
         self.stdout.write(
-            f"{len(drift)} claim(s) {verb} (counts: corroborating, independent, unverified, contradicting)."
+            f"{len(drift)} claim(s) {verb} (counts: corroborating, independent, unverified, contradicting; "
+            "lists: corroborated by, contradicted by)."
         )

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from claims.corroboration.counting import recount_all
 from claims.models import Claim, Corroboration, Tag
+from claims.tagging import refresh_tag_names
 from common.progress import Progress
 from sources.dates import Precision, truncate
 from sources.models import Agent, Source, sha256_hex
@@ -132,6 +133,7 @@ class Command(BaseCommand):
                 ],
                 batch_size=BATCH,
             )
+            refresh_tag_names(claim.pk for claim in new_claims)
             claim_sources += [(claim.pk, claim.source_id) for claim in new_claims]
             made += len(new_claims)
             progress(made)

@@ -1,0 +1,245 @@
+"""The export, the admin download and the full recount, each timed as a whole process against its floor (issue 26).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_NAME .venv/bin/python benchmarks/export_recount.py
+
+Run it on a database already seeded (`manage.py seed_synthetic --sources 10000 --claims 1000000 --links 200000`).
+Every case and its floor run in turns, --rounds times (3); each run is a process of its own, timed from its start
+to its end, so Python's and Django's start-up count:
+
+- export: `manage.py export_claims -o FILE` against the COPY floor, `psql -c "\\copy (SELECT c.*, s.title, s.url FROM
+  claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id) TO FILE CSV HEADER"`: every claim with
+  its source, nothing computed;
+- admin download: this script run as a child (`--download FILE`): Django set up, a superuser's POST to the claims
+  admin's export page with a filter (?status__exact=draft), the streamed response written to FILE; against the same
+  floor (all claims);
+- recount: `manage.py recount_corroboration` against reading what it reads, `psql` COPYing to /dev/null every
+  link with both claims' sources and every claim's stored counts and lists.
+
+Each line gives the wall time, the CPU-seconds of the process (user + system, from wait4) and of its PostgreSQL
+backend (read from /proc/PID/stat of the backend that carries the run's application_name, every 20 ms until it
+ends: the last 20 ms can be missed), the peak memory of the process (max RSS), and the load average before the
+round. Checked: the export has one line per claim plus the header and the same bytes as `claims_csv()`'s
+iterated SELECT for the first 2,000 claims; the download has one line per draft claim and the same bytes as the
+command's rows for them; the recount finds no drift. The machine is shared: read the load averages beside the
+figures.
+"""
+
+import os
+import sys
+
+# The benchmarks folder holds a csv.py: it must not be on the path, or `import csv` would find it.
+sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TICKS = os.sysconf("SC_CLK_TCK")
+STARTUP = {"wall": 0.0, "cpu": 0.0}  # Django's start-up alone, measured first
+FLOOR_SQL = "SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id"
+RECOUNT_FLOOR_SQL = [
+    "SELECT l.claim_a_id, a.source_id, l.claim_b_id, b.source_id, l.relation FROM claims_corroboration l "
+    "JOIN claims_claim a ON a.id = l.claim_a_id JOIN claims_claim b ON b.id = l.claim_b_id",
+    "SELECT id, source_id, corroborating_sources, independent_sources, unverified_sources, contradicting_sources, "
+    "corroborated_by_ids, contradicted_by_ids FROM claims_claim",
+]
+
+
+def psql_args() -> list[str]:
+    return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", os.environ["DATABASE_URL"]]
+
+
+def backend_cpu(name: str, done: threading.Event, result: list) -> None:
+    """CPU-seconds of the PostgreSQL backends whose application_name is `name`, polled until `done`."""
+    import psycopg
+
+    seen: dict[int, float] = {}
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as watcher:
+        while not done.is_set():
+            pids = [
+                r[0] for r in watcher.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])
+            ]
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                seen[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+            time.sleep(0.02)
+    result.append(sum(seen.values()))
+
+
+def timed(args: list[str], *, stdout=subprocess.DEVNULL) -> dict:
+    """Run one process; its wall time, CPU, peak memory and its backends' CPU."""
+    name = f"bench-{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "PGAPPNAME": name}
+    done, cpu = threading.Event(), []
+    watcher = threading.Thread(target=backend_cpu, args=(name, done, cpu))
+    watcher.start()
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=stdout)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    watcher.join()
+    if child.returncode:
+        raise SystemExit(f"{args} failed ({child.returncode})")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "db_cpu": cpu[0],
+        "rss_mb": usage.ru_maxrss / 1024,
+        "load": load,
+    }
+
+
+def line_count(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def show(label: str, runs: list[dict], floors: list[dict]) -> None:
+    for n, (run, floor) in enumerate(zip(runs, floors, strict=True), 1):
+        print(
+            f"  {label} round {n}: {run['wall']:.2f} s wall, {run['cpu']:.2f} + {run['db_cpu']:.2f} (db) CPU-s, "
+            f"{run['rss_mb']:.0f} MB | floor {floor['wall']:.2f} s, {floor['cpu']:.2f} + {floor['db_cpu']:.2f} (db) "
+            f"CPU-s | load {run['load']:.2f} / {floor['load']:.2f}"
+        )
+    wall = statistics.median(r["wall"] / f["wall"] for r, f in zip(runs, floors, strict=True))
+    cpu = statistics.median(
+        (r["cpu"] + r["db_cpu"]) / (f["cpu"] + f["db_cpu"]) for r, f in zip(runs, floors, strict=True)
+    )
+    peak = max(r["rss_mb"] for r in runs)
+    print(f"  {label}: median {wall:.2f}x the floor in wall time, {cpu:.2f}x in CPU-seconds; peak {peak:.0f} MB")
+    pairs = list(zip(runs, floors, strict=True))
+    net_wall = statistics.median((r["wall"] - STARTUP["wall"]) / f["wall"] for r, f in pairs)
+    net_cpu = statistics.median((r["cpu"] - STARTUP["cpu"] + r["db_cpu"]) / (f["cpu"] + f["db_cpu"]) for r, f in pairs)
+    print(f"  {label} less Django's start-up: {net_wall:.2f}x the floor in wall time, {net_cpu:.2f}x in CPU-seconds")
+
+
+def setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", uuid.uuid4().hex * 2)
+    os.environ.setdefault("HTTPS", "0")
+    import django
+
+    django.setup()
+
+
+def download(path: str) -> None:
+    """The admin's CSV download of the draft claims, as a superuser's browser asks for it."""
+    setup_django()
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    user = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser("bench-admin", "", "pw")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    from claims.exchange.columns import HEADER
+
+    form = {"format": "0", "resource": "0", **{f"claimresource_{name}": "on" for name in HEADER}}
+    response = client.post("/admin/claims/claim/export/?status__exact=draft", form)
+    assert response.status_code == 200 and response.streaming, response.status_code
+    with open(path, "wb") as out:
+        for chunk in response.streaming_content:
+            out.write(chunk)
+
+
+def check_export(path: Path) -> None:
+    setup_django()
+    from claims.exchange.columns import claims_csv
+    from claims.models import Claim
+
+    claims = Claim.objects.count()
+    assert line_count(path) == claims + 1, (line_count(path), claims)
+    first = Claim.objects.order_by("pk").values_list("pk", flat=True)[:2000]
+    expected = b"".join(claims_csv(Claim.objects.filter(pk__in=list(first)), use_copy=False))
+    with path.open("rb") as f:
+        head = f.read(len(expected))
+    assert head == expected, "the export's first 2,000 claims differ from the iterated SELECT's"
+    print(f"  checked: {claims} claims + header; the first 2,000 rows as the iterated SELECT writes them")
+
+
+def check_download(path: Path, export: Path) -> None:
+    import csv
+
+    from claims.models import Claim
+
+    drafts = set(map(str, Claim.objects.filter(status="draft").values_list("pk", flat=True)))
+    with path.open(newline="", encoding="utf-8") as got, export.open(newline="", encoding="utf-8") as command:
+        downloaded, exported = csv.reader(got), csv.reader(command)
+        assert next(downloaded) == next(exported), "the headers differ"
+        count = 0
+        for row in exported:
+            if row[0] in drafts:
+                assert next(downloaded) == row, f"claim {row[0]}: the download's row differs from the command's"
+                count += 1
+        assert next(downloaded, None) is None, "the download has more rows than the draft claims"
+    assert count == len(drafts), (count, len(drafts))
+    print(f"  checked: {count} draft claims, each row as the command wrote it")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--part", choices=["all", "export", "download", "recount"], default="all")
+    parser.add_argument("--download", metavar="FILE", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.download:
+        download(options.download)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="claimtrail-bench-"))
+    floor_file, export_file, download_file = folder / "floor.csv", folder / "export.csv", folder / "download.csv"
+    floor = [*psql_args(), "-c", f"\\copy ({FLOOR_SQL}) TO '{floor_file}' WITH (FORMAT csv, HEADER)"]
+    export = [PYTHON, "manage.py", "export_claims", "-o", str(export_file)]
+    print(f"load average at the start: {os.getloadavg()}")
+    startups = [timed([PYTHON, "manage.py", "help", "export_claims"]) for _ in range(options.rounds)]
+    startup = {key: statistics.median(s[key] for s in startups) for key in ("wall", "cpu")}
+    print(
+        f"  Django's start-up alone (manage.py help export_claims): median {startup['wall']:.2f} s wall, "
+        f"{startup['cpu']:.2f} CPU-s; the ratios are given with it and without it"
+    )
+    global STARTUP
+    STARTUP = startup
+    if options.part in ("all", "export", "download"):
+        runs, floors = [], []
+        for _ in range(options.rounds):
+            floors.append(timed(floor))
+            runs.append(timed(export))
+        show("export_claims", runs, floors)
+        check_export(export_file)
+    if options.part in ("all", "download"):
+        runs, floors = [], []
+        for _ in range(options.rounds):
+            floors.append(timed(floor))
+            runs.append(timed([PYTHON, __file__, "--download", str(download_file)]))
+        show("admin download (drafts)", runs, floors)
+        check_download(download_file, export_file)
+    if options.part in ("all", "recount"):
+        recount = [PYTHON, "manage.py", "recount_corroboration"]
+        reading = [*psql_args(), *(a for sql in RECOUNT_FLOOR_SQL for a in ("-c", f"\\copy ({sql}) TO '/dev/null'"))]
+        runs, floors = [], []
+        for _ in range(options.rounds):
+            floors.append(timed(reading))
+            runs.append(timed(recount, stdout=subprocess.PIPE))
+        show("recount_corroboration", runs, floors)
+        check = subprocess.run([PYTHON, "manage.py", "recount_corroboration", "--check"], cwd=ROOT, capture_output=True)
+        assert check.returncode == 0, check.stdout.decode()
+        print("  checked: recount_corroboration --check finds no drift")
+    for file in folder.iterdir():
+        file.unlink()
+    folder.rmdir()
+
+
+if __name__ == "__main__":
+    main()
