@@ -32,6 +32,7 @@ from django.test.runner import DiscoverRunner
 from django.test.utils import setup_test_environment
 
 TOP = 5
+VERBOSE = False
 BUCKET = 50  # decisions per point of the learning curve
 
 
@@ -72,6 +73,15 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             shown = [label_of.get(s.claim.pk) for s in suggestions]
             found = remaining & set(shown)
             turns.append((decided, len(found), len(remaining)))
+            if VERBOSE and remaining - found:
+                ranked = ranker.ranked_for(claim, limit=200)
+                ranks = [label_of.get(s.claim.pk) for s in ranked]
+                for miss in sorted(remaining - found):
+                    at = ranks.index(miss) if miss in ranks else None
+                    sig = ranked[at].signals if at is not None else None
+                    print(f"    {which} {'learning' if learning else 'static'} turn {name}: missed {miss} at {at} "
+                          f"{sig and (round(sig.static, 2), round(sig.via_link, 2), sig.linked_partner, round(sig.association, 2))} "
+                          f"top: {[(o, round(s.signals.static, 2), round(s.signals.via_link, 2), s.signals.linked_partner) for o, s in zip(shown, suggestions)]}")
             if shown and shown[0] and frozenset((name, shown[0])) in looks_alike:
                 first_lookalikes.append(f"{name} / {shown[0]}")
             for suggestion, other in zip(suggestions, shown, strict=True):
@@ -184,7 +194,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, help="Also measure latency at this many claims (PostgreSQL only).")
     parser.add_argument("--fill", choices=["seed_synthetic", "seed-words"], default="seed_synthetic")
+    parser.add_argument("--half", choices=["tuning", "held-out"], help="Only this half (tuning while developing).")
+    parser.add_argument("--verbose", action="store_true", help="Each turn's missed partners (tuning half only).")
     args = parser.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose and args.half == "tuning"
     if not labelled_set.SEEDS.is_dir():
         print(f"Skipped: the seed articles are not at {labelled_set.SEEDS}; the labelled set refers into them.")
         return
@@ -198,7 +212,7 @@ def main() -> None:
         print(f"Database: {connection.vendor}")
         labelled, distractors = labelled_set.load_seed_claims(labels)
         print(f"Labelled set: {len(labelled)} claims, {distractors} distractors")
-        for which in ("tuning", "held-out"):
+        for which in [args.half] if args.half else ("tuning", "held-out"):
             static = annotate(labels, labelled, which, learning=False)
             learned = annotate(labels, labelled, which, learning=True)
             report(which, static, learned)

@@ -21,7 +21,7 @@ from claims.models import Claim, RankerFit, SuggestionDecision, WordAssociation
 
 REFIT_EVERY = 25  # decisions before the first fit, and between refits
 MIN_LINKS = 2  # links, less dismissals, before an association counts
-FITTED = ("static", "association")  # the hand-set ranking key, and what is learned
+FITTED = ("static", "association", "linked_partner")  # the hand-set ranking key, and what is learned
 
 
 def fitted_weights() -> dict[str, float] | None:
@@ -94,6 +94,8 @@ def refit() -> RankerFit | None:
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x / scale, accepted)
-    static, association = (model.coef_[0] / scale).tolist()
-    weights = {"static": 1.0, "association": max(0.0, association / static) if static > 0 else 0.0}
+    static, *learned = (model.coef_[0] / scale).tolist()
+    weights = {"static": 1.0} | {
+        name: max(0.0, weight / static) if static > 0 else 0.0 for name, weight in zip(FITTED[1:], learned, strict=True)
+    }
     return RankerFit.objects.create(decisions=len(rows), weights=weights)

@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 import snowballstemmer
 from django.db import connection, connections, router
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, Value
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
@@ -439,7 +439,12 @@ class Signals:
     wording: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
-    static: float = 0.0  # the hand-set ranking key (ranking_key()), which the learned signals add to
+    via_link: float = 0.0  # learned: the ranking key of the pair through a linked claim (through_links())
+    linked_partner: float = 0.0  # learned: linked to a claim linked to this one
+    static: float = 0.0  # the hand-set ranking key, which the learned signals add to
+
+    def learned(self) -> bool:
+        return bool(self.association or self.via_link or self.linked_partner)
 
     def score(self, weights: dict[str, float] | None = None) -> float:
         weights = WEIGHTS if weights is None else weights
@@ -629,14 +634,22 @@ def opposition(features: Features, other: Features, common: set[str]) -> str:
     return ""
 
 
-def excluded_ids(claim: Claim) -> set[int]:
-    """Claims never to suggest for this one: itself, those already linked, those dismissed (one query)."""
-    links = Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)).values_list("claim_a", "claim_b")
-    dismissed = DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim)).values_list(
-        "claim", "suggested"
+def decided(claim: Claim) -> tuple[set[int], set[int]]:
+    """The claims linked to this one, and those never to suggest for it: itself, those linked, those dismissed
+    (one query)."""
+    links = (
+        Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
+        .annotate(linked=Value(True))
+        .values_list("claim_a", "claim_b", "linked")
     )
-    pairs = links.union(dismissed, all=True)
-    return {claim.pk} | {pk for pair in pairs for pk in pair}
+    dismissed = (
+        DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim))
+        .annotate(linked=Value(False))
+        .values_list("claim", "suggested", "linked")
+    )
+    rows = list(links.union(dismissed, all=True))
+    linked = {pk for a, b, is_link in rows if is_link for pk in (a, b)} - {claim.pk}
+    return linked, {claim.pk} | {pk for a, b, _ in rows for pk in (a, b)}
 
 
 # Each word as PostgreSQL indexes it, with the share of claims using it according to the statistics
@@ -777,6 +790,7 @@ class Candidate(NamedTuple):
     speaker_id: int | None
     claimed_on: datetime.date | None
     claimed_on_precision: str
+    source_id: int
     source: Published
 
 
@@ -787,6 +801,7 @@ CANDIDATE_FIELDS = (
     "speaker_id",
     "claimed_on",
     "claimed_on_precision",
+    "source_id",
     "source__published_on",
     "source__published_on_precision",
 )
@@ -795,38 +810,111 @@ CANDIDATE_FIELDS = (
 def candidates(ids: list[int]) -> list[Candidate]:
     """The candidates' words, speakers and dates (one query; the source's text is never loaded)."""
     rows = Claim.objects.filter(pk__in=ids).order_by().values_list(*CANDIDATE_FIELDS)
-    return [Candidate(*row[:6], Published(*row[6:])) for row in rows]
+    return [Candidate(*row[:7], Published(*row[7:])) for row in rows]
 
 
-def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> tuple[list, Rarity]:
-    """The claim's candidates, and the rarity of words among them (three to five queries)."""
-    excluded = excluded_ids(claim)
+@dataclass
+class Pool:
+    """A claim's candidates, the rarity of words among them, and (once learning counts) the team's links
+    around them: the claims linked to this one (`partners`) and each candidate's and partner's links."""
+
+    found: list[Candidate]
+    rarity: Rarity
+    partners: list[Candidate] = field(default_factory=list)
+    links: dict[int, set[int]] = field(default_factory=dict)
+    rows: dict[int, Candidate] = field(default_factory=dict)
+
+
+def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> Pool:
+    """The claim's candidates, and the rarity of words among them (three to six queries). Once learning counts,
+    claims linked to the claim's partners or to its candidates are candidates too: a link says two claims
+    state the same fact, so what matches one matches the other."""
+    linked, excluded = decided(claim)
     # What is rare in the whole table chooses the candidates ...
-    partners = learned.partners() if learned else []
-    ids = text_candidate_ids(claim, features, excluded, background(), partners)
-    found = candidates(ids)
+    ids = text_candidate_ids(claim, features, excluded, background(), learned.partners() if learned else [])
+    links: dict[int, set[int]] = {}
+    needed = set(ids)
+    if learned is not None:
+        links = links_among(set(ids) | linked)
+        reached = {pk for x in linked | set(ids) for pk in links.get(x, ())} - excluded - set(ids)
+        ids += sorted(reached)[:CANDIDATES]
+        needed = set(ids) | linked | {pk for x in ids for pk in links.get(x, ())}
+    rows = {row.pk: row for row in candidates(sorted(needed))}
+    found = [rows[pk] for pk in ids if pk in rows and rows[pk].source_id != claim.source_id]
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
     # and "Habomai" a lot, however many claims about anything else the table holds.
-    return found, Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+    rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+    partners = [rows[pk] for pk in sorted(linked) if pk in rows]
+    return Pool(found, rarity, partners, links, rows)
+
+
+def links_among(ids: set[int]) -> dict[int, set[int]]:
+    """Each of these claims' linked claims, by claim id (one query)."""
+    links: dict[int, set[int]] = {}
+    rows = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
+    for a, b in rows:
+        links.setdefault(a, set()).add(b)
+        links.setdefault(b, set()).add(a)
+    return links
+
+
+def through_links(claim: Claim, features: Features, other, other_features: Features, pool: Pool, signals) -> str:
+    """What the team's links say of a pair: the other is linked to a claim linked to this one (linked_partner),
+    or to a claim like this one, or like a claim linked to this one (via_link, that pair's ranking key).
+    Returns the reason, in the words of the claims' links, or ""."""
+    partner_ids = {p.pk for p in pool.partners}
+    theirs = pool.links.get(other.pk, set())
+    shared = sorted(partner_ids & theirs)
+    if shared:
+        signals.linked_partner = 1.0
+        return f"both linked to claim {shared[0]}"
+    best, reason = 0.0, ""
+    mine = [(claim, features), *((p, features_of(p)) for p in pool.partners)]
+    for x, x_features in mine:
+        for y in [other, *(pool.rows[pk] for pk in sorted(theirs) if pk in pool.rows)]:
+            if (x is claim and y is other) or x.pk == y.pk or y.pk == claim.pk or x.pk == other.pk:
+                continue
+            y_features = features_of(y)
+            pair = compare(x, x_features, y, y_features, pool.rarity)
+            key = pair.score / max(best_possible(y, y_features, pool.rarity), 1.0) ** HUB_DAMPING
+            if key > best:
+                best = key
+                reason = f"linked to claim {y.pk}, which is like this one"
+                if x is not claim:
+                    reason = f"like claim {x.pk}, linked to this one"
+    signals.via_link = best
+    return reason if best > 0 else ""
+
+
+def scored(claim: Claim, features: Features, other, pool: Pool, learned: Learned | None) -> Suggestion:
+    """One candidate scored as the ranker scores it: the hand-set score and ranking key, and with `learned`,
+    the associations and links learned from the team's decisions."""
+    other_features = features_of(other)
+    suggestion = compare(claim, features, other, other_features, pool.rarity, learned)
+    signals = suggestion.signals
+    signals.static = suggestion.score / max(best_possible(other, other_features, pool.rarity), 1.0) ** HUB_DAMPING
+    if learned is not None:
+        reason = through_links(claim, features, other, other_features, pool, signals)
+        if reason:
+            suggestion.reasons.append(reason)
+    return suggestion
 
 
 def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD). Once the weights have
-    been fitted to the team's decisions (learning.py), they rank, and learned associations count."""
+    been fitted to the team's decisions (learning.py), what was learned counts, by its fitted weight."""
     features = features_of(claim)
     weights = fitted_weights()
     learned = Learned(features.terms) if weights else None
-    found, rarity = candidate_pool(claim, features, learned)
-    own_best = best_possible(claim, features, rarity)
-    ranked, keys = [], {}
-    for other in found:
-        other_features = features_of(other)
-        suggestion = compare(claim, features, other, other_features, rarity, learned)
+    pool = candidate_pool(claim, features, learned)
+    own_best = best_possible(claim, features, pool.rarity)
+    ranked = []
+    for other in pool.found:
+        suggestion = scored(claim, features, other, pool, learned)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        keys[other.pk] = ranking_key(suggestion, other, other_features, rarity, weights)
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
-    ranked.sort(key=lambda s: (*keys[s.claim.pk], s.claim.pk))
+    ranked.sort(key=lambda s: (-ranking_key(s.signals, weights), s.claim.pk))
     ranked = ranked[:limit]
     # Only the claims shown are loaded in full, with what a page shows of them (one query).
     shown = (
@@ -844,43 +932,37 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 @reads_from_replica
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """The claims in other sources most likely to corroborate or contradict this one, best first; only those
-    scoring at least THRESHOLD of the claim's best possible score (or joined to it by a learned association),
+    scoring at least THRESHOLD of the claim's best possible score (or joined to it by what was learned),
     so a claim that nothing else speaks to gets none, however large the database.
 
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
-    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association]
+    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.learned()]
 
 
-def ranking_key(
-    suggestion: Suggestion, other: Claim, other_features: Features, rarity: Rarity, weights: dict | None
-) -> tuple[int, float]:
-    """Best first: the hand-set score, less for a candidate that names everything (a hub). With fitted weights,
-    claims only learned associations show come after the hand-set suggestions, never push one out (letting them
-    reorder those lost 1-2 held-out partners: benchmarks/learning.py), by the score plus the associations'."""
-    signals = suggestion.signals
-    signals.static = suggestion.score / max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
-    if not weights or suggestion.strength >= THRESHOLD:
-        return (0, -signals.static)
-    return (1, -signals.static - sum(weights[name] * getattr(signals, name) for name in FITTED[1:]))
+def ranking_key(signals: "Signals", weights: dict | None) -> float:
+    """Higher first: the hand-set score, less for a candidate that names everything (a hub); with fitted
+    weights, plus what was learned, each by its weight."""
+    if not weights:
+        return signals.static
+    return signals.static + sum(weights.get(name, 0.0) * getattr(signals, name) for name in FITTED[1:])
 
 
 def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
     """Learn from a suggestion accepted as a link or dismissed: record the pair's signals, as ranking reads them,
     and its words (learning.py); called by the services that write links and dismissals."""
-    features, other_features = features_of(claim), features_of(other)
+    features = features_of(claim)
     learned = Learned(features.terms)
-    _, rarity = candidate_pool(claim, features, learned)
-    suggestion = compare(claim, features, other, other_features, rarity, learned)
-    ranking_key(suggestion, other, other_features, rarity, None)
-    signals = suggestion.signals
+    pool = candidate_pool(claim, features, learned)
+    pool.partners = [p for p in pool.partners if p.pk != other.pk]  # the link just made is the decision itself
+    suggestion = scored(claim, features, other, pool, learned)
     record_decision(
         claim=claim,
         suggested=other,
         accepted=accepted,
-        signals=dataclasses.asdict(signals),
+        signals=dataclasses.asdict(suggestion.signals),
         words=set(features.words),
-        other_words=set(other_features.words),
+        other_words=set(features_of(other).words),
     )
 
 
