@@ -74,14 +74,7 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             found = remaining & set(shown)
             turns.append((decided, len(found), len(remaining)))
             if VERBOSE and remaining - found:
-                ranked = ranker.ranked_for(claim, limit=200)
-                ranks = [label_of.get(s.claim.pk) for s in ranked]
-                for miss in sorted(remaining - found):
-                    at = ranks.index(miss) if miss in ranks else None
-                    sig = ranked[at].signals if at is not None else None
-                    print(f"    {which} {'learning' if learning else 'static'} turn {name}: missed {miss} at {at} "
-                          f"{sig and (round(sig.static, 2), round(sig.via_link, 2), sig.linked_partner, round(sig.association, 2))} "
-                          f"top: {[(o, round(s.signals.static, 2), round(s.signals.via_link, 2), s.signals.linked_partner) for o, s in zip(shown, suggestions)]}")
+                missed(claim, sorted(remaining - found), label_of, shown)
             if shown and shown[0] and frozenset((name, shown[0])) in looks_alike:
                 first_lookalikes.append(f"{name} / {shown[0]}")
             for suggestion, other in zip(suggestions, shown, strict=True):
@@ -103,6 +96,19 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
         }
     finally:
         learned.REFIT_EVERY = every
+
+
+def missed(claim, partners: list[str], label_of: dict, shown: list) -> None:
+    """Where each partner missed at this turn ranks, with its signals (static, linked_partner, association)."""
+    from claims.corroboration.suggestions import ranked_for
+
+    ranked = ranked_for(claim, limit=200)
+    ranks = [label_of.get(s.claim.pk) for s in ranked]
+    for partner in partners:
+        at = ranks.index(partner) if partner in ranks else None
+        signals = ranked[at].signals if at is not None else None
+        seen = signals and (round(signals.static, 2), signals.linked_partner, round(signals.association, 2))
+        print(f"    {label_of[claim.pk]}: missed {partner}, ranked {at} {seen}; shown {shown}")
 
 
 def curve(turns: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:

@@ -36,6 +36,7 @@ import dataclasses
 import datetime
 import functools
 import math
+import os
 import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -82,6 +83,7 @@ THRESHOLD = 0.08
 # everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
 # and mean reciprocal rank are flat from 0 to 0.3; 0.15 is the middle.
 HUB_DAMPING = 0.15
+TELLING = 0.5  # the rarity among the candidates a name or word needs to be named in a reason
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
 # scikit-learn's English stop words, and the words of reporting.
@@ -130,6 +132,9 @@ def word_key(lower: str) -> str:
     """A word's stem (Snowball's English stemmer, as PostgreSQL's index uses), to meet "islands" with
     "island"; never shown to anyone."""
     return STEMMER.stemWord(lower)
+
+
+VERDICT_WORDS = sorted({word_key(word) for word in PROGRESS | STANDSTILL})
 
 
 @dataclass(frozen=True)
@@ -439,12 +444,11 @@ class Signals:
     wording: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
-    via_link: float = 0.0  # learned: the ranking key of the pair through a linked claim (through_links())
     linked_partner: float = 0.0  # learned: linked to a claim linked to this one
     static: float = 0.0  # the hand-set ranking key, which the learned signals add to
 
     def learned(self) -> bool:
-        return bool(self.association or self.via_link or self.linked_partner)
+        return bool(self.association or self.linked_partner)
 
     def score(self, weights: dict[str, float] | None = None) -> float:
         weights = WEIGHTS if weights is None else weights
@@ -521,7 +525,7 @@ def compare(
             precision = best[0]
             name = ("date_year", "date_month", "date_day")[precision - 1]
             setattr(signals, name, getattr(signals, name) + 1.0)
-            label = mine.read_beside(best[1]).label(precision)
+            label = written_date(mine, best[1], precision, claim_text(claim), claim_text(other))
             if label not in agreed:
                 agreed.append(label)
         elif best[0] < 0:
@@ -533,8 +537,7 @@ def compare(
     if conflicts and not agreed:
         signals.date_conflict = 1.0
         mine, theirs = conflicts[0]
-        precision = min(mine.precision, theirs.precision)
-        reasons.append(f"but different dates: {mine.label(precision)} and {theirs.label(precision)}")
+        reasons.append(f"but different dates: “{mine.text}” and “{theirs.text}”")
 
     shared_names = sorted(
         (k for k in features.names if k in other_features.names),
@@ -544,8 +547,9 @@ def compare(
     mentioned: list[str] = list(agreed)
     for key in shared_names:
         entity_score += rarity(key)
-        written = features.names[key]
-        if written not in mentioned:
+        # A name most candidates share ("Russia", among claims on Russia) tells a reader nothing.
+        written = shared_name(key, features.names[key], other_features.names[key])
+        if rarity(key) >= TELLING and written not in mentioned:
             mentioned.append(written)
     signals.entity = entity_score
     for number in sorted(set(features.numbers) & set(other_features.numbers)):
@@ -564,7 +568,8 @@ def compare(
         precision = mine.compare(theirs)
         if precision > 0:
             signals.claimed_same = precision / 3
-            reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
+            if precision > 1:  # "claimed in 2017" says little
+                reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
 
     named_words = {word_key(w.lower()) for w in features.names.values() for w in w.split()}
     mine_words, their_words = set(features.words), set(other_features.words)
@@ -581,7 +586,7 @@ def compare(
         own = rarity.total(mine_words)
         coverage = shared / own if own else len(common) / max(len(mine_words), 1)
         signals.wording = (overlap + coverage) / 2
-    plain_common = sorted(common - named_words, key=lambda w: (-rarity(w), w))
+    plain_common = sorted((w for w in common - named_words if rarity(w) >= TELLING), key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:
         written = [features.words[w] for w in plain_common]
         reasons.append(f"{len(written)} words in common: {quoted(written)}")
@@ -598,6 +603,9 @@ def compare(
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
     if same_event:
         contradiction = opposition(features, other_features, common - named_words)
+    elif kindred(features.names, other_features.names) and not conflicts:
+        # Opposing verdicts on whether a matter moved ("a big step" / "no breakthrough") on a shared subject.
+        contradiction = opposing_verdicts(features, other_features)
     if contradiction:
         signals.contradiction = 1.0
         reasons.append(f"possible contradiction: {contradiction}")
@@ -610,6 +618,23 @@ def compare(
     )
 
 
+def written_date(mine: DateMention, theirs: DateMention, precision: int, text: str, other_text: str) -> str:
+    """A date both claims give, as a reader says it when both write it so ("December 2016"), else as each
+    writes it ("“last December” and “December 2016”")."""
+    label = mine.read_beside(theirs).label(precision)
+    if label.lower() in text.lower() and label.lower() in other_text.lower():
+        return label
+    return f"“{mine.text}” / “{theirs.text}”"
+
+
+def shared_name(key: str, written: str, other_written: str) -> str:
+    """A name as both claims write it: the whole name when both write it so, else the part they share ("Lavrov"
+    of "Russian Foreign Minister Sergei Lavrov", "Russia" of "Japan-Russia")."""
+    if written == other_written:
+        return written
+    return next((part for part in re.split(r"[\s-]", written) if part.lower() == key), written)
+
+
 def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
     value, precision = claim.claimed_on, claim.claimed_on_precision
     return (
@@ -619,12 +644,30 @@ def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
     )
 
 
-def opposition(features: Features, other: Features, common: set[str]) -> str:
-    """The opposing words of two claims about the same event, as written, or "" when their predicates agree."""
+def kindred(names: dict[str, str], other_names: dict[str, str]) -> bool:
+    """Whether two claims name a subject in common, its demonym counting as it ("Japan" / "Japanese Foreign
+    Minister")."""
+    parts = [{p.lower() for w in n.values() for p in re.split(r"[\s-]", w)} for n in (names, other_names)]
+    return any(
+        len(prefix := os.path.commonprefix([a, b])) >= 4 and len(prefix) >= min(len(a), len(b)) - 1
+        for a in parts[0]
+        for b in parts[1]
+    )
+
+
+def opposing_verdicts(features: Features, other: Features) -> str:
+    """The words of one claim saying a matter moved forward against the other's saying it did not, or ""."""
     if features.progress and other.standstill and not features.standstill:
         return f"“{features.progress}” against “{other.standstill}”"
     if other.progress and features.standstill and not other.standstill:
         return f"“{features.standstill}” against “{other.progress}”"
+    return ""
+
+
+def opposition(features: Features, other: Features, common: set[str]) -> str:
+    """The opposing words of two claims about the same event, as written, or "" when their predicates agree."""
+    if verdicts := opposing_verdicts(features, other):
+        return verdicts
     # The first shared word a negation turns around in one claim and not in the other: its predicate.
     for first, second, mine_negated in ((features, other, True), (other, features, False)):
         for key, negative in first.negated.items():
@@ -828,17 +871,21 @@ class Pool:
 def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> Pool:
     """The claim's candidates, and the rarity of words among them (three to six queries). Once learning counts,
     claims linked to the claim's partners or to its candidates are candidates too: a link says two claims
-    state the same fact, so what matches one matches the other."""
+    state the same fact, so what matches one may match the other."""
     linked, excluded = decided(claim)
     # What is rare in the whole table chooses the candidates ...
-    ids = text_candidate_ids(claim, features, excluded, background(), learned.partners() if learned else [])
+    # Words its links taught, and for a claim saying a matter moved or did not, the words saying either.
+    extra = learned.partners() if learned else []
+    if features.progress or features.standstill:
+        extra += VERDICT_WORDS
+    ids = text_candidate_ids(claim, features, excluded, background(), extra)
     links: dict[int, set[int]] = {}
     needed = set(ids)
     if learned is not None:
         links = links_among(set(ids) | linked)
         reached = {pk for x in linked | set(ids) for pk in links.get(x, ())} - excluded - set(ids)
         ids += sorted(reached)[:CANDIDATES]
-        needed = set(ids) | linked | {pk for x in ids for pk in links.get(x, ())}
+        needed = set(ids) | linked
     rows = {row.pk: row for row in candidates(sorted(needed))}
     found = [rows[pk] for pk in ids if pk in rows and rows[pk].source_id != claim.source_id]
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
@@ -858,32 +905,14 @@ def links_among(ids: set[int]) -> dict[int, set[int]]:
     return links
 
 
-def through_links(claim: Claim, features: Features, other, other_features: Features, pool: Pool, signals) -> str:
-    """What the team's links say of a pair: the other is linked to a claim linked to this one (linked_partner),
-    or to a claim like this one, or like a claim linked to this one (via_link, that pair's ranking key).
-    Returns the reason, in the words of the claims' links, or ""."""
-    partner_ids = {p.pk for p in pool.partners}
-    theirs = pool.links.get(other.pk, set())
-    shared = sorted(partner_ids & theirs)
+def through_links(other, pool: Pool, signals: "Signals") -> str:
+    """The reason when the other claim is linked to a claim linked to this one (a link says two claims state
+    the same fact), else ""."""
+    shared = sorted({p.pk for p in pool.partners} & pool.links.get(other.pk, set()))
     if shared:
         signals.linked_partner = 1.0
         return f"both linked to claim {shared[0]}"
-    best, reason = 0.0, ""
-    mine = [(claim, features), *((p, features_of(p)) for p in pool.partners)]
-    for x, x_features in mine:
-        for y in [other, *(pool.rows[pk] for pk in sorted(theirs) if pk in pool.rows)]:
-            if (x is claim and y is other) or x.pk == y.pk or y.pk == claim.pk or x.pk == other.pk:
-                continue
-            y_features = features_of(y)
-            pair = compare(x, x_features, y, y_features, pool.rarity)
-            key = pair.score / max(best_possible(y, y_features, pool.rarity), 1.0) ** HUB_DAMPING
-            if key > best:
-                best = key
-                reason = f"linked to claim {y.pk}, which is like this one"
-                if x is not claim:
-                    reason = f"like claim {x.pk}, linked to this one"
-    signals.via_link = best
-    return reason if best > 0 else ""
+    return ""
 
 
 def scored(claim: Claim, features: Features, other, pool: Pool, learned: Learned | None) -> Suggestion:
@@ -894,7 +923,7 @@ def scored(claim: Claim, features: Features, other, pool: Pool, learned: Learned
     signals = suggestion.signals
     signals.static = suggestion.score / max(best_possible(other, other_features, pool.rarity), 1.0) ** HUB_DAMPING
     if learned is not None:
-        reason = through_links(claim, features, other, other_features, pool, signals)
+        reason = through_links(other, pool, signals)
         if reason:
             suggestion.reasons.append(reason)
     return suggestion
