@@ -19,6 +19,7 @@ from claims.corroboration.suggestions import (
     Rarity,
     Reference,
     ranked_for,
+    search_words,
     suggestions_for,
 )
 from claims.models import Claim, Corroboration, DismissedSuggestion
@@ -194,7 +195,7 @@ class ContradictionTests(BaseTestCase):
         other = create_claim(source=create_source(title="2014", text=second), quote=second)
         suggestion = next(s for s in ranked_for(claim) if s.claim == other)
         self.assertFalse(suggestion.possible_contradiction)
-        self.assertIn("but different dates: May 2016 and May 2014", suggestion.reason)
+        self.assertIn("but different dates: “May 2016” and “May 2014”", suggestion.reason)
 
     def test_a_year_against_a_month_of_another_year_is_a_different_event_from_either_side(self):
         fall = "Both sides continue to plan on Putin's trip to Japan later in 2014, officials said."
@@ -203,7 +204,10 @@ class ContradictionTests(BaseTestCase):
             source=create_source(title="2014", text=fall, published_on=datetime.date(2014, 7, 1)), quote=fall
         )
         other = create_claim(source=create_source(title="2017", text=visit), quote=visit)
-        for claim, candidate, dates in ((trip, other, "2014 and 2016"), (other, trip, "2016 and 2014")):
+        for claim, candidate, dates in (
+            (trip, other, "“2014” and “December 2016”"),
+            (other, trip, "“December 2016” and “2014”"),
+        ):
             with self.subTest(claim=claim.quote):
                 suggestion = next(s for s in ranked_for(claim) if s.claim == candidate)
                 self.assertEqual(suggestion.signals.date_conflict, 1.0)
@@ -436,3 +440,14 @@ class NearlyEmptyDatabaseTests(TestCase):
         first = create_claim(source=create_source(title="First", text=text), quote=text)
         second = create_claim(source=create_source(title="Second", text=text + " Later."), quote=text)
         self.assertEqual([s.claim for s in suggestions_for(first)], [second])
+
+
+class NumberSearchTests(TestCase):
+    def test_a_number_with_a_decimal_point_is_searched_as_written(self):
+        self.assertIn("5289.35", search_words(Features.of("Dividends reached 5289.35 yen."), Rarity([])))
+
+    def test_a_claim_sharing_only_a_decimal_number_is_found(self):
+        text, other_text = "Dividends reached 5289.35 yen.", "The ledger lists 5289.35 for March."
+        claim = create_claim(source=create_source(title="First", text=text), quote=text)
+        other = create_claim(source=create_source(title="Second", text=other_text), quote=other_text)
+        self.assertIn(other, [s.claim for s in ranked_for(claim)])

@@ -27,7 +27,7 @@ FITTED = ("static", "association", "linked_partner")  # the hand-set ranking key
 def fitted_weights() -> dict[str, float] | None:
     """The latest fitted weights, or None before the first fit or while nothing learned counts (one query)."""
     weights = RankerFit.objects.order_by("-fitted_at", "-pk").values_list("weights", flat=True).first()
-    return weights if weights and any(weights[name] for name in FITTED[1:]) else None
+    return weights if weights and any(weights.get(name) for name in FITTED[1:]) else None
 
 
 class Learned:

@@ -51,6 +51,7 @@ from claims.models import Claim, Corroboration, DismissedSuggestion
 from config.routers import reads_from_replica
 from sources.dates import Precision
 
+LEXEME = re.compile(r"\w+(?:\.\w+)*")  # what may go into a search, quoted: "kuril", "5289.35"
 SEARCH_VECTOR = "to_tsvector('english'::regconfig, quote || ' ' || statement)"
 CANDIDATES = 80  # claims scored in Python per suggestion request
 SEARCH_TERMS = 16  # words of the claim used to find candidates (the tuning half: 10 finds 0.44, 16 0.50, 24 0.48)
@@ -714,7 +715,8 @@ def search_words(features: Features, rarity: Rarity) -> list[str]:
     telling += [(w.lower(), w) for d in features.dates for w in [d.text.split()[-1]] if not w.isdigit()]
     plain = sorted(features.words.items(), key=lambda kw: (-rarity(kw[0]), -len(kw[1]), kw[0]))
     ordered = sorted(telling, key=lambda kw: (-rarity(kw[0]), kw[0])) + plain
-    spelled = [re.sub(r"\W", "", written) for _, written in ordered]
+    # A number as PostgreSQL reads it ("5289.35", never "528935"), a word without its punctuation.
+    spelled = [key if key in features.numbers else re.sub(r"\W", "", written) for key, written in ordered]
     # Each part of a hyphenated name too: "Putin-Abe" searches "Putin" and "Abe".
     spelled += [re.sub(r"\W", "", key) for key in features.names if " " not in key]
     return list(dict.fromkeys(w for w in spelled if w))
@@ -746,8 +748,8 @@ def text_candidate_ids(
     if connection.vendor != "postgresql":
         rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
         return most_shared(features.terms | set(learned), rows, excluded, rarity)
-    terms = search_terms(features, rarity, [w for w in learned if re.fullmatch(r"\w+", w)][: 4 * LEARNED_TERMS])
-    terms = [t for t in terms if re.fullmatch(r"\w+", t)]
+    terms = search_terms(features, rarity, [w for w in learned if LEXEME.fullmatch(w)][: 4 * LEARNED_TERMS])
+    terms = [t for t in terms if LEXEME.fullmatch(t)]
     if not terms:
         return []
     # Already lexemes: quoted, and queried with the simple configuration. Claims sharing any one of the telling
