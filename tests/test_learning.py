@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.corroboration.learning import Learned, fitted_weights
-from claims.corroboration.suggestions import ranked_for, suggestions_for
+from claims.corroboration.suggestions import learn_from_decision, ranked_for, suggestions_for
 from claims.models import RankerFit, SuggestionDecision, WordAssociation
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.services import create_source
@@ -94,6 +94,26 @@ class AssociationTests(LearningStory):
         for n in range(12):
             claim(f"Echo {n}", f"{PARAPHRASE[1]} Echo {n}.")
         self.assertEqual(queries(), few)
+
+
+class DecisionQueryTests(LearningStory):
+    def test_learning_from_a_link_takes_eight_queries(self):
+        # The associations read, the two claims' links, the table's sample (two queries while it is small),
+        # the decision, the new associations, their counts, and how many decisions since the last fit.
+        first, second = claim("First", TAUGHT[0][0]), claim("Second", TAUGHT[0][1])
+        with self.assertNumQueries(8):
+            learn_from_decision(claim=first, other=second, accepted=True)
+
+    def test_learning_from_a_dismissal_takes_seven_queries(self):
+        first, second = claim("First", TAUGHT[0][0]), claim("Second", TAUGHT[0][1])
+        with self.assertNumQueries(7):
+            learn_from_decision(claim=first, other=second, accepted=False)
+
+    def test_two_links_showing_the_same_words_count_twice(self):
+        self.teach(TAUGHT[:1])
+        first, second = claim("Again", TAUGHT[0][0]), claim("Again 2", TAUGHT[0][1])
+        learn_from_decision(claim=first, other=second, accepted=True)
+        self.assertEqual(WordAssociation.objects.get(first="achiev", second="pass").links, 2)
 
 
 class WeightTests(LearningStory):

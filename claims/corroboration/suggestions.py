@@ -865,9 +865,8 @@ class Pool:
 
     found: list[Candidate]
     rarity: Rarity
-    partners: list[Candidate] = field(default_factory=list)
+    partners: set[int] = field(default_factory=set)
     links: dict[int, set[int]] = field(default_factory=dict)
-    rows: dict[int, Candidate] = field(default_factory=dict)
 
 
 def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> Pool:
@@ -882,19 +881,15 @@ def candidate_pool(claim: Claim, features: Features, learned: Learned | None) ->
         extra += VERDICT_WORDS
     ids = text_candidate_ids(claim, features, excluded, background(), extra)
     links: dict[int, set[int]] = {}
-    needed = set(ids)
     if learned is not None:
         links = links_among(set(ids) | linked)
         reached = {pk for x in linked | set(ids) for pk in links.get(x, ())} - excluded - set(ids)
         ids += sorted(reached)[:CANDIDATES]
-        needed = set(ids) | linked
-    rows = {row.pk: row for row in candidates(sorted(needed))}
-    found = [rows[pk] for pk in ids if pk in rows and rows[pk].source_id != claim.source_id]
+    found = [row for row in candidates(ids) if row.source_id != claim.source_id]
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
     # and "Habomai" a lot, however many claims about anything else the table holds.
     rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
-    partners = [rows[pk] for pk in sorted(linked) if pk in rows]
-    return Pool(found, rarity, partners, links, rows)
+    return Pool(found, rarity, linked, links)
 
 
 def links_among(ids: set[int]) -> dict[int, set[int]]:
@@ -910,7 +905,7 @@ def links_among(ids: set[int]) -> dict[int, set[int]]:
 def through_links(other, pool: Pool, signals: "Signals") -> str:
     """The reason when the other claim is linked to a claim linked to this one (a link says two claims state
     the same fact), else ""."""
-    shared = sorted({p.pk for p in pool.partners} & pool.links.get(other.pk, set()))
+    shared = sorted(pool.partners & pool.links.get(other.pk, set()))
     if shared:
         signals.linked_partner = 1.0
         return f"both linked to claim {shared[0]}"
@@ -980,12 +975,14 @@ def ranking_key(signals: "Signals", weights: dict | None) -> float:
 
 
 def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
-    """Learn from a suggestion accepted as a link or dismissed: record the pair's signals, as ranking reads them,
-    and its words (learning.py); called by the services that write links and dismissals."""
+    """Learn from a suggestion accepted as a link or dismissed: record the pair's signals and its words
+    (learning.py); called by the services that write links and dismissals. Word rarity is read from the table's
+    sample, not from the claim's candidates, so that a decision costs a few queries, not a suggestion request."""
     features = features_of(claim)
     learned = Learned(features.terms)
-    pool = candidate_pool(claim, features, learned)
-    pool.partners = [p for p in pool.partners if p.pk != other.pk]  # the link just made is the decision itself
+    links = links_among({claim.pk, other.pk})
+    # The link just made is the decision itself, not a partner.
+    pool = Pool([], background(), links.get(claim.pk, set()) - {other.pk}, links)
     suggestion = scored(claim, features, other, pool, learned)
     record_decision(
         claim=claim,
