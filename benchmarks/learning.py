@@ -92,6 +92,7 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             "pairs": len(pairs),
             "turns": turns,
             "first_lookalikes": first_lookalikes,
+            "links": sorted(tuple(sorted(pair)) for pair in linked),
             "decisions": SuggestionDecision.objects.count(),
         }
     finally:
@@ -175,7 +176,7 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     associations (in a transaction rolled back at the end)."""
     from django.core.management import call_command
 
-    from claims.models import Claim, RankerFit, WordAssociation
+    from claims.models import Claim, Corroboration, RankerFit, WordAssociation
 
     call_command("migrate", verbosity=0)
     (labelled_set.fill_with_seed_synthetic if generator == "seed_synthetic" else labelled_set.fill)(target)
@@ -183,15 +184,20 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE claims_claim")
     with transaction.atomic():
-        claims = list(labelled_set.load_seed_claims(labels)[0].values())
+        by_label = labelled_set.load_seed_claims(labels)[0]
+        claims = list(by_label.values())
         labelled_set.timed(claims[:5])  # warm the caches
         static = labelled_set.timed(claims)
         WordAssociation.objects.bulk_create(WordAssociation(**row) for row in fit["associations"])
         RankerFit.objects.create(decisions=fit["decisions"], weights=fit["weights"])
+        Corroboration.objects.bulk_create(
+            Corroboration(claim_a=by_label[a], claim_b=by_label[b]) for a, b in fit["links"]
+        )
         labelled_set.timed(claims[:5])
         learned = labelled_set.timed(claims)
         transaction.set_rollback(True)
-    print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims filled by {generator}, {len(claims)} claims:")
+    print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims filled by {generator}, {len(claims)} claims")
+    print(f"  ({labelled_set.load()}; the learning ranker with the held-out sequence's fit, associations and links):")
     print(f"  static:   {labelled_set.summary(static)}")
     print(f"  learning: {labelled_set.summary(learned)} ({len(fit['associations']):,} associations)")
 
@@ -215,17 +221,19 @@ def main() -> None:
     runner = DiscoverRunner(verbosity=0, interactive=False)
     old = runner.setup_databases()
     try:
-        print(f"Database: {connection.vendor}")
+        print(f"Database: {connection.vendor}; {labelled_set.load()}")
         labelled, distractors = labelled_set.load_seed_claims(labels)
         print(f"Labelled set: {len(labelled)} claims, {distractors} distractors")
         for which in [args.half] if args.half else ("tuning", "held-out"):
             static = annotate(labels, labelled, which, learning=False)
             learned = annotate(labels, labelled, which, learning=True)
             report(which, static, learned)
+        links = learned["links"]
         fit = {
             "associations": list(WordAssociation.objects.values("first", "second", "links", "dismissals")),
             "weights": RankerFit.objects.latest().weights,
             "decisions": RankerFit.objects.latest().decisions,
+            "links": links,
         }
         print("Fitted weights (held-out sequence, last fit):")
         print("  " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(fit["weights"].items())))

@@ -175,3 +175,24 @@ class OwnWordsTests(BaseTestCase):
         named = re.search(r"both mention ([^;]+)", reason).group(1)
         for name in re.split(r", | and ", named):
             self.assertIn(name, text)
+
+
+class LinkedThroughAnotherTests(LearningStory):
+    def three_claims_linked_in_a_row(self):
+        first = claim("First", "The Kuril talks stalled over the fishing rights.")
+        middle = claim("Middle", "Fishing rights stalled the Kuril talks again, officials said.")
+        last = claim("Last", "Negotiators left Moscow without an agreement on quotas.")
+        link_claims(claim_a=first, claim_b=middle, created_by=self.alice)
+        link_claims(claim_a=middle, claim_b=last, created_by=self.alice)
+        return first, middle, last
+
+    def test_a_claim_linked_to_a_claim_linked_to_this_one_is_suggested_with_that_reason(self):
+        first, middle, last = self.three_claims_linked_in_a_row()
+        RankerFit.objects.create(decisions=25, weights={"static": 1.0, "linked_partner": 1.0})
+        suggestion = next(s for s in suggestions_for(first) if s.claim == last)
+        self.assertEqual(suggestion.signals.linked_partner, 1.0)
+        self.assertIn(f"both linked to claim {middle.pk}", suggestion.reason)
+
+    def test_before_the_first_fit_a_claim_linked_only_through_another_is_not_suggested(self):
+        first, _, last = self.three_claims_linked_in_a_row()
+        self.assertNotIn(last, [s.claim for s in ranked_for(first)])

@@ -1,34 +1,17 @@
 """Suggested links: claims in other sources that probably state the same fact, or contradict it.
 
-Ranked the way a careful reader compares two claims: the same people, places and organisations ("Prime
-Minister Shinzo Abe" is Abe), the same dates compared at the coarser of the two precisions ("December 2016"
-meets "last December" in an article of 2017, but not "December 2014"), shared wording (Snowball stems,
-scikit-learn's stop words; rare words counting more than common ones), the same speaker and
-`claimed_on`. Dates that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a
-pair: they are usually two different events. A date's tense is its own clause's. A pair about the same event
-(shared names or dates, no disagreeing date) whose predicates oppose ("a big step" vs "failed to lead to any
-serious shifts", "a breakthrough" vs "don't think ... a breakthrough") is marked as a possible contradiction,
-with the opposing words as the reason. Only suggestions scoring at least THRESHOLD of the claim's own best
-possible score (a share, so the same at any database size; set on the tuning half of
-benchmarks/data/suggestion_labels.json) are shown.
+Ranked as a careful reader compares two claims: the same names ("Prime Minister Shinzo Abe" is Abe), the
+same dates at the coarser precision ("last December" in an article of 2017 meets "December 2016"), shared
+words (Snowball stems, scikit-learn's stop words; rare ones count more), the same speaker.
+Dates that disagree count against a pair (two events). Opposing verdicts or a negated predicate on the same
+subject ("a big step" / "no breakthrough") mark a possible contradiction. Only suggestions scoring at least
+THRESHOLD of the claim's own best possible score are shown; once weights are fitted to the team's decisions
+(learning.py), what its links taught counts too. Every reason quotes the claims' own words.
 
-Once weights are fitted to the team's links and dismissals (learning.py), words its links have joined
-("achieved" / "come to pass") bring claims in after the hand-set suggestions, with a reason naming both.
-
-Every reason quotes the claims' own words: words as written, never stems; a month only when it is a
-month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
-
-Candidates come from the database. On PostgreSQL a GIN index on the claim's words
-(`to_tsvector('english', quote || ' ' || statement)`, migration 0004) finds claims sharing any of the
-claim's sixteen most telling words (a plain index lookup; they are then compared word by word); being an
-expression index, it is current the moment a claim is saved. Words that PostgreSQL's own statistics on
-that index (pg_stats, kept by ANALYZE) show in more than 1% of claims are not searched by, which keeps a
-request fast at a million claims. On SQLite the same scoring reads the other sources' claims directly
-(fine at a desk's scale). Already-linked and dismissed pairs never come back.
-
-Two rarities: what is rare in the whole table (an even sample of it) chooses the candidates; what is rare
-among the candidates scores them ("Japan" tells little among claims on Japan, however many claims on other
-subjects the table holds). A claim's features are read once per text and reference date in a process.
+Candidates: on PostgreSQL, the GIN index on `to_tsvector('english', quote || ' ' || statement)` (migration
+0004) finds claims sharing the claim's most telling words, leaving out those pg_stats shows in over 1% of
+claims; on SQLite the other sources' claims are read directly. What is rare in the whole table (an even
+sample) chooses candidates; what is rare among them scores them. Linked and dismissed pairs never come back.
 """
 
 import calendar
@@ -39,7 +22,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 import snowballstemmer
 from django.db import connection, connections, router
@@ -71,7 +53,6 @@ WEIGHTS = {
     "date_month": 3.0,
     "date_year": 1.0,
     "date_conflict": -4.0,
-    "claimed_same": 3.0,  # times the precision they agree at (day 1, month 2/3, year 1/3)
     "wording": 12.0,  # times the rarity-weighted share of words in common (0..1)
     "contradiction": 2.0,
 }
@@ -80,10 +61,6 @@ WEIGHTS = {
 # where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
 # 0.08 and falls from 0.10 on (without the word-pair signal); 0.08 shows the fewest at that recall.
 THRESHOLD = 0.08
-# Candidates are ranked by score / (their own best possible score ** HUB_DAMPING): a long claim that names
-# everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
-# and mean reciprocal rank are flat from 0 to 0.3; 0.15 is the middle.
-HUB_DAMPING = 0.15
 TELLING = 0.5  # the rarity among the candidates a name or word needs to be named in a reason
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
@@ -121,6 +98,7 @@ DATE_PATTERN = re.compile(
 FUTURE = re.compile(
     r"\b(?:will|would|shall|scheduled|slated|plans?|planned|proposed|expected|next|later|as early as|until)\b", re.I
 )
+POSSESSIVE = re.compile(r"['’]s?$")
 TOKEN_PATTERN = re.compile(r"(?:[A-Z]\.){2,}|\d+\+\d+|[^\W\d_][\w'’-]*[\w]|[^\W\d_]|\d+(?:[.,]\d+)*", re.UNICODE)
 CLAUSE_BREAK = re.compile(r"[.;:!?,—–()\"“”]")
 TENSE_BREAK = re.compile(r"[;:!?,—–()]|\.\s")
@@ -377,12 +355,7 @@ def add_names(names: dict[str, str], run: list[str]) -> None:
 
 
 def possessive_stripped(token: str) -> str:
-    if "'" not in token and "’" not in token:
-        return token
-    for ending in ("'s", "’s", "'", "’"):
-        if token.endswith(ending):
-            return token[: -len(ending)]
-    return token
+    return POSSESSIVE.sub("", token)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -441,7 +414,6 @@ class Signals:
     date_month: float = 0.0
     date_year: float = 0.0
     date_conflict: float = 0.0
-    claimed_same: float = 0.0
     wording: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
@@ -563,15 +535,6 @@ def compare(
             + (f" and {len(mentioned) - 4} more" if len(mentioned) > 4 else "")
         )
 
-    if claim.claimed_on and other.claimed_on:
-        mine = DateMention("", *claimed_parts(claim))
-        theirs = DateMention("", *claimed_parts(other))
-        precision = mine.compare(theirs)
-        if precision > 0:
-            signals.claimed_same = precision / 3
-            if precision > 1:  # "claimed in 2017" says little
-                reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
-
     named_words = {word_key(w.lower()) for w in features.names.values() for w in w.split()}
     mine_words, their_words = set(features.words), set(other_features.words)
     union, common = mine_words | their_words, mine_words & their_words
@@ -634,15 +597,6 @@ def shared_name(key: str, written: str, other_written: str) -> str:
     if written == other_written:
         return written
     return next((part for part in re.split(r"[\s-]", written) if part.lower() == key), written)
-
-
-def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
-    value, precision = claim.claimed_on, claim.claimed_on_precision
-    return (
-        value.year,
-        None if precision == Precision.YEAR else value.month,
-        value.day if precision == Precision.DAY else None,
-    )
 
 
 def kindred(names: dict[str, str], other_names: dict[str, str]) -> bool:
@@ -821,41 +775,11 @@ def background() -> Rarity:
 SAMPLED: dict[tuple[int, int], Rarity] = {}
 
 
-class Published(NamedTuple):
-    published_on: datetime.date | None
-    published_on_precision: str
-
-
-class Candidate(NamedTuple):
-    """What scoring reads of a claim (its words, speaker and dates), without building a model instance."""
-
-    pk: int
-    quote: str
-    statement: str
-    speaker_id: int | None
-    claimed_on: datetime.date | None
-    claimed_on_precision: str
-    source_id: int
-    source: Published
-
-
-CANDIDATE_FIELDS = (
-    "pk",
-    "quote",
-    "statement",
-    "speaker_id",
-    "claimed_on",
-    "claimed_on_precision",
-    "source_id",
-    "source__published_on",
-    "source__published_on_precision",
-)
-
-
-def candidates(ids: list[int]) -> list[Candidate]:
-    """The candidates' words, speakers and dates (one query; the source's text is never loaded)."""
-    rows = Claim.objects.filter(pk__in=ids).order_by().values_list(*CANDIDATE_FIELDS)
-    return [Candidate(*row[:7], Published(*row[7:])) for row in rows]
+def candidates(ids: list[int]) -> list[Claim]:
+    """The candidates with their words, speakers and dates only (one query; the source's text is never loaded)."""
+    fields = ("quote", "statement", "speaker_id", "claimed_on", "claimed_on_precision", "source_id")
+    sources = ("source__published_on", "source__published_on_precision")
+    return list(Claim.objects.filter(pk__in=ids).select_related("source").only(*fields, *sources).order_by())
 
 
 @dataclass
@@ -863,7 +787,7 @@ class Pool:
     """A claim's candidates, the rarity of words among them, and (once learning counts) the team's links
     around them: the claims linked to this one (`partners`) and each candidate's and partner's links."""
 
-    found: list[Candidate]
+    found: list[Claim]
     rarity: Rarity
     partners: set[int] = field(default_factory=set)
     links: dict[int, set[int]] = field(default_factory=dict)
@@ -918,7 +842,7 @@ def scored(claim: Claim, features: Features, other, pool: Pool, learned: Learned
     other_features = features_of(other)
     suggestion = compare(claim, features, other, other_features, pool.rarity, learned)
     signals = suggestion.signals
-    signals.static = suggestion.score / max(best_possible(other, other_features, pool.rarity), 1.0) ** HUB_DAMPING
+    signals.static = suggestion.score
     if learned is not None:
         reason = through_links(other, pool, signals)
         if reason:
@@ -1000,7 +924,6 @@ def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
         speaker=float(claim.speaker_id is not None),
         entity=rarity.total(features.names) + rarity.total(features.numbers),
         wording=float(bool(features.words)),
-        claimed_same=DateMention("", *claimed_parts(claim)).precision / 3 if claim.claimed_on else 0.0,
     )
     for date in features.dates:
         if date.precision:
