@@ -96,14 +96,6 @@ class SuggestionTests(SuggestionStory):
         self.assertIn(self.lookalike.pk, reasons)
         self.assertIn("December 2016", reasons[self.lookalike.pk])
 
-    def test_a_denial_of_the_same_event_is_flagged_as_a_possible_contradiction_with_the_opposing_words(self):
-        text = "In December 2016 Putin denied that joint projects on the islands could begin."
-        denial = create_claim(source=create_source(title="Denial", text=text), quote=text, speaker=self.putin)
-        suggested = {s.claim.pk: s for s in suggestions_for(self.visit)}
-        self.assertTrue(suggested[denial.pk].possible_contradiction)
-        self.assertIn("possible contradiction: “joint” against “denied that joint”", suggested[denial.pk].reason)
-        self.assertFalse(suggested[self.echo.pk].possible_contradiction)
-
     def test_a_negation_is_not_flagged_without_a_shared_event(self):
         text = "Harbour workers said joint projects on the bridge could never begin."
         other = create_claim(source=create_source(title="Harbour", text=text), quote=text)

@@ -3,7 +3,7 @@
 Ranked as a careful reader compares two claims: the same names ("Prime Minister Shinzo Abe" is Abe), the
 same dates at the coarser precision ("last December" in an article of 2017 meets "December 2016"), shared
 words (Snowball stems, scikit-learn's stop words; rare ones count more), the same speaker.
-Dates that disagree count against a pair (two events). Opposing verdicts or a negated predicate on the same
+Dates that disagree count against a pair (two events). Opposing verdicts on the same
 subject ("a big step" / "no breakthrough") mark a possible contradiction. Only suggestions scoring at least
 THRESHOLD of the claim's own best possible score are shown; once weights are fitted to the team's decisions
 (learning.py), what its links taught counts too. Every reason quotes the claims' own words.
@@ -44,8 +44,7 @@ RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to
 BACKGROUND = 300  # claims sampled to tell common words from rare ones in the table (to choose candidates)
 PRIOR_CLAIMS = 20
 
-# How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
-# the tuning half of the labelled seed set only (benchmarks/suggestions.py prints both halves).
+# How much each thing a reader notices counts; set on the tuning half of the labelled seed set only.
 WEIGHTS = {
     "speaker": 1.5,
     "entity": 2.0,  # times the name's rarity (0..1)
@@ -56,10 +55,8 @@ WEIGHTS = {
     "wording": 12.0,  # times the rarity-weighted share of words in common (0..1)
     "contradiction": 2.0,
 }
-# A suggestion is shown when it scores at least this share of what the claim would score against a copy of
-# itself (its best possible score). Being a share, it means the same at a hundred claims and at a million,
-# where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
-# 0.08 and falls from 0.10 on (without the word-pair signal); 0.08 shows the fewest at that recall.
+# Shown from this share of the claim's best possible score (a share: the same at any table size; the tuning
+# half's recall@5 is flat from 0 to 0.08 and falls from 0.10).
 THRESHOLD = 0.08
 TELLING = 0.5  # the rarity among the candidates a name or word needs to be named in a reason
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
@@ -237,7 +234,6 @@ class Features:
     numbers: dict[str, str]  # number as compared -> as written
     dates: list[DateMention]
     words: dict[str, str]  # word key -> the word as written
-    negated: dict[str, str]  # word key -> the words from the negation to it, as written
     progress: str  # the words saying the matter moved forward, "" if none
     standstill: str  # the words saying it did not, "" if none
 
@@ -251,7 +247,7 @@ class Features:
         dates = dates_in(text, reference)
         date_spans = [m.span() for m in DATE_PATTERN.finditer(text)]
         tokens = [(m.group(0), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
-        names, numbers, words, negated = {}, {}, {}, {}
+        names, numbers, words = {}, {}, {}
         progress = standstill = ""
         clause_start = 0
         negation_at: int | None = None  # index of the last negation in the clause
@@ -307,8 +303,6 @@ class Features:
                 continue
             key = word_key(lower)
             words.setdefault(key, bare if capitalised else lower)
-            if negation_at is not None and i - negation_at <= reach and lower not in NEGATIONS:
-                negated.setdefault(key, spoken(text, tokens, negation_at, i))
             if lower in PROGRESS or key in PROGRESS:
                 if negation_at is not None and i - negation_at <= reach:
                     standstill = standstill or spoken(text, tokens, negation_at, i)
@@ -317,7 +311,7 @@ class Features:
             elif lower in STANDSTILL and not standstill:
                 standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
         close_run()
-        return cls(names, numbers, dates, words, negated, progress, standstill)
+        return cls(names, numbers, dates, words, progress, standstill)
 
 
 def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
@@ -441,13 +435,8 @@ def quoted(words: list[str], most: int = 4) -> str:
 
 
 class Rarity:
-    """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
-    for little, a rare one ("Hasegawa") for a lot.
-
-    Two kinds are used: one from a sample of the whole table chooses the candidates (it lives as long as its
-    sample, for many requests once the table is larger than the sample, remembering each word's rarity), and
-    one from the candidates themselves scores them (one request).
-    """
+    """How telling a word is among some claims: one most of them mention ("Japan", in coverage of Japan) counts
+    for little, a rare one ("Hasegawa") for a lot."""
 
     def __init__(self, pool: list[frozenset[str]]):
         self.size = len(pool)
@@ -565,10 +554,8 @@ def compare(
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
-    if same_event:
-        contradiction = opposition(features, other_features, common - named_words)
-    elif kindred(features.names, other_features.names) and not conflicts:
-        # Opposing verdicts on whether a matter moved ("a big step" / "no breakthrough") on a shared subject.
+    # Opposing verdicts on whether a matter moved ("a big step" / "no breakthrough"), on the same event or subject.
+    if same_event or (kindred(features.names, other_features.names) and not conflicts):
         contradiction = opposing_verdicts(features, other_features)
     if contradiction:
         signals.contradiction = 1.0
@@ -619,34 +606,13 @@ def opposing_verdicts(features: Features, other: Features) -> str:
     return ""
 
 
-def opposition(features: Features, other: Features, common: set[str]) -> str:
-    """The opposing words of two claims about the same event, as written, or "" when their predicates agree."""
-    if verdicts := opposing_verdicts(features, other):
-        return verdicts
-    # The first shared word a negation turns around in one claim and not in the other: its predicate.
-    for first, second, mine_negated in ((features, other, True), (other, features, False)):
-        for key, negative in first.negated.items():
-            if key in common and key not in second.negated:
-                positive = second.words[key]
-                return f"“{negative}” against “{positive}”" if mine_negated else f"“{positive}” against “{negative}”"
-    return ""
-
-
 def decided(claim: Claim) -> tuple[set[int], set[int]]:
-    """The claims linked to this one, and those never to suggest for it: itself, those linked, those dismissed
-    (one query)."""
-    links = (
-        Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
-        .annotate(linked=Value(True))
-        .values_list("claim_a", "claim_b", "linked")
-    )
-    dismissed = (
-        DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim))
-        .annotate(linked=Value(False))
-        .values_list("claim", "suggested", "linked")
-    )
-    rows = list(links.union(dismissed, all=True))
-    linked = {pk for a, b, is_link in rows if is_link for pk in (a, b)} - {claim.pk}
+    """The claims linked to this one, and those never to suggest for it: itself, linked, dismissed (one query)."""
+    mine = Q(claim_a=claim) | Q(claim_b=claim)
+    links = Corroboration.objects.filter(mine).annotate(link=Value(True)).values_list("claim_a", "claim_b", "link")
+    dismissed = DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim)).annotate(link=Value(False))
+    rows = list(links.union(dismissed.values_list("claim", "suggested", "link"), all=True))
+    linked = {pk for a, b, link in rows if link for pk in (a, b)} - {claim.pk}
     return linked, {claim.pk} | {pk for a, b, _ in rows for pk in (a, b)}
 
 
@@ -750,13 +716,8 @@ def most_shared(terms: frozenset[str], rows, excluded: set[int], rarity: Rarity)
 
 
 def background() -> Rarity:
-    """Word rarity from a spread-out sample of all claims, to choose the words to search by and the claims to
-    compare (two queries, any table size).
-
-    Evenly spaced ids rather than a random sample, so the same data always gives the same ranking. Once the
-    table is larger than the sample, the same ids are sampled until it grows by another BACKGROUND claims, and
-    the rarity read from them is kept in the process meanwhile (one query).
-    """
+    """Word rarity from evenly spaced claims of the whole table (the same data, the same ranking), to choose
+    what to search by and compare (two queries; one while the table has not grown by BACKGROUND claims)."""
     span = Claim.objects.aggregate(first=Min("pk"), last=Max("pk"))
     if span["first"] is None:
         return Rarity([])
