@@ -335,7 +335,7 @@ class SuggestedLinkTests(BaseTestCase):
         response = self.panel(self.alice)
         self.assertContains(response, "Suggested links")
         self.assertEqual(self.suggested(response.content.decode())[0], self.echo.pk)
-        self.assertContains(response, "Why: same speaker; 2 words in common: “absolutely” and")
+        self.assertContains(response, "Why: same speaker; claimed the same day; 2 words in common: “absolutely” and")
 
     def test_each_suggestion_has_one_click_buttons_to_the_editors_own_endpoint(self):
         response = self.panel(self.alice)

@@ -69,16 +69,6 @@ class AssociationTests(LearningStory):
         suggestion = next(s for s in suggestions_for(summit) if s.claim == promise)
         self.assertRegex(suggestion.reason, "“achieved” has been linked to “(come|pass)” 2 times")
 
-    def test_a_learned_association_never_pushes_out_a_suggestion_the_hand_set_ranker_shows(self):
-        self.teach()
-        summit, promise = claim("Summit", PARAPHRASE[0]), claim("Promise", PARAPHRASE[1])
-        claim("Echo", "The summit achieved a great deal, aides said.")
-        hand_set = [s.claim for s in suggestions_for(summit)]
-        fit_that_counts_associations()
-        learned = [s.claim for s in suggestions_for(summit)]
-        self.assertEqual(learned[: len(hand_set)], hand_set)
-        self.assertIn(promise, learned[len(hand_set) :])
-
     def test_learned_suggestions_take_the_same_number_of_queries_however_many_claims_match(self):
         self.teach()
         fit_that_counts_associations()

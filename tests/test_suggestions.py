@@ -75,6 +75,15 @@ class SuggestionTests(SuggestionStory):
         self.assertIn("same speaker", reason)
         self.assertIn("both mention December 2016", reason)
         self.assertIn("Tokyo", reason)
+        self.assertIn("claimed the same day", reason)
+
+    def test_claims_dated_at_different_precisions_are_compared_at_the_coarser_one(self):
+        self.echo.claimed_on_precision = "month"
+        self.echo.full_clean()
+        self.echo.save()
+        reason = suggestions_for(self.visit)[0].reason
+        self.assertIn("claimed in December 2016", reason)
+        self.assertNotIn("the same day", reason)
 
     def test_claims_in_the_same_source_are_not_suggested(self):
         self.assertNotIn(self.same_page.pk, self.suggested())

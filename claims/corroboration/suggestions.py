@@ -2,7 +2,7 @@
 
 Ranked as a careful reader compares two claims: the same names ("Prime Minister Shinzo Abe" is Abe), the
 same dates at the coarser precision ("last December" in an article of 2017 meets "December 2016"), shared
-words (Snowball stems, scikit-learn's stop words; rare ones count more), the same speaker.
+words (Snowball stems, scikit-learn's stop words; rare ones count more), the same speaker and `claimed_on`.
 Dates that disagree count against a pair (two events). Opposing verdicts on the same
 subject ("a big step" / "no breakthrough") mark a possible contradiction. Only suggestions scoring at least
 THRESHOLD of the claim's own best possible score are shown; once weights are fitted to the team's decisions
@@ -52,6 +52,7 @@ WEIGHTS = {
     "date_month": 3.0,
     "date_year": 1.0,
     "date_conflict": -4.0,
+    "claimed_same": 3.0,  # times the precision they agree at (day 1, month 2/3, year 1/3)
     "wording": 12.0,  # times the rarity-weighted share of words in common (0..1)
     "contradiction": 2.0,
 }
@@ -266,13 +267,14 @@ class Features:
                 clause_start = i
             if i and (not gap.isspace() or not gap or "\n" in gap):  # a name does not run on over a line break
                 close_run()
-            bare = possessive_stripped(token)
+            bare = POSSESSIVE.sub("", token)
             lower = bare.lower()
             in_date = any(s <= start < e for s, e in date_spans)
             capitalised = bare[:1].isupper() and not in_date
             if capitalised and lower not in STOPWORDS:
                 first_of_sentence = i == 0 or ends_sentence(text, start)
-                if not first_of_sentence or run or is_name_like(tokens, i):
+                # A capitalised first word is a name when the next is capitalised too ("Vladimir Putin said").
+                if not first_of_sentence or run or (i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()):
                     run.append(bare)
                     continue_run = bare == token  # "Putin’s Tokyo visit": the possessive ends the name
                 else:
@@ -326,30 +328,16 @@ def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = 
 
 def ends_sentence(text: str, at: int) -> bool:
     """Whether the text before `at` ends a sentence (a full stop or an opening quote, then spaces)."""
-    at -= 1
-    while at >= 0 and text[at].isspace():
-        at -= 1
-    return at < 0 or text[at] in '.!?"“'
-
-
-def is_name_like(tokens: list, i: int) -> bool:
-    """A capitalised first word is a name when the next word is capitalised too ("Vladimir Putin said")."""
-    return i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()
+    before = text[:at].rstrip()
+    return not before or before[-1] in '.!?"“'
 
 
 def add_names(names: dict[str, str], run: list[str]) -> None:
     """Record a name under the key a reader would meet it by: its last word ("Prime Minister Shinzo Abe" is
     Abe), or each part of a hyphenated one ("Putin-Abe meeting")."""
     written = " ".join(run)
-    keys = [written.lower()] if len(run) == 1 else [run[-1].lower()]
-    if len(run) == 1 and "-" in written:
-        keys = written.lower().split("-")
-    for key in keys:
+    for key in written.lower().split("-") if len(run) == 1 else [run[-1].lower()]:
         names.setdefault(key, written)
-
-
-def possessive_stripped(token: str) -> str:
-    return POSSESSIVE.sub("", token)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -357,7 +345,7 @@ def terms_of(text: str) -> frozenset[str]:
     """The keys rarity is counted over (words, names, numbers), read fast enough to sample many claims."""
     terms = set()
     for token in TOKEN_PATTERN.findall(text):
-        bare = possessive_stripped(token)
+        bare = POSSESSIVE.sub("", token)
         lower = bare.lower()
         if bare[:1].isdigit():
             terms.add(bare.replace(",", ""))
@@ -408,6 +396,7 @@ class Signals:
     date_month: float = 0.0
     date_year: float = 0.0
     date_conflict: float = 0.0
+    claimed_same: float = 0.0
     wording: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
@@ -524,6 +513,12 @@ def compare(
             + (f" and {len(mentioned) - 4} more" if len(mentioned) > 4 else "")
         )
 
+    if claim.claimed_on and other.claimed_on:  # the labelled set has no claimed_on: kept, not evaluated
+        mine, theirs = claimed_on(claim), claimed_on(other)
+        if (precision := mine.compare(theirs)) > 0:
+            signals.claimed_same = precision / 3
+            if precision > 1:  # "claimed in 2017" says little
+                reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
     named_words = {word_key(w.lower()) for w in features.names.values() for w in w.split()}
     mine_words, their_words = set(features.words), set(other_features.words)
     union, common = mine_words | their_words, mine_words & their_words
@@ -584,6 +579,12 @@ def shared_name(key: str, written: str, other_written: str) -> str:
     if written == other_written:
         return written
     return next((part for part in re.split(r"[\s-]", written) if part.lower() == key), written)
+
+
+def claimed_on(claim: Claim) -> DateMention:
+    value, precision = claim.claimed_on, claim.claimed_on_precision
+    month = None if precision == Precision.YEAR else value.month
+    return DateMention("", value.year, month, value.day if precision == Precision.DAY else None)
 
 
 def kindred(names: dict[str, str], other_names: dict[str, str]) -> bool:
@@ -885,6 +886,7 @@ def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
         speaker=float(claim.speaker_id is not None),
         entity=rarity.total(features.names) + rarity.total(features.numbers),
         wording=float(bool(features.words)),
+        claimed_same=claimed_on(claim).precision / 3 if claim.claimed_on else 0.0,
     )
     for date in features.dates:
         if date.precision:
