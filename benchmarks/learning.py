@@ -32,6 +32,7 @@ from django.test.runner import DiscoverRunner
 from django.test.utils import setup_test_environment
 
 TOP = 5
+VERBOSE = False
 BUCKET = 50  # decisions per point of the learning curve
 
 
@@ -72,6 +73,8 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             shown = [label_of.get(s.claim.pk) for s in suggestions]
             found = remaining & set(shown)
             turns.append((decided, len(found), len(remaining)))
+            if VERBOSE and remaining - found:
+                missed(claim, sorted(remaining - found), label_of, shown)
             if shown and shown[0] and frozenset((name, shown[0])) in looks_alike:
                 first_lookalikes.append(f"{name} / {shown[0]}")
             for suggestion, other in zip(suggestions, shown, strict=True):
@@ -89,10 +92,24 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             "pairs": len(pairs),
             "turns": turns,
             "first_lookalikes": first_lookalikes,
+            "links": sorted(tuple(sorted(pair)) for pair in linked),
             "decisions": SuggestionDecision.objects.count(),
         }
     finally:
         learned.REFIT_EVERY = every
+
+
+def missed(claim, partners: list[str], label_of: dict, shown: list) -> None:
+    """Where each partner missed at this turn ranks, with its signals (static, linked_partner, association)."""
+    from claims.corroboration.suggestions import ranked_for
+
+    ranked = ranked_for(claim, limit=200)
+    ranks = [label_of.get(s.claim.pk) for s in ranked]
+    for partner in partners:
+        at = ranks.index(partner) if partner in ranks else None
+        signals = ranked[at].signals if at is not None else None
+        seen = signals and (round(signals.static, 2), signals.linked_partner, round(signals.association, 2))
+        print(f"    {label_of[claim.pk]}: missed {partner}, ranked {at} {seen}; shown {shown}")
 
 
 def curve(turns: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
@@ -159,7 +176,7 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     associations (in a transaction rolled back at the end)."""
     from django.core.management import call_command
 
-    from claims.models import Claim, RankerFit, WordAssociation
+    from claims.models import Claim, Corroboration, RankerFit, WordAssociation
 
     call_command("migrate", verbosity=0)
     (labelled_set.fill_with_seed_synthetic if generator == "seed_synthetic" else labelled_set.fill)(target)
@@ -167,15 +184,20 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE claims_claim")
     with transaction.atomic():
-        claims = list(labelled_set.load_seed_claims(labels)[0].values())
+        by_label = labelled_set.load_seed_claims(labels)[0]
+        claims = list(by_label.values())
         labelled_set.timed(claims[:5])  # warm the caches
         static = labelled_set.timed(claims)
         WordAssociation.objects.bulk_create(WordAssociation(**row) for row in fit["associations"])
         RankerFit.objects.create(decisions=fit["decisions"], weights=fit["weights"])
+        Corroboration.objects.bulk_create(
+            Corroboration(claim_a=by_label[a], claim_b=by_label[b]) for a, b in fit["links"]
+        )
         labelled_set.timed(claims[:5])
         learned = labelled_set.timed(claims)
         transaction.set_rollback(True)
-    print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims filled by {generator}, {len(claims)} claims:")
+    print(f"Latency, top 10 suggestions, PostgreSQL, {total:,} claims filled by {generator}, {len(claims)} claims")
+    print(f"  ({labelled_set.load()}; the learning ranker with the held-out sequence's fit, associations and links):")
     print(f"  static:   {labelled_set.summary(static)}")
     print(f"  learning: {labelled_set.summary(learned)} ({len(fit['associations']):,} associations)")
 
@@ -184,7 +206,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, help="Also measure latency at this many claims (PostgreSQL only).")
     parser.add_argument("--fill", choices=["seed_synthetic", "seed-words"], default="seed_synthetic")
+    parser.add_argument("--half", choices=["tuning", "held-out"], help="Only this half (tuning while developing).")
+    parser.add_argument("--verbose", action="store_true", help="Each turn's missed partners (tuning half only).")
     args = parser.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose and args.half == "tuning"
     if not labelled_set.SEEDS.is_dir():
         print(f"Skipped: the seed articles are not at {labelled_set.SEEDS}; the labelled set refers into them.")
         return
@@ -195,17 +221,19 @@ def main() -> None:
     runner = DiscoverRunner(verbosity=0, interactive=False)
     old = runner.setup_databases()
     try:
-        print(f"Database: {connection.vendor}")
+        print(f"Database: {connection.vendor}; {labelled_set.load()}")
         labelled, distractors = labelled_set.load_seed_claims(labels)
         print(f"Labelled set: {len(labelled)} claims, {distractors} distractors")
-        for which in ("tuning", "held-out"):
+        for which in [args.half] if args.half else ("tuning", "held-out"):
             static = annotate(labels, labelled, which, learning=False)
             learned = annotate(labels, labelled, which, learning=True)
             report(which, static, learned)
+        links = learned["links"]
         fit = {
             "associations": list(WordAssociation.objects.values("first", "second", "links", "dismissals")),
             "weights": RankerFit.objects.latest().weights,
             "decisions": RankerFit.objects.latest().decisions,
+            "links": links,
         }
         print("Fitted weights (held-out sequence, last fit):")
         print("  " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(fit["weights"].items())))

@@ -21,8 +21,8 @@ from sources.services import agent_named, create_source, mark_distinct, merge_ag
 from tests.base import BaseTestCase
 
 # See LinkRecountQueryTests; on PostgreSQL also the link lock, taken by the link rule and again by the recount;
-# then the decision the suggestions learn from (the pair's signals among the claim's candidates, 13 queries).
-QUERIES_TO_LINK = 32 + (3 if connection.vendor == "postgresql" else 0)  # and one more search there
+# then the decision the suggestions learn from (8 queries: tests/test_learning.py DecisionQueryTests).
+QUERIES_TO_LINK = 27 + (2 if connection.vendor == "postgresql" else 0)
 REPORT = "The minister said the survey trip to the islands would start in June."
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 

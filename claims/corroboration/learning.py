@@ -14,20 +14,20 @@ dismiss (per database, until there are projects).
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q, Subquery
 from sklearn.linear_model import LogisticRegression
 
 from claims.models import Claim, RankerFit, SuggestionDecision, WordAssociation
 
 REFIT_EVERY = 25  # decisions before the first fit, and between refits
 MIN_LINKS = 2  # links, less dismissals, before an association counts
-FITTED = ("static", "association")  # the hand-set ranking key, and what is learned
+FITTED = ("static", "association", "linked_partner")  # the hand-set ranking key, and what is learned
 
 
 def fitted_weights() -> dict[str, float] | None:
     """The latest fitted weights, or None before the first fit or while nothing learned counts (one query)."""
     weights = RankerFit.objects.order_by("-fitted_at", "-pk").values_list("weights", flat=True).first()
-    return weights if weights and any(weights[name] for name in FITTED[1:]) else None
+    return weights if weights and any(weights.get(name) for name in FITTED[1:]) else None
 
 
 class Learned:
@@ -50,29 +50,27 @@ class Learned:
         return [word for word in dict.fromkeys(w for pair in ordered for w in pair) if word not in self.keys]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_decision(
     *, claim: Claim, suggested: Claim, accepted: bool, signals: dict[str, float], words: set[str], other_words: set[str]
 ) -> SuggestionDecision:
     """Record a decision on a pair, with its signals; count the associations of the two claims' words (as
-    stems); and refit once REFIT_EVERY decisions have come since the last fit (after the commit)."""
+    stems); and refit once REFIT_EVERY decisions have come since the last fit (after the commit). Four queries:
+    the counts go up in the database (links + 1), so two decisions at once both count."""
     decision = SuggestionDecision.objects.create(claim=claim, suggested=suggested, accepted=accepted, signals=signals)
-    pairs = {(min(a, b), max(a, b)) for a in words - other_words for b in other_words - words}
-    firsts, seconds = {a for a, _ in pairs}, {b for _, b in pairs}
-    rows = WordAssociation.objects.select_for_update().filter(first__in=firsts, second__in=seconds).order_by("pk")
-    known = [row for row in rows if (row.first, row.second) in pairs]
-    counted = "links" if accepted else "dismissals"
-    for row in known:
-        setattr(row, counted, getattr(row, counted) + 1)
-    WordAssociation.objects.bulk_update(known, [counted])
+    mine, theirs = words - other_words, other_words - words
     if accepted:  # a dismissal only counts against associations already made
-        new = pairs - {(row.first, row.second) for row in known}
+        pairs = {(min(a, b), max(a, b)) for a in mine for b in theirs}
         WordAssociation.objects.bulk_create(
-            [WordAssociation(first=a, second=b, links=1) for a, b in sorted(new)], ignore_conflicts=True
+            [WordAssociation(first=a, second=b) for a, b in sorted(pairs)], ignore_conflicts=True
         )
-    decided = SuggestionDecision.objects.count()
-    last = RankerFit.objects.order_by("-fitted_at", "-pk").values_list("decisions", flat=True).first() or 0
-    if decided - last >= REFIT_EVERY:
+    # The words only one claim has, against those only the other has: in either order, as first < second.
+    shown = Q(first__in=mine, second__in=theirs) | Q(first__in=theirs, second__in=mine)
+    counted = "links" if accepted else "dismissals"
+    WordAssociation.objects.filter(shown).update(**{counted: F(counted) + 1})
+    last_fit = RankerFit.objects.order_by("-fitted_at", "-pk").values("decisions")[:1]
+    so_far = SuggestionDecision.objects.aggregate(decided=Count("pk"), last=Max(Subquery(last_fit)))
+    if so_far["decided"] - (so_far["last"] or 0) >= REFIT_EVERY:
         transaction.on_commit(refit)
     return decision
 
@@ -94,6 +92,8 @@ def refit() -> RankerFit | None:
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x / scale, accepted)
-    static, association = (model.coef_[0] / scale).tolist()
-    weights = {"static": 1.0, "association": max(0.0, association / static) if static > 0 else 0.0}
+    static, *learned = (model.coef_[0] / scale).tolist()
+    weights = {"static": 1.0} | {
+        name: max(0.0, weight / static) if static > 0 else 0.0 for name, weight in zip(FITTED[1:], learned, strict=True)
+    }
     return RankerFit.objects.create(decisions=len(rows), weights=weights)

@@ -1,34 +1,17 @@
 """Suggested links: claims in other sources that probably state the same fact, or contradict it.
 
-Ranked the way a careful reader compares two claims: the same people, places and organisations ("Prime
-Minister Shinzo Abe" is Abe), the same dates compared at the coarser of the two precisions ("December 2016"
-meets "last December" in an article of 2017, but not "December 2014"), shared wording (Snowball stems,
-scikit-learn's stop words; rare words counting more than common ones), the same speaker and
-`claimed_on`. Dates that disagree ("May 2016" vs "May 2018", or 2014 vs "December 2016") count against a
-pair: they are usually two different events. A date's tense is its own clause's. A pair about the same event
-(shared names or dates, no disagreeing date) whose predicates oppose ("a big step" vs "failed to lead to any
-serious shifts", "a breakthrough" vs "don't think ... a breakthrough") is marked as a possible contradiction,
-with the opposing words as the reason. Only suggestions scoring at least THRESHOLD of the claim's own best
-possible score (a share, so the same at any database size; set on the tuning half of
-benchmarks/data/suggestion_labels.json) are shown.
+Ranked as a careful reader compares two claims: the same names ("Prime Minister Shinzo Abe" is Abe), the
+same dates at the coarser precision ("last December" in an article of 2017 meets "December 2016"), shared
+words (Snowball stems, scikit-learn's stop words; rare ones count more), the same speaker and `claimed_on`.
+Dates that disagree count against a pair (two events). Opposing verdicts on the same
+subject ("a big step" / "no breakthrough") mark a possible contradiction. Only suggestions scoring at least
+THRESHOLD of the claim's own best possible score are shown; once weights are fitted to the team's decisions
+(learning.py), what its links taught counts too. Every reason quotes the claims' own words.
 
-Once weights are fitted to the team's links and dismissals (learning.py), words its links have joined
-("achieved" / "come to pass") bring claims in after the hand-set suggestions, with a reason naming both.
-
-Every reason quotes the claims' own words: words as written, never stems; a month only when it is a
-month ("Dec." or "December", never the "Dec" of "Declaration"); dates at their precision.
-
-Candidates come from the database. On PostgreSQL a GIN index on the claim's words
-(`to_tsvector('english', quote || ' ' || statement)`, migration 0004) finds claims sharing any of the
-claim's sixteen most telling words (a plain index lookup; they are then compared word by word); being an
-expression index, it is current the moment a claim is saved. Words that PostgreSQL's own statistics on
-that index (pg_stats, kept by ANALYZE) show in more than 1% of claims are not searched by, which keeps a
-request fast at a million claims. On SQLite the same scoring reads the other sources' claims directly
-(fine at a desk's scale). Already-linked and dismissed pairs never come back.
-
-Two rarities: what is rare in the whole table (an even sample of it) chooses the candidates; what is rare
-among the candidates scores them ("Japan" tells little among claims on Japan, however many claims on other
-subjects the table holds). A claim's features are read once per text and reference date in a process.
+Candidates: on PostgreSQL, the GIN index on `to_tsvector('english', quote || ' ' || statement)` (migration
+0004) finds claims sharing the claim's most telling words, leaving out those pg_stats shows in over 1% of
+claims; on SQLite the other sources' claims are read directly. What is rare in the whole table (an even
+sample) chooses candidates; what is rare among them scores them. Linked and dismissed pairs never come back.
 """
 
 import calendar
@@ -36,13 +19,13 @@ import dataclasses
 import datetime
 import functools
 import math
+import os
 import re
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 import snowballstemmer
 from django.db import connection, connections, router
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, Value
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
@@ -51,6 +34,7 @@ from claims.models import Claim, Corroboration, DismissedSuggestion
 from config.routers import reads_from_replica
 from sources.dates import Precision
 
+LEXEME = re.compile(r"\w+(?:\.\w+)*")  # what may go into a search, quoted: "kuril", "5289.35"
 SEARCH_VECTOR = claim_words()
 CANDIDATES = 80  # claims scored in Python per suggestion request
 SEARCH_TERMS = 16  # words of the claim used to find candidates (the tuning half: 10 finds 0.44, 16 0.50, 24 0.48)
@@ -61,8 +45,7 @@ RANKED_FROM = 1000  # when more share one, PostgreSQL ranks this many of them to
 BACKGROUND = 300  # claims sampled to tell common words from rare ones in the table (to choose candidates)
 PRIOR_CLAIMS = 20
 
-# How much each thing a reader notices counts, and the score a suggestion needs to be shown. Tuned on
-# the tuning half of the labelled seed set only (benchmarks/suggestions.py prints both halves).
+# How much each thing a reader notices counts; set on the tuning half of the labelled seed set only.
 WEIGHTS = {
     "speaker": 1.5,
     "entity": 2.0,  # times the name's rarity (0..1)
@@ -74,15 +57,10 @@ WEIGHTS = {
     "wording": 12.0,  # times the rarity-weighted share of words in common (0..1)
     "contradiction": 2.0,
 }
-# A suggestion is shown when it scores at least this share of what the claim would score against a copy of
-# itself (its best possible score). Being a share, it means the same at a hundred claims and at a million,
-# where sampled word rarity makes every raw score larger. The tuning half's recall@5 is the same from 0 to
-# 0.08 and falls from 0.10 on (without the word-pair signal); 0.08 shows the fewest at that recall.
+# Shown from this share of the claim's best possible score (a share: the same at any table size; the tuning
+# half's recall@5 is flat from 0 to 0.08 and falls from 0.10).
 THRESHOLD = 0.08
-# Candidates are ranked by score / (their own best possible score ** HUB_DAMPING): a long claim that names
-# everything (a "hub") would otherwise come first for every claim on its topic. The tuning half's recall@5
-# and mean reciprocal rank are flat from 0 to 0.3; 0.15 is the middle.
-HUB_DAMPING = 0.15
+TELLING = 0.5  # the rarity among the candidates a name or word needs to be named in a reason
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
 # scikit-learn's English stop words, and the words of reporting.
@@ -119,6 +97,7 @@ DATE_PATTERN = re.compile(
 FUTURE = re.compile(
     r"\b(?:will|would|shall|scheduled|slated|plans?|planned|proposed|expected|next|later|as early as|until)\b", re.I
 )
+POSSESSIVE = re.compile(r"['’]s?$")
 TOKEN_PATTERN = re.compile(r"(?:[A-Z]\.){2,}|\d+\+\d+|[^\W\d_][\w'’-]*[\w]|[^\W\d_]|\d+(?:[.,]\d+)*", re.UNICODE)
 CLAUSE_BREAK = re.compile(r"[.;:!?,—–()\"“”]")
 TENSE_BREAK = re.compile(r"[;:!?,—–()]|\.\s")
@@ -131,6 +110,9 @@ def word_key(lower: str) -> str:
     """A word's stem (Snowball's English stemmer, as PostgreSQL's index uses), to meet "islands" with
     "island"; never shown to anyone."""
     return STEMMER.stemWord(lower)
+
+
+VERDICT_WORDS = sorted({word_key(word) for word in PROGRESS | STANDSTILL})
 
 
 @dataclass(frozen=True)
@@ -254,7 +236,6 @@ class Features:
     numbers: dict[str, str]  # number as compared -> as written
     dates: list[DateMention]
     words: dict[str, str]  # word key -> the word as written
-    negated: dict[str, str]  # word key -> the words from the negation to it, as written
     progress: str  # the words saying the matter moved forward, "" if none
     standstill: str  # the words saying it did not, "" if none
 
@@ -268,7 +249,7 @@ class Features:
         dates = dates_in(text, reference)
         date_spans = [m.span() for m in DATE_PATTERN.finditer(text)]
         tokens = [(m.group(0), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
-        names, numbers, words, negated = {}, {}, {}, {}
+        names, numbers, words = {}, {}, {}
         progress = standstill = ""
         clause_start = 0
         negation_at: int | None = None  # index of the last negation in the clause
@@ -287,13 +268,14 @@ class Features:
                 clause_start = i
             if i and (not gap.isspace() or not gap or "\n" in gap):  # a name does not run on over a line break
                 close_run()
-            bare = possessive_stripped(token)
+            bare = POSSESSIVE.sub("", token)
             lower = bare.lower()
             in_date = any(s <= start < e for s, e in date_spans)
             capitalised = bare[:1].isupper() and not in_date
             if capitalised and lower not in STOPWORDS:
                 first_of_sentence = i == 0 or ends_sentence(text, start)
-                if not first_of_sentence or run or is_name_like(tokens, i):
+                # A capitalised first word is a name when the next is capitalised too ("Vladimir Putin said").
+                if not first_of_sentence or run or (i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()):
                     run.append(bare)
                     continue_run = bare == token  # "Putin’s Tokyo visit": the possessive ends the name
                 else:
@@ -324,8 +306,6 @@ class Features:
                 continue
             key = word_key(lower)
             words.setdefault(key, bare if capitalised else lower)
-            if negation_at is not None and i - negation_at <= reach and lower not in NEGATIONS:
-                negated.setdefault(key, spoken(text, tokens, negation_at, i))
             if lower in PROGRESS or key in PROGRESS:
                 if negation_at is not None and i - negation_at <= reach:
                     standstill = standstill or spoken(text, tokens, negation_at, i)
@@ -334,7 +314,7 @@ class Features:
             elif lower in STANDSTILL and not standstill:
                 standstill = spoken(text, tokens, i, min(i + 6, len(tokens) - 1), stop_at=PROGRESS | {"issue"})
         close_run()
-        return cls(names, numbers, dates, words, negated, progress, standstill)
+        return cls(names, numbers, dates, words, progress, standstill)
 
 
 def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = frozenset()) -> str:
@@ -349,35 +329,16 @@ def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = 
 
 def ends_sentence(text: str, at: int) -> bool:
     """Whether the text before `at` ends a sentence (a full stop or an opening quote, then spaces)."""
-    at -= 1
-    while at >= 0 and text[at].isspace():
-        at -= 1
-    return at < 0 or text[at] in '.!?"“'
-
-
-def is_name_like(tokens: list, i: int) -> bool:
-    """A capitalised first word is a name when the next word is capitalised too ("Vladimir Putin said")."""
-    return i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()
+    before = text[:at].rstrip()
+    return not before or before[-1] in '.!?"“'
 
 
 def add_names(names: dict[str, str], run: list[str]) -> None:
     """Record a name under the key a reader would meet it by: its last word ("Prime Minister Shinzo Abe" is
     Abe), or each part of a hyphenated one ("Putin-Abe meeting")."""
     written = " ".join(run)
-    keys = [written.lower()] if len(run) == 1 else [run[-1].lower()]
-    if len(run) == 1 and "-" in written:
-        keys = written.lower().split("-")
-    for key in keys:
+    for key in written.lower().split("-") if len(run) == 1 else [run[-1].lower()]:
         names.setdefault(key, written)
-
-
-def possessive_stripped(token: str) -> str:
-    if "'" not in token and "’" not in token:
-        return token
-    for ending in ("'s", "’s", "'", "’"):
-        if token.endswith(ending):
-            return token[: -len(ending)]
-    return token
 
 
 @functools.lru_cache(maxsize=65536)
@@ -385,7 +346,7 @@ def terms_of(text: str) -> frozenset[str]:
     """The keys rarity is counted over (words, names, numbers), read fast enough to sample many claims."""
     terms = set()
     for token in TOKEN_PATTERN.findall(text):
-        bare = possessive_stripped(token)
+        bare = POSSESSIVE.sub("", token)
         lower = bare.lower()
         if bare[:1].isdigit():
             terms.add(bare.replace(",", ""))
@@ -440,7 +401,11 @@ class Signals:
     wording: float = 0.0
     contradiction: float = 0.0
     association: float = 0.0  # learned: words the team's links have joined (each 0..1)
-    static: float = 0.0  # the hand-set ranking key (ranking_key()), which the learned signals add to
+    linked_partner: float = 0.0  # learned: linked to a claim linked to this one
+    static: float = 0.0  # the hand-set ranking key, which the learned signals add to
+
+    def learned(self) -> bool:
+        return bool(self.association or self.linked_partner)
 
     def score(self, weights: dict[str, float] | None = None) -> float:
         weights = WEIGHTS if weights is None else weights
@@ -460,13 +425,8 @@ def quoted(words: list[str], most: int = 4) -> str:
 
 
 class Rarity:
-    """How telling a word is: one that most claims mention ("Japan", in coverage of Japan) counts
-    for little, a rare one ("Hasegawa") for a lot.
-
-    Two kinds are used: one from a sample of the whole table chooses the candidates (it lives as long as its
-    sample, for many requests once the table is larger than the sample, remembering each word's rarity), and
-    one from the candidates themselves scores them (one request).
-    """
+    """How telling a word is among some claims: one most of them mention ("Japan", in coverage of Japan) counts
+    for little, a rare one ("Hasegawa") for a lot."""
 
     def __init__(self, pool: list[frozenset[str]]):
         self.size = len(pool)
@@ -517,7 +477,7 @@ def compare(
             precision = best[0]
             name = ("date_year", "date_month", "date_day")[precision - 1]
             setattr(signals, name, getattr(signals, name) + 1.0)
-            label = mine.read_beside(best[1]).label(precision)
+            label = written_date(mine, best[1], precision, claim_text(claim), claim_text(other))
             if label not in agreed:
                 agreed.append(label)
         elif best[0] < 0:
@@ -529,8 +489,7 @@ def compare(
     if conflicts and not agreed:
         signals.date_conflict = 1.0
         mine, theirs = conflicts[0]
-        precision = min(mine.precision, theirs.precision)
-        reasons.append(f"but different dates: {mine.label(precision)} and {theirs.label(precision)}")
+        reasons.append(f"but different dates: “{mine.text}” and “{theirs.text}”")
 
     shared_names = sorted(
         (k for k in features.names if k in other_features.names),
@@ -540,8 +499,9 @@ def compare(
     mentioned: list[str] = list(agreed)
     for key in shared_names:
         entity_score += rarity(key)
-        written = features.names[key]
-        if written not in mentioned:
+        # A name most candidates share ("Russia", among claims on Russia) tells a reader nothing.
+        written = shared_name(key, features.names[key], other_features.names[key])
+        if rarity(key) >= TELLING and written not in mentioned:
             mentioned.append(written)
     signals.entity = entity_score
     for number in sorted(set(features.numbers) & set(other_features.numbers)):
@@ -554,14 +514,12 @@ def compare(
             + (f" and {len(mentioned) - 4} more" if len(mentioned) > 4 else "")
         )
 
-    if claim.claimed_on and other.claimed_on:
-        mine = DateMention("", *claimed_parts(claim))
-        theirs = DateMention("", *claimed_parts(other))
-        precision = mine.compare(theirs)
-        if precision > 0:
+    if claim.claimed_on and other.claimed_on:  # the labelled set has no claimed_on: kept, not evaluated
+        mine, theirs = claimed_on(claim), claimed_on(other)
+        if (precision := mine.compare(theirs)) > 0:
             signals.claimed_same = precision / 3
-            reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
-
+            if precision > 1:  # "claimed in 2017" says little
+                reasons.append("claimed " + ("the same day" if precision == 3 else f"in {mine.label(precision)}"))
     named_words = {word_key(w.lower()) for w in features.names.values() for w in w.split()}
     mine_words, their_words = set(features.words), set(other_features.words)
     union, common = mine_words | their_words, mine_words & their_words
@@ -577,7 +535,7 @@ def compare(
         own = rarity.total(mine_words)
         coverage = shared / own if own else len(common) / max(len(mine_words), 1)
         signals.wording = (overlap + coverage) / 2
-    plain_common = sorted(common - named_words, key=lambda w: (-rarity(w), w))
+    plain_common = sorted((w for w in common - named_words if rarity(w) >= TELLING), key=lambda w: (-rarity(w), w))
     if len(plain_common) >= 2:
         written = [features.words[w] for w in plain_common]
         reasons.append(f"{len(written)} words in common: {quoted(written)}")
@@ -592,8 +550,9 @@ def compare(
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
-    if same_event:
-        contradiction = opposition(features, other_features, common - named_words)
+    # Opposing verdicts on whether a matter moved ("a big step" / "no breakthrough"), on the same event or subject.
+    if same_event or (kindred(features.names, other_features.names) and not conflicts):
+        contradiction = opposing_verdicts(features, other_features)
     if contradiction:
         signals.contradiction = 1.0
         reasons.append(f"possible contradiction: {contradiction}")
@@ -606,38 +565,57 @@ def compare(
     )
 
 
-def claimed_parts(claim: Claim) -> tuple[int, int | None, int | None]:
+def written_date(mine: DateMention, theirs: DateMention, precision: int, text: str, other_text: str) -> str:
+    """A date both claims give, as a reader says it when both write it so ("December 2016"), else as each
+    writes it ("“last December” and “December 2016”")."""
+    label = mine.read_beside(theirs).label(precision)
+    if label.lower() in text.lower() and label.lower() in other_text.lower():
+        return label
+    return f"“{mine.text}” / “{theirs.text}”"
+
+
+def shared_name(key: str, written: str, other_written: str) -> str:
+    """A name as both claims write it: the whole name when both write it so, else the part they share ("Lavrov"
+    of "Russian Foreign Minister Sergei Lavrov", "Russia" of "Japan-Russia")."""
+    if written == other_written:
+        return written
+    return next((part for part in re.split(r"[\s-]", written) if part.lower() == key), written)
+
+
+def claimed_on(claim: Claim) -> DateMention:
     value, precision = claim.claimed_on, claim.claimed_on_precision
-    return (
-        value.year,
-        None if precision == Precision.YEAR else value.month,
-        value.day if precision == Precision.DAY else None,
+    month = None if precision == Precision.YEAR else value.month
+    return DateMention("", value.year, month, value.day if precision == Precision.DAY else None)
+
+
+def kindred(names: dict[str, str], other_names: dict[str, str]) -> bool:
+    """Whether two claims name a subject in common, its demonym counting as it ("Japan" / "Japanese Foreign
+    Minister")."""
+    parts = [{p.lower() for w in n.values() for p in re.split(r"[\s-]", w)} for n in (names, other_names)]
+    return any(
+        len(prefix := os.path.commonprefix([a, b])) >= 4 and len(prefix) >= min(len(a), len(b)) - 1
+        for a in parts[0]
+        for b in parts[1]
     )
 
 
-def opposition(features: Features, other: Features, common: set[str]) -> str:
-    """The opposing words of two claims about the same event, as written, or "" when their predicates agree."""
+def opposing_verdicts(features: Features, other: Features) -> str:
+    """The words of one claim saying a matter moved forward against the other's saying it did not, or ""."""
     if features.progress and other.standstill and not features.standstill:
         return f"“{features.progress}” against “{other.standstill}”"
     if other.progress and features.standstill and not other.standstill:
         return f"“{features.standstill}” against “{other.progress}”"
-    # The first shared word a negation turns around in one claim and not in the other: its predicate.
-    for first, second, mine_negated in ((features, other, True), (other, features, False)):
-        for key, negative in first.negated.items():
-            if key in common and key not in second.negated:
-                positive = second.words[key]
-                return f"“{negative}” against “{positive}”" if mine_negated else f"“{positive}” against “{negative}”"
     return ""
 
 
-def excluded_ids(claim: Claim) -> set[int]:
-    """Claims never to suggest for this one: itself, those already linked, those dismissed (one query)."""
-    links = Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim)).values_list("claim_a", "claim_b")
-    dismissed = DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim)).values_list(
-        "claim", "suggested"
-    )
-    pairs = links.union(dismissed, all=True)
-    return {claim.pk} | {pk for pair in pairs for pk in pair}
+def decided(claim: Claim) -> tuple[set[int], set[int]]:
+    """The claims linked to this one, and those never to suggest for it: itself, linked, dismissed (one query)."""
+    mine = Q(claim_a=claim) | Q(claim_b=claim)
+    links = Corroboration.objects.filter(mine).annotate(link=Value(True)).values_list("claim_a", "claim_b", "link")
+    dismissed = DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim)).annotate(link=Value(False))
+    rows = list(links.union(dismissed.values_list("claim", "suggested", "link"), all=True))
+    linked = {pk for a, b, link in rows if link for pk in (a, b)} - {claim.pk}
+    return linked, {claim.pk} | {pk for a, b, _ in rows for pk in (a, b)}
 
 
 # Each word as PostgreSQL indexes it, with the share of claims using it according to the statistics
@@ -659,7 +637,8 @@ def search_words(features: Features, rarity: Rarity) -> list[str]:
     telling += [(w.lower(), w) for d in features.dates for w in [d.text.split()[-1]] if not w.isdigit()]
     plain = sorted(features.words.items(), key=lambda kw: (-rarity(kw[0]), -len(kw[1]), kw[0]))
     ordered = sorted(telling, key=lambda kw: (-rarity(kw[0]), kw[0])) + plain
-    spelled = [re.sub(r"\W", "", written) for _, written in ordered]
+    # A number as PostgreSQL reads it ("5289.35", never "528935"), a word without its punctuation.
+    spelled = [key if key in features.numbers else re.sub(r"\W", "", written) for key, written in ordered]
     # Each part of a hyphenated name too: "Putin-Abe" searches "Putin" and "Abe".
     spelled += [re.sub(r"\W", "", key) for key in features.names if " " not in key]
     return list(dict.fromkeys(w for w in spelled if w))
@@ -691,8 +670,8 @@ def text_candidate_ids(
     if connection.vendor != "postgresql":
         rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
         return most_shared(features.terms | set(learned), rows, excluded, rarity)
-    terms = search_terms(features, rarity, [w for w in learned if re.fullmatch(r"\w+", w)][: 4 * LEARNED_TERMS])
-    terms = [t for t in terms if re.fullmatch(r"\w+", t)]
+    terms = search_terms(features, rarity, [w for w in learned if LEXEME.fullmatch(w)][: 4 * LEARNED_TERMS])
+    terms = [t for t in terms if LEXEME.fullmatch(t)]
     if not terms:
         return []
     # Already lexemes: quoted, and queried with the simple configuration. Claims sharing any one of the telling
@@ -739,13 +718,8 @@ def most_shared(terms: frozenset[str], rows, excluded: set[int], rarity: Rarity)
 
 
 def background() -> Rarity:
-    """Word rarity from a spread-out sample of all claims, to choose the words to search by and the claims to
-    compare (two queries, any table size).
-
-    Evenly spaced ids rather than a random sample, so the same data always gives the same ranking. Once the
-    table is larger than the sample, the same ids are sampled until it grows by another BACKGROUND claims, and
-    the rarity read from them is kept in the process meanwhile (one query).
-    """
+    """Word rarity from evenly spaced claims of the whole table (the same data, the same ranking), to choose
+    what to search by and compare (two queries; one while the table has not grown by BACKGROUND claims)."""
     span = Claim.objects.aggregate(first=Min("pk"), last=Max("pk"))
     if span["first"] is None:
         return Rarity([])
@@ -764,70 +738,96 @@ def background() -> Rarity:
 SAMPLED: dict[tuple[int, int], Rarity] = {}
 
 
-class Published(NamedTuple):
-    published_on: datetime.date | None
-    published_on_precision: str
+def candidates(ids: list[int]) -> list[Claim]:
+    """The candidates with their words, speakers and dates only (one query; the source's text is never loaded)."""
+    fields = ("quote", "statement", "speaker_id", "claimed_on", "claimed_on_precision", "source_id")
+    sources = ("source__published_on", "source__published_on_precision")
+    return list(Claim.objects.filter(pk__in=ids).select_related("source").only(*fields, *sources).order_by())
 
 
-class Candidate(NamedTuple):
-    """What scoring reads of a claim (its words, speaker and dates), without building a model instance."""
+@dataclass
+class Pool:
+    """A claim's candidates, the rarity of words among them, and (once learning counts) the team's links
+    around them: the claims linked to this one (`partners`) and each candidate's and partner's links."""
 
-    pk: int
-    quote: str
-    statement: str
-    speaker_id: int | None
-    claimed_on: datetime.date | None
-    claimed_on_precision: str
-    source: Published
-
-
-CANDIDATE_FIELDS = (
-    "pk",
-    "quote",
-    "statement",
-    "speaker_id",
-    "claimed_on",
-    "claimed_on_precision",
-    "source__published_on",
-    "source__published_on_precision",
-)
+    found: list[Claim]
+    rarity: Rarity
+    partners: set[int] = field(default_factory=set)
+    links: dict[int, set[int]] = field(default_factory=dict)
 
 
-def candidates(ids: list[int]) -> list[Candidate]:
-    """The candidates' words, speakers and dates (one query; the source's text is never loaded)."""
-    rows = Claim.objects.filter(pk__in=ids).order_by().values_list(*CANDIDATE_FIELDS)
-    return [Candidate(*row[:6], Published(*row[6:])) for row in rows]
-
-
-def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> tuple[list, Rarity]:
-    """The claim's candidates, and the rarity of words among them (three to five queries)."""
-    excluded = excluded_ids(claim)
+def candidate_pool(claim: Claim, features: Features, learned: Learned | None) -> Pool:
+    """The claim's candidates, and the rarity of words among them (three to six queries). Once learning counts,
+    claims linked to the claim's partners or to its candidates are candidates too: a link says two claims
+    state the same fact, so what matches one may match the other."""
+    linked, excluded = decided(claim)
     # What is rare in the whole table chooses the candidates ...
-    partners = learned.partners() if learned else []
-    ids = text_candidate_ids(claim, features, excluded, background(), partners)
-    found = candidates(ids)
+    # Words its links taught, and for a claim saying a matter moved or did not, the words saying either.
+    extra = learned.partners() if learned else []
+    if features.progress or features.standstill:
+        extra += VERDICT_WORDS
+    ids = text_candidate_ids(claim, features, excluded, background(), extra)
+    links: dict[int, set[int]] = {}
+    if learned is not None:
+        links = links_among(set(ids) | linked)
+        reached = {pk for x in linked | set(ids) for pk in links.get(x, ())} - excluded - set(ids)
+        ids += sorted(reached)[:CANDIDATES]
+    found = [row for row in candidates(ids) if row.source_id != claim.source_id]
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
     # and "Habomai" a lot, however many claims about anything else the table holds.
-    return found, Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+    rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
+    return Pool(found, rarity, linked, links)
+
+
+def links_among(ids: set[int]) -> dict[int, set[int]]:
+    """Each of these claims' linked claims, by claim id (one query)."""
+    links: dict[int, set[int]] = {}
+    rows = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
+    for a, b in rows:
+        links.setdefault(a, set()).add(b)
+        links.setdefault(b, set()).add(a)
+    return links
+
+
+def through_links(other, pool: Pool, signals: "Signals") -> str:
+    """The reason when the other claim is linked to a claim linked to this one (a link says two claims state
+    the same fact), else ""."""
+    shared = sorted(pool.partners & pool.links.get(other.pk, set()))
+    if shared:
+        signals.linked_partner = 1.0
+        return f"both linked to claim {shared[0]}"
+    return ""
+
+
+def scored(claim: Claim, features: Features, other, pool: Pool, learned: Learned | None) -> Suggestion:
+    """One candidate scored as the ranker scores it: the hand-set score and ranking key, and with `learned`,
+    the associations and links learned from the team's decisions."""
+    other_features = features_of(other)
+    suggestion = compare(claim, features, other, other_features, pool.rarity, learned)
+    signals = suggestion.signals
+    signals.static = suggestion.score
+    if learned is not None:
+        reason = through_links(other, pool, signals)
+        if reason:
+            suggestion.reasons.append(reason)
+    return suggestion
 
 
 def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD). Once the weights have
-    been fitted to the team's decisions (learning.py), they rank, and learned associations count."""
+    been fitted to the team's decisions (learning.py), what was learned counts, by its fitted weight."""
     features = features_of(claim)
     weights = fitted_weights()
     learned = Learned(features.terms) if weights else None
-    found, rarity = candidate_pool(claim, features, learned)
-    own_best = best_possible(claim, features, rarity)
-    ranked, keys = [], {}
-    for other in found:
-        other_features = features_of(other)
-        suggestion = compare(claim, features, other, other_features, rarity, learned)
+    pool = candidate_pool(claim, features, learned)
+    own_best = best_possible(claim, features, pool.rarity)
+    ranked = []
+    for other in pool.found:
+        suggestion = scored(claim, features, other, pool, learned)
         suggestion.strength = round(suggestion.score / own_best, 3) if own_best > 0 else 0.0
-        keys[other.pk] = ranking_key(suggestion, other, other_features, rarity, weights)
         suggestion.score = round(suggestion.score, 2)
         ranked.append(suggestion)
-    ranked.sort(key=lambda s: (*keys[s.claim.pk], s.claim.pk))
+    ranked.sort(key=lambda s: (-ranking_key(s.signals, weights), s.claim.pk))
     ranked = ranked[:limit]
     # Only the claims shown are loaded in full, with what a page shows of them (one query).
     shown = (
@@ -845,43 +845,39 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
 @reads_from_replica
 def suggestions_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """The claims in other sources most likely to corroborate or contradict this one, best first; only those
-    scoring at least THRESHOLD of the claim's best possible score (or joined to it by a learned association),
+    scoring at least THRESHOLD of the claim's best possible score (or joined to it by what was learned),
     so a claim that nothing else speaks to gets none, however large the database.
 
     A heavy read: it runs on the read replica when there is one (config/routers.py).
     """
-    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.association]
+    return [s for s in ranked_for(claim, limit=limit) if s.strength >= THRESHOLD or s.signals.learned()]
 
 
-def ranking_key(
-    suggestion: Suggestion, other: Claim, other_features: Features, rarity: Rarity, weights: dict | None
-) -> tuple[int, float]:
-    """Best first: the hand-set score, less for a candidate that names everything (a hub). With fitted weights,
-    claims only learned associations show come after the hand-set suggestions, never push one out (letting them
-    reorder those lost 1-2 held-out partners: benchmarks/learning.py), by the score plus the associations'."""
-    signals = suggestion.signals
-    signals.static = suggestion.score / max(best_possible(other, other_features, rarity), 1.0) ** HUB_DAMPING
-    if not weights or suggestion.strength >= THRESHOLD:
-        return (0, -signals.static)
-    return (1, -signals.static - sum(weights[name] * getattr(signals, name) for name in FITTED[1:]))
+def ranking_key(signals: "Signals", weights: dict | None) -> float:
+    """Higher first: the hand-set score, less for a candidate that names everything (a hub); with fitted
+    weights, plus what was learned, each by its weight."""
+    if not weights:
+        return signals.static
+    return signals.static + sum(weights.get(name, 0.0) * getattr(signals, name) for name in FITTED[1:])
 
 
 def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
-    """Learn from a suggestion accepted as a link or dismissed: record the pair's signals, as ranking reads them,
-    and its words (learning.py); called by the services that write links and dismissals."""
-    features, other_features = features_of(claim), features_of(other)
+    """Learn from a suggestion accepted as a link or dismissed: record the pair's signals and its words
+    (learning.py); called by the services that write links and dismissals. Word rarity is read from the table's
+    sample, not from the claim's candidates, so that a decision costs a few queries, not a suggestion request."""
+    features = features_of(claim)
     learned = Learned(features.terms)
-    _, rarity = candidate_pool(claim, features, learned)
-    suggestion = compare(claim, features, other, other_features, rarity, learned)
-    ranking_key(suggestion, other, other_features, rarity, None)
-    signals = suggestion.signals
+    links = links_among({claim.pk, other.pk})
+    # The link just made is the decision itself, not a partner.
+    pool = Pool([], background(), links.get(claim.pk, set()) - {other.pk}, links)
+    suggestion = scored(claim, features, other, pool, learned)
     record_decision(
         claim=claim,
         suggested=other,
         accepted=accepted,
-        signals=dataclasses.asdict(signals),
+        signals=dataclasses.asdict(suggestion.signals),
         words=set(features.words),
-        other_words=set(other_features.words),
+        other_words=set(features_of(other).words),
     )
 
 
@@ -891,7 +887,7 @@ def best_possible(claim: Claim, features: Features, rarity: Rarity) -> float:
         speaker=float(claim.speaker_id is not None),
         entity=rarity.total(features.names) + rarity.total(features.numbers),
         wording=float(bool(features.words)),
-        claimed_same=DateMention("", *claimed_parts(claim)).precision / 3 if claim.claimed_on else 0.0,
+        claimed_same=claimed_on(claim).precision / 3 if claim.claimed_on else 0.0,
     )
     for date in features.dates:
         if date.precision:
