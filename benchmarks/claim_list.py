@@ -54,7 +54,7 @@ SORTED = {
     "kind": ("kind", lambda claim: claim.kind),
     "status": ("status", lambda claim: claim.status),
     "corroborating": ("corroborating_sources", lambda claim: claim.corroborating_sources),
-    "independent": ("independent_sources", lambda claim: claim.independent_sources),
+    "independent": ("independent_voices", lambda claim: claim.independent_voices),
     "unverified": ("unverified_sources", lambda claim: claim.unverified_sources),
     "contradicting": ("contradicting_sources", lambda claim: claim.contradicting_sources),
 }

@@ -99,10 +99,10 @@ def check_export(args) -> dict:
 
     setup()
     from claims.exchange.columns import claims_csv
-    from claims.models import Claim, Corroboration
+    from claims.models import Claim, Link
 
     expected = list(Claim.objects.order_by("pk").values_list("pk", flat=True))
-    linked = Corroboration.objects.order_by("pk").values_list("claim_a", flat=True)[:1000]
+    linked = Link.objects.order_by("pk").values_list("claim_a", flat=True)[:1000]
     sample = Claim.objects.filter(pk__in=[*linked, *expected[:500], *expected[-500:]])
     wanted = set(sample.values_list("pk", flat=True))
     reference = b"".join(claims_csv(sample, use_copy=False)).decode()
@@ -176,7 +176,7 @@ def measure_import(args) -> dict:
 
 FLOOR_COLUMNS = ["source_id", "quote", "start", "end", "statement", "speaker_id", "claimed_on"]
 FLOOR_COLUMNS += ["claimed_on_precision", "kind", "status", "created_at", "updated_at", "version", "anchor_state"]
-COUNTS = ["corroborating_sources", "independent_sources", "unverified_sources", "contradicting_sources"]
+COUNTS = ["corroborating_sources", "independent_voices", "unverified_sources", "contradicting_sources"]
 FLOOR_COLUMNS += COUNTS  # stored counts: the table has no default for them, the import writes 0
 # The history keeps neither the version nor the stored counts.
 HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version" and c not in COUNTS] + ["id", "created_by_id"]

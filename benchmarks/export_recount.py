@@ -45,9 +45,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 STARTUP = {"wall": 0.0, "cpu": 0.0}  # Django's start-up alone, measured first
 FLOOR_SQL = "SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id"
 RECOUNT_FLOOR_SQL = [
-    "SELECT l.claim_a_id, a.source_id, l.claim_b_id, b.source_id, l.relation FROM claims_corroboration l "
+    "SELECT l.claim_a_id, a.source_id, l.claim_b_id, b.source_id, l.relation FROM claims_link l "
     "JOIN claims_claim a ON a.id = l.claim_a_id JOIN claims_claim b ON b.id = l.claim_b_id",
-    "SELECT id, source_id, corroborating_sources, independent_sources, unverified_sources, contradicting_sources, "
+    "SELECT id, source_id, corroborating_sources, independent_voices, unverified_sources, contradicting_sources, "
     "corroborated_by_ids, contradicted_by_ids FROM claims_claim",
 ]
 

@@ -38,9 +38,9 @@ BUCKET = 50  # decisions per point of the learning curve
 
 def forget_decisions() -> None:
     """Back to an untouched team: no links, dismissals, decisions, associations or fits."""
-    from claims.models import Corroboration, DismissedSuggestion, RankerFit, SuggestionDecision, WordAssociation
+    from claims.models import Link, DismissedSuggestion, RankerFit, SuggestionDecision, WordAssociation
 
-    for model in (Corroboration, DismissedSuggestion, SuggestionDecision, WordAssociation, RankerFit):
+    for model in (Link, DismissedSuggestion, SuggestionDecision, WordAssociation, RankerFit):
         model.objects.all().delete()
 
 
@@ -176,7 +176,7 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     associations (in a transaction rolled back at the end)."""
     from django.core.management import call_command
 
-    from claims.models import Claim, Corroboration, RankerFit, WordAssociation
+    from claims.models import Claim, Link, RankerFit, WordAssociation
 
     call_command("migrate", verbosity=0)
     (labelled_set.fill_with_seed_synthetic if generator == "seed_synthetic" else labelled_set.fill)(target)
@@ -190,9 +190,7 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
         static = labelled_set.timed(claims)
         WordAssociation.objects.bulk_create(WordAssociation(**row) for row in fit["associations"])
         RankerFit.objects.create(decisions=fit["decisions"], weights=fit["weights"])
-        Corroboration.objects.bulk_create(
-            Corroboration(claim_a=by_label[a], claim_b=by_label[b]) for a, b in fit["links"]
-        )
+        Link.objects.bulk_create(Link(claim_a=by_label[a], claim_b=by_label[b]) for a, b in fit["links"])
         labelled_set.timed(claims[:5])
         learned = labelled_set.timed(claims)
         transaction.set_rollback(True)

@@ -81,7 +81,7 @@ from django.db import connection  # noqa: E402
 from served import Serve, Visitor, create_database, manage, server_env, staff_users  # noqa: E402
 
 from claims.exchange.columns import HEADER, csv_line  # noqa: E402
-from claims.models import Claim, Corroboration  # noqa: E402
+from claims.models import Claim, Link  # noqa: E402
 from claims.rules import STALE_MESSAGE  # noqa: E402
 from sources.models import Source  # noqa: E402
 
@@ -316,8 +316,7 @@ def check_writes(ledger: Ledger, initial_versions: dict[int, int]) -> list[str]:
         problems.append(f"a refused claim was stored: #{pk}")
 
     links = {
-        note: {a, b}
-        for a, b, note in Corroboration.objects.filter(note__contains=RUN).values_list("claim_a", "claim_b", "note")
+        note: {a, b} for a, b, note in Link.objects.filter(note__contains=RUN).values_list("claim_a", "claim_b", "note")
     }
     for link in ledger.links:
         if link["ok"] and links.get(link["note"]) != link["claims"]:

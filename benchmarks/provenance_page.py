@@ -35,7 +35,7 @@ def article(length: int) -> str:
 
 
 def build():
-    from claims.models import Claim, Corroboration
+    from claims.models import Claim, Link
     from sources.models import Agent
     from sources.services import create_source
 
@@ -76,9 +76,8 @@ def build():
             )
             for k in range(30)
         )
-    Corroboration.objects.bulk_create(
-        Corroboration(claim_a=claims[k * 3], claim_b=others[k], relation=Corroboration.Relation.CORROBORATES)
-        for k in range(LINKED)
+    Link.objects.bulk_create(
+        Link(claim_a=claims[k * 3], claim_b=others[k], relation=Link.Relation.CORROBORATES) for k in range(LINKED)
     )
     return source, baseline
 

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from claims.corroboration.counting import link_rows, recount_all
-from claims.models import COUNT_FIELDS, Claim, Corroboration
+from claims.models import COUNT_FIELDS, Claim, Link
 from claims.services import link_claims
 
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--links", type=int, default=30, help="how many single links to time")
     args = parser.parse_args()
-    print(f"{Claim.objects.count():,} claims, {Corroboration.objects.count():,} links")
+    print(f"{Claim.objects.count():,} claims, {Link.objects.count():,} links")
     print(f"load average at the start: {os.getloadavg()[0]:.2f}")
 
     recount_all()  # repair whatever drifted before, so the timed pass is the steady state
@@ -45,13 +45,13 @@ def main() -> None:
     # The floor: reading what the recount reads (every link with its claims' sources, every claim that stores a
     # count), nothing computed or compared.
     began = time.perf_counter()
-    links = len(list(link_rows(Corroboration.objects.all())))
+    links = len(list(link_rows(Link.objects.all())))
     nonzero = Q()
     for name in COUNT_FIELDS:
         nonzero |= Q(**{f"{name}__gt": 0})
     stored = len(list(Claim.objects.filter(nonzero).values_list("pk", "source_id", *COUNT_FIELDS)))
     floor = time.perf_counter() - began
-    assert links == Corroboration.objects.count() and stored > 0, (links, stored)
+    assert links == Link.objects.count() and stored > 0, (links, stored)
     assert drift == {}, f"{len(drift)} claims drifted right after a repair"
     try:
         with transaction.atomic():
@@ -75,7 +75,7 @@ def main() -> None:
         a, b = (Claim.objects.filter(pk__gte=rng.randrange(1, last)).order_by("pk").first() for _ in range(2))
         if a is None or b is None or a.source_id == b.source_id:
             continue
-        if Corroboration.objects.filter(claim_a__in=[a, b], claim_b__in=[a, b]).exists():
+        if Link.objects.filter(claim_a__in=[a, b], claim_b__in=[a, b]).exists():
             continue
         for timings, save in ((with_counts, link_claims), (without, plain_save)):
             try:
@@ -99,7 +99,7 @@ def main() -> None:
 
 
 def plain_save(*, claim_a: Claim, claim_b: Claim) -> None:
-    link = Corroboration(claim_a=claim_a, claim_b=claim_b)
+    link = Link(claim_a=claim_a, claim_b=claim_b)
     link.full_clean()
     link.save()
 

@@ -10,9 +10,9 @@ from django.utils.text import capfirst
 
 import claims.api.admin  # noqa: F401  (API tokens)
 from claims.corroboration.admin import CorroborationPanels, IndependenceFilter
-from claims.exchange.admin import ClaimImportExport, CorroborationImportExport
+from claims.exchange.admin import ClaimImportExport, LinkImportExport
 from claims.forms import ClaimForm
-from claims.models import EXCERPT_LENGTH, Claim, Corroboration, Tag
+from claims.models import EXCERPT_LENGTH, Claim, Link, Tag
 from claims.rules import back_to_draft_message, check_across_sources, may_review
 from claims.search import search_claims
 from claims.services import delete_claims, delete_links, save_claim, save_link, set_status
@@ -26,7 +26,7 @@ from sources.models import SOURCE_TEXTS
 
 class LinkInlineForm(forms.ModelForm):
     class Meta:
-        model = Corroboration
+        model = Link
         fields = ["claim_a", "claim_b", "relation", "note"]
         labels = {"claim_a": "other claim", "claim_b": "other claim"}
         widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 50})}
@@ -73,7 +73,7 @@ class LinkFormSet(BaseInlineFormSet):
 
 
 class LinkInline(DescribedClaimChoices, admin.TabularInline):
-    model = Corroboration
+    model = Link
     form = LinkInlineForm
     formset = LinkFormSet
     extra = 0
@@ -277,8 +277,8 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
         self._set_status(request, queryset, Claim.Status.RETRACTED)
 
 
-@admin.register(Corroboration)
-class CorroborationAdmin(CheckedListFilters, DescribedClaimChoices, CorroborationImportExport, HistoryWithoutRevert):
+@admin.register(Link)
+class LinkAdmin(CheckedListFilters, DescribedClaimChoices, LinkImportExport, HistoryWithoutRevert):
     list_display = ["first_claim", "relation", "second_claim", "note", "created_by", "created_at"]
     list_filter = ["relation"]
     list_select_related = ["claim_a__speaker", "claim_a__source", "claim_b__speaker", "claim_b__source", "created_by"]
@@ -304,11 +304,11 @@ class CorroborationAdmin(CheckedListFilters, DescribedClaimChoices, Corroboratio
         return super().get_queryset(request).defer(*texts)
 
     @admin.display(description="claim", ordering="claim_a")
-    def first_claim(self, link: Corroboration) -> str:
+    def first_claim(self, link: Link) -> str:
         return link.claim_a.described
 
     @admin.display(description="other claim", ordering="claim_b")
-    def second_claim(self, link: Corroboration) -> str:
+    def second_claim(self, link: Link) -> str:
         return link.claim_b.described
 
 

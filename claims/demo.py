@@ -7,7 +7,7 @@ import datetime
 
 from django.db import transaction
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.services import create_claim, link_claims
 from sources.models import Agent, Source
 from sources.services import agent_named, create_source
@@ -107,9 +107,9 @@ SOURCES = [
 
 LINKS = [
     # (source index, claim index), (source index, claim index), relation, note
-    ((0, 0), (1, 0), Corroboration.Relation.CORROBORATES, "Both report the 1 June remark on missile defence."),
-    ((0, 0), (2, 0), Corroboration.Relation.CONTRADICTS, "The analysis says Moscow never objected."),
-    ((0, 1), (2, 1), Corroboration.Relation.CORROBORATES, "Both mention talks on joint economic activity."),
+    ((0, 0), (1, 0), Link.Relation.CORROBORATES, "Both report the 1 June remark on missile defence."),
+    ((0, 0), (2, 0), Link.Relation.CONTRADICTS, "The analysis says Moscow never objected."),
+    ((0, 1), (2, 1), Link.Relation.CORROBORATES, "Both mention talks on joint economic activity."),
 ]
 
 

@@ -35,7 +35,7 @@ class Tag(models.Model):
 # A claim's quote as the list shows it, at most this long (the list sorts on it, through an index).
 EXCERPT_LENGTH = 80
 # The counts each claim stores (see Claim and claims.corroboration.counting).
-COUNT_FIELDS = ("corroborating_sources", "independent_sources", "unverified_sources", "contradicting_sources")
+COUNT_FIELDS = ("corroborating_sources", "independent_voices", "unverified_sources", "contradicting_sources")
 # The lists each claim stores as its CSV cells (see Claim, claims.tagging and claims.corroboration.counting).
 LIST_FIELDS = ("corroborated_by_ids", "contradicted_by_ids")
 
@@ -131,7 +131,7 @@ class Claim(models.Model):
     corroborating_sources = models.PositiveIntegerField(
         default=0, editable=False, help_text="Other sources holding a claim that corroborates this one."
     )
-    independent_sources = models.PositiveIntegerField(
+    independent_voices = models.PositiveIntegerField(
         "independent voices",
         default=0,
         editable=False,
@@ -317,7 +317,7 @@ class Claim(models.Model):
             )
 
 
-class Corroboration(models.Model):
+class Link(models.Model):
     """A link between claims in two different sources. A–B is the same link as B–A."""
 
     class Relation(models.TextChoices):
@@ -338,8 +338,8 @@ class Corroboration(models.Model):
     history = KeptHistory()
 
     class Meta:
-        verbose_name = "corroboration link"
-        permissions = [("import_corroboration", "Can import links"), ("export_corroboration", "Can export links")]
+        verbose_name = "link"
+        permissions = [("import_link", "Can import links"), ("export_link", "Can export links")]
         # A claim's links with their relation and other end, from the index alone, in claim order: the export groups
         # a stretch of claims' links from them without reading the table or sorting (issue 11), the recount too.
         indexes = [

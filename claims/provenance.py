@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from claims.corroboration.independence import Explained, explanations
-from claims.models import Claim, Corroboration, pages_label
+from claims.models import Claim, Link, pages_label
 from sources.models import Source
 
 SHOWN = [
@@ -21,7 +21,7 @@ SHOWN = [
     "status",
     "anchor_state",
     "corroborating_sources",
-    "independent_sources",
+    "independent_voices",
     "unverified_sources",
 ]
 
@@ -46,7 +46,7 @@ def provenance_rows(source: Source) -> list[ClaimRow]:
     # Only the columns the page shows: a page may list thousands of claims.
     claims = source.claims.select_related("speaker").only(*SHOWN, "speaker__name").order_by("start", "-end", "pk")
     links = (
-        Corroboration.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))
+        Link.objects.filter(Q(claim_a__source=source) | Q(claim_b__source=source))
         .select_related("claim_a__source", "claim_b__source")
         .defer(*(f"{end}__source__{column}" for end in ("claim_a", "claim_b") for column in ("text", "raw_text")))
     )
@@ -57,7 +57,7 @@ def provenance_rows(source: Source) -> list[ClaimRow]:
         for here, there in ((link.claim_a, link.claim_b), (link.claim_b, link.claim_a)):
             if here.source_id == source.pk:
                 ends[here.pk].append((link, there))
-                if link.relation == Corroboration.Relation.CORROBORATES and there.source_id != source.pk:
+                if link.relation == Link.Relation.CORROBORATES and there.source_id != source.pk:
                     corroborating[here.pk].add(there.source_id)
     # The same explanation, by the same rule, as the claim page, the annotate panel and the stored counts.
     explained = explanations({claim.pk: source.pk for claim in claims if claim.pk in corroborating}, corroborating)
@@ -66,7 +66,7 @@ def provenance_rows(source: Source) -> list[ClaimRow]:
         row = ClaimRow(claim, pages=pages_label(source.pages_of(claim.start, claim.end)))
         for link, other in sorted(ends[claim.pk], key=lambda end: end[1].pk):
             voice = None
-            if link.relation == Corroboration.Relation.CORROBORATES:
+            if link.relation == Link.Relation.CORROBORATES:
                 voice = explained.get(claim.pk, {}).get(other.source_id)
             row.links.append(LinkRow(link.relation, link.get_relation_display(), other, voice))
         rows.append(row)

@@ -46,7 +46,7 @@ may_use_claimtrail = predicates.predicate(lambda user: user.is_active and user.i
 # The permissions made of others (django-rules answers them in has_perm; settings.AUTHENTICATION_BACKENDS).
 RULES = {
     # Link two claims, dismiss a suggested link or bring one back: change a claim and add a link.
-    "claims.link_claim": holds("claims.change_claim") & holds("claims.add_corroboration"),
+    "claims.link_claim": holds("claims.change_claim") & holds("claims.add_link"),
     # Give a claim its verdict (the rating a ClaimReview publishes): the Reviewer's, as the status is.
     "claims.rate_claim": holds("claims.review_claim"),
     # Use Claimtrail at all (its pages, the API): an active staff account, as the admin asks.
@@ -277,12 +277,12 @@ def check_across_sources(source_a_id: int, source_b_id: int) -> None:
 def links_landing_in_source(moves: Mapping[int, int]) -> dict[int, int]:
     """For claims about to move to another source (claim id → new source id): those that would then be linked to
     a claim of their new source, each with one such claim's id. A move that leaves one is refused."""
-    from claims.models import Corroboration
+    from claims.models import Link
 
     found: dict[int, int] = {}
     for chunk in batched(sorted(moves.items()), 400):
         ids = [pk for pk, _ in chunk]
-        links = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).order_by()
+        links = Link.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).order_by()
         rows = links.values_list("claim_a", "claim_a__source", "claim_b", "claim_b__source")
         for a, a_source, b, b_source in rows:
             # The other claim may be moving too (an import): compare with where it will be.

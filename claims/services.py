@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from claims.corroboration.counting import recount_claims, recount_for_sources, recount_linked
 from claims.corroboration.suggestions import learn_from_decision
-from claims.models import Claim, Corroboration, DismissedSuggestion, Republication, Tag
+from claims.models import Claim, DismissedSuggestion, Link, Republication, Tag
 from claims.rules import (
     REVIEWED_FIELDS,
     StaleVersion,
@@ -164,15 +164,15 @@ def link_claims(
     *,
     claim_a: Claim,
     claim_b: Claim,
-    relation: str = Corroboration.Relation.CORROBORATES,
+    relation: str = Link.Relation.CORROBORATES,
     note: str = "",
     created_by: AbstractBaseUser | None = None,
-) -> Corroboration:
+) -> Link:
     """The one door for a new link (the annotate page, the admin's link and suggestion pages, the API, the demo):
     `created_by` must be allowed to link (claims.link_claim); the link is validated under the link lock (claims of
     two sources as they now stand, not linked yet), saved, both claims recounted, and the suggestions learn."""
     require(created_by, "claims.link_claim")
-    link = Corroboration(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
+    link = Link(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
     link.full_clean()
     with duplicates_reported(link.full_clean):
         link.save()
@@ -190,14 +190,12 @@ def delete_claims(*, claims: Iterable[Claim], user: AbstractBaseUser | None = No
     claims = list(claims)
     ids = {claim.pk for claim in claims}
     ids = set(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    linked = set(
-        Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
-    )
+    linked = set(Link.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b"))
     for claim in claims:
         if claim.pk in ids:
             # Its links go first, each recorded as deleted with it: restoring the claim brings back these only.
             with recorded_as(reason=deleted_with(claim.pk) + recorded_reason("-")):
-                for link in Corroboration.objects.filter(Q(claim_a=claim.pk) | Q(claim_b=claim.pk)).order_by("pk"):
+                for link in Link.objects.filter(Q(claim_a=claim.pk) | Q(claim_b=claim.pk)).order_by("pk"):
                     link.delete()
             claim.delete()
     recount_claims({pk for pair in linked for pk in pair} - ids)
@@ -205,12 +203,12 @@ def delete_claims(*, claims: Iterable[Claim], user: AbstractBaseUser | None = No
 
 
 @transaction.atomic
-def delete_links(*, links: Iterable[Corroboration], user: AbstractBaseUser | None = None) -> int:
+def delete_links(*, links: Iterable[Link], user: AbstractBaseUser | None = None) -> int:
     """Delete links and recount the claims they joined; how many were deleted (one deleted meanwhile is left out)."""
-    require(user, "claims.delete_corroboration")
+    require(user, "claims.delete_link")
     lock_links()
     links = list(links)
-    there = set(Corroboration.objects.filter(pk__in=[link.pk for link in links]).values_list("pk", flat=True))
+    there = set(Link.objects.filter(pk__in=[link.pk for link in links]).values_list("pk", flat=True))
     ends = set()
     for link in links:
         if link.pk in there:
@@ -279,7 +277,7 @@ def delete_republications(*, republications: Iterable[Republication], user: Abst
 
 
 @transaction.atomic
-def save_link(*, link: Corroboration, user: AbstractBaseUser | None = None) -> Corroboration:
+def save_link(*, link: Link, user: AbstractBaseUser | None = None) -> Link:
     """The one door for a changed link (its relation, note or ends; a new one goes through link_claims):
     permission, validation under the link lock, one history record, and the recount of the claims it joined and
     joins."""
@@ -287,9 +285,9 @@ def save_link(*, link: Corroboration, user: AbstractBaseUser | None = None) -> C
         return link_claims(
             claim_a=link.claim_a, claim_b=link.claim_b, relation=link.relation, note=link.note, created_by=user
         )
-    require(user, "claims.change_corroboration")
+    require(user, "claims.change_link")
     lock_links()
-    before = set(Corroboration.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").first() or ())
+    before = set(Link.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").first() or ())
     link.full_clean()
     with duplicates_reported(link.full_clean):
         link.save()
@@ -298,7 +296,7 @@ def save_link(*, link: Corroboration, user: AbstractBaseUser | None = None) -> C
 
 
 @transaction.atomic
-def save_links(links: list[Corroboration], *, user: AbstractBaseUser | None, checked: bool = False) -> None:
+def save_links(links: list[Link], *, user: AbstractBaseUser | None, checked: bool = False) -> None:
     """The door for many new or changed links at once (the links import): the permissions (link claims for a new
     one, change links for a changed one), each validated under the link lock (`checked`: the caller ran each
     one's `full_clean` in this transaction, after taking the lock, to report every bad row), saved, and one
@@ -306,7 +304,7 @@ def save_links(links: list[Corroboration], *, user: AbstractBaseUser | None, che
     if any(link.pk is None for link in links):
         require(user, "claims.link_claim")
     if any(link.pk is not None for link in links):
-        require(user, "claims.change_corroboration")
+        require(user, "claims.change_link")
     lock_links()
     ends = set()
     for link in links:
@@ -329,7 +327,7 @@ class NotRestorable(Exception):
 @transaction.atomic
 def restore_deleted_claim(
     *, claim_id: int, user: AbstractBaseUser | None = None
-) -> tuple[Claim, list[Corroboration], list[str]]:
+) -> tuple[Claim, list[Link], list[str]]:
     """Bring a deleted claim back from its history, with its id, its tags and the links deleted with it (to
     claims that still exist), through the same checks as a new claim: its quote must still stand at its
     offsets in its source's text. Each comes back as a new history row saying so. Its version continues past
@@ -358,7 +356,7 @@ def restore_deleted_claim(
     for record in _links_deleted_with(claim_id, deleted):
         link = record.instance
         try:
-            if Corroboration.objects.filter(pk=record.id).exists():
+            if Link.objects.filter(pk=record.id).exists():
                 raise ValidationError("it exists")
             link.full_clean()
         except ValidationError as error:
@@ -377,7 +375,7 @@ def _links_deleted_with(claim_id: int, deletion) -> list:
     purpose before the claim is not among them."""
     alive = Claim.history.filter(id=claim_id, history_date__lt=deletion.history_date).exclude(history_type="-")
     last_alive = alive.order_by("-history_date").first()
-    gone = Corroboration.history.filter(
+    gone = Link.history.filter(
         Q(claim_a_id=claim_id) | Q(claim_b_id=claim_id),
         history_type="-",
         history_date__lte=deletion.history_date,

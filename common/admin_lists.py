@@ -21,8 +21,8 @@ class FilteredChangeList(ChangeList):
 
     def get_ordering(self, request, queryset):
         """Django's ordering, with the primary key that breaks ties going the sorted column's way: "independent
-        voices" ascending is `independent_sources, id`, which the index on (independent_sources, id) reads in its
-        order, where Django's `independent_sources, -id` has every claim sorted at each click."""
+        voices" ascending is `independent_voices, id`, which the index on (independent_voices, id) reads in its
+        order, where Django's `independent_voices, -id` has every claim sorted at each click."""
         ordering = super().get_ordering(request, queryset)
         pk = self.lookup_opts.pk
         # Django's "-pk", or the admin's own ordering by "-id" that the sorted column comes before.

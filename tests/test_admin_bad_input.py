@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.exchange.columns import csv_line
-from claims.models import Corroboration
+from claims.models import Link
 from claims.services import link_claims
 from sources.models import Agent, Source
 from tests.base import BaseTestCase
@@ -23,7 +23,7 @@ class NulInListFilterTests(BaseTestCase):
         self.client.force_login(self.root)
         lists = {
             "admin:claims_claim_changelist": ["status__exact=%00", "kind__exact=x%00", "anchor_state__exact=%00"],
-            "admin:claims_corroboration_changelist": ["relation__exact=%00"],
+            "admin:claims_link_changelist": ["relation__exact=%00"],
             "admin:sources_source_changelist": ["language=%00", "language__exact=en%00"],
             "admin:sources_agent_changelist": ["kind__exact=%00"],
         }
@@ -43,7 +43,7 @@ class NulInListFilterTests(BaseTestCase):
 
     def test_a_nul_in_an_autocomplete_search_is_a_400(self):
         self.client.force_login(self.root)
-        for model, field in (("claim", "speaker"), ("claim", "source"), ("corroboration", "claim_a")):
+        for model, field in (("claim", "speaker"), ("claim", "source"), ("link", "claim_a")):
             with self.subTest(field=field):
                 query = {"term": "Pu\x00tin", "app_label": "claims", "model_name": model, "field_name": field}
                 response = self.client.get(reverse("admin:autocomplete"), query)
@@ -95,4 +95,4 @@ class DuplicateLinkMessageTests(BaseTestCase):
             with self.assertRaises(CommandError):
                 call_command("import_links", str(path), stderr=err)
         self.assertEqual(err.getvalue().count("already linked"), 1, err.getvalue())
-        self.assertEqual(Corroboration.objects.count(), 1)
+        self.assertEqual(Link.objects.count(), 1)

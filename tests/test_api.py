@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims.models import Claim, Corroboration, DismissedSuggestion
+from claims.models import Claim, DismissedSuggestion, Link
 from claims.services import create_claim, link_claims
 from sources.models import Source
 from sources.services import create_source
@@ -185,7 +185,7 @@ class LinkTests(ApiTestCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertIn("same source", json.dumps(response.json()))
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
     def test_a_link_is_changed_and_deleted(self):
         link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
@@ -194,7 +194,7 @@ class LinkTests(ApiTestCase):
         link.refresh_from_db()
         self.assertEqual(link.relation, "contradicts")
         self.assertEqual(self.as_user(self.bob).delete(url).status_code, 204)
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
 
 class ClaimListTests(ApiTestCase):
@@ -266,7 +266,7 @@ class ClaimListTests(ApiTestCase):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         rows = self.as_user(self.vera).get(reverse("api:claim-list"), {"min_independent_sources": 1}).json()["results"]
         self.assertEqual({row["id"] for row in rows}, {self.unacceptable.pk, self.rejected.pk})
-        self.assertEqual(rows[0]["independent_sources"], 1)
+        self.assertEqual(rows[0]["independent_voices"], 1)
 
 
 class SuggestionAndCorroborationTests(ApiTestCase):
@@ -280,7 +280,7 @@ class SuggestionAndCorroborationTests(ApiTestCase):
     def test_an_annotator_links_or_dismisses_a_suggestion(self):
         url = reverse("api:claim-act-on-suggestion", args=[self.unacceptable.pk, self.rejected.pk])
         self.assertEqual(self.post(self.alice, url, {"action": "contradicts"}).status_code, 201)
-        self.assertEqual(Corroboration.objects.get().relation, "contradicts")
+        self.assertEqual(Link.objects.get().relation, "contradicts")
         again = self.post(self.alice, url, {"action": "corroborates"})
         self.assertEqual(again.status_code, 400)
         self.assertIn("already linked", json.dumps(again.json()))
@@ -288,7 +288,7 @@ class SuggestionAndCorroborationTests(ApiTestCase):
     def test_the_corroboration_counts_explain_each_linked_source(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         body = self.as_user(self.vera).get(reverse("api:claim-corroboration", args=[self.unacceptable.pk])).json()
-        self.assertEqual((body["corroborating_sources"], body["independent_sources"]), (1, 1))
+        self.assertEqual((body["corroborating_sources"], body["independent_voices"]), (1, 1))
         self.assertEqual(body["links"][0]["source"], self.harbour.pk)
         self.assertTrue(body["links"][0]["independent"])
         self.assertEqual(body["voices"][0]["group"], "independent voice 1")
@@ -297,7 +297,7 @@ class SuggestionAndCorroborationTests(ApiTestCase):
         bare = create_source(title="Bare", text="The president called the sites unacceptable.")
         link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=bare, quote="called the sites unacceptable"))
         body = self.as_user(self.vera).get(reverse("api:claim-corroboration", args=[self.unacceptable.pk])).json()
-        self.assertEqual((body["independent_sources"], body["unverified_sources"]), (0, 1))
+        self.assertEqual((body["independent_voices"], body["unverified_sources"]), (0, 1))
         self.assertEqual(
             [(v["group"], v["why"]) for v in body["voices"]],
             [("unverified", ["no author, publisher or URL: never counted as independent"])],

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.db import connection
 tables = {}
 for label in ("sources.Source", "sources.Capture", "sources.HistoricalSource", "claims.Claim",
-              "claims.HistoricalClaim", "claims.Corroboration", "claims.HistoricalCorroboration"):
+              "claims.HistoricalClaim", "claims.Link", "claims.HistoricalLink"):
     model = apps.get_model(label)
     tables[label] = sorted(model.objects.values_list("pk", flat=True))
 tables["capture sha256"] = sorted(apps.get_model("sources.Capture").objects.values_list("sha256", flat=True))

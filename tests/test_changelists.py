@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from claims.corroboration.counting import recount_all
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.tagging import refresh_tag_names
 from sources.models import Agent, Source
 from tests.base import BaseTestCase
@@ -30,8 +30,8 @@ class ChangelistQueryTests(BaseTestCase):
         )
         tag = Tag.objects.create(name=f"tag{n}")
         Claim.tags.through.objects.bulk_create(Claim.tags.through(claim=c, tag=tag) for c in claims)
-        Corroboration.objects.bulk_create(
-            Corroboration(claim_a=claims[i], claim_b=claims[(i + 1) % n], created_by=self.alice) for i in range(n)
+        Link.objects.bulk_create(
+            Link(claim_a=claims[i], claim_b=claims[(i + 1) % n], created_by=self.alice) for i in range(n)
         )
         recount_all()  # bulk inserts skip the services, as seed_synthetic's do
         refresh_tag_names(c.pk for c in claims)
@@ -54,7 +54,7 @@ class ChangelistQueryTests(BaseTestCase):
         self.assert_changelist_queries("admin:sources_source_changelist", 10)
 
     def test_the_link_list_runs_a_fixed_number_of_queries(self):
-        self.assert_changelist_queries("admin:claims_corroboration_changelist", 5)
+        self.assert_changelist_queries("admin:claims_link_changelist", 5)
 
     def test_the_people_and_organisations_list_runs_a_fixed_number_of_queries(self):
         self.assert_changelist_queries("admin:sources_agent_changelist", 5)

@@ -112,7 +112,7 @@ class FilterAndOrderTests(ClaimListTestCase):
         self.assertEqual([h["text"] for h in headers], ["independent voices"])
         ranked = [c.pk for c in response.context["cl"].result_list]
         self.assertEqual(set(ranked[:2]), {self.unacceptable.pk, self.rejected.pk})
-        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 1)
+        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_voices, 1)
 
 
 class CappedCountTests(ClaimListTestCase):

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from claims.corroboration.clusters import cluster_of
-from claims.models import Corroboration
+from claims.models import Link
 from claims.services import create_claim, link_claims
 from sources.models import Agent
 from sources.services import create_source
@@ -40,7 +40,7 @@ class ClusterTests(ClusterStory):
 
     def test_a_contradicts_link_does_not_join_a_cluster(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.wire_claim)
-        link_claims(claim_a=self.wire_claim, claim_b=self.rejected, relation=Corroboration.Relation.CONTRADICTS)
+        link_claims(claim_a=self.wire_claim, claim_b=self.rejected, relation=Link.Relation.CONTRADICTS)
         members = {claim.pk for claim in cluster_of(self.unacceptable).claims}
         self.assertEqual(members, {self.unacceptable.pk, self.wire_claim.pk})
 

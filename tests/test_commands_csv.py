@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from claims.exchange.columns import HEADER, claims_csv, csv_line
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from common.progress import Progress
 from sources.models import Source
 from tests.base import BaseTestCase
@@ -83,7 +83,7 @@ class CommandTests(BaseTestCase):
             + csv_line([str(self.unacceptable.pk), str(self.rejected.pk), "contradicts", "=dates differ"]),
         )
         call_command("import_links", path, stdout=io.StringIO())
-        link = Corroboration.objects.get()
+        link = Link.objects.get()
         self.assertEqual((link.relation, link.note), ("contradicts", "=dates differ"))
         self.assertEqual(link.history.count(), 1)
 
@@ -98,7 +98,7 @@ class CommandTests(BaseTestCase):
         with self.assertRaises(CommandError):
             call_command("import_links", path, stderr=err)
         self.assertIn("line 3: These two claims are already linked on line 2.", err.getvalue())
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
     def test_import_links_shows_its_progress_in_a_terminal(self):
         path = self.write("links.csv", f"claim_a,claim_b,relation,note\n{self.unacceptable.pk},{self.rejected.pk},,\n")
@@ -106,7 +106,7 @@ class CommandTests(BaseTestCase):
         with mock.patch("sys.stderr", terminal):
             call_command("import_links", path, stdout=io.StringIO())
         self.assertIn("Imported: 1 rows", terminal.getvalue())
-        self.assertTrue(Corroboration.objects.filter(claim_a=self.unacceptable, claim_b=self.rejected).exists())
+        self.assertTrue(Link.objects.filter(claim_a=self.unacceptable, claim_b=self.rejected).exists())
 
     def test_commands_stay_quiet_on_stderr_when_it_is_not_a_terminal(self):
         err = io.StringIO()
@@ -149,16 +149,16 @@ class SeedSyntheticTests(TestCase):
 
     def test_it_makes_the_asked_numbers_with_valid_anchors(self):
         self.seed()
-        self.assertEqual((Source.objects.count(), Claim.objects.count(), Corroboration.objects.count()), (4, 30, 10))
+        self.assertEqual((Source.objects.count(), Claim.objects.count(), Link.objects.count()), (4, 30, 10))
         for claim in Claim.objects.select_related("source"):
             claim.anchor()  # raises unless source.text[start:end] is the quote
-        for link in Corroboration.objects.select_related("claim_a", "claim_b"):
+        for link in Link.objects.select_related("claim_a", "claim_b"):
             self.assertNotEqual(link.claim_a.source_id, link.claim_b.source_id)
 
     def test_the_same_seed_gives_the_same_data(self):
         self.seed()
         first = list(Claim.objects.order_by("pk").values_list("quote", "start", "end", "kind", "status"))
-        Corroboration.objects.all().delete()
+        Link.objects.all().delete()
         Claim.objects.all().delete()
         Source.objects.all().delete()
         self.seed()

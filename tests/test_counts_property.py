@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from claims.models import COUNT_FIELDS, Claim, Corroboration, Republication
+from claims.models import COUNT_FIELDS, Claim, Link, Republication
 from claims.services import delete_claims, delete_links, link_claims, record_republication, save_link
 from sources.domains import registered_domain
 from sources.models import Agent, DistinctPublishers, Source
@@ -61,9 +61,9 @@ def plain_counts() -> dict[int, tuple[int, int, int, int]]:
     result = {}
     for claim in Claim.objects.all():
         linked = {"corroborates": set(), "contradicts": set()}
-        for link in Corroboration.objects.filter(claim_a=claim).select_related("claim_b"):
+        for link in Link.objects.filter(claim_a=claim).select_related("claim_b"):
             linked[link.relation].add(link.claim_b.source_id)
-        for link in Corroboration.objects.filter(claim_b=claim).select_related("claim_a"):
+        for link in Link.objects.filter(claim_b=claim).select_related("claim_a"):
             linked[link.relation].add(link.claim_a.source_id)
         corroborating = linked["corroborates"] - {claim.source_id}
         loose = {pk for pk in corroborating if unverified(pk)}
@@ -154,11 +154,11 @@ class StoredCountsPropertyTests(TestCase):
         agents = list(Agent.objects.order_by("pk"))
         people = [a for a in agents if a.kind == Agent.Kind.PERSON]
         papers = [a for a in agents if a.kind == Agent.Kind.ORGANISATION]
-        links = list(Corroboration.objects.order_by("pk"))
+        links = list(Link.objects.order_by("pk"))
         pick = lambda items, n: items[n % len(items)] if items else None  # noqa: E731
         a, b = pick(claims, x), pick(claims, y)
         if step == "link" and a and b and a.source_id != b.source_id:
-            if not Corroboration.objects.filter(claim_a__in=[a, b], claim_b__in=[a, b]).exists():
+            if not Link.objects.filter(claim_a__in=[a, b], claim_b__in=[a, b]).exists():
                 link_claims(claim_a=a, claim_b=b, relation=["corroborates", "contradicts"][z % 2])
         elif step == "unlink" and links:
             delete_links(links=[pick(links, x)])
@@ -167,7 +167,7 @@ class StoredCountsPropertyTests(TestCase):
             link = pick(links, x)
             link.relation = ["corroborates", "contradicts"][z % 2]
             if b and b.pk not in (link.claim_a_id, link.claim_b_id) and b.source_id != link.claim_a.source_id:
-                if not Corroboration.objects.filter(
+                if not Link.objects.filter(
                     claim_a__in=[link.claim_a_id, b.pk], claim_b__in=[link.claim_a_id, b.pk]
                 ).exists():
                     link.claim_b = b
@@ -179,7 +179,7 @@ class StoredCountsPropertyTests(TestCase):
             target = pick(sources, y)
             start = target.text.find(a.quote)
             taken = Claim.objects.filter(source=target, start=start).exists()
-            partners = Corroboration.objects.filter(claim_a=a) | Corroboration.objects.filter(claim_b=a)
+            partners = Link.objects.filter(claim_a=a) | Link.objects.filter(claim_b=a)
             same = any(
                 link.claim_a.source_id == target.pk or link.claim_b.source_id == target.pk
                 for link in partners.select_related("claim_a", "claim_b")

@@ -8,7 +8,7 @@ import re
 from django.urls import reverse
 
 from claims.exchange.columns import claims_csv
-from claims.models import COUNT_FIELDS, Claim, Corroboration
+from claims.models import COUNT_FIELDS, Claim, Link
 from claims.services import create_claim, link_claims, set_status
 from sources.models import Agent
 from sources.services import create_source
@@ -39,7 +39,7 @@ class StoredCountsTestCase(BaseTestCase):
     def in_csv(self, claim: Claim) -> dict[str, int]:
         rows = csv.DictReader(io.StringIO(b"".join(claims_csv(Claim.objects.filter(pk=claim.pk))).decode()))
         (row,) = rows
-        return {name: int(row[name]) for name in ("independent_sources", "unverified_sources")}
+        return {name: int(row[name]) for name in ("independent_voices", "unverified_sources")}
 
     def in_claim_list(self, claim: Claim) -> dict[str, int]:
         self.client.force_login(self.vera)
@@ -57,7 +57,7 @@ class StoredCountsTestCase(BaseTestCase):
         page = self.client.get(reverse("claims:detail", args=[claim.pk])).content.decode()
         return {
             "corroborating_sources": number(r"<dt>Corroborating sources</dt><dd>(\d+)", page),
-            "independent_sources": number(r"<dt>Independent voices</dt><dd>(\d+)", page),
+            "independent_voices": number(r"<dt>Independent voices</dt><dd>(\d+)", page),
             "unverified_sources": number(r"<dt>Unverified sources</dt><dd>(\d+)", page),
             "contradicting_sources": number(r"<dt>Contradicting sources</dt><dd>(\d+)", page),
         }
@@ -68,7 +68,7 @@ class StoredCountsTestCase(BaseTestCase):
         row = re.search(rf'<tr id="claim-{claim.pk}".*?</tr>', page, re.S).group()
         return {
             "corroborating_sources": number(r'<td class="corroborations">(\d+)</td>', row),
-            "independent_sources": number(r'<td class="independent-voices">(\d+)', row),
+            "independent_voices": number(r'<td class="independent-voices">(\d+)', row),
             "unverified_sources": number(r'<td class="independent-voices">\d+ \((\d+) unverified\)', row),
         }
 
@@ -99,7 +99,7 @@ class CountsShownTests(StoredCountsTestCase):
         for title in ("Tass", "Interfax"):
             source = create_source(title=title, text=REPORT, url=f"https://{title.lower()}.ru/d")
             claim = create_claim(source=source, quote=REPORT[:40])
-            link_claims(claim_a=claim, claim_b=self.unacceptable, relation=Corroboration.Relation.CONTRADICTS)
+            link_claims(claim_a=claim, claim_b=self.unacceptable, relation=Link.Relation.CONTRADICTS)
         set_status(
             Claim.objects.filter(pk=self.unacceptable.pk), Claim.Status.REVIEWED, user=None
         )  # for the ClaimReview
@@ -108,7 +108,7 @@ class CountsShownTests(StoredCountsTestCase):
             counts,
             {
                 "corroborating_sources": 4,
-                "independent_sources": 2,
+                "independent_voices": 2,
                 "unverified_sources": 1,
                 "contradicting_sources": 2,
             },
@@ -122,7 +122,7 @@ class StoredNotRecomputedTests(StoredCountsTestCase):
     def test_every_place_shows_the_stored_counts_not_a_recomputation(self):
         counts = {
             "corroborating_sources": 9,
-            "independent_sources": 5,
+            "independent_voices": 5,
             "unverified_sources": 3,
             "contradicting_sources": 7,
         }
@@ -131,17 +131,17 @@ class StoredNotRecomputedTests(StoredCountsTestCase):
         self.assert_every_place_shows(self.unacceptable, counts)
 
     def test_a_draft_claims_annotation_carries_its_counts_without_a_claim_review(self):
-        Claim.objects.filter(pk=self.unacceptable.pk).update(independent_sources=4)
+        Claim.objects.filter(pk=self.unacceptable.pk).update(independent_voices=4)
         self.client.force_login(self.vera)
         (annotation,) = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk])).json()
         independent = next(
-            p for p in annotation["schema:additionalProperty"] if p["schema:propertyID"] == "independent_sources"
+            p for p in annotation["schema:additionalProperty"] if p["schema:propertyID"] == "independent_voices"
         )
         self.assertEqual(
             independent,
             {
                 "type": "schema:PropertyValue",
-                "schema:propertyID": "independent_sources",
+                "schema:propertyID": "independent_voices",
                 "schema:name": "independent voices",
                 "schema:value": 4,
             },

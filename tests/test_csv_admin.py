@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from claims.exchange.columns import HEADER, claims_csv, csv_line
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.services import create_claim
 from sources.models import Agent
 from tests.base import BaseTestCase
@@ -38,7 +38,7 @@ class PermissionTests(BaseTestCase):
 
     def test_import_and_export_of_sources_people_and_links_are_permission_checked_too(self):
         self.client.force_login(self.vera)
-        for name in ("sources_source", "sources_agent", "claims_corroboration"):
+        for name in ("sources_source", "sources_agent", "claims_link"):
             with self.subTest(name=name):
                 self.assertEqual(self.client.get(reverse(f"admin:{name}_import")).status_code, 403)
                 self.assertEqual(self.client.get(reverse(f"admin:{name}_export")).status_code, 200)
@@ -137,10 +137,10 @@ class ImportTests(BaseTestCase):
             ]
         )
         data = {"format": "0", "resource": "0", "import_file": upload(text, "links.csv")}
-        response = self.client.post(reverse("admin:claims_corroboration_import"), data)
+        response = self.client.post(reverse("admin:claims_link_import"), data)
         self.assertEqual([problem.line for problem in response.context["report"].problems], [3])
         self.assertContains(response, "No claim has id 999999.")
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
     def test_an_xlsx_file_imports_and_reports_rows_by_their_sheet_row(self):
         sheet = tablib.Dataset(headers=["source_id", "quote"])

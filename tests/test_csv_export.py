@@ -34,7 +34,7 @@ class ClaimsCsvTests(BaseTestCase):
         self.assertEqual(
             header,
             "id,version,source_id,source_title,source_url,publisher,authors,published_on,quote,start,end,statement,"
-            "speaker,claimed_on,kind,status,tags,corroborated_by,contradicted_by,independent_sources,"
+            "speaker,claimed_on,kind,status,tags,corroborated_by,contradicted_by,independent_voices,"
             "annotator,created_at,updated_at,unverified_sources,pages,undecided_duplicates",
         )
         self.assertEqual(header.split(","), HEADER)
@@ -136,54 +136,54 @@ class ClaimsCsvTests(BaseTestCase):
 
 
 class IndependenceTests(BaseTestCase):
-    """independent_sources: other sources with a corroborating claim, sharing no author and no publisher."""
+    """independent_voices: other sources with a corroborating claim, sharing no author and no publisher."""
 
     def corroborate(self, source):
         claim = create_claim(source=source, quote=source.text[:10])
         link_claims(claim_a=claim, claim_b=self.unacceptable)
 
-    def independent_sources(self) -> int:
-        return Claim.objects.get(pk=self.unacceptable.pk).independent_sources
+    def independent_voices(self) -> int:
+        return Claim.objects.get(pk=self.unacceptable.pk).independent_voices
 
     def test_a_source_from_another_publisher_counts(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
-        self.assertEqual(self.independent_sources(), 1)
+        self.assertEqual(self.independent_voices(), 1)
         row = exported_rows(Claim.objects.filter(pk=self.unacceptable.pk))[0]
-        self.assertEqual(row["independent_sources"], "1")
+        self.assertEqual(row["independent_voices"], "1")
 
     def test_a_source_of_the_same_publisher_does_not_count(self):
         self.corroborate(create_source(title="Ledger again", text="Another Ledger piece.", publisher=self.ledger_press))
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_a_source_sharing_an_author_does_not_count(self):
         writer = Agent.objects.create(name="Shared Writer")
         self.ledger.authors.add(writer)
         other = create_source(title="Elsewhere", text="An elsewhere piece.", authors=[writer])
         self.corroborate(other)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_two_sources_without_publishers_share_none(self):
         bare = create_source(title="Bare", text="A bare piece with no publisher.", url="https://bare.example.com/1")
         self.ledger.publisher = None
         self.ledger.save()
         self.corroborate(bare)
-        self.assertEqual(self.independent_sources(), 1)
+        self.assertEqual(self.independent_voices(), 1)
 
     def test_a_source_with_no_author_publisher_or_url_is_unverified_not_independent(self):
         self.corroborate(create_source(title="Bare", text="A bare piece with nothing known about it."))
         claim = Claim.objects.get(pk=self.unacceptable.pk)
-        self.assertEqual((claim.independent_sources, claim.unverified_sources), (0, 1))
+        self.assertEqual((claim.independent_voices, claim.unverified_sources), (0, 1))
         row = exported_rows(Claim.objects.filter(pk=self.unacceptable.pk))[0]
-        self.assertEqual((row["independent_sources"], row["unverified_sources"]), ("0", "1"))
+        self.assertEqual((row["independent_voices"], row["unverified_sources"]), ("0", "1"))
 
     def test_several_claims_of_one_source_count_it_once(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=self.harbour, quote="Moscow rejected"))
-        self.assertEqual(self.independent_sources(), 1)
+        self.assertEqual(self.independent_voices(), 1)
 
     def test_a_contradicting_claim_does_not_count(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected, relation="contradicts")
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
 
 class SpreadsheetEscapeTests(BaseTestCase):
@@ -275,7 +275,7 @@ class CopyPathTests(BaseTestCase):
             copied = exported(use_copy=True)
         ((sql, _), *_), _ = copy.call_args
         self.assertEqual(copy.call_count, 1)
-        self.assertNotIn("claims_corroboration", sql)
+        self.assertNotIn("claims_link", sql)
         self.assertNotIn("claims_claim_tags", sql)
         self.assertEqual(copied, exported(use_copy=False))
         self.assertEqual(len(copied.decode().splitlines()), 1 + Claim.objects.count())
@@ -290,7 +290,7 @@ class CopyPathTests(BaseTestCase):
 
     def test_a_filtered_export_and_chosen_columns_match_too(self):
         claims = Claim.objects.filter(speaker=self.putin, source=self.ledger)
-        columns = ["id", "quote", "speaker", "independent_sources"]
+        columns = ["id", "quote", "speaker", "independent_voices"]
         self.assertEqual(
             exported(claims, columns=columns, use_copy=True), exported(claims, columns=columns, use_copy=False)
         )

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from claims.exchange.columns import HEADER, claims_csv, csv_line
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.services import create_claim
 from sources.models import Agent, Source
 from tests.base import BaseTestCase
@@ -27,7 +27,7 @@ class HostileFileTests(BaseTestCase):
     def setUp(self):
         self.folder = Path(tempfile.mkdtemp())
         self.claims_before = list(Claim.objects.order_by("pk").values())
-        self.links_before = Corroboration.objects.count()
+        self.links_before = Link.objects.count()
 
     def run_import(self, data: bytes | str, command: str = "import_claims", *options: str) -> str:
         """The command's stderr, after asserting that it failed and wrote nothing."""
@@ -37,7 +37,7 @@ class HostileFileTests(BaseTestCase):
         with self.assertRaises(CommandError):
             call_command(command, str(path), *options, stdout=io.StringIO(), stderr=err)
         self.assertEqual(list(Claim.objects.order_by("pk").values()), self.claims_before)
-        self.assertEqual(Corroboration.objects.count(), self.links_before)
+        self.assertEqual(Link.objects.count(), self.links_before)
         return err.getvalue()
 
     def new_claim_rows(self, *quotes: str) -> list[list[str]]:

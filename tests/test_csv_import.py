@@ -38,6 +38,16 @@ def numbered_source(n: int):
 
 
 class ImportTests(BaseTestCase):
+    def test_a_file_exported_before_independent_voices_was_named_so_still_imports(self):
+        old_header = ["source_id", "quote", "independent_sources"]  # the column's name before the rename
+        report = import_text(csv_text(old_header, [[str(self.ledger.pk), "Talks on joint", "7"]]))
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual(Claim.objects.get(quote="Talks on joint").independent_voices, 0)  # a count is not read
+
+    def test_an_unknown_column_is_still_refused_naming_the_known_ones(self):
+        report = import_text(csv_text(["source_id", "quote", "independent_source"], [[str(self.ledger.pk), "x", "1"]]))
+        self.assertIn("independent_voices", str(report.problems[0]))
+
     def test_a_row_without_id_creates_a_claim_located_in_its_source(self):
         report = import_text(
             csv_text(["source_id", "quote", "speaker", "claimed_on"], [[str(self.ledger.pk), "Talks on joint", "", ""]])

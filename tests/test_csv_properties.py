@@ -17,7 +17,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from claims.exchange.columns import HEADER, claims_csv
 from claims.exchange.importing import LINK_COLUMNS, import_file
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.services import create_claim
 from sources.models import Agent
 from tests.base import BaseTestCase
@@ -53,7 +53,7 @@ names = st.one_of(st.sampled_from(HEADER + LINK_COLUMNS), st.sampled_from(["stat
 def snapshot() -> dict:
     return {
         model.__name__: sorted(model.objects.values_list("pk", flat=True))
-        for model in (Claim, Corroboration, Tag, Agent, Claim.history.model)
+        for model in (Claim, Link, Tag, Agent, Claim.history.model)
     } | {"claims": list(Claim.objects.order_by("pk").values())}
 
 

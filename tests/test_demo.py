@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from sources.models import Source
 
 
@@ -10,8 +10,8 @@ class DemoDataTests(TestCase):
     def test_the_demo_data_has_sources_claims_and_both_kinds_of_link(self):
         call_command("load_demo", stdout=open("/dev/null", "w"))
         self.assertEqual(Source.objects.count(), 3)
-        self.assertTrue(Corroboration.objects.filter(relation="corroborates").exists())
-        self.assertTrue(Corroboration.objects.filter(relation="contradicts").exists())
+        self.assertTrue(Link.objects.filter(relation="corroborates").exists())
+        self.assertTrue(Link.objects.filter(relation="contradicts").exists())
         for claim in Claim.objects.select_related("source"):
             self.assertEqual(claim.source.text[claim.start : claim.end], claim.quote)
 

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from claims.models import Claim, Corroboration, DismissedSuggestion
+from claims.models import Claim, DismissedSuggestion, Link
 from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
@@ -207,7 +207,7 @@ class AnnotateInTheBrowserTests(BrowserTestCase):
         panel.get_by_role("button", name="Save link").click()
         expect(panel.locator(".claim-links")).to_contain_text("sound and safe")
 
-        link = Corroboration.objects.get()
+        link = Link.objects.get()
         self.assertEqual((link.claim_a, link.claim_b), (self.mayor_claim, self.engineers_claim))
         self.open_annotate(self.bulletin)
         self.page.locator(f'mark[data-claims="{self.engineers_claim.pk}"]').click()
@@ -229,7 +229,7 @@ class AnnotateInTheBrowserTests(BrowserTestCase):
         expect(self.page.locator("#editor-status")).to_have_text(f"Claim #{pledge.pk} linked as corroborating.")
         expect(panel.locator(".claim-links")).to_contain_text("promised the pier stays open")
         expect(suggested).to_have_count(0)
-        link = Corroboration.objects.get()
+        link = Link.objects.get()
         self.assertEqual((link.claim_a, link.claim_b, link.relation), (self.mayor_claim, pledge, "corroborates"))
 
         # From the keyboard: the dismissed suggestion's button goes, the focus stays in the list.

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration, DismissedSuggestion, Tag
+from claims.models import Claim, DismissedSuggestion, Link, Tag
 from claims.services import create_claim, link_claims, set_status
 from sources.models import Agent, Source
 from sources.services import create_source
@@ -262,7 +262,7 @@ class LinkTests(BaseTestCase):
         response = self.link(self.alice, self.rejected)
         self.assertEqual(response.status_code, 200)
         self.assertIn("Moscow rejected any American", response.json()["panel"])
-        link = Corroboration.objects.get()
+        link = Link.objects.get()
         self.assertEqual((link.claim_a, link.claim_b, link.created_by), (self.unacceptable, self.rejected, self.alice))
         other_panel = self.client.get(reverse("annotate:claim", args=[self.rejected.pk]))
         self.assertContains(other_panel, "absolutely unacceptable")
@@ -276,11 +276,11 @@ class LinkTests(BaseTestCase):
         panel = response.json()["panel"]
         self.assertIn("links join claims across sources", panel)
         self.assertIn("Kept note", panel)
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
     def test_viewer_cannot_link(self):
         self.assertEqual(self.link(self.vera, self.rejected).status_code, 403)
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
 
 class SuggestedLinkTests(BaseTestCase):
@@ -357,8 +357,8 @@ class SuggestedLinkTests(BaseTestCase):
         panel = response.json()["panel"]
         self.assertNotIn(self.echo.pk, self.suggested(panel))
         self.assertIn("absolutely unacceptable.</a>", panel)
-        link = Corroboration.objects.get(claim_a=self.unacceptable, claim_b=self.echo)
-        self.assertEqual((link.relation, link.created_by), (Corroboration.Relation.CORROBORATES, self.alice))
+        link = Link.objects.get(claim_a=self.unacceptable, claim_b=self.echo)
+        self.assertEqual((link.relation, link.created_by), (Link.Relation.CORROBORATES, self.alice))
 
     def test_the_link_made_from_a_suggestion_shows_on_the_other_claim_too(self):
         self.act(self.alice, "corroborates")
@@ -368,8 +368,8 @@ class SuggestedLinkTests(BaseTestCase):
 
     def test_one_click_links_a_suggestion_as_contradicting(self):
         self.act(self.alice, "contradicts", self.denial)
-        link = Corroboration.objects.get(claim_a=self.unacceptable, claim_b=self.denial)
-        self.assertEqual(link.relation, Corroboration.Relation.CONTRADICTS)
+        link = Link.objects.get(claim_a=self.unacceptable, claim_b=self.denial)
+        self.assertEqual(link.relation, Link.Relation.CONTRADICTS)
 
     def test_a_dismissed_suggestion_does_not_come_back_from_either_side(self):
         response = self.act(self.alice, "dismiss")
@@ -390,14 +390,14 @@ class SuggestedLinkTests(BaseTestCase):
         for action in ("corroborates", "contradicts", "dismiss"):
             with self.subTest(action=action):
                 self.assertEqual(self.act(self.vera, action).status_code, 403)
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
         self.assertFalse(DismissedSuggestion.objects.exists())
 
     def test_an_anonymous_visitor_is_sent_to_log_in_and_nothing_is_saved(self):
         url = reverse("annotate:suggestion", args=[self.unacceptable.pk, self.echo.pk, "corroborates"])
         response = self.client.post(url)
         self.assertRedirects(response, f"{reverse('admin:login')}?next={url}")
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
     def test_an_unknown_action_is_refused(self):
         self.assertEqual(self.act(self.alice, "delete").status_code, 403)

@@ -21,7 +21,7 @@ class ExportSelectAllTests(BrowserTestCase):
         self.log_in(vera)
 
     def test_select_all_clears_and_ticks_every_column_on_each_export_page(self):
-        for name in ("admin:claims_claim_export", "admin:claims_corroboration_export", "admin:sources_source_export"):
+        for name in ("admin:claims_claim_export", "admin:claims_link_export", "admin:sources_source_export"):
             with self.subTest(page=name):
                 self.page.goto(f"{self.live_server_url}{reverse(name)}")
                 columns = self.page.locator('.selectable-field-export-row input[type="checkbox"]:visible')

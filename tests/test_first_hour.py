@@ -20,7 +20,7 @@ class OtherClaimChoiceTests(BaseTestCase):
         self.client.force_login(self.alice)
 
     def autocomplete(self, term: str, field: str = "claim_b") -> list[str]:
-        query = {"term": term, "app_label": "claims", "model_name": "corroboration", "field_name": field}
+        query = {"term": term, "app_label": "claims", "model_name": "link", "field_name": field}
         response = self.client.get(reverse("admin:autocomplete"), query)
         self.assertEqual(response.status_code, 200)
         return [result["text"] for result in response.json()["results"]]
@@ -43,7 +43,7 @@ class OtherClaimChoiceTests(BaseTestCase):
             source = create_source(title=f"Paper {n}", text=f"The islands were discussed ({n}).")
             create_claim(source=source, quote="The islands were discussed", speaker=self.putin)
         url = reverse("admin:autocomplete")
-        query = {"app_label": "claims", "model_name": "corroboration", "field_name": "claim_b"}
+        query = {"app_label": "claims", "model_name": "link", "field_name": "claim_b"}
         with CaptureQueriesContext(connection) as queries_for_one:
             one = self.client.get(url, {**query, "term": "Moscow"}).json()["results"]
         with self.assertNumQueries(len(queries_for_one.captured_queries)):
@@ -59,12 +59,12 @@ class OtherClaimChoiceTests(BaseTestCase):
 
     def test_the_list_of_links_names_both_claims_speaker_date_and_source(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
-        response = self.client.get(reverse("admin:claims_corroboration_changelist"))
+        response = self.client.get(reverse("admin:claims_link_changelist"))
         self.assertContains(response, "— Vladimir Putin, 2017-06-01 · Ledger on missile defence")
         self.assertContains(response, "— Vladimir Putin · Harbour on the Kurils")
 
     def test_the_list_of_links_is_a_fixed_number_of_queries(self):
-        url = reverse("admin:claims_corroboration_changelist")
+        url = reverse("admin:claims_link_changelist")
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         self.client.get(url)  # warm the content types cache
         with CaptureQueriesContext(connection) as one:

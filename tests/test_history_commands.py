@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management import CommandError, call_command, load_command_class
 
 from claims.exchange.columns import csv_line
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.services import delete_claims
 from claims.tagging import refresh_tag_names
 from common.history import SYSTEM_USERNAME
@@ -108,7 +108,7 @@ class CommandPersonTests(BaseTestCase):
             "links.csv", csv_line(["claim_a", "claim_b"]) + csv_line([str(self.unacceptable.pk), str(self.rejected.pk)])
         )
         run("import_links", path, "--user", "alice")
-        record = Corroboration.history.get()
+        record = Link.history.get()
         self.assertEqual(
             (record.history_user, record.history_change_reason), (self.alice, f"Imported from {path} by import_links")
         )

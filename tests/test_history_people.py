@@ -160,7 +160,7 @@ class OneRecordPerSaveTests(BaseTestCase):
     def test_a_link_saved_in_the_admin_is_one_record(self):
         link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         self.client.force_login(self.root)
-        url = reverse("admin:claims_corroboration_change", args=[link.pk])
+        url = reverse("admin:claims_link_change", args=[link.pk])
         data = {"claim_a": link.claim_a_id, "claim_b": link.claim_b_id, "relation": "contradicts", "note": "No."}
         self.assertEqual(self.client.post(url, data).status_code, 302)
         latest, first = link.history.all()

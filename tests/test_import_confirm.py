@@ -5,7 +5,7 @@ confirms posted at once are in tests/test_races_imports.py, on PostgreSQL)."""
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims.models import Corroboration
+from claims.models import Link
 from sources.models import Agent
 from tests.base import BaseTestCase
 
@@ -50,11 +50,11 @@ class LinksConfirmTests(BaseTestCase):
         self.client.force_login(self.bob)
         text = f"claim_a,claim_b,relation\n{self.unacceptable.pk},{self.rejected.pk},contradicts\n".encode()
         data = {"import_file": SimpleUploadedFile("links.csv", text, content_type="text/csv")}
-        preview = self.client.post(reverse("admin:claims_corroboration_import"), data)
+        preview = self.client.post(reverse("admin:claims_link_import"), data)
         confirm = preview.context["confirm_form"].initial
-        url = reverse("admin:claims_corroboration_process_import")
+        url = reverse("admin:claims_link_process_import")
         self.assertEqual(self.client.post(url, confirm).status_code, 302)
         response = self.client.post(url, confirm, follow=True)
-        self.assertEqual(response.redirect_chain, [(reverse("admin:claims_corroboration_import"), 302)])
+        self.assertEqual(response.redirect_chain, [(reverse("admin:claims_link_import"), 302)])
         self.assertContains(response, GONE)
-        self.assertEqual(Corroboration.objects.count(), 1)
+        self.assertEqual(Link.objects.count(), 1)

@@ -5,7 +5,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from claims.exchange.columns import claims_csv
-from claims.models import Claim, Corroboration, Republication
+from claims.models import Claim, Link, Republication
 from claims.services import create_claim, link_claims, record_republication
 from sources.models import MAX_PARENT_DEPTH, Agent, Source
 from sources.services import create_source
@@ -30,18 +30,18 @@ class IndependenceStory(BaseTestCase):
         link_claims(claim_a=claim, claim_b=self.unacceptable)
         return source
 
-    def independent_sources(self) -> int:
-        return Claim.objects.get(pk=self.unacceptable.pk).independent_sources
+    def independent_voices(self) -> int:
+        return Claim.objects.get(pk=self.unacceptable.pk).independent_voices
 
 
 class IndependenceTests(IndependenceStory):
     def test_a_source_with_the_same_author_is_not_independent(self):
         self.corroborating_source("Ann again", authors=[self.ann], publisher=self.harbour_press)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_a_source_with_the_same_publisher_is_not_independent(self):
         self.corroborating_source("Ledger's other story", publisher=self.ledger_press)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_a_desk_of_the_same_parent_organisation_is_the_same_publisher(self):
         group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION)
@@ -49,14 +49,14 @@ class IndependenceTests(IndependenceStory):
         self.ledger_press.save()
         sport_desk = Agent.objects.create(name="Ledger Sport", kind=Agent.Kind.ORGANISATION, parent=group)
         self.corroborating_source("From the sport desk", publisher=sport_desk)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_the_parent_organisation_itself_is_the_same_publisher(self):
         group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION)
         self.ledger_press.parent = group
         self.ledger_press.save()
         self.corroborating_source("From the group", publisher=group)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_a_grandparent_organisation_is_the_same_publisher(self):
         holding = Agent.objects.create(name="Ledger Holding", kind=Agent.Kind.ORGANISATION)
@@ -65,20 +65,20 @@ class IndependenceTests(IndependenceStory):
         self.ledger_press.save()
         radio = Agent.objects.create(name="Holding Radio", kind=Agent.Kind.ORGANISATION, parent=holding)
         self.corroborating_source("On the radio", publisher=radio)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_a_republished_copy_of_the_claims_source_is_not_independent(self):
         syndicator = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
         copy = self.corroborating_source("Mirror of the Ledger", publisher=syndicator)
         record_republication(copy=copy, original=self.ledger)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_a_copy_speaks_with_its_originals_author(self):
         original = create_source(title="Ann's first report", text=REPORT, authors=[self.ann])
         syndicator = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
         copy = self.corroborating_source("Mirror of Ann's report", publisher=syndicator)
         record_republication(copy=copy, original=original)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_an_original_and_its_copy_count_as_one_independent_source(self):
         other_paper = Agent.objects.create(name="Valley Courier", kind=Agent.Kind.ORGANISATION)
@@ -86,25 +86,25 @@ class IndependenceTests(IndependenceStory):
         original = self.corroborating_source("Courier report", publisher=other_paper)
         copy = self.corroborating_source("Mirror of the Courier", publisher=syndicator)
         record_republication(copy=copy, original=original)
-        self.assertEqual(self.independent_sources(), 1)
+        self.assertEqual(self.independent_voices(), 1)
 
     def test_a_truly_independent_source_counts(self):
         bea = Agent.objects.create(name="Bea Reporter")
         self.corroborating_source("Harbour follows up", publisher=self.harbour_press, authors=[bea])
-        self.assertEqual(self.independent_sources(), 1)
+        self.assertEqual(self.independent_voices(), 1)
 
     def test_each_claim_counts_corroborating_independent_and_contradicting_sources(self):
         self.corroborating_source("Ledger's other story", publisher=self.ledger_press)
         self.corroborating_source("Harbour follows up", publisher=self.harbour_press)
-        link_claims(claim_a=self.rejected, claim_b=self.unacceptable, relation=Corroboration.Relation.CONTRADICTS)
+        link_claims(claim_a=self.rejected, claim_b=self.unacceptable, relation=Link.Relation.CONTRADICTS)
         claim = Claim.objects.get(pk=self.unacceptable.pk)
         self.assertEqual(
-            (claim.corroborating_sources, claim.independent_sources, claim.contradicting_sources), (2, 1, 1)
+            (claim.corroborating_sources, claim.independent_voices, claim.contradicting_sources), (2, 1, 1)
         )
 
 
 class IndependenceInTheCsvTests(IndependenceStory):
-    """Not a new rule: the CSV's `independent_sources` column is the same database computation."""
+    """Not a new rule: the CSV's `independent_voices` column is the same database computation."""
 
     def test_the_claims_csv_counts_a_sister_desk_and_a_copy_as_not_independent(self):
         group = Agent.objects.create(name="Ledger Group", kind=Agent.Kind.ORGANISATION)
@@ -116,7 +116,7 @@ class IndependenceInTheCsvTests(IndependenceStory):
         copy = self.corroborating_source("Mirror of the Ledger", publisher=mirror)
         record_republication(copy=copy, original=self.ledger)
         self.corroborating_source("Harbour follows up", publisher=self.harbour_press)
-        text = b"".join(claims_csv(columns=["id", "independent_sources"])).decode()
+        text = b"".join(claims_csv(columns=["id", "independent_voices"])).decode()
         counts = dict(line.split(",") for line in text.splitlines()[1:])
         self.assertEqual(counts[str(self.unacceptable.pk)], "1")
 
@@ -215,4 +215,4 @@ class PublisherChainRuleTests(BaseTestCase):
             claim_b=create_claim(source=far_desk, quote=REPORT[:40]),
         )
         counts = Claim.objects.filter(source__in=[original, far_desk])
-        self.assertEqual([(c.corroborating_sources, c.independent_sources) for c in counts], [(1, 0), (1, 0)])
+        self.assertEqual([(c.corroborating_sources, c.independent_voices) for c in counts], [(1, 0), (1, 0)])

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.services import create_claim, link_claims
 from common.copy_insert import insert_rows, new_instances
 from common.history import (
@@ -168,4 +168,4 @@ class DuplicateLinkTests(BaseTestCase):
         response = self.client.post(reverse("admin:claims_claim_change", args=[self.unacceptable.pk]), form)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.content.decode().count("These two claims are already linked."), 1)
-        self.assertEqual(Corroboration.objects.count(), 1)
+        self.assertEqual(Link.objects.count(), 1)

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.services import create_claim, link_claims
 from tests.base import BaseTestCase
 
@@ -14,7 +14,7 @@ class LinkRuleTests(BaseTestCase):
 
     def test_the_database_refuses_a_self_link(self):
         with self.assertRaises(IntegrityError):
-            Corroboration.objects.create(claim_a=self.unacceptable, claim_b=self.unacceptable)
+            Link.objects.create(claim_a=self.unacceptable, claim_b=self.unacceptable)
 
     def test_a_reverse_direction_duplicate_is_rejected(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
@@ -24,11 +24,11 @@ class LinkRuleTests(BaseTestCase):
     def test_the_database_refuses_a_reverse_direction_duplicate(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         with self.assertRaises(IntegrityError), transaction.atomic():
-            Corroboration.objects.create(claim_a=self.rejected, claim_b=self.unacceptable)
+            Link.objects.create(claim_a=self.rejected, claim_b=self.unacceptable)
 
     def test_a_link_to_a_claim_deleted_meanwhile_is_refused_by_the_link_rule(self):
         # A delete that held the link lock first commits before the link's check reads the claims' sources.
-        link = Corroboration(claim_a=self.unacceptable, claim_b=self.rejected)
+        link = Link(claim_a=self.unacceptable, claim_b=self.rejected)
         Claim.objects.filter(pk=self.rejected.pk).delete()
         with self.assertRaisesMessage(ValidationError, f"Claim #{self.rejected.pk} was deleted meanwhile"):
             link.clean()
@@ -68,7 +68,7 @@ class LinkAdminTests(BaseTestCase):
         )
         response = self.client.post(url, form)
         self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
-        link = Corroboration.objects.get()
+        link = Link.objects.get()
         self.assertEqual((link.claim_a, link.claim_b, link.created_by), (self.unacceptable, self.rejected, self.alice))
 
     def test_a_duplicate_link_added_in_the_admin_is_shown_as_an_error(self):
@@ -83,7 +83,7 @@ class LinkAdminTests(BaseTestCase):
                 "links_from-0-relation": "contradicts",
                 "links_to-TOTAL_FORMS": "1",
                 "links_to-INITIAL_FORMS": "1",
-                "links_to-0-id": str(Corroboration.objects.get().pk),
+                "links_to-0-id": str(Link.objects.get().pk),
                 "links_to-0-claim_a": str(self.rejected.pk),
                 "links_to-0-claim_b": str(self.unacceptable.pk),
                 "links_to-0-relation": "corroborates",
@@ -92,7 +92,7 @@ class LinkAdminTests(BaseTestCase):
         response = self.client.post(reverse("admin:claims_claim_change", args=[self.unacceptable.pk]), form)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "already linked")
-        self.assertEqual(Corroboration.objects.count(), 1)
+        self.assertEqual(Link.objects.count(), 1)
 
 
 class LinkInlineMoveTests(BaseTestCase):
@@ -108,13 +108,13 @@ class LinkInlineMoveTests(BaseTestCase):
     def test_a_claim_moved_in_its_form_cannot_gain_a_link_from_it_into_its_new_source(self):
         response = self.moved_with_a_link("links_from", "claim_b")
         self.assertContains(response, "same source")
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
         self.assertEqual(Claim.objects.get(pk=self.rejected.pk).source, self.harbour)
 
     def test_a_claim_moved_in_its_form_cannot_gain_a_link_to_it_from_its_new_source(self):
         response = self.moved_with_a_link("links_to", "claim_a")
         self.assertContains(response, "same source")
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
 
 def claim_form_data(claim) -> dict:

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.exchange.importing import LINK_COLUMNS as COLUMNS
-from claims.models import Corroboration
+from claims.models import Link
 from claims.services import create_claim, link_claims
 from sources.services import create_source
 from tests.base import BaseTestCase
@@ -25,8 +25,8 @@ class LinksRoundTripTests(BaseTestCase):
 
     def exported(self) -> str:
         self.client.force_login(self.bob)
-        form = {"format": "0", "resource": "0", **{f"corroborationresource_{name}": "on" for name in COLUMNS}}
-        response = self.client.post(reverse("admin:claims_corroboration_export"), form)
+        form = {"format": "0", "resource": "0", **{f"linkresource_{name}": "on" for name in COLUMNS}}
+        response = self.client.post(reverse("admin:claims_link_export"), form)
         self.assertEqual(response.status_code, 200)
         return response.content.decode("utf-8-sig")
 
@@ -42,8 +42,8 @@ class LinksRoundTripTests(BaseTestCase):
 
     def test_an_unchanged_export_reads_back_as_unchanged_rows(self):
         self.import_links(self.exported())
-        self.assertEqual(Corroboration.objects.count(), 2)
-        self.assertEqual(Corroboration.objects.get(pk=self.link.pk).note, "same remark")
+        self.assertEqual(Link.objects.count(), 2)
+        self.assertEqual(Link.objects.get(pk=self.link.pk).note, "same remark")
 
     def test_a_note_edited_in_the_spreadsheet_is_updated_by_id(self):
         rows = list(csv.DictReader(io.StringIO(self.exported())))
@@ -55,8 +55,8 @@ class LinksRoundTripTests(BaseTestCase):
         writer.writeheader()
         writer.writerows(rows)
         self.import_links(buffer.getvalue())
-        self.assertEqual(Corroboration.objects.get(pk=self.link.pk).note, "same remark, two papers")
-        self.assertEqual(Corroboration.objects.count(), 2)
+        self.assertEqual(Link.objects.get(pk=self.link.pk).note, "same remark, two papers")
+        self.assertEqual(Link.objects.count(), 2)
 
     def test_an_id_that_names_no_link_is_refused_with_its_line(self):
         text = f"id,claim_a,claim_b,relation\n99999,{self.unacceptable.pk},{self.rejected.pk},corroborates\n"

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from claims.corroboration.counting import recount_all
 from claims.exchange.importing import import_links
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.services import create_claim, link_claims, record_republication
 from sources.models import Agent
 from sources.services import create_source, update_source
@@ -20,7 +20,7 @@ def counts(claim: Claim) -> tuple[int, int, int, int]:
     claim.refresh_from_db()
     return (
         claim.corroborating_sources,
-        claim.independent_sources,
+        claim.independent_voices,
         claim.unverified_sources,
         claim.contradicting_sources,
     )
@@ -118,11 +118,9 @@ class ManyCountsAtOnceTests(BaseTestCase):
 
     def test_recount_all_repairs_1200_wrong_counts(self):
         east, west = self.many[self.east.pk], self.many[self.west.pk]
-        Corroboration.objects.bulk_create(
-            Corroboration(claim_a=a, claim_b=b) for a, b in zip(east[::2], west[::2], strict=True)
-        )
+        Link.objects.bulk_create(Link(claim_a=a, claim_b=b) for a, b in zip(east[::2], west[::2], strict=True))
         Claim.objects.filter(source__in=[self.east, self.west]).update(
-            corroborating_sources=7, independent_sources=6, unverified_sources=5, contradicting_sources=4
+            corroborating_sources=7, independent_voices=6, unverified_sources=5, contradicting_sources=4
         )
 
         drift = recount_all()

@@ -1,5 +1,5 @@
 """Linking two claims changes both claims (their counts, what their pages say), so it asks for change_claim as
-well as add_corroboration (claims.rules.may_link) on every path. A person given every permission on links but not
+well as add_link (claims.rules.may_link) on every path. A person given every permission on links but not
 change_claim links nothing, whichever door they try."""
 
 import pytest
@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from claims.corroboration.counting import recount_all
 from claims.exchange.columns import csv_line
-from claims.models import Corroboration
+from claims.models import Link
 from claims.services import create_claim
 from sources.services import create_source
 from tests.base import HARBOUR_TEXT, LEDGER_TEXT
@@ -23,11 +23,11 @@ LINK_PERMISSIONS = [
     "view_claim",
     "add_claim",
     "view_source",
-    "view_corroboration",
-    "add_corroboration",
-    "change_corroboration",
-    "import_corroboration",
-    "export_corroboration",
+    "view_link",
+    "add_link",
+    "change_link",
+    "import_link",
+    "export_link",
 ]
 
 
@@ -81,12 +81,12 @@ def admin_suggestion(story):
 
 def admin_link(story):
     data = {"claim_a": story.unacceptable.pk, "claim_b": story.rejected.pk, "relation": "corroborates", "note": ""}
-    return logged_in(story).post(reverse("admin:claims_corroboration_add"), data)
+    return logged_in(story).post(reverse("admin:claims_link_add"), data)
 
 
 def links_import(story):
     rows = csv_line(["claim_a", "claim_b"]) + csv_line([str(story.unacceptable.pk), str(story.rejected.pk)])
-    return admin_import("claims_corroboration", lambda t: rows)(story, logged_in(story))
+    return admin_import("claims_link", lambda t: rows)(story, logged_in(story))
 
 
 @pytest.mark.django_db
@@ -106,6 +106,6 @@ def links_import(story):
 def test_someone_who_may_add_links_but_not_change_claims_cannot_link_two_claims(door):
     story = Story()
     response = door(story)
-    assert not Corroboration.objects.exists(), f"{door.__name__} linked the claims (status {response.status_code})"
+    assert not Link.objects.exists(), f"{door.__name__} linked the claims (status {response.status_code})"
     assert response.status_code == 403, response.status_code
     assert recount_all(repair=False) == {}

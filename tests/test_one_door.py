@@ -19,7 +19,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
+from claims.models import Claim, DismissedSuggestion, Link, Republication
 from claims.services import create_claim
 from sources.models import Agent, Source
 from sources.services import create_source
@@ -36,7 +36,7 @@ DOORS = {
     "claims.anchoring",  # claims following their words into a new capture's text
     "claims.corroboration.counting",  # the stored counts
 }
-GUARDED = {Claim, Corroboration, Source, Agent, Republication, DismissedSuggestion}
+GUARDED = {Claim, Link, Source, Agent, Republication, DismissedSuggestion}
 GUARDED |= {Claim.tags.through, Source.authors.through}
 
 
@@ -131,11 +131,11 @@ class EveryWriteGoesThroughItsServiceTests(admin_matrix.PermissionMatrixTests):
         self.assertIn("merged into", moved.history.latest().history_change_reason)
 
     def test_the_demo_command_writes_through_the_services(self):
-        before = (Source.objects.count(), Claim.objects.count(), Corroboration.objects.count())
+        before = (Source.objects.count(), Claim.objects.count(), Link.objects.count())
         with writes_outside_services() as outside:
             call_command("load_demo", verbosity=0)
         self.assertEqual(outside, [])
-        after = (Source.objects.count(), Claim.objects.count(), Corroboration.objects.count())
+        after = (Source.objects.count(), Claim.objects.count(), Link.objects.count())
         self.assertTrue(all(a > b for a, b in zip(after, before, strict=True)), (before, after))
 
 
@@ -158,8 +158,8 @@ class CustomPermissionSetTests(admin_matrix.PermissionMatrixTests):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.linker = cls.given("linker", "view_claim", "view_corroboration", "change_claim", "add_corroboration")
-        cls.adder = cls.given("adder", "view_claim", "view_corroboration", "add_corroboration")
+        cls.linker = cls.given("linker", "view_claim", "view_link", "change_claim", "add_link")
+        cls.adder = cls.given("adder", "view_claim", "view_link", "add_link")
 
     @classmethod
     def given(cls, username: str, *codenames: str) -> User:

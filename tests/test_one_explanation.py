@@ -51,8 +51,8 @@ class EveryPlace:
         return {link["source_title"]: f"{link['group']}: {link['why']}" for link in body["links"]}
 
     def in_the_links_csv(self) -> dict[str, str]:
-        form = {"format": "0", "resource": "0", **{f"corroborationresource_{name}": "on" for name in LINK_COLUMNS}}
-        response = self.client.post(reverse("admin:claims_corroboration_export"), form)
+        form = {"format": "0", "resource": "0", **{f"linkresource_{name}": "on" for name in LINK_COLUMNS}}
+        response = self.client.post(reverse("admin:claims_link_export"), form)
         said = {}
         for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))):
             a, b = int(row["claim_a"]), int(row["claim_b"])
@@ -140,7 +140,7 @@ class ThroughAThirdSourceTests(EveryPlace, BaseTestCase):
 
     def test_it_is_counted_not_independent(self):
         claim = Claim.objects.get(pk=self.unacceptable.pk)
-        self.assertEqual((claim.corroborating_sources, claim.independent_sources), (3, 1))
+        self.assertEqual((claim.corroborating_sources, claim.independent_voices), (3, 1))
 
     def test_every_place_shows_it_in_the_claims_own_voice_through_the_weekly(self):
         for place, said in self.in_every_place():
@@ -168,5 +168,5 @@ class ThroughAThirdSourceTests(EveryPlace, BaseTestCase):
             with self.subTest(place=place):
                 groups = {summary.split(":")[0] for summary in said.values()}
                 independent = {group for group in groups if group.startswith("independent voice")}
-                self.assertEqual(len(independent), claim.independent_sources)
+                self.assertEqual(len(independent), claim.independent_voices)
                 self.assertEqual(len(said), claim.corroborating_sources)

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from claims.exchange.columns import HEADER, csv_line
-from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
+from claims.models import Claim, DismissedSuggestion, Link, Republication
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.models import Agent, Source
 from sources.services import create_source
@@ -80,7 +80,7 @@ def admin_import(model: str, text: Callable):
 
 def admin_export(model: str, fields: list[str]):
     def send(test, client):
-        prefix = {"claims_claim": "claimresource", "claims_corroboration": "corroborationresource"}.get(model)
+        prefix = {"claims_claim": "claimresource", "claims_link": "linkresource"}.get(model)
         prefix = prefix or {"sources_source": "sourceresource", "sources_agent": "agentresource"}[model]
         data = {"format": "0", "resource": "0", **{f"{prefix}_{name}": "on" for name in fields}}
         return client.post(reverse(f"admin:{model}_export"), data)
@@ -200,14 +200,14 @@ ENDPOINTS = [
                 }
             ),
         ),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
     ),
     # The links admin.
     Endpoint(
         "link add",
         post(
-            "admin:claims_corroboration_add",
+            "admin:claims_link_add",
             data=lambda t: {
                 "claim_a": t.unacceptable.pk,
                 "claim_b": t.rejected.pk,
@@ -215,13 +215,13 @@ ENDPOINTS = [
                 "note": "",
             },
         ),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
     ),
     Endpoint(
         "link change",
         post(
-            "admin:claims_corroboration_change",
+            "admin:claims_link_change",
             lambda t: t.link.pk,
             data=lambda t: {
                 "claim_a": t.rejected.pk,
@@ -230,19 +230,19 @@ ENDPOINTS = [
                 "note": "changed",
             },
         ),
-        lambda t: Corroboration.objects.filter(pk=t.link.pk, note="changed").exists(),
+        lambda t: Link.objects.filter(pk=t.link.pk, note="changed").exists(),
         ANNOTATORS,
     ),
     Endpoint(
         "link delete",
-        post("admin:claims_corroboration_delete", lambda t: t.link.pk, data={"post": "yes"}),
-        lambda t: not Corroboration.objects.filter(pk=t.link.pk).exists(),
+        post("admin:claims_link_delete", lambda t: t.link.pk, data={"post": "yes"}),
+        lambda t: not Link.objects.filter(pk=t.link.pk).exists(),
         ANNOTATORS,
     ),
     Endpoint(
         "link history revert",
         revert(
-            "claims_corroboration",
+            "claims_link",
             lambda t: t.link,
             lambda t: {
                 "claim_a": t.rejected.pk,
@@ -251,7 +251,7 @@ ENDPOINTS = [
                 "note": "reverted",
             },
         ),
-        lambda t: Corroboration.objects.filter(note="reverted").exists(),
+        lambda t: Link.objects.filter(note="reverted").exists(),
         NOBODY,
         refused={"Viewer": 405, "Annotator": 405, "Reviewer": 405, "superuser": 405},
     ),
@@ -378,14 +378,14 @@ ENDPOINTS = [
             lambda t: t.unacceptable.pk,
             data=lambda t: {"other": t.rejected.pk, "relation": "corroborates"},
         ),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
         ok=200,
     ),
     Endpoint(
         "annotate link a suggestion",
         post("annotate:suggestion", lambda t: t.unacceptable.pk, lambda t: t.rejected.pk, "corroborates"),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
         ok=200,
     ),
@@ -406,7 +406,7 @@ ENDPOINTS = [
     Endpoint(
         "admin link a suggestion",
         post("admin:claims_claim_suggestion", lambda t: t.unacceptable.pk, lambda t: t.rejected.pk, "contradicts"),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
     ),
     Endpoint(
@@ -428,10 +428,10 @@ ENDPOINTS = [
     Endpoint(
         "links import",
         admin_import(
-            "claims_corroboration",
+            "claims_link",
             lambda t: csv_line(["claim_a", "claim_b"]) + csv_line([str(t.unacceptable.pk), str(t.rejected.pk)]),
         ),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         REVIEWERS,
     ),
     Endpoint(
@@ -455,7 +455,7 @@ EXPORTS = [
     Endpoint("claims export", admin_export("claims_claim", HEADER), lambda t: False, VIEWERS, ok=200),
     Endpoint(
         "links export",
-        admin_export("claims_corroboration", ["id", "claim_a", "claim_b"]),
+        admin_export("claims_link", ["id", "claim_a", "claim_b"]),
         lambda t: False,
         VIEWERS,
         ok=200,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims.models import Claim, Corroboration, DismissedSuggestion
+from claims.models import Claim, DismissedSuggestion, Link
 from sources.models import Agent, Source
 from tests import test_permission_matrix as admin_matrix
 from tests.test_permission_matrix import ANNOTATORS, REVIEWERS, ROLES, SUPERUSER, VIEWERS, Endpoint, Rollback
@@ -165,14 +165,14 @@ WRITES = [
             "api:link-list",
             body=lambda t: {"claim_a": t.unacceptable.pk, "claim_b": t.rejected.pk, "relation": "contradicts"},
         ),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
         ok=201,
     ),
     Endpoint(
         "API link patch",
         call("patch", "api:link-detail", lambda t: t.link.pk, body={"note": "patched"}),
-        lambda t: Corroboration.objects.filter(note="patched").exists(),
+        lambda t: Link.objects.filter(note="patched").exists(),
         ANNOTATORS,
         ok=200,
     ),
@@ -189,14 +189,14 @@ WRITES = [
                 "note": "put",
             },
         ),
-        lambda t: Corroboration.objects.filter(note="put", relation="contradicts").exists(),
+        lambda t: Link.objects.filter(note="put", relation="contradicts").exists(),
         ANNOTATORS,
         ok=200,
     ),
     Endpoint(
         "API link delete",
         call("delete", "api:link-detail", lambda t: t.link.pk),
-        lambda t: not Corroboration.objects.filter(pk=t.link.pk).exists(),
+        lambda t: not Link.objects.filter(pk=t.link.pk).exists(),
         ANNOTATORS,
         ok=204,
     ),
@@ -237,7 +237,7 @@ WRITES = [
             lambda t: t.rejected.pk,
             body={"action": "corroborates"},
         ),
-        lambda t: Corroboration.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
+        lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
         ok=201,
     ),

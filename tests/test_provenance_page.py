@@ -145,7 +145,7 @@ class ContentTests(ProvenancePageTestCase):
             self.assertIn(f'<span class="{label}">', link[: link.index("</li>")])
         listed = Claim.objects.get(pk=self.unacceptable.pk)
         # Harbour counts; the digest (same publisher), the sport desk and the mirror do not.
-        self.assertEqual((listed.corroborating_sources, listed.independent_sources), (4, 1))
+        self.assertEqual((listed.corroborating_sources, listed.independent_voices), (4, 1))
 
     def test_captures_show_the_raw_sha256_the_removals_and_the_diff(self):
         capture = self.imported.captures.get()

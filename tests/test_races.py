@@ -8,7 +8,7 @@ from django.db import connection, connections
 from django.test import Client, TransactionTestCase
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.services import create_claim
 from sources.services import create_source
 from tests.test_editor_views import claim_data
@@ -25,7 +25,7 @@ class RaceTests(TransactionTestCase):
     def setUp(self):
         # A TransactionTestCase empties the tables, the roles' groups with them: the permissions are given here.
         self.annotator = User.objects.create_user("alice", password="pw", is_staff=True)
-        codenames = ["view_claim", "add_claim", "change_claim", "view_corroboration", "add_corroboration"]
+        codenames = ["view_claim", "add_claim", "change_claim", "view_link", "add_link"]
         self.annotator.user_permissions.set(Permission.objects.filter(codename__in=codenames))
         self.source = create_source(title="Bridge", text=TEXT, url="https://example.org/bridge")
         self.other = create_source(title="Bridge 2", text="The bridge opens in May.", url="https://example.org/b2")
@@ -65,11 +65,11 @@ class RaceTests(TransactionTestCase):
         statuses = self.at_once(url, {"other": self.other_claim.pk, "relation": "contradicts"})
         self.assertEqual(statuses.count(200), 1, statuses)
         self.assertEqual(set(statuses) - {200}, {422}, statuses)
-        self.assertEqual(Corroboration.objects.count(), 1)
+        self.assertEqual(Link.objects.count(), 1)
 
     def test_the_same_suggestion_linked_at_once_makes_one_link_and_no_server_error(self):
         url = reverse("annotate:suggestion", args=[self.claim.pk, self.other_claim.pk, "contradicts"])
         statuses = self.at_once(url, {})
         self.assertEqual(statuses.count(200), 1, statuses)
         self.assertEqual(set(statuses) - {200}, {422}, statuses)
-        self.assertEqual(Corroboration.objects.count(), 1)
+        self.assertEqual(Link.objects.count(), 1)

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client, LiveServerTestCase
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.services import create_claim
 from sources.models import Agent, Source
 from sources.services import create_source
@@ -155,18 +155,18 @@ class ConfirmedAtOnceTests(LiveServerTestCase):
     def links_problems(self, pairs, answers) -> list[str]:
         """What is wrong after one trial: a server error, a pair not linked exactly once, not one import done."""
         statuses = sorted(answer.status_code for answer in answers)
-        links = [Corroboration.objects.filter(claim_a=a, claim_b=b).count() for a, b in pairs]
+        links = [Link.objects.filter(claim_a=a, claim_b=b).count() for a, b in pairs]
         done = [a for a in answers if a.headers.get("Location", "").endswith("/claims/corroboration/")]
         if any(status >= 500 for status in statuses) or links != [1] * len(pairs) or len(done) != 1:
             return [f"links {links}, answers {statuses}"]
         return []
 
     def test_the_same_links_confirm_posted_at_once_imports_once_without_a_server_error(self):
-        url = reverse("admin:claims_corroboration_process_import")
+        url = reverse("admin:claims_link_process_import")
         failures = []
         for trial in range(TRIALS):
             pairs = self.linked_pairs(trial)
-            confirm = self.preview("claims_corroboration", f"links-{trial}.csv", self.links_file(pairs))
+            confirm = self.preview("claims_link", f"links-{trial}.csv", self.links_file(pairs))
             answers = self.at_once(url, [confirm] * AT_ONCE)
             problems = self.links_problems(pairs, answers)
             refused = [a for a in answers if a.headers.get("Location", "").endswith("/claims/corroboration/import/")]
@@ -178,12 +178,12 @@ class ConfirmedAtOnceTests(LiveServerTestCase):
         call_command("recount_corroboration", "--check", stdout=io.StringIO())
 
     def test_separate_previews_of_one_links_file_confirmed_at_once_import_it_once_without_a_server_error(self):
-        url = reverse("admin:claims_corroboration_process_import")
+        url = reverse("admin:claims_link_process_import")
         failures = []
         for trial in range(TRIALS):
             pairs = self.linked_pairs(trial)
             text = self.links_file(pairs)
-            confirms = [self.preview("claims_corroboration", f"links-{trial}.csv", text) for _ in range(AT_ONCE)]
+            confirms = [self.preview("claims_link", f"links-{trial}.csv", text) for _ in range(AT_ONCE)]
             answers = self.at_once(url, confirms)
             problems = self.links_problems(pairs, answers)
             refused = [a for a in answers if a.status_code == 200]

@@ -16,7 +16,7 @@ from django.test import LiveServerTestCase, TransactionTestCase
 from rest_framework.authtoken.models import Token
 
 from claims.corroboration.counting import recount_all
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.rules import StaleVersion, check_version
 from claims.services import create_claim, save_claim
 from sources.importing import import_raw
@@ -85,7 +85,7 @@ class RuleRaceTests(LiveServerTestCase):
             one_wins += sorted(answers) in ([200, 400], [201, 400])  # the move, or the link, is refused
         inside_one_source = [
             link.pk
-            for link in Corroboration.objects.select_related("claim_a", "claim_b")
+            for link in Link.objects.select_related("claim_a", "claim_b")
             if link.claim_a.source_id == link.claim_b.source_id
         ]
         self.report("move and link", len(inside_one_source), sum(s >= 500 for s in statuses), statuses)
@@ -105,7 +105,7 @@ class RuleRaceTests(LiveServerTestCase):
                 stagger=(n % 10) * 0.003,  # the link's checks before and after the delete's commit
             )
             statuses += answers
-            broken += Corroboration.objects.filter(claim_b=doomed.pk).exists() or answers[0] != 204
+            broken += Link.objects.filter(claim_b=doomed.pk).exists() or answers[0] != 204
         self.report("delete and link", broken, sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
 

@@ -35,7 +35,7 @@ class ExportEscapingTests(BaseTestCase):
 
     def test_the_links_export_escapes_a_formula_in_a_note(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="+1+cmd|' /C calc'!A0")
-        csv = self.export("claims_corroboration", "corroborationresource", ["id", "note"])
+        csv = self.export("claims_link", "linkresource", ["id", "note"])
         self.assertIn("'+1+cmd", csv)
 
 
@@ -50,31 +50,31 @@ class CopiesAndIndependenceTests(IndependenceStory):
         syndicator = Agent.objects.create(name="Wire Mirror", kind=Agent.Kind.ORGANISATION)
         copy = self.corroborating_source("Mirror of the Ledger's report", publisher=syndicator)
         record_republication(copy=copy, original=original)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_when_the_claims_source_is_a_copy_its_originals_publisher_is_not_independent(self):
         courier = Agent.objects.create(name="Valley Courier", kind=Agent.Kind.ORGANISATION)
         self.make_ledger_a_copy_of(create_source(title="Courier original", text="Words.", publisher=courier))
         self.corroborating_source("Courier follows up", publisher=courier)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_when_the_claims_source_is_a_copy_its_originals_author_is_not_independent(self):
         bea = Agent.objects.create(name="Bea Reporter")
         self.make_ledger_a_copy_of(create_source(title="Bea's original", text="Words.", authors=[bea]))
         self.corroborating_source("Bea again", publisher=self.harbour_press, authors=[bea])
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_when_the_claims_source_is_a_copy_its_original_is_not_independent(self):
         courier = Agent.objects.create(name="Valley Courier", kind=Agent.Kind.ORGANISATION)
         original = self.corroborating_source("Courier original", publisher=courier)
         self.make_ledger_a_copy_of(original)
-        self.assertEqual(self.independent_sources(), 0)
+        self.assertEqual(self.independent_voices(), 0)
 
     def test_when_the_claims_source_is_a_copy_an_unrelated_source_still_counts(self):
         courier = Agent.objects.create(name="Valley Courier", kind=Agent.Kind.ORGANISATION)
         self.make_ledger_a_copy_of(create_source(title="Courier original", text="Words.", publisher=courier))
         self.corroborating_source("Harbour follows up", publisher=self.harbour_press)
-        self.assertEqual(self.independent_sources(), 1)
+        self.assertEqual(self.independent_voices(), 1)
 
 
 class ReanchoringCasesTests(BaseTestCase):

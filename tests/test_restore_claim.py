@@ -4,7 +4,7 @@ from io import StringIO
 
 from django.core.management import CommandError, call_command
 
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.rules import advance_version
 from claims.services import create_claim, delete_claims, delete_links, link_claims
 from claims.tagging import refresh_tag_names
@@ -20,7 +20,7 @@ class RestoreDeletedClaimTests(BaseTestCase):
         link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="same remark")
         pk, quote = self.unacceptable.pk, self.unacceptable.quote
         delete_claims(claims=[self.unacceptable])
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
 
         out = StringIO()
         call_command("restore_claim", pk, stdout=out)
@@ -28,7 +28,7 @@ class RestoreDeletedClaimTests(BaseTestCase):
         claim = Claim.objects.get(pk=pk)
         self.assertEqual((claim.quote, claim.source, claim.speaker), (quote, self.ledger, self.putin))
         self.assertEqual(list(claim.tags.values_list("name", flat=True)), ["missile defence"])
-        restored = Corroboration.objects.get()
+        restored = Link.objects.get()
         self.assertEqual((restored.pk, restored.note), (link.pk, "same remark"))
         self.assertEqual(claim.history.first().history_change_reason, "Restored from its history")
         self.assertIn("1 link(s)", out.getvalue())
@@ -64,12 +64,12 @@ class RestoreDeletedClaimTests(BaseTestCase):
         out = StringIO()
         call_command("restore_claim", pk, stdout=out)
 
-        self.assertEqual(list(Corroboration.objects.values_list("pk", flat=True)), [kept.pk])
+        self.assertEqual(list(Link.objects.values_list("pk", flat=True)), [kept.pk])
         self.assertIn("1 link(s)", out.getvalue())
 
     def test_a_pair_unlinked_and_linked_again_comes_back_once_with_its_newer_link(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="first")
-        delete_links(links=list(Corroboration.objects.all()))
+        delete_links(links=list(Link.objects.all()))
         again = link_claims(claim_a=self.unacceptable, claim_b=self.rejected, note="again")
         pk = self.unacceptable.pk
         delete_claims(claims=[self.unacceptable])
@@ -77,7 +77,7 @@ class RestoreDeletedClaimTests(BaseTestCase):
         call_command("restore_claim", pk, stdout=StringIO())
 
         self.assertTrue(Claim.objects.filter(pk=pk).exists())
-        self.assertEqual(list(Corroboration.objects.values_list("pk", "note")), [(again.pk, "again")])
+        self.assertEqual(list(Link.objects.values_list("pk", "note")), [(again.pk, "again")])
 
     def test_the_restored_claim_takes_a_version_past_every_one_it_had(self):
         for n in range(3):  # three saves through the version check, as the admin, the editor and the API make

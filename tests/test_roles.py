@@ -37,7 +37,7 @@ class ViewerTests(BaseTestCase):
         self.client.force_login(self.vera)
 
     def test_a_viewer_reads_claims_sources_and_links(self):
-        for name in ["claims_claim", "claims_corroboration", "sources_source", "sources_agent"]:
+        for name in ["claims_claim", "claims_link", "sources_source", "sources_agent"]:
             self.assertEqual(self.client.get(reverse(f"admin:{name}_changelist")).status_code, 200, name)
         self.assertEqual(
             self.client.get(reverse("admin:claims_claim_change", args=[self.rejected.pk])).status_code, 200

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from claims.anchoring import reanchor_claims
 from claims.forms import ClaimForm
-from claims.models import Claim, Corroboration, DismissedSuggestion
+from claims.models import Claim, DismissedSuggestion, Link
 from claims.services import create_claim, dismiss_suggestion, link_claims, set_status
 from sources.models import Source
 from tests.base import LEDGER_TEXT, BaseTestCase
@@ -40,7 +40,7 @@ class HistoryRevertTests(BaseTestCase):
         link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         for model, obj in (
             ("sources_source", self.ledger),
-            ("claims_corroboration", link),
+            ("claims_link", link),
             ("sources_agent", self.putin),
         ):
             for user in (self.vera, self.alice, self.bob):
@@ -144,17 +144,17 @@ class ConcurrentDuplicateTests(BaseTestCase):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         self.client.force_login(self.alice)
         url = reverse("annotate:add_link", args=[self.rejected.pk])
-        with first_check_misses(Corroboration, "full_clean"):
+        with first_check_misses(Link, "full_clean"):
             response = self.client.post(url, {"other": self.unacceptable.pk, "relation": "corroborates"})
         self.assertEqual(response.status_code, 422)
         self.assertIn("already linked", response.json()["panel"])
-        self.assertEqual(Corroboration.objects.count(), 1)
+        self.assertEqual(Link.objects.count(), 1)
 
     def test_a_suggestion_linked_twice_at_once_gets_the_sequential_message(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         self.client.force_login(self.alice)
         url = reverse("annotate:suggestion", args=[self.rejected.pk, self.unacceptable.pk, "corroborates"])
-        with first_check_misses(Corroboration, "full_clean"):
+        with first_check_misses(Link, "full_clean"):
             response = self.client.post(url)
         self.assertEqual(response.status_code, 422)
         self.assertIn("already linked", response.json()["panel"])

@@ -61,7 +61,7 @@ class SeedVoicesInTheBrowserTests(BrowserTestCase):
     def test_the_seeds_count_one_nikkei_one_miller_and_valdai_unverified_on_every_page(self):
         claim = Claim.objects.get(pk=self.nikkei.pk)
         # Corroborating: Nikkei Asia (the same publisher), Miller twice (one voice), Valdai (unverified).
-        self.assertEqual((claim.corroborating_sources, claim.independent_sources, claim.unverified_sources), (4, 1, 1))
+        self.assertEqual((claim.corroborating_sources, claim.independent_voices, claim.unverified_sources), (4, 1, 1))
 
         self.page.goto(f"{self.live_server_url}/claims/{claim.pk}/")
         voices = {title: self.voice_row(source.title) for title, source in self.sources.items()}

@@ -64,7 +64,7 @@ class StoredListsTests(BaseTestCase):
     def test_the_recount_taken_a_claim_at_a_time_finds_what_one_pass_finds(self):
         for quote in ["Moscow", "any American", "anti-missile"]:
             link_claims(claim_a=create_claim(source=self.harbour, quote=quote), claim_b=self.unacceptable)
-        Claim.objects.update(independent_sources=7, corroborated_by_ids="1; 2")
+        Claim.objects.update(independent_voices=7, corroborated_by_ids="1; 2")
         whole = recount_all(repair=False)
         with mock.patch.object(counting, "RECOUNTED_AT_ONCE", 1):
             one_at_a_time = recount_all(repair=False)

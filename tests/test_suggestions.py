@@ -22,7 +22,7 @@ from claims.corroboration.suggestions import (
     search_words,
     suggestions_for,
 )
-from claims.models import Claim, Corroboration, DismissedSuggestion
+from claims.models import Claim, DismissedSuggestion, Link
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.models import Agent
 from sources.services import create_source
@@ -357,13 +357,13 @@ class SuggestionAdminTests(SuggestionStory):
             reverse("admin:claims_claim_change", args=[self.visit.pk]) + "#suggested-links",
             fetch_redirect_response=False,
         )
-        link = Corroboration.objects.get(claim_a=self.visit, claim_b=self.echo)
-        self.assertEqual((link.relation, link.created_by), (Corroboration.Relation.CORROBORATES, self.alice))
+        link = Link.objects.get(claim_a=self.visit, claim_b=self.echo)
+        self.assertEqual((link.relation, link.created_by), (Link.Relation.CORROBORATES, self.alice))
 
     def test_one_click_links_the_suggestion_as_contradicting(self):
         self.act(self.alice, "contradicts")
-        link = Corroboration.objects.get(claim_a=self.visit, claim_b=self.echo)
-        self.assertEqual(link.relation, Corroboration.Relation.CONTRADICTS)
+        link = Link.objects.get(claim_a=self.visit, claim_b=self.echo)
+        self.assertEqual(link.relation, Link.Relation.CONTRADICTS)
 
     def test_one_click_dismisses_and_the_suggestion_stays_dismissed(self):
         self.act(self.alice, "dismiss")
@@ -381,7 +381,7 @@ class SuggestionAdminTests(SuggestionStory):
         for action in ("corroborates", "dismiss"):
             with self.subTest(action=action):
                 self.assertEqual(self.act(self.vera, action).status_code, 403)
-        self.assertFalse(Corroboration.objects.filter(claim_a=self.visit).exists())
+        self.assertFalse(Link.objects.filter(claim_a=self.visit).exists())
         self.assertFalse(DismissedSuggestion.objects.exists())
 
     def test_an_unknown_action_is_refused(self):

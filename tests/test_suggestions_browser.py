@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from claims.models import Corroboration, DismissedSuggestion
+from claims.models import DismissedSuggestion, Link
 from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
@@ -52,8 +52,8 @@ class SuggestionsInTheBrowserTests(BrowserTestCase):
         self.page.screenshot(path=str(ARTIFACTS / "suggestions-admin.png"), full_page=True)
         self.suggestion(self.echo).get_by_role("button", name="Link: corroborates").click()
         expect(self.page.locator(".messagelist")).to_contain_text(f"Claim {self.echo.pk} linked as corroborating.")
-        link = Corroboration.objects.get(claim_a=self.visit, claim_b=self.echo)
-        self.assertEqual(link.relation, Corroboration.Relation.CORROBORATES)
+        link = Link.objects.get(claim_a=self.visit, claim_b=self.echo)
+        self.assertEqual(link.relation, Link.Relation.CORROBORATES)
         expect(self.suggestion(self.echo)).to_have_count(0)
 
     def test_one_click_dismisses_a_suggestion_and_it_stays_away(self):

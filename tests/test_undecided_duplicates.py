@@ -33,7 +33,7 @@ class UndecidedDuplicateTests(BaseTestCase):
         self.claim_page = reverse("claims:detail", args=[self.unacceptable.pk])
 
     def stored(self) -> tuple[int, str]:
-        return Claim.objects.values_list("independent_sources", "undecided_duplicates").get(pk=self.unacceptable.pk)
+        return Claim.objects.values_list("independent_voices", "undecided_duplicates").get(pk=self.unacceptable.pk)
 
     def test_the_recount_stores_what_the_count_would_be_were_the_two_publishers_one(self):
         self.assertEqual(self.stored(), (2, "1 if Eastern Review is Eastern Asia"))
@@ -55,7 +55,7 @@ class UndecidedDuplicateTests(BaseTestCase):
             path = Path(folder) / "claims.csv"
             call_command("export_claims", "-o", str(path), "--format", "csv")
             rows = {int(row["id"]): row for row in csv.DictReader(io.StringIO(path.read_text("utf-8")))}
-        self.assertEqual(rows[self.unacceptable.pk]["independent_sources"], "2")
+        self.assertEqual(rows[self.unacceptable.pk]["independent_voices"], "2")
         self.assertEqual(rows[self.unacceptable.pk]["undecided_duplicates"], "1 if Eastern Review is Eastern Asia")
         self.assertEqual(rows[self.rejected.pk]["undecided_duplicates"], "")
 
@@ -75,7 +75,7 @@ class UndecidedDuplicateTests(BaseTestCase):
         self.assertEqual(self.stored(), (2, "1 if Eastern Review is Eastern Asia"))
 
     def test_the_claim_page_says_the_count_if_the_two_publishers_are_one_and_links_to_decide(self):
-        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_sources, 2)
+        self.assertEqual(Claim.objects.get(pk=self.unacceptable.pk).independent_voices, 2)
         page = self.client.get(self.claim_page)
         self.assertContains(page, "2 independent voices, 1 if Eastern Review is Eastern Asia: not decided yet.")
         self.assertContains(page, f'href="{reverse("admin:sources_agent_duplicates")}?next={self.claim_page}"')

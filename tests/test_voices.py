@@ -13,7 +13,7 @@ from django.urls import reverse
 from claims.corroboration.counting import recount_all
 from claims.corroboration.independence import explain
 from claims.exchange.importing import import_links
-from claims.models import Claim, Corroboration, Republication
+from claims.models import Claim, Link, Republication
 from claims.services import create_claim, link_claims
 from sources.duplicates import likely_duplicates
 from sources.models import Agent, DistinctPublishers, Source
@@ -32,7 +32,7 @@ class VoicesTestCase(BaseTestCase):
         claim.refresh_from_db()
         return (
             claim.corroborating_sources,
-            claim.independent_sources,
+            claim.independent_voices,
             claim.unverified_sources,
             claim.contradicting_sources,
         )
@@ -101,14 +101,14 @@ class WritePathTests(VoicesTestCase):
         data.pop("tags", None)
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 302)
-        self.assertFalse(Corroboration.objects.exists())
+        self.assertFalse(Link.objects.exists())
         self.assertEqual(self.counts(self.rejected), (0, 0, 0, 0))
 
     def test_the_link_admin_changing_a_relation_recounts(self):
         link = link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
         self.client.force_login(self.alice)
         response = self.client.post(
-            reverse("admin:claims_corroboration_change", args=[link.pk]),
+            reverse("admin:claims_link_change", args=[link.pk]),
             {"claim_a": self.unacceptable.pk, "claim_b": self.rejected.pk, "relation": "contradicts", "note": ""},
         )
         self.assertEqual(response.status_code, 302)
@@ -289,7 +289,7 @@ class RecountCommandTests(VoicesTestCase):
 
     def test_the_command_reports_and_repairs_drift(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
-        Claim.objects.filter(pk=self.unacceptable.pk).update(independent_sources=7)
+        Claim.objects.filter(pk=self.unacceptable.pk).update(independent_voices=7)
         with self.assertRaisesMessage(CommandError, "1 claim(s) store wrong counts"):
             call_command("recount_corroboration", "--check", stdout=io.StringIO())
         out = io.StringIO()
@@ -371,14 +371,14 @@ class DeletingAnAuthorTests(VoicesTestCase):
         self.corroborate(title="Diplomat", url="https://thediplomat.com/a", authors=[self.writer])
         self.corroborate(title="Foreign Policy", url="https://foreignpolicy.com/b", authors=[self.writer])
         self.unacceptable.refresh_from_db()
-        self.assertEqual(self.unacceptable.independent_sources, 1)
+        self.assertEqual(self.unacceptable.independent_voices, 1)
 
     def test_deleting_the_shared_author_in_the_admin_recounts_the_claims_they_touch(self):
         self.client.force_login(self.root)
         response = self.client.post(reverse("admin:sources_agent_delete", args=[self.writer.pk]), {"post": "yes"})
         self.assertEqual(response.status_code, 302)
         self.unacceptable.refresh_from_db()
-        self.assertEqual(self.unacceptable.independent_sources, 2)
+        self.assertEqual(self.unacceptable.independent_voices, 2)
 
     def test_deleting_the_shared_author_through_the_api_recounts_the_claims_they_touch(self):
         from rest_framework.test import APIClient
@@ -387,4 +387,4 @@ class DeletingAnAuthorTests(VoicesTestCase):
         api.force_authenticate(self.root)
         self.assertEqual(api.delete(f"/api/agents/{self.writer.pk}/").status_code, 204)
         self.unacceptable.refresh_from_db()
-        self.assertEqual(self.unacceptable.independent_sources, 2)
+        self.assertEqual(self.unacceptable.independent_voices, 2)

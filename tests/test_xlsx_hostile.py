@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from common import workbook_bounds
 from common.tabular import TableError, read_table
 from sources.models import Agent, Source
@@ -65,7 +65,7 @@ def bounded(test, name: str):
 
 
 def snapshot() -> list[int]:
-    return [model.objects.count() for model in (Claim, Corroboration, Source, Agent, Claim.history.model)]
+    return [model.objects.count() for model in (Claim, Link, Source, Agent, Claim.history.model)]
 
 
 class HostileSpreadsheetTests(BaseTestCase):
@@ -97,7 +97,7 @@ class HostileSpreadsheetTests(BaseTestCase):
     def test_every_hostile_file_is_refused_by_the_links_admin_import(self):
         for name, data in self.corpus.items():
             with self.subTest(name), bounded(self, name):
-                response = self.post("admin:claims_corroboration_import", name, data)
+                response = self.post("admin:claims_link_import", name, data)
                 self.assertEqual(response.status_code, 200)
                 self.assertTrue(response.context["report"].problems, f"{name} was accepted")
 

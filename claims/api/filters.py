@@ -7,7 +7,7 @@ from django.db.models import Q
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.search import search_claims
 from sources.dates import Precision, from_iso
 
@@ -87,7 +87,7 @@ class ClaimFilter(django_filters.FilterSet):
             "such as 2017-02-30, is a 400).",
         )
     )
-    min_independent_sources = IdFilter(field_name="independent_sources", lookup_expr="gte")
+    min_independent_sources = IdFilter(field_name="independent_voices", lookup_expr="gte")
     q = django_filters.CharFilter(
         method="filter_words",
         help_text="As the admin's search: #id, a date (2017, 2017-06), words, speaker, publisher.",
@@ -114,10 +114,10 @@ class ClaimFilter(django_filters.FilterSet):
 
 class LinkFilter(django_filters.FilterSet):
     claim = IdFilter(method="filter_claim", help_text="Links from or to this claim.")
-    relation = django_filters.ChoiceFilter(choices=Corroboration.Relation.choices)
+    relation = django_filters.ChoiceFilter(choices=Link.Relation.choices)
 
     class Meta:
-        model = Corroboration
+        model = Link
         fields = []
 
     def filter_claim(self, queryset, name, value):

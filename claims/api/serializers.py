@@ -3,7 +3,7 @@ body, and the admin's forms (claims/api/writing.py) apply the rules, so errors r
 
 from rest_framework import serializers
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from sources.models import Agent, Capture, Source
 
 # Ids and offsets as the database can hold them: a bigger number is a 400, never an overflow in the query.
@@ -105,7 +105,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     )
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     corroborating_sources = serializers.IntegerField(read_only=True)
-    independent_sources = serializers.IntegerField(read_only=True)
+    independent_voices = serializers.IntegerField(read_only=True)
     unverified_sources = serializers.IntegerField(read_only=True)
     contradicting_sources = serializers.IntegerField(read_only=True)
 
@@ -129,7 +129,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "version",
             "anchor_state",
             "corroborating_sources",
-            "independent_sources",
+            "independent_voices",
             "unverified_sources",
             "contradicting_sources",
             "created_at",
@@ -164,7 +164,7 @@ class ClaimCreateSerializer(ClaimWriteSerializer):
 
 class LinkSerializer(serializers.ModelSerializer):
     class Meta:
-        model = Corroboration
+        model = Link
         fields = ["id", "claim_a", "claim_b", "relation", "note", "created_by", "created_at", "updated_at"]
         read_only_fields = ["created_by", "created_at", "updated_at"]
 
@@ -172,7 +172,7 @@ class LinkSerializer(serializers.ModelSerializer):
 class LinkWriteSerializer(serializers.Serializer):
     claim_a = serializers.IntegerField(required=False, **ID)
     claim_b = serializers.IntegerField(required=False, **ID)
-    relation = serializers.ChoiceField(choices=Corroboration.Relation.choices, required=False)
+    relation = serializers.ChoiceField(choices=Link.Relation.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -217,7 +217,7 @@ class CorroborationSerializer(serializers.Serializer):
     claim = serializers.IntegerField()
     voices = VoiceSerializer(many=True, help_text="Each corroborating source, its voice and why.")
     corroborating_sources = serializers.IntegerField()
-    independent_sources = serializers.IntegerField()
+    independent_voices = serializers.IntegerField()
     unverified_sources = serializers.IntegerField()
     contradicting_sources = serializers.IntegerField()
     links = LinkedSourceSerializer(many=True)

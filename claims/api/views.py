@@ -17,7 +17,7 @@ from claims.api.permissions import MayLink
 from claims.api.writing import write_agent, write_claim, write_link, write_source
 from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.services import delete_claims, delete_links, dismiss_suggestion, link_claims
 from sources.models import Agent, Capture, Source
 from sources.services import delete_agent, delete_source
@@ -180,7 +180,7 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         """The claim's source counts and, for each linked claim, whether its source is independent and why."""
         claim = get_object_or_404(Claim, pk=pk)
         links = (
-            Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
+            Link.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
             .select_related("claim_a__source", "claim_b__source")
             .defer(*(f"{side}__source__{name}" for side in ("claim_a", "claim_b") for name in ("text", "raw_text")))
             .order_by("pk")
@@ -202,7 +202,7 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         rows = []
         for link in links:
             other = link.other(claim)
-            voice = voice_of.get(other.source_id) if link.relation == Corroboration.Relation.CORROBORATES else None
+            voice = voice_of.get(other.source_id) if link.relation == Link.Relation.CORROBORATES else None
             rows.append(
                 {
                     "claim": other.pk,
@@ -219,7 +219,7 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
             "claim": claim.pk,
             "voices": voices,
             "corroborating_sources": claim.corroborating_sources,
-            "independent_sources": claim.independent_sources,
+            "independent_voices": claim.independent_voices,
             "unverified_sources": claim.unverified_sources,
             "contradicting_sources": claim.contradicting_sources,
             "links": rows,
@@ -240,7 +240,7 @@ class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
 
     lookup_value_regex = ID_IN_URL
 
-    queryset = Corroboration.objects.order_by("pk")
+    queryset = Link.objects.order_by("pk")
     serializer_class = s.LinkSerializer
     create_serializer_class = s.LinkCreateSerializer
     write_serializer_class = s.LinkWriteSerializer

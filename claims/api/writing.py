@@ -15,7 +15,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from claims.api.errors import VersionConflict
 from claims.forms import ClaimForm
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.rules import require
 from claims.services import save_link
 from sources.dates import from_iso
@@ -37,7 +37,7 @@ SourceForm = forms.modelform_factory(
     ],
 )
 AgentForm = forms.modelform_factory(Agent, fields=["name", "kind", "aliases", "wikidata_id", "parent"])
-LinkModelForm = forms.modelform_factory(Corroboration, fields=["claim_a", "claim_b", "relation", "note"])
+LinkModelForm = forms.modelform_factory(Link, fields=["claim_a", "claim_b", "relation", "note"])
 
 
 def form_errors(form: forms.BaseForm) -> dict[str, list[ErrorDetail]]:
@@ -159,9 +159,9 @@ def write_agent(*, agent: Agent, changes: dict, user: AbstractBaseUser) -> Agent
     return save_form(lambda: AgentForm(data, instance=agent), lambda form: save_agent(form.instance, user=user))
 
 
-def write_link(*, link: Corroboration, changes: dict, user: AbstractBaseUser) -> Corroboration:
+def write_link(*, link: Link, changes: dict, user: AbstractBaseUser) -> Link:
     data = posted(link, list(LinkModelForm.base_fields), changes)
-    instance = Corroboration() if link.pk is None else Corroboration.objects.get(pk=link.pk)
+    instance = Link() if link.pk is None else Link.objects.get(pk=link.pk)
     return save_form(
         lambda: LinkModelForm(data, instance=instance), lambda form: save_link(link=form.instance, user=user)
     )

@@ -15,7 +15,7 @@ from claims.corroboration.clusters import cluster_of
 from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.exchange.jsonld import documents
-from claims.models import Claim, Corroboration, DismissedSuggestion, Republication
+from claims.models import Claim, DismissedSuggestion, Link, Republication
 from claims.services import (
     delete_republications,
     dismiss_suggestion,
@@ -49,9 +49,9 @@ class IndependenceFilter(admin.SimpleListFilter):
     parameter_name = "independence"
 
     conditions = {
-        "none": ("none", Q(independent_sources=0)),
-        "some": ("one or more", Q(independent_sources__gte=1)),
-        "several": ("two or more", Q(independent_sources__gte=2)),
+        "none": ("none", Q(independent_voices=0)),
+        "some": ("one or more", Q(independent_voices__gte=1)),
+        "several": ("two or more", Q(independent_voices__gte=2)),
     }
 
     def lookups(self, request, model_admin):
@@ -73,13 +73,13 @@ class CorroborationPanels:
     def corroborating(self, claim: Claim) -> int:
         return claim.corroborating_sources
 
-    @admin.display(description="independent voices", ordering="independent_sources")
+    @admin.display(description="independent voices", ordering="independent_voices")
     def independent(self, claim: Claim) -> int | str:
         if not claim.undecided_duplicates:
-            return claim.independent_sources
+            return claim.independent_voices
         # Stored with the counts: the list reads no more rows for it.
         marker = render_to_string("claims/_undecided_duplicates.html", {"claim": claim})
-        return format_html('{}<br><small class="undecided-duplicate">{}</small>', claim.independent_sources, marker)
+        return format_html('{}<br><small class="undecided-duplicate">{}</small>', claim.independent_voices, marker)
 
     @admin.display(description="unverified sources", ordering="unverified_sources")
     def unverified(self, claim: Claim) -> int:
@@ -135,9 +135,7 @@ class CorroborationPanels:
             if action == "dismiss":
                 dismiss_suggestion(claim=claim, suggested=other, dismissed_by=request.user)
             else:
-                link_claims(
-                    claim_a=claim, claim_b=other, relation=Corroboration.Relation(action), created_by=request.user
-                )
+                link_claims(claim_a=claim, claim_b=other, relation=Link.Relation(action), created_by=request.user)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:

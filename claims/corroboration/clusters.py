@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Prefetch
 
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from sources.models import Agent
 
 # Every claim reachable from one claim over corroborates links, in either direction.
 # UNION (not UNION ALL) drops claims already reached, so a loop of links ends.
 MEMBERS_SQL = """
 WITH RECURSIVE edge(a, b) AS (
-    SELECT claim_a_id, claim_b_id FROM claims_corroboration WHERE relation = %s
+    SELECT claim_a_id, claim_b_id FROM claims_link WHERE relation = %s
     UNION ALL
-    SELECT claim_b_id, claim_a_id FROM claims_corroboration WHERE relation = %s
+    SELECT claim_b_id, claim_a_id FROM claims_link WHERE relation = %s
 ),
 member(id) AS (
     SELECT CAST(%s AS BIGINT)
@@ -81,7 +81,7 @@ class Cluster:
 
 def member_ids(claim: Claim) -> list[int]:
     """The ids of the claims in this claim's cluster, itself included (one query)."""
-    relation = Corroboration.Relation.CORROBORATES
+    relation = Link.Relation.CORROBORATES
     with connection.cursor() as cursor:
         cursor.execute(MEMBERS_SQL, [relation, relation, claim.pk])
         return [row[0] for row in cursor.fetchall()]

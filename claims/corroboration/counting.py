@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Q
 
 from claims.corroboration.independence import facts_for, undecided_duplicates, voices
-from claims.models import COUNT_FIELDS, LIST_FIELDS, Claim, Corroboration, Republication
+from claims.models import COUNT_FIELDS, LIST_FIELDS, Claim, Link, Republication
 from claims.rules import lock_links
 from common.copy_insert import update_rows
 
@@ -23,7 +23,7 @@ class Counts(NamedTuple):
     """What a claim stores of its links: the counts, and the linked claims' ids as the CSV lists them."""
 
     corroborating_sources: int = 0
-    independent_sources: int = 0
+    independent_voices: int = 0
     unverified_sources: int = 0
     contradicting_sources: int = 0
     corroborated_by_ids: str = ""
@@ -41,11 +41,11 @@ def compute(own: dict[int, int], links: Iterable[tuple[int, int, int, int, str]]
     (claim a, a's source, claim b, b's source, relation)."""
     corroborating, contradicting = defaultdict(set), defaultdict(set)
     lists = {
-        Corroboration.Relation.CORROBORATES: defaultdict(set),
-        Corroboration.Relation.CONTRADICTS: defaultdict(set),
+        Link.Relation.CORROBORATES: defaultdict(set),
+        Link.Relation.CONTRADICTS: defaultdict(set),
     }
     for a, a_source, b, b_source, relation in links:
-        linked = corroborating if relation == Corroboration.Relation.CORROBORATES else contradicting
+        linked = corroborating if relation == Link.Relation.CORROBORATES else contradicting
         for here, other, there in ((a, b, b_source), (b, a, a_source)):
             if here in own:
                 lists[relation][here].add(other)
@@ -55,8 +55,8 @@ def compute(own: dict[int, int], links: Iterable[tuple[int, int, int, int, str]]
     counts, grouped_by_claim = {}, {}
     for claim, source in own.items():
         listed = (
-            id_list(lists[Corroboration.Relation.CORROBORATES].get(claim, ())),
-            id_list(lists[Corroboration.Relation.CONTRADICTS].get(claim, ())),
+            id_list(lists[Link.Relation.CORROBORATES].get(claim, ())),
+            id_list(lists[Link.Relation.CONTRADICTS].get(claim, ())),
         )
         if not corroborating[claim]:
             counts[claim] = Counts(0, 0, 0, len(contradicting[claim]), *listed)
@@ -97,7 +97,7 @@ def recount_claims(claim_ids: Iterable[int]) -> int:
         row[0]: (row[1], Counts(*row[2:]))
         for row in Claim.objects.filter(pk__in=ids).values_list("pk", "source_id", *STORED_FIELDS)
     }
-    links = Corroboration.objects.filter(Q(claim_a__in=stored.keys()) | Q(claim_b__in=stored.keys()))
+    links = Link.objects.filter(Q(claim_a__in=stored.keys()) | Q(claim_b__in=stored.keys()))
     counts = compute({pk: source for pk, (source, _) in stored.items()}, link_rows(links))
     changed = {pk: value for pk, value in counts.items() if stored[pk][1] != value}
     store(changed)
@@ -108,7 +108,7 @@ def recount_linked(claim_ids: Iterable[int]) -> int:
     """Recount these claims and every claim linked to them (a claim moved to another source, or about to go)."""
     lock_links()
     ids = set(claim_ids)
-    linked = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
+    linked = Link.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
     return recount_claims(ids | {pk for pair in linked for pk in pair})
 
 
@@ -119,7 +119,7 @@ def claims_voiced_by(source_ids: Iterable[int]) -> set[int]:
     ids = set(source_ids)
     ids |= set(Republication.objects.filter(original__in=ids).values_list("copy_id", flat=True))
     own = set(Claim.objects.filter(source__in=ids).values_list("pk", flat=True))
-    linked = Corroboration.objects.filter(Q(claim_a__in=own) | Q(claim_b__in=own)).values_list("claim_a", "claim_b")
+    linked = Link.objects.filter(Q(claim_a__in=own) | Q(claim_b__in=own)).values_list("claim_a", "claim_b")
     return own | {pk for pair in linked for pk in pair}
 
 
@@ -160,7 +160,7 @@ def recount_all(*, repair: bool = True) -> dict[int, tuple[Counts, Counts]]:
 
 def _recount_stretch(first: int, last: int, *, repair: bool) -> dict[int, tuple[Counts, Counts]]:
     ends = Q(claim_a__gte=first, claim_a__lte=last) | Q(claim_b__gte=first, claim_b__lte=last)
-    links = list(link_rows(Corroboration.objects.filter(ends)))
+    links = list(link_rows(Link.objects.filter(ends)))
     # The stretch's claims with links, or storing a count or a list (which they may no longer have).
     stored = Q()
     for name in COUNT_FIELDS:

@@ -274,10 +274,10 @@ class Explained:
 
 def corroborating_sources(claim) -> set[int]:
     """The other sources holding a claim linked to `claim` as corroborating."""
-    from claims.models import Corroboration
+    from claims.models import Link
 
-    pairs = Corroboration.objects.filter(
-        models.Q(claim_a=claim) | models.Q(claim_b=claim), relation=Corroboration.Relation.CORROBORATES
+    pairs = Link.objects.filter(
+        models.Q(claim_a=claim) | models.Q(claim_b=claim), relation=Link.Relation.CORROBORATES
     ).values_list("claim_a__source", "claim_b__source")
     return {s for pair in pairs for s in pair} - {claim.source_id}
 
@@ -313,13 +313,13 @@ def explanations(own: dict[int, int], corroborating: dict[int, set[int]]) -> dic
 
 def explanations_for_claims(claim_ids: Iterable[int]) -> dict[int, dict[int, Explained]]:
     """`explanations` for these claims, reading their corroborating links (two queries, then the facts)."""
-    from claims.models import Claim, Corroboration
+    from claims.models import Claim, Link
 
     ids = set(claim_ids)
     own = dict(Claim.objects.filter(pk__in=ids).values_list("pk", "source_id"))
     corroborating = defaultdict(set)
-    pairs = Corroboration.objects.filter(
-        models.Q(claim_a__in=ids) | models.Q(claim_b__in=ids), relation=Corroboration.Relation.CORROBORATES
+    pairs = Link.objects.filter(
+        models.Q(claim_a__in=ids) | models.Q(claim_b__in=ids), relation=Link.Relation.CORROBORATES
     ).values_list("claim_a", "claim_a__source", "claim_b", "claim_b__source")
     for a, a_source, b, b_source in pairs:
         for here, there in ((a, b_source), (b, a_source)):

@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
 from claims.fulltext import claim_words
-from claims.models import Claim, Corroboration, DismissedSuggestion
+from claims.models import Claim, DismissedSuggestion, Link
 from config.routers import reads_from_replica
 from sources.dates import Precision
 
@@ -611,7 +611,7 @@ def opposing_verdicts(features: Features, other: Features) -> str:
 def decided(claim: Claim) -> tuple[set[int], set[int]]:
     """The claims linked to this one, and those never to suggest for it: itself, linked, dismissed (one query)."""
     mine = Q(claim_a=claim) | Q(claim_b=claim)
-    links = Corroboration.objects.filter(mine).annotate(link=Value(True)).values_list("claim_a", "claim_b", "link")
+    links = Link.objects.filter(mine).annotate(link=Value(True)).values_list("claim_a", "claim_b", "link")
     dismissed = DismissedSuggestion.objects.filter(Q(claim=claim) | Q(suggested=claim)).annotate(link=Value(False))
     rows = list(links.union(dismissed.values_list("claim", "suggested", "link"), all=True))
     linked = {pk for a, b, link in rows if link for pk in (a, b)} - {claim.pk}
@@ -782,7 +782,7 @@ def candidate_pool(claim: Claim, features: Features, learned: Learned | None) ->
 def links_among(ids: set[int]) -> dict[int, set[int]]:
     """Each of these claims' linked claims, by claim id (one query)."""
     links: dict[int, set[int]] = {}
-    rows = Corroboration.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
+    rows = Link.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
     for a, b in rows:
         links.setdefault(a, set()).add(b)
         links.setdefault(b, set()).add(a)

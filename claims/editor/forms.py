@@ -6,7 +6,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Q
 
 from claims.forms import ClaimForm
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.rules import may_review
 from sources.dates import Precision
 from sources.forms import DateWithPrecisionField
@@ -98,8 +98,8 @@ class LinkSearchForm(forms.Form):
         """Claims in other sources matching every given criterion, not yet linked to this claim."""
         found = (
             Claim.objects.exclude(source_id=claim.source_id)
-            .exclude(pk__in=Corroboration.objects.filter(claim_a=claim).values("claim_b"))
-            .exclude(pk__in=Corroboration.objects.filter(claim_b=claim).values("claim_a"))
+            .exclude(pk__in=Link.objects.filter(claim_a=claim).values("claim_b"))
+            .exclude(pk__in=Link.objects.filter(claim_b=claim).values("claim_a"))
             .select_related("source", "speaker")
             .defer("source__text", "source__raw_text")
             .order_by("source__title", "start")
@@ -123,5 +123,5 @@ class LinkForm(forms.Form):
 
     # Rendered as radio buttons next to each search result (templates/claims/editor_link_results.html).
     other = forms.ModelChoiceField(queryset=Claim.objects.all(), label="Claim in another source")
-    relation = forms.ChoiceField(choices=Corroboration.Relation.choices, initial=Corroboration.Relation.CORROBORATES)
+    relation = forms.ChoiceField(choices=Link.Relation.choices, initial=Link.Relation.CORROBORATES)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

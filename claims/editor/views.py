@@ -19,7 +19,7 @@ from claims.corroboration.admin import SUGGESTION_ACTIONS
 from claims.corroboration.independence import Explained, explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.editor.forms import EditorClaimForm, LinkForm, LinkSearchForm
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.rules import back_to_draft_message, may_link
 from claims.services import dismiss_suggestion, link_claims
 from sources.models import Source
@@ -59,7 +59,7 @@ def panel_context(
     and the suggested links (shown to every role; their buttons only to those who may link). The suggested
     links are left for the panel to fetch after it shows (claim_suggestions), unless `with_suggestions`."""
     links = (
-        Corroboration.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
+        Link.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
         .select_related("claim_a__source", "claim_a__speaker", "claim_b__source", "claim_b__speaker")
         .defer(*(f"{side}__source__{field}" for side in ("claim_a", "claim_b") for field in ("text", "raw_text")))
     )
@@ -68,8 +68,8 @@ def panel_context(
     explained = explain(claim)
     by_source = {row.source.pk: row for row in explained}
 
-    def voice_of(link: Corroboration) -> Explained | None:
-        if link.relation != Corroboration.Relation.CORROBORATES:
+    def voice_of(link: Link) -> Explained | None:
+        if link.relation != Link.Relation.CORROBORATES:
             return None
         return by_source.get(link.other(claim).source_id)
 
@@ -263,7 +263,7 @@ def suggestion(request: HttpRequest, claim_id: int, other_id: int, action: str) 
         if action == "dismiss":
             dismiss_suggestion(claim=claim, suggested=other, dismissed_by=request.user)
         else:
-            link_claims(claim_a=claim, claim_b=other, relation=Corroboration.Relation(action), created_by=request.user)
+            link_claims(claim_a=claim, claim_b=other, relation=Link.Relation(action), created_by=request.user)
     except ValidationError as error:
         context = panel_context(request, claim, suggestion_error=" ".join(error.messages), with_suggestions=True)
         return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", context)}, status=422)

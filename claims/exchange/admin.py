@@ -23,7 +23,7 @@ from import_export.signals import post_export
 
 from claims.exchange.columns import claims_csv
 from claims.exchange.importing import import_file
-from claims.exchange.resources import ClaimResource, CorroborationResource
+from claims.exchange.resources import ClaimResource, LinkResource
 from common.history import recorded_as
 from common.import_uploads import UploadGone, store_upload, take_upload
 from common.spreadsheet_admin import upload_too_big
@@ -210,6 +210,6 @@ class ClaimImportExport(ExchangeAdmin):
         return TemplateResponse(request, [self.export_template_name], context=context)
 
 
-class CorroborationImportExport(ExchangeAdmin):
-    resource_classes = [CorroborationResource]
+class LinkImportExport(ExchangeAdmin):
+    resource_classes = [LinkResource]
     what = "links"

@@ -218,7 +218,7 @@ def _columns() -> list[Column]:
         Column("tags", stored_cell("tag_names")),
         Column("corroborated_by", stored_cell("corroborated_by_ids")),
         Column("contradicted_by", stored_cell("contradicted_by_ids")),
-        Column("independent_sources", number_cell(F("independent_sources"))),
+        Column("independent_voices", number_cell(F("independent_voices"))),
         Column("annotator", text_cell(F("created_by__username"))),
         Column("created_at", DateTimeText(F("created_at"))),
         Column("updated_at", DateTimeText(F("updated_at"))),

@@ -27,7 +27,7 @@ from claims.exchange.reading import (
     tags_named,
     whole_number,
 )
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from claims.rules import STALE_MESSAGE, require, take_next_versions
 from claims.services import save_links
 from claims.tagging import refresh_tag_names
@@ -45,6 +45,10 @@ LINK_COLUMNS = ["id", "claim_a", "claim_b", "relation", "note", "created_at", "v
 
 Rows = Iterable[tuple[int, dict[str, str]]]
 
+# Columns an export wrote under another name, still accepted (like the counts they hold, read-only: not read):
+# independent_voices was independent_sources until issue 24 named it for what it counts.
+OLD_COLUMNS = ["independent_sources"]  # the name before the rename
+
 
 def import_file(
     what: str,
@@ -56,7 +60,7 @@ def import_file(
 ) -> ImportReport:
     """Import a claims ("claims") or links ("links") file, CSV or XLSX, given as a binary stream.
     Never raises for what is in the file: every problem is in the report, with its line."""
-    importer, columns = {"claims": (import_claims, HEADER), "links": (import_links, LINK_COLUMNS)}[what]
+    importer, columns = {"claims": (import_claims, [*HEADER, *OLD_COLUMNS]), "links": (import_links, LINK_COLUMNS)}[what]
     report = ImportReport(dry_run=kwargs.get("dry_run", False))
     try:
         table = read_table(stream, columns=columns, name=name, sheet=sheet)
@@ -232,20 +236,20 @@ def import_links(
     them or, when any row is bad, none, with every bad row reported. A row with an `id` is that link, as an export
     wrote it: unchanged, or its relation or note updated. Each link is checked by its model's
     rules (`full_clean`). `on_rows` hears how many rows are done."""
-    require(user, "claims.import_corroboration")
+    require(user, "claims.import_link")
     report = report or ImportReport(dry_run=dry_run)
     report.dry_run = dry_run
     if not {"claim_a", "claim_b"} <= set(header):
         report.problems.append(RowProblem(1, {"__all__": ["The header needs claim_a and claim_b columns."]}))
         return report
     seen: dict[tuple[int, int], int] = {}
-    checked: list[Corroboration] = []  # new and changed links, each checked by full_clean, saved by save_links
-    relations = Corroboration.Relation
+    checked: list[Link] = []  # new and changed links, each checked by full_clean, saved by save_links
+    relations = Link.Relation
     for batch in batched(rows, batch_size):
         ids = {whole_number(row.get(name)) for _, row in batch for name in ("claim_a", "claim_b")} - {None}
         claims = Claim.objects.in_bulk(ids)
         # A row with an id is that link, as an export wrote it: unchanged, or its relation or note edited.
-        stored = Corroboration.objects.in_bulk({whole_number(row.get("id")) for _, row in batch} - {None})
+        stored = Link.objects.in_bulk({whole_number(row.get("id")) for _, row in batch} - {None})
         for line, row in batch:
             errors: dict[str, list[str]] = {}
 
@@ -264,7 +268,7 @@ def import_links(
             relation = {label.lower(): code for code, label in relations.choices}.get(relation, relation)
             action = "new"
             if not errors:
-                link = Corroboration(**pair, relation=relation, note=row.get("note", ""), created_by=user)
+                link = Link(**pair, relation=relation, note=row.get("note", ""), created_by=user)
                 if link_id is not None:
                     link, action = stored.get(link_id), "update"
                     if link is None:

@@ -17,7 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from claims.models import SPAN_TAKEN_MESSAGE, Claim, Corroboration, Tag
+from claims.models import SPAN_TAKEN_MESSAGE, Claim, Link, Tag
 from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit, version_problem
 from common.copy_insert import new_instances
 from common.tabular import RowProblem
@@ -50,7 +50,7 @@ def _relate(claim: Claim, field, obj) -> None:
 class RowOutcome:
     line: int
     action: str  # "new", "update" or "skip"
-    instance: Claim | Corroboration
+    instance: Claim | Link
 
 
 @dataclass

@@ -11,7 +11,7 @@ from import_export.widgets import ForeignKeyWidget
 
 from claims.corroboration.independence import explanations_for_claims
 from claims.exchange.columns import COLUMNS, chosen_columns, claim_cells
-from claims.models import Claim, Corroboration
+from claims.models import Claim, Link
 from sources.resources import SpreadsheetSafe
 
 
@@ -39,7 +39,7 @@ class ClaimResource(resources.Resource):
         return claim_cells(queryset, columns).values(*(c.alias for c in chosen_columns(columns)))
 
 
-class CorroborationResource(SpreadsheetSafe, resources.ModelResource):
+class LinkResource(SpreadsheetSafe, resources.ModelResource):
     """Links between claims: claim_a, claim_b, relation, note; and, written out only, how each claim counts the
     other's source (`voice_for_claim_a`, `voice_for_claim_b`: the explanation the claim page shows)."""
 
@@ -49,8 +49,8 @@ class CorroborationResource(SpreadsheetSafe, resources.ModelResource):
     voice_for_claim_b = Field(column_name="voice_for_claim_b", readonly=True)
 
     class Meta:
-        model = Corroboration
-        name = "Corroboration links"
+        model = Link
+        name = "Links"
         fields = [
             "id",
             "claim_a",
@@ -69,14 +69,14 @@ class CorroborationResource(SpreadsheetSafe, resources.ModelResource):
         )
         return queryset
 
-    def voice(self, link: Corroboration, claim: Claim, other: Claim) -> str:
-        if link.relation != Corroboration.Relation.CORROBORATES:
+    def voice(self, link: Link, claim: Claim, other: Claim) -> str:
+        if link.relation != Link.Relation.CORROBORATES:
             return ""
         voice = self.explained.get(claim.pk, {}).get(other.source_id)
         return voice.summary if voice else ""
 
-    def dehydrate_voice_for_claim_a(self, link: Corroboration) -> str:
+    def dehydrate_voice_for_claim_a(self, link: Link) -> str:
         return self.voice(link, link.claim_a, link.claim_b)
 
-    def dehydrate_voice_for_claim_b(self, link: Corroboration) -> str:
+    def dehydrate_voice_for_claim_b(self, link: Link) -> str:
         return self.voice(link, link.claim_b, link.claim_a)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from claims.corroboration.counting import recount_all
-from claims.models import Claim, Corroboration, Tag
+from claims.models import Claim, Link, Tag
 from claims.tagging import refresh_tag_names
 from common.progress import Progress
 from sources.dates import Precision, truncate
@@ -177,11 +177,9 @@ class Command(BaseCommand):
             if source_a == source_b or pair in pairs:
                 continue
             pairs.add(pair)
-            relation = (
-                Corroboration.Relation.CONTRADICTS if rng.random() < 0.15 else Corroboration.Relation.CORROBORATES
-            )
-            batch.append(Corroboration(claim_a_id=a, claim_b_id=b, relation=relation))
+            relation = Link.Relation.CONTRADICTS if rng.random() < 0.15 else Link.Relation.CORROBORATES
+            batch.append(Link(claim_a_id=a, claim_b_id=b, relation=relation))
             if len(batch) == BATCH:
-                Corroboration.objects.bulk_create(batch)
+                Link.objects.bulk_create(batch)
                 batch = []
-        Corroboration.objects.bulk_create(batch)
+        Link.objects.bulk_create(batch)
