@@ -34,3 +34,19 @@ def test_a_lower_layer_never_imports_a_higher_one(folder, forbidden):
 def test_the_boundary_test_sees_an_import_of_claims():
     # The scan above must be able to fail: claims' own modules import claims.
     assert "claims.models" in imported_modules("claims")["claims/admin.py"]
+
+
+def test_starting_claimtrail_does_not_import_scikit_learn():
+    """scikit-learn takes seconds and 80 MB to import: only a refit of the suggestions and the first suggestion
+    request pay it, not every manage.py command and every server start."""
+    import subprocess
+    import sys
+
+    started = (
+        "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+        "django.setup(); import claims.admin, claims.api.views, claims.services, claims.exchange.importing; "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'sklearn')[:3])"
+    )
+    root = Path(__file__).resolve().parent.parent
+    found = subprocess.run([sys.executable, "-c", started], cwd=root, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]", found.stdout + found.stderr

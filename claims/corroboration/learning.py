@@ -15,7 +15,6 @@ dismiss (per database, until there are projects).
 import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, Subquery
-from sklearn.linear_model import LogisticRegression
 
 from claims.models import Claim, RankerFit, SuggestionDecision, WordAssociation
 
@@ -91,6 +90,8 @@ def refit() -> RankerFit | None:
     x = np.array([[signals.get(name, 0.0) for name in FITTED] for _, signals in rows])
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
+    from sklearn.linear_model import LogisticRegression  # imported here: seconds that only a refit should pay
+
     model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x / scale, accepted)
     static, *learned = (model.coef_[0] / scale).tolist()
     weights = {"static": 1.0} | {

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 import snowballstemmer
 from django.db import connection, connections, router
 from django.db.models import Max, Min, Q, Value
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
 from claims.fulltext import claim_words
@@ -64,7 +63,18 @@ TELLING = 0.5  # the rarity among the candidates a name or word needs to be name
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
 # scikit-learn's English stop words, and the words of reporting.
-STOPWORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "according", "told", "tell", "mr", "ms", "mrs", "s", "t"}
+REPORTING_WORDS = {"said", "says", "say", "according", "told", "tell", "mr", "ms", "mrs", "s", "t"}
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words and reporting words. Imported when first asked: importing scikit-learn
+    takes seconds, which every manage.py command (and the server's start) would otherwise pay."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS | REPORTING_WORDS)
+
+
 # Words that turn what follows them around; "without doubt" and "no doubt" affirm instead.
 NEGATIONS = frozenset(
     "not no never neither nor none nothing cannot without unlikely unwilling unable lack failed fail fails "
@@ -272,7 +282,7 @@ class Features:
             lower = bare.lower()
             in_date = any(s <= start < e for s, e in date_spans)
             capitalised = bare[:1].isupper() and not in_date
-            if capitalised and lower not in STOPWORDS:
+            if capitalised and lower not in stop_words():
                 first_of_sentence = i == 0 or ends_sentence(text, start)
                 # A capitalised first word is a name when the next is capitalised too ("Vladimir Putin said").
                 if not first_of_sentence or run or (i + 1 < len(tokens) and tokens[i + 1][0][:1].isupper()):
@@ -296,7 +306,7 @@ class Features:
                     numbers.setdefault(bare.replace(",", ""), bare)
                 continue
             if (
-                lower in STOPWORDS
+                lower in stop_words()
                 or len(lower) <= 2
                 or in_date
                 or lower in NEGATIONS
@@ -350,7 +360,7 @@ def terms_of(text: str) -> frozenset[str]:
         lower = bare.lower()
         if bare[:1].isdigit():
             terms.add(bare.replace(",", ""))
-        elif lower not in STOPWORDS and len(lower) > 2:
+        elif lower not in stop_words() and len(lower) > 2:
             terms.add(word_key(lower))
             if bare[:1].isupper():
                 terms.add(lower)

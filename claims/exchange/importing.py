@@ -60,7 +60,9 @@ def import_file(
 ) -> ImportReport:
     """Import a claims ("claims") or links ("links") file, CSV or XLSX, given as a binary stream.
     Never raises for what is in the file: every problem is in the report, with its line."""
-    importer, columns = {"claims": (import_claims, [*HEADER, *OLD_COLUMNS]), "links": (import_links, LINK_COLUMNS)}[what]
+    importer, columns = {"claims": (import_claims, [*HEADER, *OLD_COLUMNS]), "links": (import_links, LINK_COLUMNS)}[
+        what
+    ]
     report = ImportReport(dry_run=kwargs.get("dry_run", False))
     try:
         table = read_table(stream, columns=columns, name=name, sheet=sheet)
