@@ -86,6 +86,15 @@ class Table:
         return self._rows(problems)
 
 
+class Columns(list):
+    """The column names an import knows, in their usual order, and `retired` ones: names an older export wrote,
+    still accepted, never offered in a message."""
+
+    def __init__(self, names: Sequence[str], *, retired: Sequence[str] = ()):
+        super().__init__([*names, *retired])
+        self.retired = set(retired)
+
+
 def read_table(
     stream: BinaryIO,
     *,
@@ -117,7 +126,7 @@ def checked_header(names: list[str], columns: Sequence[str]) -> list[str]:
     names = [n.strip() for n in names]
     while names and not names[-1]:
         names.pop()
-    known = ", ".join(columns)
+    known = ", ".join(c for c in columns if c not in getattr(columns, "retired", ()))
     problems = []
     seen = set()
     for position, name in enumerate(names, start=1):

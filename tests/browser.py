@@ -32,9 +32,13 @@ def role(name: str) -> Group:
     another database connection than the one the test database was serialized on.
     """
     roles = import_module("claims.migrations.0002_roles")
+    renamed = import_module(
+        "claims.migrations.0021_link_and_independent_voices"
+    ).RENAMED  # add_corroboration → add_link
     group, _ = Group.objects.get_or_create(name=name)
     for code in roles.ROLES[name]:
         app_label, codename = code.split(".")
+        codename = renamed.get(codename, (codename,))[0]
         group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return group
 

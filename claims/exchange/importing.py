@@ -34,7 +34,7 @@ from claims.tagging import refresh_tag_names
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
 from common.history import many_to_many_records, record_rows, recorded_person, recorded_reason
-from common.tabular import RowProblem, TableError, read_table
+from common.tabular import Columns, RowProblem, TableError, read_table
 
 WRITTEN_MEANWHILE = (
     "Another import or edit wrote some of the same links or claims at the same moment; nothing of this file "
@@ -60,9 +60,8 @@ def import_file(
 ) -> ImportReport:
     """Import a claims ("claims") or links ("links") file, CSV or XLSX, given as a binary stream.
     Never raises for what is in the file: every problem is in the report, with its line."""
-    importer, columns = {"claims": (import_claims, [*HEADER, *OLD_COLUMNS]), "links": (import_links, LINK_COLUMNS)}[
-        what
-    ]
+    claims, links = (import_claims, Columns(HEADER, retired=OLD_COLUMNS)), (import_links, LINK_COLUMNS)
+    importer, columns = {"claims": claims, "links": links}[what]
     report = ImportReport(dry_run=kwargs.get("dry_run", False))
     try:
         table = read_table(stream, columns=columns, name=name, sheet=sheet)

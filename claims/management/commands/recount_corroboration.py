@@ -20,7 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, check: bool = False, **options):
         drift = recount_all(repair=not check)
         for pk, (stored, right) in sorted(drift.items())[:20]:
-            said = f"claim {pk}: stored {tuple(stored[:4])}, should be {tuple(right[:4])}"
+            # The counts and the lists (Counts' first six), then the undecided duplicates when they differ.
+            said = f"claim {pk}: stored {tuple(stored[:6])}, should be {tuple(right[:6])}"
             if stored.undecided_duplicates != right.undecided_duplicates:
                 said += (
                     f"; undecided duplicates “{stored.undecided_duplicates}”, should be “{right.undecided_duplicates}”"
