@@ -370,9 +370,13 @@ class Link(models.Model):
 
     def validate_constraints(self, exclude=None) -> None:
         # An inline formset leaves its own foreign key out of the constraints it validates, which would skip the
-        # one-link-per-pair constraint on a claim's page: both ends are always validated (an end not yet saved,
-        # None, cannot make a duplicate).
-        super().validate_constraints(exclude=set(exclude or ()) - {"claim_a", "claim_b"})
+        # one-link-per-pair constraint on a claim's page: both ends are validated whenever both are given (an end
+        # left out because it was not valid, or not saved yet, cannot make a duplicate, and PostgreSQL cannot
+        # compare a missing one).
+        exclude = set(exclude or ())
+        if self.claim_a_id is not None and self.claim_b_id is not None:
+            exclude -= {"claim_a", "claim_b"}
+        super().validate_constraints(exclude=exclude)
 
     def other(self, claim: Claim) -> Claim:
         return self.claim_b if claim.pk == self.claim_a_id else self.claim_a

@@ -112,3 +112,9 @@ class DuplicateLinkTests(ApiTestCase):
         self.assertEqual(response.status_code, 400, response.content)
         errors = [message for messages in response.json().values() for message in messages]
         self.assertEqual(len(errors), 1, errors)
+
+    def test_a_link_between_claims_that_do_not_exist_is_a_400_naming_both_ends(self):
+        # The pair's uniqueness was checked with both ends missing: PostgreSQL answered 500 (schemathesis found it).
+        response = self.post(self.alice, reverse("api:link-list"), {"claim_a": 999999, "claim_b": 999999})
+        self.assertEqual(response.status_code, 400, response.content)
+        self.assertEqual(set(response.json()), {"claim_a", "claim_b"})

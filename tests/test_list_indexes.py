@@ -15,12 +15,14 @@ def plan(sql: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
         try:
             cursor.execute(f"EXPLAIN {sql}")
             return "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("SET LOCAL enable_seqscan = on")
             cursor.execute("SET LOCAL enable_sort = on")
+            cursor.execute("SET LOCAL enable_incremental_sort = on")
 
 
 def page_query(queries, table: str) -> str:

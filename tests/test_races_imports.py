@@ -156,7 +156,7 @@ class ConfirmedAtOnceTests(LiveServerTestCase):
         """What is wrong after one trial: a server error, a pair not linked exactly once, not one import done."""
         statuses = sorted(answer.status_code for answer in answers)
         links = [Link.objects.filter(claim_a=a, claim_b=b).count() for a, b in pairs]
-        done = [a for a in answers if a.headers.get("Location", "").endswith("/claims/corroboration/")]
+        done = [a for a in answers if a.headers.get("Location", "").endswith("/claims/link/")]
         if any(status >= 500 for status in statuses) or links != [1] * len(pairs) or len(done) != 1:
             return [f"links {links}, answers {statuses}"]
         return []
@@ -169,7 +169,7 @@ class ConfirmedAtOnceTests(LiveServerTestCase):
             confirm = self.preview("claims_link", f"links-{trial}.csv", self.links_file(pairs))
             answers = self.at_once(url, [confirm] * AT_ONCE)
             problems = self.links_problems(pairs, answers)
-            refused = [a for a in answers if a.headers.get("Location", "").endswith("/claims/corroboration/import/")]
+            refused = [a for a in answers if a.headers.get("Location", "").endswith("/claims/link/import/")]
             if len(refused) != AT_ONCE - 1:
                 problems.append(f"{len(refused)} confirms sent back to the import page")
             if problems:
