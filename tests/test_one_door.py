@@ -25,6 +25,7 @@ from sources.models import Agent, Source
 from sources.services import create_source
 from tests import test_permission_matrix as admin_matrix
 from tests import test_permission_matrix_api as api_matrix
+from tests.base import BaseTestCase
 from tests.test_permission_matrix import Rollback
 
 # The write services: the one home of each object's writes (README, "Where each rule lives").
@@ -79,7 +80,15 @@ def writes(endpoints):
     return [endpoint for endpoint in endpoints if "superuser" in endpoint.allowed]
 
 
-class EveryWriteGoesThroughItsServiceTests(admin_matrix.PermissionMatrixTests):
+class MatrixData(admin_matrix.PermissionMatrixTests):
+    """The admin matrix's people and data, without running its role-by-role tests again (they run once, in
+    tests/test_permission_matrix.py)."""
+
+    test_every_write_endpoint_answers_each_role_as_its_permissions_say = None
+    test_every_export_answers_each_role_as_its_permissions_say = None
+
+
+class EveryWriteGoesThroughItsServiceTests(MatrixData):
     """The admin matrix's people and data; every write endpoint of both matrices, as a superuser."""
 
     def through(self, endpoint, client) -> list[str]:
@@ -139,7 +148,7 @@ class EveryWriteGoesThroughItsServiceTests(admin_matrix.PermissionMatrixTests):
         self.assertTrue(all(a > b for a, b in zip(after, before, strict=True)), (before, after))
 
 
-class CustomPermissionSetTests(admin_matrix.PermissionMatrixTests):
+class CustomPermissionSetTests(MatrixData):
     """Permissions given one by one, not through the stock roles: every path follows them."""
 
     LINK_ENDPOINTS = {
@@ -220,7 +229,7 @@ class CustomPermissionSetTests(admin_matrix.PermissionMatrixTests):
         self.assertEqual(offered, {"linker": (True, True), "adder": (False, True)})
 
 
-class SourcesWrittenByTheImporterTests(admin_matrix.PermissionMatrixTests):
+class SourcesWrittenByTheImporterTests(BaseTestCase):
     def test_a_new_source_from_the_service_and_a_plain_save_differ_only_in_the_door(self):
         with writes_outside_services() as outside:
             create_source(title="Door", text="Words behind the door.", url="https://example.org/door")
