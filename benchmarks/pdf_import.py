@@ -11,6 +11,9 @@ paragraphs, page starts, the source, its capture and history written; rolled bac
 next imports it anew). Rounds are interleaved, wall and CPU seconds taken without tracing; the peak of
 Python memory (tracemalloc) is taken in one extra traced round of each. Prints each round, the medians and
 their ratio (target: the import at most 1.5x the bare extraction), and the load average at the start.
+
+Then the hostile files of tests/pdfs.py: the CPU seconds each takes until it is refused (target: under 2 s each,
+untraced; the tests check the message and the memory, a clock in a unit test fails on a loaded machine).
 """
 
 import io
@@ -28,6 +31,7 @@ from harness import engine, throwaway_database  # sets Django up: import it befo
 import pypdf
 from django.db import transaction
 
+from tests import pdfs
 from tests.pdfs import hand_written_pdf
 
 PAGES = 300
@@ -142,6 +146,30 @@ def main() -> None:
     wall = medians["import"][0] / medians["bare extraction"][0]
     cpu = medians["import"][1] / medians["bare extraction"][1]
     print(f"  ratio of medians: {wall:.2f}x wall, {cpu:.2f}x CPU   target: at most 1.5x")
+    hostile()
+
+
+HOSTILE = ("page_count_bomb", "deep_nesting", "compression_bomb", "encrypted", "dense_page", "broken_xref")
+
+
+def hostile() -> None:
+    """Each hostile file is refused; the median CPU of three reads until the refusal, against the 2 s target."""
+    from sources.pdf import PdfRefused, read_pdf
+
+    print("hostile files, CPU seconds until refused (median of 3; target under 2 s each):")
+    for name in HOSTILE:
+        data = getattr(pdfs, name)()
+        seconds = []
+        for _ in range(3):
+            began = time.process_time()
+            try:
+                read_pdf(data)
+            except PdfRefused as refused:
+                message = str(refused)
+            else:
+                raise AssertionError(f"{name} was read, not refused")
+            seconds.append(time.process_time() - began)
+        print(f"  {name}: {statistics.median(seconds):.2f} s CPU ({message[:70]})")
 
 
 if __name__ == "__main__":

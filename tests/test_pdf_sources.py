@@ -268,19 +268,20 @@ class ChromiumPdfTests(PdfImportTestCase):
 
 
 class HostilePdfTests(SimpleTestCase):
-    """Each is refused with a message, within 2 s of CPU and 50 MB of Python memory."""
+    """Each is refused with a message naming what stopped it, within 50 MB of Python memory.
+
+    The CPU each takes until it is refused (target: under 2 s) is measured by `benchmarks/pdf_import.py`, not here:
+    a timed test fails on a loaded machine (3.1 s in CI under load, 0.9 s alone) without anything having changed.
+    """
 
     def refusal(self, data: bytes) -> str:
         tracemalloc.start()
-        began = time.thread_time()
         try:
             with self.assertRaises(PdfRefused) as refused:
                 read_pdf(data)
-            seconds = time.thread_time() - began
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-        self.assertLess(seconds, 2.0)
         self.assertLess(peak, 50 * 1024 * 1024)
         return str(refused.exception)
 
@@ -304,7 +305,8 @@ class HostilePdfTests(SimpleTestCase):
         self.assertLess(time.thread_time() - began, 2.0)
 
     def test_a_page_of_200000_text_operations_is_refused_before_it_fills_memory(self):
-        self.assertIn("safety limit", self.refusal(pdfs.dense_page()))
+        # Stopped by the count of parsed operations (100,000), which does not depend on the machine's speed.
+        self.assertIn("safety limit (Reached maximum number of tokens per stream.", self.refusal(pdfs.dense_page()))
 
     def test_a_broken_cross_reference_table_is_refused(self):
         self.assertIn("not a readable PDF", self.refusal(pdfs.broken_xref()))
