@@ -9,8 +9,10 @@ from claims.rules import (
     check_across_sources,
     check_link_ends,
     check_move,
+    check_one_project,
 )
 from common.history import KeptHistory
+from common.projects import InAProject, ProjectQuerySet, place_in_sole_project, same_project
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source, source_text
 
@@ -22,14 +24,31 @@ def pages_label(pages: list[int]) -> str:
     return str(pages[0]) if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
 
 
-class Tag(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+class Tag(InAProject, models.Model):
+    """A label a project gives its claims; each project has its own."""
+
+    project = models.ForeignKey("sources.Project", on_delete=models.PROTECT, related_name="tags", blank=True)
+    name = models.CharField(max_length=100)
+
+    objects = ProjectQuerySet.as_manager()
+    project_path = "project"
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                name="tag_one_name_per_project",
+                violation_error_message="This project already has a tag of this name.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        place_in_sole_project(self)
+        super().save(*args, **kwargs)
 
 
 # A claim's quote as the list shows it, at most this long (the list sorts on it, through an index).
@@ -40,7 +59,7 @@ COUNT_FIELDS = ("corroborating_sources", "independent_voices", "unverified_sourc
 LIST_FIELDS = ("corroborated_by_ids", "contradicted_by_ids")
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(ProjectQuerySet):
     def create(self, **kwargs):
         """`Claim.objects.create(...)` (a shell, a script) normalises as clean() does, so a claim given no kind
         gets the one its speaker implies. It checks nothing else and records no history: a checked claim is
@@ -165,6 +184,7 @@ class Claim(models.Model):
         m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS, "undecided_duplicates", "tag_names", *LIST_FIELDS]
     )
     objects = ClaimQuerySet.as_manager()
+    project_path = "source__project"
 
     class Meta:
         ordering = ["source", "start"]
@@ -248,7 +268,10 @@ class Claim(models.Model):
 
     def clean(self) -> None:
         self.normalise()
-        if self.source_id is None or not self.quote:
+        if self.source_id is None:
+            return
+        same_project(self.source, self.speaker, field="speaker")
+        if not self.quote:
             return
         check_move(claim_id=self.pk, source_id=self.source_id)
         self.anchor_held()
@@ -337,6 +360,9 @@ class Link(models.Model):
 
     history = KeptHistory()
 
+    objects = ProjectQuerySet.as_manager()
+    project_path = "claim_a__source__project"
+
     class Meta:
         verbose_name = "link"
         permissions = [("import_link", "Can import links"), ("export_link", "Can export links")]
@@ -389,6 +415,9 @@ class Republication(models.Model):
     original = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="republications")
     note = models.TextField(blank=True)
 
+    objects = ProjectQuerySet.as_manager()
+    project_path = "copy__project"
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -404,6 +433,7 @@ class Republication(models.Model):
     def clean(self) -> None:
         if self.original_id is None or self.copy_id is None:
             return
+        same_project(self.copy, self.original, field="original")
         # One level only: a copy points at the original, so independence needs no chain walk.
         if Republication.objects.filter(copy=self.original_id).exists():
             raise ValidationError(
@@ -435,6 +465,9 @@ class DismissedSuggestion(models.Model):
     )
     dismissed_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ProjectQuerySet.as_manager()
+    project_path = "claim__source__project"
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -458,6 +491,7 @@ class DismissedSuggestion(models.Model):
             return
         # Only claims of other sources are suggested; a pair within one source is not a suggestion to dismiss.
         check_across_sources(self.claim.source_id, self.suggested.source_id)
+        check_one_project(self.claim.source.project_id, self.suggested.source.project_id)
 
 
 class SuggestionDecision(models.Model):
@@ -469,6 +503,9 @@ class SuggestionDecision(models.Model):
     accepted = models.BooleanField()
     signals = models.JSONField(help_text="Each signal of the pair by name, before its weight.")
     decided_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+    project_path = "claim__source__project"
 
     def __str__(self) -> str:
         return f"claim {self.suggested_id} {'linked to' if self.accepted else 'dismissed for'} claim {self.claim_id}"

@@ -64,22 +64,24 @@ DENIED.update(
 )
 
 
-def allowed(user: AbstractBaseUser | None, permission: str) -> bool:
-    """Whether the user holds the permission; a command run without a user acts as the system and may."""
-    return user is None or user.has_perm(permission)
+def allowed(user: AbstractBaseUser | None, permission: str, obj=None) -> bool:
+    """Whether the user holds the permission (in `obj`'s project); a command run without a user acts as the
+    system and may."""
+    return user is None or user.has_perm(permission, obj)
 
 
 require = sources_require  # PermissionDenied unless the user holds each permission (DENIED's messages)
 
 
-def may_review(user: AbstractBaseUser | None) -> bool:
-    """Whether the user may set a claim's review status (reviewed, disputed, retracted, or back to draft)."""
-    return allowed(user, "claims.review_claim")
+def may_review(user: AbstractBaseUser | None, obj=None) -> bool:
+    """Whether the user may set a claim's review status (reviewed, disputed, retracted, or back to draft), in the
+    project of `obj` (a claim or source; any of theirs without one)."""
+    return allowed(user, "claims.review_claim", obj)
 
 
-def may_link(user: AbstractBaseUser | None) -> bool:
-    """Whether the user may link two claims or dismiss a suggested link (claims.link_claim)."""
-    return allowed(user, "claims.link_claim")
+def may_link(user: AbstractBaseUser | None, obj=None) -> bool:
+    """Whether the user may link two claims or dismiss a suggested link (claims.link_claim), in `obj`'s project."""
+    return allowed(user, "claims.link_claim", obj)
 
 
 def may_enter(user: AbstractBaseUser | None) -> bool:
@@ -243,6 +245,7 @@ def check_rating(*, reviewer: bool, stored: dict | None, rating: int | None) -> 
 # The link rule -------------------------------------------------------------------------------------------
 
 SAME_SOURCE_MESSAGE = "Both claims are in the same source; links join claims across sources."
+OTHER_PROJECT_MESSAGE = "The two claims are in different projects; links join claims of one project."
 CLAIM_GONE_MESSAGE = "Claim #%(claim)s was deleted meanwhile; there is nothing to link it to."
 
 
@@ -261,17 +264,24 @@ def check_link_ends(claim_a_id: int, claim_b_id: int) -> None:
 
     lock_links()
     ends = Claim.objects.filter(pk__in=[claim_a_id, claim_b_id]).order_by()
-    sources = dict(ends.values_list("pk", "source_id"))
+    found = {pk: (source, project) for pk, source, project in ends.values_list("pk", "source_id", "source__project")}
     for claim_id in (claim_a_id, claim_b_id):
-        if claim_id not in sources:  # deleted by a request that held the lock before this one
+        if claim_id not in found:  # deleted by a request that held the lock before this one
             raise ValidationError(CLAIM_GONE_MESSAGE, code="claim_deleted", params={"claim": claim_id})
-    check_across_sources(sources[claim_a_id], sources[claim_b_id])
+    check_across_sources(found[claim_a_id][0], found[claim_b_id][0])
+    check_one_project(found[claim_a_id][1], found[claim_b_id][1])
 
 
 def check_across_sources(source_a_id: int, source_b_id: int) -> None:
     """A link (or a dismissed suggestion) joins claims of two different sources."""
     if source_a_id == source_b_id:
         raise ValidationError(SAME_SOURCE_MESSAGE, code="same_source")
+
+
+def check_one_project(project_a_id: int, project_b_id: int) -> None:
+    """A link (or a dismissed suggestion) joins claims of one project: corroboration is counted per project."""
+    if project_a_id != project_b_id:
+        raise ValidationError(OTHER_PROJECT_MESSAGE, code="other_project")
 
 
 def links_landing_in_source(moves: Mapping[int, int]) -> dict[int, int]:

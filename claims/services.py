@@ -26,8 +26,10 @@ from claims.rules import (
 )
 from claims.tagging import refresh_tag_names
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
+from common.projects import stays_in_project
 from sources.dates import Precision
 from sources.models import Agent, Source
+from sources.rules import require_for
 
 
 @contextmanager
@@ -74,7 +76,8 @@ def create_claim(
         status=status,
         created_by=created_by,
     )
-    return save_claim(claim, user=created_by, tags=[Tag.objects.get_or_create(name=name)[0] for name in tags])
+    tags = [Tag.objects.get_or_create(project_id=source.project_id, name=name)[0] for name in tags]
+    return save_claim(claim, user=created_by, tags=tags)
 
 
 @transaction.atomic
@@ -94,9 +97,11 @@ def save_claim(
 
     `claim.sent_back_to_draft` says afterwards whether the save sent a reviewed claim back to draft."""
     new = claim.pk is None
-    require(user, "claims.add_claim" if new else "claims.change_claim")
+    require(user, "claims.add_claim" if new else "claims.change_claim", obj=claim)
     stored = stored_for_review_rule(claim.pk)
-    reviewer = may_review(user)
+    if stored is not None and stored["source_id"] != claim.source_id:
+        stays_in_project(claim, stored["source_id"])
+    reviewer = may_review(user, claim)
     proposed = {name: getattr(claim, name) for name in [*REVIEWED_FIELDS, "status"]}
     claim.status = status_after_edit(reviewer=reviewer, stored=stored, proposed=proposed)
     check_rating(reviewer=reviewer, stored=stored, rating=claim.rating)
@@ -124,7 +129,7 @@ def set_status(claims: Iterable[Claim], status: str, *, user: AbstractBaseUser |
     """Set the review status of claims (the admin's "Mark selected claims …" actions): a Reviewer's, each claim's
     version going up through the version check, a history record for each (with its tags and the reason);
     how many changed (those already at that status are left alone)."""
-    require(user, "claims.review_claim")
+    require_for(user, "claims.review_claim", Claim, [claim.pk for claim in claims])
     now = timezone.now()
     chosen = Claim.objects.filter(pk__in=[claim.pk for claim in claims]).exclude(status=status)
     changed = list(chosen.order_by("pk").select_for_update())
@@ -171,7 +176,7 @@ def link_claims(
     """The one door for a new link (the annotate page, the admin's link and suggestion pages, the API, the demo):
     `created_by` must be allowed to link (claims.link_claim); the link is validated under the link lock (claims of
     two sources as they now stand, not linked yet), saved, both claims recounted, and the suggestions learn."""
-    require(created_by, "claims.link_claim")
+    require(created_by, "claims.link_claim", obj=claim_a)
     link = Link(claim_a=claim_a, claim_b=claim_b, relation=relation, note=note, created_by=created_by)
     link.full_clean()
     with duplicates_reported(link.full_clean):
@@ -185,9 +190,9 @@ def link_claims(
 def delete_claims(*, claims: Iterable[Claim], user: AbstractBaseUser | None = None) -> int:
     """Delete claims (their links go with them) and recount the claims they were linked to; how many were deleted.
     A claim deleted meanwhile (two deletes at once) is left out: it is deleted, and its deletion recorded, once."""
-    require(user, "claims.delete_claim")
-    lock_links()
     claims = list(claims)
+    require_for(user, "claims.delete_claim", Claim, [claim.pk for claim in claims])
+    lock_links()
     ids = {claim.pk for claim in claims}
     ids = set(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     linked = set(Link.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b"))
@@ -205,9 +210,9 @@ def delete_claims(*, claims: Iterable[Claim], user: AbstractBaseUser | None = No
 @transaction.atomic
 def delete_links(*, links: Iterable[Link], user: AbstractBaseUser | None = None) -> int:
     """Delete links and recount the claims they joined; how many were deleted (one deleted meanwhile is left out)."""
-    require(user, "claims.delete_link")
-    lock_links()
     links = list(links)
+    require_for(user, "claims.delete_link", Link, [link.pk for link in links])
+    lock_links()
     there = set(Link.objects.filter(pk__in=[link.pk for link in links]).values_list("pk", flat=True))
     ends = set()
     for link in links:
@@ -223,7 +228,7 @@ def dismiss_suggestion(
     *, claim: Claim, suggested: Claim, dismissed_by: AbstractBaseUser | None = None
 ) -> DismissedSuggestion:
     """Record that a suggested claim is unrelated, so it is not suggested again for this claim (or this one for it)."""
-    require(dismissed_by, "claims.link_claim")
+    require(dismissed_by, "claims.link_claim", obj=claim)
     dismissal = DismissedSuggestion(claim=claim, suggested=suggested, dismissed_by=dismissed_by)
     dismissal.full_clean()
     with duplicates_reported(dismissal.full_clean):
@@ -235,7 +240,7 @@ def dismiss_suggestion(
 @transaction.atomic
 def undo_dismissal(*, claim: Claim, suggested: Claim, user: AbstractBaseUser | None = None) -> int:
     """Let a dismissed suggestion be suggested again (the pair, from either side); how many dismissals went."""
-    require(user, "claims.link_claim")
+    require(user, "claims.link_claim", obj=claim)
     pair = Q(claim=claim, suggested=suggested) | Q(claim=suggested, suggested=claim)
     deleted, _ = DismissedSuggestion.objects.filter(pair).delete()
     return deleted
@@ -254,7 +259,8 @@ def save_republication(republication: Republication, *, user: AbstractBaseUser |
     """The one door for a new or changed republication (the admin, record_republication): permission, validation, and
     the recount of the claims whose voices the copy and its original (before and after)
     touch, under the link lock."""
-    require(user, "claims.add_republication" if republication.pk is None else "claims.change_republication")
+    permission = "claims.add_republication" if republication.pk is None else "claims.change_republication"
+    require(user, permission, obj=republication)
     lock_links()
     before = Republication.objects.filter(pk=republication.pk).values_list("copy", "original").first() or ()
     republication.full_clean()
@@ -266,7 +272,8 @@ def save_republication(republication: Republication, *, user: AbstractBaseUser |
 @transaction.atomic
 def delete_republications(*, republications: Iterable[Republication], user: AbstractBaseUser | None = None) -> int:
     """Delete republications and recount the claims their sources' voices touch; how many were deleted."""
-    require(user, "claims.delete_republication")
+    republications = list(republications)
+    require_for(user, "claims.delete_republication", Republication, [r.pk for r in republications])
     lock_links()
     touched, deleted = set(), 0
     for republication in republications:
@@ -285,7 +292,7 @@ def save_link(*, link: Link, user: AbstractBaseUser | None = None) -> Link:
         return link_claims(
             claim_a=link.claim_a, claim_b=link.claim_b, relation=link.relation, note=link.note, created_by=user
         )
-    require(user, "claims.change_link")
+    require(user, "claims.change_link", obj=link)
     lock_links()
     before = set(Link.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").first() or ())
     link.full_clean()
@@ -301,10 +308,11 @@ def save_links(links: list[Link], *, user: AbstractBaseUser | None, checked: boo
     one, change links for a changed one), each validated under the link lock (`checked`: the caller ran each
     one's `full_clean` in this transaction, after taking the lock, to report every bad row), saved, and one
     recount of every claim they join."""
+    ends = {pk for link in links for pk in (link.claim_a_id, link.claim_b_id)}
     if any(link.pk is None for link in links):
-        require(user, "claims.link_claim")
+        require_for(user, "claims.link_claim", Claim, ends)
     if any(link.pk is not None for link in links):
-        require(user, "claims.change_link")
+        require_for(user, "claims.change_link", Link, [link.pk for link in links if link.pk is not None])
     lock_links()
     ends = set()
     for link in links:
@@ -344,6 +352,7 @@ def restore_deleted_claim(
     before = Claim.history.filter(id=claim_id).exclude(history_type="-").order_by("-history_date", "-history_id")
     tag_ids = list(before.first().tags.values_list("tag_id", flat=True)) if before.exists() else []
     claim = deleted.instance
+    require(user, "claims.add_claim", obj=claim)
     # Every write that takes a version writes a history record, so the claim never had as many versions as it has
     # records (the history keeps no version of its own).
     claim.version = Claim.history.filter(id=claim_id).count()

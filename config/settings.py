@@ -136,7 +136,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # The permissions made of others (claims.link_claim, …; claims/rules.py), answered by django-rules.
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Logging in, and the stored permissions each role holds in its project (sources/backends.py).
+    "sources.backends.ProjectRoleBackend",
 ]
 
 ROOT_URLCONF = "config.urls"

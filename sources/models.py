@@ -10,6 +10,7 @@ from django.db.models.functions import Greatest, Least
 
 from common.history import KeptHistory
 from common.locks import AGENT_TREE, hold, locked_value, share_rows
+from common.projects import InAProject, ProjectQuerySet, place_in_sole_project, same_project, stays_in_its_project
 from sources.dates import Precision, to_iso, truncate
 
 
@@ -31,18 +32,75 @@ class QuoteAmbiguous(ValueError):
         )
 
 
+class Project(models.Model):
+    """A team's or an investigation's own work: its sources (and through them their claims, links and captures),
+    its people and organisations and its tags. A member sees only the projects they belong to
+    (sources.projects.visible_to), with the role they hold in each (Membership)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=50, unique=True, help_text="Its short name in commands: --project SLUG.")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    project_path = "pk"
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in one project: the stored permissions of the role's group, held in that project only."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        ANNOTATOR = "annotator", "Annotator"
+        REVIEWER = "reviewer", "Reviewer"
+        MANAGER = "manager", "Manager"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    # The role is a group (Viewer, Annotator, Reviewer, Manager) whose permissions say what it may do: one home
+    # for what each role may do, edited in the admin's groups. A group given to a user directly grants nothing.
+    role = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"name__in": Role.labels},
+    )
+
+    project_path = "project"
+
+    class Meta:
+        ordering = ["project", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                name="membership_one_per_project",
+                violation_error_message="This person is already a member of this project.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} in {self.project}"
+
+
 # How many organisations may sit above one: a desk, its newspaper, the group, the holding, one more.
 # Agent.clean refuses a deeper chain, so walking a chain to its top is bounded.
 MAX_PARENT_DEPTH = 4
 
 
-class Agent(models.Model):
+class Agent(InAProject, models.Model):
     """A person or an organisation: a speaker, an author or a publisher."""
 
     class Kind(models.TextChoices):
         PERSON = "person", "person"
         ORGANISATION = "organisation", "organisation"
 
+    # People are kept per project: a person named only in another project's sources is not seen from this one.
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="agents", blank=True)
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
     aliases = models.TextField(blank=True, help_text="Other names, one per line.")
@@ -62,6 +120,8 @@ class Agent(models.Model):
     )
 
     history = KeptHistory()
+    objects = ProjectQuerySet.as_manager()
+    project_path = "project"
 
     class Meta:
         verbose_name = "person or organisation"
@@ -79,7 +139,7 @@ class Agent(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["wikidata_id"],
+                fields=["project", "wikidata_id"],
                 condition=~Q(wikidata_id=""),
                 name="agent_wikidata_id_unique",
                 violation_error_message="Another person or organisation has this Wikidata id.",
@@ -94,13 +154,20 @@ class Agent(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        place_in_sole_project(self)
+        super().save(*args, **kwargs)
+
     @property
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     def clean(self) -> None:
+        place_in_sole_project(self)
+        stays_in_its_project(self)
         if self.parent_id is None:
             return
+        same_project(self, self.parent, field="parent")
         if self.parent.kind != self.Kind.ORGANISATION:
             raise ValidationError({"parent": "A parent must be an organisation."}, code="parent_not_organisation")
         # Two organisations made each other's parent at once would each see no loop: one waits for the other.
@@ -140,6 +207,9 @@ class DistinctPublishers(models.Model):
     )
     marked_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ProjectQuerySet.as_manager()
+    project_path = "first__project"
+
     class Meta:
         verbose_name = "pair of distinct publishers"
         verbose_name_plural = "pairs of distinct publishers"
@@ -165,9 +235,11 @@ class DistinctPublishers(models.Model):
 SOURCE_TEXTS = ("text", "raw_text", "notes", "page_starts")
 
 
-class Source(models.Model):
+class Source(InAProject, models.Model):
     """An article as captured, and the clean text that claims are anchored to."""
 
+    # Blank in a form on a server with one project, which clean() and save() fill in (common.projects).
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="sources", blank=True)
     title = models.CharField(max_length=500)
     url = models.URLField("URL", max_length=2000, blank=True)
     publisher = models.ForeignKey(
@@ -195,6 +267,8 @@ class Source(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = KeptHistory(m2m_fields=[authors])
+    objects = ProjectQuerySet.as_manager()
+    project_path = "project"
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -223,6 +297,10 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        place_in_sole_project(self)
+        super().save(*args, **kwargs)
+
     @property
     def published_on_iso(self) -> str:
         return to_iso(self.published_on, self.published_on_precision)
@@ -232,6 +310,9 @@ class Source(models.Model):
         return self.pk is not None and self.claims.exists()
 
     def clean(self) -> None:
+        place_in_sole_project(self)
+        same_project(self, self.publisher, field="publisher")
+        stays_in_its_project(self)
         if self.published_on is not None:
             self.published_on = truncate(self.published_on, self.published_on_precision)
         if self.pk is not None:
@@ -379,6 +460,9 @@ class Capture(models.Model):
     verification_problem = models.TextField(
         blank=True, help_text="What verify_captures found wrong last time; empty when everything matched."
     )
+
+    objects = ProjectQuerySet.as_manager()
+    project_path = "source__project"
 
     class Meta:
         ordering = ["source", "imported_at", "pk"]

@@ -5,8 +5,9 @@ import rules as predicates
 
 
 def holds(permission: str):
-    """A predicate: the user holds this stored permission (through a role or given to them)."""
-    return predicates.predicate(lambda user: user.has_perm(permission), name=f"holds {permission}")
+    """A predicate: the user holds this stored permission (through their role in the object's project, or given
+    to them); without an object, in any of their projects."""
+    return predicates.predicate(lambda user, obj=None: user.has_perm(permission, obj), name=f"holds {permission}")
 
 
 RULES = {
@@ -18,14 +19,26 @@ for _name, _predicate in RULES.items():
     predicates.set_perm(_name, _predicate)
 
 
-def require(user, *permissions: str) -> None:
+def require(user, *permissions: str, obj=None) -> None:
     """The permission question every write service asks first: PermissionDenied (naming the permission) unless
-    the user holds each; a command run without a user (None) acts as the system and may."""
+    the user holds each, in the project of `obj` (the claim, link, source or person written); a command run
+    without a user (None) acts as the system and may."""
     from django.core.exceptions import PermissionDenied
 
     for permission in permissions:
-        if user is not None and not user.has_perm(permission):
+        if user is not None and not user.has_perm(permission, obj):
             raise PermissionDenied(DENIED.get(permission, f"You do not have the permission {permission}."))
+
+
+def require_for(user, permission: str, model, ids) -> None:
+    """`require` for many rows of one model at once: the permission in each project they belong to (one query)."""
+    if user is None or user.is_superuser:
+        return
+    from sources.models import Project
+
+    projects = set(model.objects.filter(pk__in=list(ids)).values_list(model.project_path, flat=True).distinct())
+    for project_id in sorted(projects):
+        require(user, permission, obj=Project(pk=project_id))
 
 
 DENIED: dict[str, str] = {}

@@ -5,9 +5,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.history import one_history_record
+from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
-from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Source
+from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Project, Source
 from sources.rules import require
 from sources.signals import agents_merging, announce_voices_changed
 
@@ -27,9 +28,12 @@ def create_source(
     retrieved_at: datetime.datetime | None = None,
     notes: str = "",
     page_starts: list[int] | None = None,
+    project: Project | None = None,
 ) -> Source:
-    """Validate and save a source with its authors (`page_starts`: where each page of a PDF starts in the text)."""
+    """Validate and save a source with its authors (`page_starts`: where each page of a PDF starts in the text), in
+    `project` (the server's only one when not given)."""
     source = Source(
+        project=project_or_sole(project),
         title=title,
         text=text,
         raw_text=raw_text,
@@ -45,20 +49,22 @@ def create_source(
     return save_source(source, user=None, authors=authors)
 
 
-def agent_named(name: str, *, kind: str = Agent.Kind.PERSON) -> Agent:
-    """The person or organisation with this name or alias, created when there is none."""
-    agent = named_agent(name)
+def agent_named(name: str, *, kind: str = Agent.Kind.PERSON, project: Project | None = None) -> Agent:
+    """The person or organisation with this name or alias in the project, created when there is none."""
+    project = project_or_sole(project)
+    agent = named_agent(name, project=project)
     if agent is None:
-        agent = save_agent(Agent(name=name, kind=kind), user=None)
+        agent = save_agent(Agent(name=name, kind=kind, project=project), user=None)
     return agent
 
 
-def named_agent(name: str) -> Agent | None:
-    """The person or organisation with this name or alias, if any."""
-    agent = Agent.objects.filter(name__iexact=name.strip()).order_by("pk").first()
+def named_agent(name: str, *, project: Project | None = None) -> Agent | None:
+    """The person or organisation with this name or alias in the project, if any."""
+    agents = Agent.objects.in_project(project_or_sole(project))
+    agent = agents.filter(name__iexact=name.strip()).order_by("pk").first()
     if agent is None:
         wanted = name.strip().casefold()
-        for candidate in Agent.objects.filter(aliases__icontains=name.strip()).order_by("pk"):
+        for candidate in agents.filter(aliases__icontains=name.strip()).order_by("pk"):
             if wanted in (alias.casefold() for alias in candidate.alias_list):
                 return candidate
     return agent
@@ -70,17 +76,19 @@ def _bare(name: str) -> str:
 
 
 @transaction.atomic
-def publisher_named(name: str, *, renames: Iterable[tuple[str, str]] = ()) -> Agent:
+def publisher_named(name: str, *, renames: Iterable[tuple[str, str]] = (), project: Project | None = None) -> Agent:
     """The organisation publishing under this name. When the page states the publisher under another name too
     (`renames`: (former name, current name), as "X, now known as Y" says), both names are one organisation: the
     one found under either name gets the other as an alias, and two found are merged into the current name's."""
+    project = project_or_sole(project)
     names = next(((old, new) for old, new in renames if _bare(name) in (_bare(old), _bare(new))), None)
     if names is None:
-        return agent_named(name, kind=Agent.Kind.ORGANISATION)
+        return agent_named(name, kind=Agent.Kind.ORGANISATION, project=project)
     old, new = names
-    found = {agent.pk: agent for agent in (named_agent(new), named_agent(old), named_agent(name)) if agent}
+    candidates = (named_agent(n, project=project) for n in (new, old, name))
+    found = {agent.pk: agent for agent in candidates if agent}
     if not found:
-        return save_agent(Agent(name=new, kind=Agent.Kind.ORGANISATION, aliases=old), user=None)
+        return save_agent(Agent(name=new, kind=Agent.Kind.ORGANISATION, aliases=old, project=project), user=None)
     keep, *others = found.values()
     if others:
         keep = merge_agents(keep=keep, others=others)
@@ -92,7 +100,7 @@ def publisher_named(name: str, *, renames: Iterable[tuple[str, str]] = ()) -> Ag
     return keep
 
 
-def publisher_of_domain(url: str) -> Agent | None:
+def publisher_of_domain(url: str, *, project: Project | None = None) -> Agent | None:
     """The one publisher of the sources already on this URL's registered domain (asia.nikkei.com and nikkei.com),
     for a page that does not name its own; None when there are none, or several."""
     domain = registered_domain(url)
@@ -100,7 +108,8 @@ def publisher_of_domain(url: str) -> Agent | None:
         return None
     found = {
         publisher
-        for other_url, publisher in Source.objects.filter(url__icontains=domain, publisher__isnull=False)
+        for other_url, publisher in Source.objects.in_project(project_or_sole(project))
+        .filter(url__icontains=domain, publisher__isnull=False)
         .values_list("url", "publisher")
         .order_by()
         if registered_domain(other_url) == domain
@@ -131,8 +140,9 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
     speakers, parents, …) points at `keep`, their names become its aliases, and they are deleted, with the merge
     recorded in history. The apps built on sources move what they keep of the merged ones first (claims: their
     speakers, each claim's version and history), and are told which sources' voices changed."""
-    require(user, "sources.merge_agent")
     others = [agent for agent in others if agent.pk != keep.pk]
+    require(user, "sources.merge_agent", obj=keep)
+    same_project(keep, *others, field="others")
     if not others:
         return keep
     ids = [agent.pk for agent in others]
@@ -207,7 +217,7 @@ def delete_agent(*, agent: Agent, user=None) -> None:
     """Delete a person or organisation. One that still speaks a claim, publishes a source or heads an organisation
     is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every source whose
     voice it shaped is announced, so that the claims they touch are recounted."""
-    require(user, "sources.delete_agent")
+    require(user, "sources.delete_agent", obj=agent)
     affected = sources_voiced_by([agent.pk])
     agent.delete()
     announce_voices_changed(affected)
@@ -217,7 +227,8 @@ def delete_agent(*, agent: Agent, user=None) -> None:
 def mark_distinct(*, first: Agent, second: Agent, user=None) -> None:
     """Record a Reviewer's judgement that two publishers are distinct: no longer one voice by a shared domain,
     no longer proposed as duplicates."""
-    require(user, "sources.merge_agent")
+    require(user, "sources.merge_agent", obj=first)
+    same_project(first, second, field="second")
     mark = DistinctPublishers(first=first, second=second, marked_by=user)
     mark.full_clean()
     mark.save()
@@ -239,7 +250,11 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
     with its authors (None keeps them) as one history record, and, when its publisher, URL or authors changed, the
     announcement that its voice may have changed (the claims it touches are recounted)."""
     new = source.pk is None
-    require(user, "sources.add_source" if new else "sources.change_source")
+    place_in_sole_project(source)
+    require(user, "sources.add_source" if new else "sources.change_source", obj=source)
+    if authors is not None:
+        authors = list(authors)
+        same_project(source, *authors, field="authors")
     voiced = None if new else Source.objects.filter(pk=source.pk).values("publisher", "url").first()
     before_authors = set() if new else set(source.authors.values_list("pk", flat=True))
     source.full_clean()
@@ -257,7 +272,7 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
 def delete_source(*, source: Source, user=None) -> None:
     """Delete a source. One with claims or captures, or republished elsewhere, is refused by the database
     (PROTECT: ProtectedError); a copy's republication goes with it, and the claims its voice touched are recounted."""
-    require(user, "sources.delete_source")
+    require(user, "sources.delete_source", obj=source)
     affected = {source.pk, *Source.objects.filter(republication__original=source).values_list("pk", flat=True)}
     originals = set(Source.objects.filter(republications__copy=source).values_list("pk", flat=True))
     source.delete()
@@ -270,7 +285,8 @@ def save_agent(agent: Agent, *, user) -> Agent:
     importers): the permission, validation (Agent.clean: no parent loop, under the agent-tree lock), one history
     record, and, when its parent, name or aliases changed, the announcement that its sources' voices may have."""
     new = agent.pk is None
-    require(user, "sources.add_agent" if new else "sources.change_agent")
+    place_in_sole_project(agent)
+    require(user, "sources.add_agent" if new else "sources.change_agent", obj=agent)
     before = None if new else Agent.objects.filter(pk=agent.pk).values("parent", "name", "aliases").first()
     agent.full_clean()
     agent.save()

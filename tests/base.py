@@ -9,7 +9,8 @@ from django.test import TestCase
 from claims.corroboration.counting import recount_all
 from claims.services import create_claim
 from claims.tagging import stale_tag_names
-from sources.models import Agent
+from common.projects import sole_project
+from sources.models import Agent, Membership
 from sources.services import create_source
 
 LEDGER_TEXT = (
@@ -17,6 +18,11 @@ LEDGER_TEXT = (
     "would be “absolutely unacceptable”.\nTalks on joint projects would go on."
 )
 HARBOUR_TEXT = "Moscow rejected any American anti-missile base on the Kurils, the president said on 1 June."
+
+
+def make_member(user: User, role: str, project=None) -> Membership:
+    """Give the user `role` (a role group's name) in the project (the server's only one when not given)."""
+    return Membership.objects.create(project=project or sole_project(), user=user, role=Group.objects.get(name=role))
 
 
 class BaseTestCase(TestCase):
@@ -69,7 +75,8 @@ class BaseTestCase(TestCase):
         super().tearDown()
 
     @staticmethod
-    def make_user(username: str, role: str) -> User:
+    def make_user(username: str, role: str, project=None) -> User:
+        """A staff account holding `role` (Viewer, Annotator, Reviewer, Manager) in the project (the only one)."""
         user = User.objects.create_user(username, password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
+        make_member(user, role, project)
         return user

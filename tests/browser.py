@@ -43,6 +43,14 @@ def role(name: str) -> Group:
     return group
 
 
+def give_role(user, name: str) -> None:
+    """Make the user a member of the server's project with this role (made as the roles migration makes it)."""
+    from common.projects import sole_project
+    from sources.models import Membership
+
+    Membership.objects.create(project=sole_project(), user=user, role=role(name))
+
+
 class BrowserTestCase(StaticLiveServerTestCase):
     """One chromium per test class; each test logs someone in and gets a page whose errors are kept."""
 

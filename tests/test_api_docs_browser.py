@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from tests.browser import BrowserTestCase, role
+from tests.browser import BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ class ApiDocsInTheBrowserTests(BrowserTestCase):
 
     def setUp(self):
         vera = User.objects.create_user("vera", password="pw", is_staff=True)
-        vera.groups.add(role("Viewer"))
+        give_role(vera, "Viewer")
         self.log_in(vera)
         self.elsewhere = []
         here = urlsplit(self.live_server_url).netloc

@@ -10,7 +10,7 @@ from claims.models import Claim, DismissedSuggestion
 from claims.services import create_claim, dismiss_suggestion
 from sources.models import Agent
 from sources.services import create_source
-from tests.browser import BrowserTestCase, role
+from tests.browser import BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ class UnsavedEditsOnTheClaimPageTests(BrowserTestCase):
 
     def setUp(self):
         self.alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        self.alice.groups.add(role("Annotator"))
+        give_role(self.alice, "Annotator")
         putin = Agent.objects.create(name="Vladimir Putin")
         day = datetime.date(2016, 12, 16)
         self.visit = create_claim(

@@ -11,7 +11,7 @@ from claims.services import create_claim, link_claims
 from sources.models import Agent
 from sources.services import create_source
 from tests.base import LEDGER_TEXT
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ class DecideADuplicateInTheBrowserTests(BrowserTestCase):
 
     def setUp(self):
         reviewer = User.objects.create_user("bob", password="pw", is_staff=True)
-        reviewer.groups.add(role("Reviewer"))
+        give_role(reviewer, "Reviewer")
         ledger = create_source(title="Ledger", text=LEDGER_TEXT, url="https://ledger.example.net/a")
         self.claim = create_claim(source=ledger, quote="absolutely unacceptable")
         for name, url in [

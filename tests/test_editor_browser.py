@@ -14,7 +14,7 @@ from claims.models import Claim, DismissedSuggestion, Link
 from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ class AnnotateInTheBrowserTests(BrowserTestCase):
 
     def setUp(self):
         self.alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        self.alice.groups.add(role("Annotator"))
+        give_role(self.alice, "Annotator")
         self.deputy = Agent.objects.create(name="Søren Ødegård")
         self.diary = create_source(title="Harbour diary", text=HARBOUR_DIARY, language="en")
         self.bulletin = create_source(title="Port bulletin", text=PORT_BULLETIN)

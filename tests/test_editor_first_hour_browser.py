@@ -11,7 +11,7 @@ from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Source
 from sources.services import create_source
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +53,7 @@ class FirstHourInTheEditorTests(BrowserTestCase):
 
     def setUp(self):
         self.alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        self.alice.groups.add(role("Annotator"))
+        give_role(self.alice, "Annotator")
         self.minutes = create_source(title="Council minutes", text=OLD_TEXT)
         self.ferry = create_claim(source=self.minutes, quote="the ferry will run all winter")
         self.wall = create_claim(source=self.minutes, quote=NEW_TEXT.splitlines()[2].rstrip("."))

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from tests.browser import BrowserTestCase, role
+from tests.browser import BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ class ExportSelectAllTests(BrowserTestCase):
 
     def setUp(self):
         vera = User.objects.create_user("vera", password="pw", is_staff=True)
-        vera.groups.add(role("Viewer"))
+        give_role(vera, "Viewer")
         self.log_in(vera)
 
     def test_select_all_clears_and_ticks_every_column_on_each_export_page(self):

@@ -14,7 +14,7 @@ from sources.dates import Precision
 from sources.models import Agent
 from sources.services import create_source
 from tests import test_editor_browser
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +53,7 @@ class ClaimListOnALaptopTests(BrowserTestCase):
 
     def setUp(self):
         self.bob = User.objects.create_user("bob", password="pw", is_staff=True)
-        self.bob.groups.add(role("Reviewer"))
+        give_role(self.bob, "Reviewer")
         claims = []
         for n, (publisher, title, speaker, quote) in enumerate(STORIES):
             source = create_source(
@@ -120,7 +120,7 @@ class WaysIntoTheAnnotatePageTests(BrowserTestCase):
 
     def setUp(self):
         self.alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        self.alice.groups.add(role("Annotator"))
+        give_role(self.alice, "Annotator")
         publisher, title, speaker, quote = STORIES[0]
         self.source = create_source(title=title, text=f"{title}.\n\n{quote}\n")
         self.claim = create_claim(source=self.source, quote=quote)
@@ -152,7 +152,7 @@ class DateInTheEditorTests(BrowserTestCase):
 
     def setUp(self):
         self.alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        self.alice.groups.add(role("Annotator"))
+        give_role(self.alice, "Annotator")
         self.source = create_source(
             title="Monthly bulletin",
             text="The harbour master said the pier is safe.\nRepairs start in May.",

@@ -7,7 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from sources.services import create_source
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ class ImportFormInTheBrowserTests(BrowserTestCase):
     def setUp(self):
         self.source = create_source(title="Minutes", text="The pier reopens in March, the harbour master said.")
         bob = User.objects.create_user("bob", password="pw", is_staff=True)
-        bob.groups.add(role("Reviewer"))
+        give_role(bob, "Reviewer")
         self.log_in(bob)
 
     def test_the_upload_form_under_the_preview_is_an_aligned_admin_form(self):

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from claims.models import Claim
 from sources.models import Source
 from tests import pdfs
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ class PdfClaimInTheBrowserTests(BrowserTestCase):
 
     def setUp(self):
         self.alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        self.alice.groups.add(role("Annotator"))
+        give_role(self.alice, "Annotator")
         folder = Path(tempfile.mkdtemp())
         self.addCleanup(shutil.rmtree, folder)
         (folder / "statement.pdf").write_bytes(pdfs.libreoffice_statement())

@@ -7,7 +7,7 @@ allowed to write must leave the database as it was, whatever the status code say
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -18,7 +18,7 @@ from claims.models import Claim, DismissedSuggestion, Link, Republication
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from sources.models import Agent, Source
 from sources.services import create_source
-from tests.base import LEDGER_TEXT, BaseTestCase
+from tests.base import LEDGER_TEXT, BaseTestCase, make_member
 from tests.test_editor_views import claim_data
 from tests.test_links import claim_form_data
 
@@ -470,7 +470,7 @@ class PermissionMatrixTests(BaseTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         outsider = User.objects.create_user("outsider", password="pw", is_staff=False)
-        outsider.groups.add(Group.objects.get(name="Reviewer"))
+        make_member(outsider, "Reviewer")
         cls.users = {
             "anonymous": None,
             "non-staff": outsider,

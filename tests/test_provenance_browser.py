@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from claims.services import create_claim, link_claims
 from sources.models import Agent
 from sources.services import create_source
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ class ProvenanceInTheBrowserTests(BrowserTestCase):
 
     def setUp(self):
         vera = User.objects.create_user("vera", password="pw", is_staff=True)
-        vera.groups.add(role("Viewer"))
+        give_role(vera, "Viewer")
         master = Agent.objects.create(name="Edda Holm")
         self.report = create_source(title="Quay report", text=QUAY_REPORT)
         other = create_source(title="Port notice", text="The north pier reopens in March, the notice says.")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from claims.services import create_claim
 from sources.importing import import_file
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ class TwoCapturesInTheBrowserTests(BrowserTestCase):
 
     def setUp(self):
         vera = User.objects.create_user("vera", password="pw", is_staff=True)
-        vera.groups.add(role("Viewer"))
+        give_role(vera, "Viewer")
         folder = Path(tempfile.mkdtemp())
         path = folder / "ferry.txt"
         path.write_text(FIRST, encoding="utf-8")

@@ -18,7 +18,7 @@ from claims.models import Claim
 from claims.services import create_claim, link_claims
 from sources.models import Source
 from sources.services import create_source
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ class SeedVoicesInTheBrowserTests(BrowserTestCase):
                 link_claims(claim_a=self.nikkei, claim_b=claim)
         self.valdai = sources["Can We Talk "]
         viewer = User.objects.create_user("vera", password="pw", is_staff=True)
-        viewer.groups.add(role("Viewer"))
+        give_role(viewer, "Viewer")
         self.log_in(viewer)
 
     def voice_row(self, title: str):
@@ -101,7 +101,7 @@ class SeedVoicesInTheBrowserTests(BrowserTestCase):
 class OpenedAtAClaimTests(BrowserTestCase):
     def test_the_annotate_page_opened_at_a_claim_scrolls_to_its_highlight(self):
         viewer = User.objects.create_user("vera", password="pw", is_staff=True)
-        viewer.groups.add(role("Viewer"))
+        give_role(viewer, "Viewer")
         text = "\n".join(f"Paragraph {n} of the harbour minutes, read aloud and approved." for n in range(400))
         text += "\nThe last paragraph says the pier reopens in March."
         minutes = create_source(title="Long minutes", text=text)

@@ -14,7 +14,7 @@ from claims.models import DismissedSuggestion, Link
 from claims.services import create_claim
 from sources.models import Agent
 from sources.services import create_source
-from tests.browser import ARTIFACTS, BrowserTestCase, role
+from tests.browser import ARTIFACTS, BrowserTestCase, give_role
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ class SuggestionsInTheBrowserTests(BrowserTestCase):
 
     def setUp(self):
         alice = User.objects.create_user("alice", password="pw", is_staff=True)
-        alice.groups.add(role("Annotator"))
+        give_role(alice, "Annotator")
         putin = Agent.objects.create(name="Vladimir Putin")
         day = datetime.date(2016, 12, 16)
         self.visit = create_claim(
