@@ -136,6 +136,9 @@ class ExistingWorkMigrationTests(MigrationTestCase):
         Tag = apps.get_model("claims", "Tag")
         reviewers, _ = Group.objects.get_or_create(name="Reviewer")
         viewers, _ = Group.objects.get_or_create(name="Viewer")
+        # The roles as the roles migration made them (a live-server test before this one may have emptied them).
+        Permission = apps.get_model("auth", "Permission")
+        reviewers.permissions.add(Permission.objects.get(content_type__app_label="claims", codename="review_claim"))
         bob = User.objects.create(username="bob", is_staff=True)
         bob.groups.add(reviewers, viewers)  # the highest role is kept
         vera = User.objects.create(username="vera", is_staff=True)
