@@ -37,7 +37,7 @@ PREVIEW_ROWS = 200  # rows listed in the preview; the totals count them all
 
 def importable_projects(user, permission: str) -> list[Project]:
     """The projects this person may import into: those where their role holds the import permission."""
-    return [project for project in Project.objects.visible_to(user) if user.has_perm(permission, project)]
+    return [project for project in Project.objects.order_by("name") if user.has_perm(permission, project)]
 
 
 class ImportForm(forms.Form):
@@ -155,9 +155,10 @@ class ExchangeAdmin(ImportExportMixin):
         except UploadGone as gone:
             messages.error(request, str(gone))
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
-        # The project the preview was read into; the import asks the permission in it again (a tampered id of a
-        # project the person may not import into is refused like any other).
-        project = Project.objects.visible_to(request.user).filter(pk=form.cleaned_data["project"]).first()
+        # The project the preview was read into, if the person may still import into it (a tampered id of another
+        # project is refused as an upload that is gone); the import asks the permission in it again.
+        chosen = form.cleaned_data["project"]
+        project = next((p for p in importable_projects(request.user, self.import_permission) if p.pk == chosen), None)
         if project is None:
             path.unlink(missing_ok=True)
             messages.error(request, "This import is no longer available; upload the file again.")
