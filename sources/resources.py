@@ -10,7 +10,7 @@ from common.formulas import escape, unescape
 from common.history import hold_history, write_held_history
 from common.projects import project_or_sole
 from sources.dates import from_iso
-from sources.models import Agent, Source
+from sources.models import Agent, Project, Source
 from sources.rules import require
 from sources.services import save_agent, save_source, voices_changed_for_agents
 from sources.signals import announce_voices_changed
@@ -64,8 +64,14 @@ class InProject:
         self.project = project
 
     def before_import(self, dataset, **kwargs):
+        user = kwargs.get("user")
+        if self.project is None and user is not None:
+            # Not named (the admin's import page has no project field): the one project this person may import
+            # into, when there is one.
+            importable = [p for p in Project.objects.order_by("pk") if user.has_perm(self.import_permission, p)]
+            self.project = importable[0] if len(importable) == 1 else None
         self.project = project_or_sole(self.project)
-        require(kwargs.get("user"), self.import_permission, obj=self.project)
+        require(user, self.import_permission, obj=self.project)
         for field in self.fields.values():
             if isinstance(field.widget, InProjectForeignKey | InProjectManyToMany):
                 field.widget.project = self.project

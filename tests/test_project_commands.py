@@ -166,7 +166,9 @@ class ProjectOptionTests(TwoProjects):
 
     def test_seed_synthetic_puts_everything_it_makes_in_the_project_named(self):
         before = {model: model.objects.in_project(self.main).count() for model in (Source, Agent, Tag)}
-        quiet("seed_synthetic", "--sources", "2", "--claims", "4", "--links", "1", "--project", "quillby", "--seed", "7")
+        quiet(
+            "seed_synthetic", "--sources", "2", "--claims", "4", "--links", "1", "--project", "quillby", "--seed", "7"
+        )
         self.assertEqual({model: model.objects.in_project(self.main).count() for model in before}, before)
         self.assertEqual(Source.objects.in_project(self.quillby).count(), 2 + 2)
         self.assertEqual(Claim.objects.in_project(self.quillby).count(), 2 + 4)
