@@ -6,9 +6,11 @@ import json
 import tempfile
 import zipfile
 from pathlib import Path
+from unittest import skipUnless
 
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import TestCase
 
 from claims.demo import SECOND_PROJECT
@@ -46,6 +48,7 @@ class TwoProjects(BaseTestCase):
             text=OTHER_TEXT,
             url="https://example.org/zebrafish-ferry",
             publisher=agent_named("Quillby Herald", project=cls.quillby),
+            authors=[agent_named("Wren Zebrafish-Hale", project=cls.quillby)],
         )
         cls.ferry_echo = create_source(
             project=cls.quillby, title="Ferry echo", text=OTHER_TEXT, url="https://example.org/ferry-echo"
@@ -180,6 +183,16 @@ def quiet_bytes(*args) -> bytes:
         path = Path(folder) / "out"
         call_command(*args, "-o", str(path), stderr=io.StringIO())
         return path.read_bytes()
+
+
+class ProjectCopyTests(TwoProjects):
+    @skipUnless(connection.vendor == "postgresql", "COPY … TO STDOUT needs PostgreSQL")
+    def test_the_copy_of_one_project_gives_the_bytes_of_its_rows_read_one_by_one(self):
+        for project in (self.main, self.quillby):
+            with self.subTest(project=project.slug):
+                copied = b"".join(claims_csv(project=project, use_copy=True))
+                self.assertEqual(copied, b"".join(claims_csv(project=project, use_copy=False)))
+        self.assertIn(b"Wren Zebrafish-Hale", b"".join(claims_csv(project=self.quillby, use_copy=True)))
 
 
 class OneProjectTests(BaseTestCase):
