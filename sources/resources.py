@@ -78,7 +78,9 @@ class InProject:
         super().before_import(dataset, **kwargs)
 
     def get_queryset(self):
-        return self._meta.model.objects.in_project(self.project)
+        # An export is handed its rows (the admin's list, already the person's projects); an import has its project.
+        rows = self._meta.model.objects
+        return rows.all() if self.project is None else rows.in_project(self.project)
 
     def init_instance(self, row=None):
         given = (row or {}).get("id")

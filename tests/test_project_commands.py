@@ -150,6 +150,13 @@ class ProjectOptionTests(TwoProjects):
         self.assertNotIn(b"Moscow rejected", quillby_csv)
         self.assertEqual(len(quillby_csv.splitlines()), 1 + 2)
 
+    def test_export_claims_of_all_projects_is_asked_for_by_name_and_holds_both(self):
+        everything = quiet_bytes("export_claims", "--all-projects")
+        self.assertEqual(everything, b"".join(claims_csv()))
+        self.assertIn(b"zebrafish", everything)
+        with self.assertRaisesMessage(CommandError, "not both"):
+            quiet("export_claims", "--all-projects", "--project", "main")
+
     def test_export_claims_as_jsonld_of_one_project_holds_none_of_the_other_projects_rows(self):
         main = json.loads(quiet_bytes("export_claims", "--project", "main", "--format", "jsonld"))
         self.assertNotIn("zebrafish", json.dumps(main))
