@@ -1,6 +1,9 @@
-"""Demo data for `make run`: short sources on the Kuril islands dispute, written by us for the demo.
+"""Demo data for `make run`, in two projects: short sources on the Kuril islands dispute (in the project named, or
+the server's only one), and a short local story about a footbridge (in a project of its own, "Footbridge (demo)"),
+so that the admin shows two projects, each with its own sources, people and tags.
 
-The publishers and authors are invented; the texts are our own summaries, not copies of any article.
+Both are written by us for the demo: the publishers and authors are invented; the Kuril texts are our own summaries,
+not copies of any article, and the footbridge story is made up.
 """
 
 import datetime
@@ -9,7 +12,8 @@ from django.db import transaction
 
 from claims.models import Claim, Link
 from claims.services import create_claim, link_claims
-from sources.models import Agent, Source
+from common.projects import project_or_sole
+from sources.models import Agent, Project, Source
 from sources.services import agent_named, create_source
 
 SOURCES = [
@@ -112,21 +116,99 @@ LINKS = [
     ((0, 1), (2, 1), Link.Relation.CORROBORATES, "Both mention talks on joint economic activity."),
 ]
 
+# The second project: a made-up town, a made-up footbridge, made-up people.
+SECOND_PROJECT = {
+    "slug": "footbridge-demo",
+    "name": "Footbridge (demo)",
+    "description": "A made-up local story, to show a second project: its sources, people and tags are its own.",
+}
+SECOND_SOURCES = [
+    {
+        "title": "Old mill footbridge to close for repairs",
+        "url": "https://demo.claimtrail.invalid/millbrook-gazette/footbridge-closes",
+        "publisher": "Millbrook Gazette (demo)",
+        "authors": ["Ana Lindqvist (demo)"],
+        "published_on": datetime.date(2024, 3, 4),
+        "text": (
+            "The wooden footbridge by the old mill will close on 18 March, the town council said on Monday.\n\n"
+            "Council engineer Tomas Brenner said the repairs would take about six weeks and cost 40,000 euros.\n\n"
+            "Walkers will be sent round by the road bridge, a detour of ten minutes."
+        ),
+        "claims": [
+            {
+                "quote": "the repairs would take about six weeks and cost 40,000 euros",
+                "speaker": "Tomas Brenner (demo)",
+                "claimed_on": datetime.date(2024, 3, 4),
+                "kind": Claim.Kind.REPORTED,
+                "tags": ["budget"],
+            },
+            {
+                "quote": "The wooden footbridge by the old mill will close on 18 March",
+                "speaker": "Millbrook Town Council (demo)",
+                "speaker_kind": Agent.Kind.ORGANISATION,
+                "claimed_on": datetime.date(2024, 3, 4),
+                "kind": Claim.Kind.REPORTED,
+                "tags": ["transport"],
+            },
+        ],
+    },
+    {
+        "title": "Footbridge repairs: residents ask why the bill doubled",
+        "url": "https://demo.claimtrail.invalid/valley-voice/footbridge-bill",
+        "publisher": "Valley Voice (demo)",
+        "authors": ["Sam Okafor (demo)"],
+        "published_on": datetime.date(2024, 3, 11),
+        "text": (
+            "At a packed meeting on Thursday, Tomas Brenner told residents that the work on the mill footbridge "
+            "would cost about 80,000 euros, twice the first estimate.\n\n"
+            "He said rotten beams had been found under the deck."
+        ),
+        "claims": [
+            {
+                "quote": "the work on the mill footbridge would cost about 80,000 euros",
+                "speaker": "Tomas Brenner (demo)",
+                "claimed_on": datetime.date(2024, 3, 7),
+                "kind": Claim.Kind.REPORTED,
+                "status": Claim.Status.DISPUTED,
+                "tags": ["budget"],
+            },
+        ],
+    },
+]
+SECOND_LINKS = [
+    ((0, 0), (1, 0), Link.Relation.CONTRADICTS, "40,000 euros, then 80,000 euros a week later."),
+]
+
 
 @transaction.atomic
-def load_demo() -> int:
-    """Create the demo sources, claims and links unless they are there already; returns sources created."""
+def load_demo(project: Project | None = None) -> int:
+    """Create the demo sources, claims and links unless they are there already; returns sources created. The Kuril
+    story goes into `project` (the server's only one when not given; asked only when the demo is not there yet),
+    the footbridge story into a project of its own."""
     if Source.objects.filter(url=SOURCES[0]["url"]).exists():
         return 0
+    project = project_or_sole(project)
+    second, _ = Project.objects.get_or_create(
+        slug=SECOND_PROJECT["slug"],
+        defaults={"name": SECOND_PROJECT["name"], "description": SECOND_PROJECT["description"]},
+    )
+    story(project, SOURCES, LINKS)
+    story(second, SECOND_SOURCES, SECOND_LINKS)
+    return len(SOURCES) + len(SECOND_SOURCES)
+
+
+def story(project: Project, sources: list[dict], links: list[tuple]) -> None:
+    """One project's demo sources, their claims, and the links between them."""
     claims = []
-    for spec in SOURCES:
+    for spec in sources:
         source = create_source(
+            project=project,
             title=spec["title"],
             text=spec["text"],
             raw_text=spec["text"],
             url=spec["url"],
-            publisher=agent_named(spec["publisher"], kind=Agent.Kind.ORGANISATION),
-            authors=[agent_named(name) for name in spec["authors"]],
+            publisher=agent_named(spec["publisher"], kind=Agent.Kind.ORGANISATION, project=project),
+            authors=[agent_named(name, project=project) for name in spec["authors"]],
             published_on=spec["published_on"],
             published_on_precision=spec.get("published_on_precision", "day"),
             language="en",
@@ -137,7 +219,7 @@ def load_demo() -> int:
                 create_claim(
                     source=source,
                     quote=c["quote"],
-                    speaker=agent_named(c["speaker"], kind=c.get("speaker_kind", Agent.Kind.PERSON))
+                    speaker=agent_named(c["speaker"], kind=c.get("speaker_kind", Agent.Kind.PERSON), project=project)
                     if "speaker" in c
                     else None,
                     claimed_on=c.get("claimed_on"),
@@ -150,6 +232,5 @@ def load_demo() -> int:
                 for c in spec["claims"]
             ]
         )
-    for (sa, ca), (sb, cb), relation, note in LINKS:
+    for (sa, ca), (sb, cb), relation, note in links:
         link_claims(claim_a=claims[sa][ca], claim_b=claims[sb][cb], relation=relation, note=note)
-    return len(SOURCES)

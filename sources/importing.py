@@ -11,6 +11,7 @@ import charset_normalizer
 from django.db import transaction
 
 from common.history import one_history_record
+from common.projects import project_or_sole
 from sources.cleaning import (
     Cleaned,
     Removal,
@@ -22,7 +23,7 @@ from sources.cleaning import (
     extract_html,
 )
 from sources.dates import Precision, from_iso
-from sources.models import Capture, Source, sha256_hex, source_text
+from sources.models import Capture, Project, Source, sha256_hex, source_text
 from sources.pdf import MAX_PDF_BYTES, PdfRefused, is_pdf, pdf_capture
 from sources.services import agent_named, create_source, publisher_named, publisher_of_domain
 from sources.signals import announce_voices_changed, text_replaced
@@ -229,23 +230,23 @@ def clean_capture(text: str, method: str) -> tuple[Cleaned, dict]:
     return cleaned, stated
 
 
-def same_source(*, url: str, source_path: str) -> Source | None:
-    """The source a file is a new version of: the same URL, or without a URL a capture from the same full path.
-
-    A file name alone does not identify an article (two folders may both hold `article.txt`).
+def same_source(*, url: str, source_path: str, project: Project) -> Source | None:
+    """The project's source a file is a new version of: the same URL, or without a URL a capture from the same full
+    path. A file name alone does not identify an article (two folders may both hold `article.txt`).
     """
     if url:
-        return Source.objects.filter(url=url).first()
+        return Source.objects.in_project(project).filter(url=url).first()
     if not source_path:
         return None
-    capture = Capture.objects.filter(source_path=source_path).select_related("source").last()
+    captures = Capture.objects.in_project(project).filter(source_path=source_path)
+    capture = captures.select_related("source").last()
     return capture.source if capture else None
 
 
-def already_imported(*, digest: str, url: str) -> Capture | None:
-    """The capture these bytes already are: of the source at `url` when a URL is given (the same bytes under
-    another URL are another article: two publishers running one wire story), else of any source."""
-    captures = Capture.objects.filter(sha256=digest).select_related("source")
+def already_imported(*, digest: str, url: str, project: Project) -> Capture | None:
+    """The capture these bytes already are in the project: of the source at `url` when a URL is given (the same
+    bytes under another URL are another article: two publishers running one wire story), else of any source."""
+    captures = Capture.objects.in_project(project).filter(sha256=digest).select_related("source")
     if url:
         captures = captures.filter(source__url=url)
     return captures.order_by("pk").first()
@@ -270,8 +271,10 @@ def import_file(
     language: str = "",
     encoding: str = "",
     imported_by: str,
+    project: Project | None = None,
 ) -> ImportResult:
-    """Import one file whole or not at all: a new source, an unchanged one, or a new version of one.
+    """Import one file whole or not at all, into `project` (the server's only one when not given): a new source, an
+    unchanged one, or a new version of one of the project's sources.
 
     Options given here win over what the text states. A new version of a source with claims
     re-anchors each claim (held, moved or broken) and records that in the capture.
@@ -289,6 +292,7 @@ def import_file(
         encoding=encoding,
         source_path=str(path.resolve()),
         imported_by=imported_by,
+        project=project,
     )
 
 
@@ -309,16 +313,19 @@ def import_raw(
     encoding: str = "",
     source_path: str = "",
     capture_details: dict | None = None,
+    project: Project | None = None,
 ) -> ImportResult:
     """Import raw bytes as `import_file` does; a web archive's pages come in here too.
 
     `charset` is an encoding the bytes are known to be in (an HTTP header's), `encoding` one the
     person importing gave (it wins), `source_path` the full path of the file (without a URL, a new
     version must come from the same path), and `capture_details` more fields of the capture (where a
-    web archive's record came from).
+    web archive's record came from). The source, its publisher and its authors are looked up, or made, in
+    `project` (the server's only one when not given).
     """
+    project = project_or_sole(project)
     digest = hashlib.sha256(data).hexdigest()
-    known = already_imported(digest=digest, url=url)
+    known = already_imported(digest=digest, url=url, project=project)
     if known is not None:
         return ImportResult("unchanged", known.source, known)
     if is_pdf(data):
@@ -347,7 +354,9 @@ def import_raw(
         "title": (stated["title"] or Path(file_name).stem)[:500],
         "url": url,
         # A page naming its publisher under two names ("X, now known as Y") makes both names one organisation.
-        "publisher": publisher_named(publisher_name, renames=stated.get("renames", [])) if publisher_name else None,
+        "publisher": publisher_named(publisher_name, renames=stated.get("renames", []), project=project)
+        if publisher_name
+        else None,
         "language": language or stated.get("language", ""),
         "retrieved_at": retrieved_at,
         "notes": "\n".join(cleaned.notes),
@@ -355,19 +364,20 @@ def import_raw(
     }
     if details["publisher"] is None and url:
         # A page that does not name its publisher is published by whoever publishes its registered domain.
-        details["publisher"] = publisher_of_domain(url)
+        details["publisher"] = publisher_of_domain(url, project=project)
     if date is not None:
         details.update(published_on=date, published_on_precision=precision)
     if not published_on and stated.get("published_on_note"):
         # Where the date was read, or why a date the text states was not taken.
         details["notes"] = "\n".join([*cleaned.notes, stated["published_on_note"]])
 
-    source = same_source(url=url, source_path=source_path)
+    source = same_source(url=url, source_path=source_path, project=project)
     anchors: list[dict] = []
     stated_title, notes = details["title"], []
     if stated.get("message"):  # such as a PDF whose text could not be read
         notes.append(stated["message"])
-    twin = Capture.objects.filter(sha256=digest).exclude(source=source).select_related("source").first()
+    twin = Capture.objects.in_project(project).filter(sha256=digest).exclude(source=source)
+    twin = twin.select_related("source").first()
     if twin is not None:
         notes.append(
             f"the same bytes as source {twin.source.pk} ({twin.source.url or twin.file_name}): another source; if "
@@ -378,7 +388,8 @@ def import_raw(
         source = create_source(
             text=cleaned.text,
             raw_text=raw_text,
-            authors=[agent_named(name) for name in author_names],
+            project=project,
+            authors=[agent_named(name, project=project) for name in author_names],
             **details,
         )
     else:
@@ -404,7 +415,7 @@ def import_raw(
         with one_history_record(source):
             source.save()
             if author_names and not ("authors" in proposed and source.authors.exists()):
-                source.authors.set([agent_named(name) for name in author_names])
+                source.authors.set([agent_named(name, project=project) for name in author_names])
         # A new publisher, URL or authors may change whom the source speaks with.
         announce_voices_changed({source.pk})
         # The claims app follows its claims to the new text and answers with one report row per claim.

@@ -8,8 +8,10 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from common.formulas import escape, unescape
 from common.history import hold_history, write_held_history
+from common.projects import project_or_sole
 from sources.dates import from_iso
-from sources.models import Agent, Source
+from sources.models import Agent, Project, Source
+from sources.rules import require
 from sources.services import save_agent, save_source, voices_changed_for_agents
 from sources.signals import announce_voices_changed
 
@@ -30,6 +32,66 @@ class SpreadsheetSafe:
         super().before_import_row(row, **kwargs)
 
 
+class InProjectForeignKey(ForeignKeyWidget):
+    """A foreign key looked up among the import's project's rows only: another project's name is not found."""
+
+    project = None  # set by the resource (InProject.before_import)
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return self.model.objects.in_project(self.project)
+
+
+class InProjectManyToMany(ManyToManyWidget):
+    """Names looked up among the import's project's rows only."""
+
+    project = None
+
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(value, row, **kwargs).filter(project=self.project)
+
+
+class InProject:
+    """An import into one project (`project`, given by the admin; the server's only one otherwise), by someone who
+    holds the import permission there (`import_permission`). Rows are looked up in that project only; a row whose id
+    is not one of its rows is refused with the message of an id that does not exist, so another project's rows are
+    neither changed nor revealed; new rows are the project's."""
+
+    import_permission = ""
+    unknown_id = "No row has id {id}."
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def before_import(self, dataset, **kwargs):
+        user = kwargs.get("user")
+        if self.project is None and user is not None:
+            # Not named (the admin's import page has no project field): the one project this person may import
+            # into, when there is one.
+            importable = [p for p in Project.objects.order_by("pk") if user.has_perm(self.import_permission, p)]
+            self.project = importable[0] if len(importable) == 1 else None
+        self.project = project_or_sole(self.project)
+        require(user, self.import_permission, obj=self.project)
+        for field in self.fields.values():
+            if isinstance(field.widget, InProjectForeignKey | InProjectManyToMany):
+                field.widget.project = self.project
+        super().before_import(dataset, **kwargs)
+
+    def get_queryset(self):
+        # An export is handed its rows (the admin's list, already the person's projects); an import has its project.
+        rows = self._meta.model.objects
+        return rows.all() if self.project is None else rows.in_project(self.project)
+
+    def init_instance(self, row=None):
+        given = (row or {}).get("id")
+        if given not in (None, ""):
+            # An id names a row to change; one that is not the project's is unknown (ids are not chosen by imports).
+            raise ValidationError({"id": self.unknown_id.format(id=given)})
+        instance = super().init_instance(row)
+        instance.project = self.project
+        return instance
+
+
 class AnnouncesVoices:
     """After an import, tell the apps built on sources which sources' voices may have changed."""
 
@@ -42,8 +104,10 @@ class AnnouncesVoices:
         self.saved_pks.add(instance.pk)
 
 
-class AgentResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
-    parent = Field("parent", "parent", ForeignKeyWidget(Agent, "name"))
+class AgentResource(InProject, AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
+    parent = Field("parent", "parent", InProjectForeignKey(Agent, "name"))
+    import_permission = "sources.import_agent"
+    unknown_id = "No person or organisation has id {id}; leave id empty to add one."
 
     class Meta:
         model = Agent
@@ -61,11 +125,13 @@ class AgentResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
         save_agent(instance, user=None)
 
 
-class SourceResource(AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
+class SourceResource(InProject, AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
     """A source's metadata. Its text is left out: a new source comes in as a capture, not as a CSV row."""
 
-    publisher = Field("publisher", "publisher", ForeignKeyWidget(Agent, "name"))
-    authors = Field("authors", "authors", ManyToManyWidget(Agent, separator="; ", field="name"))
+    publisher = Field("publisher", "publisher", InProjectForeignKey(Agent, "name"))
+    authors = Field("authors", "authors", InProjectManyToMany(Agent, separator="; ", field="name"))
+    import_permission = "sources.import_source"
+    unknown_id = "No source has id {id}."
     published_on = Field(column_name="published_on", readonly=True)
     text_sha256 = Field("text_sha256", "text_sha256", readonly=True)
 

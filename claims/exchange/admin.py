@@ -29,16 +29,39 @@ from common.import_uploads import UploadGone, store_upload, take_upload
 from common.spreadsheet_admin import upload_too_big
 from common.tabular import FORMATS
 from config.routers import replica_reads, streamed_from_replica
+from sources.models import Project
 
 EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX, base_formats.JSON]
 PREVIEW_ROWS = 200  # rows listed in the preview; the totals count them all
 
 
+def importable_projects(user, permission: str) -> list[Project]:
+    """The projects this person may import into: those where their role holds the import permission."""
+    return [project for project in Project.objects.order_by("name") if user.has_perm(permission, project)]
+
+
 class ImportForm(forms.Form):
     required_css_class = "required"  # as the admin's forms mark it
 
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), help_text="The project the rows are read into: they name its sources only."
+    )
     import_file = forms.FileField(label="File", help_text=f"{FORMATS}, with a header row.")
     sheet = forms.CharField(required=False, help_text="XLSX: the sheet to read (the first when empty).")
+
+    def __init__(self, *args, user, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        projects = importable_projects(user, permission)
+        # Only the projects the person may import into can be chosen; the import asks the permission again.
+        self.fields["project"].queryset = Project.objects.filter(pk__in=[p.pk for p in projects])
+        self.only_project = projects[0] if len(projects) == 1 else None
+        if self.only_project is not None:
+            # One project to choose from: it is the one, shown but not asked for.
+            self.fields["project"].initial = self.only_project.pk
+            self.fields["project"].required = False
+
+    def clean_project(self):
+        return self.cleaned_data.get("project") or self.only_project
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -57,6 +80,7 @@ class ClaimImportForm(ImportForm):
 
 class ConfirmForm(forms.Form):
     upload = forms.CharField(widget=forms.HiddenInput)
+    project = forms.IntegerField(widget=forms.HiddenInput)
     sheet = forms.CharField(required=False, widget=forms.HiddenInput)
     date_format = forms.CharField(required=False, widget=forms.HiddenInput)
     original_name = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -72,6 +96,7 @@ class ExchangeAdmin(ImportExportMixin):
     """The library's buttons; our views at its import URLs (and, for claims, its export URL)."""
 
     what = ""  # "claims" or "links"
+    import_permission = ""  # "claims.import_claim" or "claims.import_link", asked in the chosen project
     import_form_class_ours = ImportForm
     formats = EXPORT_FORMATS
 
@@ -88,18 +113,23 @@ class ExchangeAdmin(ImportExportMixin):
         """Upload a file; show what importing it would do (a dry run); offer to import it."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = self.import_form_class_ours(request.POST or None, request.FILES or None)
+        form = self._import_form(request, request.POST or None, request.FILES or None)
         context = {"form": form}
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["import_file"]
             name = store_upload(upload.chunks())
             path = Path(tempfile.gettempdir()) / name
-            options = {"sheet": form.cleaned_data.get("sheet") or None, **self._options(form.cleaned_data)}
+            options = {
+                "sheet": form.cleaned_data.get("sheet") or None,
+                "project": form.cleaned_data["project"],
+                **self._options(form.cleaned_data),
+            }
             report = self._run(request, path, upload.name, dry_run=True, keep_outcomes=True, **options)
             context["report"] = report
             if report.ok:
                 initial = {"upload": signing.dumps([name, request.user.pk]), "original_name": upload.name}
-                initial.update({k: v or "" for k, v in options.items()})
+                initial.update({k: v or "" for k, v in options.items() if k != "project"})
+                initial["project"] = options["project"].pk
                 context["confirm_form"] = ConfirmForm(initial=initial)
             else:
                 path.unlink(missing_ok=True)
@@ -125,14 +155,26 @@ class ExchangeAdmin(ImportExportMixin):
         except UploadGone as gone:
             messages.error(request, str(gone))
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
-        options = {"sheet": form.cleaned_data["sheet"] or None, **self._options(form.cleaned_data)}
+        # The project the preview was read into, if the person may still import into it (a tampered id of another
+        # project is refused as an upload that is gone); the import asks the permission in it again.
+        chosen = form.cleaned_data["project"]
+        project = next((p for p in importable_projects(request.user, self.import_permission) if p.pk == chosen), None)
+        if project is None:
+            path.unlink(missing_ok=True)
+            messages.error(request, "This import is no longer available; upload the file again.")
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        options = {
+            "sheet": form.cleaned_data["sheet"] or None,
+            "project": project,
+            **self._options(form.cleaned_data),
+        }
         try:
             report = self._run(request, path, form.cleaned_data["original_name"], dry_run=False, **options)
         finally:
             path.unlink(missing_ok=True)
         if not report.ok:
             # Something changed since the preview: show why, write nothing.
-            return self._render(request, {"form": self.import_form_class_ours(), "report": report})
+            return self._render(request, {"form": self._import_form(request), "report": report})
         messages.success(
             request,
             f"Import finished: {report.created} new, {report.updated} updated, {report.unchanged} unchanged.",
@@ -143,6 +185,9 @@ class ExchangeAdmin(ImportExportMixin):
 
     def _options(self, data) -> dict:
         return {}
+
+    def _import_form(self, request, *args):
+        return self.import_form_class_ours(*args, user=request.user, permission=self.import_permission)
 
     def _run(self, request, path: Path, original_name: str, **kwargs):
         with path.open("rb") as stream, recorded_as(reason=f"Imported from {original_name} in the admin"):
@@ -166,6 +211,7 @@ class ExchangeAdmin(ImportExportMixin):
 class ClaimImportExport(ExchangeAdmin):
     resource_classes = [ClaimResource]
     what = "claims"
+    import_permission = "claims.import_claim"
     import_form_class_ours = ClaimImportForm
     export_form_class = BomExportForm
 
@@ -213,3 +259,4 @@ class ClaimImportExport(ExchangeAdmin):
 class LinkImportExport(ExchangeAdmin):
     resource_classes = [LinkResource]
     what = "links"
+    import_permission = "claims.import_link"

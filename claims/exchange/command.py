@@ -7,6 +7,7 @@ from claims.exchange.importing import import_file
 from common.history import RecordedCommand
 from common.progress import Progress
 from common.tabular import FORMATS
+from sources.management.projects import add_project_argument, project_named
 
 
 class ImportCommand(RecordedCommand):
@@ -14,6 +15,7 @@ class ImportCommand(RecordedCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
+        add_project_argument(parser)
         parser.add_argument("file", help=f"a file with a header row: {FORMATS}")
         parser.add_argument(
             "--dry-run", action="store_true", help="check every row, show what would change, write nothing"
@@ -26,7 +28,8 @@ class ImportCommand(RecordedCommand):
     def history_reason(self, options: dict) -> str:
         return f"Imported from {options['file']} by {self.command_name}"
 
-    def handle(self, *args, file, dry_run=False, sheet=None, **options):
+    def handle(self, *args, file, dry_run=False, sheet=None, project=None, **options):
+        project = project_named(project)
         progress = Progress(None, label="Checked" if dry_run else "Imported")
         try:
             stream = open(file, "rb")  # noqa: SIM115 (closed below, after the import has read it)
@@ -38,6 +41,7 @@ class ImportCommand(RecordedCommand):
                 stream,
                 name=file,
                 sheet=sheet,
+                project=project,
                 dry_run=dry_run,
                 on_rows=progress,
                 **self.import_options(options),

@@ -34,7 +34,9 @@ from claims.tagging import refresh_tag_names
 from common.batching import batched, collector_paused
 from common.copy_insert import insert_rows, inserting
 from common.history import many_to_many_records, record_rows, recorded_person, recorded_reason
+from common.projects import project_or_sole
 from common.tabular import Columns, RowProblem, TableError, read_table
+from sources.models import Project
 
 WRITTEN_MEANWHILE = (
     "Another import or edit wrote some of the same links or claims at the same moment; nothing of this file "
@@ -58,8 +60,9 @@ def import_file(
     sheet: str | None = None,
     **kwargs,
 ) -> ImportReport:
-    """Import a claims ("claims") or links ("links") file, CSV or XLSX, given as a binary stream.
-    Never raises for what is in the file: every problem is in the report, with its line."""
+    """Import a claims ("claims") or links ("links") file, CSV or XLSX, given as a binary stream, into a project
+    (`project`, the server's only one when not given). Never raises for what is in the file: every problem is in
+    the report, with its line."""
     claims, links = (import_claims, Columns(HEADER, retired=OLD_COLUMNS)), (import_links, LINK_COLUMNS)
     importer, columns = {"claims": claims, "links": links}[what]
     report = ImportReport(dry_run=kwargs.get("dry_run", False))
@@ -85,6 +88,7 @@ def import_claims(
     header: list[str],
     rows: Rows,
     user: AbstractBaseUser | None = None,
+    project: Project | None = None,
     dry_run: bool = False,
     batch_size: int = 2000,
     on_rows: Callable[[int], None] | None = None,
@@ -92,11 +96,15 @@ def import_claims(
     keep_outcomes: bool = False,
     report: ImportReport | None = None,
 ) -> ImportReport:
-    """Import claims rows, numbered by file line, as one transaction: all of them or, when any row is
-    bad, none, with every bad row reported. A row with an id updates that claim (refused when the row's
-    version is older than the claim's); history is kept for each. `keep_outcomes` keeps every row's outcome
-    (for the admin's preview); `report` is the one to fill (a reader may add the rows it cannot read)."""
-    require(user, "claims.import_claim")
+    """Import claims rows, numbered by file line, into `project` (the server's only one when not given) as one
+    transaction: all of them or, when any row is bad, none, with every bad row reported. A row with an id updates
+    that claim (refused when the row's version is older than the claim's); history is kept for each. Sources,
+    claims, speakers and tags are looked up in the project only: another project's id is unknown here, with the
+    message of an id that does not exist; new speakers and tags are the project's. `keep_outcomes` keeps every
+    row's outcome (for the admin's preview); `report` is the one to fill (a reader may add the rows it cannot
+    read)."""
+    project = project_or_sole(project)
+    require(user, "claims.import_claim", obj=project)
     report = report or ImportReport(dry_run=dry_run)
     report.dry_run = dry_run
     missing = missing_columns(header)
@@ -104,7 +112,7 @@ def import_claims(
         report.problems.append(RowProblem(1, {"__all__": [missing]}))
         return report
     with collector_paused():
-        reader = ClaimReader(header, user=user, report=report, date_format=date_format)
+        reader = ClaimReader(header, user=user, project=project, report=report, date_format=date_format)
         read: list[PendingClaim] | None = None  # the batch read before this one, not yet written
         for batch in batched(rows, batch_size):
             # Every lookup before the batch before is written: no query can run while its claims are copied.
@@ -151,7 +159,7 @@ def _write_then_read(
             reader.drop_taken_spans(pending, [p for p in pending if p.changed and not p.new])
             reader.drop_links_within_source(pending)
             if report.ok:
-                _save_claims(pending, user=user, report=report, keep_outcomes=keep_outcomes)
+                _save_claims(pending, user=user, project=reader.project, report=report, keep_outcomes=keep_outcomes)
     except IntegrityError:
         # The span index refused a new claim: find which rows, to report them.
         for item in pending:
@@ -166,7 +174,12 @@ def _write_then_read(
 
 
 def _save_claims(
-    pending: list[PendingClaim], *, user: AbstractBaseUser | None, report: ImportReport, keep_outcomes: bool
+    pending: list[PendingClaim],
+    *,
+    user: AbstractBaseUser | None,
+    project: Project,
+    report: ImportReport,
+    keep_outcomes: bool,
 ) -> None:
     now = timezone.now()
     created = [p for p in pending if p.new]
@@ -189,7 +202,7 @@ def _save_claims(
 
     # Tags, and their snapshot on each new history record.
     retagged = [p for p in created + updated if p.tags is not None]
-    tags = tags_named(name for p in retagged for name in p.tags)
+    tags = tags_named((name for p in retagged for name in p.tags), project=project)
     Claim.tags.through.objects.filter(claim__in=[p.claim for p in retagged if not p.new]).delete()
     links = [{"claim_id": p.claim.pk, "tag_id": tags[name].pk} for p in retagged for name in p.tags]
     for link, pk in zip(links, insert_rows(Claim.tags.through, links), strict=True):
@@ -226,6 +239,7 @@ def import_links(
     header: list[str],
     rows: Rows,
     user: AbstractBaseUser | None = None,
+    project: Project | None = None,
     dry_run: bool = False,
     on_rows: Callable[[int], None] | None = None,
     batch_size: int = 2000,
@@ -233,11 +247,13 @@ def import_links(
     report: ImportReport | None = None,
     **ignored,
 ) -> ImportReport:
-    """Import links (claim_a, claim_b, relation, note), numbered by file line, as one transaction: all of
-    them or, when any row is bad, none, with every bad row reported. A row with an `id` is that link, as an export
-    wrote it: unchanged, or its relation or note updated. Each link is checked by its model's
-    rules (`full_clean`). `on_rows` hears how many rows are done."""
-    require(user, "claims.import_link")
+    """Import links (claim_a, claim_b, relation, note), numbered by file line, into `project` (the server's only
+    one when not given) as one transaction: all of them or, when any row is bad, none, with every bad row reported.
+    A row with an `id` is that link, as an export wrote it: unchanged, or its relation or note updated. Claims and
+    links are looked up in the project only (another project's id is unknown here). Each link is checked by its
+    model's rules (`full_clean`). `on_rows` hears how many rows are done."""
+    project = project_or_sole(project)
+    require(user, "claims.import_link", obj=project)
     report = report or ImportReport(dry_run=dry_run)
     report.dry_run = dry_run
     if not {"claim_a", "claim_b"} <= set(header):
@@ -248,9 +264,10 @@ def import_links(
     relations = Link.Relation
     for batch in batched(rows, batch_size):
         ids = {whole_number(row.get(name)) for _, row in batch for name in ("claim_a", "claim_b")} - {None}
-        claims = Claim.objects.in_bulk(ids)
+        claims = Claim.objects.in_project(project).in_bulk(ids)
         # A row with an id is that link, as an export wrote it: unchanged, or its relation or note edited.
-        stored = Link.objects.in_bulk({whole_number(row.get("id")) for _, row in batch} - {None})
+        link_ids = {whole_number(row.get("id")) for _, row in batch} - {None}
+        stored = Link.objects.in_project(project).in_bulk(link_ids)
         for line, row in batch:
             errors: dict[str, list[str]] = {}
 

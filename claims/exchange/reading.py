@@ -20,9 +20,10 @@ from django.db.models.functions import Lower
 from claims.models import SPAN_TAKEN_MESSAGE, Claim, Link, Tag
 from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit, version_problem
 from common.copy_insert import new_instances
+from common.projects import project_or_sole
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
-from sources.models import Agent, Source, share_sources
+from sources.models import Agent, Project, Source, share_sources
 
 # What an import may change on a claim (what a review vouches for, and the status); "unchanged" compares these
 # and the tags.
@@ -193,11 +194,15 @@ class ClaimReader:
         header: list[str],
         *,
         user: AbstractBaseUser | None,
+        project: Project | None = None,
         report: ImportReport,
         date_format: str | None = None,
     ):
         self.header = set(header)
         self.user = user
+        # Everything a row names is looked up in this project: another project's source, claim or person is not
+        # found, as one that does not exist (the same message, so its existence is not revealed).
+        self.project = project_or_sole(project)
         self.report = report
         self.date_format = date_format
         self.sources_by_id: dict[int, Source] = {}
@@ -237,15 +242,17 @@ class ClaimReader:
         self.sources_by_id, self.sources_by_url = {}, {}
         source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None}
         urls = {r.get("source_url", "").strip() for _, r in rows} - {""}
-        found = Source.objects.filter(pk__in=source_ids) if source_ids else Source.objects.none()
+        sources = Source.objects.in_project(self.project)
+        found = sources.filter(pk__in=source_ids) if source_ids else Source.objects.none()
         if urls:
-            found = found | Source.objects.filter(url__in=urls)
+            found = found | sources.filter(url__in=urls)
         share_sources(found.values_list("pk", flat=True))  # the texts the rows are anchored to stay as read
         for source in found.only("pk", "url", "text"):
             self._remember_source(source)
         claim_ids = {whole_number(r.get("id")) for _, r in rows} - {None} - self.claims.keys()
         if claim_ids:
-            claims = Claim.objects.filter(pk__in=claim_ids).select_related("speaker").prefetch_related("tags")
+            claims = Claim.objects.in_project(self.project).filter(pk__in=claim_ids)
+            claims = claims.select_related("speaker").prefetch_related("tags")
             claims = claims.in_bulk()
             missing = {claim.source_id for claim in claims.values()} - self.sources_by_id.keys()
             share_sources(missing)
@@ -270,13 +277,14 @@ class ClaimReader:
         # SQLite's LOWER leaves non-ASCII letters alone: names as written are asked for too, and keyed in Python.
         given = {name for name in names if name.lower() in keys}
         matching = Q(key__in=keys) | Q(name__in=given)
-        for agent in Agent.objects.annotate(key=Lower("name")).filter(matching).order_by("-pk"):
+        agents = Agent.objects.in_project(self.project).annotate(key=Lower("name"))
+        for agent in agents.filter(matching).order_by("-pk"):
             self.speakers[agent.name.lower()] = agent
         for name in names:
             key = name.lower()
             if key not in keys or key in self.speakers or key in self.speaker_problems:
                 continue
-            agent = Agent(name=name, kind=Agent.Kind.PERSON)
+            agent = Agent(name=name, kind=Agent.Kind.PERSON, project=self.project)
             try:
                 agent.full_clean()
             except ValidationError as e:
@@ -541,13 +549,14 @@ def whole_number(cell: str | None, fail=None, name: str = "") -> int | None:
     return None
 
 
-def tags_named(names: Iterable[str]) -> dict[str, Tag]:
-    """The tags with these names, created when missing."""
+def tags_named(names: Iterable[str], *, project: Project) -> dict[str, Tag]:
+    """The project's tags with these names, created in it when missing."""
     names = set(names)
-    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
-    missing = [Tag(name=name) for name in names if name not in tags]
+    in_project = Tag.objects.in_project(project)
+    tags = {tag.name: tag for tag in in_project.filter(name__in=names)}
+    missing = [Tag(name=name, project=project) for name in names if name not in tags]
     for tag in Tag.objects.bulk_create(missing):
         tags[tag.name] = tag
     if missing and any(tag.pk is None for tag in missing):
-        tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+        tags = {tag.name: tag for tag in in_project.filter(name__in=names)}
     return tags

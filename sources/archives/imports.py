@@ -7,9 +7,10 @@ from pathlib import Path
 
 from django.db import transaction
 
+from common.projects import project_or_sole
 from sources.archives.records import Archive, PageRecord, read_archive
 from sources.importing import ImportRefused, ImportResult, import_raw
-from sources.models import Capture
+from sources.models import Capture, Project
 
 
 @dataclass
@@ -35,12 +36,15 @@ def import_archive(
     language: str = "",
     imported_by: str,
     origin: str = Capture.Origin.ARCHIVE,
+    project: Project | None = None,
 ) -> ArchiveImport:
-    """Import every page of a WARC or WACZ file as a capture of the source at its URL, all or nothing.
+    """Import every page of a WARC or WACZ file as a capture of the project's source at its URL (`project`, the
+    server's only one when not given), all or nothing.
 
     A second capture of a URL (in this archive or a later one) is a new version of its source.
     Records that are not pages, and pages with no article text, are skipped and counted.
     """
+    project = project_or_sole(project)
     archive = read_archive(path)
     outcome = ArchiveImport(skipped=archive.skipped)
     for page in archive.pages:
@@ -58,6 +62,7 @@ def import_archive(
                 imported_by=imported_by,
                 charset=page.charset,
                 capture_details=capture_details(page, archive, origin),
+                project=project,
             )
         except ImportRefused as e:
             # Only this page's savepoint is rolled back: a menu frame with no text is not the article.

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 
 from claims.exchange.evidence import evidence_zip
+from sources.management.projects import add_project_argument, project_named
 from sources.models import Source
 
 
@@ -16,11 +17,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        add_project_argument(parser)
         parser.add_argument("source", type=int, metavar="SOURCE_ID")
         parser.add_argument("-o", "--output", type=Path, help="the zip to write (evidence-source-ID.zip)")
 
     def handle(self, *args, **options):
-        source = Source.objects.filter(pk=options["source"]).first()
+        project = project_named(options["project"])
+        # Another project's source is not there, as one that never was: the same message.
+        source = Source.objects.in_project(project).filter(pk=options["source"]).first()
         if source is None:
             raise CommandError(f"There is no source with id {options['source']}.")
         target = options["output"] or Path(f"evidence-source-{source.pk}.zip")

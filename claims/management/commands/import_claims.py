@@ -3,7 +3,8 @@ from claims.exchange.command import ImportCommand
 
 class Command(ImportCommand):
     help = (
-        "Import claims from a claims CSV or XLSX (the export's header, or any part of it with quote and source_id "
+        "Import claims into a project (--project SLUG; the only one by default) from a claims CSV or XLSX (the "
+        "export's header, or any part of it with quote and source_id "
         "or source_url; comma or semicolon separated). A row with an id updates that claim, unless the claim has "
         "changed since the row's version was exported. One transaction: any bad row and nothing is written; every "
         "bad row is listed with its line."

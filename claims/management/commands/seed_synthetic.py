@@ -10,6 +10,7 @@ from claims.models import Claim, Link, Tag
 from claims.tagging import refresh_tag_names
 from common.progress import Progress
 from sources.dates import Precision, truncate
+from sources.management.projects import add_project_argument, project_named
 from sources.models import Agent, Source, sha256_hex
 
 FIRST = ["Ada", "Bo", "Chen", "Dara", "Eli", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kemi", "Lior", "Mina", "Nils"]
@@ -34,7 +35,8 @@ BATCH = 5000
 class Command(BaseCommand):
     help = (
         "Add deterministic synthetic people, sources, claims (with valid anchors) and links, for benchmarks. "
-        "The same --seed gives the same data; run it on an empty database (URLs are unique per seed). "
+        "They go into --project SLUG (the only project by default). The same --seed gives the same data; run it on "
+        "an empty database (URLs are unique per seed). "
         "Rows are bulk-inserted without history."
     )
 
@@ -43,8 +45,10 @@ class Command(BaseCommand):
         parser.add_argument("--claims", type=int, required=True)
         parser.add_argument("--links", type=int, default=0)
         parser.add_argument("--seed", type=int, default=1)
+        add_project_argument(parser)
 
-    def handle(self, *args, sources, claims, links, seed, **options):
+    def handle(self, *args, sources, claims, links, seed, project=None, **options):
+        self.project = project_named(project)  # everything seeded is this project's
         if sources < 1 or claims < 0 or links < 0:
             raise CommandError("--sources must be at least 1; --claims and --links cannot be negative.")
         if Source.objects.filter(url__regex=rf"^https://www\.synthetic-paper-[0-9]+\.org/{seed}/").exists():
@@ -64,11 +68,15 @@ class Command(BaseCommand):
 
     def agents(self, rng: random.Random, sources: int) -> tuple[list[Agent], list[Agent]]:
         people = [
-            Agent(name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}", kind=Agent.Kind.PERSON)
+            Agent(name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}", kind=Agent.Kind.PERSON, project=self.project)
             for i in range(max(20, sources // 5))
         ]
         papers = [
-            Agent(name=f"{rng.choice(PLACES)} {rng.choice(PAPERS)} {i}", kind=Agent.Kind.ORGANISATION)
+            Agent(
+                name=f"{rng.choice(PLACES)} {rng.choice(PAPERS)} {i}",
+                kind=Agent.Kind.ORGANISATION,
+                project=self.project,
+            )
             for i in range(max(5, sources // 50))
         ]
         return Agent.objects.bulk_create(people), Agent.objects.bulk_create(papers)
@@ -78,8 +86,8 @@ class Command(BaseCommand):
         per_source = math.ceil(n_claims / n_sources) if n_claims else 0
         # Spare sentences, so an import can add claims on words nobody has annotated yet.
         sentences = per_source + max(5, per_source // 5)
-        Tag.objects.bulk_create([Tag(name=name) for name in TAGS], ignore_conflicts=True)
-        tags = {tag.name: tag for tag in Tag.objects.filter(name__in=TAGS)}
+        Tag.objects.bulk_create([Tag(name=name, project=self.project) for name in TAGS], ignore_conflicts=True)
+        tags = {tag.name: tag for tag in Tag.objects.in_project(self.project).filter(name__in=TAGS)}
         progress = Progress(n_claims, label="Seeded")
         claim_sources: list[tuple[int, int]] = []
         made = planned = 0
@@ -95,6 +103,7 @@ class Command(BaseCommand):
                 publisher = rng.choice(papers)
                 batch_sources.append(
                     Source(
+                        project=self.project,
                         title=title,
                         # Each paper its own registered domain, as independence compares them.
                         url=f"https://www.synthetic-paper-{paper_numbers[publisher.pk]}.org/{seed}/{i}",

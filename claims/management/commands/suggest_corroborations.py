@@ -6,22 +6,25 @@ from django.core.management.base import BaseCommand, CommandError
 
 from claims.corroboration.suggestions import suggestions_for
 from claims.models import Claim
+from sources.management.projects import add_project_argument, project_named
 
 
 class Command(BaseCommand):
     help = "List the claims most likely to corroborate or contradict CLAIM_ID, best first, with a reason for each."
 
     def add_arguments(self, parser):
+        add_project_argument(parser)
         parser.add_argument("claim_id", type=int)
         parser.add_argument("--limit", type=int, default=10, help="How many suggestions (default 10).")
         parser.add_argument("--json", dest="as_json", action="store_true", help="Write JSON instead of a table.")
 
-    def handle(self, *args, claim_id: int, limit: int, as_json: bool, **options):
+    def handle(self, *args, claim_id: int, limit: int, as_json: bool, project=None, **options):
+        project = project_named(project)
         if limit < 1:
             raise CommandError("--limit must be at least 1.")
-        claim = Claim.objects.select_related("source", "speaker").filter(pk=claim_id).first()
+        claim = Claim.objects.in_project(project).select_related("source", "speaker").filter(pk=claim_id).first()
         if claim is None:
-            raise CommandError(f"There is no claim {claim_id}.")
+            raise CommandError(f"There is no claim {claim_id}.")  # in this project: another's is not there
         suggestions = suggestions_for(claim, limit=limit)
         if as_json:
             self.write_json(suggestions)

@@ -11,18 +11,21 @@ from sources.archives.fetching import record_page
 from sources.archives.imports import import_archive
 from sources.importing import MAX_BYTES, ImportRefused
 from sources.management.commands.import_sources import result_lines
+from sources.management.projects import add_project_argument, project_named
 from sources.models import Capture
 
 
 class Command(RecordedCommand):
     help = (
         "Fetch each URL (following up to 5 redirects), record the HTTP exchanges as a WARC with warcio, and "
-        "import the page as a capture of its source, as import_sources does with an archive. One line per "
+        "import the page as a capture of its source in the project (--project SLUG; the only one by default), as "
+        "import_sources does with an archive. One line per "
         "page: created, unchanged or updated, the source id and title. Exit code 1 when any URL failed."
     )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
+        add_project_argument(parser)
         parser.add_argument("urls", nargs="+", metavar="URL")
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the server (10)")
         parser.add_argument("--max-bytes", type=int, default=MAX_BYTES, help=f"largest page accepted ({MAX_BYTES})")
@@ -31,6 +34,7 @@ class Command(RecordedCommand):
         )
 
     def handle(self, *args, **options):
+        options["project"] = project_named(options["project"])
         failed = 0
         for url in options["urls"]:
             try:
@@ -55,7 +59,9 @@ class Command(RecordedCommand):
             path.write_bytes(recording.warc)
             with recorded_as(reason=f"Captured from {url} by capture_url"):
                 person = recorded_person().get_username()
-                outcome = import_archive(path=path, imported_by=person, origin=Capture.Origin.FETCHED)
+                outcome = import_archive(
+                    path=path, imported_by=person, origin=Capture.Origin.FETCHED, project=options["project"]
+                )
         if not outcome.results:
             raise ImportRefused(f"{recording.url} is not an article: {outcome.skipped_line(path.name)}")
         for result in outcome.results:

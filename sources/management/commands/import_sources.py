@@ -11,6 +11,7 @@ from common.history import RecordedCommand, recorded_as, recorded_person
 from sources.archives.imports import import_archive
 from sources.archives.records import is_archive
 from sources.importing import ImportRefused, files_in, import_file
+from sources.management.projects import add_project_argument, project_named
 
 
 def retrieved_at(value: str):
@@ -22,7 +23,8 @@ def retrieved_at(value: str):
 
 class Command(RecordedCommand):
     help = (
-        "Import .txt, .md, .html, .htm and PDF files and web archives (.warc, .warc.gz, .wacz), or folders of them, "
+        "Import into a project (--project SLUG; the only one by default) .txt, .md, .html, .htm and PDF files and "
+        "web archives (.warc, .warc.gz, .wacz), or folders of them, "
         "as sources, keeping each raw file or archived response as a capture. One line per page: created, "
         "unchanged or updated, the source id and title. Exit code 1 when any file failed (the others are still "
         "imported), when a path does not exist (nothing is imported) or when there is nothing to import."
@@ -30,6 +32,7 @@ class Command(RecordedCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
+        add_project_argument(parser)
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
         parser.add_argument("--url", default="", help="the URL the files were captured from")
         parser.add_argument("--publisher", default="", help="the publisher's name")
@@ -44,6 +47,7 @@ class Command(RecordedCommand):
         )
 
     def handle(self, *args, **options):
+        options["project"] = project_named(options["project"])
         missing = [str(path) for path in options["paths"] if not path.exists()]
         if missing:
             raise CommandError(f"No such file or folder: {', '.join(missing)}. Nothing was imported.", returncode=1)
@@ -90,6 +94,7 @@ class Command(RecordedCommand):
                     language=options["language"],
                     encoding=options["encoding"],
                     imported_by=recorded_person().get_username(),
+                    project=options["project"],
                 )
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
@@ -106,6 +111,7 @@ class Command(RecordedCommand):
                     published_on=options["published_on"],
                     language=options["language"],
                     imported_by=recorded_person().get_username(),
+                    project=options["project"],
                 )
         except (ImportRefused, ValidationError, OSError) as e:
             return self.failed(path, e)
