@@ -90,7 +90,9 @@ class PagesOfAnotherProjectTests(TwoProjectsTestCase):
                 self.assert_hidden_from_a_member_of_main_only(url)
                 self.assertEqual(self.get(self.bert, url).status_code, 200)
 
-    @unittest.expectedFailure  # the view is in claims/corroboration/admin.py, scoped with the admin (helper padmin)
+    # The view is in claims/corroboration/admin.py (jsonld_view), scoped with the admin by the helper who owns it:
+    # until then it answers 200 here. Remove the marker when that lands (an unexpected success fails the run).
+    @unittest.expectedFailure
     def test_the_json_ld_of_another_projects_claim_is_not_found(self):
         self.assert_hidden_from_a_member_of_main_only(reverse("admin:claims_claim_jsonld", args=[self.b_claim.pk]))
 
