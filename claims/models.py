@@ -512,17 +512,21 @@ class SuggestionDecision(models.Model):
 
 
 class WordAssociation(models.Model):
-    """Two words (as stems, in order) that accepted links have joined, one in each claim and not in the other
-    ("achiev" / "pass"), and how many dismissed pairs showed them as well."""
+    """Two words (as stems, in order) that accepted links of one project have joined, one in each claim and not in
+    the other ("achiev" / "pass"), and how many dismissed pairs showed them as well. Each project learns its own."""
 
+    project = models.ForeignKey("sources.Project", on_delete=models.CASCADE, related_name="+")
     first = models.CharField(max_length=100)
     second = models.CharField(max_length=100)
     links = models.PositiveIntegerField(default=0)
     dismissals = models.PositiveIntegerField(default=0)
 
+    objects = ProjectQuerySet.as_manager()
+    project_path = "project"
+
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["first", "second"], name="word_association_one_per_pair"),
+            models.UniqueConstraint(fields=["project", "first", "second"], name="word_association_one_per_pair"),
             models.CheckConstraint(condition=Q(first__lt=F("second")), name="word_association_ordered"),
         ]
         indexes = [models.Index(fields=["second"], name="word_association_second")]  # the claim's words, either side
@@ -532,14 +536,22 @@ class WordAssociation(models.Model):
 
 
 class RankerFit(models.Model):
-    """Suggestion weights fitted to the decisions made so far; the latest one ranks suggestions."""
+    """Suggestion weights fitted to one project's decisions so far; its latest one ranks the project's suggestions."""
 
+    project = models.ForeignKey("sources.Project", on_delete=models.CASCADE, related_name="+", blank=True)
     fitted_at = models.DateTimeField(auto_now_add=True)
     decisions = models.PositiveIntegerField(help_text="How many decisions it was fitted to.")
     weights = models.JSONField(help_text="Each signal's weight by name.")
+
+    objects = ProjectQuerySet.as_manager()
+    project_path = "project"
 
     class Meta:
         get_latest_by = ["fitted_at", "pk"]
 
     def __str__(self) -> str:
         return f"suggestion weights fitted to {self.decisions} decisions"
+
+    def save(self, *args, **kwargs):
+        place_in_sole_project(self)  # a fit made by hand on a server of one project (a shell, a test) is its
+        super().save(*args, **kwargs)

@@ -32,8 +32,9 @@ MAX_LISTED = 20_000
 WORDS_VECTOR = claim_words('"claims_claim"')
 
 
-def search_claims(claims: QuerySet, term: str) -> QuerySet:
-    """The claims matching the search term (see the module's docstring)."""
+def search_claims(claims: QuerySet, term: str, *, user=None) -> QuerySet:
+    """The claims matching the search term (see the module's docstring). `user`: the person searching, whose
+    projects' people and sources the names are looked up among (common.projects.visible_to); None for all."""
     term = term.strip()
     if not term:
         return claims
@@ -46,7 +47,7 @@ def search_claims(claims: QuerySet, term: str) -> QuerySet:
     if found := CLAIM_ID.match(term):
         # An id, not words: "7" does not match "7 percent".
         return claims.filter(pk=int(found.group(1)))
-    parts = [words_match(term), names_match(term)]
+    parts = [words_match(term), names_match(term, user=user)]
     if connection.vendor != "postgresql":
         return claims.filter(parts[0] | parts[1])
     return claims.filter(listed(claims, parts))
@@ -107,13 +108,14 @@ def words_match(term: str) -> Q:
     return found
 
 
-def names_match(term: str) -> Q:
+def names_match(term: str, *, user=None) -> Q:
     """Claims whose speaker, publisher (by name or alias) or source title holds the term; Q() when nothing is
-    named. (`ilike_contains`, not `icontains`: the trigram indexes serve it.)"""
-    named = Agent.objects.filter(Q(name__ilike_contains=term) | Q(aliases__ilike_contains=term))
+    named. (`ilike_contains`, not `icontains`: the trigram indexes serve it.) Only the people and sources of the
+    user's projects are looked up: another project's names would take places among the MAX_NAMED."""
+    named = Agent.objects.visible_to(user).filter(Q(name__ilike_contains=term) | Q(aliases__ilike_contains=term))
     # The newest MAX_NAMED of each, whose claims are the likeliest on the first page.
     agents = list(named.order_by("-pk").values_list("pk", flat=True)[:MAX_NAMED])
-    sources = Source.objects.filter(Q(title__ilike_contains=term) | Q(publisher__in=agents))
+    sources = Source.objects.visible_to(user).filter(Q(title__ilike_contains=term) | Q(publisher__in=agents))
     source_ids = list(sources.order_by("-pk").values_list("pk", flat=True)[:MAX_NAMED])
     found = Q()
     if agents:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -26,7 +27,8 @@ def quote_in_context(text: str, claim: Claim) -> tuple[str, str] | None:
 @staff_member_required
 @permission_required(["claims.view_claim", "sources.view_source"], raise_exception=True)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(Claim.objects.select_related("source__publisher", "speaker", "created_by"), pk=pk)
+    claims = Claim.objects.visible_to(request.user).select_related("source__publisher", "speaker", "created_by")
+    claim = get_object_or_404(claims, pk=pk)
     captures = list(claim.source.captures.defer("raw").order_by("-imported_at", "-pk"))
     capture = anchoring_capture(claim, captures)
     broken = claim.anchor_state == Claim.AnchorState.BROKEN
@@ -42,17 +44,21 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "context": quote_in_context(text, claim),
         "capture": capture,
         "links": sorted(links, key=lambda end: end[1].pk),
+        "may_change": request.user.has_perm("claims.change_claim", claim),
     }
     return render(request, "claims/claim_detail.html", context)
 
 
+EXPORT_PERMISSIONS = ["claims.view_claim", "sources.view_source", "claims.export_claim", "sources.export_source"]
+
+
 @staff_member_required
-@permission_required(
-    ["claims.view_claim", "sources.view_source", "claims.export_claim", "sources.export_source"], raise_exception=True
-)
+@permission_required(EXPORT_PERMISSIONS, raise_exception=True)
 def evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the source's captures as a WARC with its claims' Web Annotations, in one zip."""
-    source = get_object_or_404(Source, pk=pk)
+    source = get_object_or_404(Source.objects.visible_to(request.user), pk=pk)
+    if not all(request.user.has_perm(perm, source) for perm in EXPORT_PERMISSIONS):
+        raise PermissionDenied  # a role in another project does not export this one's evidence
     response = HttpResponse(evidence_zip(source), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="evidence-source-{source.pk}.zip"'
     return response

@@ -1,5 +1,7 @@
 """Likely duplicate organisations, proposed for a Reviewer to merge (sources.services.merge_agents) or mark
-distinct: names sharing their distinctive word, or sources sharing a registered domain."""
+distinct: names sharing their distinctive word, or sources sharing a registered domain. Only two organisations of
+one project are ever proposed, and what is counted (how many hold a word or a domain) is counted in that project:
+another project's organisations neither appear nor change which pairs are proposed."""
 
 import re
 from collections import defaultdict
@@ -37,35 +39,34 @@ def distinctive_words(name: str) -> set[str]:
     return {w for w in re.findall(r"[^\W\d_]{3,}", name.casefold()) if w not in GENERIC}
 
 
-def likely_duplicates(among: Iterable[int] | None = None) -> list[Proposal]:
-    """Pairs of organisations that are probably one, with the reasons, not yet marked distinct.
+def likely_duplicates(among: Iterable[int] | None = None, *, user=None) -> list[Proposal]:
+    """Pairs of organisations of one project that are probably one, with the reasons, not yet marked distinct.
 
     `among` (organisation ids) keeps the pairs of those organisations only and reads only their sources (a recount
     asks about the publishers of the claims it counts); how many organisations hold a name's word is still counted
-    over all of them, how many hold a domain over theirs."""
+    over all of their project's, how many hold a domain over theirs. `user`: only the organisations of that
+    person's projects (common.projects.visible_to); None (the system, a recount) for every project."""
     # Names, aliases and parents as plain values (a recount asks on every link): objects only for the pairs.
-    organisations = {
-        pk: (name, aliases, parent)
-        for pk, name, aliases, parent in Agent.objects.filter(kind=Agent.Kind.ORGANISATION)
-        .values_list("pk", "name", "aliases", "parent")
-        .order_by()
-    }
+    rows = Agent.objects.visible_to(user).filter(kind=Agent.Kind.ORGANISATION)
+    organisations, project_of = {}, {}
+    for pk, name, aliases, parent, project in rows.values_list("pk", "name", "aliases", "parent", "project").order_by():
+        organisations[pk], project_of[pk] = (name, aliases, parent), project
     wanted = organisations.keys() if among is None else set(among) & organisations.keys()
     proposals: dict[frozenset, list[str]] = {}  # pair → reasons
 
     def propose(a: int, b: int, reason: str) -> None:
-        if a == b or a not in wanted or b not in wanted:
+        if a == b or a not in wanted or b not in wanted or project_of[a] != project_of[b]:
             return
         reasons = proposals.setdefault(frozenset((a, b)), [])
         if reason not in reasons:
             reasons.append(reason)
 
-    holders = defaultdict(set)
+    holders = defaultdict(set)  # (project, word) → its organisations holding it
     for pk, (name, aliases, _) in organisations.items():
         for each in [name, *aliases.splitlines()]:
             for word in distinctive_words(each):
-                holders[word].add(pk)
-    for word, agents in sorted(holders.items()):
+                holders[project_of[pk], word].add(pk)
+    for (_, word), agents in sorted(holders.items()):
         if 2 <= len(agents) <= MAX_HOLDERS:
             ordered = sorted(agents)
             for i, a in enumerate(ordered):
@@ -77,8 +78,8 @@ def likely_duplicates(among: Iterable[int] | None = None) -> list[Proposal]:
     ):
         domain = registered_domain(url)
         if domain:
-            by_domain[domain].add(publisher)
-    for domain, publishers in sorted(by_domain.items()):
+            by_domain[project_of[publisher], domain].add(publisher)
+    for (_, domain), publishers in sorted(by_domain.items()):
         if 2 <= len(publishers) <= MAX_HOLDERS:
             ordered = sorted(publishers)
             for i, a in enumerate(ordered):

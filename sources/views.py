@@ -16,6 +16,7 @@ from config.routers import reads_from_replica
 from sources.models import Capture, Source, diff_line_kind
 
 HISTORY_ROWS = 100
+EXPORT_PERMISSIONS = ["claims.export_claim", "sources.export_source"]  # the evidence zip's, in the source's project
 TRACKED = [
     "title",
     "url",
@@ -65,7 +66,8 @@ def captures_with_changes(source: Source) -> list[Capture]:
 @reads_from_replica
 def provenance(request: HttpRequest, pk: int) -> HttpResponse:
     """Metadata, captures and their derivation, the highlighted text, the claims and the change history."""
-    source = get_object_or_404(Source.objects.select_related("publisher").prefetch_related("authors"), pk=pk)
+    sources = Source.objects.visible_to(request.user).select_related("publisher").prefetch_related("authors")
+    source = get_object_or_404(sources, pk=pk)
     context = {
         **admin.site.each_context(request),
         "is_nav_sidebar_enabled": False,
@@ -73,5 +75,6 @@ def provenance(request: HttpRequest, pk: int) -> HttpResponse:
         "source": source,
         "captures": captures_with_changes(source),
         "history": history_rows(source),
+        "may_export": all(request.user.has_perm(perm, source) for perm in EXPORT_PERMISSIONS),
     }
     return render(request, "sources/provenance.html", context)

@@ -64,8 +64,10 @@ class ProtocolView(APIView):
         return response
 
 
-def claims_for_annotations():
-    return Claim.objects.select_related("source", "created_by").defer("source__raw_text").order_by("pk")
+def claims_for_annotations(user):
+    """The claims of the user's projects (common.projects.visible_to): another project's are never listed or found."""
+    claims = Claim.objects.visible_to(user).select_related("source", "created_by")
+    return claims.defer("source__raw_text").order_by("pk")
 
 
 def annotation(request, claim: Claim) -> dict:
@@ -88,7 +90,7 @@ class AnnotationContainer(ProtocolView):
     @extend_schema(operation_id="annotations_container", responses=JSON_LD)
     def get(self, request):
         paginator = self.pagination()
-        claims = paginator.paginate_queryset(claims_for_annotations(), request, view=self)
+        claims = paginator.paginate_queryset(claims_for_annotations(request.user), request, view=self)
         container = request.build_absolute_uri(reverse("api:annotations"))
         page = {
             "id": request.build_absolute_uri(),
@@ -117,13 +119,13 @@ class AnnotationContainer(ProtocolView):
     )
     def post(self, request):
         body = request.data if isinstance(request.data, dict) else {}
-        source, quote, start, end = target_of(body)
+        source, quote, start, end = target_of(body, user=request.user)
         changes = {"source": source.pk, "quote": quote, "start": start, "end": end}
         text_body = body.get("body")
         if isinstance(text_body, dict) and isinstance(text_body.get("value"), str):
             changes["statement"] = no_surrogates(text_body["value"], "body")
         claim = write_claim(claim=Claim(), changes=changes, user=request.user)
-        claim = claims_for_annotations().get(pk=claim.pk)
+        claim = claims_for_annotations(request.user).get(pk=claim.pk)
         document = annotation(request, claim)
         headers = {"Location": document["id"], "ETag": etag(claim)}
         return self.answer(request, document, code=status.HTTP_201_CREATED, kind="Annotation", headers=headers)
@@ -132,7 +134,7 @@ class AnnotationContainer(ProtocolView):
 class AnnotationDetail(ProtocolView):
     @extend_schema(responses=JSON_LD)
     def get(self, request, pk: int):
-        claim = get_object_or_404(claims_for_annotations(), pk=pk)
+        claim = get_object_or_404(claims_for_annotations(request.user), pk=pk)
         return self.answer(request, annotation(request, claim), kind="Annotation", headers={"ETag": etag(claim)})
 
 
@@ -147,14 +149,14 @@ def no_surrogates(value, field: str):
     return value
 
 
-def target_of(body: dict) -> tuple[Source, str, int | None, int | None]:
+def target_of(body: dict, *, user) -> tuple[Source, str, int | None, int | None]:
     """The source, the quote and (when the selectors settle it) the offsets an annotation's target names."""
     target = body.get("target")
     if isinstance(target, list):
         target = target[0] if target else None
     if not isinstance(target, dict):
         raise ValidationError({"target": ["Give a target: the source and a TextQuoteSelector."]})
-    source = source_named(no_surrogates(target.get("source"), "target"))
+    source = source_named(no_surrogates(target.get("source"), "target"), user=user)
     selectors = target.get("selector")
     selectors = selectors if isinstance(selectors, list) else [selectors]
     by_type = {item["type"]: item for item in selectors if isinstance(item, dict) and isinstance(item.get("type"), str)}
@@ -189,13 +191,14 @@ def occurrence(text: str, selector: dict) -> tuple[int | None, int | None]:
     return None, None
 
 
-def source_named(iri) -> Source:
-    """The source an annotation's target names: its URL, its urn:claimtrail:source:ID, or its API URL."""
+def source_named(iri, *, user) -> Source:
+    """The source an annotation's target names, among the user's projects' sources: its URL, its
+    urn:claimtrail:source:ID, or its API URL."""
     if not isinstance(iri, str) or not iri:
         raise ValidationError({"target": ["The target needs a source: its URL, or urn:claimtrail:source:ID."]})
     if "\x00" in iri:  # PostgreSQL cannot even compare a string holding NUL
         raise ValidationError({"target": ["The target's source holds a NUL character; no source is at such a URL."]})
-    sources = Source.objects.defer("raw_text")
+    sources = Source.objects.visible_to(user).defer("raw_text")
     for prefix in ("urn:claimtrail:source:",):
         if iri.startswith(prefix) and iri[len(prefix) :].isdecimal():
             found = sources.filter(pk=int(iri[len(prefix) :])).first()

@@ -109,7 +109,7 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset
 
     def filter_words(self, queryset, name, value):
-        return search_claims(queryset, value)
+        return search_claims(queryset, value, user=self.request.user if self.request else None)
 
 
 class LinkFilter(django_filters.FilterSet):

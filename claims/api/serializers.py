@@ -11,7 +11,27 @@ ID = {"min_value": 1, "max_value": 2**63 - 1}
 OFFSET = {"min_value": 0, "max_value": 2**31 - 1}
 
 
-class AgentSerializer(serializers.ModelSerializer):
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related object by id among the rows the requesting person may see (common.projects.visible_to): an id of
+    another project is "does not exist", as an id of nothing is."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        return queryset.visible_to(request.user) if request is not None else queryset.none()
+
+
+class ProjectModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose related fields (source, speaker, publisher, authors, parent, link ends) choose only
+    among visible rows."""
+
+    serializer_related_field = VisibleRelatedField
+
+
+PROJECT_HELP = "The project's slug or id; left out, the only project where you may add."
+
+
+class AgentSerializer(ProjectModelSerializer):
     aliases = serializers.SerializerMethodField()
 
     class Meta:
@@ -32,6 +52,7 @@ class AgentWriteSerializer(serializers.Serializer):
 
 class AgentCreateSerializer(AgentWriteSerializer):
     name = serializers.CharField()
+    project = serializers.CharField(required=False, help_text=PROJECT_HELP)
 
 
 class CaptureSerializer(serializers.ModelSerializer):
@@ -50,7 +71,7 @@ class CaptureSerializer(serializers.ModelSerializer):
         ]
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(ProjectModelSerializer):
     published_on = serializers.CharField(source="published_on_iso", read_only=True)
 
     class Meta:
@@ -93,11 +114,12 @@ class SourceWriteSerializer(serializers.Serializer):
 
 
 class SourceCreateSerializer(SourceWriteSerializer):
+    project = serializers.CharField(required=False, help_text=PROJECT_HELP)
     title = serializers.CharField()
     text = serializers.CharField(help_text="The clean text that claims are anchored to.")
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ProjectModelSerializer):
     source_title = serializers.CharField(source="source.title", read_only=True)
     speaker_name = serializers.CharField(source="speaker.name", read_only=True, default=None, allow_null=True)
     claimed_on = serializers.CharField(
@@ -162,7 +184,7 @@ class ClaimCreateSerializer(ClaimWriteSerializer):
     version = None  # a new claim starts at version 1
 
 
-class LinkSerializer(serializers.ModelSerializer):
+class LinkSerializer(ProjectModelSerializer):
     class Meta:
         model = Link
         fields = ["id", "claim_a", "claim_b", "relation", "note", "created_by", "created_at", "updated_at"]

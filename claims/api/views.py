@@ -27,6 +27,12 @@ from sources.services import delete_agent, delete_source
 ID_IN_URL = "[0-9]+"
 
 
+def visible_claims(request):
+    """The claims of the requesting person's projects: every claim the API reads is found through these, so
+    another project's claim is a 404 (common.projects.visible_to)."""
+    return Claim.objects.visible_to(request.user)
+
+
 class WrittenThroughForms:
     """create/update/partial_update for a viewset whose writes go through a `write(instance, changes)` function:
     a new object's body typed by `create_serializer_class` (what it needs is required), a change's by
@@ -72,10 +78,12 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
 
     lookup_value_regex = ID_IN_URL
 
-    queryset = Agent.objects.order_by("pk")
     serializer_class = s.AgentSerializer
     create_serializer_class = s.AgentCreateSerializer
     write_serializer_class = s.AgentWriteSerializer
+
+    def get_queryset(self):
+        return Agent.objects.visible_to(self.request.user).order_by("pk")
 
     def write(self, agent, changes):
         return write_agent(agent=agent, changes=changes, user=self.request.user)
@@ -94,7 +102,7 @@ class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     write_serializer_class = s.SourceWriteSerializer
 
     def get_queryset(self):
-        sources = Source.objects.prefetch_related("authors").order_by("pk")
+        sources = Source.objects.visible_to(self.request.user).prefetch_related("authors").order_by("pk")
         if self.action == "list":
             return sources.defer("text", "raw_text")
         captures = Capture.objects.defer("raw", "clean_text", "removals", "diff", "anchor_report").order_by("pk")
@@ -124,7 +132,8 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return (
-            Claim.objects.select_related("source", "speaker")
+            visible_claims(self.request)
+            .select_related("source", "speaker")
             .only(*CLAIM_COLUMNS)
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
             .order_by("pk")
@@ -141,7 +150,7 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def suggestions(self, request, pk=None):
         """Claims in other sources that probably state the same fact or contradict it, with the reasons."""
-        claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=pk)
+        claim = get_object_or_404(visible_claims(request).select_related("source", "speaker"), pk=pk)
         return Response(s.SuggestionSerializer(suggestions_for(claim), many=True).data)
 
     @extend_schema(
@@ -160,8 +169,8 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         """Link a suggested claim (corroborates or contradicts) or dismiss it for good."""
         body = s.SuggestionActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        claim = get_object_or_404(Claim, pk=pk)
-        suggested = get_object_or_404(Claim, pk=other)
+        claim = get_object_or_404(visible_claims(request), pk=pk)
+        suggested = get_object_or_404(visible_claims(request), pk=other)
         if body.validated_data["action"] == "dismiss":
             as_drf_errors(dismiss_suggestion, claim=claim, suggested=suggested, dismissed_by=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -178,7 +187,7 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def corroboration(self, request, pk=None):
         """The claim's source counts and, for each linked claim, whether its source is independent and why."""
-        claim = get_object_or_404(Claim, pk=pk)
+        claim = get_object_or_404(visible_claims(request), pk=pk)
         links = (
             Link.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
             .select_related("claim_a__source", "claim_b__source")
@@ -240,11 +249,13 @@ class LinkViewSet(WrittenThroughForms, viewsets.ModelViewSet):
 
     lookup_value_regex = ID_IN_URL
 
-    queryset = Link.objects.order_by("pk")
     serializer_class = s.LinkSerializer
     create_serializer_class = s.LinkCreateSerializer
     write_serializer_class = s.LinkWriteSerializer
     filterset_class = LinkFilter
+
+    def get_queryset(self):
+        return Link.objects.visible_to(self.request.user).order_by("pk")
 
     def write(self, link, changes):
         return write_link(link=link, changes=changes, user=self.request.user)

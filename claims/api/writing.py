@@ -18,9 +18,13 @@ from claims.forms import ClaimForm
 from claims.models import Claim, Link, Tag
 from claims.rules import require
 from claims.services import save_link
+from common.projects import NO_PROJECT_MESSAGE, ProjectQuerySet
 from sources.dates import from_iso
-from sources.models import Agent, Source
+from sources.models import Agent, Project, Source
 from sources.services import save_agent, save_source
+
+# Django's own words for an id that is not among a field's choices: another project's id reads as no id at all.
+NOT_A_CHOICE = forms.ModelChoiceField.default_error_messages["invalid_choice"]
 
 SourceForm = forms.modelform_factory(
     Source,
@@ -38,6 +42,36 @@ SourceForm = forms.modelform_factory(
 )
 AgentForm = forms.modelform_factory(Agent, fields=["name", "kind", "aliases", "wikidata_id", "parent"])
 LinkModelForm = forms.modelform_factory(Link, fields=["claim_a", "claim_b", "relation", "note"])
+
+
+def scoped(form: forms.ModelForm, user: AbstractBaseUser, project: Project | int | None = None) -> forms.ModelForm:
+    """The form with each related field choosing among the rows the user may see (common.projects.visible_to),
+    of `project` when given: an id of another project is refused as "not one of the available choices", never
+    written, and says nothing of that project."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            rows = field.queryset.visible_to(user)
+            field.queryset = rows if project is None else rows.in_project(project)
+    return form
+
+
+def project_for_adding(user: AbstractBaseUser, given, permission: str) -> Project:
+    """The project a new source or person goes in: the one named (its slug or id) among those where the user holds
+    `permission`, else the only such project; a 400 naming the `project` field otherwise."""
+    # Project's own manager is Django's plain one; the one home's queryset asks the same membership question.
+    visible = ProjectQuerySet(Project).visible_to(user).order_by("pk")
+    projects = [project for project in visible if user.has_perm(permission, project)]
+    if given not in (None, ""):
+        given = str(given).strip()
+        for project in projects:
+            if given in (project.slug, str(project.pk)):
+                return project
+        raise ValidationError({"project": [f"You may not add to a project “{given}”, or there is none."]})
+    if len(projects) == 1:
+        return projects[0]
+    if not projects:
+        raise ValidationError({"project": ["You may not add in any project."]})
+    raise ValidationError({"project": [NO_PROJECT_MESSAGE.split(" (")[0] + ": give its slug or id in `project`."]})
 
 
 def form_errors(form: forms.BaseForm) -> dict[str, list[ErrorDetail]]:
@@ -93,12 +127,17 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
     """Create (claim without pk) or update a claim from an API body, through ClaimForm as the admin does."""
     changes = dict(changes)
     new = claim.pk is None
+    # The source named (or the claim's own): a source the user may not see is no source at all (a 400).
+    source = Source.objects.visible_to(user).filter(pk=changes.get("source", claim.source_id)).first()
+    if source is None:
+        raise ValidationError({"source": [NOT_A_CHOICE]})
     status, rating = changes.get("status"), changes.get("rating", claim.rating)
-    # Asked before the form, so that a role's refusal is a 403, not a form error (claims.rules).
+    # Asked before the form, so that a role's refusal is a 403, not a form error (claims.rules), in the project of
+    # the claim's source.
     if status is not None and status != (Claim.Status.DRAFT if new else claim.status):
-        require(user, "claims.review_claim")
+        require(user, "claims.review_claim", obj=source)
     if rating != claim.rating:
-        require(user, "claims.rate_claim")
+        require(user, "claims.rate_claim", obj=source)
     if not new:
         if "version" not in changes:
             raise ValidationError({"version": ["Give the version you read; an update needs it."]})
@@ -106,7 +145,7 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
     else:
         changes.pop("version", None)
     if "tags" in changes:
-        changes["tags"] = [tag.pk for tag in tags_given(changes["tags"], user=user)]
+        changes["tags"] = [tag.pk for tag in tags_given(changes["tags"], user=user, source=source)]
     if not new and changes.get("quote", claim.quote) != claim.quote and not {"start", "end"} & set(changes):
         # New words without offsets are located in the text (Claim.anchor), as on a new claim: not at the old ones.
         changes["start"] = changes["end"] = None
@@ -119,8 +158,12 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
         data["tags"] = [] if new else list(claim.tags.values_list("pk", flat=True))
     try:
         if new:
-            return save_form(lambda: ClaimForm(data, instance=Claim(created_by=user), user=user), ClaimForm.save)
-        return save_form(lambda: ClaimForm(data, instance=Claim.objects.get(pk=claim.pk), user=user), ClaimForm.save)
+            return save_form(
+                lambda: scoped(ClaimForm(data, instance=Claim(created_by=user), user=user), user), ClaimForm.save
+            )
+        return save_form(
+            lambda: scoped(ClaimForm(data, instance=Claim.objects.get(pk=claim.pk), user=user), user), ClaimForm.save
+        )
     except ValidationError as error:
         stale = error.detail.get("non_field_errors", []) if isinstance(error.detail, dict) else []
         if any(message.code == "stale_version" for message in stale):
@@ -129,39 +172,53 @@ def write_claim(*, claim: Claim, changes: dict, user: AbstractBaseUser) -> Claim
         raise
 
 
-def tags_given(names: list[str], *, user: AbstractBaseUser) -> list[Tag]:
-    """The tags with these names; new ones are created for those who may add tags, refused for others."""
+def tags_given(names: list[str], *, user: AbstractBaseUser, source: Source) -> list[Tag]:
+    """The tags of the source's project with these names; new ones are created there for those who may add tags
+    in it, refused for others (a tag of the same name in another project is not theirs)."""
     names = list(dict.fromkeys(name.strip() for name in names if name.strip()))
-    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    tags = Tag.objects.in_project(source.project_id)
+    found = {tag.name: tag for tag in tags.filter(name__in=names)}
     missing = [name for name in names if name not in found]
-    if missing and not user.has_perm("claims.add_tag"):
+    if missing and not user.has_perm("claims.add_tag", source):
         raise ValidationError({"tags": [f"No tag is named “{name}”." for name in missing]})
     for name in missing:
-        found[name] = Tag.objects.get_or_create(name=name)[0]
+        found[name] = Tag.objects.get_or_create(project_id=source.project_id, name=name)[0]
     return [found[name] for name in names]
 
 
 def write_source(*, source: Source, changes: dict, user: AbstractBaseUser) -> Source:
+    """Create (with `project` among the changes, or the only project the user may add in) or update a source."""
     changes = dict(changes)
+    given = changes.pop("project", None)
+    if source.pk is None:
+        source.project = project_for_adding(user, given, "sources.add_source")
     split_iso_date(changes, "published_on")
     data = posted(source, list(SourceForm.base_fields), changes)
     return save_form(
-        lambda: SourceForm(data, instance=source),
+        lambda: scoped(SourceForm(data, instance=source), user, source.project_id),
         lambda form: save_source(form.instance, user=user, authors=form.cleaned_data["authors"]),
     )
 
 
 def write_agent(*, agent: Agent, changes: dict, user: AbstractBaseUser) -> Agent:
+    """Create (with `project` among the changes, or the only project the user may add in) or update a person."""
     changes = dict(changes)
+    given = changes.pop("project", None)
+    if agent.pk is None:
+        agent.project = project_for_adding(user, given, "sources.add_agent")
     if "aliases" in changes:
         changes["aliases"] = "\n".join(changes["aliases"])
     data = posted(agent, list(AgentForm.base_fields), changes)
-    return save_form(lambda: AgentForm(data, instance=agent), lambda form: save_agent(form.instance, user=user))
+    return save_form(
+        lambda: scoped(AgentForm(data, instance=agent), user, agent.project_id),
+        lambda form: save_agent(form.instance, user=user),
+    )
 
 
 def write_link(*, link: Link, changes: dict, user: AbstractBaseUser) -> Link:
     data = posted(link, list(LinkModelForm.base_fields), changes)
     instance = Link() if link.pk is None else Link.objects.get(pk=link.pk)
     return save_form(
-        lambda: LinkModelForm(data, instance=instance), lambda form: save_link(link=form.instance, user=user)
+        lambda: scoped(LinkModelForm(data, instance=instance), user),
+        lambda form: save_link(link=form.instance, user=user),
     )

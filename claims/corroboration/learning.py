@@ -1,5 +1,5 @@
 """What suggestions learn from the team's own decisions: the links people accept and the suggestions they
-dismiss (per database, until there are projects).
+dismiss, each project from its own (a decision in one project changes no other's ranking).
 
 - Word associations, as in word alignment: every accepted link counts each word of one claim that the other
   lacks against each word of the other that the first lacks ("achieved nothing" / "has not come to pass");
@@ -12,29 +12,41 @@ dismiss (per database, until there are projects).
   `manage.py refit_suggestions`. Until the first fit the ranker is exactly the hand-set one.
 """
 
+import functools
+
 import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, Subquery
 
 from claims.models import Claim, RankerFit, SuggestionDecision, WordAssociation
+from common.projects import project_of, project_or_sole
 
 REFIT_EVERY = 25  # decisions before the first fit, and between refits
 MIN_LINKS = 2  # links, less dismissals, before an association counts
 FITTED = ("static", "association", "linked_partner")  # the hand-set ranking key, and what is learned
 
 
-def fitted_weights() -> dict[str, float] | None:
-    """The latest fitted weights, or None before the first fit or while nothing learned counts (one query)."""
-    weights = RankerFit.objects.order_by("-fitted_at", "-pk").values_list("weights", flat=True).first()
+def project_id(project) -> int:
+    """A project's id, from a Project, an id, or None for the server's only project."""
+    project = project_or_sole(project)
+    return project if isinstance(project, int) else project.pk
+
+
+def fitted_weights(project=None) -> dict[str, float] | None:
+    """The project's latest fitted weights, or None before its first fit or while nothing learned counts (one
+    query). `project`: a Project or its id (the server's only one when None)."""
+    fits = RankerFit.objects.in_project(project_id(project))
+    weights = fits.order_by("-fitted_at", "-pk").values_list("weights", flat=True).first()
     return weights if weights and any(weights.get(name) for name in FITTED[1:]) else None
 
 
 class Learned:
-    """What the team's links say about one claim's words: their associations (one query)."""
+    """What the team's links in one project say about one claim's words: their associations (one query)."""
 
-    def __init__(self, keys: set[str]):
+    def __init__(self, keys: set[str], project=None):
         counted = Q(links__gte=F("dismissals") + MIN_LINKS)
-        rows = WordAssociation.objects.filter(Q(first__in=keys) | Q(second__in=keys), counted)
+        associations = WordAssociation.objects.in_project(project_id(project))
+        rows = associations.filter(Q(first__in=keys) | Q(second__in=keys), counted)
         self.counts = {(a, b): (n, d) for a, b, n, d in rows.values_list("first", "second", "links", "dismissals")}
         self.keys = keys
 
@@ -54,36 +66,41 @@ def record_decision(
     *, claim: Claim, suggested: Claim, accepted: bool, signals: dict[str, float], words: set[str], other_words: set[str]
 ) -> SuggestionDecision:
     """Record a decision on a pair, with its signals; count the associations of the two claims' words (as
-    stems); and refit once REFIT_EVERY decisions have come since the last fit (after the commit). Four queries:
-    the counts go up in the database (links + 1), so two decisions at once both count."""
+    stems) in the claims' project; and refit that project once REFIT_EVERY decisions have come since its last fit
+    (after the commit). Four queries: the counts go up in the database (links + 1), so two decisions at once both
+    count."""
+    project = project_of(claim)
     decision = SuggestionDecision.objects.create(claim=claim, suggested=suggested, accepted=accepted, signals=signals)
     mine, theirs = words - other_words, other_words - words
     if accepted:  # a dismissal only counts against associations already made
         pairs = {(min(a, b), max(a, b)) for a in mine for b in theirs}
         WordAssociation.objects.bulk_create(
-            [WordAssociation(first=a, second=b) for a, b in sorted(pairs)], ignore_conflicts=True
+            [WordAssociation(project_id=project, first=a, second=b) for a, b in sorted(pairs)], ignore_conflicts=True
         )
     # The words only one claim has, against those only the other has: in either order, as first < second.
     shown = Q(first__in=mine, second__in=theirs) | Q(first__in=theirs, second__in=mine)
     counted = "links" if accepted else "dismissals"
-    WordAssociation.objects.filter(shown).update(**{counted: F(counted) + 1})
-    last_fit = RankerFit.objects.order_by("-fitted_at", "-pk").values("decisions")[:1]
-    so_far = SuggestionDecision.objects.aggregate(decided=Count("pk"), last=Max(Subquery(last_fit)))
+    WordAssociation.objects.in_project(project).filter(shown).update(**{counted: F(counted) + 1})
+    last_fit = RankerFit.objects.in_project(project).order_by("-fitted_at", "-pk").values("decisions")[:1]
+    decisions = SuggestionDecision.objects.in_project(project)
+    so_far = decisions.aggregate(decided=Count("pk"), last=Max(Subquery(last_fit)))
     if so_far["decided"] - (so_far["last"] or 0) >= REFIT_EVERY:
-        transaction.on_commit(refit)
+        transaction.on_commit(functools.partial(refit, project))
     return decision
 
 
-def refit() -> RankerFit | None:
-    """Fit how much the learned signals count against the hand-set ranking key (a logistic regression of
-    accepted against dismissed, on standardised signals); None while there are no decisions of both kinds.
+def refit(project=None) -> RankerFit | None:
+    """Fit how much the learned signals count against the hand-set ranking key in one project (a Project or its
+    id; the server's only one when None), from its decisions: a logistic regression of accepted against
+    dismissed, on standardised signals; None while there are no decisions of both kinds.
 
     The weight is read as a share of the hand-set key's, and an association can only add: when associations do
     not tell accepted from dismissed, it is 0 and the ranking stays the hand-set one. The hand-set signals are
     not weighed one by one: fitted to the suggestions shown (all alike on names and dates), that ranked
     partners lower (benchmarks/learning.py, tuning half: recall 0.24-0.29 against 0.41).
     """
-    rows = list(SuggestionDecision.objects.values_list("accepted", "signals"))
+    project = project_id(project)
+    rows = list(SuggestionDecision.objects.in_project(project).values_list("accepted", "signals"))
     accepted = [a for a, _ in rows]
     if len(set(accepted)) < 2:
         return None
@@ -97,4 +114,4 @@ def refit() -> RankerFit | None:
     weights = {"static": 1.0} | {
         name: max(0.0, weight / static) if static > 0 else 0.0 for name, weight in zip(FITTED[1:], learned, strict=True)
     }
-    return RankerFit.objects.create(decisions=len(rows), weights=weights)
+    return RankerFit.objects.create(project_id=project, decisions=len(rows), weights=weights)

@@ -12,6 +12,9 @@ Candidates: on PostgreSQL, the GIN index on `to_tsvector('english', quote || ' '
 0004) finds claims sharing the claim's most telling words, leaving out those pg_stats shows in over 1% of
 claims; on SQLite the other sources' claims are read directly. What is rare in the whole table (an even
 sample) chooses candidates; what is rare among them scores them. Linked and dismissed pairs never come back.
+
+Only claims of the claim's own project are candidates, and only that project's decisions taught what is learned
+(learning.py): a claim of another project is never suggested, however alike its words.
 """
 
 import calendar
@@ -30,6 +33,7 @@ from django.db.models import Max, Min, Q, Value
 from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
 from claims.fulltext import claim_words
 from claims.models import Claim, DismissedSuggestion, Link
+from common.projects import project_of
 from config.routers import reads_from_replica
 from sources.dates import Precision
 
@@ -675,10 +679,13 @@ def search_terms(features: Features, rarity: Rarity, learned: list[str]) -> list
 def text_candidate_ids(
     claim: Claim, features: Features, excluded: set[int], rarity: Rarity, learned: list[str]
 ) -> list[int]:
-    """Ids of claims in other sources sharing the most telling words with this claim, or words its words have
-    been linked to (`learned`, stems as PostgreSQL's index has them: both are Snowball's English stems)."""
+    """Ids of claims in other sources of the claim's project sharing the most telling words with this claim, or
+    words its words have been linked to (`learned`, stems as PostgreSQL's index has them: both are Snowball's
+    English stems)."""
+    project = project_of(claim)
     if connection.vendor != "postgresql":
-        rows = Claim.objects.exclude(source=claim.source_id).values_list("pk", "quote", "statement").iterator()
+        others = Claim.objects.in_project(project).exclude(source=claim.source_id)
+        rows = others.values_list("pk", "quote", "statement").iterator()
         return most_shared(features.terms | set(learned), rows, excluded, rarity)
     terms = search_terms(features, rarity, [w for w in learned if LEXEME.fullmatch(w)][: 4 * LEARNED_TERMS])
     terms = [t for t in terms if LEXEME.fullmatch(t)]
@@ -689,24 +696,26 @@ def text_candidate_ids(
     # MATCHED claims share one does PostgreSQL's rank pick which MATCHED to compare.
     any_word = " | ".join(f"'{t}'" for t in terms)
     with connections[router.db_for_read(Claim)].cursor() as cursor:
-        cursor.execute(MATCHING_SQL, [any_word, claim.source_id, MATCHED])
+        cursor.execute(MATCHING_SQL, [any_word, claim.source_id, project, MATCHED])
         rows = cursor.fetchall()
         if len(rows) >= MATCHED:
-            cursor.execute(RANKED_SQL, [any_word, claim.source_id, RANKED_FROM, any_word, MATCHED])
+            cursor.execute(RANKED_SQL, [any_word, claim.source_id, project, RANKED_FROM, any_word, MATCHED])
             rows = cursor.fetchall()
     return most_shared(features.terms | set(learned), rows, excluded, rarity)
 
 
+# Claims of the project's other sources only: another project's claim is never a candidate.
+IN_PROJECT = "source_id IN (SELECT id FROM sources_source WHERE project_id = %s)"
 MATCHING_SQL = f"""
     SELECT id, quote, statement FROM claims_claim
-    WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s
+    WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s AND {IN_PROJECT}
     LIMIT %s
 """
 # The inner LIMIT bounds the work when a query matches much of the table.
 RANKED_SQL = f"""
     SELECT id, quote, statement FROM (
         SELECT id, quote, statement, {SEARCH_VECTOR} AS words FROM claims_claim
-        WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s
+        WHERE {SEARCH_VECTOR} @@ to_tsquery('simple', %s) AND source_id <> %s AND {IN_PROJECT}
         LIMIT %s
     ) AS matched
     ORDER BY ts_rank(words, to_tsquery('simple', %s)) DESC, id
@@ -748,11 +757,13 @@ def background() -> Rarity:
 SAMPLED: dict[tuple[int, int], Rarity] = {}
 
 
-def candidates(ids: list[int]) -> list[Claim]:
-    """The candidates with their words, speakers and dates only (one query; the source's text is never loaded)."""
+def candidates(ids: list[int], project: int) -> list[Claim]:
+    """The candidates of the project with their words, speakers and dates only (one query; the source's text is
+    never loaded)."""
     fields = ("quote", "statement", "speaker_id", "claimed_on", "claimed_on_precision", "source_id")
     sources = ("source__published_on", "source__published_on_precision")
-    return list(Claim.objects.filter(pk__in=ids).select_related("source").only(*fields, *sources).order_by())
+    found = Claim.objects.in_project(project).filter(pk__in=ids)
+    return list(found.select_related("source").only(*fields, *sources).order_by())
 
 
 @dataclass
@@ -782,7 +793,7 @@ def candidate_pool(claim: Claim, features: Features, learned: Learned | None) ->
         links = links_among(set(ids) | linked)
         reached = {pk for x in linked | set(ids) for pk in links.get(x, ())} - excluded - set(ids)
         ids += sorted(reached)[:CANDIDATES]
-    found = [row for row in candidates(ids) if row.source_id != claim.source_id]
+    found = [row for row in candidates(ids, project_of(claim)) if row.source_id != claim.source_id]
     # ... and what is rare among them scores them: among claims on Japan and Russia, "Japan" tells little
     # and "Habomai" a lot, however many claims about anything else the table holds.
     rarity = Rarity([terms_of(claim_text(other)) for other in found] + [terms_of(claim_text(claim))])
@@ -827,8 +838,9 @@ def ranked_for(claim: Claim, *, limit: int = 10) -> list[Suggestion]:
     """Every candidate scored, best first, threshold or not (for calibrating THRESHOLD). Once the weights have
     been fitted to the team's decisions (learning.py), what was learned counts, by its fitted weight."""
     features = features_of(claim)
-    weights = fitted_weights()
-    learned = Learned(features.terms) if weights else None
+    project = project_of(claim)
+    weights = fitted_weights(project)
+    learned = Learned(features.terms, project) if weights else None
     pool = candidate_pool(claim, features, learned)
     own_best = best_possible(claim, features, pool.rarity)
     ranked = []
@@ -876,7 +888,7 @@ def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
     (learning.py); called by the services that write links and dismissals. Word rarity is read from the table's
     sample, not from the claim's candidates, so that a decision costs a few queries, not a suggestion request."""
     features = features_of(claim)
-    learned = Learned(features.terms)
+    learned = Learned(features.terms, project_of(claim))
     links = links_among({claim.pk, other.pk})
     # The link just made is the decision itself, not a partner.
     pool = Pool([], background(), links.get(claim.pk, set()) - {other.pk}, links)

@@ -10,6 +10,7 @@ from claims.models import Claim, Link, Tag
 from claims.rules import may_review
 from sources.dates import Precision
 from sources.forms import DateWithPrecisionField
+from sources.models import Agent
 from sources.services import agent_named
 
 
@@ -49,14 +50,18 @@ class EditorClaimForm(ClaimForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        may_write = user.has_perm("claims.change_claim" if self.instance.pk else "claims.add_claim")
-        if not user.has_perm("sources.add_agent"):
+        source = self.instance.source  # the editor's claims always have theirs
+        # The speakers and tags offered and accepted are the source's project's: another's are not even named.
+        self.fields["speaker"].queryset = Agent.objects.in_project(source.project_id)
+        self.fields["tags"].queryset = Tag.objects.in_project(source.project_id)
+        may_write = user.has_perm("claims.change_claim" if self.instance.pk else "claims.add_claim", source)
+        if not user.has_perm("sources.add_agent", source):
             del self.fields["new_speaker"]
-        if not user.has_perm("claims.add_tag"):
+        if not user.has_perm("claims.add_tag", source):
             del self.fields["new_tags"]
         for name, field in self.fields.items():
             # Only a reviewer sets the review status; a disabled field keeps the stored value.
-            if not may_write or (name == "status" and not may_review(user)):
+            if not may_write or (name == "status" and not may_review(user, source)):
                 field.disabled = True
 
     def clean(self):
@@ -78,12 +83,14 @@ class EditorClaimForm(ClaimForm):
 
     def save(self, commit=True):
         new_speaker = self.cleaned_data.get("new_speaker", "").strip()
+        project = self.instance.source.project_id
         if new_speaker:
-            self.instance.speaker = agent_named(new_speaker)
+            self.instance.speaker = agent_named(new_speaker, project=self.instance.source.project)
         names = {n.strip() for n in self.cleaned_data.get("new_tags", "").split(",") if n.strip()}
         if names:  # saved with the claim by save_claim, one history record
             chosen = list(self.cleaned_data.get("tags") or [])
-            self.cleaned_data["tags"] = chosen + [Tag.objects.get_or_create(name=name)[0] for name in sorted(names)]
+            made = [Tag.objects.get_or_create(project_id=project, name=name)[0] for name in sorted(names)]
+            self.cleaned_data["tags"] = chosen + made
         return super().save(commit=commit)
 
 
@@ -94,10 +101,16 @@ class LinkSearchForm(forms.Form):
     speaker = forms.CharField(required=False, max_length=300)
     date = DateWithPrecisionField(required=False)
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def results(self, claim: Claim, limit: int = 20) -> list[Claim]:
-        """Claims in other sources matching every given criterion, not yet linked to this claim."""
+        """Claims in other sources of the claim's project matching every given criterion, not yet linked to it."""
         found = (
-            Claim.objects.exclude(source_id=claim.source_id)
+            Claim.objects.visible_to(self.user)
+            .in_project(claim.source.project_id)
+            .exclude(source_id=claim.source_id)
             .exclude(pk__in=Link.objects.filter(claim_a=claim).values("claim_b"))
             .exclude(pk__in=Link.objects.filter(claim_b=claim).values("claim_a"))
             .select_related("source", "speaker")
@@ -122,6 +135,11 @@ class LinkForm(forms.Form):
     """The claim in another source to link to, how they relate, and a note. Saved by link_claims."""
 
     # Rendered as radio buttons next to each search result (templates/claims/editor_link_results.html).
-    other = forms.ModelChoiceField(queryset=Claim.objects.all(), label="Claim in another source")
+    other = forms.ModelChoiceField(queryset=Claim.objects.none(), label="Claim in another source")
     relation = forms.ChoiceField(choices=Link.Relation.choices, initial=Link.Relation.CORROBORATES)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, claim: Claim, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a claim of the same project can be chosen; another project's id is "not one of the choices".
+        self.fields["other"].queryset = Claim.objects.visible_to(user).in_project(claim.source.project_id)

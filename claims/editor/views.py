@@ -22,7 +22,20 @@ from claims.editor.forms import EditorClaimForm, LinkForm, LinkSearchForm
 from claims.models import Claim, Link
 from claims.rules import back_to_draft_message, may_link
 from claims.services import dismiss_suggestion, link_claims
+from common.projects import sees_everything
 from sources.models import Source
+
+
+def visible_sources(request: HttpRequest):
+    """The sources whose claims this person sees (those of their projects): another project's source is a 404
+    here, as everywhere. The page is one of claims: a grant to see every claim shows the sources they stand in."""
+    if sees_everything(request.user, Claim):
+        return Source.objects.all()
+    return Source.objects.visible_to(request.user)
+
+
+def visible_claims(request: HttpRequest):
+    return Claim.objects.visible_to(request.user)
 
 
 def text_context(source: Source) -> dict:
@@ -33,10 +46,10 @@ def text_context(source: Source) -> dict:
     return {"source": source, "claims": claims.only("pk", "source", "start", "end", "status").order_by()}
 
 
-def broken_context(source: Source) -> dict:
+def broken_context(request: HttpRequest, source: Source) -> dict:
     """The claims whose anchor broke with a new capture: listed with their quote, to be re-anchored."""
     broken = source.claims.filter(anchor_state=Claim.AnchorState.BROKEN).only("pk", "source", "quote", "status")
-    return {"broken_claims": broken.order_by("pk")}
+    return {"broken_claims": broken.order_by("pk"), "may_change": request.user.has_perm("claims.change_claim", source)}
 
 
 def add_form_context(request: HttpRequest, source: Source, form: EditorClaimForm | None = None) -> dict:
@@ -63,7 +76,7 @@ def panel_context(
         .select_related("claim_a__source", "claim_a__speaker", "claim_b__source", "claim_b__speaker")
         .defer(*(f"{side}__source__{field}" for side in ("claim_a", "claim_b") for field in ("text", "raw_text")))
     )
-    search_form = search_form or LinkSearchForm()
+    search_form = search_form or LinkSearchForm(user=request.user)
     # The counts' explanation, the one the claim page and the provenance page show.
     explained = explain(claim)
     by_source = {row.source.pk: row for row in explained}
@@ -79,10 +92,12 @@ def panel_context(
         "links": [(link, link.other(claim), voice_of(link)) for link in links.order_by("created_at", "pk")],
         "voices": explained,
         "search_form": search_form,
-        "link_form": link_form or LinkForm(),
+        "link_form": link_form or LinkForm(user=request.user, claim=claim),
         "results": search_form.results(claim) if search_form.is_valid() else [],
         **(suggestions_context(request, claim) if with_suggestions else {}),
-        "may_link": may_link(request.user),
+        "may_link": may_link(request.user, claim),
+        "may_change": request.user.has_perm("claims.change_claim", claim),
+        "may_add_link": request.user.has_perm("claims.add_link", claim),
         "suggestion_actions": SUGGESTION_ACTIONS,
         "suggestion_url": "annotate:suggestion",
         "suggestion_error": suggestion_error,
@@ -93,7 +108,7 @@ def suggestions_context(request: HttpRequest, claim: Claim) -> dict:
     return {
         "claim": claim,
         "suggestions": suggestions_for(claim),
-        "may_link": may_link(request.user),
+        "may_link": may_link(request.user, claim),
         "suggestion_actions": SUGGESTION_ACTIONS,
         "suggestion_url": "annotate:suggestion",
     }
@@ -108,21 +123,21 @@ def render_fragment(request: HttpRequest, template: str, context: dict) -> str:
 @require_GET
 def annotate(request: HttpRequest, source_id: int) -> HttpResponse:
     """The source's text with its claims highlighted; `?claim=<id>` opens one of them in the panel."""
-    source = get_object_or_404(Source.objects.defer("raw_text"), pk=source_id)
+    source = get_object_or_404(visible_sources(request).defer("raw_text"), pk=source_id)
     context = {
         **admin.site.each_context(request),
         **text_context(source),
         "title": f"Annotate: {source.title}",
         "opts": Source._meta,
-        "may_add": request.user.has_perm("claims.add_claim"),
+        "may_add": request.user.has_perm("claims.add_claim", source),
         "status_choices": Claim.Status.choices,
-        **broken_context(source),
+        **broken_context(request, source),
     }
     if context["may_add"]:
         context.update(add_form_context(request, source))
     opened = request.GET.get("claim", "")
     if opened.isdigit():
-        claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=opened, source=source)
+        claim = get_object_or_404(visible_claims(request).select_related("source", "speaker"), pk=opened, source=source)
         context.update(panel_context(request, claim))
     context["media"] = EditorClaimForm.Meta.widgets["speaker"].media
     return render(request, "claims/annotate.html", context)
@@ -133,7 +148,7 @@ def annotate(request: HttpRequest, source_id: int) -> HttpResponse:
 @require_POST
 def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
     """Save a claim made from a selection; answer with the new highlights and the claim opened."""
-    source = get_object_or_404(Source, pk=source_id)
+    source = get_object_or_404(visible_sources(request), pk=source_id)
     claim = Claim(source=source, created_by=request.user)
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="new-%s")
     try:
@@ -153,7 +168,7 @@ def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
             "text": render_fragment(request, "editor_text.html", text_context(source)),
             "add_form": render_fragment(request, "editor_add_form.html", add_form_context(request, source)),
             "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
-            "broken": render_fragment(request, "editor_broken_claims.html", broken_context(source)),
+            "broken": render_fragment(request, "editor_broken_claims.html", broken_context(request, source)),
         }
     )
 
@@ -163,10 +178,11 @@ def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
     """GET: the claim's panel (an HTML fragment). POST: save the claim's form; answer with JSON."""
-    claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
+    claim = get_object_or_404(visible_claims(request).select_related("source", "speaker"), pk=claim_id)
     if request.method == "GET":
         return HttpResponse(render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)))
-    if not request.user.has_perm("claims.change_claim"):  # asked again by save_claim; here to answer before the form
+    # Asked again by save_claim; here to answer before the form.
+    if not request.user.has_perm("claims.change_claim", claim):
         return HttpResponse("You may not change claims.", status=403)
     was = claim.status
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="claim-%s")
@@ -191,7 +207,7 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
             "message": message,
             "text": render_fragment(request, "editor_text.html", text_context(claim.source)),
             "panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim)),
-            "broken": render_fragment(request, "editor_broken_claims.html", broken_context(claim.source)),
+            "broken": render_fragment(request, "editor_broken_claims.html", broken_context(request, claim.source)),
         }
     )
 
@@ -202,7 +218,8 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
 def claim_suggestions(request: HttpRequest, claim_id: int) -> HttpResponse:
     """The claim's suggested links (an HTML fragment), fetched by the panel once it shows, so that opening a
     claim never waits for them."""
-    claim = get_object_or_404(Claim.objects.select_related("source", "speaker").defer("source__raw_text"), pk=claim_id)
+    claims = visible_claims(request).select_related("source", "speaker").defer("source__raw_text")
+    claim = get_object_or_404(claims, pk=claim_id)
     return HttpResponse(render_fragment(request, "editor_suggestions.html", suggestions_context(request, claim)))
 
 
@@ -211,13 +228,13 @@ def claim_suggestions(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_GET
 def link_search(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Claims in other sources matching the words, speaker or date asked for (an HTML fragment)."""
-    claim = get_object_or_404(Claim, pk=claim_id)
-    search_form = LinkSearchForm(request.GET)
+    claim = get_object_or_404(visible_claims(request), pk=claim_id)
+    search_form = LinkSearchForm(request.GET, user=request.user)
     valid = search_form.is_valid()
     context = {
         "claim": claim,
         "search_form": search_form,
-        "link_form": LinkForm(),
+        "link_form": LinkForm(user=request.user, claim=claim),
         "results": search_form.results(claim) if valid else [],
         "searched": True,
     }
@@ -229,8 +246,8 @@ def link_search(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_POST
 def add_link(request: HttpRequest, claim_id: int) -> JsonResponse:
     """Link the claim to a claim in another source through link_claims; answer with the claim's panel."""
-    claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
-    link_form = LinkForm(request.POST)
+    claim = get_object_or_404(visible_claims(request).select_related("source", "speaker"), pk=claim_id)
+    link_form = LinkForm(request.POST, user=request.user, claim=claim)
     if link_form.is_valid():
         try:
             link_claims(
@@ -244,19 +261,21 @@ def add_link(request: HttpRequest, claim_id: int) -> JsonResponse:
             link_form.add_error(None, e.messages)
     if link_form.errors:
         # Keep what was typed: the search, its results, the chosen claim, the relation and the note.
-        context = panel_context(request, claim, link_form=link_form, search_form=LinkSearchForm(request.POST))
+        search_form = LinkSearchForm(request.POST, user=request.user)
+        context = panel_context(request, claim, link_form=link_form, search_form=search_form)
         context["searched"] = True
         return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", context)}, status=422)
     return JsonResponse({"panel": render_fragment(request, "editor_claim_panel.html", panel_context(request, claim))})
 
 
 @staff_member_required
+@permission_required("claims.link_claim", raise_exception=True)  # asked again, in the claim's project, by the services
 @require_POST
 def suggestion(request: HttpRequest, claim_id: int, other_id: int, action: str) -> JsonResponse:
     """Link a suggested claim as corroborating or contradicting, or dismiss it, through the same services and
     permission rule as the claim's admin page; answer with the claim's panel, the suggestion gone from it."""
-    claim = get_object_or_404(Claim.objects.select_related("source", "speaker"), pk=claim_id)
-    other = get_object_or_404(Claim, pk=other_id)
+    claim = get_object_or_404(visible_claims(request).select_related("source", "speaker"), pk=claim_id)
+    other = get_object_or_404(visible_claims(request), pk=other_id)
     if action not in SUGGESTION_ACTIONS:
         raise PermissionDenied
     try:
