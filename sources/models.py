@@ -283,11 +283,12 @@ class Source(InAProject, models.Model):
             models.Index(fields=["retrieved_at", "id"], name="source_retrieved_idx"),
         ]
         constraints = [
+            # Per project: the same article may be in two projects, and one project's URLs say nothing of another's.
             models.UniqueConstraint(
-                fields=["url"],
+                fields=["project", "url"],
                 condition=~Q(url=""),
                 name="source_url_unique",
-                violation_error_message="Another source has this URL.",
+                violation_error_message="Another source of this project has this URL.",
             ),
             models.CheckConstraint(
                 condition=~Q(text=""), name="source_text_not_empty", violation_error_message="A source needs text."

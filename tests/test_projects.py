@@ -8,7 +8,7 @@ from claims.services import create_claim, dismiss_suggestion, link_claims, save_
 from common.projects import NO_PROJECT_MESSAGE, sole_project
 from sources.models import Agent, Project, Source
 from sources.services import create_source, merge_agents, save_agent
-from tests.base import BaseTestCase, make_member
+from tests.base import LEDGER_TEXT, BaseTestCase, make_member
 from tests.migrating import MigrationTestCase
 
 
@@ -120,6 +120,11 @@ class KeptInsideItsProjectTests(TwoProjectsTestCase):
         create_claim(source=self.ledger, quote="Talks on joint projects would go on.", tags=["harbour"])
         self.assertEqual(Tag.objects.filter(name="harbour").count(), 2)
         self.assertEqual(self.reopen.tags.get().project, self.desk)
+
+    def test_one_article_may_be_a_source_in_two_projects_but_once_in_each(self):
+        create_source(project=self.desk, title="Ledger, again", text=LEDGER_TEXT, url="https://example.net/ledger")
+        with self.assertRaisesMessage(ValidationError, "Another source of this project has this URL"):
+            create_source(project=self.desk, title="Ledger, thrice", text=LEDGER_TEXT, url="https://example.net/ledger")
 
     def test_with_several_projects_a_new_source_must_name_its_project(self):
         with self.assertRaisesMessage(ValidationError, NO_PROJECT_MESSAGE):

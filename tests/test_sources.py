@@ -101,7 +101,7 @@ class SourceTests(BaseTestCase):
         self.assertEqual(source.text_sha256, hashlib.sha256(b"Second wording.").hexdigest())
 
     def test_two_sources_cannot_share_a_url(self):
-        with self.assertRaisesMessage(ValidationError, "Another source has this URL"):
+        with self.assertRaisesMessage(ValidationError, "Another source of this project has this URL"):
             create_source(title="Copy", text="Other text.", url=self.ledger.url)
 
     def test_many_sources_may_have_no_url(self):
