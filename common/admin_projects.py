@@ -204,19 +204,36 @@ class ProjectField:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "project":
-            projects = projects_where(request.user, model_permission(self.opts.model, "add"))
-            kwargs["queryset"] = projects
-            current = current_project(request)
+            kwargs["queryset"] = self.projects_to_add_to(request)
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-            ids = [p.pk for p in projects]
-            if current in ids:
-                field.initial = current
-            elif len(ids) == 1:
-                field.initial = ids[0]
-            field.required = True
-            field.empty_label = None if len(ids) == 1 else field.empty_label
+            field.initial = self.default_project(request)
+            # Left empty, the default is taken (form_with_default); with none, the model asks for one.
+            field.required = False
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def projects_to_add_to(self, request):
+        return projects_where(request.user, model_permission(self.opts.model, "add"))
+
+    def default_project(self, request) -> int | None:
+        """The current project if the person may add to it, else the only project where they may."""
+        projects = self.projects_to_add_to(request)
+        current = current_project(request)
+        if current is not None and projects.filter(pk=current).exists():
+            return current
+        ids = list(projects.values_list("pk", flat=True)[:2])
+        return ids[0] if len(ids) == 1 else None
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            return form
+        default = self.default_project(request)
+
+        def clean_project(form):
+            return form.cleaned_data.get("project") or form.fields["project"].queryset.filter(pk=default).first()
+
+        return type(form.__name__, (form,), {"clean_project": clean_project})
 
 
 class ProjectChoiceForm(forms.Form):

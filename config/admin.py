@@ -85,9 +85,10 @@ class ClaimtrailAdminSite(admin.AdminSite):
             else:
                 request.session[SESSION_KEY] = project.pk
                 messages.success(request, f"The lists show the project {project.name}.")
-            back = request.POST.get("next", "")
+            back = request.POST.get("next") or ""
             if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 back = reverse("admin:index")
             return HttpResponseRedirect(back)
-        context = {**self.each_context(request), "title": "Current project", "form": form}
+        back = request.POST.get("next") or request.GET.get("next") or ""
+        context = {**self.each_context(request), "title": "Current project", "form": form, "next": back}
         return TemplateResponse(request, "admin/project.html", context)

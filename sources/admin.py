@@ -367,9 +367,6 @@ class MembershipAdmin(ProjectScopedAdmin, admin.ModelAdmin):
         managed = projects_where(request.user, model_permission(Membership, "view"))
         return super().get_queryset(request).filter(project__in=managed.values("pk"))
 
-    def has_add_permission(self, request):
-        return projects_where(request.user, model_permission(Membership, "add")).exists()
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "project":
             kwargs["queryset"] = projects_where(request.user, model_permission(Membership, "add"))
