@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Left
 from django.forms.models import BaseInlineFormSet
@@ -271,7 +271,12 @@ class ClaimAdmin(ProjectScopedAdmin, CheckedListFilters, CorroborationPanels, Cl
         return claim.claimed_on_iso
 
     def _set_status(self, request, queryset, status: str) -> None:
-        changed = set_status(queryset, status, user=request.user, reason=f"Marked {status} in the admin")
+        try:
+            changed = set_status(queryset, status, user=request.user, reason=f"Marked {status} in the admin")
+        except PermissionDenied as refused:
+            # Some of the selected claims are of a project where the person does not review: none is changed.
+            self.message_user(request, f"{refused} No claim was changed.", messages.ERROR)
+            return
         self.message_user(request, f"{changed} claim(s) marked {status}.", messages.SUCCESS)
 
     @admin.action(description="Mark selected claims reviewed", permissions=["review"])

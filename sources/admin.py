@@ -29,9 +29,25 @@ from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
 from sources.services import delete_agent, delete_source, mark_distinct, merge_agents, save_agent, save_source
 
 
+class ImportsIntoProject:
+    """The library's import, told who imports and into which project (the one a new row would be added to in the
+    form: the current project, else the only one where the person may add), as resource kwargs: the resources
+    (sources/resources.py) find and write rows of that project only."""
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        project = Project.objects.filter(pk=self.default_project(request)).first()
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user, "project": project}
+
+
 @admin.register(Agent)
 class AgentAdmin(
-    ProjectField, ProjectScopedAdmin, ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithoutRevert
+    ImportsIntoProject,
+    ProjectField,
+    ProjectScopedAdmin,
+    ConfirmedOnce,
+    CheckedListFilters,
+    TabularImport,
+    HistoryWithoutRevert,
 ):
     resource_classes = [AgentResource]
     formats = SPREADSHEET_FORMATS
@@ -206,7 +222,13 @@ class SourceList(FilteredChangeList):
 
 @admin.register(Source)
 class SourceAdmin(
-    ProjectField, ProjectScopedAdmin, ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithoutRevert
+    ImportsIntoProject,
+    ProjectField,
+    ProjectScopedAdmin,
+    ConfirmedOnce,
+    CheckedListFilters,
+    TabularImport,
+    HistoryWithoutRevert,
 ):
     form = SourceForm
     resource_classes = [SourceResource]
