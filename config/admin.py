@@ -11,7 +11,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from common.admin_projects import SESSION_KEY, ProjectChoiceForm, current_project, in_current_project, visible
+from common.admin_projects import (
+    SESSION_KEY,
+    ProjectChoiceForm,
+    current_project,
+    in_current_project,
+    member_project_ids,
+    visible,
+)
 
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
@@ -40,25 +47,24 @@ class LabelledAutocompleteJsonView(AutocompleteJsonView):
 
 
 class ProjectSwitch:
-    """The header's project switcher, read only when a page draws it (one query: the person's projects)."""
+    """The header's project switcher: shown to a member of several projects (known from the roles their permissions
+    were read with, no query of its own) and to a superuser, who chooses among all; the projects' names are read
+    only when it is shown."""
 
     def __init__(self, request):
         self.request = request
 
     @cached_property
-    def projects(self):
-        from sources.models import Project
-
-        return list(visible(Project, self.request.user).order_by("name"))
-
-    @cached_property
     def shown(self) -> bool:
-        return len(self.projects) > 1
+        user = self.request.user
+        return user.is_superuser or len(member_project_ids(user)) > 1
 
     @cached_property
     def current(self):
+        from sources.models import Project
+
         chosen = current_project(self.request)
-        return next((p for p in self.projects if p.pk == chosen), None)
+        return None if chosen is None else visible(Project, self.request.user).filter(pk=chosen).first()
 
 
 class ClaimtrailAdminSite(admin.AdminSite):
