@@ -51,7 +51,8 @@ class ProjectQuerySet(models.QuerySet):
 
 def project_of(obj) -> int | None:
     """The id of the project an object belongs to, following its model's `project_path`; None for an object of
-    no project (a user, a group) or one not yet placed (a new claim with no source)."""
+    no project (a user, a group) or one not yet placed (a new claim with no source). Related objects already
+    loaded are used as they are; the rest of the path is one small query (never a source's text)."""
     path = getattr(type(obj), "project_path", None)
     if path is None:
         return None
@@ -59,8 +60,15 @@ def project_of(obj) -> int | None:
         return obj.pk
     *steps, last = path.split("__")
     value = obj
-    for step in steps:
-        value = getattr(value, step, None)
+    for n, step in enumerate(steps):
+        field = type(value)._meta.get_field(step)
+        if not field.is_cached(value):
+            related_id = getattr(value, field.attname)
+            if related_id is None:
+                return None
+            rest = "__".join([*steps[n + 1 :], last])
+            return field.related_model._default_manager.filter(pk=related_id).values_list(rest, flat=True).first()
+        value = getattr(value, step)
         if value is None:
             return None
     return getattr(value, f"{last}_id", None)

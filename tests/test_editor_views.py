@@ -65,7 +65,7 @@ class AnnotatePageTests(BaseTestCase):
 
     def test_staff_without_claim_permissions_is_refused(self):
         nobody = self.make_user("nora", "Viewer")
-        nobody.groups.clear()
+        nobody.memberships.all().delete()  # a staff account with no role in any project
         self.client.force_login(nobody)
         self.assertEqual(self.client.get(self.annotate_url(self.ledger)).status_code, 403)
 
