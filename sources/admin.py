@@ -371,6 +371,8 @@ class MembershipForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = Membership._meta.get_field("user").related_model.objects.all()
+        if self.instance.user_id is not None:
+            self.initial["user"] = self.instance.user.get_username()
 
 
 @admin.register(Membership)

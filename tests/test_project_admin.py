@@ -357,6 +357,18 @@ class MembershipTests(ProjectAdminTestCase):
                 url = reverse(f"admin:sources_membership_{view}", args=[b_membership.pk])
                 self.assertEqual(self.client.get(url).status_code, 404)
 
+    def test_a_manager_changes_a_members_role_in_their_project(self):
+        membership = Membership.objects.get(project=self.main, user=self.vera)
+        url = reverse("admin:sources_membership_change", args=[membership.pk])
+        self.client.force_login(self.manny)
+        form = self.client.get(url).context["adminform"].form
+        self.assertEqual(form["user"].value(), "vera")
+        reviewer = Group.objects.get(name="Reviewer")
+        response = self.client.post(url, {"project": self.main.pk, "user": "vera", "role": reviewer.pk})
+        self.assertEqual(response.status_code, 302)
+        membership.refresh_from_db()
+        self.assertEqual(membership.role, reviewer)
+
     def test_the_roles_offered_are_the_four_role_groups(self):
         Group.objects.create(name="Editors elsewhere")
         self.client.force_login(self.manny)
