@@ -160,9 +160,10 @@ class ProjectScopedAdmin(ProjectPermissions, VisibleChoices):
             raise Http404("No such object.") from error
         if self.get_queryset(request).filter(pk=pk).exists():
             return
-        if self.model._default_manager.filter(pk=pk).exists():
+        history = getattr(self.model, "history", None)  # a model without django-simple-history keeps none
+        if history is None or self.model._default_manager.filter(pk=pk).exists():
             raise Http404("No such object.")
-        record = self.model.history.filter(**{self.model._meta.pk.attname: pk}).order_by("-history_date").first()
+        record = history.filter(**{self.model._meta.pk.attname: pk}).order_by("-history_date").first()
         if record is None or not may_see_project(request.user, project_of_record(record)):
             raise Http404("No such object.")
 

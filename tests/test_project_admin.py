@@ -156,8 +156,11 @@ class ObjectPageTests(ProjectAdminTestCase):
         self.assertEqual(self.page(self.root, url).status_code, 200)
 
     def test_an_id_that_never_existed_answers_404_as_well(self):
-        response = self.page(self.vera, reverse("admin:claims_claim_change", args=[999999]))
-        self.assertEqual(response.status_code, 404)
+        for model in ("claims_claim", "claims_tag", "sources_agent"):
+            for view in ("change", "history"):
+                with self.subTest(model=model, view=view):
+                    response = self.page(self.vera, reverse(f"admin:{model}_{view}", args=[999999]))
+                    self.assertEqual(response.status_code, 404)
 
     def test_the_suggestion_buttons_and_json_ld_of_another_projects_claim_answer_404(self):
         self.client.force_login(self.bob)  # a Reviewer in A only
