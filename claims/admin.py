@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Left
 from django.forms.models import BaseInlineFormSet
@@ -18,10 +18,11 @@ from claims.search import search_claims
 from claims.services import delete_claims, delete_links, save_claim, save_link, set_status
 from claims.tagging import refresh_tag_names, refresh_tag_names_of
 from common.admin_lists import CheckedListFilters
+from common.admin_projects import ProjectField, ProjectScopedAdmin, ProjectScopedInline, VisibleRelatedFilter, visible
 from common.autocomplete_filter import AutocompleteFilter
 from common.capped_paginator import CappedPaginator
 from common.history import HistoryWithoutRevert
-from sources.models import SOURCE_TEXTS
+from sources.models import SOURCE_TEXTS, Source
 
 
 class LinkInlineForm(forms.ModelForm):
@@ -50,7 +51,7 @@ class DescribedClaimChoices:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ("claim_a", "claim_b"):
             kwargs["form_class"] = DescribedClaimField
-            kwargs["queryset"] = with_speaker_and_source(Claim.objects.all())
+            kwargs["queryset"] = with_speaker_and_source(visible(Claim, request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -72,7 +73,7 @@ class LinkFormSet(BaseInlineFormSet):
                 form.add_error(other_end, error)
 
 
-class LinkInline(DescribedClaimChoices, admin.TabularInline):
+class LinkInline(ProjectScopedInline, DescribedClaimChoices, admin.TabularInline):
     model = Link
     form = LinkInlineForm
     formset = LinkFormSet
@@ -114,7 +115,7 @@ class PublisherFilter(AutocompleteFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
+class ClaimAdmin(ProjectScopedAdmin, CheckedListFilters, CorroborationPanels, ClaimImportExport, HistoryWithoutRevert):
     form = ClaimForm
     list_display = [
         "excerpt",
@@ -138,7 +139,7 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
         SpeakerFilter,
         SourceFilter,
         PublisherFilter,
-        "tags",
+        ("tags", VisibleRelatedFilter),  # the tags of the person's projects, not every tag
         IndependenceFilter,
     ]
     list_select_related = ["source", "speaker"]
@@ -192,9 +193,18 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not self.has_review_permission(request):
+        # Asked in the claim's project: a Reviewer elsewhere is not one here.
+        if not may_review(request.user, obj):
             fields += ["status", "rating"]
         return fields
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        # A new claim's date starts as its source's (claims.forms): only from a source the person may see.
+        source = str(initial.get("source", ""))
+        if source and not (source.isdigit() and visible(Source, request.user).filter(pk=source).exists()):
+            del initial["source"]
+        return initial
 
     def has_review_permission(self, request) -> bool:
         return may_review(request.user)
@@ -261,7 +271,12 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
         return claim.claimed_on_iso
 
     def _set_status(self, request, queryset, status: str) -> None:
-        changed = set_status(queryset, status, user=request.user, reason=f"Marked {status} in the admin")
+        try:
+            changed = set_status(queryset, status, user=request.user, reason=f"Marked {status} in the admin")
+        except PermissionDenied as refused:
+            # Some of the selected claims are of a project where the person does not review: none is changed.
+            self.message_user(request, f"{refused} No claim was changed.", messages.ERROR)
+            return
         self.message_user(request, f"{changed} claim(s) marked {status}.", messages.SUCCESS)
 
     @admin.action(description="Mark selected claims reviewed", permissions=["review"])
@@ -278,7 +293,7 @@ class ClaimAdmin(CheckedListFilters, CorroborationPanels, ClaimImportExport, His
 
 
 @admin.register(Link)
-class LinkAdmin(CheckedListFilters, DescribedClaimChoices, LinkImportExport, HistoryWithoutRevert):
+class LinkAdmin(ProjectScopedAdmin, CheckedListFilters, DescribedClaimChoices, LinkImportExport, HistoryWithoutRevert):
     list_display = ["first_claim", "relation", "second_claim", "note", "created_by", "created_at"]
     list_filter = ["relation"]
     list_select_related = ["claim_a__speaker", "claim_a__source", "claim_b__speaker", "claim_b__source", "created_by"]
@@ -313,7 +328,9 @@ class LinkAdmin(CheckedListFilters, DescribedClaimChoices, LinkImportExport, His
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ProjectField, ProjectScopedAdmin, CheckedListFilters, admin.ModelAdmin):
+    list_display = ["name", "project"]
+    list_select_related = ["project"]
     search_fields = ["name"]
 
     # Each claim stores its tags' names (claims.tagging): a tag renamed or deleted refreshes its claims.

@@ -4,14 +4,32 @@ PostgreSQL refuses a NUL character in any text it is given (a DataError, a 500),
 list filter's value (`?status__exact=%00`) to the query as it came. A NUL in a filter is an incorrect lookup,
 read where the changelist reads its filters: the admin's own answer, the list again with "?e=1" and its
 "invalid setup" page. (Its search box already refuses a NUL: a form field.)
+
+A list of a project's model shows the current project's rows when the person chose one (common.admin_projects).
 """
 
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db.models.expressions import OrderBy
 
+from common.admin_projects import in_current_project
+
 
 class FilteredChangeList(ChangeList):
+    def __init__(self, request, *args, **kwargs):
+        self.request = request  # for root_queryset, which ChangeList sets first of all
+        super().__init__(request, *args, **kwargs)
+
+    @property
+    def root_queryset(self):
+        return self._root_queryset
+
+    @root_queryset.setter
+    def root_queryset(self, queryset):
+        # Every row the list, its counts, its facets, its actions and its export read: the current project's, when
+        # the person chose one in the admin's switcher (common.admin_projects).
+        self._root_queryset = in_current_project(self.request, queryset)
+
     def get_filters_params(self, params=None):
         lookup_params = super().get_filters_params(params)
         for name, values in lookup_params.items():

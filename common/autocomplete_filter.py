@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.http import QueryDict
 
+from common.admin_projects import visible
+
 
 class AutocompleteFilter(admin.SimpleListFilter):
     """Subclass with `title`, `parameter_name` (the lookup, such as "source" or "source__publisher") and
@@ -15,6 +17,10 @@ class AutocompleteFilter(admin.SimpleListFilter):
 
     template = "admin/autocomplete_filter.html"
     field: tuple[str, str, str]
+
+    def __init__(self, request, params, model, model_admin):
+        self.request = request  # the chosen object is named only if the person may see it
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return ()
@@ -39,7 +45,8 @@ class AutocompleteFilter(admin.SimpleListFilter):
     def choices(self, changelist):
         key = self.foreign_key()
         field = forms.ModelChoiceField(
-            queryset=key.remote_field.model._default_manager.all(),
+            # Another project's person, named by id in the URL, is not shown by name (common.admin_projects).
+            queryset=visible(key.remote_field.model, self.request.user),
             widget=AutocompleteSelect(key, admin.site),
             required=False,
             label=f"By {self.title}",

@@ -11,18 +11,44 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from common.admin_lists import CheckedListFilters, FilteredChangeList
+from common.admin_projects import (
+    ProjectField,
+    ProjectScopedAdmin,
+    VisibleRelatedOnlyFilter,
+    in_current_project,
+    model_permission,
+    projects_where,
+)
 from common.history import HistoryWithoutRevert
 from common.import_uploads import ConfirmedOnce
 from common.spreadsheet_admin import JsonFile, TabularImport, spreadsheet_format
 from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
-from sources.models import SOURCE_TEXTS, Agent, Source
+from sources.models import SOURCE_TEXTS, Agent, Membership, Project, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
 from sources.services import delete_agent, delete_source, mark_distinct, merge_agents, save_agent, save_source
 
 
+class ImportsIntoProject:
+    """The library's import, told who imports and into which project (the one a new row would be added to in the
+    form: the current project, else the only one where the person may add), as resource kwargs: the resources
+    (sources/resources.py) find and write rows of that project only."""
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        project = Project.objects.filter(pk=self.default_project(request)).first()
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user, "project": project}
+
+
 @admin.register(Agent)
-class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithoutRevert):
+class AgentAdmin(
+    ImportsIntoProject,
+    ProjectField,
+    ProjectScopedAdmin,
+    ConfirmedOnce,
+    CheckedListFilters,
+    TabularImport,
+    HistoryWithoutRevert,
+):
     resource_classes = [AgentResource]
     formats = SPREADSHEET_FORMATS
     import_formats = [spreadsheet_format(AgentResource._meta.fields), JsonFile]
@@ -101,8 +127,9 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
         if request.method == "POST":
             if not self.may_merge(request):
                 raise PermissionDenied
-            first = get_object_or_404(Agent, pk=request.POST.get("first"))
-            second = get_object_or_404(Agent, pk=request.POST.get("second"))
+            # Only the person's own: another project's organisation is not found.
+            first = get_object_or_404(self.get_queryset(request), pk=request.POST.get("first"))
+            second = get_object_or_404(self.get_queryset(request), pk=request.POST.get("second"))
             if request.POST.get("choice") == "distinct":
                 mark_distinct(first=first, second=second, user=request.user)
                 self.message_user(request, f"{first.name} and {second.name} marked distinct.", messages.SUCCESS)
@@ -125,12 +152,19 @@ class AgentAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithou
         context = {
             **self.admin_site.each_context(request),
             "title": "Likely duplicate organisations",
-            "proposals": likely_duplicates(),
+            "proposals": self.likely_duplicates(request),
             "next": self.next_url(request),
             "may_merge": self.may_merge(request),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "sources/agent_duplicates.html", context)
+
+    def likely_duplicates(self, request):
+        """The proposals among the organisations of the person's projects (the current one's when chosen), each
+        pair within one project: two projects' organisations are never one."""
+        organisations = in_current_project(request, self.get_queryset(request)).filter(kind=Agent.Kind.ORGANISATION)
+        proposals = likely_duplicates(among=list(organisations.values_list("pk", flat=True)))
+        return [p for p in proposals if p.first.project_id == p.second.project_id]
 
 
 class MissingMetadataFilter(admin.SimpleListFilter):
@@ -187,14 +221,22 @@ class SourceList(FilteredChangeList):
 
 
 @admin.register(Source)
-class SourceAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWithoutRevert):
+class SourceAdmin(
+    ImportsIntoProject,
+    ProjectField,
+    ProjectScopedAdmin,
+    ConfirmedOnce,
+    CheckedListFilters,
+    TabularImport,
+    HistoryWithoutRevert,
+):
     form = SourceForm
     resource_classes = [SourceResource]
     formats = SPREADSHEET_FORMATS
     import_formats = [spreadsheet_format(SourceResource._meta.fields), JsonFile]
     list_display = ["title", "publisher", "author_names", "published", "language", "claim_count", "retrieved_at"]
     # Only agents that publish a source: the people in the agents table are not publishers.
-    list_filter = ["language", ("publisher", admin.RelatedOnlyFieldListFilter), MissingMetadataFilter]
+    list_filter = ["language", ("publisher", VisibleRelatedOnlyFilter), MissingMetadataFilter]
     list_select_related = ["publisher"]
     # Read along an index on (column, id) both ways (Source.Meta.indexes); not the publisher (a joined name) nor the
     # number of claims (counted for every source at each click).
@@ -294,3 +336,69 @@ class SourceAdmin(ConfirmedOnce, CheckedListFilters, TabularImport, HistoryWitho
     @admin.display(description="claims", ordering="n_claims")
     def claim_count(self, source: Source) -> int:
         return source.n_claims
+
+
+@admin.register(Project)
+class ProjectAdmin(ProjectScopedAdmin, admin.ModelAdmin):
+    """Projects: a superuser creates them; a Manager sees and renames their own."""
+
+    list_display = ["name", "slug", "member_count", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_members=Count("memberships"))
+
+    @admin.display(description="members", ordering="n_members")
+    def member_count(self, project: Project) -> int:
+        return project.n_members
+
+
+class MembershipForm(forms.ModelForm):
+    # Typed, not chosen from a list: a list of every account would name the people of every project.
+    user = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="username",
+        widget=forms.TextInput,
+        label="Username",
+        error_messages={"invalid_choice": "No account has this username."},
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["project", "user", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = Membership._meta.get_field("user").related_model.objects.all()
+        if self.instance.user_id is not None:
+            self.initial["user"] = self.instance.user.get_username()
+
+
+@admin.register(Membership)
+class MembershipAdmin(ProjectScopedAdmin, admin.ModelAdmin):
+    """Who holds which role in which project. A Manager adds, changes and removes the members of the projects they
+    manage, and only of those (the project choices and each permission are asked in the membership's project)."""
+
+    form = MembershipForm
+    list_display = ["user", "project", "role"]
+    list_filter = [("project", VisibleRelatedOnlyFilter), "role"]
+    list_select_related = ["user", "project", "role"]
+    search_fields = ["user__username", "project__name"]
+
+    def get_queryset(self, request):
+        # The members of the projects where the person may see them (a Manager's), not of every project of theirs.
+        managed = projects_where(request.user, model_permission(Membership, "view"))
+        return super().get_queryset(request).filter(project__in=managed.values("pk"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":
+            kwargs["queryset"] = projects_where(request.user, model_permission(Membership, "add"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # Asked again with the object: a project the form did not offer is refused, whatever was posted.
+        permission = model_permission(Membership, "change" if change else "add")
+        if not request.user.has_perm(permission, obj):
+            raise PermissionDenied(f"You may not manage the members of {obj.project}.")
+        super().save_model(request, obj, form, change)

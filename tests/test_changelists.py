@@ -14,9 +14,16 @@ class ChangelistQueryTests(BaseTestCase):
         """Add n sources (with an author), n speakers, n claims (with a tag) and n links."""
         words = [f"w{i:04d}" for i in range(n)]
         text = " ".join(words)
-        speakers = Agent.objects.bulk_create(Agent(name=f"Speaker {i}") for i in range(n))
+        project = self.ledger.project  # bulk inserts skip the save that places a row in the only project
+        speakers = Agent.objects.bulk_create(Agent(name=f"Speaker {i}", project=project) for i in range(n))
         sources = Source.objects.bulk_create(
-            Source(title=f"Source {i}", text=text, publisher=self.ledger_press, url=f"https://example.org/{n}/{i}")
+            Source(
+                title=f"Source {i}",
+                text=text,
+                publisher=self.ledger_press,
+                url=f"https://example.org/{n}/{i}",
+                project=project,
+            )
             for i in range(n)
         )
         Source.authors.through.objects.bulk_create(
@@ -28,7 +35,7 @@ class ChangelistQueryTests(BaseTestCase):
             )
             for i in range(n)
         )
-        tag = Tag.objects.create(name=f"tag{n}")
+        tag = Tag.objects.create(name=f"tag{n}", project=project)
         Claim.tags.through.objects.bulk_create(Claim.tags.through(claim=c, tag=tag) for c in claims)
         Link.objects.bulk_create(
             Link(claim_a=claims[i], claim_b=claims[(i + 1) % n], created_by=self.alice) for i in range(n)

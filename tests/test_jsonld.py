@@ -148,11 +148,12 @@ class JsonLdLinkTests(BaseTestCase):
         response = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
         self.assertEqual(response.status_code, 302)
 
-    def test_the_json_ld_is_refused_to_staff_who_cannot_view_claims(self):
+    def test_the_json_ld_is_not_found_by_staff_who_cannot_view_claims(self):
+        # In no project, they find no claim: it answers as another project's does (404, issue 27).
         outsider = User.objects.create_user("otto", password="pw", is_staff=True)
         self.client.force_login(outsider)
         response = self.client.get(reverse("admin:claims_claim_jsonld", args=[self.unacceptable.pk]))
-        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.status_code, 404)
 
 
 class JsonLdExportTests(BaseTestCase):

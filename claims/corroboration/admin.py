@@ -23,6 +23,9 @@ from claims.services import (
     save_republication,
     undo_dismissal,
 )
+from common.admin_lists import CheckedListFilters
+from common.admin_projects import ProjectScopedAdmin
+from common.projects import project_of
 
 SUGGESTION_ACTIONS = {
     "corroborates": "linked as corroborating",
@@ -40,6 +43,13 @@ def dismissed_for(claim: Claim) -> list[tuple[DismissedSuggestion, Claim]]:
         .order_by("-dismissed_at", "-pk")
     )
     return [(d, d.suggested if d.claim_id == claim.pk else d.claim) for d in dismissals]
+
+
+def in_its_project(claim: Claim, suggestions: list) -> list:
+    """The suggestions of claims in the claim's own project (one query): another project's claim is never proposed."""
+    ids = {suggestion.claim.pk for suggestion in suggestions}
+    same = set(Claim.objects.in_project(project_of(claim)).filter(pk__in=ids).values_list("pk", flat=True))
+    return [suggestion for suggestion in suggestions if suggestion.claim.pk in same]
 
 
 class IndependenceFilter(admin.SimpleListFilter):
@@ -90,7 +100,7 @@ class CorroborationPanels:
         return claim.contradicting_sources
 
     def may_link(self, request, claim: Claim) -> bool:
-        return self.has_change_permission(request, claim) and request.user.has_perm("claims.link_claim")
+        return self.has_change_permission(request, claim) and request.user.has_perm("claims.link_claim", claim)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
@@ -100,7 +110,7 @@ class CorroborationPanels:
             extra_context = {
                 **(extra_context or {}),
                 "voices": explained,
-                "suggestions": suggestions_for(claim),
+                "suggestions": in_its_project(claim, suggestions_for(claim)),
                 "may_link": self.may_link(request, claim),
                 "suggestion_actions": SUGGESTION_ACTIONS,
                 "cluster": cluster_of(claim),
@@ -125,10 +135,15 @@ class CorroborationPanels:
             *super().get_urls(),
         ]
 
+    def claim_and_other(self, request, object_id: int, other_id: int) -> tuple[Claim, Claim]:
+        """The claim of the page and the other claim of a suggestion: both of the claim's project, else a 404."""
+        claim = get_object_or_404(self.get_queryset(request), pk=object_id)
+        other = get_object_or_404(Claim.objects.in_project(project_of(claim)).visible_to(request.user), pk=other_id)
+        return claim, other
+
     def suggestion_view(self, request, object_id: int, other_id: int, action: str):
         """Link a suggested claim as corroborating or contradicting, or dismiss it; then back to the claim."""
-        claim = get_object_or_404(Claim, pk=object_id)
-        other = get_object_or_404(Claim, pk=other_id)
+        claim, other = self.claim_and_other(request, object_id, other_id)
         if action not in SUGGESTION_ACTIONS or not self.may_link(request, claim):
             raise PermissionDenied
         try:
@@ -144,8 +159,7 @@ class CorroborationPanels:
 
     def undo_dismissal_view(self, request, object_id: int, other_id: int):
         """Bring a dismissed suggestion back (the same permission as dismissing it); then back to the claim."""
-        claim = get_object_or_404(Claim, pk=object_id)
-        other = get_object_or_404(Claim, pk=other_id)
+        claim, other = self.claim_and_other(request, object_id, other_id)
         if not self.may_link(request, claim):
             raise PermissionDenied
         if undo_dismissal(claim=claim, suggested=other, user=request.user):
@@ -157,7 +171,7 @@ class CorroborationPanels:
     def jsonld_view(self, request, object_id: int):
         """The claim as a W3C Web Annotation, and as a schema.org ClaimReview when reviewed."""
         claim = get_object_or_404(
-            Claim.objects.select_related("source__publisher", "speaker", "created_by"), pk=object_id
+            self.get_queryset(request).select_related("source__publisher", "speaker", "created_by"), pk=object_id
         )
         if not self.has_view_permission(request, claim):
             raise PermissionDenied
@@ -170,7 +184,7 @@ class CorroborationPanels:
 
 
 @admin.register(Republication)
-class RepublicationAdmin(admin.ModelAdmin):
+class RepublicationAdmin(ProjectScopedAdmin, CheckedListFilters, admin.ModelAdmin):
     list_display = ["copy", "original", "note"]
     list_select_related = ["copy", "original"]
     search_fields = ["copy__title", "original__title", "note"]
