@@ -177,6 +177,7 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     from django.core.management import call_command
 
     from claims.models import Claim, Link, RankerFit, WordAssociation
+    from common.projects import sole_project
 
     call_command("migrate", verbosity=0)
     (labelled_set.fill_with_seed_synthetic if generator == "seed_synthetic" else labelled_set.fill)(target)
@@ -188,8 +189,9 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
         claims = list(by_label.values())
         labelled_set.timed(claims[:5])  # warm the caches
         static = labelled_set.timed(claims)
-        WordAssociation.objects.bulk_create(WordAssociation(**row) for row in fit["associations"])
-        RankerFit.objects.create(decisions=fit["decisions"], weights=fit["weights"])
+        project = sole_project()  # the benchmark's database holds one project
+        WordAssociation.objects.bulk_create(WordAssociation(project=project, **row) for row in fit["associations"])
+        RankerFit.objects.create(project=project, decisions=fit["decisions"], weights=fit["weights"])
         Link.objects.bulk_create(Link(claim_a=by_label[a], claim_b=by_label[b]) for a, b in fit["links"])
         labelled_set.timed(claims[:5])
         learned = labelled_set.timed(claims)

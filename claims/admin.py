@@ -177,7 +177,7 @@ class ClaimAdmin(ProjectScopedAdmin, CheckedListFilters, CorroborationPanels, Cl
         return super().get_queryset(request).defer(*(f"source__{name}" for name in SOURCE_TEXTS))
 
     def get_search_results(self, request, queryset, search_term):
-        return search_claims(queryset, search_term), False
+        return search_claims(queryset, search_term, user=request.user), False
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

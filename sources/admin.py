@@ -163,7 +163,7 @@ class AgentAdmin(
         """The proposals among the organisations of the person's projects (the current one's when chosen), each
         pair within one project: two projects' organisations are never one."""
         organisations = in_current_project(request, self.get_queryset(request)).filter(kind=Agent.Kind.ORGANISATION)
-        proposals = likely_duplicates(among=list(organisations.values_list("pk", flat=True)))
+        proposals = likely_duplicates(among=list(organisations.values_list("pk", flat=True)), user=request.user)
         return [p for p in proposals if p.first.project_id == p.second.project_id]
 
 

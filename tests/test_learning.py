@@ -144,14 +144,14 @@ class WeightTests(LearningStory):
         dismiss_suggestion(claim=first, suggested=second, dismissed_by=self.alice)
         out = StringIO()
         call_command("refit_suggestions", stdout=out)
-        self.assertIn("Fitted to 3 decisions", out.getvalue())
+        self.assertIn("Fitted main to 3 decisions", out.getvalue())
         self.assertEqual(RankerFit.objects.get().decisions, 3)
 
     def test_the_refit_command_says_why_it_cannot_fit_without_both_kinds_of_decision(self):
         self.teach()
         out = StringIO()
         call_command("refit_suggestions", stdout=out)
-        self.assertIn("Not fitted: it needs at least one accepted and one dismissed suggestion.", out.getvalue())
+        self.assertIn("Not fitted in main: it needs at least one accepted and one dismissed suggestion.", out.getvalue())
         self.assertFalse(RankerFit.objects.exists())
 
 

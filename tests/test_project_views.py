@@ -1,8 +1,6 @@
 """Pages scoped by project: a member of only one project finds nothing of another's (a 404, never a 403), and what
 the pages list and suggest comes from the object's own project only."""
 
-import unittest
-
 from django.urls import reverse
 
 from claims.corroboration.learning import Learned, fitted_weights, record_decision
@@ -90,9 +88,6 @@ class PagesOfAnotherProjectTests(TwoProjectsTestCase):
                 self.assert_hidden_from_a_member_of_main_only(url)
                 self.assertEqual(self.get(self.bert, url).status_code, 200)
 
-    # The view is in claims/corroboration/admin.py (jsonld_view), scoped with the admin by the helper who owns it:
-    # until then it answers 200 here. Remove the marker when that lands (an unexpected success fails the run).
-    @unittest.expectedFailure
     def test_the_json_ld_of_another_projects_claim_is_not_found(self):
         self.assert_hidden_from_a_member_of_main_only(reverse("admin:claims_claim_jsonld", args=[self.b_claim.pk]))
 
