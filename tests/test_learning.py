@@ -151,7 +151,8 @@ class WeightTests(LearningStory):
         self.teach()
         out = StringIO()
         call_command("refit_suggestions", stdout=out)
-        self.assertIn("Not fitted in main: it needs at least one accepted and one dismissed suggestion.", out.getvalue())
+        said = out.getvalue()
+        self.assertIn("Not fitted in main: it needs at least one accepted and one dismissed suggestion.", said)
         self.assertFalse(RankerFit.objects.exists())
 
 
