@@ -60,6 +60,17 @@ LIST_FIELDS = ("corroborated_by_ids", "contradicted_by_ids")
 
 
 class ClaimQuerySet(ProjectQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Claims made in bulk (seeding, benchmarks) are placed in their sources' projects, read in one query."""
+        objs = list(objs)
+        unplaced = [c for c in objs if not Claim._meta.get_field("source").is_cached(c) and c.project_id is None]
+        projects = dict(Source.objects.filter(pk__in={c.source_id for c in unplaced}).values_list("pk", "project_id"))
+        for claim in unplaced:
+            claim.project_id = projects.get(claim.source_id)
+        for claim in objs:
+            claim.place_in_project()  # from the loaded source, or kept as just read
+        return super().bulk_create(objs, *args, **kwargs)
+
     def create(self, **kwargs):
         """`Claim.objects.create(...)` (a shell, a script) normalises as clean() does, so a claim given no kind
         gets the one its speaker implies. It checks nothing else and records no history: a checked claim is
@@ -103,6 +114,11 @@ class Claim(models.Model):
         BROKEN = "broken", "broken: review needed"
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    # Its source's project, kept on the claim (place_in_project) so that one project's claims are listed, sorted
+    # and counted from the claims' own indexes; a claim moves only within its project.
+    project = models.ForeignKey(
+        "sources.Project", on_delete=models.PROTECT, related_name="claims", editable=False, db_index=False
+    )
     quote = models.TextField(help_text="The exact words, as they stand in the source text.")
     start = models.PositiveIntegerField(
         blank=True,
@@ -184,7 +200,7 @@ class Claim(models.Model):
         m2m_fields=[tags], excluded_fields=["version", *COUNT_FIELDS, "undecided_duplicates", "tag_names", *LIST_FIELDS]
     )
     objects = ClaimQuerySet.as_manager()
-    project_path = "source__project"
+    project_path = "project"
 
     class Meta:
         ordering = ["source", "start"]
@@ -211,6 +227,8 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
+            # One project's claims in id order: its list's first page and the API's pages (common.projects).
+            models.Index(fields=["project", "id"], name="claim_project_idx"),
             # The claim list sorts and filters on these columns; with the id they page in index order, either way
             # (common.admin_lists breaks ties in the sorted column's direction).
             models.Index(fields=["status", "id"], name="claim_status_idx"),
@@ -223,6 +241,10 @@ class Claim(models.Model):
     def __str__(self) -> str:
         # No quotation marks: the admin puts its own around an object's name ("The claim “…” was added").
         return self.excerpt
+
+    def save(self, *args, **kwargs):
+        self.place_in_project()
+        super().save(*args, **kwargs)
 
     @property
     def excerpt(self) -> str:
@@ -259,12 +281,23 @@ class Claim(models.Model):
         return cls.Kind.DIRECT_QUOTE if has_speaker else cls.Kind.AUTHOR_ASSERTION
 
     def normalise(self) -> None:
-        """Bring the date to the first day of its period, and give an empty kind the one its speaker implies.
-        Called by clean(), and by the CSV import, which does not call full_clean()."""
+        """Place the claim in its source's project, bring the date to the first day of its period, and give an
+        empty kind the one its speaker implies. Called by clean(), and by the CSV import, which does not call
+        full_clean()."""
+        self.place_in_project()
         if self.claimed_on is not None:
             self.claimed_on = truncate(self.claimed_on, self.claimed_on_precision)
         if not self.kind:
             self.kind = self.kind_for(has_speaker=self.speaker_id is not None)
+
+    def place_in_project(self) -> None:
+        """The claim's project is its source's: taken from the source when it is loaded, else read once."""
+        if self.source_id is None:
+            return
+        if Claim._meta.get_field("source").is_cached(self):
+            self.project_id = self.source.project_id
+        elif self.project_id is None:
+            self.project_id = Source.objects.filter(pk=self.source_id).values_list("project_id", flat=True).first()
 
     def clean(self) -> None:
         self.normalise()
@@ -361,7 +394,7 @@ class Link(models.Model):
     history = KeptHistory()
 
     objects = ProjectQuerySet.as_manager()
-    project_path = "claim_a__source__project"
+    project_path = "claim_a__project"
 
     class Meta:
         verbose_name = "link"
@@ -466,7 +499,7 @@ class DismissedSuggestion(models.Model):
     dismissed_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()
-    project_path = "claim__source__project"
+    project_path = "claim__project"
 
     class Meta:
         constraints = [
@@ -505,7 +538,7 @@ class SuggestionDecision(models.Model):
     decided_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()
-    project_path = "claim__source__project"
+    project_path = "claim__project"
 
     def __str__(self) -> str:
         return f"claim {self.suggested_id} {'linked to' if self.accepted else 'dismissed for'} claim {self.claim_id}"

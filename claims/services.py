@@ -97,6 +97,7 @@ def save_claim(
 
     `claim.sent_back_to_draft` says afterwards whether the save sent a reviewed claim back to draft."""
     new = claim.pk is None
+    claim.place_in_project()  # the permission is asked in the project of the claim's source
     require(user, "claims.add_claim" if new else "claims.change_claim", obj=claim)
     stored = stored_for_review_rule(claim.pk)
     if stored is not None and stored["source_id"] != claim.source_id:
@@ -352,6 +353,7 @@ def restore_deleted_claim(
     before = Claim.history.filter(id=claim_id).exclude(history_type="-").order_by("-history_date", "-history_id")
     tag_ids = list(before.first().tags.values_list("tag_id", flat=True)) if before.exists() else []
     claim = deleted.instance
+    claim.place_in_project()
     require(user, "claims.add_claim", obj=claim)
     # Every write that takes a version writes a history record, so the claim never had as many versions as it has
     # records (the history keeps no version of its own).

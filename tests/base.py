@@ -4,9 +4,11 @@ import datetime
 
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.db.models import F
 from django.test import TestCase
 
 from claims.corroboration.counting import recount_all
+from claims.models import Claim
 from claims.services import create_claim
 from claims.tagging import stale_tag_names
 from common.projects import sole_project
@@ -72,6 +74,8 @@ class BaseTestCase(TestCase):
             drift = recount_all(repair=False)
             self.assertEqual(drift, {}, "stored corroboration counts drifted: {claim id: (stored, right)}")
             self.assertEqual(stale_tag_names(), {}, "stored tag names drifted: {claim id: (stored, right)}")
+            misplaced = Claim.objects.exclude(project=F("source__project")).values_list("pk", flat=True)
+            self.assertEqual(list(misplaced), [], "claims whose stored project is not their source's")
         super().tearDown()
 
     @staticmethod

@@ -1,0 +1,223 @@
+"""One project's work against the whole server's, on PostgreSQL (issue 27's targets).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_projects .venv/bin/python benchmarks/projects.py \
+        --prepare --projects 10 --claims 1000000      # once: 10 projects of 100,000 claims each (seed_synthetic)
+    DATABASE_URL=… .venv/bin/python benchmarks/projects.py [--project p3] [--rounds 3]
+
+`--prepare` migrates the database and fills it with `manage.py create_project pN` and `manage.py seed_synthetic
+--project pN` (a different seed each, links included), then VACUUM ANALYZE. The measurement reads only: its two
+accounts and their sessions are made in a transaction rolled back at the end.
+
+In-process, through Django's test client (middleware, login, templates), interleaved round after round:
+- the claim admin list's first page as a Reviewer of one project (scoped: `visible_to`) against the same page as a
+  superuser (unscoped, the whole server as before projects); target: the scoped page at most 1.2x;
+- the API's claim list (first page), the same two ways; target at most 1.2x;
+- top-10 suggestions for 30 of the project's claims (p95; target 50 ms): candidates come from the claim's project.
+Checked: the member's pages hold only the project's claims (the list counting them all, up to its cap), the
+superuser's list counts every claim, and each API page is full.
+
+As whole processes (start-up included), interleaved:
+- `manage.py export_claims --project P -o FILE` against the COPY floor of that project's rows (`\\copy (SELECT c.*,
+  s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id WHERE s.project_id = P ORDER BY
+  c.id)`); target at most 2x; and against `export_claims --all-projects` (the whole server; the project's export
+  should be no slower: at most 1.2x). Checked: one line per claim of the project plus the header.
+Wall and CPU-seconds (the process's and its PostgreSQL backend's) and the load average are printed.
+"""
+
+import os
+import sys
+
+# The benchmarks folder holds a csv.py: it must not be on the path, or `import csv` would find it.
+BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
+sys.path[0] = os.path.dirname(BENCHMARKS)
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.append(BENCHMARKS)
+from export_recount import line_count, psql_args, timed  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+
+
+def django_ready():
+    sys.path.insert(0, BENCHMARKS)
+    import harness  # noqa: F401  sets Django up
+
+
+def prepare(projects: int, claims: int) -> None:
+    django_ready()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    per = claims // projects
+    for n in range(projects):
+        slug = f"p{n}"
+        began = time.perf_counter()
+        call_command("create_project", slug, name=f"Project {n}", stdout=open(os.devnull, "w"))
+        call_command(
+            "seed_synthetic",
+            project=slug,
+            sources=max(per // 100, 1),
+            claims=per,
+            links=per // 5,
+            seed=100 + n,
+            stdout=open(os.devnull, "w"),
+        )
+        print(f"seeded {slug}: {per:,} claims in {time.perf_counter() - began:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def median_ms(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def pages(slug: str, rounds: int) -> None:
+    django_ready()
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from claims.corroboration.suggestions import suggestions_for
+    from claims.models import Claim
+    from common.capped_paginator import COUNT_CAP
+    from sources.models import Project
+    from tests.base import make_member
+
+    setup_test_environment()
+    project = Project.objects.get(slug=slug)
+    in_project = Claim.objects.in_project(project).count()
+    total = Claim.objects.count()
+    with transaction.atomic():
+        root = User.objects.create_superuser("bench-root", password="pw")
+        member = User.objects.create_user("bench-member", password="pw", is_staff=True)
+        make_member(member, "Reviewer", project)
+        clients = {}
+        for name, user in (("member", member), ("superuser", root)):
+            clients[name] = Client()
+            clients[name].force_login(user)
+        cases = {"claim list": "/admin/claims/claim/", "API claim list": "/api/claims/"}
+        times = {(case, who): [] for case in cases for who in clients}
+        for case, url in cases.items():
+            for who, client in clients.items():
+                response = client.get(url)  # warm-up, and the check
+                assert response.status_code == 200, (url, who, response.status_code)
+                if case == "claim list":
+                    shown = response.context["cl"]
+                    ids = [claim.pk for claim in shown.result_list]
+                    # The list counts exactly up to COUNT_CAP, and says "more than" beyond.
+                    expected = min(in_project if who == "member" else total, COUNT_CAP + 1)
+                    assert shown.result_count == expected, (who, shown.result_count, expected)
+                else:
+                    body = response.json()  # a page by id cursor: no count
+                    ids = [row["id"] for row in body["results"]]
+                    assert len(ids) == 50, (who, len(ids))
+                assert ids, f"{case} as {who} shows no claims"
+                if who == "member":
+                    outside = Claim.objects.filter(pk__in=ids).exclude(source__project=project).count()
+                    assert outside == 0, f"{case}: {outside} claims of other projects shown to a member"
+        load = os.getloadavg()
+        cpu = time.process_time()
+        for _ in range(rounds * 5):
+            for case, url in cases.items():
+                for who, client in clients.items():
+                    began = time.perf_counter()
+                    client.get(url)
+                    times[(case, who)].append((time.perf_counter() - began) * 1000)
+        cpu = time.process_time() - cpu
+        print(
+            f"pages, project {slug} ({in_project:,} of {total:,} claims), {rounds * 5} interleaved requests each, "
+            f"load at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {cpu:.1f} CPU-s in this process for all:"
+        )
+        for case in cases:
+            scoped, whole = median_ms(times[(case, "member")]), median_ms(times[(case, "superuser")])
+            print(
+                f"  {case}: member of {slug} {scoped:.1f} ms, superuser (unscoped) {whole:.1f} ms median: "
+                f"{scoped / whole:.2f}x   target: at most 1.2x"
+            )
+        sample = list(Claim.objects.in_project(project).order_by("?")[:30])
+        for claim in sample[:3]:
+            suggestions_for(claim)  # warm
+        took = []
+        for claim in sample:
+            began = time.perf_counter()
+            found = suggestions_for(claim)
+            took.append((time.perf_counter() - began) * 1000)
+            others = {s.claim.pk for s in found} - set(Claim.objects.in_project(project).values_list("pk", flat=True))
+            assert not others, f"suggestions from another project for claim {claim.pk}"
+        print(f"  top-10 suggestions for {len(sample)} claims of {slug}: p95 {p95(took):.1f} ms   target: 50 ms")
+        transaction.set_rollback(True)
+
+
+def exports(slug: str, rounds: int) -> None:
+    django_ready()
+    from claims.models import Claim
+    from sources.models import Project
+
+    project = Project.objects.get(slug=slug)
+    rows = Claim.objects.in_project(project).count()
+    floor_sql = (
+        "\\copy (SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id "
+        f"WHERE s.project_id = {project.pk} ORDER BY c.id) TO '{{}}' WITH (FORMAT csv, HEADER)"
+    )
+    runs = {"project": [], "floor": [], "all": []}
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        for n in range(1, rounds + 1):
+            runs["project"].append(
+                timed([PYTHON, "manage.py", "export_claims", "--project", slug, "-o", str(out / "project.csv")])
+            )
+            assert line_count(out / "project.csv") == rows + 1, "the project's export is not one line per claim"
+            runs["floor"].append(timed([*psql_args(), "-c", floor_sql.format(out / "floor.csv")]))
+            assert line_count(out / "floor.csv") == rows + 1
+            runs["all"].append(
+                timed([PYTHON, "manage.py", "export_claims", "--all-projects", "-o", str(out / "all.csv")])
+            )
+            print(
+                f"  round {n}: project {runs['project'][-1]['wall']:.2f} s, floor {runs['floor'][-1]['wall']:.2f} s, "
+                f"whole server {runs['all'][-1]['wall']:.2f} s (load {runs['project'][-1]['load']:.2f})",
+                flush=True,
+            )
+    median = {name: statistics.median(r["wall"] for r in rs) for name, rs in runs.items()}
+    cpu = {name: statistics.median(r["cpu"] + r["db_cpu"] for r in rs) for name, rs in runs.items()}
+    print(f"export of project {slug} ({rows:,} claims), {rounds} interleaved rounds, whole processes:")
+    for name in runs:
+        print(f"  {name}: median {median[name]:.2f} s wall, {cpu[name]:.2f} CPU-s (process + database)")
+    print(
+        f"  the project's export: {median['project'] / median['floor']:.2f}x its COPY floor in wall time, "
+        f"{cpu['project'] / cpu['floor']:.2f}x in CPU-seconds   target: at most 2x"
+    )
+    print(f"  against the whole server's export: {median['project'] / median['all']:.2f}x   target: at most 1.2x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prepare", action="store_true")
+    parser.add_argument("--projects", type=int, default=10)
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--project", default="p3")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Run it on PostgreSQL: DATABASE_URL=postgres://…")
+    if args.prepare:
+        prepare(args.projects, args.claims)
+        return
+    pages(args.project, args.rounds)
+    exports(args.project, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
