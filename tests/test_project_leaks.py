@@ -1,0 +1,400 @@
+"""The leak crawler (issue 27): nothing named only inside project B can be seen or inferred by someone who is only
+in project A.
+
+Two projects hold the same kinds of work (sources, captures, people and organisations, claims, tags, links, a
+republication, a dismissed suggestion, publishers marked distinct); every text of B's carries the word "zebrafinch",
+every text of A's "kingfisher". A member of A only crawls every page reachable from the admin index and the API
+root (tests/leak_crawler.py), every list filter and search, the autocompletes with every letter, the exports, and
+asks for each of B's objects by its URL. B's word must be in no answer, B's objects must answer as an object that
+does not exist (404; in the admin, Django's own "does not exist" redirect to the index, the same as for an id
+nobody has), and nothing may fail with a 5xx. The same crawl as a member of both projects, and as a superuser,
+finds both words and opens B's objects: the crawler can fail.
+"""
+
+import datetime
+import hashlib
+import string
+from unittest import mock
+
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import Group, User
+from django.test import Client, TestCase
+from django.urls import NoReverseMatch, reverse
+
+from claims.admin import TagAdmin
+from claims.models import Claim, Link, Tag
+from claims.services import create_claim, dismiss_suggestion, link_claims, record_republication
+from common.autocomplete_filter import AutocompleteFilter
+from sources.models import Agent, Capture, Membership, Project, Source
+from sources.services import create_source, mark_distinct, save_agent
+from tests.leak_crawler import Crawl, PostForm, autocompletes_in
+
+A_WORD = "kingfisher"
+B_WORD = "zebrafinch"
+# What the crawler types into search boxes: part of the word, so that a page repeating the search term back
+# ("0 results for …") does not hold the word itself.
+B_SEARCH = B_WORD[1:-1]
+A_SEARCH = A_WORD[1:-1]
+NOBODY_HAS = 2_000_000_000  # an id no object has: how the site answers for what does not exist
+LIMIT = 600  # pages a crawl follows at most
+
+
+def make_work(word: str) -> dict:
+    """A project whose every name and text carries `word`: the objects by name."""
+    Word = word.capitalize()
+    project = Project.objects.create(name=f"{Word} desk", slug=word, description=f"The {word} investigation.")
+    gazette = save_agent(
+        Agent(name=f"{Word} Gazette", kind=Agent.Kind.ORGANISATION, aliases=f"{Word} Daily", project=project),
+        user=None,
+    )
+    online = save_agent(
+        Agent(name=f"{Word} Gazette Online", kind=Agent.Kind.ORGANISATION, parent=gazette, project=project), user=None
+    )
+    wire = save_agent(Agent(name=f"{Word} Wire", kind=Agent.Kind.ORGANISATION, project=project), user=None)
+    minister = save_agent(
+        Agent(name=f"Minister {Word}", aliases=f"{Word} the Elder", wikidata_id="Q42", project=project), user=None
+    )
+    writer = save_agent(Agent(name=f"{Word} Writer", project=project), user=None)
+    text = (
+        f"Minister {Word} said the {word} harbour will close in May.\n"
+        f"The {word} port authority disagreed and said the {word} harbour stays open."
+    )
+    report = create_source(
+        title=f"{Word} harbour report",
+        text=text,
+        raw_text=f"<p>{text}</p>",
+        url=f"https://{word}.example/report",
+        publisher=gazette,
+        authors=[writer],
+        published_on=datetime.date(2024, 5, 1),
+        language="en",
+        notes=f"Notes on the {word} report.",
+        project=project,
+    )
+    ledger = create_source(
+        title=f"{Word} ledger",
+        text=f"The {word} harbour will close in May, Minister {Word} confirmed.",
+        url=f"https://www.{word}.example/ledger",
+        publisher=online,
+        project=project,
+    )
+    copy = create_source(
+        title=f"{Word} wire copy",
+        text=f"Minister {Word} said the {word} harbour will close in May.",
+        url=f"https://{word}-wire.example/copy",
+        publisher=wire,
+        project=project,
+    )
+    raw = f"{Word} harbour report\n\n{text}\n".encode()
+    capture = Capture.objects.create(
+        source=report,
+        file_name=f"{word}-report.txt",
+        source_path=f"/imports/{word}-report.txt",
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        raw=raw,
+        encoding="utf-8",
+        method=Capture.Method.TEXT,
+        software_version=f"claimtrail tests ({word})",
+        imported_by=f"{word}-importer",
+        clean_text=text,
+        stated_title=f"{Word} harbour report",
+    )
+    closing = create_claim(
+        source=report,
+        quote=f"the {word} harbour will close in May",
+        statement=f"The {word} harbour closes in May.",
+        speaker=minister,
+        claimed_on=datetime.date(2024, 5, 1),
+        tags=[f"{word}-ports", f"{word}-transport"],
+    )
+    open_ = create_claim(source=report, quote=f"the {word} harbour stays open", tags=[f"{word}-ports"])
+    confirmed = create_claim(
+        source=ledger, quote=f"The {word} harbour will close in May", speaker=minister, tags=[f"{word}-ports"]
+    )
+    copied = create_claim(source=copy, quote=f"the {word} harbour will close in May", speaker=minister)
+    link = link_claims(claim_a=closing, claim_b=confirmed, note=f"Both say the {word} harbour closes.")
+    contradiction = link_claims(
+        claim_a=open_, claim_b=confirmed, relation=Link.Relation.CONTRADICTS, note=f"The {word} authority disagrees."
+    )
+    dismissal = dismiss_suggestion(claim=closing, suggested=copied)
+    republication = record_republication(copy=copy, original=report, note=f"The {word} wire ran it.")
+    mark_distinct(first=gazette, second=wire)
+    return {
+        "project": project,
+        "agents": [gazette, online, wire, minister, writer],
+        "sources": [report, ledger, copy],
+        "capture": capture,
+        "claims": [closing, open_, confirmed, copied],
+        "links": [link, contradiction],
+        "dismissal": dismissal,
+        "republication": republication,
+        "tags": list(Tag.objects.filter(project=project)),
+    }
+
+
+def member(username: str, *roles: tuple[Project, str], superuser: bool = False) -> User:
+    user = User.objects.create_user(username, password="pw", is_staff=True, is_superuser=superuser)
+    for project, role in roles:
+        Membership.objects.create(project=project, user=user, role=Group.objects.get(name=role))
+    return user
+
+
+class LeakCrawlerTestCase(TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.a = make_work(A_WORD)
+        cls.b = make_work(B_WORD)
+        cls.reviewer_of_a = member("ana", (cls.a["project"], "Reviewer"))
+        cls.viewer_of_a = member("vic", (cls.a["project"], "Viewer"))
+        cls.reviewer_of_both = member("bea", (cls.a["project"], "Reviewer"), (cls.b["project"], "Reviewer"))
+        cls.root = member("root", superuser=True)
+
+    # The crawl ---------------------------------------------------------------------------------------------
+
+    def crawl(self, user: User, *, only_links: bool = False) -> Crawl:
+        """Everything `user` can reach, and every list filter, search, autocomplete and export as them (with
+        `only_links`: only what the links from the admin index and the API root reach)."""
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        crawl = Crawl(client, limit=LIMIT)
+        crawl.walk(reverse("admin:index"), reverse("api:api-root"))
+        if only_links:
+            return crawl
+        for url in self.list_urls():
+            crawl.queue.append(url)
+        crawl.walk()
+        self.ask_autocompletes(crawl)
+        self.export_everything(crawl)
+        return crawl
+
+    def registered(self):
+        return [(model, model_admin) for model, model_admin in admin.site._registry.items()]
+
+    def list_urls(self) -> list[str]:
+        """Each changelist searched for either word and for each of B's objects by id; each choice of each list
+        filter as the superuser sees them (B's choices too), and each autocomplete filter set to B's objects; each
+        API list a few rows a page (its cursor pages) and filtered by B's objects."""
+        urls = []
+        for model, model_admin in self.registered():
+            try:
+                changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            except NoReverseMatch:
+                continue
+            urls += [f"{changelist}?q={B_SEARCH}", f"{changelist}?q={A_SEARCH}", f"{changelist}?_facets=True"]
+            urls += [f"{changelist}?q=%23{obj.pk}" for obj in self.b_objects(model)]
+            urls += [changelist + choice for choice in self.filter_choices(model, model_admin)]
+            for spec in model_admin.list_filter:
+                if isinstance(spec, type) and issubclass(spec, AutocompleteFilter):
+                    related = spec.foreign_key(spec).remote_field.model
+                    urls += [f"{changelist}?{spec.parameter_name}={obj.pk}" for obj in self.b_objects(related)]
+        for name in ("api:claim-list", "api:source-list", "api:link-list", "api:agent-list"):
+            urls.append(f"{reverse(name)}?page_size=2")
+        claims = reverse("api:claim-list")
+        b = self.b
+        urls += [f"{claims}?source={s.pk}" for s in b["sources"]]
+        urls += [f"{claims}?speaker={a.pk}" for a in b["agents"]]
+        urls += [f"{claims}?publisher={a.pk}" for a in b["agents"]]
+        urls += [f"{claims}?q={B_SEARCH}", f"{reverse('api:agent-list')}?q={B_SEARCH}"]
+        urls += [f"{reverse('api:link-list')}?claim={c.pk}" for c in b["claims"]]
+        # The annotate page's link search and panels, for A's claims, looking for B's.
+        for claim in self.a["claims"]:
+            search = reverse("annotate:link_search", args=[claim.pk])
+            urls += [f"{search}?words={B_SEARCH}", f"{search}?words=harbour", f"{search}?speaker=Minister"]
+            urls += [reverse("annotate:claim", args=[claim.pk]), reverse("annotate:suggestions", args=[claim.pk])]
+            urls.append(reverse("admin:claims_claim_jsonld", args=[claim.pk]))
+            urls.append(reverse("claims:detail", args=[claim.pk]))
+        for source in self.a["sources"]:
+            urls.append(reverse("claims:evidence", args=[source.pk]))
+            urls.append(f"{reverse('annotate:source', args=[source.pk])}?claim={b['claims'][0].pk}")
+        return urls
+
+    def filter_choices(self, model, model_admin) -> list[str]:
+        """The query strings of every list filter choice the superuser's changelist offers."""
+        request = self.client_request(self.root)
+        try:
+            changelist = model_admin.get_changelist_instance(request)
+        except Exception:  # a list the superuser may not open: nothing to offer
+            return []
+        assert isinstance(changelist, ChangeList)
+        choices = []
+        for spec in changelist.filter_specs:
+            for choice in spec.choices(changelist):
+                if "query_string" in choice:
+                    choices.append(choice["query_string"])
+        return choices
+
+    def client_request(self, user: User):
+        from django.test import RequestFactory
+
+        request = RequestFactory().get("/admin/")
+        request.user = user
+        return request
+
+    def autocomplete_fields(self) -> set[tuple[str, str, str]]:
+        """(app_label, model_name, field_name) of every autocomplete the admins declare."""
+        fields = set()
+        for model, model_admin in self.registered():
+            for name in model_admin.autocomplete_fields:
+                fields.add((model._meta.app_label, model._meta.model_name, name))
+            for inline in model_admin.inlines:
+                for name in inline.autocomplete_fields:
+                    fields.add((inline.model._meta.app_label, inline.model._meta.model_name, name))
+            for spec in model_admin.list_filter:
+                if isinstance(spec, type) and issubclass(spec, AutocompleteFilter):
+                    fields.add(spec.field)
+        return fields
+
+    def ask_autocompletes(self, crawl: Crawl) -> None:
+        """Each autocomplete (declared, or drawn on a page the crawl saw) with every letter and the search word,
+        every page of its results."""
+        fields = self.autocomplete_fields()
+        for answer in crawl.answers:
+            if "data-app-label" in answer.body:
+                fields |= autocompletes_in(answer.body)
+        self.assertTrue(fields, "the crawler found no autocomplete to ask")
+        url = reverse("admin:autocomplete")
+        for app_label, model_name, field_name in sorted(fields):
+            for term in [*string.ascii_lowercase, B_SEARCH, A_SEARCH, ""]:
+                for page in range(1, 20):
+                    query = f"app_label={app_label}&model_name={model_name}&field_name={field_name}"
+                    answer = crawl.get(f"{url}?{query}&term={term}&page={page}")
+                    if answer.status != 200 or '"more": true' not in answer.body.replace('"more":true', '"more": true'):
+                        break
+
+    def export_everything(self, crawl: Crawl) -> None:
+        """Every admin's export page, posted in each of its formats with every column."""
+        for model, _ in self.registered():
+            try:
+                url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_export")
+            except NoReverseMatch:
+                continue
+            page = crawl.get(url)
+            if page.status != 200:
+                continue
+            form = PostForm()
+            form.feed(page.body)
+            for file_format in form.selects.get("format", []):
+                data = [(k, v) for k, v in form.fields if k != "format"] + [("format", file_format)]
+                if "resource" in form.selects and form.selects["resource"]:
+                    data.append(("resource", form.selects["resource"][0]))
+                answer = crawl.post(url, dict(data))
+                self.assertEqual(answer.status, 200, f"the export {url} in format {file_format} did not answer")
+
+    # B's objects, asked for directly ---------------------------------------------------------------------
+
+    def b_objects(self, model) -> list:
+        """B's rows of a model of a project's work (none for a model outside projects)."""
+        if not hasattr(model, "project_path"):
+            return []
+        return list(model._default_manager.in_project(self.b["project"]).order_by("pk"))
+
+    def b_object_urls(self) -> list[tuple[str, str]]:
+        """(URL, the same URL for an id nobody has) for every page of each of B's objects."""
+        pairs = []
+
+        def add(name, obj, *more):
+            pairs.append((reverse(name, args=[obj.pk, *more]), reverse(name, args=[NOBODY_HAS, *more])))
+
+        for model, _ in self.registered():
+            opts = model._meta
+            for obj in self.b_objects(model):
+                for page in ("change", "history", "delete"):
+                    add(f"admin:{opts.app_label}_{opts.model_name}_{page}", obj)
+                history = getattr(model, "history", None)
+                if history is not None:
+                    for record in obj.history.all():
+                        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_simple_history", args=[obj.pk, 0])
+                        pairs.append(
+                            (
+                                url.replace("/history/0/", f"/history/{record.history_id}/"),
+                                url.replace(f"/{obj.pk}/history/0/", f"/{NOBODY_HAS}/history/{record.history_id}/"),
+                            )
+                        )
+        for claim in self.b["claims"]:
+            for name in ("claims:detail", "admin:claims_claim_jsonld", "api:claim-detail", "api:claim-suggestions"):
+                add(name, claim)
+            for name in ("api:claim-corroboration", "api:annotation", "annotate:claim", "annotate:suggestions"):
+                add(name, claim)
+            add("annotate:link_search", claim)
+        for source in self.b["sources"]:
+            for name in ("sources:provenance", "claims:evidence", "annotate:source", "api:source-detail"):
+                add(name, source)
+        for agent in self.b["agents"]:
+            add("api:agent-detail", agent)
+        for link in self.b["links"]:
+            add("api:link-detail", link)
+        return pairs
+
+    def b_objects_not_missing(self, crawl: Crawl) -> list[str]:
+        wrong, answered = [], {}
+        for url, nobody in self.b_object_urls():
+            answer = crawl.get(url)
+            if nobody not in answered:
+                answered[nobody] = crawl.get(nobody)
+            missing = answered[nobody]
+            as_missing = answer.status == missing.status and (answer.location == missing.location)
+            if answer.status == 404 and as_missing:
+                continue
+            # The admin's change, history and delete pages answer an id nobody has with a redirect to the index.
+            if as_missing and answer.status == 302 and answer.location == reverse("admin:index"):
+                continue
+            wrong.append(f"{url}: {answer.status} {answer.location} (an id nobody has: {missing.status})")
+        return wrong
+
+    def assert_no_server_errors(self, crawl: Crawl) -> None:
+        self.assertEqual(crawl.server_errors(), [], "answers that failed (5xx)")
+
+
+class MemberOfOnlyATests(LeakCrawlerTestCase):
+    def assert_sees_nothing_of_b(self, user: User) -> None:
+        crawl = self.crawl(user)
+        self.assertGreater(len(crawl.answers), 100, "the crawl reached too little to mean anything")
+        self.assertTrue(crawl.holding(A_WORD), "the crawl never saw A's own work")
+        # Every problem at once, so that one run lists every leak.
+        problems = {
+            f"answers naming B's {B_WORD}": crawl.holding(B_WORD),
+            "B's objects answering otherwise than an object that does not exist": self.b_objects_not_missing(crawl),
+            "answers that failed (5xx)": crawl.server_errors(),
+        }
+        found = [f"{title}:\n  " + "\n  ".join(urls) for title, urls in problems.items() if urls]
+        if found:
+            self.fail(f"{user.username}, a member of A only:\n" + "\n".join(found))
+
+    def test_a_reviewer_of_a_only_sees_nothing_of_b_anywhere(self):
+        self.assert_sees_nothing_of_b(self.reviewer_of_a)
+
+    def test_a_viewer_of_a_only_sees_nothing_of_b_anywhere(self):
+        self.assert_sees_nothing_of_b(self.viewer_of_a)
+
+
+class TheCrawlerCanFailTests(LeakCrawlerTestCase):
+    """The same crawl finds B's word where B's work may be seen: a crawler that finds nothing proves nothing."""
+
+    def assert_sees_both(self, user: User) -> None:
+        crawl = self.crawl(user)
+        for word in (A_WORD, B_WORD):
+            found = crawl.holding(word)
+            # In each kind of answer the crawl reads: admin pages, autocompletes, exports, the API, the evidence zip.
+            for kind in ("/admin/claims/claim/", "/admin/autocomplete/", "/export/", "/api/", "/claims/evidence/"):
+                self.assertTrue(any(kind in f for f in found), f"{word} not found in any answer under {kind}")
+        for url, _ in self.b_object_urls():
+            if "/delete/" in url:
+                continue  # a Reviewer may not delete everything: the page may be a 403
+            self.assertIn(crawl.get(url).status, (200, 405), url)
+        self.assert_no_server_errors(crawl)
+
+    def test_a_member_of_both_projects_sees_both(self):
+        self.assert_sees_both(self.reviewer_of_both)
+
+    def test_a_superuser_sees_both(self):
+        self.assert_sees_both(self.root)
+
+    def test_the_crawler_notices_when_one_list_is_not_scoped(self):
+        tag_list = reverse("admin:claims_tag_changelist")
+        with mock.patch.object(TagAdmin, "get_queryset", admin.ModelAdmin.get_queryset):
+            crawl = self.crawl(self.reviewer_of_a, only_links=True)
+        self.assertIn(f"GET {tag_list} (200)", crawl.holding(B_WORD))
