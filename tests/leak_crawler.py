@@ -22,8 +22,9 @@ from django.urls import Resolver404, resolve
 SITE = "testserver"
 # Links that would end the session or lead to a deletion, and pages that hold nothing of a project.
 NOT_FOLLOWED = re.compile(r"/logout/|/delete/|/password_change/|^/static/|^/media/|/jsi18n/|^/api/schema/|^/api/docs/")
-# Query parameters that only sort a list or carry a list's filters back to it: the same rows either way.
-IGNORED_PARAMETERS = {"o", "_changelist_filters"}
+# Query parameters that only sort a list, carry a list's filters back to it or say where to return: the same rows
+# either way.
+IGNORED_PARAMETERS = {"o", "_changelist_filters", "next"}
 # Parameters that page through a list: a link may add them to a filter.
 PAGING_PARAMETERS = {"p", "page", "cursor", "page_size"}
 
@@ -43,6 +44,7 @@ class Crawl:
 
     client: object
     limit: int = 600
+    walked: int = 0
     answers: list[Answer] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     queue: list[str] = field(default_factory=list)
@@ -50,12 +52,14 @@ class Crawl:
     # Walking ------------------------------------------------------------------------------------------------
 
     def walk(self, *starts: str) -> None:
-        """Visit the start URLs and every same-site URL found in their answers, at most `limit` pages."""
+        """Visit the start URLs and every same-site URL found in their answers, at most `limit` pages in all;
+        what is left when the limit stops it stays in `queue`."""
         self.queue.extend(starts)
-        while self.queue and len(self.answers) < self.limit:
+        while self.queue and self.walked < self.limit:
             url = self.queue.pop(0)
             if url in self.seen:
                 continue
+            self.walked += 1
             self.get(url)
 
     def get(self, url: str, **headers) -> Answer:

@@ -19,7 +19,7 @@ from unittest import mock
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.test import Client, RequestFactory, TestCase
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_resolver, reverse
 
 from claims.admin import TagAdmin
 from claims.models import Link, Tag
@@ -154,21 +154,33 @@ class LeakCrawlerTestCase(TestCase):
 
     # The crawl ---------------------------------------------------------------------------------------------
 
-    def crawl(self, user: User, *, only_links: bool = False) -> Crawl:
+    def crawl(self, user: User, *, only_links: bool = False, choose: Project | None = None) -> Crawl:
         """Everything `user` can reach, and every list filter, search, autocomplete and export as them (with
-        `only_links`: only what the links from the admin index and the API root reach)."""
+        `only_links`: only what the links from the admin index and the API root reach), having first tried to make
+        `choose` their current project in the admin's project switcher (where there is one)."""
         client = Client(raise_request_exception=False)
         client.force_login(user)
         crawl = Crawl(client, limit=LIMIT)
+        if choose is not None and self.switcher() is not None:
+            crawl.post(self.switcher(), {"project": choose.pk, "next": reverse("admin:index")})
         crawl.walk(reverse("admin:index"), reverse("api:api-root"))
         if only_links:
+            self.assertEqual(crawl.queue, [], f"the crawl stopped at {LIMIT} pages: raise LIMIT to reach these too")
             return crawl
         for url in self.list_urls():
             crawl.queue.append(url)
         crawl.walk()
         self.ask_autocompletes(crawl)
         self.export_everything(crawl)
+        crawl.walk()  # what the autocompletes and exports linked to
+        self.assertEqual(crawl.queue, [], f"the crawl stopped at {LIMIT} pages: raise LIMIT to reach these too")
         return crawl
+
+    def switcher(self) -> str | None:
+        try:
+            return reverse("admin:project")
+        except NoReverseMatch:
+            return None
 
     def registered(self):
         return [(model, model_admin) for model, model_admin in admin.site._registry.items()]
@@ -286,20 +298,23 @@ class LeakCrawlerTestCase(TestCase):
         """B's rows of a model of a project's work (none for a model outside projects)."""
         if not hasattr(model, "project_path"):
             return []
-        return list(model._default_manager.in_project(self.b["project"]).order_by("pk"))
+        return list(model._default_manager.filter(**{model.project_path: self.b["project"].pk}).order_by("pk"))
 
-    def b_object_urls(self) -> list[tuple[str, str]]:
-        """(URL, the same URL for an id nobody has) for every page of each of B's objects."""
-        pairs = []
+    def b_object_urls(self) -> list[tuple[str, str, object]]:
+        """(URL, the same URL for an id nobody has, the object) for every page of each of B's objects (the names
+        of the URLs asked for kept in `asked_names`)."""
+        pairs, self.asked_names = [], set()
 
         def add(name, obj, *more):
-            pairs.append((reverse(name, args=[obj.pk, *more]), reverse(name, args=[NOBODY_HAS, *more])))
+            self.asked_names.add(name)
+            pairs.append((reverse(name, args=[obj.pk, *more]), reverse(name, args=[NOBODY_HAS, *more]), obj))
 
         for model, _ in self.registered():
             opts = model._meta
             for obj in self.b_objects(model):
                 for page in ("change", "history", "delete"):
                     add(f"admin:{opts.app_label}_{opts.model_name}_{page}", obj)
+                self.asked_names.add(f"admin:{opts.app_label}_{opts.model_name}_simple_history")
                 history = getattr(model, "history", None)
                 if history is not None:
                     for record in obj.history.all():
@@ -308,6 +323,7 @@ class LeakCrawlerTestCase(TestCase):
                             (
                                 url.replace("/history/0/", f"/history/{record.history_id}/"),
                                 url.replace(f"/{obj.pk}/history/0/", f"/{NOBODY_HAS}/history/{record.history_id}/"),
+                                obj,
                             )
                         )
         for claim in self.b["claims"]:
@@ -327,7 +343,7 @@ class LeakCrawlerTestCase(TestCase):
 
     def b_objects_not_missing(self, crawl: Crawl) -> list[str]:
         wrong, answered = [], {}
-        for url, nobody in self.b_object_urls():
+        for url, nobody, _ in self.b_object_urls():
             answer = crawl.get(url)
             if nobody not in answered:
                 answered[nobody] = crawl.get(nobody)
@@ -347,7 +363,8 @@ class LeakCrawlerTestCase(TestCase):
 
 class MemberOfOnlyATests(LeakCrawlerTestCase):
     def assert_sees_nothing_of_b(self, user: User) -> None:
-        crawl = self.crawl(user)
+        # Asking the project switcher for B first: whatever it answers, nothing of B may follow.
+        crawl = self.crawl(user, choose=self.b["project"])
         self.assertGreater(len(crawl.answers), 100, "the crawl reached too little to mean anything")
         self.assertTrue(crawl.holding(A_WORD), "the crawl never saw A's own work")
         # Every problem at once, so that one run lists every leak.
@@ -377,9 +394,10 @@ class TheCrawlerCanFailTests(LeakCrawlerTestCase):
             # In each kind of answer the crawl reads: admin pages, autocompletes, exports, the API, the evidence zip.
             for kind in ("/admin/claims/claim/", "/admin/autocomplete/", "/export/", "/api/", "/claims/evidence/"):
                 self.assertTrue(any(kind in f for f in found), f"{word} not found in any answer under {kind}")
-        for url, _ in self.b_object_urls():
-            if "/delete/" in url:
-                continue  # a Reviewer may not delete everything: the page may be a 403
+        for url, _, obj in self.b_object_urls():
+            opts = obj._meta
+            if "/delete/" in url or not user.has_perm(f"{opts.app_label}.view_{opts.model_name}", obj):
+                continue  # pages their role does not open (a Reviewer deletes no person; sees no membership)
             self.assertIn(crawl.get(url).status, (200, 405), url)
         self.assert_no_server_errors(crawl)
 
@@ -394,3 +412,48 @@ class TheCrawlerCanFailTests(LeakCrawlerTestCase):
         with mock.patch.object(TagAdmin, "get_queryset", admin.ModelAdmin.get_queryset):
             crawl = self.crawl(self.reviewer_of_a, only_links=True)
         self.assertIn(f"GET {tag_list} (200)", crawl.holding(B_WORD))
+
+
+# URLs that take an id but answer only a POST (a GET is a 405, whatever the id), or take no object of a project.
+NOT_AN_OBJECT_PAGE = {
+    "annotate:add_claim": "POST only",
+    "annotate:add_link": "POST only",
+    "annotate:suggestion": "POST only",
+    "admin:claims_claim_suggestion": "POST only",
+    "admin:claims_claim_undo_dismissal": "POST only",
+    "api:claim-act-on-suggestion": "POST only",
+    "admin:view_on_site": "no model of a project has get_absolute_url",
+    "admin:app_list": "an app's label, not an object",
+}
+
+
+class CoverageTests(LeakCrawlerTestCase):
+    def test_every_page_that_names_an_object_is_asked_for_each_of_bs_objects(self):
+        """A new page taking an id must be added to b_object_urls (or to NOT_AN_OBJECT_PAGE, saying why)."""
+        self.b_object_urls()
+        other_admin_pages = {
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+            for model, _ in self.registered()
+            if not hasattr(model, "project_path")
+        }
+        not_asked = []
+        for name, route in pages_taking_an_argument(get_resolver()):
+            if name in self.asked_names or name in NOT_AN_OBJECT_PAGE or name is None:
+                continue
+            if any(name.startswith(prefix) for prefix in other_admin_pages):
+                continue  # users, groups, tokens, login attempts: no project's work
+            if name.startswith("api:") and route.endswith(("(?P<format>[a-z0-9]+)/?$", "<drf_format_suffix:format>")):
+                continue  # the same view as the page without the suffix
+            not_asked.append(f"{name}: {route}")
+        self.assertEqual(not_asked, [])
+
+
+def pages_taking_an_argument(resolver, namespace="", prefix=""):
+    """(namespaced name, route) of every URL pattern that takes an argument."""
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if hasattr(pattern, "url_patterns"):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from pages_taking_an_argument(pattern, inner, route)
+        elif pattern.pattern.regex.groups:
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), route
