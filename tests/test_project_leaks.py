@@ -22,12 +22,12 @@ from django.test import Client, RequestFactory, TestCase
 from django.urls import NoReverseMatch, get_resolver, reverse
 
 from claims.admin import TagAdmin
-from claims.models import Link, Tag
+from claims.models import DismissedSuggestion, Link, Tag
 from claims.services import create_claim, dismiss_suggestion, link_claims, record_republication
 from common.autocomplete_filter import AutocompleteFilter
 from sources.models import Agent, Capture, Membership, Project
 from sources.services import create_source, mark_distinct, save_agent
-from tests.leak_crawler import Crawl, PostForm, autocompletes_in
+from tests.leak_crawler import Crawl, PostForm, autocompletes_in, body_of
 
 A_WORD = "kingfisher"
 B_WORD = "zebrafinch"
@@ -36,7 +36,7 @@ B_WORD = "zebrafinch"
 B_SEARCH = B_WORD[1:-1]
 A_SEARCH = A_WORD[1:-1]
 NOBODY_HAS = 2_000_000_000  # an id no object has: how the site answers for what does not exist
-LIMIT = 600  # pages a crawl follows at most
+LIMIT = 800  # pages a crawl follows at most (a crawl stopped by it fails)
 
 
 def make_work(word: str) -> dict:
@@ -169,6 +169,8 @@ class LeakCrawlerTestCase(TestCase):
             return crawl
         for url in self.list_urls():
             crawl.queue.append(url)
+        # Every page of A's own objects (the suggestions, corroboration and history of each): none may name B's.
+        crawl.queue += [url for url, _, _ in self.object_urls(self.a) if "/delete/" not in url]
         crawl.walk()
         self.ask_autocompletes(crawl)
         self.export_everything(crawl)
@@ -295,14 +297,20 @@ class LeakCrawlerTestCase(TestCase):
     # B's objects, asked for directly ---------------------------------------------------------------------
 
     def b_objects(self, model) -> list:
-        """B's rows of a model of a project's work (none for a model outside projects)."""
+        return self.objects_of(self.b, model)
+
+    def objects_of(self, work: dict, model) -> list:
+        """The project's rows of a model of a project's work (none for a model outside projects)."""
         if not hasattr(model, "project_path"):
             return []
-        return list(model._default_manager.filter(**{model.project_path: self.b["project"].pk}).order_by("pk"))
+        return list(model._default_manager.filter(**{model.project_path: work["project"].pk}).order_by("pk"))
 
     def b_object_urls(self) -> list[tuple[str, str, object]]:
-        """(URL, the same URL for an id nobody has, the object) for every page of each of B's objects (the names
-        of the URLs asked for kept in `asked_names`)."""
+        return self.object_urls(self.b)
+
+    def object_urls(self, work: dict) -> list[tuple[str, str, object]]:
+        """(URL, the same URL for an id nobody has, the object) for every page of each of the project's objects (the
+        names of the URLs asked for kept in `asked_names`)."""
         pairs, self.asked_names = [], set()
 
         def add(name, obj, *more):
@@ -311,7 +319,7 @@ class LeakCrawlerTestCase(TestCase):
 
         for model, _ in self.registered():
             opts = model._meta
-            for obj in self.b_objects(model):
+            for obj in self.objects_of(work, model):
                 for page in ("change", "history", "delete"):
                     add(f"admin:{opts.app_label}_{opts.model_name}_{page}", obj)
                 self.asked_names.add(f"admin:{opts.app_label}_{opts.model_name}_simple_history")
@@ -326,18 +334,18 @@ class LeakCrawlerTestCase(TestCase):
                                 obj,
                             )
                         )
-        for claim in self.b["claims"]:
+        for claim in work["claims"]:
             for name in ("claims:detail", "admin:claims_claim_jsonld", "api:claim-detail", "api:claim-suggestions"):
                 add(name, claim)
             for name in ("api:claim-corroboration", "api:annotation", "annotate:claim", "annotate:suggestions"):
                 add(name, claim)
             add("annotate:link_search", claim)
-        for source in self.b["sources"]:
+        for source in work["sources"]:
             for name in ("sources:provenance", "claims:evidence", "annotate:source", "api:source-detail"):
                 add(name, source)
-        for agent in self.b["agents"]:
+        for agent in work["agents"]:
             add("api:agent-detail", agent)
-        for link in self.b["links"]:
+        for link in work["links"]:
             add("api:link-detail", link)
         return pairs
 
@@ -382,6 +390,77 @@ class MemberOfOnlyATests(LeakCrawlerTestCase):
 
     def test_a_viewer_of_a_only_sees_nothing_of_b_anywhere(self):
         self.assert_sees_nothing_of_b(self.viewer_of_a)
+
+    def test_writes_naming_bs_objects_answer_as_missing_and_change_nothing(self):
+        """Not a page to crawl but the same rule: a write naming B's object (in its URL) is answered as for an object
+        that does not exist (a 403 where a missing object gets a 404 would say it does), and B's work is as it was."""
+        client = Client(raise_request_exception=False)
+        client.force_login(self.reviewer_of_a)
+        before = self.snapshot(self.b)
+        wrong = []
+        for method, name, args, data in self.write_probes():
+            answers, urls = [], []
+            for value_of in (lambda arg: arg.pk, lambda arg: NOBODY_HAS):  # B's object, then an id nobody has
+                url = reverse(name, args=[value_of(arg) if hasattr(arg, "pk") else arg for arg in args])
+                urls.append(url)
+                if method == "post" and not name.startswith("api:"):
+                    response = client.post(url, data)
+                else:
+                    response = getattr(client, method)(url, data, content_type="application/json")
+                answers.append((response.status_code, response.get("Location", ""), B_WORD in body_of(response)))
+            (status, location, named), missing = answers
+            # As for an id nobody has: a 404 (the admin's redirect to its index), or a refusal that does not depend
+            # on the object (a role that may not delete any source).
+            if (status, location) == missing[:2] and not named and status >= 300:
+                continue
+            wrong.append(f"{method.upper()} {urls[0]}: {status} {location} (an id nobody has: {missing})")
+        self.assertEqual(wrong, [], "writes naming B's objects answer otherwise than for an object nobody has")
+        self.assertEqual(self.snapshot(self.b), before, "a write from a member of A only changed B's work")
+
+    def write_probes(self) -> list[tuple[str, str, list, dict]]:
+        """(method, URL name, its arguments, body) of each write whose URL names an object: B's objects as
+        themselves (asked with their id, then with an id nobody has), A's by their id."""
+        a_claim, (b_claim, _, b_confirmed, b_copied) = self.a["claims"][0], self.b["claims"]
+        b_source, b_agent, b_link = self.b["sources"][0], self.b["agents"][0], self.b["links"][0]
+        probes = [
+            ("post", "annotate:add_claim", [b_source], {"quote": "harbour", "start": 0, "end": 7}),
+            ("post", "annotate:claim", [b_claim], {"quote": b_claim.quote, "status": "reviewed"}),
+            ("post", "annotate:add_link", [b_claim], {"other": a_claim.pk, "relation": "corroborates"}),
+            ("post", "annotate:suggestion", [a_claim.pk, b_claim, "dismiss"], {}),
+            ("post", "annotate:suggestion", [b_claim, b_confirmed.pk, "contradicts"], {}),
+            ("post", "admin:claims_claim_suggestion", [a_claim.pk, b_claim, "dismiss"], {}),
+            ("post", "admin:claims_claim_suggestion", [b_claim, b_confirmed.pk, "contradicts"], {}),
+            ("post", "admin:claims_claim_undo_dismissal", [b_claim, b_copied.pk], {}),
+            ("post", "api:claim-act-on-suggestion", [a_claim.pk, b_claim], {"action": "dismiss"}),
+            ("post", "api:claim-act-on-suggestion", [b_claim, b_confirmed.pk], {"action": "contradicts"}),
+            ("patch", "api:claim-detail", [b_claim], {"status": "retracted", "version": b_claim.version}),
+            ("delete", "api:claim-detail", [b_claim], {}),
+            ("patch", "api:source-detail", [b_source], {"title": "Renamed"}),
+            ("delete", "api:source-detail", [b_source], {}),
+            ("patch", "api:agent-detail", [b_agent], {"name": "Renamed"}),
+            ("delete", "api:agent-detail", [b_agent], {}),
+            ("patch", "api:link-detail", [b_link], {"note": "Renamed"}),
+            ("delete", "api:link-detail", [b_link], {}),
+        ]
+        for model, _ in self.registered():
+            opts = model._meta
+            for obj in self.b_objects(model)[:1]:
+                probes.append(("post", f"admin:{opts.app_label}_{opts.model_name}_delete", [obj], {"post": "yes"}))
+                probes.append(("post", f"admin:{opts.app_label}_{opts.model_name}_change", [obj], {}))
+        return probes
+
+    def snapshot(self, work: dict) -> dict:
+        """Every row of the project's work as stored (each model's values), to compare before and after."""
+        return {
+            model._meta.label: [
+                list(row)
+                for row in model._default_manager.filter(pk__in=[obj.pk for obj in self.objects_of(work, model)])
+                .order_by("pk")
+                .values_list()
+            ]
+            for model, _ in self.registered()
+            if hasattr(model, "project_path")
+        } | {"dismissals": list(DismissedSuggestion.objects.in_project(work["project"]).values_list("pk", flat=True))}
 
 
 class TheCrawlerCanFailTests(LeakCrawlerTestCase):
