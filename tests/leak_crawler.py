@@ -90,9 +90,6 @@ class Crawl:
     def server_errors(self) -> list[str]:
         return [f"{a.method} {a.url} ({a.status})" for a in self.answers if a.status >= 500]
 
-    def urls_found(self) -> list[str]:
-        return [a.url for a in self.answers]
-
 
 def canonical(url: str) -> str:
     """The site path and query of a URL, without what only sorts or returns to a list."""
