@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.db.models.functions import Greatest, Least, Left, Length
 
 from claims.anchoring import Relocation, relocate
@@ -60,6 +60,15 @@ LIST_FIELDS = ("corroborated_by_ids", "contradicted_by_ids")
 
 
 class ClaimQuerySet(ProjectQuerySet):
+    def in_project(self, project):
+        """One project's claims, between its first and its last claim's id: a page in id order is then read along
+        the primary key from where the project's claims begin (or end), whichever way, as the planner cannot know
+        that one project's claims are bunched (a team adds its claims together), not spread over all ids."""
+        own = models.QuerySet(Claim).filter(project=project).order_by()
+        first = Subquery(own.order_by("id").values("id")[:1])
+        last = Subquery(own.order_by("-id").values("id")[:1])
+        return self.filter(project=project, id__gte=first, id__lte=last)
+
     def bulk_create(self, objs, *args, **kwargs):
         """Claims made in bulk (seeding, benchmarks) are placed in their sources' projects, read in one query."""
         objs = list(objs)

@@ -45,7 +45,10 @@ class ProjectQuerySet(models.QuerySet):
             return self
         if not user.is_active or user.is_anonymous:
             return self.none()
-        return self.filter(**{f"{self.model.project_path}__in": member_projects(user)})
+        projects = member_projects(user)
+        if len(projects) == 1:
+            return self.in_project(projects[0])
+        return self.filter(**{f"{self.model.project_path}__in": projects})
 
     def in_project(self, project):
         """The rows of one project (a Project or its id)."""

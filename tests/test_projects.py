@@ -68,6 +68,19 @@ class VisibleToTests(TwoProjectsTestCase):
         self.assertEqual(Claim.objects.visible_to(self.root).count(), 3)
         self.assertEqual(Claim.objects.visible_to(None).count(), 3)
 
+    def test_a_member_of_one_project_reads_its_claims_between_its_first_and_last_id(self):
+        # The planner cannot know that a project's claims are bunched: without the bounds, a page of the project
+        # whose claims were added last was read by walking every other project's claims first.
+        later = create_claim(source=self.quay, quote="reopen in May")
+        only_desk = User.objects.create_user("desk", password="pw", is_staff=True)
+        make_member(only_desk, "Viewer", self.desk)
+        claims = Claim.objects.visible_to(only_desk)
+        self.assertEqual(list(claims.order_by("-id")), [later, self.reopen])
+        where = str(claims.query).split("WHERE", 1)[1]
+        self.assertIn('"claims_claim"."id" >= (SELECT', where)
+        self.assertIn('"claims_claim"."id" <= (SELECT', where)
+        self.assertEqual(Claim.objects.in_project(self.desk).count(), 2)
+
     def test_staff_in_no_project_see_nothing(self):
         nobody = User.objects.create_user("nobody", password="pw", is_staff=True)
         self.assertEqual(Claim.objects.visible_to(nobody).count(), 0)
