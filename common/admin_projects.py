@@ -14,7 +14,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
-from common.projects import ProjectQuerySet, project_of
+from common.projects import ProjectQuerySet, member_projects, project_of
 
 SESSION_KEY = "admin_project"
 
@@ -52,11 +52,7 @@ def current_project(request) -> int | None:
 
 def member_project_ids(user) -> set[int]:
     """The ids of the projects the user holds a role in, read once per user object with their permissions."""
-    from sources.backends import ProjectRoleBackend
-
-    if not user.is_authenticated:
-        return set()
-    return set(ProjectRoleBackend().project_permissions(user))
+    return set(member_projects(user))
 
 
 def in_current_project(request, queryset):
@@ -65,7 +61,11 @@ def in_current_project(request, queryset):
     # The list of projects itself is not narrowed to one.
     if project is None or not is_scoped(queryset.model) or queryset.model.project_path == "pk":
         return queryset
-    return queryset.filter(**{queryset.model.project_path: project})
+    return (
+        queryset.in_project(project)
+        if hasattr(queryset, "in_project")
+        else queryset.filter(**{queryset.model.project_path: project})
+    )
 
 
 def projects_where(user, permission: str):
