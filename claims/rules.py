@@ -264,7 +264,7 @@ def check_link_ends(claim_a_id: int, claim_b_id: int) -> None:
 
     lock_links()
     ends = Claim.objects.filter(pk__in=[claim_a_id, claim_b_id]).order_by()
-    found = {pk: (source, project) for pk, source, project in ends.values_list("pk", "source_id", "source__project")}
+    found = {pk: (source, project) for pk, source, project in ends.values_list("pk", "source_id", "project")}
     for claim_id in (claim_a_id, claim_b_id):
         if claim_id not in found:  # deleted by a request that held the lock before this one
             raise ValidationError(CLAIM_GONE_MESSAGE, code="claim_deleted", params={"claim": claim_id})

@@ -1,11 +1,11 @@
 """The one home of scoping by project: which rows a person may see, and which project an object belongs to.
 
-Every model of a project's work says where its project is (`project_path`: "project" on a source, a person or a
-tag, "source__project" on a claim, …). `visible_to(user)` keeps the rows of the projects the user is a member of;
-`project_of(obj)` follows the same path on one object, for the permission backend (sources.backends), which
-answers each permission from the role the user holds in that object's project. Every list, page, API answer,
-export, import and command reads through `visible_to` (or takes a project it was given); what another project
-holds is never found, so its pages answer 404.
+Every model of a project's work says where its project is (`project_path`: "project" on a source, a person, a tag
+and a claim, which keeps its source's; "source__project" on a capture, …). `visible_to(user)` keeps the rows of the
+projects the user is a member of; `project_of(obj)` follows the same path on one object, for the permission
+backend (sources.backends), which answers each permission from the role the user holds in that object's project.
+Every list, page, API answer, export, import and command reads through `visible_to` (or takes a project it was
+given); what another project holds is never found, so its pages answer 404.
 
 A superuser sees every project. So does a person given a model's view permission directly (not through a role):
 a direct permission is a grant across the server, made on purpose in the admin's users page. A command run

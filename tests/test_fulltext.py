@@ -55,4 +55,5 @@ class FullTextExpressionTests(BaseTestCase):
 
     @postgresql_only
     def test_suggestions_find_candidates_through_the_index(self):
-        self.assertIn("claim_search_english", plan(suggestions.MATCHING_SQL, ["'missil'", self.ledger.pk, 10]))
+        params = ["'missil'", self.ledger.pk, self.ledger.project_id, 10]
+        self.assertIn("claim_search_english", plan(suggestions.MATCHING_SQL, params))

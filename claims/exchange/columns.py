@@ -374,7 +374,7 @@ def claims_csv(
     """
     columns = None if columns is None else list(columns)
     if project is not None:
-        claims = (Claim.objects.all() if claims is None else claims).filter(source__project=project_id(project))
+        claims = (Claim.objects.all() if claims is None else claims).filter(project=project_id(project))
     rows = claim_rows(claims, columns)
     connection = connections[rows.db]
     if use_copy is None:

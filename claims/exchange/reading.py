@@ -247,7 +247,7 @@ class ClaimReader:
         if urls:
             found = found | sources.filter(url__in=urls)
         share_sources(found.values_list("pk", flat=True))  # the texts the rows are anchored to stay as read
-        for source in found.only("pk", "url", "text"):
+        for source in found.only("pk", "project", "url", "text"):
             self._remember_source(source)
         claim_ids = {whole_number(r.get("id")) for _, r in rows} - {None} - self.claims.keys()
         if claim_ids:
@@ -256,7 +256,7 @@ class ClaimReader:
             claims = claims.in_bulk()
             missing = {claim.source_id for claim in claims.values()} - self.sources_by_id.keys()
             share_sources(missing)
-            for source in Source.objects.filter(pk__in=missing).only("pk", "url", "text"):
+            for source in Source.objects.filter(pk__in=missing).only("pk", "project", "url", "text"):
                 self._remember_source(source)
             for claim in claims.values():
                 claim.source = self.sources_by_id[claim.source_id]
