@@ -12,7 +12,8 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db.models.expressions import OrderBy
 
-from common.admin_projects import in_current_project
+from common.admin_projects import current_project, in_current_project
+from common.projects import only_project_seen_by
 
 
 class FilteredChangeList(ChangeList):
@@ -28,7 +29,11 @@ class FilteredChangeList(ChangeList):
     def root_queryset(self, queryset):
         # Every row the list, its counts, its facets, its actions and its export read: the current project's, when
         # the person chose one in the admin's switcher (common.admin_projects).
-        self._root_queryset = in_current_project(self.request, queryset)
+        queryset = in_current_project(self.request, queryset)
+        if hasattr(queryset, "bunched_in"):  # claims: one project's read from where its ids begin (or end)
+            project = current_project(self.request) or only_project_seen_by(self.request.user, queryset.model)
+            queryset = queryset.bunched_in(project)
+        self._root_queryset = queryset
 
     def get_filters_params(self, params=None):
         lookup_params = super().get_filters_params(params)

@@ -47,14 +47,20 @@ class ProjectQuerySet(models.QuerySet):
             return self
         if not user.is_active or user.is_anonymous:
             return self.none()
-        projects = member_projects(user)
-        if len(projects) == 1:
-            return self.in_project(projects[0])
-        return self.filter(**{f"{self.model.project_path}__in": projects})
+        return self.filter(**{f"{self.model.project_path}__in": member_projects(user)})
 
     def in_project(self, project):
         """The rows of one project (a Project or its id)."""
         return self.filter(**{self.model.project_path: project})
+
+
+def only_project_seen_by(user, model) -> int | None:
+    """The one project whose rows of `model` the user sees, when they see one only (a member of one project);
+    None when they see several or all."""
+    if sees_everything(user, model):
+        return None
+    projects = member_projects(user)
+    return projects[0] if len(projects) == 1 else None
 
 
 def project_of(obj) -> int | None:

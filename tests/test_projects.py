@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from claims.models import Claim, Link, Tag
 from claims.services import create_claim, dismiss_suggestion, link_claims, save_claim, set_status
-from common.projects import NO_PROJECT_MESSAGE, sole_project
+from common.projects import NO_PROJECT_MESSAGE, only_project_seen_by, sole_project
 from sources.models import Agent, Project, Source
 from sources.services import create_source, merge_agents, save_agent
 from tests.base import LEDGER_TEXT, BaseTestCase, make_member
@@ -68,18 +68,19 @@ class VisibleToTests(TwoProjectsTestCase):
         self.assertEqual(Claim.objects.visible_to(self.root).count(), 3)
         self.assertEqual(Claim.objects.visible_to(None).count(), 3)
 
-    def test_a_member_of_one_project_reads_its_claims_between_its_first_and_last_id(self):
+    def test_a_list_of_one_projects_claims_is_read_between_its_first_and_last_id(self):
         # The planner cannot know that a project's claims are bunched: without the bounds, a page of the project
         # whose claims were added last was read by walking every other project's claims first.
         later = create_claim(source=self.quay, quote="reopen in May")
         only_desk = User.objects.create_user("desk", password="pw", is_staff=True)
         make_member(only_desk, "Viewer", self.desk)
-        claims = Claim.objects.visible_to(only_desk)
-        self.assertEqual(list(claims.order_by("-id")), [later, self.reopen])
-        where = str(claims.query).split("WHERE", 1)[1]
-        self.assertIn('"claims_claim"."id" >= (SELECT', where)
-        self.assertIn('"claims_claim"."id" <= (SELECT', where)
-        self.assertEqual(Claim.objects.in_project(self.desk).count(), 2)
+        self.assertEqual(only_project_seen_by(only_desk, Claim), self.desk.pk)
+        self.assertIsNone(only_project_seen_by(self.vera, Claim))  # in two projects
+        listed = Claim.objects.visible_to(only_desk).bunched_in(self.desk.pk)
+        self.assertEqual(list(listed.order_by("-id")), [later, self.reopen])
+        where = str(listed.query).split("WHERE", 1)[1]
+        self.assertIn(f'"claims_claim"."id" >= {self.reopen.pk}', where)
+        self.assertIn(f'"claims_claim"."id" <= {later.pk}', where)
 
     def test_staff_in_no_project_see_nothing(self):
         nobody = User.objects.create_user("nobody", password="pw", is_staff=True)

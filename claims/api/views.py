@@ -19,6 +19,7 @@ from claims.corroboration.independence import explain
 from claims.corroboration.suggestions import suggestions_for
 from claims.models import Claim, Link, Tag
 from claims.services import delete_claims, delete_links, dismiss_suggestion, link_claims
+from common.projects import only_project_seen_by
 from sources.models import Agent, Capture, Source
 from sources.services import delete_agent, delete_source
 
@@ -131,9 +132,11 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     filterset_class = ClaimFilter
 
     def get_queryset(self):
+        claims = visible_claims(self.request)
+        if self.action == "list":  # pages in id order: one project's claims from where they begin
+            claims = claims.bunched_in(only_project_seen_by(self.request.user, Claim))
         return (
-            visible_claims(self.request)
-            .select_related("source", "speaker")
+            claims.select_related("source", "speaker")
             .only(*CLAIM_COLUMNS)
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
             .order_by("pk")
