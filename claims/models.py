@@ -46,10 +46,6 @@ class Tag(InAProject, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        place_in_sole_project(self)
-        super().save(*args, **kwargs)
-
 
 # A claim's quote as the list shows it, at most this long (the list sorts on it, through an index).
 EXCERPT_LENGTH = 80

@@ -14,7 +14,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 
-from common.projects import ProjectQuerySet, member_projects, project_of
+from common.projects import member_projects, project_of
 
 SESSION_KEY = "admin_project"
 
@@ -25,19 +25,8 @@ def is_scoped(model) -> bool:
 
 
 def visible(model, user):
-    """The rows of `model` this user may see: `visible_to`, for Project and Membership too (whose managers are
-    Django's plain one)."""
-    queryset = model._default_manager.all()
-    if not isinstance(queryset, ProjectQuerySet):
-        queryset = ProjectQuerySet(model=model, using=queryset.db)
-    return queryset.visible_to(user)
-
-
-def scoped(queryset, user):
-    """`queryset` kept to the rows this user may see (visible_to, also on a model whose manager is Django's)."""
-    if isinstance(queryset, ProjectQuerySet):
-        return queryset.visible_to(user)
-    return queryset.filter(pk__in=visible(queryset.model, user).values("pk"))
+    """The rows of `model` this user may see (`visible_to`, which every project model's manager has)."""
+    return model._default_manager.visible_to(user)
 
 
 def current_project(request) -> int | None:
@@ -112,7 +101,7 @@ class VisibleChoices:
 def only_visible(formfield, user):
     queryset = getattr(formfield, "queryset", None)
     if queryset is not None and is_scoped(queryset.model):
-        formfield.queryset = scoped(queryset, user)
+        formfield.queryset = queryset.visible_to(user)
     return formfield
 
 
@@ -121,7 +110,7 @@ class ProjectScopedInline(ProjectPermissions, VisibleChoices):
     asked in the project of the object the page is about."""
 
     def get_queryset(self, request):
-        return scoped(super().get_queryset(request), request.user)
+        return super().get_queryset(request).visible_to(request.user)
 
     # An inline's permissions are asked with the parent object (the claim), whose project is the rows'.
     def has_add_permission(self, request, obj=None):
@@ -132,7 +121,7 @@ class ProjectScopedAdmin(ProjectPermissions, VisibleChoices):
     """Admin mixin for every ModelAdmin of a project's model (a source, a claim, a person, …): see the module."""
 
     def get_queryset(self, request):
-        return scoped(super().get_queryset(request), request.user)
+        return super().get_queryset(request).visible_to(request.user)
 
     def get_object(self, request, object_id, from_field=None):
         """The object, if the person may see it; a 404 otherwise, the same for another project's object as for one

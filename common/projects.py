@@ -141,7 +141,12 @@ def stays_in_its_project(obj) -> None:
 
 
 class InAProject:
-    """A model with its own project field: remembers the project it was read with (stays_in_its_project)."""
+    """A model with its own project field (a source, a person, a tag): placed in the server's only project when
+    saved with none, and remembers the project it was read with (stays_in_its_project)."""
+
+    def save(self, *args, **kwargs):
+        place_in_sole_project(self)
+        super().save(*args, **kwargs)
 
     @classmethod
     def from_db(cls, db, field_names, values):

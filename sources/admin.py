@@ -26,7 +26,17 @@ from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import SOURCE_TEXTS, Agent, Membership, Project, Source
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
-from sources.services import delete_agent, delete_source, mark_distinct, merge_agents, save_agent, save_source
+from sources.services import (
+    delete_agent,
+    delete_memberships,
+    delete_source,
+    mark_distinct,
+    merge_agents,
+    save_agent,
+    save_membership,
+    save_project,
+    save_source,
+)
 
 
 class ImportsIntoProject:
@@ -353,6 +363,9 @@ class ProjectAdmin(ProjectScopedAdmin, admin.ModelAdmin):
     def member_count(self, project: Project) -> int:
         return project.n_members
 
+    def save_model(self, request, obj, form, change):
+        save_project(obj, user=request.user)
+
 
 class MembershipForm(forms.ModelForm):
     # Typed, not chosen from a list: a list of every account would name the people of every project.
@@ -397,8 +410,11 @@ class MembershipAdmin(ProjectScopedAdmin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        # Asked again with the object: a project the form did not offer is refused, whatever was posted.
-        permission = model_permission(Membership, "change" if change else "add")
-        if not request.user.has_perm(permission, obj):
-            raise PermissionDenied(f"You may not manage the members of {obj.project}.")
-        super().save_model(request, obj, form, change)
+        # The service asks again with the object: a project the form did not offer is refused, whatever was posted.
+        save_membership(obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        delete_memberships(memberships=[obj], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        delete_memberships(memberships=queryset, user=request.user)

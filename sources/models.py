@@ -42,6 +42,7 @@ class Project(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ProjectQuerySet.as_manager()
     project_path = "pk"
 
     class Meta:
@@ -71,6 +72,7 @@ class Membership(models.Model):
         limit_choices_to={"name__in": Role.labels},
     )
 
+    objects = ProjectQuerySet.as_manager()
     project_path = "project"
 
     class Meta:
@@ -153,10 +155,6 @@ class Agent(InAProject, models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        place_in_sole_project(self)
-        super().save(*args, **kwargs)
 
     @property
     def alias_list(self) -> list[str]:
@@ -297,10 +295,6 @@ class Source(InAProject, models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs):
-        place_in_sole_project(self)
-        super().save(*args, **kwargs)
 
     @property
     def published_on_iso(self) -> str:

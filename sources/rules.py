@@ -41,4 +41,8 @@ def require_for(user, permission: str, model, ids) -> None:
         require(user, permission, obj=Project(pk=project_id))
 
 
-DENIED: dict[str, str] = {}
+DENIED: dict[str, str] = {
+    "sources.add_membership": "You may not manage the members of this project.",
+    "sources.change_membership": "You may not manage the members of this project.",
+    "sources.delete_membership": "You may not manage the members of this project.",
+}

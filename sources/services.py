@@ -8,8 +8,8 @@ from common.history import one_history_record
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
-from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Project, Source
-from sources.rules import require
+from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Membership, Project, Source
+from sources.rules import require, require_for
 from sources.signals import agents_merging, announce_voices_changed
 
 
@@ -295,3 +295,32 @@ def save_agent(agent: Agent, *, user) -> Agent:
         # publishers are likely duplicates (the counts say what deciding on one would change).
         voices_changed_for_agents([agent.pk])
     return agent
+
+
+@transaction.atomic
+def save_project(project: Project, *, user) -> Project:
+    """The one door for a new or changed project (the project admin, create_project): the permission (a new one
+    is a superuser's; a Manager may rename their own), validation, the write."""
+    require(user, "sources.add_project" if project.pk is None else "sources.change_project", obj=project)
+    project.full_clean()
+    project.save()
+    return project
+
+
+@transaction.atomic
+def save_membership(membership: Membership, *, user) -> Membership:
+    """The one door for a person's role in a project (the memberships admin, add_member): the permission asked in
+    the membership's project (a Manager manages the members of their own projects only), validation, the write."""
+    new = membership.pk is None
+    require(user, "sources.add_membership" if new else "sources.change_membership", obj=membership)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def delete_memberships(*, memberships: Iterable[Membership], user) -> int:
+    """Take roles away (the memberships admin's delete and bulk delete), each asked in its project."""
+    memberships = list(memberships)
+    require_for(user, "sources.delete_membership", Membership, [m.pk for m in memberships])
+    return Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()[0]

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from claims.models import Claim, Link, Tag
 from claims.services import create_claim, dismiss_suggestion, link_claims, save_claim, set_status
 from common.projects import NO_PROJECT_MESSAGE, only_project_seen_by, sole_project
-from sources.models import Agent, Project, Source
-from sources.services import create_source, merge_agents, save_agent
+from sources.models import Agent, Membership, Project, Source
+from sources.services import create_source, delete_memberships, merge_agents, save_agent, save_membership
 from tests.base import LEDGER_TEXT, BaseTestCase, make_member
 from tests.migrating import MigrationTestCase
 
@@ -54,6 +54,20 @@ class RolesPerProjectTests(TwoProjectsTestCase):
 
     def test_a_superuser_holds_every_permission_in_every_project(self):
         self.assertTrue(self.root.has_perm("claims.review_claim", self.reopen))
+
+
+class MembershipDoorTests(TwoProjectsTestCase):
+    def test_a_manager_gives_roles_in_their_project_only(self):
+        manny = self.make_user("manny", "Manager", self.main)
+        walter = User.objects.create_user("walter", password="pw", is_staff=True)
+        viewer = Group.objects.get(name="Viewer")
+        save_membership(Membership(project=self.main, user=walter, role=viewer), user=manny)
+        with self.assertRaisesMessage(PermissionDenied, "You may not manage the members of this project."):
+            save_membership(Membership(project=self.desk, user=walter, role=viewer), user=manny)
+        self.assertEqual(list(walter.memberships.values_list("project__slug", flat=True)), ["main"])
+        with self.assertRaises(PermissionDenied):
+            delete_memberships(memberships=Membership.objects.filter(user=self.vera), user=manny)
+        self.assertEqual(self.vera.memberships.count(), 2)
 
 
 class VisibleToTests(TwoProjectsTestCase):

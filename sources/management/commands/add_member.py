@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sources.management.projects import project_named
 from sources.models import Membership
+from sources.services import save_membership
 
 
 class Command(BaseCommand):
@@ -31,7 +32,10 @@ class Command(BaseCommand):
         group = Group.objects.filter(name=label).first()
         if group is None:
             raise CommandError(f"The group {label} is missing; run manage.py migrate, which creates it.")
-        before = Membership.objects.filter(project=project, user=user).select_related("role").first()
-        Membership.objects.update_or_create(project=project, user=user, defaults={"role": group})
-        was = f" (was {before.role.name})" if before is not None and before.role_id != group.pk else ""
+        membership = Membership.objects.filter(project=project, user=user).select_related("role").first()
+        before = None if membership is None else membership.role
+        membership = membership or Membership(project=project, user=user)
+        membership.role = group
+        save_membership(membership, user=None)
+        was = f" (was {before.name})" if before is not None and before.pk != group.pk else ""
         self.stdout.write(f"{username} is {label} in {project.slug}{was}.")

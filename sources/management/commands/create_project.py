@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from sources.models import Project
+from sources.services import save_project
 
 
 class Command(BaseCommand):
@@ -17,9 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, slug: str, name: str, description: str, **options):
         project = Project(slug=slug, name=name, description=description)
         try:
-            project.full_clean()
+            save_project(project, user=None)
         except ValidationError as error:
             problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
             raise CommandError(f"Project not created: {problems}") from error
-        project.save()
         self.stdout.write(f"Created project {project.slug} “{project.name}”.")
