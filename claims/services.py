@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from claims.corroboration.counting import recount_claims, recount_for_sources, recount_linked
-from claims.corroboration.suggestions import learn_from_decision
 from claims.models import Claim, DismissedSuggestion, Link, Republication, Tag
 from claims.rules import (
     REVIEWED_FIELDS,
@@ -185,6 +184,14 @@ def link_claims(
     recount_claims({claim_a.pk, claim_b.pk})
     learn_from_decision(claim=claim_a, other=claim_b, accepted=True)
     return link
+
+
+def learn_from_decision(*, claim: Claim, other: Claim, accepted: bool) -> None:
+    """The ranker learns from a link or a dismissal (claims.corroboration.suggestions). Imported on the first
+    decision: the ranker's stemmer and numpy would otherwise load with every command (issue 26's start-up)."""
+    from claims.corroboration import suggestions
+
+    suggestions.learn_from_decision(claim=claim, other=other, accepted=accepted)
 
 
 @transaction.atomic

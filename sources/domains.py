@@ -4,9 +4,15 @@ tldextract: no network, no cache written at run time."""
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import tldextract
 
-_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+@lru_cache(maxsize=1)
+def _extractor():
+    """Made on first use: tldextract brings requests with it, which a command that never reads a URL should not
+    load (issue 26's start-up)."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 @lru_cache(maxsize=65536)
@@ -15,4 +21,4 @@ def registered_domain(url: str) -> str:
     if not url:
         return ""
     host = urlsplit(url if "//" in url else "//" + url).hostname or ""
-    return _extract(host).top_domain_under_public_suffix.lower()
+    return _extractor()(host).top_domain_under_public_suffix.lower()

@@ -1,6 +1,7 @@
 """API tokens in the admin: each person creates and revokes their own (a token acts with its owner's role)."""
 
 from django.contrib import admin
+from rest_framework.authtoken import admin as authtoken_admin  # noqa: F401  (registers TokenProxy, replaced below)
 from rest_framework.authtoken.models import TokenProxy
 
 from claims.rules import may_enter

@@ -14,7 +14,6 @@ dismiss, each project from its own (a decision in one project changes no other's
 
 import functools
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, Subquery
 
@@ -104,6 +103,8 @@ def refit(project=None) -> RankerFit | None:
     accepted = [a for a, _ in rows]
     if len(set(accepted)) < 2:
         return None
+    import numpy as np  # imported here, as scikit-learn below: only a refit pays for it
+
     x = np.array([[signals.get(name, 0.0) for name in FITTED] for _, signals in rows])
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0

@@ -34,6 +34,10 @@ class Command(BaseCommand):
         "a progress line goes to stderr when it is a terminal."
     )
 
+    # A data command run by scripts, often: it does not load every page and admin to check them (`manage.py
+    # check` does), which was most of its start-up (issue 26).
+    requires_system_checks = []
+
     def add_arguments(self, parser):
         add_project_argument(parser)
         parser.add_argument(
