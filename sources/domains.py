@@ -5,7 +5,6 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 
-
 @lru_cache(maxsize=1)
 def _extractor():
     """Made on first use: tldextract brings requests with it, which a command that never reads a URL should not
