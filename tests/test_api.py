@@ -217,6 +217,13 @@ class ClaimListTests(ApiTestCase):
         with self.assertNumQueries(counts[0]):
             client.get(reverse("api:claim-list"), {"page_size": 20})
 
+    def test_a_members_page_reads_the_bounds_of_their_project_once(self):
+        with CaptureQueriesContext(connection) as queries:
+            response = self.as_user(self.vera).get(reverse("api:claim-list"))
+        self.assertEqual(response.status_code, 200)
+        bounds = [query for query in queries if 'MIN("claims_claim"."id")' in query["sql"]]
+        self.assertEqual(len(bounds), 1, [query["sql"] for query in bounds])
+
     def test_cursor_pages_walk_every_claim_once(self):
         self.more_claims(12)
         client, seen, url = self.as_user(self.vera), [], reverse("api:claim-list") + "?page_size=5"

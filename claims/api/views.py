@@ -4,6 +4,7 @@ claims/api/writing.py (the admin's forms) and claims/services.py, under the role
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -132,15 +133,19 @@ class ClaimViewSet(WrittenThroughForms, viewsets.ModelViewSet):
     filterset_class = ClaimFilter
 
     def get_queryset(self):
-        claims = visible_claims(self.request)
-        if self.action == "list":  # pages in id order: one project's claims from where they begin
-            claims = claims.bunched_in(only_project_seen_by(self.request.user, Claim))
+        claims = self.listed_claims if self.action == "list" else visible_claims(self.request)
         return (
             claims.select_related("source", "speaker")
             .only(*CLAIM_COLUMNS)
             .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
             .order_by("pk")
         )
+
+    @cached_property
+    def listed_claims(self):
+        """Pages in id order: one project's claims from where they begin, its bounds read once a request (DRF's
+        model permissions call get_queryset too, only to learn the model)."""
+        return visible_claims(self.request).bunched_in(only_project_seen_by(self.request.user, Claim))
 
     def write(self, claim, changes):
         return write_claim(claim=claim, changes=changes, user=self.request.user)
