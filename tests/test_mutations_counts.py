@@ -1,8 +1,13 @@
 """Stored counts that a change moves far from where it was made: the claims of a copy whose original gains another
 copy, the partners of a claim moved to another source, and many claims at once (written by COPY on PostgreSQL)."""
 
+from unittest import mock
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from claims.corroboration import counting
 from claims.corroboration.counting import recount_all
 from claims.exchange.importing import import_links
 from claims.models import Claim, Link
@@ -129,3 +134,19 @@ class ManyCountsAtOnceTests(BaseTestCase):
         self.assertEqual(recount_all(repair=False), {})
         self.assertEqual((counts(east[0]), counts(west[0])), ((1, 1, 0, 0), (1, 1, 0, 0)))
         self.assertEqual((counts(east[1]), counts(west[-1])), ((0, 0, 0, 0), (0, 0, 0, 0)))
+
+    def test_a_full_recount_reads_each_sources_facts_once_however_many_stretches_it_takes(self):
+        east, west = self.many[self.east.pk], self.many[self.west.pk]
+        Link.objects.bulk_create(Link(claim_a=a, claim_b=b) for a, b in zip(east, west, strict=True))
+        Claim.objects.filter(source__in=[self.east, self.west]).update(corroborating_sources=9)
+
+        with (
+            mock.patch.object(counting, "RECOUNTED_AT_ONCE", 300),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            drift = recount_all()
+
+        self.assertEqual(len(drift), 2 * WORDS)  # right in every stretch
+        facts_read = [q["sql"] for q in queries if q["sql"].startswith('SELECT "sources_source"."id"')]
+        self.assertEqual(len(facts_read), 1, facts_read)
+        self.assertEqual(recount_all(repair=False), {})

@@ -57,6 +57,31 @@ class Facts:
     names: dict[int, str]
     _distinct: set[frozenset[int]] | None = field(default=None, repr=False)
     _keys: dict = field(default_factory=dict, repr=False)
+    _proposals: dict = field(default_factory=dict, repr=False)
+
+    def likely_duplicates(self, among: set[int]) -> list:
+        """sources.duplicates' proposals among these organisations, read once for the same organisations (a full
+        recount asks for every stretch of claims)."""
+        from sources.duplicates import likely_duplicates
+
+        key = frozenset(among)
+        if key not in self._proposals:
+            self._proposals = {key: likely_duplicates(among=among)}
+        return self._proposals[key]
+
+    def extend(self, source_ids: Iterable[int]) -> "Facts":
+        """These facts with those of more sources loaded (the ones not held yet), for a recount that goes through
+        every claim a stretch at a time: each source is read once, and what was worked out about it is kept."""
+        missing = set(source_ids) - self.sources.keys()
+        if missing:
+            more = facts_for(missing)
+            publishers = {s.publisher for s in self.sources.values()}
+            self.sources.update(more.sources)
+            self.parents.update(more.parents)
+            self.names.update(more.names)
+            if {s.publisher for s in more.sources.values()} - publishers:
+                self._distinct = None  # read again, for the new publishers too
+        return self
 
     def top(self, agent: int | None) -> int | None:
         seen = 0
@@ -352,8 +377,6 @@ def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], in
     publishers, not yet merged or marked distinct, that would change its independent voices were they one, as the
     claim stores it ("1 if Nikkei Asian Review is Nikkei Asia", several joined by "; "). Claims whose sources name
     fewer than two publishers cannot depend on one: the proposals are read only when a claim can."""
-    from sources.duplicates import likely_duplicates
-
     tops = {}
     for claim, (own, corroborating, _) in claims.items():
         named = {facts.top(facts.sources[pk].publisher) for pk in (own, *corroborating)} - {None}
@@ -364,7 +387,7 @@ def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], in
     # The publishers and the organisations above them: a proposal may name either.
     ancestors = {s.publisher for s in facts.sources.values() if s.publisher is not None} | set(facts.parents.values())
     as_one = []  # (the pair, the same facts with the second's organisation counted as the first's)
-    for proposal in likely_duplicates(among=ancestors):
+    for proposal in facts.likely_duplicates(ancestors):
         first, second = facts.top(proposal.first.pk), facts.top(proposal.second.pk)
         if first != second:
             one = Facts(facts.sources, {**facts.parents, second: first}, facts.names, _distinct=facts._distinct)
