@@ -12,7 +12,7 @@ import io
 from contextlib import contextmanager
 from unittest import mock
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.db import models, transaction
 from django.test import Client
@@ -28,7 +28,7 @@ from sources.models import Agent, Source
 from sources.services import create_source
 from tests import test_permission_matrix as admin_matrix
 from tests import test_permission_matrix_api as api_matrix
-from tests.base import BaseTestCase
+from tests.base import BaseTestCase, make_member
 from tests.test_permission_matrix import Rollback
 
 # The write services: the one home of each object's writes (README, "Where each rule lives").
@@ -265,6 +265,29 @@ class CustomPermissionSetTests(MatrixData):
             problems, [f"line 2: speaker: No one is named “{NEW_SPEAKER}” in this project: {ADD_PEOPLE_DENIED}"]
         )
         self.assertFalse(Agent.objects.filter(name=NEW_SPEAKER).exists())
+
+
+class CustomRolesTests(CustomPermissionSetTests):
+    """The same permission sets held the way a team holds them: as the role a person has in the project (a
+    Membership's role is an auth.Group, whose permissions a superuser edits in the admin's groups), here the
+    Annotator's and Viewer's roles given other permissions than the stock ones."""
+
+    ROLES = {"linker": "Annotator", "adder": "Viewer"}
+    test_a_claims_import_names_no_new_speaker_for_someone_who_may_not_add_people = None
+
+    @classmethod
+    def given(cls, username: str, *codenames: str) -> User:
+        role = Group.objects.get(name=cls.ROLES[username])
+        role.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
+        user = User.objects.create_user(username, password="pw", is_staff=True)
+        make_member(user, role.name)
+        return user
+
+    def test_the_permissions_are_held_through_the_role_in_the_project_only(self):
+        linker = User.objects.get(pk=self.linker.pk)
+        self.assertEqual(linker.user_permissions.count(), 0)
+        self.assertTrue(linker.has_perm("claims.link_claim", self.unacceptable))
+        self.assertFalse(linker.has_perm("claims.review_claim", self.unacceptable))
 
 
 class SourcesWrittenByTheImporterTests(BaseTestCase):
