@@ -14,7 +14,7 @@ from common.projects import project_of
 
 
 class ProjectRoleBackend(ModelBackend):
-    def _get_group_permissions(self, user_obj):
+    def get_group_permissions(self, user_obj, obj=None):
         return set()  # a group held outside a project grants nothing
 
     def project_permissions(self, user_obj) -> dict[int, set[str]]:

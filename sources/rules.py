@@ -42,6 +42,7 @@ def require_for(user, permission: str, model, ids) -> None:
 
 
 DENIED: dict[str, str] = {
+    "sources.add_agent": "You may not add people or organisations.",
     "sources.add_membership": "You may not manage the members of this project.",
     "sources.change_membership": "You may not manage the members of this project.",
     "sources.delete_membership": "You may not manage the members of this project.",

@@ -49,12 +49,13 @@ def create_source(
     return save_source(source, user=None, authors=authors)
 
 
-def agent_named(name: str, *, kind: str = Agent.Kind.PERSON, project: Project | None = None) -> Agent:
-    """The person or organisation with this name or alias in the project, created when there is none."""
+def agent_named(name: str, *, kind: str = Agent.Kind.PERSON, project: Project | None = None, user=None) -> Agent:
+    """The person or organisation with this name or alias in the project, created when there is none (by `user`,
+    who must be allowed to add people; None for an importer acting as the system)."""
     project = project_or_sole(project)
     agent = named_agent(name, project=project)
     if agent is None:
-        agent = save_agent(Agent(name=name, kind=kind, project=project), user=None)
+        agent = save_agent(Agent(name=name, kind=kind, project=project), user=user)
     return agent
 
 

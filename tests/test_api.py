@@ -269,11 +269,19 @@ class ClaimListTests(ApiTestCase):
         )
         self.assertEqual(response.status_code, 400)
 
-    def test_claims_are_filtered_by_independent_sources(self):
+    def test_claims_are_filtered_by_independent_voices(self):
         link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
-        rows = self.as_user(self.vera).get(reverse("api:claim-list"), {"min_independent_sources": 1}).json()["results"]
+        rows = self.as_user(self.vera).get(reverse("api:claim-list"), {"min_independent_voices": 1}).json()["results"]
         self.assertEqual({row["id"] for row in rows}, {self.unacceptable.pk, self.rejected.pk})
         self.assertEqual(rows[0]["independent_voices"], 1)
+
+    def test_the_filters_name_before_the_rename_still_filters_by_independent_voices(self):
+        link_claims(claim_a=self.unacceptable, claim_b=self.rejected)
+        client = self.as_user(self.vera)
+        for name in ("min_independent_voices", "min_independent_sources"):
+            with self.subTest(name=name):
+                rows = client.get(reverse("api:claim-list"), {name: 2}).json()["results"]
+                self.assertEqual(rows, [])
 
 
 class SuggestionAndCorroborationTests(ApiTestCase):

@@ -4,14 +4,15 @@ those services ask are the ones every path follows, a custom set included.
 
 The recorder below watches the models' own writes (save, delete, queryset update and delete, bulk writes, the
 tags' and authors' rows) while each write endpoint of the permission matrices runs as a superuser, and records
-every write made with no write service on the call stack. The services are the modules in DOORS.
+every write made with no write service of the model's own app on the call stack (CLAIMS_DOORS, SOURCES_DOORS).
 """
 
 import inspect
+import io
 from contextlib import contextmanager
 from unittest import mock
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.db import models, transaction
 from django.test import Client
@@ -19,30 +20,39 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from claims.exchange.columns import csv_line
+from claims.exchange.importing import import_file
 from claims.models import Claim, DismissedSuggestion, Link, Republication
 from claims.services import create_claim
 from sources.models import Agent, Source
 from sources.services import create_source
 from tests import test_permission_matrix as admin_matrix
 from tests import test_permission_matrix_api as api_matrix
-from tests.base import BaseTestCase
+from tests.base import BaseTestCase, make_member
 from tests.test_permission_matrix import Rollback
 
 # The write services: the one home of each object's writes (README, "Where each rule lives").
-DOORS = {
+CLAIMS_DOORS = {
     "claims.services",  # claims, links, dismissals, republications
-    "sources.services",  # sources, people and organisations
     "claims.exchange.importing",  # many claims or links at once (the CSV import), through claims.rules
-    "sources.importing",  # a capture replacing a source's text
     "claims.anchoring",  # claims following their words into a new capture's text
     "claims.corroboration.counting",  # the stored counts
 }
-GUARDED = {Claim, Link, Source, Agent, Republication, DismissedSuggestion}
-GUARDED |= {Claim.tags.through, Source.authors.through}
+SOURCES_DOORS = {
+    "sources.services",  # sources, people and organisations
+    "sources.importing",  # a capture replacing a source's text
+}
+# Each guarded model and the doors its writes may come through: a claims door that wrote a person itself would go
+# around the people's door as surely as a view. A merge of people re-points what still points at the merged ones
+# (sources.services.merge_agents), after claims moved their speakers through their own door.
+GUARDED = {model: CLAIMS_DOORS for model in (Claim, Link, Republication, DismissedSuggestion, Claim.tags.through)}
+GUARDED |= {model: SOURCES_DOORS for model in (Source, Agent, Source.authors.through)}
+GUARDED[Claim] = CLAIMS_DOORS | {"sources.services"}
 
 
-def from_a_door() -> bool:
-    return any(frame.frame.f_globals.get("__name__") in DOORS for frame in inspect.stack(context=0))
+def from_a_door(model) -> bool:
+    doors = GUARDED[model]
+    return any(frame.frame.f_globals.get("__name__") in doors for frame in inspect.stack(context=0))
 
 
 @contextmanager
@@ -53,7 +63,7 @@ def writes_outside_services():
     def watched(original, name, model_of):
         def write(self, *args, **kwargs):
             model = model_of(self)
-            if model in GUARDED and not from_a_door():
+            if model in GUARDED and not from_a_door(model):
                 outside.append(f"{model.__name__}.{name}")
             return original(self, *args, **kwargs)
 
@@ -78,6 +88,16 @@ def writes_outside_services():
 def writes(endpoints):
     """The matrix's endpoints a superuser may use (a history revert is turned off for everyone)."""
     return [endpoint for endpoint in endpoints if "superuser" in endpoint.allowed]
+
+
+NEW_SPEAKER = "Nadia Reyes"
+ADD_PEOPLE_DENIED = "You may not add people or organisations."
+
+
+def a_new_speakers_claim(test) -> bytes:
+    """A claims file of one row whose speaker nobody in the project is called yet."""
+    header = ["source_id", "quote", "speaker"]
+    return (csv_line(header) + csv_line([str(test.harbour.pk), "the president said on 1 June", NEW_SPEAKER])).encode()
 
 
 class MatrixData(admin_matrix.PermissionMatrixTests):
@@ -138,6 +158,13 @@ class EveryWriteGoesThroughItsServiceTests(MatrixData):
         self.assertEqual((moved.speaker_id, moved.version), (self.putin.pk, spoken.version + 1))
         self.assertEqual(moved.history.latest().speaker_id, self.putin.pk)
         self.assertIn("merged into", moved.history.latest().history_change_reason)
+
+    def test_a_claims_import_naming_a_new_speaker_adds_them_through_the_peoples_door(self):
+        with writes_outside_services() as outside:
+            report = import_file("claims", io.BytesIO(a_new_speakers_claim(self)), name="claims.csv", user=self.root)
+        self.assertEqual((report.problems, report.created), ([], 1))
+        self.assertEqual(outside, [])
+        self.assertTrue(Agent.objects.filter(name=NEW_SPEAKER).exists())
 
     def test_the_demo_command_writes_through_the_services(self):
         before = (Source.objects.count(), Claim.objects.count(), Link.objects.count())
@@ -227,6 +254,40 @@ class CustomPermissionSetTests(MatrixData):
             self.assertEqual((page.status_code, panel.status_code), (200, 200))
             offered[user.username] = panel.context["may_link"], "perms" in panel.context
         self.assertEqual(offered, {"linker": (True, True), "adder": (False, True)})
+
+    def test_a_claims_import_names_no_new_speaker_for_someone_who_may_not_add_people(self):
+        importer = self.given("importer", "view_claim", "add_claim", "change_claim", "import_claim")
+        importer.user_permissions.add(*Permission.objects.filter(codename__in=["view_source", "view_agent"]))
+        data = a_new_speakers_claim(self)
+        report = import_file("claims", io.BytesIO(data), name="claims.csv", user=User.objects.get(pk=importer.pk))
+        problems = [str(problem) for problem in report.problems]
+        self.assertEqual(
+            problems, [f"line 2: speaker: No one is named “{NEW_SPEAKER}” in this project: {ADD_PEOPLE_DENIED}"]
+        )
+        self.assertFalse(Agent.objects.filter(name=NEW_SPEAKER).exists())
+
+
+class CustomRolesTests(CustomPermissionSetTests):
+    """The same permission sets held the way a team holds them: as the role a person has in the project (a
+    Membership's role is an auth.Group, whose permissions a superuser edits in the admin's groups), here the
+    Annotator's and Viewer's roles given other permissions than the stock ones."""
+
+    ROLES = {"linker": "Annotator", "adder": "Viewer"}
+    test_a_claims_import_names_no_new_speaker_for_someone_who_may_not_add_people = None
+
+    @classmethod
+    def given(cls, username: str, *codenames: str) -> User:
+        role = Group.objects.get(name=cls.ROLES[username])
+        role.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
+        user = User.objects.create_user(username, password="pw", is_staff=True)
+        make_member(user, role.name)
+        return user
+
+    def test_the_permissions_are_held_through_the_role_in_the_project_only(self):
+        linker = User.objects.get(pk=self.linker.pk)
+        self.assertEqual(linker.user_permissions.count(), 0)
+        self.assertTrue(linker.has_perm("claims.link_claim", self.unacceptable))
+        self.assertFalse(linker.has_perm("claims.review_claim", self.unacceptable))
 
 
 class SourcesWrittenByTheImporterTests(BaseTestCase):

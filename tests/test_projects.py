@@ -51,6 +51,7 @@ class RolesPerProjectTests(TwoProjectsTestCase):
         drifter.groups.add(Group.objects.get(name="Reviewer"))
         self.assertFalse(drifter.has_perm("claims.view_claim"))
         self.assertFalse(drifter.has_perm("claims.change_claim", self.unacceptable))
+        self.assertEqual(drifter.get_group_permissions(), set())
 
     def test_a_superuser_holds_every_permission_in_every_project(self):
         self.assertTrue(self.root.has_perm("claims.review_claim", self.reopen))

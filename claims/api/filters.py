@@ -87,7 +87,11 @@ class ClaimFilter(django_filters.FilterSet):
             "such as 2017-02-30, is a 400).",
         )
     )
-    min_independent_sources = IdFilter(field_name="independent_voices", lookup_expr="gte")
+    min_independent_voices = IdFilter(field_name="independent_voices", lookup_expr="gte")
+    # The same filter under its name before issue 24 named the count for what it counts: still answered.
+    min_independent_sources = IdFilter(
+        field_name="independent_voices", lookup_expr="gte", help_text="The former name of min_independent_voices."
+    )
     q = django_filters.CharFilter(
         method="filter_words",
         help_text="As the admin's search: #id, a date (2017, 2017-06), words, speaker, publisher.",

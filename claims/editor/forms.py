@@ -85,7 +85,7 @@ class EditorClaimForm(ClaimForm):
         new_speaker = self.cleaned_data.get("new_speaker", "").strip()
         project = self.instance.source.project_id
         if new_speaker:
-            self.instance.speaker = agent_named(new_speaker, project=self.instance.source.project)
+            self.instance.speaker = agent_named(new_speaker, project=self.instance.source.project, user=self.user)
         names = {n.strip() for n in self.cleaned_data.get("new_tags", "").split(",") if n.strip()}
         if names:  # saved with the claim by save_claim, one history record
             chosen = list(self.cleaned_data.get("tags") or [])

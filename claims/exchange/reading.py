@@ -1,9 +1,9 @@
-"""Reading claims CSV rows into validated, unsaved claims, a batch at a time; services.import_claims saves them.
+"""Reading claims CSV rows into validated, unsaved claims, a batch at a time; importing.import_claims saves them.
 
 Each row is checked by the model's own field validation and `Claim.anchor()` (the quote is located when
 start and end are empty). Lookups are made a batch at a time before any row is read, not once per row:
 sources by id or URL, claims to update by id, speakers by name (the new ones created). Reading then makes
-no query, so new claims can be written as they are read (services.import_claims). The one-claim-per-span
+no query, so new claims can be written as they are read (importing.import_claims). The one-claim-per-span
 rule is checked within the file here, and against the database by `drop_taken_spans` and the span index.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -24,6 +24,7 @@ from common.projects import project_or_sole
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
 from sources.models import Agent, Project, Source, share_sources
+from sources.services import save_agent
 
 # What an import may change on a claim (what a review vouches for, and the status); "unchanged" compares these
 # and the tags.
@@ -284,13 +285,14 @@ class ClaimReader:
             key = name.lower()
             if key not in keys or key in self.speakers or key in self.speaker_problems:
                 continue
-            agent = Agent(name=name, kind=Agent.Kind.PERSON, project=self.project)
-            try:
-                agent.full_clean()
+            try:  # through the people's door: its permission (sources.add_agent), validation and history
+                agent = save_agent(Agent(name=name, kind=Agent.Kind.PERSON, project=self.project), user=self.user)
             except ValidationError as e:
                 self.speaker_problems[key] = e.messages
                 continue
-            agent.save()
+            except PermissionDenied as e:
+                self.speaker_problems[key] = [f"No one is named “{name}” in this project: {e}"]
+                continue
             self.speakers[key] = agent
             self.report.new_speakers.append(name)
 
