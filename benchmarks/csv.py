@@ -156,12 +156,12 @@ def measure_stock(args) -> dict:
 
 def measure_import(args) -> dict:
     connection = setup()
-    from claims.exchange.importing import import_file
+    from claims.exchange.importing import import_spreadsheet
 
     marks = high_marks(connection)
     started = time.perf_counter()
     with open(args.input, "rb") as stream:
-        report = import_file("claims", stream, name=args.input)  # as import_claims does
+        report = import_spreadsheet("claims", stream, name=args.input)  # as import_claims does
     seconds = time.perf_counter() - started
     if report.problems:
         raise SystemExit("import problems: " + "; ".join(str(p) for p in report.problems[:5]))

@@ -164,9 +164,9 @@ class StaleRowTests(BaseTestCase):
 
 class ValueTests(BaseTestCase):
     def import_rows(self, header, *rows):
-        from claims.exchange.importing import import_file
+        from claims.exchange.importing import import_spreadsheet
 
-        return import_file("claims", io.BytesIO(rows_text(header, *rows).encode()))
+        return import_spreadsheet("claims", io.BytesIO(rows_text(header, *rows).encode()))
 
     def test_a_tag_holding_the_list_separator_survives_export_and_import(self):
         create_claim(source=self.harbour, quote="the president said", tags=["a; b", "back\\slash", "c"])
@@ -174,9 +174,9 @@ class ValueTests(BaseTestCase):
         self.assertIn(b"a\\; b; back\\\\slash; c", exported)
         report = self.import_rows(["id", "source_id", "quote", "tags"], ["", str(self.ledger.pk), "Talks on joint", ""])
         self.assertTrue(report.ok)
-        from claims.exchange.importing import import_file
+        from claims.exchange.importing import import_spreadsheet
 
-        report = import_file("claims", io.BytesIO(exported))
+        report = import_spreadsheet("claims", io.BytesIO(exported))
         self.assertTrue(report.ok, report.problems)
         self.assertEqual(report.updated, 0)
         claim = Claim.objects.get(quote="the president said")
@@ -185,9 +185,9 @@ class ValueTests(BaseTestCase):
 
     def test_a_speaker_with_non_latin_letters_comes_back_as_the_same_speaker(self):
         create_claim(source=self.harbour, quote="the president said", speaker=Agent.objects.create(name="Анна Петрова"))
-        from claims.exchange.importing import import_file
+        from claims.exchange.importing import import_spreadsheet
 
-        report = import_file("claims", io.BytesIO(b"".join(claims_csv())))
+        report = import_spreadsheet("claims", io.BytesIO(b"".join(claims_csv())))
         self.assertTrue(report.ok, report.problems)
         self.assertEqual((report.updated, report.new_speakers), (0, []), [str(c) for c in report.changes])
 
@@ -208,11 +208,11 @@ class ValueTests(BaseTestCase):
         )
 
     def test_an_export_with_a_bom_imports_the_same(self):
-        from claims.exchange.importing import import_file
+        from claims.exchange.importing import import_spreadsheet
 
         with_bom = b"".join(claims_csv(bom=True))
         self.assertTrue(with_bom.startswith(b"\xef\xbb\xbf"))
-        report = import_file("claims", io.BytesIO(with_bom))
+        report = import_spreadsheet("claims", io.BytesIO(with_bom))
         self.assertTrue(report.ok, report.problems)
         self.assertEqual((report.created, report.updated), (0, 0))
 

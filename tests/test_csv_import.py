@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.exchange.columns import claims_csv, csv_line
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Agent
@@ -28,7 +28,7 @@ def csv_text(header: list[str], rows: list[list[str]], *, versions: bool = True)
 
 def import_text(text: str | bytes, **kwargs):
     data = text.encode() if isinstance(text, str) else text
-    return import_file("claims", io.BytesIO(data), **kwargs)
+    return import_spreadsheet("claims", io.BytesIO(data), **kwargs)
 
 
 def numbered_source(n: int):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from claims.exchange.columns import HEADER, claims_csv
-from claims.exchange.importing import LINK_COLUMNS, import_file
+from claims.exchange.importing import LINK_COLUMNS, import_spreadsheet
 from claims.models import Claim, Link, Tag
 from claims.services import create_claim
 from sources.models import Agent
@@ -83,10 +83,10 @@ files = st.one_of(csv_files(), st.binary(max_size=200))
 class ImportPropertyTests(HypothesisTestCase, BaseTestCase):
     def assert_import_is_all_or_nothing(self, what: str, data: bytes) -> None:
         before = snapshot()
-        report = import_file(what, io.BytesIO(data))
+        report = import_spreadsheet(what, io.BytesIO(data))
         if report.ok:
             exported = b"".join(claims_csv())
-            again = import_file("claims", io.BytesIO(exported))
+            again = import_spreadsheet("claims", io.BytesIO(exported))
             self.assertTrue(again.ok, again.problems)
             self.assertEqual((again.created, again.updated), (0, 0))
             self.assertEqual(b"".join(claims_csv()), exported)
@@ -118,7 +118,7 @@ class ImportPropertyTests(HypothesisTestCase, BaseTestCase):
     def test_export_then_import_changes_nothing_for_any_tags_and_statement(self, tags, statement):
         create_claim(source=self.harbour, quote="the president said", tags=tags, statement=statement)
         exported = b"".join(claims_csv())
-        report = import_file("claims", io.BytesIO(exported))
+        report = import_spreadsheet("claims", io.BytesIO(exported))
         self.assertTrue(report.ok, report.problems)
         self.assertEqual((report.created, report.updated), (0, 0), report.changes)
         self.assertEqual(b"".join(claims_csv()), exported)
@@ -136,7 +136,7 @@ class ImportPropertyTests(HypothesisTestCase, BaseTestCase):
                 fields += [field for line in re.split(r"\r\n|\r|\n", text) for field in line.split(separator)]
             for field in fields:
                 self.assertNotIn(field[:1], RUNS_AS_FORMULA, f"{field!r} split on {separator!r} from {statement!r}")
-        report = import_file("claims", io.BytesIO(exported))
+        report = import_spreadsheet("claims", io.BytesIO(exported))
         self.assertTrue(report.ok, report.problems)
         self.assertEqual((report.created, report.updated), (0, 0), report.changes)
         self.assertEqual(b"".join(claims_csv()), exported)

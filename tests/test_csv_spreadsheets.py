@@ -9,7 +9,7 @@ import tablib
 from django.core.management import CommandError, call_command
 
 from claims.exchange.columns import claims_csv
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from claims.models import Claim
 from tests.base import BaseTestCase
 
@@ -77,7 +77,7 @@ class SpreadsheetFileTests(BaseTestCase):
         self.assertIn("Imported 1 row: 1 new", out, err)
 
     def test_a_leading_apostrophe_escape_is_removed(self):
-        report = import_file(
+        report = import_spreadsheet(
             "claims", io.BytesIO(f"source_id,quote,statement\n{self.harbour.pk},Moscow rejected,'=1+1\n".encode())
         )
         self.assertTrue(report.ok, report.problems)

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.exchange.columns import csv_line
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from claims.models import Claim
 from tests.base import HARBOUR_TEXT, BaseTestCase
 from tests.test_links import claim_form_data
@@ -51,7 +51,7 @@ class ChangedQuoteLocatedTests(BaseTestCase):
 
     def import_rows(self, header: list[str], row: list[str]):
         data = (csv_line(header) + csv_line(row)).encode()
-        report = import_file("claims", io.BytesIO(data), name="claims.csv", user=self.bob)
+        report = import_spreadsheet("claims", io.BytesIO(data), name="claims.csv", user=self.bob)
         self.assertEqual([str(problem) for problem in report.problems], [])
         self.assertEqual(report.updated, 1)
 
@@ -69,7 +69,7 @@ class ChangedQuoteLocatedTests(BaseTestCase):
 class FractionsInWholeNumberColumnsTests(BaseTestCase):
     def problems(self, what: str, header: list[str], row: list[str]) -> list[str]:
         data = (csv_line(header) + csv_line(row)).encode()
-        report = import_file(what, io.BytesIO(data), name=f"{what}.csv", dry_run=True)
+        report = import_spreadsheet(what, io.BytesIO(data), name=f"{what}.csv", dry_run=True)
         self.assertEqual(report.created + report.updated, 0)
         return [str(problem) for problem in report.problems]
 

@@ -21,7 +21,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.exchange.columns import csv_line
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from claims.models import Claim, DismissedSuggestion, Link, Republication
 from claims.services import create_claim
 from sources.models import Agent, Source
@@ -161,7 +161,9 @@ class EveryWriteGoesThroughItsServiceTests(MatrixData):
 
     def test_a_claims_import_naming_a_new_speaker_adds_them_through_the_peoples_door(self):
         with writes_outside_services() as outside:
-            report = import_file("claims", io.BytesIO(a_new_speakers_claim(self)), name="claims.csv", user=self.root)
+            report = import_spreadsheet(
+                "claims", io.BytesIO(a_new_speakers_claim(self)), name="claims.csv", user=self.root
+            )
         self.assertEqual((report.problems, report.created), ([], 1))
         self.assertEqual(outside, [])
         self.assertTrue(Agent.objects.filter(name=NEW_SPEAKER).exists())
@@ -259,7 +261,9 @@ class CustomPermissionSetTests(MatrixData):
         importer = self.given("importer", "view_claim", "add_claim", "change_claim", "import_claim")
         importer.user_permissions.add(*Permission.objects.filter(codename__in=["view_source", "view_agent"]))
         data = a_new_speakers_claim(self)
-        report = import_file("claims", io.BytesIO(data), name="claims.csv", user=User.objects.get(pk=importer.pk))
+        report = import_spreadsheet(
+            "claims", io.BytesIO(data), name="claims.csv", user=User.objects.get(pk=importer.pk)
+        )
         problems = [str(problem) for problem in report.problems]
         self.assertEqual(
             problems, [f"line 2: speaker: No one is named “{NEW_SPEAKER}” in this project: {ADD_PEOPLE_DENIED}"]

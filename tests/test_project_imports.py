@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.exchange.columns import csv_line
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from claims.models import Claim, Link, Tag
 from sources.models import Agent, Source
 from sources.resources import AgentResource, SourceResource
@@ -27,7 +27,7 @@ MISSING = 999_999
 
 def import_rows(what: str, header: list[str], rows: list[list], **kwargs):
     text = csv_line(header) + "".join(csv_line([str(cell) for cell in row]) for row in rows)
-    return import_file(what, io.BytesIO(text.encode()), **kwargs)
+    return import_spreadsheet(what, io.BytesIO(text.encode()), **kwargs)
 
 
 class ClaimsImportTests(TwoProjects):

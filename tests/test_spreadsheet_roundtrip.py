@@ -13,7 +13,7 @@ import unittest
 from pathlib import Path
 
 from claims.exchange.columns import claims_csv
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from claims.models import Claim
 from claims.services import create_claim
 from sources.dates import Precision
@@ -98,7 +98,7 @@ class SpreadsheetRoundTripTests(BaseTestCase):
     def assert_imports_unchanged(self, path: Path) -> None:
         before = list(Claim.objects.order_by("pk").values())
         with open(path, "rb") as stream:
-            report = import_file("claims", stream, dry_run=False)
+            report = import_spreadsheet("claims", stream, dry_run=False)
         self.assertTrue(report.ok, [str(p) for p in report.problems])
         self.assertEqual((report.created, report.updated), (0, 0), [str(c) for c in report.changes])
         self.assertEqual(list(Claim.objects.order_by("pk").values()), before)
@@ -126,7 +126,7 @@ class SpreadsheetRoundTripTests(BaseTestCase):
         back.write_text(out.getvalue(), encoding="utf-8")
         others = list(Claim.objects.exclude(pk=target.pk).order_by("pk").values())
         with open(back, "rb") as stream:
-            report = import_file("claims", stream)
+            report = import_spreadsheet("claims", stream)
         self.assertTrue(report.ok, [str(p) for p in report.problems])
         self.assertEqual(report.updated, 1)
         [change] = report.changes

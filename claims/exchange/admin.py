@@ -2,7 +2,7 @@
 
 django-import-export draws the Import and Export buttons and builds XLSX and JSON exports (its public
 `get_export_data`). The import pages and the CSV export are ours, so that they call our services:
-`importing.import_file` (CSV or XLSX, one transaction, every bad row reported with its line, a dry-run
+`importing.import_spreadsheet` (CSV or XLSX, one transaction, every bad row reported with its line, a dry-run
 preview with what each updated row changes) and `columns.claims_csv` (streamed, optionally with a BOM).
 """
 
@@ -22,7 +22,7 @@ from import_export.forms import SelectableFieldsExportForm
 from import_export.signals import post_export
 
 from claims.exchange.columns import claims_csv
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from claims.exchange.resources import ClaimResource, LinkResource
 from common.history import recorded_as
 from common.import_uploads import UploadGone, store_upload, take_upload
@@ -191,7 +191,7 @@ class ExchangeAdmin(ImportExportMixin):
 
     def _run(self, request, path: Path, original_name: str, **kwargs):
         with path.open("rb") as stream, recorded_as(reason=f"Imported from {original_name} in the admin"):
-            return import_file(self.what, stream, name=original_name, user=request.user, **kwargs)
+            return import_spreadsheet(self.what, stream, name=original_name, user=request.user, **kwargs)
 
     def _render(self, request, context):
         context.update(

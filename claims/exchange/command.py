@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError
 from django.template.defaultfilters import pluralize
 
-from claims.exchange.importing import import_file
+from claims.exchange.importing import import_spreadsheet
 from common.history import RecordedCommand
 from common.progress import Progress
 from common.tabular import FORMATS
@@ -36,7 +36,7 @@ class ImportCommand(RecordedCommand):
         except OSError as e:
             raise CommandError(f"Cannot read {file}: {e.strerror}.") from e
         with stream:
-            report = import_file(
+            report = import_spreadsheet(
                 self.what,
                 stream,
                 name=file,

@@ -1,7 +1,7 @@
 """Importing claims and links from a file: one transaction per file, read and written a batch at a time,
 every bad row reported.
 
-`import_file` opens a CSV or XLSX file with common.tabular and hands its rows, as they are read, to
+`import_spreadsheet` opens a CSV or XLSX file with common.tabular and hands its rows, as they are read, to
 `import_claims` or `import_links`. Nothing holds the whole file: each batch is looked up, validated and
 (while no row has been bad) written, then let go. Any bad row and the transaction is rolled back at the end,
 so nothing is written; a dry run is rolled back too.
@@ -52,7 +52,7 @@ Rows = Iterable[tuple[int, dict[str, str]]]
 OLD_COLUMNS = ["independent_sources"]  # the name before the rename
 
 
-def import_file(
+def import_spreadsheet(
     what: str,
     stream: BinaryIO,
     *,
