@@ -23,6 +23,9 @@ As whole processes (start-up included), interleaved:
   s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id WHERE s.project_id = P ORDER BY
   c.id)`); target at most 2x; and against `export_claims --all-projects` (the whole server; the project's export
   should be no slower: at most 1.2x). Checked: one line per claim of the project plus the header.
+- the claim admin's CSV download as a Reviewer of the project (one request, in this process after a warm-up, as a
+  running server answers it: no start-up) against the same floor; target at most 2x. Checked: the same bytes as
+  `export_claims --project`.
 Wall and CPU-seconds (the process's and its PostgreSQL backend's) and the load average are printed.
 """
 
@@ -34,6 +37,8 @@ BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
 sys.path[0] = os.path.dirname(BENCHMARKS)
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import filecmp  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -178,21 +183,27 @@ def exports(slug: str, rounds: int) -> None:
         "\\copy (SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id "
         f"WHERE s.project_id = {project.pk} ORDER BY c.id) TO '{{}}' WITH (FORMAT csv, HEADER)"
     )
-    runs = {"project": [], "floor": [], "all": []}
-    with tempfile.TemporaryDirectory() as folder:
+    runs = {"project": [], "download": [], "floor": [], "all": []}
+    with tempfile.TemporaryDirectory() as folder, member_of(project) as member:
         out = Path(folder)
+        downloaded(member, out / "download.csv")  # warm-up: the server has answered a request before
         for n in range(1, rounds + 1):
             runs["project"].append(
                 timed([PYTHON, "manage.py", "export_claims", "--project", slug, "-o", str(out / "project.csv")])
             )
             assert line_count(out / "project.csv") == rows + 1, "the project's export is not one line per claim"
+            runs["download"].append(downloaded(member, out / "download.csv"))
+            assert filecmp.cmp(out / "download.csv", out / "project.csv", shallow=False), (
+                "the member's admin download differs from export_claims --project"
+            )
             runs["floor"].append(timed([*psql_args(), "-c", floor_sql.format(out / "floor.csv")]))
             assert line_count(out / "floor.csv") == rows + 1
             runs["all"].append(
                 timed([PYTHON, "manage.py", "export_claims", "--all-projects", "-o", str(out / "all.csv")])
             )
             print(
-                f"  round {n}: project {runs['project'][-1]['wall']:.2f} s, floor {runs['floor'][-1]['wall']:.2f} s, "
+                f"  round {n}: project {runs['project'][-1]['wall']:.2f} s, admin download "
+                f"{runs['download'][-1]['wall']:.2f} s, floor {runs['floor'][-1]['wall']:.2f} s, "
                 f"whole server {runs['all'][-1]['wall']:.2f} s (load {runs['project'][-1]['load']:.2f})",
                 flush=True,
             )
@@ -205,7 +216,59 @@ def exports(slug: str, rounds: int) -> None:
         f"  the project's export: {median['project'] / median['floor']:.2f}x its COPY floor in wall time, "
         f"{cpu['project'] / cpu['floor']:.2f}x in CPU-seconds   target: at most 2x"
     )
+    print(
+        f"  the member's admin download (one request to a running server): {median['download'] / median['floor']:.2f}x "
+        f"the floor in wall time, {cpu['download'] / cpu['floor']:.2f}x in CPU-seconds   target: at most 2x"
+    )
     print(f"  against the whole server's export: {median['project'] / median['all']:.2f}x   target: at most 1.2x")
+
+
+@contextlib.contextmanager
+def member_of(project):
+    """A Reviewer of the project, for the admin download; removed afterwards."""
+    from django.contrib.auth.models import User
+
+    from tests.base import make_member
+
+    User.objects.filter(username="bench-download").delete()
+    member = User.objects.create_user("bench-download", password="pw", is_staff=True)
+    make_member(member, "Reviewer", project)
+    try:
+        yield member
+    finally:
+        member.delete()
+
+
+def downloaded(member, path: Path) -> dict:
+    """The claim admin's CSV download as the project's member asks for it (every column, no filter), streamed
+    to `path` in this process, as a running server answers it: wall, this process's CPU and its backend's."""
+    from django.db import connection
+    from django.test import Client
+
+    from claims.exchange.columns import HEADER
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(member)
+    connection.ensure_connection()
+    backend = Path(f"/proc/{connection.connection.info.backend_pid}/stat")
+
+    def backend_ticks() -> int:
+        fields = backend.read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+
+    form = {"format": "0", "resource": "0", **{f"claimresource_{name}": "on" for name in HEADER}}
+    load, ticks, cpu, began = os.getloadavg()[0], backend_ticks(), time.process_time(), time.perf_counter()
+    response = client.post("/admin/claims/claim/export/", form)
+    assert response.status_code == 200 and response.streaming, response.status_code
+    with path.open("wb") as out:
+        for chunk in response.streaming_content:
+            out.write(chunk)
+    return {
+        "wall": time.perf_counter() - began,
+        "cpu": time.process_time() - cpu,
+        "db_cpu": (backend_ticks() - ticks) / os.sysconf("SC_CLK_TCK"),
+        "load": load,
+    }
 
 
 def main() -> None:
