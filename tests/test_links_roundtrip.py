@@ -41,7 +41,10 @@ class LinksRoundTripTests(BaseTestCase):
         return out.getvalue()
 
     def test_an_unchanged_export_reads_back_as_unchanged_rows(self):
-        self.import_links(self.exported())
+        exported, history = self.exported(), Link.history.count()
+        said = self.import_links(exported)
+        self.assertIn("0 new, 0 updated, 2 unchanged", said)
+        self.assertEqual(Link.history.count(), history)  # nothing rewritten
         self.assertEqual(Link.objects.count(), 2)
         self.assertEqual(Link.objects.get(pk=self.link.pk).note, "same remark")
 
