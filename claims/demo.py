@@ -125,8 +125,8 @@ SECOND_PROJECT = {
 SECOND_SOURCES = [
     {
         "title": "Old mill footbridge to close for repairs",
-        "url": "https://demo.claimtrail.invalid/millbrook-gazette/footbridge-closes",
-        "publisher": "Millbrook Gazette (demo)",
+        "url": "https://demo.claimtrail.invalid/riverside-gazette/footbridge-closes",
+        "publisher": "Riverside Gazette (demo)",
         "authors": ["Ana Lindqvist (demo)"],
         "published_on": datetime.date(2024, 3, 4),
         "text": (

@@ -3,6 +3,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from claims.models import Claim, Link
+from sources.duplicates import likely_duplicates
 from sources.models import Source
 
 
@@ -34,3 +35,8 @@ class DemoDataTests(TestCase):
             self.client.get(reverse("admin:claims_claim_changelist")),
             "Moscow has never objected to a US military presence",
         )
+
+    def test_the_demo_data_proposes_no_likely_duplicates(self):
+        call_command("load_demo", stdout=open("/dev/null", "w"))
+        pairs = [(p.first.name, p.second.name, p.reasons) for p in likely_duplicates()]
+        self.assertEqual(pairs, [])

@@ -16,6 +16,7 @@ from claims.models import Claim
 from claims.services import create_claim
 from sources.importing import import_file
 from tests.base import BaseTestCase
+from tests.test_links import claim_form_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 ORIGINAL = (FIXTURES / "harbour_talks.txt").read_text()
@@ -82,6 +83,14 @@ class EvidenceChainTests(BaseTestCase):
         self.break_the_claim()
         self.assert_named(self.first)
 
+    def test_a_claim_held_by_a_new_capture_names_the_new_capture(self):
+        second = self.capture(
+            ORIGINAL + "\nThe council will meet again in March to decide on the quotas.\n", SECOND_DAY
+        )
+        self.claim.refresh_from_db()
+        self.assertEqual(self.claim.anchor_state, Claim.AnchorState.HELD)
+        self.assert_named(second)
+
     def test_a_claim_moved_by_a_new_capture_names_the_new_capture(self):
         second = self.capture(ORIGINAL.replace("The mayor of", "It rained all week. The mayor of"), SECOND_DAY)
         self.claim.refresh_from_db()
@@ -98,4 +107,15 @@ class EvidenceChainTests(BaseTestCase):
         second = self.break_the_claim()
         self.reanchor_in_the_editor("Piet Korda")
         self.assertEqual((self.claim.quote, self.claim.anchor_state), ("Piet Korda", Claim.AnchorState.HELD))
+        self.assert_named(second)
+
+    def test_a_broken_claim_given_a_new_quote_in_the_admin_names_the_capture_holding_it(self):
+        second = self.break_the_claim()
+        self.client.force_login(self.alice)
+        url = reverse("admin:claims_claim_change", args=[self.claim.pk])
+        new_quote = {"quote": CHANGED, "start": "", "end": ""}
+        response = self.client.post(url, claim_form_data(self.claim) | new_quote)
+        self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
+        self.claim.refresh_from_db()
+        self.assertEqual((self.claim.quote, self.claim.anchor_state), (CHANGED, Claim.AnchorState.HELD))
         self.assert_named(second)

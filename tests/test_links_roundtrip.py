@@ -13,6 +13,7 @@ from claims.models import Link
 from claims.services import create_claim, link_claims
 from sources.services import create_source
 from tests.base import BaseTestCase
+from tests.test_csv_admin import upload
 
 
 class LinksRoundTripTests(BaseTestCase):
@@ -41,9 +42,17 @@ class LinksRoundTripTests(BaseTestCase):
         return out.getvalue()
 
     def test_an_unchanged_export_reads_back_as_unchanged_rows(self):
-        self.import_links(self.exported())
+        exported, history = self.exported(), Link.history.count()
+        said = self.import_links(exported)
+        self.assertIn("0 new, 0 updated, 2 unchanged", said)
+        self.assertEqual(Link.history.count(), history)  # nothing rewritten
         self.assertEqual(Link.objects.count(), 2)
         self.assertEqual(Link.objects.get(pk=self.link.pk).note, "same remark")
+
+    def test_the_admin_import_previews_an_unchanged_export_as_unchanged_rows(self):
+        data = {"format": "0", "resource": "0", "import_file": upload(self.exported(), "links.csv")}
+        report = self.client.post(reverse("admin:claims_link_import"), data).context["report"]
+        self.assertEqual((report.problems, report.created, report.updated, report.unchanged), ([], 0, 0, 2))
 
     def test_a_note_edited_in_the_spreadsheet_is_updated_by_id(self):
         rows = list(csv.DictReader(io.StringIO(self.exported())))

@@ -5,16 +5,22 @@ import csv
 import html
 import io
 import re
+import unittest
+from pathlib import Path
 
+from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 
 from claims.corroboration.independence import facts_for, reasons
 from claims.exchange.importing import LINK_COLUMNS
 from claims.models import Claim
 from claims.services import create_claim, link_claims
-from sources.models import Agent
+from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import BaseTestCase
+
+SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 
 def text(fragment: str) -> str:
@@ -170,3 +176,35 @@ class ThroughAThirdSourceTests(EveryPlace, BaseTestCase):
                 independent = {group for group in groups if group.startswith("independent voice")}
                 self.assertEqual(len(independent), claim.independent_voices)
                 self.assertEqual(len(said), claim.corroborating_sources)
+
+
+@unittest.skipUnless(SEEDS.is_dir(), "the seed articles are not in ../shared/seeds")
+class SeedArticlesInEveryPlaceTests(EveryPlace, BaseTestCase):
+    """The five seed articles imported as the README says; a claim in Brown's Nikkei Asian Review article corroborated
+    by one claim in each of the others."""
+
+    def setUp(self):
+        call_command("import_sources", str(SEEDS), stdout=io.StringIO())
+        seeds = {source.title[:12]: source for source in Source.objects.filter(captures__isnull=False)}
+        self.ledger = seeds["The failure "]  # the names EveryPlace reads: the claim's source and the claim
+        self.unacceptable = create_claim(source=self.ledger, quote=self.ledger.text[:30])
+        for source in seeds.values():
+            if source != self.ledger:
+                link_claims(claim_a=self.unacceptable, claim_b=create_claim(source=source, quote=source.text[:30]))
+        self.titles = {key: source.title for key, source in seeds.items()}
+        self.client.force_login(self.bob)
+
+    def test_every_place_gives_nikkei_asia_the_claims_own_voice_miller_one_voice_and_valdai_unverified(self):
+        for place, said in self.in_every_place():
+            with self.subTest(place=place):
+                groups = {title: summary.split(":")[0] for title, summary in said.items()}
+                self.assertEqual(
+                    groups,
+                    {
+                        self.titles["China fears "]: "the claim's own source's voice",
+                        self.titles["Japan’s “Rus"]: "independent voice 1",
+                        self.titles["Russia Won’t"]: "independent voice 1",
+                        self.titles["Can We Talk "]: "unverified",
+                    },
+                )
+                self.assertIn("Nikkei", said[self.titles["China fears "]])

@@ -7,14 +7,15 @@ from tests.base import BaseTestCase
 
 
 class SuggestionReasonTests(BaseTestCase):
-    def test_the_reason_does_not_name_a_person_only_one_claim_mentions(self):
+    def test_the_reason_names_the_person_both_claims_mention_and_not_one_only_one_mentions(self):
         expert = create_source(
-            title="Expert view", text="Valdai Club expert Japan Kistanov said the island talks stalled."
+            title="Expert view", text="Valdai Club expert Japan Kistanov said Lavrov stalled the island talks."
         )
         paper = create_source(
-            title="Paper", text="Japan said the island talks stalled.", url="https://paper.example.org/"
+            title="Paper", text="Japan said Lavrov stalled the island talks.", url="https://paper.example.org/"
         )
-        claim = create_claim(source=expert, quote="Japan Kistanov said the island talks stalled")
-        other = create_claim(source=paper, quote="Japan said the island talks stalled")
+        claim = create_claim(source=expert, quote="Japan Kistanov said Lavrov stalled the island talks")
+        other = create_claim(source=paper, quote="Japan said Lavrov stalled the island talks")
         (found,) = [s for s in suggestions_for(claim) if s.claim == other]
+        self.assertIn("both mention Lavrov", found.reason)
         self.assertNotIn("Kistanov", found.reason)
