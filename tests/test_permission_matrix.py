@@ -590,6 +590,13 @@ EXPORTS = [
 ]
 
 
+def member(username: str, role: str, project: Project) -> User:
+    """A staff account holding `role` in the project, logged in by the tests only (no password to hash)."""
+    user = User.objects.create_user(username, is_staff=True)
+    make_member(user, role, project)
+    return user
+
+
 def rows_in(export) -> int:
     """The rows of an exported CSV file, its header left out."""
     body = b"".join(export.streaming_content) if export.streaming else export.content
@@ -601,7 +608,7 @@ class PermissionMatrixTests(BaseTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         cls.a = sole_project()
-        outsider = User.objects.create_user("outsider", password="pw", is_staff=False)
+        outsider = User.objects.create_user("outsider", is_staff=False)
         make_member(outsider, "Reviewer")
         cls.third = create_source(
             title="Third", text="Officials confirmed the plan on Monday.", url="https://example.org/third"
@@ -614,31 +621,37 @@ class PermissionMatrixTests(BaseTestCase):
         cls.veras_membership = Membership.objects.get(user=cls.vera)
         # Project B, made last (with two projects, a new row must name its project), has members of its own.
         b = Project.objects.create(name="Harbour desk", slug="harbour")
-        mixed = cls.make_user("mia", "Viewer", cls.a)
+        mixed = member("mia", "Viewer", cls.a)
         make_member(mixed, "Reviewer", b)
         cls.users = {
             "anonymous": None,
             "non-staff": outsider,
-            "staff without a role": User.objects.create_user("nobody", password="pw", is_staff=True),
+            "staff without a role": User.objects.create_user("nobody", is_staff=True),
             "Viewer": cls.vera,
             "Annotator": cls.alice,
             "Reviewer": cls.bob,
-            "Manager": cls.make_user("manny", "Manager", cls.a),
+            "Manager": member("manny", "Manager", cls.a),
             "superuser": cls.root,
-            **{role: cls.make_user(f"{own.lower()}-of-b", own, b) for role, own in OTHER.items()},
+            **{role: member(f"{own.lower()}-of-b", own, b) for role, own in OTHER.items()},
             VIEWER_HERE_REVIEWER_THERE: mixed,
         }
 
+    def setUp(self):
+        super().setUp()
+        self.clients = {}
+
     def client_of(self, role: str) -> Client:
-        """A client logged in as the role's person, working in project A (the admin's current project: the
-        superuser, who may add to both, adds there; for someone not in A it is no choice and changes nothing)."""
-        client = Client()
-        if self.users[role] is not None:
-            client.force_login(self.users[role])
-            session = client.session
-            session[SESSION_KEY] = self.a.pk
-            session.save()
-        return client
+        """The role's client, logged in once a test (its session outlives each case's rollback), working in project A
+        (the admin's current project: the superuser, who may add to both, adds there; for someone not in A it is no
+        choice and changes nothing)."""
+        if role not in self.clients:
+            client = self.clients[role] = Client()
+            if self.users[role] is not None:
+                client.force_login(self.users[role])
+                session = client.session
+                session[SESSION_KEY] = self.a.pk
+                session.save()
+        return self.clients[role]
 
     def attempt(self, endpoint: Endpoint, role: str):
         """The endpoint's response to the role, and whether it wrote; the database is then put back."""
