@@ -18,6 +18,7 @@ from sources.services import create_source
 from tests.base import BaseTestCase
 
 DANGEROUS = ["=", "+", "-", "@", "\t", "\r"]
+HEADER_LINE = ",".join(HEADER)
 
 
 def exported(claims=None, **kwargs) -> bytes:
@@ -123,6 +124,12 @@ class ClaimsCsvTests(BaseTestCase):
         self.assertEqual(claim.statement, "")
         self.assertIn(",,", row)
         self.assertNotIn('""', row)
+
+    def test_a_list_that_can_hold_no_claim_exports_its_header_alone_by_copy_too(self):
+        # The claim list of a member of a project with no claims is such a list (an empty queryset, which has no SQL).
+        for use_copy in (False, True):
+            with self.subTest(use_copy=use_copy):
+                self.assertEqual(exported(Claim.objects.none(), use_copy=use_copy).decode().splitlines(), [HEADER_LINE])
 
     def test_a_row_per_claim_in_id_order(self):
         ids = [row["id"] for row in exported_rows()]

@@ -1,6 +1,9 @@
 """The permission matrix of tests/test_permission_matrix.py for every endpoint and method of the web API.
 
-Each role calls with its token (anonymous with none): the status code, and what the database holds afterwards.
+Each role calls with its token (anonymous with none): the status code, and what the database holds afterwards. As
+there, every object named is of project A, and each role is tried as held in A and as held only in B: a role of B
+that passes the permission asked before an object is looked up finds no object of A (404), and a create naming A's
+rows or A is refused as a bad request (400: not one of the choices; not a project where they may add).
 """
 
 import json
@@ -13,7 +16,16 @@ from rest_framework.test import APIClient
 from claims.models import Claim, DismissedSuggestion, Link
 from sources.models import Agent, Source
 from tests import test_permission_matrix as admin_matrix
-from tests.test_permission_matrix import ANNOTATORS, REVIEWERS, ROLES, SUPERUSER, VIEWERS, Endpoint, Rollback
+from tests.test_permission_matrix import (
+    ANNOTATORS,
+    OTHER,
+    REVIEWERS,
+    ROLES,
+    SUPERUSER,
+    VIEWERS,
+    Endpoint,
+    Rollback,
+)
 
 
 def call(method: str, url_name: str, *args, body=None):
@@ -30,7 +42,14 @@ def call(method: str, url_name: str, *args, body=None):
 
 
 def read(name: str, url_name: str, *args) -> Endpoint:
-    return Endpoint(name, call("get", url_name, *args), lambda t: False, VIEWERS, ok=200)
+    """A page of one of A's objects (404 to a role of B only), or a list (theirs, without A's rows: 200)."""
+    return Endpoint(
+        name, call("get", url_name, *args), lambda t: False, VIEWERS, ok=200, elsewhere=404 if args else 200
+    )
+
+
+# Words of A's rows, which no list shows to a role of B only.
+A_WORDS = ["Vladimir Putin", "Ledger on missile defence", "absolutely unacceptable", "example.net/ledger"]
 
 
 def version(claim: Claim) -> int:
@@ -65,10 +84,12 @@ READS = [
 WRITES = [
     Endpoint(
         "API source create",
-        call("post", "api:source-list", body={"title": "New", "text": "Fresh words."}),
+        call("post", "api:source-list", body=lambda t: {"project": t.a.slug, "title": "New", "text": "Fresh words."}),
         lambda t: Source.objects.filter(title="New").exists(),
         REVIEWERS,
         ok=201,
+        elsewhere=400,  # "You may not add to a project “main”, or there is none."
+        mixed=400,
     ),
     Endpoint(
         "API source patch",
@@ -102,6 +123,7 @@ WRITES = [
         lambda t: Claim.objects.filter(quote="Talks on joint projects").exists(),
         ANNOTATORS,
         ok=201,
+        elsewhere=400,  # A's source is not one of the choices
     ),
     Endpoint(
         "API claim patch",
@@ -138,6 +160,7 @@ WRITES = [
         lambda t: Claim.objects.filter(pk=t.rejected.pk, status="reviewed").exists(),
         REVIEWERS,
         ok=200,
+        gate=ANNOTATORS,  # a change of a claim: then asked in the claim's project
     ),
     Endpoint(
         "API claim rating",
@@ -150,6 +173,7 @@ WRITES = [
         lambda t: Claim.objects.filter(pk=t.rejected.pk, rating=1).exists(),
         REVIEWERS,
         ok=200,
+        gate=ANNOTATORS,  # a change of a claim: then asked in the claim's project
     ),
     Endpoint(
         "API claim delete",
@@ -168,6 +192,7 @@ WRITES = [
         lambda t: Link.objects.filter(claim_a=t.unacceptable, claim_b=t.rejected).exists(),
         ANNOTATORS,
         ok=201,
+        elsewhere=400,  # A's claims are not among the choices
     ),
     Endpoint(
         "API link patch",
@@ -202,10 +227,14 @@ WRITES = [
     ),
     Endpoint(
         "API agent create",
-        call("post", "api:agent-list", body={"name": "Maria Zakharova", "kind": "person"}),
+        call(
+            "post", "api:agent-list", body=lambda t: {"project": t.a.slug, "name": "Maria Zakharova", "kind": "person"}
+        ),
         lambda t: Agent.objects.filter(name="Maria Zakharova").exists(),
         ANNOTATORS,
         ok=201,
+        elsewhere=400,  # not a project where they may add
+        mixed=400,
     ),
     Endpoint(
         "API agent patch",
@@ -260,6 +289,7 @@ WRITES = [
         lambda t: Claim.objects.filter(quote="Talks on joint projects").exists(),
         ANNOTATORS,
         ok=201,
+        elsewhere=400,  # "No source is at …", as for a URL of no source
     ),
 ]
 
@@ -267,37 +297,47 @@ WRITES = [
 class ApiPermissionMatrixTests(admin_matrix.PermissionMatrixTests):
     """The admin matrix's people and data (its setUpTestData), through the API."""
 
-    def attempt(self, endpoint: Endpoint, role: str) -> tuple[int, str, bool]:
-        client = APIClient()
-        user = self.users[role]
-        if user is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    def client_of(self, role: str) -> APIClient:
+        """The role's client, calling with the person's token (made once a test)."""
+        if role not in self.clients:
+            client = self.clients[role] = APIClient()
+            user = self.users[role]
+            if user is not None:
+                client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return self.clients[role]
+
+    def attempt(self, endpoint: Endpoint, role: str):
+        client = self.client_of(role)
         outcome = None
         try:
             with transaction.atomic():
                 response = endpoint.send(self, client)
-                outcome = (
-                    response.status_code,
-                    json.dumps(getattr(response, "data", None), default=str),
-                    endpoint.written(self),
-                )
+                outcome = response, endpoint.written(self)
                 raise Rollback
         except Rollback:
             pass
         return outcome
 
+    def refusal(self, endpoint: Endpoint, role: str) -> int:
+        return 401 if role == "anonymous" else endpoint.refused.get(role, 403)
+
     def check(self, endpoints: list[Endpoint]) -> None:
         for endpoint in endpoints:
             for role in ROLES:
                 with self.subTest(endpoint=endpoint.name, role=role):
-                    status, body, written = self.attempt(endpoint, role)
-                    if role in endpoint.allowed:
-                        self.assertEqual(status, endpoint.ok, body)
+                    response, written = self.attempt(endpoint, role)
+                    body = json.dumps(getattr(response, "data", None), default=str)
+                    expected = self.expected(endpoint, role)
+                    if expected is None:
+                        self.assertEqual(response.status_code, endpoint.ok, body)
                         if endpoint in WRITES:
                             self.assertTrue(written, "the allowed write did not happen")
                         continue
                     self.assertFalse(written, "a refused role wrote to the database")
-                    self.assertEqual(status, 401 if role == "anonymous" else 403, body)
+                    self.assertEqual(response.status_code, expected, body)
+                    if role in OTHER and endpoint in READS:
+                        for word in A_WORDS:
+                            self.assertNotIn(word, response.content.decode(), "a role of B only was shown A's rows")
 
     def test_every_write_endpoint_answers_each_role_as_its_permissions_say(self):
         self.check(WRITES)

@@ -149,6 +149,10 @@ def annotate(request: HttpRequest, source_id: int) -> HttpResponse:
 def add_claim(request: HttpRequest, source_id: int) -> JsonResponse:
     """Save a claim made from a selection; answer with the new highlights and the claim opened."""
     source = get_object_or_404(visible_sources(request), pk=source_id)
+    # Asked again by save_claim; here in the source's project, as the panel asks its claim's: someone who adds claims
+    # only in another project is refused, not shown a form whose fields are all disabled.
+    if not request.user.has_perm("claims.add_claim", source):
+        return HttpResponse("You may not add claims to this source.", status=403)
     claim = Claim(source=source, created_by=request.user)
     form = EditorClaimForm(request.POST, instance=claim, user=request.user, auto_id="new-%s")
     try:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Case,
@@ -381,7 +382,11 @@ def claims_csv(
         use_copy = connection.vendor == "postgresql"
     yield (codecs.BOM_UTF8 if bom else b"") + csv_line(c.name for c in chosen_columns(columns)).encode()
     if use_copy:
-        yield from _copied(copy_query(claims, columns, project), connection, on_rows)
+        try:
+            copy = copy_query(claims, columns, project)
+        except EmptyResultSet:  # a list that can hold no claim (a member's project that has none): the header alone
+            return
+        yield from _copied(copy, connection, on_rows)
     else:
         yield from _iterated(rows, on_rows)
 
