@@ -13,6 +13,8 @@ In-process, through Django's test client (middleware, login, templates), interle
   unscoped, as every Reviewer saw it before projects: a staff account given the Reviewer's permissions directly
   (which reach every project; they are read as a member's are, so only the scoping differs), and, for
   reference, as a superuser (no permission read at all); target: the scoped page at most 1.2x the unscoped;
+- the same list sorted by the date claimed and by independent voices, each way (the sort indexes do not lead with
+  the project), checked to be in that order; target at most 1.2x each;
 - the API's claim list (first page), the same two ways; target at most 1.2x;
 - top-10 suggestions for 30 of the project's claims (p95; target 50 ms): candidates come from the claim's project.
 Checked: the member's pages hold only the project's claims (the list counting them all, up to its cap), the
@@ -90,6 +92,11 @@ def p95(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+# Sorted lists timed too (column of the list, the claim field it sorts): a project's claims are read along an index
+# on (field, id) that does not lead with the project.
+SORTED = [("claimed", "claimed_on"), ("independent", "independent_voices")]
+
+
 def pages(slug: str, rounds: int) -> None:
     django_ready()
     from django.contrib.auth.models import Group, User
@@ -97,6 +104,7 @@ def pages(slug: str, rounds: int) -> None:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
+    from claims.admin import ClaimAdmin
     from claims.corroboration.suggestions import suggestions_for
     from claims.models import Claim
     from common.capped_paginator import COUNT_CAP
@@ -119,17 +127,28 @@ def pages(slug: str, rounds: int) -> None:
             clients[name] = Client()
             clients[name].force_login(user)
         cases = {"claim list": "/admin/claims/claim/", "API claim list": "/api/claims/"}
+        sorted_by = {}  # a sorted list's case → the field its page must be in the order of
+        for column, field in SORTED:
+            at = ClaimAdmin.list_display.index(column) + 1  # after the actions' checkbox column
+            for way, o in (("ascending", f"{at}"), ("descending", f"-{at}")):
+                case = f"claim list by {column}, {way}"
+                cases[case], sorted_by[case] = f"/admin/claims/claim/?o={o}", (field, way == "descending")
         times = {(case, who): [] for case in cases for who in clients}
         for case, url in cases.items():
             for who, client in clients.items():
                 response = client.get(url)  # warm-up, and the check
                 assert response.status_code == 200, (url, who, response.status_code)
-                if case == "claim list":
+                if case.startswith("claim list"):
                     shown = response.context["cl"]
                     ids = [claim.pk for claim in shown.result_list]
                     # The list counts exactly up to COUNT_CAP, and says "more than" beyond.
                     expected = min(in_project if who == "member" else total, COUNT_CAP + 1)
                     assert shown.result_count == expected, (who, shown.result_count, expected)
+                    if case in sorted_by:
+                        field, descending = sorted_by[case]
+                        values = [getattr(claim, field) for claim in shown.result_list]
+                        values = [value for value in values if value is not None]  # where NULLs go is the database's
+                        assert values == sorted(values, reverse=descending), f"{case} as {who}: the page is not sorted"
                 else:
                     body = response.json()  # a page by id cursor: no count
                     ids = [row["id"] for row in body["results"]]
