@@ -69,3 +69,18 @@ def test_the_data_commands_start_without_the_admin_the_ranker_or_the_spreadsheet
     )
     found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
     assert found.stdout.splitlines() == ["[[], []]", "[]"], found.stdout + found.stderr
+
+
+def test_the_admin_checks_see_every_admin_though_the_admin_modules_load_with_the_urls():
+    """The admin's modules are found when the URLs load, so Django's checks of each ModelAdmin (a list_display
+    naming no field, say) would see none of them when they run before the URL checks; they find them first."""
+    import subprocess
+    import sys
+
+    started = (
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup(); "
+        "from django.core import checks; print(checks.run_checks(tags=[checks.Tags.admin])); "
+        "from django.contrib import admin; from claims.models import Claim; print(Claim in admin.site._registry)"
+    )
+    found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.splitlines() == ["[]", "True"], found.stdout + found.stderr
