@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 
 from claims.corroboration.counting import recount_all
-from claims.corroboration.independence import explain
+from claims.corroboration.independence import UNKNOWN_OWN_SOURCE, explain, explanations_for_claims
 from claims.exchange.importing import import_links
 from claims.models import Claim, Link, Republication
 from claims.services import create_claim, link_claims
@@ -55,6 +55,15 @@ class VoiceRuleTests(VoicesTestCase):
     def test_a_source_with_no_author_publisher_or_url_is_unverified(self):
         self.corroborate(title="Valdai")
         self.assertEqual(self.counts(self.unacceptable), (1, 0, 1, 0))
+
+    def test_a_claim_in_an_unverified_source_says_why_nothing_ties_its_corroboration_to_it(self):
+        _, valdai_claim = self.corroborate(title="Valdai")
+        self.assertEqual(self.counts(valdai_claim), (1, 1, 0, 0))  # the Ledger is a witness of its own
+
+        (explained,) = explanations_for_claims([valdai_claim.pk])[valdai_claim.pk].values()
+
+        self.assertEqual((explained.source.pk, explained.group), (self.ledger.pk, "independent voice 1"))
+        self.assertEqual(explained.reason, UNKNOWN_OWN_SOURCE)
 
     def test_urls_with_the_same_registered_domain_are_one_voice(self):
         update_source(source=self.ledger, url="https://www.nikkei.com/ledger")

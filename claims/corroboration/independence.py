@@ -267,6 +267,8 @@ def voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> Voice
 
 OWN_VOICE = "the claim's own source's voice"
 UNVERIFIED = "unverified"
+# A source with metadata corroborating a claim whose own source has none: nothing ties them, and nothing could.
+UNKNOWN_OWN_SOURCE = "the claim's own source states no author, publisher or URL, so nothing ties this one to it"
 
 
 @dataclass
@@ -318,6 +320,8 @@ def explain_voices(facts: Facts, own_source: int, corroborating: Iterable[int]) 
         fellows = sorted(members | ({own_source} if members is grouped.own else set()))
         for pk in sorted(members):
             why = [reason for other in fellows if other != pk for reason in reasons(facts, pk, other)]
+            if not why and members is not grouped.own and facts.sources[own_source].unverified:
+                why = [UNKNOWN_OWN_SOURCE]
             rows.append(Explained(facts.sources[pk], label, why))
     for pk in sorted(grouped.unverified):
         rows.append(
