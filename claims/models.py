@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Max, Min, Q
 from django.db.models.functions import Greatest, Least, Left, Length
@@ -28,7 +29,7 @@ class Tag(InAProject, models.Model):
     """A label a project gives its claims; each project has its own."""
 
     project = models.ForeignKey("sources.Project", on_delete=models.PROTECT, related_name="tags", blank=True)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[ProhibitNullCharactersValidator()])
 
     objects = ProjectQuerySet.as_manager()
     project_path = "project"
@@ -128,13 +129,18 @@ class Claim(models.Model):
     project = models.ForeignKey(
         "sources.Project", on_delete=models.PROTECT, related_name="claims", editable=False, db_index=False
     )
-    quote = models.TextField(help_text="The exact words, as they stand in the source text.")
+    # No NUL character in a claim's text (PostgreSQL cannot store one): refused by full_clean as forms refuse it.
+    quote = models.TextField(
+        help_text="The exact words, as they stand in the source text.", validators=[ProhibitNullCharactersValidator()]
+    )
     start = models.PositiveIntegerField(
         blank=True,
         help_text="Offset of the first character in the source text (code points). Leave empty to locate the quote.",
     )
     end = models.PositiveIntegerField(blank=True, help_text="Offset just after the last character (end exclusive).")
-    statement = models.TextField(blank=True, help_text="The claim in the annotator's words.")
+    statement = models.TextField(
+        blank=True, help_text="The claim in the annotator's words.", validators=[ProhibitNullCharactersValidator()]
+    )
     speaker = models.ForeignKey(
         Agent,
         null=True,

@@ -75,6 +75,8 @@ def create_claim(
         status=status,
         created_by=created_by,
     )
+    for name in tags:  # checked before they are looked up: PostgreSQL cannot even compare a name holding NUL
+        Tag(project_id=source.project_id, name=name).clean_fields(exclude=["project"])
     tags = [Tag.objects.get_or_create(project_id=source.project_id, name=name)[0] for name in tags]
     return save_claim(claim, user=created_by, tags=tags)
 

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import given
@@ -78,6 +79,8 @@ def csv_files(draw) -> bytes:
 
 
 files = st.one_of(csv_files(), st.binary(max_size=200))
+# Any text a claim can hold: every character but NUL, which the model refuses (ClaimTextTests).
+STORABLE = st.characters(exclude_characters="\x00")
 
 
 class ImportPropertyTests(HypothesisTestCase, BaseTestCase):
@@ -112,8 +115,8 @@ class ImportPropertyTests(HypothesisTestCase, BaseTestCase):
         self.assertEqual(snapshot(), before, "the preview writes nothing")
 
     @given(
-        st.lists(st.text(min_size=1, max_size=15).map(str.strip).filter(bool), max_size=4, unique=True),
-        st.text(max_size=30),
+        st.lists(st.text(STORABLE, min_size=1, max_size=15).map(str.strip).filter(bool), max_size=4, unique=True),
+        st.text(STORABLE, max_size=30),
     )
     def test_export_then_import_changes_nothing_for_any_tags_and_statement(self, tags, statement):
         create_claim(source=self.harbour, quote="the president said", tags=tags, statement=statement)
@@ -140,3 +143,13 @@ class ImportPropertyTests(HypothesisTestCase, BaseTestCase):
         self.assertTrue(report.ok, report.problems)
         self.assertEqual((report.created, report.updated), (0, 0), report.changes)
         self.assertEqual(b"".join(claims_csv()), exported)
+
+
+class ClaimTextTests(BaseTestCase):
+    def test_a_nul_character_in_a_claims_statement_or_tag_is_refused_by_name_before_the_database_sees_it(self):
+        for field, fields in [("statement", {"statement": "said\x00so"}), ("name", {"tags": ["mis\x00sile"]})]:
+            with self.subTest(field=field):
+                with self.assertRaises(ValidationError) as refused:
+                    create_claim(source=self.harbour, quote="the president said", **fields)
+                self.assertEqual(refused.exception.message_dict, {field: ["Null characters are not allowed."]})
+        self.assertFalse(Claim.objects.filter(quote="the president said").exists())

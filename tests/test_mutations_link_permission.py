@@ -13,6 +13,7 @@ from claims.corroboration.counting import recount_all
 from claims.exchange.columns import csv_line
 from claims.models import Link
 from claims.services import create_claim
+from common.projects import sole_project
 from sources.services import create_source
 from tests.base import HARBOUR_TEXT, LEDGER_TEXT
 from tests.test_permission_matrix import admin_import
@@ -33,6 +34,7 @@ LINK_PERMISSIONS = [
 
 class Story:
     def __init__(self):
+        self.a = sole_project()  # the admin matrix's imports name the project they read into
         self.ledger = create_source(title="Ledger", text=LEDGER_TEXT, url="https://example.net/ledger")
         self.harbour = create_source(title="Harbour", text=HARBOUR_TEXT, url="https://example.org/harbour")
         self.unacceptable = create_claim(source=self.ledger, quote="would be “absolutely unacceptable”")

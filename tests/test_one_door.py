@@ -124,8 +124,7 @@ class EveryWriteGoesThroughItsServiceTests(MatrixData):
         return outside
 
     def test_every_admin_and_annotate_page_write_goes_through_a_service(self):
-        client = Client()
-        client.force_login(self.root)
+        client = self.client_of("superuser")  # working in project A, as the matrix's superuser does
         for endpoint in writes(admin_matrix.ENDPOINTS):
             with self.subTest(endpoint=endpoint.name):
                 self.assertEqual(self.through(endpoint, client), [])
@@ -138,10 +137,9 @@ class EveryWriteGoesThroughItsServiceTests(MatrixData):
                 self.assertEqual(self.through(endpoint, client), [])
 
     def test_merging_people_goes_through_the_services_and_moves_their_claims_versions(self):
-        twin = Agent.objects.create(name="V. Putin", kind=Agent.Kind.PERSON)
+        twin = Agent.objects.create(name="V. Putin", kind=Agent.Kind.PERSON, project=self.a)
         spoken = create_claim(source=self.third, quote="confirmed the plan on Monday", speaker=twin)
-        client = Client()
-        client.force_login(self.root)
+        client = self.client_of("superuser")
         with writes_outside_services() as outside:
             response = client.post(
                 reverse("admin:sources_agent_changelist"),
@@ -161,9 +159,8 @@ class EveryWriteGoesThroughItsServiceTests(MatrixData):
 
     def test_a_claims_import_naming_a_new_speaker_adds_them_through_the_peoples_door(self):
         with writes_outside_services() as outside:
-            report = import_spreadsheet(
-                "claims", io.BytesIO(a_new_speakers_claim(self)), name="claims.csv", user=self.root
-            )
+            data = a_new_speakers_claim(self)
+            report = import_spreadsheet("claims", io.BytesIO(data), name="claims.csv", user=self.root, project=self.a)
         self.assertEqual((report.problems, report.created), ([], 1))
         self.assertEqual(outside, [])
         self.assertTrue(Agent.objects.filter(name=NEW_SPEAKER).exists())
@@ -171,7 +168,7 @@ class EveryWriteGoesThroughItsServiceTests(MatrixData):
     def test_the_demo_command_writes_through_the_services(self):
         before = (Source.objects.count(), Claim.objects.count(), Link.objects.count())
         with writes_outside_services() as outside:
-            call_command("load_demo", verbosity=0)
+            call_command("load_demo", project=self.a.slug, verbosity=0)
         self.assertEqual(outside, [])
         after = (Source.objects.count(), Claim.objects.count(), Link.objects.count())
         self.assertTrue(all(a > b for a, b in zip(after, before, strict=True)), (before, after))
@@ -261,9 +258,8 @@ class CustomPermissionSetTests(MatrixData):
         importer = self.given("importer", "view_claim", "add_claim", "change_claim", "import_claim")
         importer.user_permissions.add(*Permission.objects.filter(codename__in=["view_source", "view_agent"]))
         data = a_new_speakers_claim(self)
-        report = import_spreadsheet(
-            "claims", io.BytesIO(data), name="claims.csv", user=User.objects.get(pk=importer.pk)
-        )
+        importer = User.objects.get(pk=importer.pk)
+        report = import_spreadsheet("claims", io.BytesIO(data), name="claims.csv", user=importer, project=self.a)
         problems = [str(problem) for problem in report.problems]
         self.assertEqual(
             problems, [f"line 2: speaker: No one is named “{NEW_SPEAKER}” in this project: {ADD_PEOPLE_DENIED}"]
@@ -284,7 +280,7 @@ class CustomRolesTests(CustomPermissionSetTests):
         role = Group.objects.get(name=cls.ROLES[username])
         role.permissions.set(Permission.objects.filter(content_type__app_label="claims", codename__in=codenames))
         user = User.objects.create_user(username, password="pw", is_staff=True)
-        make_member(user, role.name)
+        make_member(user, role.name, cls.a)
         return user
 
     def test_the_permissions_are_held_through_the_role_in_the_project_only(self):
