@@ -611,6 +611,22 @@ ENDPOINTS = [
         lambda t: Project.objects.filter(name="Renamed desk").exists(),
         MANAGERS,
     ),
+    Endpoint(
+        "project delete",
+        post("admin:sources_project_delete", lambda t: t.a.pk, data={"post": "yes"}),
+        lambda t: not Project.objects.filter(pk=t.a.pk).exists(),
+        NOBODY,  # a project with sources is deleted by no one (PROTECT)
+        refused={"superuser": 200},  # shown the sources that keep it
+    ),
+    Endpoint(
+        "project action delete selected",
+        delete_selected("sources_project", lambda t: t.a),
+        lambda t: not Project.objects.filter(pk=t.a.pk).exists(),
+        NOBODY,
+        # Only a Manager sees the list of projects, and is not offered the delete; the superuser is shown the sources
+        # that keep it.
+        refused=dict.fromkeys(MANAGERS, 200),
+    ),
     # API tokens: a person's own, in no project.
     Endpoint(
         "API token add own",
