@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
@@ -108,8 +108,12 @@ class AgentAdmin(
             return None
         keep = queryset.filter(pk=request.POST.get("keep")).first()
         if "merge" in request.POST and keep is not None:
-            merge_agents(keep=keep, others=agents, user=request.user)
-            self.message_user(request, f"Merged {len(agents) - 1} into {keep.name}.", messages.SUCCESS)
+            try:
+                merge_agents(keep=keep, others=agents, user=request.user)
+            except ValidationError as refused:  # people of two projects: none is merged
+                self.message_user(request, " ".join(refused.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"Merged {len(agents) - 1} into {keep.name}.", messages.SUCCESS)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -141,8 +145,12 @@ class AgentAdmin(
             first = get_object_or_404(self.get_queryset(request), pk=request.POST.get("first"))
             second = get_object_or_404(self.get_queryset(request), pk=request.POST.get("second"))
             if request.POST.get("choice") == "distinct":
-                mark_distinct(first=first, second=second, user=request.user)
-                self.message_user(request, f"{first.name} and {second.name} marked distinct.", messages.SUCCESS)
+                try:
+                    mark_distinct(first=first, second=second, user=request.user)
+                except ValidationError as refused:  # marked already (a second click), or of two projects
+                    self.message_user(request, " ".join(refused.messages), messages.ERROR)
+                else:
+                    self.message_user(request, f"{first.name} and {second.name} marked distinct.", messages.SUCCESS)
             elif request.POST.get("choice") == "merge" and request.POST.get("confirm") != "yes":
                 # A merge cannot be undone from here: say what it does and ask once more.
                 context = {
@@ -156,8 +164,12 @@ class AgentAdmin(
                 }
                 return TemplateResponse(request, "sources/agent_merge_confirm.html", context)
             elif request.POST.get("choice") == "merge":
-                merge_agents(keep=first, others=[second], user=request.user)
-                self.message_user(request, f"Merged {second.name} into {first.name}.", messages.SUCCESS)
+                try:
+                    merge_agents(keep=first, others=[second], user=request.user)
+                except ValidationError as refused:  # of two projects: neither is merged
+                    self.message_user(request, " ".join(refused.messages), messages.ERROR)
+                else:
+                    self.message_user(request, f"Merged {second.name} into {first.name}.", messages.SUCCESS)
             return HttpResponseRedirect(self.next_url(request))
         context = {
             **self.admin_site.each_context(request),

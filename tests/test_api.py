@@ -452,3 +452,11 @@ class TokenAdminTests(ApiTestCase):
         response = self.client.post(reverse("admin:authtoken_tokenproxy_delete", args=[token.pk]), {"post": "yes"})
         self.assertIn(response.status_code, {403, 302})
         self.assertTrue(Token.objects.filter(pk=token.pk).exists())
+
+    def test_a_person_cannot_open_someone_elses_token(self):
+        token = Token.objects.create(user=self.bob)
+        self.client.force_login(self.alice)
+        response = self.client.get(reverse("admin:authtoken_tokenproxy_change", args=[token.pk]))
+        # As for a key that is no one's: Django's "perhaps it was deleted", the page naming nothing of the token.
+        self.assertRedirects(response, reverse("admin:index"))
+        self.assertNotContains(self.client.get(response["Location"]), "bob")

@@ -12,18 +12,20 @@ allowed to write must leave the database as it was, whatever the status code say
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from claims.exchange.columns import HEADER, csv_line
 from claims.models import Claim, DismissedSuggestion, Link, Republication, Tag
 from claims.services import create_claim, dismiss_suggestion, link_claims
 from common.admin_projects import SESSION_KEY
 from common.projects import sole_project
-from sources.models import Agent, Membership, Project, Source
+from sources.models import Agent, DistinctPublishers, Membership, Project, Source
 from sources.services import create_source
 from tests.base import LEDGER_TEXT, BaseTestCase, make_member
 from tests.test_editor_views import claim_data
@@ -48,6 +50,11 @@ NOBODY: set[str] = set()
 NOT_ALLOWED = dict.fromkeys(VIEWERS, 405)
 # Only a Manager sees a project's members (the Memberships list): to the other roles a membership is not found.
 MEMBERS_UNSEEN = dict.fromkeys(VIEWERS - MANAGERS, 404)
+# A list action the role is not offered, among none offered: the list again ("No action selected").
+NOT_OFFERED = dict.fromkeys(VIEWERS, 200)
+# Another person's API token is not among one's own: Django's "perhaps it was deleted" redirect, as for a key that is
+# no one's.
+NOT_THEIRS = dict.fromkeys(STAFF, 302)
 
 
 # The endpoints that write to one saved object (its page, its history, its suggestions).
@@ -57,6 +64,7 @@ OF_AN_OBJECT = {
     for action in ("change", "delete", "history revert")
 } | {
     "claim status in the form",
+    "claim rating in the form",
     "claim add link inline",
     "admin undo a dismissal",
     "admin link a suggestion",
@@ -83,8 +91,9 @@ class Endpoint:
     # object, which looks the object up first; `allowed` when not given.
     gate: set[str] | None = None
     # The answer to a role of B only that passes the gate: 404 (A's object is not found), or for an add naming A's
-    # rows, the form's refusal (200: not one of the choices) or the list action's (302: no row of theirs selected).
-    elsewhere: int = 404
+    # rows, the form's refusal (200: not one of the choices) or the list action's (302: no row of theirs selected);
+    # None for a write of their own that belongs to no project (their API token), allowed as to the same role in A.
+    elsewhere: int | None = 404
     # The answer to the Viewer of A who reviews in B, when not a Viewer's: they pass the gates a Viewer does not, and
     # are then refused in A (a form whose choices hold no project of A where they may add, a service's refusal).
     mixed: int | None = None
@@ -96,6 +105,28 @@ def post(url_name: str, *args, data: Callable | dict | None = None):
         return client.post(reverse(url_name, args=[a(test) if callable(a) else a for a in args]), payload)
 
     return send
+
+
+def delete_selected(model: str, obj: Callable):
+    """The list's "Delete selected" action on one object, confirmed."""
+    return post(
+        f"admin:{model}_changelist",
+        data=lambda t: {"action": "delete_selected", "_selected_action": [obj(t).pk], "post": "yes"},
+    )
+
+
+def on_duplicates_page(choice: str):
+    """A decision on the "likely duplicates" page about A's two publishers (a merge confirmed)."""
+    return post(
+        "admin:sources_agent_duplicates",
+        data=lambda t: {"first": t.ledger_press.pk, "second": t.harbour_press.pk, "choice": choice, "confirm": "yes"},
+    )
+
+
+def own_token(test, client) -> str:
+    """The key of the logged-in person's own API token (none for anonymous: a key that is no one's)."""
+    user_id = client.session.get(USER_SESSION_KEY)
+    return Token.objects.get(user_id=user_id).key if user_id else "no-one-s"
 
 
 def undo_dismissal(test, client):
@@ -200,6 +231,17 @@ ENDPOINTS = [
         refused={"Annotator": 302},  # saved, the status left as it was (a read-only field for an annotator)
     ),
     Endpoint(
+        "claim rating in the form",
+        post(
+            "admin:claims_claim_change",
+            lambda t: t.rejected.pk,
+            data=lambda t: claim_form_data(t.rejected) | {"rating": "1"},
+        ),
+        lambda t: Claim.objects.filter(pk=t.rejected.pk, rating=1).exists(),
+        REVIEWERS,
+        refused={"Annotator": 302},  # saved, the rating left as it was (a read-only field for an annotator)
+    ),
+    Endpoint(
         "claim delete",
         post("admin:claims_claim_delete", lambda t: t.unacceptable.pk, data={"post": "yes"}),
         lambda t: not Claim.objects.filter(pk=t.unacceptable.pk).exists(),
@@ -235,6 +277,27 @@ ENDPOINTS = [
         refused={"Viewer": 200, "Annotator": 200},
         elsewhere=302,  # the action runs on the rows of their list, where A's claim is not: none is changed
         mixed=302,  # offered the action (they review in B), refused in A: "No claim was changed"
+    ),
+    Endpoint(
+        "claim action mark disputed",
+        post(
+            "admin:claims_claim_changelist",
+            data=lambda t: {"action": "mark_disputed", "_selected_action": [t.rejected.pk]},
+        ),
+        lambda t: Claim.objects.filter(pk=t.rejected.pk, status="disputed").exists(),
+        REVIEWERS,
+        refused={"Viewer": 200, "Annotator": 200},
+        elsewhere=302,  # the action runs on the rows of their list, where A's claim is not: none is changed
+        mixed=302,  # offered the action (they review in B), refused in A: "No claim was changed"
+    ),
+    Endpoint(
+        "claim action delete selected",
+        delete_selected("claims_claim", lambda t: t.unacceptable),
+        lambda t: not Claim.objects.filter(pk=t.unacceptable.pk).exists(),
+        REVIEWERS,
+        refused=NOT_OFFERED,
+        elsewhere=302,  # the action runs on the rows of their list, where A's claim is not: none is deleted
+        mixed=403,  # offered the action (they delete claims in B), refused for A's claim
     ),
     Endpoint(
         "claim add link inline",
@@ -306,6 +369,15 @@ ENDPOINTS = [
         NOBODY,
         refused=NOT_ALLOWED,
     ),
+    Endpoint(
+        "link action delete selected",
+        delete_selected("claims_link", lambda t: t.link),
+        lambda t: not Link.objects.filter(pk=t.link.pk).exists(),
+        ANNOTATORS,
+        refused=NOT_OFFERED,
+        elsewhere=302,  # the action runs on the rows of their list, where A's link is not: none is deleted
+        mixed=403,  # offered the action (they delete links in B), refused for A's link
+    ),
     # The sources admin.
     Endpoint(
         "source add",
@@ -340,6 +412,13 @@ ENDPOINTS = [
         lambda t: Source.objects.filter(title="Reverted").exists(),
         NOBODY,
         refused=NOT_ALLOWED,
+    ),
+    Endpoint(
+        "source action delete selected",
+        delete_selected("sources_source", lambda t: t.spare_source),
+        lambda t: not Source.objects.filter(pk=t.spare_source.pk).exists(),
+        SUPERUSER,
+        refused=NOT_OFFERED,
     ),
     # People and organisations.
     Endpoint(
@@ -399,6 +478,29 @@ ENDPOINTS = [
         elsewhere=302,  # the action runs on the rows of their list, where A's people are not: none is merged
         mixed=403,  # offered the action (they merge in B), refused in A by merge_agents
     ),
+    Endpoint(
+        "agent action delete selected",
+        delete_selected("sources_agent", lambda t: t.spare_agent),
+        lambda t: not Agent.objects.filter(pk=t.spare_agent.pk).exists(),
+        SUPERUSER,
+        # Offered the merge, not the delete: "No action selected", and back to the list.
+        refused=NOT_OFFERED | dict.fromkeys(REVIEWERS - SUPERUSER, 302),
+        mixed=302,  # offered the merge (they merge in B)
+    ),
+    Endpoint(
+        "agent duplicates mark distinct",
+        on_duplicates_page("distinct"),
+        lambda t: DistinctPublishers.objects.exists(),
+        REVIEWERS,
+        mixed=403,  # may merge (in B), refused in A by mark_distinct
+    ),
+    Endpoint(
+        "agent duplicates merge",
+        on_duplicates_page("merge"),
+        lambda t: not Agent.objects.filter(pk=t.harbour_press.pk).exists(),
+        REVIEWERS,
+        mixed=403,  # may merge (in B), refused in A by merge_agents
+    ),
     # Tags.
     Endpoint(
         "tag add",
@@ -419,6 +521,13 @@ ENDPOINTS = [
         post("admin:claims_tag_delete", lambda t: t.tag.pk, data={"post": "yes"}),
         lambda t: not Tag.objects.filter(pk=t.tag.pk).exists(),
         SUPERUSER,
+    ),
+    Endpoint(
+        "tag action delete selected",
+        delete_selected("claims_tag", lambda t: t.tag),
+        lambda t: not Tag.objects.filter(pk=t.tag.pk).exists(),
+        SUPERUSER,
+        refused=NOT_OFFERED,
     ),
     # Republications.
     Endpoint(
@@ -446,6 +555,15 @@ ENDPOINTS = [
         post("admin:claims_republication_delete", lambda t: t.republication.pk, data={"post": "yes"}),
         lambda t: not Republication.objects.exists(),
         REVIEWERS,
+    ),
+    Endpoint(
+        "republication action delete selected",
+        delete_selected("claims_republication", lambda t: t.republication),
+        lambda t: not Republication.objects.exists(),
+        REVIEWERS,
+        refused=NOT_OFFERED,
+        elsewhere=302,  # the action runs on the rows of their list, where A's republication is not
+        mixed=403,  # offered the action (they delete republications in B), refused for A's
     ),
     # Members and projects (a Manager's).
     Endpoint(
@@ -477,6 +595,13 @@ ENDPOINTS = [
         refused=MEMBERS_UNSEEN,
     ),
     Endpoint(
+        "membership action delete selected",
+        delete_selected("sources_membership", lambda t: t.veras_membership),
+        lambda t: not Membership.objects.filter(pk=t.veras_membership.pk).exists(),
+        MANAGERS,  # the others may not see the list of members
+        elsewhere=302,  # the action runs on the rows of their list, where A's members are not
+    ),
+    Endpoint(
         "project change",
         post(
             "admin:sources_project_change",
@@ -485,6 +610,46 @@ ENDPOINTS = [
         ),
         lambda t: Project.objects.filter(name="Renamed desk").exists(),
         MANAGERS,
+    ),
+    Endpoint(
+        "project delete",
+        post("admin:sources_project_delete", lambda t: t.a.pk, data={"post": "yes"}),
+        lambda t: not Project.objects.filter(pk=t.a.pk).exists(),
+        NOBODY,  # a project with sources is deleted by no one (PROTECT)
+        refused={"superuser": 200},  # shown the sources that keep it
+    ),
+    Endpoint(
+        "project action delete selected",
+        delete_selected("sources_project", lambda t: t.a),
+        lambda t: not Project.objects.filter(pk=t.a.pk).exists(),
+        NOBODY,
+        # Only a Manager sees the list of projects, and is not offered the delete; the superuser is shown the sources
+        # that keep it.
+        refused=dict.fromkeys(MANAGERS, 200),
+    ),
+    # API tokens: a person's own, in no project.
+    Endpoint(
+        "API token add own",
+        post("admin:authtoken_tokenproxy_add"),
+        lambda t: Token.objects.exclude(key__in=t.token_keys).exists(),
+        STAFF,
+        elsewhere=None,
+    ),
+    Endpoint(
+        "API token delete own",
+        lambda t, client: client.post(
+            reverse("admin:authtoken_tokenproxy_delete", args=[own_token(t, client)]), {"post": "yes"}
+        ),
+        lambda t: Token.objects.count() < len(t.token_keys),
+        STAFF,
+        elsewhere=None,
+    ),
+    Endpoint(
+        "API token delete another's",
+        post("admin:authtoken_tokenproxy_delete", lambda t: t.others_token.key, data={"post": "yes"}),
+        lambda t: not Token.objects.filter(key=t.others_token.key).exists(),
+        SUPERUSER,
+        refused=NOT_THEIRS,
     ),
     # The annotate page.
     Endpoint(
@@ -508,6 +673,19 @@ ENDPOINTS = [
         lambda t: Claim.objects.filter(statement="changed").exists(),
         ANNOTATORS,
         ok=200,
+        gate=VIEWERS,  # the panel opens for whoever may read claims; the change is then asked in the claim's project
+    ),
+    Endpoint(
+        "annotate claim status",
+        post(
+            "annotate:claim",
+            lambda t: t.rejected.pk,
+            data=lambda t: claim_data(t.rejected.quote, t.rejected.start, seen_version=0, status="reviewed"),
+        ),
+        lambda t: Claim.objects.filter(pk=t.rejected.pk, status="reviewed").exists(),
+        REVIEWERS,
+        ok=200,
+        refused={"Annotator": 200},  # saved, the status left as it was (a disabled field for an annotator)
         gate=VIEWERS,  # the panel opens for whoever may read claims; the change is then asked in the claim's project
     ),
     Endpoint(
@@ -674,6 +852,12 @@ class PermissionMatrixTests(BaseTestCase):
             **{role: member(f"{own.lower()}-of-b", own, b) for role, own in OTHER.items()},
             VIEWER_HERE_REVIEWER_THERE: mixed,
         }
+        # Each person's own API token, and one of someone who holds no role here.
+        for user in cls.users.values():
+            if user is not None:
+                Token.objects.create(user=user)
+        cls.others_token = Token.objects.create(user=User.objects.create_user("tess", is_staff=True))
+        cls.token_keys = set(Token.objects.values_list("key", flat=True))
 
     def setUp(self):
         super().setUp()

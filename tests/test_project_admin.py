@@ -11,7 +11,7 @@ from claims.models import Claim, Tag
 from claims.services import create_claim, link_claims
 from common.admin_projects import SESSION_KEY
 from common.projects import sole_project
-from sources.models import Agent, Membership, Project
+from sources.models import Agent, DistinctPublishers, Membership, Project
 from sources.services import create_source, delete_agent
 from tests.base import BaseTestCase, make_member
 
@@ -210,6 +210,41 @@ class DuplicatesTests(ProjectAdminTestCase):
             url, {"first": self.b_press.pk, "second": self.b_press_online.pk, "choice": "distinct"}
         )
         self.assertEqual(response.status_code, 404)
+
+    def decide(self, user, choice: str, first: Agent, second: Agent) -> list[str]:
+        """A confirmed decision on the likely-duplicates page: the messages of the page it returns to."""
+        self.client.force_login(user)
+        data = {"first": first.pk, "second": second.pk, "choice": choice, "confirm": "yes"}
+        response = self.client.post(reverse("admin:sources_agent_duplicates"), data, follow=True)
+        self.assertEqual(response.status_code, 200)
+        return [str(message) for message in response.context["messages"]]
+
+    def test_organisations_of_two_projects_are_neither_merged_nor_marked_distinct_but_told_why(self):
+        for choice in ("merge", "distinct"):
+            with self.subTest(choice=choice):
+                said = self.decide(self.root, choice, self.ledger_press, self.b_press)
+                self.assertIn("These belong to different projects", " ".join(said))
+        self.assertTrue(Agent.objects.filter(pk=self.b_press.pk).exists())
+        self.assertFalse(DistinctPublishers.objects.exists())
+
+    def test_marking_a_pair_distinct_twice_says_it_is_marked_already(self):
+        self.decide(self.bob, "distinct", self.ledger_press, self.harbour_press)
+        said = self.decide(self.bob, "distinct", self.ledger_press, self.harbour_press)
+        self.assertIn("These two publishers are already marked distinct.", said)
+        self.assertEqual(DistinctPublishers.objects.count(), 1)
+
+    def test_the_merge_action_on_people_of_two_projects_merges_none_and_says_why(self):
+        self.client.force_login(self.root)
+        data = {
+            "action": "merge_selected",
+            "_selected_action": [self.ledger_press.pk, self.b_press.pk],
+            "keep": self.ledger_press.pk,
+            "merge": "yes",
+        }
+        response = self.client.post(reverse("admin:sources_agent_changelist"), data, follow=True)
+        said = " ".join(str(message) for message in response.context["messages"])
+        self.assertIn("These belong to different projects", said)
+        self.assertTrue(Agent.objects.filter(pk=self.b_press.pk).exists())
 
 
 class SwitcherTests(ProjectAdminTestCase):
