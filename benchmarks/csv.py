@@ -178,8 +178,11 @@ FLOOR_COLUMNS = ["source_id", "quote", "start", "end", "statement", "speaker_id"
 FLOOR_COLUMNS += ["claimed_on_precision", "kind", "status", "created_at", "updated_at", "version", "anchor_state"]
 COUNTS = ["corroborating_sources", "independent_voices", "unverified_sources", "contradicting_sources"]
 FLOOR_COLUMNS += COUNTS  # stored counts: the table has no default for them, the import writes 0
-# The history keeps neither the version nor the stored counts.
-HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version" and c not in COUNTS] + ["id", "created_by_id"]
+# The stored lists (empty for a new claim, its tags' names when it has tags) and the claim's project.
+STORED = ["corroborated_by_ids", "contradicted_by_ids", "undecided_duplicates", "tag_names"]
+FLOOR_COLUMNS += [*STORED, "project_id"]
+# The history keeps neither the version nor the stored counts and lists.
+HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version" and c not in COUNTS + STORED] + ["id", "created_by_id"]
 
 
 def measure_import_floor(args) -> dict:
@@ -192,7 +195,9 @@ def measure_import_floor(args) -> dict:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         with open(args.input, "rb") as stream:
-            with cursor.cursor.copy(f"COPY claims_claim ({quoted}) FROM STDIN WITH (FORMAT csv)") as copy:
+            empty = ", ".join(STORED)  # an empty cell of these is an empty text, not NULL
+            copied = f"COPY claims_claim ({quoted}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({empty}))"
+            with cursor.cursor.copy(copied) as copy:
                 while block := stream.read(1 << 16):
                     copy.write(block)
         cursor.execute(
@@ -322,6 +327,7 @@ def write_import_files(path: str, floor_path: str, rows: int) -> None:
 
     from claims.exchange.columns import csv_line
     from claims.models import Claim, Tag
+    from claims.tagging import tag_names_cell
     from sources.dates import from_iso
     from sources.models import Agent, Source
 
@@ -332,7 +338,7 @@ def write_import_files(path: str, floor_path: str, rows: int) -> None:
     written = 0
     with open(path, "w", encoding="utf-8", newline="") as out, open(floor_path, "w", encoding="utf-8") as floor:
         out.write(csv_line(header))
-        for source in Source.objects.order_by("pk").only("pk", "text").iterator(chunk_size=500):
+        for source in Source.objects.order_by("pk").only("pk", "text", "project").iterator(chunk_size=500):
             taken = set(Claim.objects.filter(source=source).values_list("start", "end"))
             spare = [m for m in SENTENCE.finditer(source.text) if (m.start(), m.end() - 1) not in taken]
             for m in spare:
@@ -350,6 +356,8 @@ def write_import_files(path: str, floor_path: str, rows: int) -> None:
                 cells = [str(source.pk), quote, str(start), str(end), f"statement {n}"]
                 cells += [None if speaker[1] is None else str(speaker[1]), date.isoformat(), precision]
                 cells += ["paraphrase", "draft", now, now, "0", Claim.AnchorState.HELD, "0", "0", "0", "0"]
+                cells += ["", "", "", tag_names_cell(sorted(tags[: n % 3])) if n % 5 == 0 else ""]
+                cells += [str(source.project_id)]
                 floor.write(csv_line(cells))
                 written += 1
                 if written == rows:
