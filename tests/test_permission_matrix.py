@@ -194,6 +194,22 @@ def link_inlines() -> dict:
     return {"links_from-TOTAL_FORMS": "0", "links_from-INITIAL_FORMS": "0"}
 
 
+def status_action(status: str) -> "Endpoint":
+    """The claim list's action that marks the selected claims with this status (A's claim `rejected`)."""
+    return Endpoint(
+        f"claim action mark {status}",
+        post(
+            "admin:claims_claim_changelist",
+            data=lambda t: {"action": f"mark_{status}", "_selected_action": [t.rejected.pk]},
+        ),
+        lambda t: Claim.objects.filter(pk=t.rejected.pk, status=status).exists(),
+        REVIEWERS,
+        refused={"Viewer": 200, "Annotator": 200},  # not offered the action: the list again, "No action selected"
+        elsewhere=302,  # the action runs on the rows of their list, where A's claim is not: none is changed
+        mixed=302,  # offered the action (they review in B), refused in A: "No claim was changed"
+    )
+
+
 ENDPOINTS = [
     # The claims admin.
     Endpoint(
@@ -254,42 +270,7 @@ ENDPOINTS = [
         NOBODY,
         refused=NOT_ALLOWED,
     ),
-    Endpoint(
-        "claim action mark reviewed",
-        post(
-            "admin:claims_claim_changelist",
-            data=lambda t: {"action": "mark_reviewed", "_selected_action": [t.rejected.pk]},
-        ),
-        lambda t: Claim.objects.filter(pk=t.rejected.pk, status="reviewed").exists(),
-        REVIEWERS,
-        refused={"Viewer": 200, "Annotator": 200},  # not offered the action: the list again, "No action selected"
-        elsewhere=302,  # the action runs on the rows of their list, where A's claim is not: none is changed
-        mixed=302,  # offered the action (they review in B), refused in A: "No claim was changed"
-    ),
-    Endpoint(
-        "claim action mark retracted",
-        post(
-            "admin:claims_claim_changelist",
-            data=lambda t: {"action": "mark_retracted", "_selected_action": [t.rejected.pk]},
-        ),
-        lambda t: Claim.objects.filter(pk=t.rejected.pk, status="retracted").exists(),
-        REVIEWERS,
-        refused={"Viewer": 200, "Annotator": 200},
-        elsewhere=302,  # the action runs on the rows of their list, where A's claim is not: none is changed
-        mixed=302,  # offered the action (they review in B), refused in A: "No claim was changed"
-    ),
-    Endpoint(
-        "claim action mark disputed",
-        post(
-            "admin:claims_claim_changelist",
-            data=lambda t: {"action": "mark_disputed", "_selected_action": [t.rejected.pk]},
-        ),
-        lambda t: Claim.objects.filter(pk=t.rejected.pk, status="disputed").exists(),
-        REVIEWERS,
-        refused={"Viewer": 200, "Annotator": 200},
-        elsewhere=302,  # the action runs on the rows of their list, where A's claim is not: none is changed
-        mixed=302,  # offered the action (they review in B), refused in A: "No claim was changed"
-    ),
+    *(status_action(status) for status in ("reviewed", "retracted", "disputed")),
     Endpoint(
         "claim action delete selected",
         delete_selected("claims_claim", lambda t: t.unacceptable),
