@@ -108,12 +108,12 @@ class AgentAdmin(
             return None
         keep = queryset.filter(pk=request.POST.get("keep")).first()
         if "merge" in request.POST and keep is not None:
-            try:
-                merge_agents(keep=keep, others=agents, user=request.user)
-            except ValidationError as refused:  # people of two projects: none is merged
-                self.message_user(request, " ".join(refused.messages), messages.ERROR)
-            else:
-                self.message_user(request, f"Merged {len(agents) - 1} into {keep.name}.", messages.SUCCESS)
+            # Refused for people of two projects: none is merged.
+            self.decide(
+                request,
+                lambda: merge_agents(keep=keep, others=agents, user=request.user),
+                done=f"Merged {len(agents) - 1} into {keep.name}.",
+            )
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -126,6 +126,15 @@ class AgentAdmin(
 
     def has_merge_permission(self, request) -> bool:
         return self.may_merge(request)
+
+    def decide(self, request, decision, *, done: str) -> None:
+        """Carry out a merge or a "distinct" through its service; what the service refuses is said, not a 500."""
+        try:
+            decision()
+        except ValidationError as refused:
+            self.message_user(request, " ".join(refused.messages), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
 
     def next_url(self, request) -> str:
         """Where a decision returns to: the page that asked (a claim page's "decide" link), else the list."""
@@ -145,12 +154,12 @@ class AgentAdmin(
             first = get_object_or_404(self.get_queryset(request), pk=request.POST.get("first"))
             second = get_object_or_404(self.get_queryset(request), pk=request.POST.get("second"))
             if request.POST.get("choice") == "distinct":
-                try:
-                    mark_distinct(first=first, second=second, user=request.user)
-                except ValidationError as refused:  # marked already (a second click), or of two projects
-                    self.message_user(request, " ".join(refused.messages), messages.ERROR)
-                else:
-                    self.message_user(request, f"{first.name} and {second.name} marked distinct.", messages.SUCCESS)
+                # Refused when marked already (a second click), or for two projects' organisations.
+                self.decide(
+                    request,
+                    lambda: mark_distinct(first=first, second=second, user=request.user),
+                    done=f"{first.name} and {second.name} marked distinct.",
+                )
             elif request.POST.get("choice") == "merge" and request.POST.get("confirm") != "yes":
                 # A merge cannot be undone from here: say what it does and ask once more.
                 context = {
@@ -164,12 +173,11 @@ class AgentAdmin(
                 }
                 return TemplateResponse(request, "sources/agent_merge_confirm.html", context)
             elif request.POST.get("choice") == "merge":
-                try:
-                    merge_agents(keep=first, others=[second], user=request.user)
-                except ValidationError as refused:  # of two projects: neither is merged
-                    self.message_user(request, " ".join(refused.messages), messages.ERROR)
-                else:
-                    self.message_user(request, f"Merged {second.name} into {first.name}.", messages.SUCCESS)
+                self.decide(
+                    request,
+                    lambda: merge_agents(keep=first, others=[second], user=request.user),
+                    done=f"Merged {second.name} into {first.name}.",
+                )
             return HttpResponseRedirect(self.next_url(request))
         context = {
             **self.admin_site.each_context(request),
