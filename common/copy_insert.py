@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from operator import attrgetter, itemgetter
 
 from django.db import connections, models, router
+from django.db.models import DEFERRED
 from psycopg.copy import QueuedLibpqWriter
 
 
@@ -18,7 +19,7 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
     their primary keys and auto_now dates. On PostgreSQL one COPY stays open for the whole block, so the
     database writes and indexes rows while the caller prepares the next ones; elsewhere bulk_create at the end.
     No other query may run on the connection inside the block."""
-    fields = model._meta.concrete_fields
+    fields = written_fields(model)
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
@@ -55,13 +56,20 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
 
 
+def written_fields(model: type[models.Model]) -> list[models.Field]:
+    """The columns a row is written with: every concrete field but those the database computes (GeneratedField)."""
+    return [field for field in model._meta.concrete_fields if not field.generated]
+
+
 def new_instances(model: type[models.Model], **values) -> Callable[[], models.Model]:
     """A function making new, unsaved instances of `model` with its defaults and these values, two and a half
     times cheaper than `model(**values)`: the values are given positionally, in the order of the concrete fields,
     as Django's own Model.from_db builds an instance. Django documents keyword arguments only for a new instance:
     tests/test_library_pins.py checks that the positional values land in the same fields, as a new instance."""
     blank = model(**values)
-    ordered = [getattr(blank, field.attname) for field in model._meta.concrete_fields]
+    # A field the database computes is left unset (DEFERRED), as on a new instance: it has no value before its save.
+    fields = model._meta.concrete_fields
+    ordered = [DEFERRED if field.generated else getattr(blank, field.attname) for field in fields]
     return lambda: model(*ordered)
 
 
@@ -76,7 +84,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows], batch_size=500)]
-    fields = model._meta.concrete_fields
+    fields = written_fields(model)
     at = fields.index(model._meta.pk)
     values = itemgetter(*(f.attname for f in fields if not f.primary_key))
     ids = _next_ids(connection, model, len(rows))
@@ -101,7 +109,7 @@ def _next_ids(connection, model, count: int) -> list[int]:
 def _copying(connection, model) -> Iterator[Callable[[list], None]]:
     """A function writing one row (a list of values in the order of the model's concrete fields) into a COPY."""
     quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
+    fields = written_fields(model)
     columns = ", ".join(quote(f.column) for f in fields)
     # psycopg formats a date or a moment far more slowly than a string, and an import's rows share a few
     # dates and one moment: each is formatted once, as ISO 8601, which PostgreSQL reads back exactly.

@@ -40,7 +40,7 @@ def unescape(cell: str) -> str:
     return _escaped.sub("", cell) if "'" in cell else cell
 
 
-class _Escape(Func):
+class EscapeFormulas(Func):
     """`escape` run by the database: PostgreSQL's regexp_replace, or on SQLite the Python function registered by
     `register_sqlite_function`."""
 
@@ -60,11 +60,23 @@ def escaped(expression) -> Case:
     """`escape` as a database expression, for exports written by the database itself. Most cells start with a
     letter and hold none of the characters that start a cell: one comparison of their first character's code
     and a strpos per character rule them out, and the pattern runs only for the few left."""
+    return Case(
+        When(_may_need_escape(expression), then=EscapeFormulas(expression)), default=expression, output_field=TextField()
+    )
+
+
+def escaped_or_null(expression) -> Case:
+    """`escaped`, NULL where the text surely needs no escape: what a claim stores (Claim.quote_escaped) so that
+    the export tests its quotes once, when they are written, not on every export."""
+    return Case(When(_may_need_escape(expression), then=EscapeFormulas(expression)), default=None, output_field=TextField())
+
+
+def _may_need_escape(expression) -> Q:
     first = Ord(expression)
     may_need_it = Q(LessThanOrEqual(first, FIRST_CODES[-1])) & Q(In(first, FIRST_CODES))
     for character in STARTS_AFTER:  # strpos: on a million quotes, about what reading them costs; LIKE or ~ twice that
         may_need_it |= Q(GreaterThan(StrIndex(expression, Value(character)), 0))
-    return Case(When(may_need_it, then=_Escape(expression)), default=expression, output_field=TextField())
+    return may_need_it
 
 
 def register_sqlite_function(sender, connection, **kwargs) -> None:

@@ -4,7 +4,7 @@ import io
 import unittest
 from unittest import mock
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from claims.exchange import columns
 from claims.exchange.columns import HEADER, claims_csv
@@ -244,6 +244,43 @@ class SpreadsheetEscapeTests(BaseTestCase):
                 self.assertEqual(written, [escape(s) for s in statements])
                 self.assertEqual(written[:2], [";'=2*21;", "a\t'=1+1"])
                 self.assertEqual([unescape(w) for w in written], statements)
+
+
+class StoredCellsTests(BaseTestCase):
+    """What the export reads as stored instead of computing it for every claim (issue 26), on both databases."""
+
+    def test_the_escaped_quote_follows_the_quote_whatever_writes_it(self):
+        source = create_source(title="Cells", text="=SUM(A1) and plain words")
+        claim = create_claim(source=source, quote="=SUM(A1)")
+        self.assertEqual(Claim.objects.values_list("quote_escaped", flat=True).get(pk=claim.pk), "'=SUM(A1)")
+        self.assertEqual(exported_rows(Claim.objects.filter(pk=claim.pk))[0]["quote"], "'=SUM(A1)")
+        Claim.objects.filter(pk=claim.pk).update(quote="plain words", start=13, end=24)  # a write past the services
+        self.assertIsNone(Claim.objects.values_list("quote_escaped", flat=True).get(pk=claim.pk))
+        self.assertEqual(exported_rows(Claim.objects.filter(pk=claim.pk))[0]["quote"], "plain words")
+
+    def test_a_plain_quote_stores_no_escape(self):
+        self.assertEqual(set(Claim.objects.values_list("quote_escaped", flat=True)), {None})
+
+    def test_the_database_refuses_a_kind_or_status_that_is_not_a_choice(self):
+        # The export writes both as stored, without the spreadsheet escape: only a constraint makes that safe.
+        for field in ("kind", "status"):
+            with self.subTest(field=field), self.assertRaises(IntegrityError), transaction.atomic():
+                Claim.objects.filter(pk=self.rejected.pk).update(**{field: "=1+1"})
+
+    def test_speakers_and_annotators_like_formulas_are_escaped_once_per_person(self):
+        mallory = self.make_user("@mallory", "Annotator")
+        source = create_source(title="People", text="one two")
+        create_claim(source=source, quote="one", speaker=Agent.objects.create(name="=HYPERLINK(y)"), created_by=mallory)
+        create_claim(source=source, quote="two", speaker=Agent.objects.get(name="=HYPERLINK(y)"), created_by=mallory)
+        rows = exported_rows(Claim.objects.filter(source=source))
+        self.assertEqual([(r["speaker"], r["annotator"]) for r in rows], [("'=HYPERLINK(y)", "'@mallory")] * 2)
+
+    def test_the_one_claim_per_span_index_survives_every_migration(self):
+        # SQLite rebuilds a table to alter it, dropping an index written in raw SQL unless the migration rewrites it.
+        with connection.cursor() as cursor:
+            indexes = connection.introspection.get_constraints(cursor, Claim._meta.db_table)
+        self.assertTrue(indexes["claim_one_per_span"]["unique"])
+        self.assertEqual(indexes["claim_one_per_span"]["columns"], ["source_id", "start", "end"])
 
 
 @unittest.skipUnless(connection.vendor == "postgresql", "COPY … TO STDOUT needs PostgreSQL")
