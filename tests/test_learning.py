@@ -67,7 +67,25 @@ class AssociationTests(LearningStory):
         self.assertNotIn(promise, [s.claim for s in suggestions_for(summit)])
         fit_that_counts_associations()
         suggestion = next(s for s in suggestions_for(summit) if s.claim == promise)
-        self.assertRegex(suggestion.reason, "“achieved” has been linked to “(come|pass)” 2 times")
+        self.assertIn("“achieved” has been linked to “come to pass” 2 times in this project", suggestion.reason)
+
+    def test_a_dismissal_showing_a_learned_association_takes_the_paraphrase_out_of_the_suggestions(self):
+        self.teach()
+        fit_that_counts_associations()
+        summit, promise = claim("Summit", PARAPHRASE[0]), claim("Promise", PARAPHRASE[1])
+        self.assertIn(promise, [s.claim for s in suggestions_for(summit)])
+        first, second = claim("Dismissed", "Exports achieved records."), claim("Other", "It has come to pass quietly.")
+        dismiss_suggestion(claim=first, suggested=second, dismissed_by=self.alice)
+        self.assertNotIn(promise, [s.claim for s in suggestions_for(summit)])
+
+    def test_an_association_reason_quotes_each_claim_as_it_is_written(self):
+        self.teach()
+        fit_that_counts_associations()
+        summit, promise = claim("Summit", PARAPHRASE[0]), claim("Promise", PARAPHRASE[1])
+        suggestion = next(s for s in suggestions_for(summit) if s.claim == promise)
+        for mine, theirs in re.findall(r"“([^”]+)” has been linked to “([^”]+)”", suggestion.reason):
+            self.assertIn(mine, PARAPHRASE[0])
+            self.assertIn(theirs, PARAPHRASE[1])
 
     def test_learned_suggestions_take_the_same_number_of_queries_however_many_claims_match(self):
         self.teach()
