@@ -581,8 +581,8 @@ def compare(
 
 
 def association_reasons(text: str, other_text: str, joined: dict[str, tuple[int, set[str]]]) -> list[str]:
-    """What the team's links taught about this pair, in the claims' own phrases: "“achieved nothing” has been
-    linked to “not come to pass” 2 times in this project" (each phrase as the claim writes it)."""
+    """What the team's links taught about this pair, in the claims' own phrases: "“achieved” has been linked to
+    “come to pass” 2 times in this project" (each phrase as its claim writes it)."""
     reasons = []
     for phrase, keys in phrases_of(text, set(joined)):
         times = max(joined[key][0] for key in keys)
