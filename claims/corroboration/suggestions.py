@@ -561,7 +561,8 @@ def compare(
             if times:
                 signals.association += times / (times + 1)
                 joined[word] = (times, {t for t, n in counted.items() if n})
-        reasons += association_reasons(claim_text(claim), claim_text(other), joined)
+        if joined:
+            reasons += association_reasons(claim_text(claim), claim_text(other), joined)
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
