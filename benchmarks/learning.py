@@ -15,8 +15,8 @@ it would in use. The same sequence runs twice: with learning switched off (the s
   learning curve              = recall@5 of the turns by how many decisions had been made before them
   look-alikes ranked first    = turns whose first suggestion is a labelled look-alike (different event)
 
-The held-out half is the figure; the tuning half is printed too (REFIT_EVERY and MIN_LINKS in
-claims/corroboration/learning.py were chosen on it only). Then the refit time at 10,000 decisions
+The held-out half is the figure; the tuning half is printed too (REFIT_EVERY, MIN_LINKS, PRIOR and
+PRIOR_DECISIONS in claims/corroboration/learning.py were chosen on it only). Then the refit time at 10,000 decisions
 (the sequence's recorded decisions repeated), and with --claims, top-10 latency on PostgreSQL with the
 static and the learned ranker (the database filled as benchmarks/suggestions.py fills it).
 """

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from claims.corroboration.learning import Learned, fitted_weights
+from claims.corroboration.learning import PRIOR, Learned, fitted_weights, refit
 from claims.corroboration.suggestions import learn_from_decision, ranked_for, suggestions_for
 from claims.models import RankerFit, SuggestionDecision, WordAssociation
 from claims.services import create_claim, dismiss_suggestion, link_claims
@@ -67,7 +67,25 @@ class AssociationTests(LearningStory):
         self.assertNotIn(promise, [s.claim for s in suggestions_for(summit)])
         fit_that_counts_associations()
         suggestion = next(s for s in suggestions_for(summit) if s.claim == promise)
-        self.assertRegex(suggestion.reason, "“achieved” has been linked to “(come|pass)” 2 times")
+        self.assertIn("“achieved” has been linked to “come to pass” 2 times in this project", suggestion.reason)
+
+    def test_a_dismissal_showing_a_learned_association_takes_the_paraphrase_out_of_the_suggestions(self):
+        self.teach()
+        fit_that_counts_associations()
+        summit, promise = claim("Summit", PARAPHRASE[0]), claim("Promise", PARAPHRASE[1])
+        self.assertIn(promise, [s.claim for s in suggestions_for(summit)])
+        first, second = claim("Dismissed", "Exports achieved records."), claim("Other", "It has come to pass quietly.")
+        dismiss_suggestion(claim=first, suggested=second, dismissed_by=self.alice)
+        self.assertNotIn(promise, [s.claim for s in suggestions_for(summit)])
+
+    def test_an_association_reason_quotes_each_claim_as_it_is_written(self):
+        self.teach()
+        fit_that_counts_associations()
+        summit, promise = claim("Summit", PARAPHRASE[0]), claim("Promise", PARAPHRASE[1])
+        suggestion = next(s for s in suggestions_for(summit) if s.claim == promise)
+        for mine, theirs in re.findall(r"“([^”]+)” has been linked to “([^”]+)”", suggestion.reason):
+            self.assertIn(mine, PARAPHRASE[0])
+            self.assertIn(theirs, PARAPHRASE[1])
 
     def test_learned_suggestions_take_the_same_number_of_queries_however_many_claims_match(self):
         self.teach()
@@ -137,6 +155,24 @@ class WeightTests(LearningStory):
     def test_a_fit_where_nothing_learned_tells_accepted_from_dismissed_leaves_the_hand_set_ranking(self):
         RankerFit.objects.create(decisions=25, weights={"static": 1.0, "association": 0.0})
         self.assertIsNone(fitted_weights())
+
+    def test_a_learned_signal_no_decision_has_shown_yet_weighs_its_prior(self):
+        self.teach()
+        first, second = claim("Dismissed", "Exports grew."), claim("Other", "Imports fell.")
+        dismiss_suggestion(claim=first, suggested=second, dismissed_by=self.alice)
+        self.assertFalse(any(d.signals["linked_partner"] for d in SuggestionDecision.objects.all()))
+        self.assertEqual(refit().weights["linked_partner"], PRIOR["linked_partner"])
+
+    def test_decisions_showing_a_learned_signal_move_its_weight_from_the_prior_towards_the_fit(self):
+        self.teach()
+        first, second = claim("Dismissed", "Exports achieved records."), claim("Other", "It has come to pass.")
+        dismiss_suggestion(claim=first, suggested=second, dismissed_by=self.alice)
+        self.assertTrue(SuggestionDecision.objects.filter(accepted=False).get().signals["association"])
+        with mock.patch("claims.corroboration.learning.PRIOR_DECISIONS", 0):
+            unweighted = refit().weights["association"]
+        with_prior = refit().weights["association"]
+        self.assertNotEqual(unweighted, PRIOR["association"])
+        self.assertLess(abs(with_prior - PRIOR["association"]), abs(unweighted - PRIOR["association"]))
 
     def test_the_refit_command_fits_the_weights_to_the_decisions_so_far(self):
         self.teach()

@@ -8,8 +8,9 @@ dismiss, each project from its own (a decision in one project changes no other's
   hand-set suggestions, with a reason naming both words as the claims write them.
 - Weights: every decision is recorded with the pair's signals as the ranker saw them, and a logistic
   regression (scikit-learn) of accepted against dismissed weighs the associations against the hand-set
-  ranking key; refitted every REFIT_EVERY decisions (after the decision's commit) and by
-  `manage.py refit_suggestions`. Until the first fit the ranker is exactly the hand-set one.
+  ranking key, from a prior that the decisions outweigh as they show each signal; refitted every REFIT_EVERY
+  decisions (after the decision's commit) and by `manage.py refit_suggestions`. Until the first fit the ranker
+  is exactly the hand-set one.
 """
 
 import functools
@@ -23,6 +24,12 @@ from common.projects import project_of, project_or_sole
 REFIT_EVERY = 25  # decisions before the first fit, and between refits
 MIN_LINKS = 2  # links, less dismissals, before an association counts
 FITTED = ("static", "association", "linked_partner")  # the hand-set ranking key, and what is learned
+# What a learned signal weighs, as a share of the hand-set key's, before decisions show it; a fit moves its weight
+# from there to what the decisions show, as if the prior were PRIOR_DECISIONS decisions showing the signal. Chosen on
+# the tuning half (benchmarks/learning.py, SQLite / PostgreSQL recall@5: with no prior 0.486 / 0.417, association
+# 1 0.500 / 0.457, 2 0.529 / 0.429, 3 0.514 / -; PRIOR_DECISIONS 5 0.500, 20 0.529).
+PRIOR = {"association": 2.0, "linked_partner": 6.0}
+PRIOR_DECISIONS = 20
 
 
 def project_id(project) -> int:
@@ -93,9 +100,10 @@ def refit(project=None) -> RankerFit | None:
     id; the server's only one when None), from its decisions: a logistic regression of accepted against
     dismissed, on standardised signals; None while there are no decisions of both kinds.
 
-    The weight is read as a share of the hand-set key's, and an association can only add: when associations do
-    not tell accepted from dismissed, it is 0 and the ranking stays the hand-set one. The hand-set signals are
-    not weighed one by one: fitted to the suggestions shown (all alike on names and dates), that ranked
+    The weight is read as a share of the hand-set key's, and an association can only add. A few decisions
+    showing a learned signal say little (one dismissed look-alike linked to a partner would set its weight to 0):
+    each weight starts at its PRIOR and moves to the fitted one as more decisions show the signal. The hand-set
+    signals are not weighed one by one: fitted to the suggestions shown (all alike on names and dates), that ranked
     partners lower (benchmarks/learning.py, tuning half: recall 0.24-0.29 against 0.41).
     """
     project = project_id(project)
@@ -112,7 +120,15 @@ def refit(project=None) -> RankerFit | None:
 
     model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x / scale, accepted)
     static, *learned = (model.coef_[0] / scale).tolist()
+    shown = np.count_nonzero(x, axis=0).tolist()[1:]  # the decisions that showed each learned signal
     weights = {"static": 1.0} | {
-        name: max(0.0, weight / static) if static > 0 else 0.0 for name, weight in zip(FITTED[1:], learned, strict=True)
+        name: from_prior(PRIOR[name], max(0.0, weight / static) if static > 0 else 0.0, n)
+        for name, weight, n in zip(FITTED[1:], learned, shown, strict=True)
     }
     return RankerFit.objects.create(project_id=project, decisions=len(rows), weights=weights)
+
+
+def from_prior(prior: float, fitted: float, shown: int) -> float:
+    """A learned signal's weight: its prior, moved towards the fitted weight as `shown` decisions showed the signal
+    (the prior counting as PRIOR_DECISIONS of them)."""
+    return (PRIOR_DECISIONS * prior + shown * fitted) / (PRIOR_DECISIONS + shown) if shown else prior

@@ -554,13 +554,15 @@ def compare(
         written = [features.words[w] for w in plain_common]
         reasons.append(f"{len(written)} words in common: {quoted(written)}")
     if learned is not None:
+        joined: dict[str, tuple[int, set[str]]] = {}  # each word of this claim: its most links, the words they join
         for word in sorted(mine_words - common):
-            times, theirs = max((learned.linked(word, t), t) for t in sorted(their_words - common) or [word])
+            counted = {t: learned.linked(word, t) for t in their_words - common}
+            times = max(counted.values(), default=0)
             if times:
                 signals.association += times / (times + 1)
-                reasons.append(
-                    f"“{features.words[word]}” has been linked to “{other_features.words[theirs]}” {times} times"
-                )
+                joined[word] = (times, {t for t, n in counted.items() if n})
+        if joined:
+            reasons += association_reasons(claim_text(claim), claim_text(other), joined)
 
     contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
@@ -577,6 +579,37 @@ def compare(
         possible_contradiction=bool(contradiction),
         signals=signals,
     )
+
+
+def association_reasons(text: str, other_text: str, joined: dict[str, tuple[int, set[str]]]) -> list[str]:
+    """What the team's links taught about this pair, in the claims' own phrases: "“achieved” has been linked to
+    “come to pass” 2 times in this project" (each phrase as its claim writes it)."""
+    reasons = []
+    for phrase, keys in phrases_of(text, set(joined)):
+        times = max(joined[key][0] for key in keys)
+        theirs = [p for p, _ in phrases_of(other_text, set().union(*(joined[key][1] for key in keys)))]
+        reason = f"“{phrase}” has been linked to {quoted(theirs, most=2)} {times} times in this project"
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def phrases_of(text: str, keys: set[str]) -> list[tuple[str, set[str]]]:
+    """The runs of a text's words whose keys are among these, each as written, with the keys it holds; a run goes on
+    over a short word between two of them ("come to pass")."""
+    runs: list[list[tuple[int, int, str]]] = []
+    gap = 0
+    for m in TOKEN_PATTERN.finditer(text):
+        key = word_key(POSSESSIVE.sub("", m.group(0)).lower())
+        if key in keys:
+            if runs and gap <= 1 and not CLAUSE_BREAK.search(text[runs[-1][-1][1] : m.start()]):
+                runs[-1].append((m.start(), m.end(), key))
+            else:
+                runs.append([(m.start(), m.end(), key)])
+            gap = 0
+        else:
+            gap += 1 if len(m.group(0)) <= 3 else 2
+    return [(text[run[0][0] : run[-1][1]], {key for _, _, key in run}) for run in runs]
 
 
 def written_date(mine: DateMention, theirs: DateMention, precision: int, text: str, other_text: str) -> str:
