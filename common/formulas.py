@@ -60,15 +60,18 @@ def escaped(expression) -> Case:
     """`escape` as a database expression, for exports written by the database itself. Most cells start with a
     letter and hold none of the characters that start a cell: one comparison of their first character's code
     and a strpos per character rule them out, and the pattern runs only for the few left."""
-    return Case(
-        When(_may_need_escape(expression), then=EscapeFormulas(expression)), default=expression, output_field=TextField()
-    )
+    return _escaped_or(expression, otherwise=expression)
 
 
 def escaped_or_null(expression) -> Case:
     """`escaped`, NULL where the text surely needs no escape: what a claim stores (Claim.quote_escaped) so that
     the export tests its quotes once, when they are written, not on every export."""
-    return Case(When(_may_need_escape(expression), then=EscapeFormulas(expression)), default=None, output_field=TextField())
+    return _escaped_or(expression, otherwise=None)
+
+
+def _escaped_or(expression, *, otherwise) -> Case:
+    needing = When(_may_need_escape(expression), then=EscapeFormulas(expression))
+    return Case(needing, default=otherwise, output_field=TextField())
 
 
 def _may_need_escape(expression) -> Q:
