@@ -143,7 +143,7 @@ def store(counts: dict[int, Counts]) -> None:
 
 
 # Claims (a stretch of ids) recounted at once by recount_all: at a million claims, 50,000 peaked at 122-155 MB and
-# 20,000 at 103 MB, in the same CPU time (issue 26: 150 MB).
+# 20,000 at 101-103 MB, for a few percent more CPU (12.6 -> 13.0-13.3 s; issue 26: 150 MB).
 RECOUNTED_AT_ONCE = 20_000
 
 
