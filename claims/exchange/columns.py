@@ -294,7 +294,7 @@ def copy_query(claims: QuerySet | None, columns: Iterable[str] | None, project=N
         # The source's page starts come with its other cells, once per source, instead of a join of their own; NULL
         # for a source without pages, so that PagesText asks nothing more of most claims.
         source_cells[PAGE_STARTS] = NullIf(F("page_starts"), Value([], output_field=JSONField()))
-    people = {c.name: _people_cells()[c.name] for c in chosen if c.name in _people_cells()}
+    people = {name: cell for name, cell in _people_cells().items() if name in {c.name for c in chosen}}
     cells = {}
     for column in chosen:
         if column.alias in source_cells:
