@@ -129,7 +129,8 @@ class Claim(models.Model):
         MOVED = "moved", "moved by a re-import"
         BROKEN = "broken", "broken: review needed"
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    # Indexed with the id (claim_source_idx in Meta), which also serves every lookup by source.
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims", db_index=False)
     # Its source's project, kept on the claim (place_in_project) so that one project's claims are listed, sorted
     # and counted from the claims' own indexes; a claim moves only within its project.
     project = models.ForeignKey(
@@ -270,6 +271,9 @@ class Claim(models.Model):
         indexes = [
             # One project's claims in id order: its list's first page and the API's pages (common.projects).
             models.Index(fields=["project", "id"], name="claim_project_idx"),
+            # A source's claims in id order, read index-only: the newest claim of the sources a search names
+            # (claims.search), and a source's claims wherever they are asked for.
+            models.Index(fields=["source", "id"], name="claim_source_idx"),
             # The claim list sorts and filters on these columns; with the id they page in index order, either way
             # (common.admin_lists breaks ties in the sorted column's direction).
             models.Index(fields=["status", "id"], name="claim_status_idx"),

@@ -6,14 +6,16 @@ Words and names are looked up first, each through its own index: the people and 
 the claims matching each (at most MAX_LISTED), and the page asks for those ids. Asked for as "words or these
 sources, newest first", PostgreSQL may walk the whole table backwards by id, deriving every claim's words again,
 hoping to meet 100 matches soon, where the matches of a source title are all in old claims (seconds at a million
-claims). A part matching more claims than that is left to the planner (see MAX_LISTED)."""
+claims). A part matching more claims than that is left to the planner (see MAX_LISTED), bounded by the newest claim
+it matches where an index gives that at once (a source's claims, by claim_source_idx): the page then starts there,
+not at the end of the table."""
 
 import calendar
 import datetime
 import re
 
 from django.db import connection
-from django.db.models import BooleanField, F, Lookup, Q, QuerySet
+from django.db.models import BooleanField, F, Lookup, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from claims.fulltext import claim_words
@@ -47,25 +49,35 @@ def search_claims(claims: QuerySet, term: str, *, user=None) -> QuerySet:
     if found := CLAIM_ID.match(term):
         # An id, not words: "7" does not match "7 percent".
         return claims.filter(pk=int(found.group(1)))
-    parts = [words_match(term), names_match(term, user=user)]
+    speakers, sources = names_match(term, user=user)
     if connection.vendor != "postgresql":
-        return claims.filter(parts[0] | parts[1])
-    return claims.filter(listed(claims, parts))
+        return claims.filter(words_match(term) | speakers | sources)
+    return claims.filter(listed(claims, [(words_match(term), None), (speakers, None), (sources, "source")]))
 
 
-def listed(claims: QuerySet, parts: list[Q]) -> Q:
+def listed(claims: QuerySet, parts: list[tuple[Q, str | None]]) -> Q:
     """The claims matching any of the parts: by their ids where a part matches at most MAX_LISTED of them; a
-    part matching none is left out."""
-    found, ids = Q(pk__in=[]), set()
-    for part in parts:
+    part matching none is left out. Each part comes with the column whose (column, id) index gives its newest
+    claim, or None: when every part's newest claim is known, the claims are bounded by the newest of them."""
+    found, ids, newest = Q(pk__in=[]), set(), 0
+    for part, column in parts:
         if part == Q():  # nothing named
             continue
         matching = list(claims.filter(part).order_by().values_list("pk", flat=True)[: MAX_LISTED + 1])
-        if len(matching) > MAX_LISTED:
-            found |= part
-        else:
+        if len(matching) <= MAX_LISTED:
             ids.update(matching)
-    return (found | Q(IdIn(F("pk"), sorted(ids)))) if ids else found
+            newest = max([newest, *matching]) if newest is not None else None
+            continue
+        found |= part
+        if column is None or newest is None:
+            newest = None
+        else:
+            # Grouped, so that the planner cannot ask for "the first of the ids backwards that matches".
+            each = claims.filter(part).order_by().values(column).annotate(newest=Max("pk"))
+            newest = max(newest, *each.values_list("newest", flat=True))
+    matched = (found | Q(IdIn(F("pk"), sorted(ids)))) if ids else found
+    # Only a part left to the planner needs the bound: ids are found through their own index.
+    return matched & Q(pk__lte=newest) if newest is not None and found != Q(pk__in=[]) else matched
 
 
 class IdIn(Lookup):
@@ -108,18 +120,14 @@ def words_match(term: str) -> Q:
     return found
 
 
-def names_match(term: str, *, user=None) -> Q:
-    """Claims whose speaker, publisher (by name or alias) or source title holds the term; Q() when nothing is
-    named. (`ilike_contains`, not `icontains`: the trigram indexes serve it.) Only the people and sources of the
-    user's projects are looked up: another project's names would take places among the MAX_NAMED."""
+def names_match(term: str, *, user=None) -> tuple[Q, Q]:
+    """Claims whose speaker, and claims whose publisher (by name or alias) or source title, holds the term: two
+    parts, Q() when nothing is named. (`ilike_contains`, not `icontains`: the trigram indexes serve it.) Only the
+    people and sources of the user's projects are looked up: another project's names would take places among the
+    MAX_NAMED."""
     named = Agent.objects.visible_to(user).filter(Q(name__ilike_contains=term) | Q(aliases__ilike_contains=term))
     # The newest MAX_NAMED of each, whose claims are the likeliest on the first page.
     agents = list(named.order_by("-pk").values_list("pk", flat=True)[:MAX_NAMED])
     sources = Source.objects.visible_to(user).filter(Q(title__ilike_contains=term) | Q(publisher__in=agents))
     source_ids = list(sources.order_by("-pk").values_list("pk", flat=True)[:MAX_NAMED])
-    found = Q()
-    if agents:
-        found |= Q(speaker__in=agents)
-    if source_ids:
-        found |= Q(source__in=source_ids)
-    return found
+    return (Q(speaker__in=agents) if agents else Q()), (Q(source__in=source_ids) if source_ids else Q())

@@ -173,6 +173,17 @@ class SearchShapeTests(ClaimListTestCase):
             self.assertEqual(self.search("residents"), [self.percent.pk])
             self.assertIn("to_tsvector", self.searched_page_query("residents"))
 
+    @skipUnless(connection.vendor == "postgresql", "the ids are looked up first on PostgreSQL")
+    def test_a_title_matching_more_claims_than_are_listed_starts_the_page_at_its_newest_claim(self):
+        older = create_claim(source=self.survey, quote="joint survey")
+        newer = create_source(title="Later visit", text="Nothing about surveys here.")
+        create_claim(source=newer, quote="Nothing about surveys")
+        with mock.patch("claims.search.MAX_LISTED", 0):
+            # The planner is bounded by the newest claim of the sources named, not left to walk back from the
+            # newest claim of all (seconds at a million claims when the matches are old).
+            self.assertIn(f'"claims_claim"."id" <= {older.pk}', self.searched_page_query("Survey trip"))
+            self.assertEqual(self.search("Survey trip"), [self.percent.pk, older.pk])
+
 
 class ListReadsNoTextTests(ClaimListTestCase):
     def test_the_claim_list_never_reads_a_sources_text(self):
