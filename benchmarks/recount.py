@@ -22,7 +22,7 @@ import harness  # noqa: F401  sets Django up: import it before anything of Djang
 from django.db import transaction
 from django.db.models import Q
 
-from claims.corroboration.counting import link_rows, recount_all
+from claims.corroboration.counting import recount_all
 from claims.models import COUNT_FIELDS, Claim, Link
 from claims.services import link_claims
 
@@ -45,7 +45,7 @@ def main() -> None:
     # The floor: reading what the recount reads (every link with its claims' sources, every claim that stores a
     # count), nothing computed or compared.
     began = time.perf_counter()
-    links = len(list(link_rows(Link.objects.all())))
+    links = len(list(Link.objects.values_list("claim_a", "claim_a__source", "claim_b", "claim_b__source", "relation")))
     nonzero = Q()
     for name in COUNT_FIELDS:
         nonzero |= Q(**{f"{name}__gt": 0})

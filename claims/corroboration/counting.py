@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, QuerySet
 
 from claims.corroboration.independence import Facts, facts_for, undecided_duplicates, voices
 from claims.models import COUNT_FIELDS, LIST_FIELDS, Claim, Link, Republication
@@ -37,43 +37,32 @@ ZERO = Counts()
 
 
 def compute(
-    own: dict[int, int], links: Iterable[tuple[int, int, int, int, str]], facts: Facts | None = None
+    own: dict[int, int], ends: Iterable[tuple[int, int, int, str]], facts: Facts | None = None
 ) -> dict[int, Counts]:
-    """The counts and lists of the claims in `own` (claim id → its source id) from their links
-    (claim a, a's source, claim b, b's source, relation). `facts`: those already loaded (a full recount's), extended
-    with the sources they lack."""
+    """The counts and lists of the claims in `own` (claim id → its source id) from their links' ends (the claim,
+    the claim at the other end, that one's source, the relation: `link_ends`). `facts`: those already loaded (a full
+    recount's), extended with the sources they lack."""
     corroborating, contradicting = defaultdict(set), defaultdict(set)
-    lists = {
-        Link.Relation.CORROBORATES: defaultdict(set),
-        Link.Relation.CONTRADICTS: defaultdict(set),
-    }
-    for a, a_source, b, b_source, relation in links:
-        linked = corroborating if relation == Link.Relation.CORROBORATES else contradicting
-        for here, other, there in ((a, b, b_source), (b, a, a_source)):
-            if here in own:
-                lists[relation][here].add(other)
-                if there != own[here]:
-                    linked[here].add(there)
+    lists = {Link.Relation.CORROBORATES: defaultdict(list), Link.Relation.CONTRADICTS: defaultdict(list)}
+    for here, other, there, relation in ends:
+        lists[relation][here].append(other)  # one link a pair: each other claim once
+        if there != own[here]:
+            (corroborating if relation == Link.Relation.CORROBORATES else contradicting)[here].add(there)
     involved = {*own.values(), *(s for sources in corroborating.values() for s in sources)}
     facts = facts_for(involved) if facts is None else facts.extend(involved)
+    corroborated_by, contradicted_by = lists[Link.Relation.CORROBORATES], lists[Link.Relation.CONTRADICTS]
     counts, grouped_by_claim = {}, {}
     for claim, source in own.items():
-        listed = (
-            id_list(lists[Link.Relation.CORROBORATES].get(claim, ())),
-            id_list(lists[Link.Relation.CONTRADICTS].get(claim, ())),
-        )
-        if not corroborating[claim]:
-            counts[claim] = Counts(0, 0, 0, len(contradicting[claim]), *listed)
+        listed = id_list(corroborated_by.get(claim, ())), id_list(contradicted_by.get(claim, ()))
+        against = len(contradicting.get(claim, ()))
+        sources = corroborating.get(claim)
+        if not sources:
+            counts[claim] = Counts(0, 0, 0, against, *listed)
             continue
-        grouped = voices(facts, source, corroborating[claim])
-        counts[claim] = Counts(
-            len(corroborating[claim]),
-            len(grouped.independent),
-            len(grouped.unverified),
-            len(contradicting[claim]),
-            *listed,
-        )
-        grouped_by_claim[claim] = (source, corroborating[claim], len(grouped.independent))
+        grouped = voices(facts, source, sources)
+        independent = len(grouped.independent)
+        counts[claim] = Counts(len(sources), independent, len(grouped.unverified), against, *listed)
+        grouped_by_claim[claim] = (source, sources, independent)
     for claim, said in undecided_duplicates(facts, grouped_by_claim).items():
         counts[claim] = counts[claim]._replace(undecided_duplicates=said)
     return counts
@@ -84,8 +73,21 @@ def id_list(ids: Iterable[int]) -> str:
     return "; ".join(map(str, sorted(ids)))
 
 
-def link_rows(links) -> Iterable[tuple[int, int, int, int, str]]:
-    return links.values_list("claim_a_id", "claim_a__source_id", "claim_b_id", "claim_b__source_id", "relation")
+def link_ends(**lookups) -> QuerySet:
+    """Each link once for each of its ends among the claims asked for (`in=ids`, or `gte=first, lte=last`): the claim,
+    the claim at the other end, that one's source, the relation. One query, each half read from its end's index
+    with one join (a link's own end needs no source: its claim's is read with its counts)."""
+    fields = {
+        "a": ("claim_a", "claim_b", "claim_b__source", "relation"),
+        "b": ("claim_b", "claim_a", "claim_a__source", "relation"),
+    }
+    halves = [
+        Link.objects.filter(**{f"claim_{end}__{name}": value for name, value in lookups.items()})
+        .order_by()
+        .values_list(*fields[end])
+        for end in ("a", "b")
+    ]
+    return halves[0].union(halves[1], all=True)
 
 
 # Within the caller's transaction, without a savepoint of its own: a failure here fails the change it counts.
@@ -101,8 +103,7 @@ def recount_claims(claim_ids: Iterable[int]) -> int:
         row[0]: (row[1], Counts(*row[2:]))
         for row in Claim.objects.filter(pk__in=ids).values_list("pk", "source_id", *STORED_FIELDS)
     }
-    links = Link.objects.filter(Q(claim_a__in=stored.keys()) | Q(claim_b__in=stored.keys()))
-    counts = compute({pk: source for pk, (source, _) in stored.items()}, link_rows(links))
+    counts = compute({pk: source for pk, (source, _) in stored.items()}, link_ends(**{"in": list(stored)}))
     changed = {pk: value for pk, value in counts.items() if stored[pk][1] != value}
     store(changed)
     return len(changed)
@@ -168,20 +169,18 @@ def recount_all(*, repair: bool = True) -> dict[int, tuple[Counts, Counts]]:
 
 
 def _recount_stretch(first: int, last: int, facts: Facts, *, repair: bool) -> dict[int, tuple[Counts, Counts]]:
-    ends = Q(claim_a__gte=first, claim_a__lte=last) | Q(claim_b__gte=first, claim_b__lte=last)
-    links = list(link_rows(Link.objects.filter(ends)))
+    ends = list(link_ends(gte=first, lte=last))
     # The stretch's claims with links, or storing a count or a list (which they may no longer have).
     stored = Q()
     for name in COUNT_FIELDS:
         stored |= Q(**{f"{name}__gt": 0})
     for name in LIST_FIELDS:
         stored |= ~Q(**{name: ""})
-    linked = {claim for a, _, b, _, _ in links for claim in (a, b) if first <= claim <= last}
     kept = _stored(Claim.objects.filter(pk__range=(first, last)).filter(stored))
-    missing = linked - kept.keys()
+    missing = {here for here, *_ in ends} - kept.keys()
     if missing:
         kept.update(_stored(Claim.objects.filter(pk__in=missing)))
-    right = compute({pk: source for pk, (source, _) in kept.items()}, links, facts)
+    right = compute({pk: source for pk, (source, _) in kept.items()}, ends, facts)
     drift = {pk: (counts, right.get(pk, ZERO)) for pk, (_, counts) in kept.items() if counts != right.get(pk, ZERO)}
     if repair:
         store({pk: value for pk, (_, value) in drift.items()})

@@ -218,17 +218,16 @@ class Voices:
 
 def voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> Voices:
     """Group a claim's corroborating sources by voice (connected components of "one voice")."""
-    corroborating = set(corroborating) - {own_source}
+    corroborating = set(corroborating)
+    corroborating.discard(own_source)
+    if len(corroborating) == 1:
+        # Most claims have one corroborating source: unverified, one voice with the claim's own source, or its own.
+        (pk,) = corroborating
+        if facts.sources[pk].unverified:
+            return Voices(unverified={pk})
+        return Voices(own={pk}) if facts.one_voice(own_source, pk) else Voices(independent=[{pk}])
     result = Voices(unverified={pk for pk in corroborating if facts.sources[pk].unverified})
     nodes = [own_source, *sorted(corroborating - result.unverified)]
-    if len(nodes) == 2:
-        # Most claims have one corroborating source: one voice with the claim's own source, or its own.
-        (pk,) = nodes[1:]
-        if facts.one_voice(own_source, pk):
-            result.own = {pk}
-        else:
-            result.independent = [{pk}]
-        return result
     group = {pk: pk for pk in nodes}
 
     def find(pk: int) -> int:
@@ -381,12 +380,11 @@ def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], in
     publishers, not yet merged or marked distinct, that would change its independent voices were they one, as the
     claim stores it ("1 if Nikkei Asian Review is Nikkei Asia", several joined by "; "). Claims whose sources name
     fewer than two publishers cannot depend on one: the proposals are read only when a claim can."""
-    tops = {}
-    for claim, (own, corroborating, _) in claims.items():
-        named = {facts.top(facts.sources[pk].publisher) for pk in (own, *corroborating)} - {None}
-        if corroborating and len(named) > 1:
-            tops[claim] = named
-    if not tops:
+
+    def named(own: int, corroborating: set[int]) -> set[int]:
+        return {facts.top(facts.sources[pk].publisher) for pk in (own, *corroborating)} - {None}
+
+    if not any(len(named(own, corroborating)) > 1 for own, corroborating, _ in claims.values()):
         return {}
     # The publishers and the organisations above them: a proposal may name either.
     ancestors = {s.publisher for s in facts.sources.values() if s.publisher is not None} | set(facts.parents.values())
@@ -396,12 +394,14 @@ def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], in
         if first != second:
             one = Facts(facts.sources, {**facts.parents, second: first}, facts.names, _distinct=facts._distinct)
             as_one.append((proposal, first, second, one))
+    if not as_one:  # no proposal, nothing to mark: most recounts stop here
+        return {}
     marked = {}
-    for claim, named in tops.items():
-        own, corroborating, independent = claims[claim]
+    for claim, (own, corroborating, independent) in claims.items():
+        tops = named(own, corroborating)
         said = []
         for proposal, first, second, one in as_one:
-            if {first, second} <= named:
+            if {first, second} <= tops:
                 if_one = len(voices(one, own, corroborating).independent)
                 if if_one != independent:
                     said.append(str(Undecided(proposal.first.name, proposal.second.name, if_one)))
