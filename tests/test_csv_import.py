@@ -1,11 +1,13 @@
 import gc
 import io
+from unittest import mock
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.exchange.columns import claims_csv, csv_line
 from claims.exchange.importing import import_spreadsheet
+from claims.exchange.reading import ClaimReader
 from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Agent
@@ -322,6 +324,55 @@ class BatchTests(BaseTestCase):
         self.assertEqual(list(Claim.objects.filter(source=source)), [taken])
         self.assertEqual(Claim.history.count(), history_before)
         self.assertFalse(Agent.objects.filter(name__in=["Lee Newcomer", "Kim Later"]).exists())
+
+
+class LongArticleTests(BaseTestCase):
+    """A batch naming more source text than TEXT_BUDGET is read in parts, so an import's memory does not grow with
+    the articles' length (a batch of 2,000 rows naming 2,000 articles of 100 KB would hold 200 MB of text)."""
+
+    def import_interleaved(self, rows, budget):
+        held = []
+        look_up = ClaimReader.look_up
+
+        def counting_look_up(reader, part):
+            look_up(reader, part)
+            held.append(sum(len(source.text) for source in reader.sources_by_id.values()))
+
+        with (
+            mock.patch("claims.exchange.reading.TEXT_BUDGET", budget),
+            mock.patch.object(ClaimReader, "look_up", counting_look_up),
+        ):
+            return import_text(csv_text(["source_id", "quote"], rows)), held
+
+    def test_a_batch_naming_long_articles_holds_one_budget_of_their_text_at_a_time(self):
+        sources = [numbered_source(n) for n in (40, 41, 42)]
+        # Row after row names another article: every batch names all three.
+        rows = [[str(source.pk), f"phrase {i:05d}."] for i in range(1, 31) for source in sources]
+        budget = max(len(source.text) for source in sources) + 10  # one article at a time
+
+        report, held = self.import_interleaved(rows, budget)
+
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual((report.rows, report.created), (90, 90))
+        self.assertEqual(Claim.objects.filter(source__in=sources).count(), 90)
+        self.assertGreater(len(held), 1, "read in parts")
+        self.assertLessEqual(max(held), budget)
+
+    def test_a_bad_row_in_a_later_part_still_writes_nothing(self):
+        sources = [numbered_source(n) for n in (40, 41)]
+        rows = [[str(source.pk), f"phrase {i:05d}."] for i in range(1, 21) for source in sources]
+        rows[-1][1] = "not in the text"
+
+        report, held = self.import_interleaved(rows, max(len(source.text) for source in sources) + 10)
+
+        self.assertEqual([p.line for p in report.problems], [41])
+        self.assertGreater(len(held), 1)
+        self.assertFalse(Claim.objects.filter(source__in=sources).exists())
+
+    def test_a_batch_of_short_articles_is_read_whole(self):
+        source = numbered_source(20)
+        report, held = self.import_interleaved([[str(source.pk), f"phrase {i:05d}."] for i in range(1, 21)], 10**6)
+        self.assertEqual((report.created, len(held)), (20, 1))
 
 
 class HistoryTests(BaseTestCase):

@@ -115,9 +115,11 @@ def import_claims(
         reader = ClaimReader(header, user=user, project=project, report=report, date_format=date_format)
         read: list[PendingClaim] | None = None  # the batch read before this one, not yet written
         for batch in batched(rows, batch_size):
-            # Every lookup before the batch before is written: no query can run while its claims are copied.
-            reader.look_up(batch)
-            read = _write_then_read(read, batch, reader, user=user, report=report, keep_outcomes=keep_outcomes)
+            # A batch naming long articles is read in parts, each holding at most TEXT_BUDGET of their text.
+            for part in reader.parts(batch):
+                # Every lookup before the part before is written: no query can run while its claims are copied.
+                reader.look_up(part)
+                read = _write_then_read(read, part, reader, user=user, report=report, keep_outcomes=keep_outcomes)
             report.rows += len(batch)
             if on_rows:
                 on_rows(report.rows)

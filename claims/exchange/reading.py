@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
 
 from claims.models import SPAN_TAKEN_MESSAGE, Claim, Link, Tag
 from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit, version_problem
@@ -38,6 +38,9 @@ CELL_FIELDS += [Claim._meta.get_field(name) for name in ["claimed_on_precision",
 # Fields whose values repeat row after row (offsets, dates, choices): each value is validated once per import.
 REPEATING = {"start", "end", "claimed_on", "claimed_on_precision", "kind", "status"}
 SOURCE = Claim._meta.get_field("source")
+# The characters of source text a batch of rows may hold at once (up to 4 bytes each in Python): a batch naming
+# more is read in parts (`ClaimReader.parts`), so memory stays flat whatever the articles' length (issue 26).
+TEXT_BUDGET = 8_000_000
 SPEAKER = Claim._meta.get_field("speaker")
 
 
@@ -234,6 +237,35 @@ class ClaimReader:
         self.claims.clear()
         # Spans are checked against the database afterwards (`drop_taken_spans`), and by its unique index.
         return self._drop_repeated_spans(pending)
+
+    def parts(self, rows: list[tuple[int, dict[str, str]]]) -> list[list[tuple[int, dict[str, str]]]]:
+        """The batch in parts whose sources' texts hold at most TEXT_BUDGET characters together (a part names at
+        least one row): one query, for the texts' lengths. A batch of short articles is one part."""
+        source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None}
+        urls = {r.get("source_url", "").strip() for _, r in rows} - {""}
+        if not source_ids and not urls:
+            return [rows]
+        sources = Source.objects.in_project(self.project).filter(Q(pk__in=source_ids) | Q(url__in=urls))
+        lengths, by_url = {}, {}
+        for pk, url, length in sources.annotate(length=Length("text")).values_list("pk", "url", "length"):
+            lengths[pk] = length
+            if url:
+                by_url[url] = pk
+        if sum(lengths.values()) <= TEXT_BUDGET:
+            return [rows]
+        parts, part, held, total = [], [], set(), 0
+        for line, row in rows:
+            named = whole_number(row.get("source_id"))
+            source = named if named in lengths else by_url.get(row.get("source_url", "").strip())
+            more = lengths.get(source, 0) if source not in held else 0
+            if part and total + more > TEXT_BUDGET:
+                parts.append(part)
+                part, held, total = [], set(), 0
+                more = lengths.get(source, 0)
+            part.append((line, row))
+            held.add(source)
+            total += more
+        return [*parts, part]
 
     def look_up(self, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Fetch what a batch of rows names: sources, claims to update (with their sources and tags) and
