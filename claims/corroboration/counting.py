@@ -181,11 +181,15 @@ def _recount_stretch(first: int, last: int, facts: Facts, *, repair: bool) -> di
     if missing:
         kept.update(_stored(Claim.objects.filter(pk__in=missing)))
     right = compute({pk: source for pk, (source, _) in kept.items()}, ends, facts)
-    drift = {pk: (counts, right.get(pk, ZERO)) for pk, (_, counts) in kept.items() if counts != right.get(pk, ZERO)}
+    # Stored values are compared as read (a Counts is a tuple), and made Counts only where they drifted.
+    drift = {
+        pk: (Counts(*counts), right.get(pk, ZERO)) for pk, (_, counts) in kept.items() if counts != right.get(pk, ZERO)
+    }
     if repair:
         store({pk: value for pk, (_, value) in drift.items()})
     return drift
 
 
-def _stored(claims) -> dict[int, tuple[int, Counts]]:
-    return {row[0]: (row[1], Counts(*row[2:])) for row in claims.values_list("pk", "source_id", *STORED_FIELDS)}
+def _stored(claims) -> dict[int, tuple[int, tuple]]:
+    """Claim id → (its source id, its stored counts and lists in Counts' order)."""
+    return {row[0]: (row[1], row[2:]) for row in claims.values_list("pk", "source_id", *STORED_FIELDS)}
