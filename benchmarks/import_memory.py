@@ -16,7 +16,9 @@ is shared: the load average is printed beside.
 """
 
 import argparse
+import json
 import os
+import secrets
 import random
 import subprocess
 import sys
@@ -26,6 +28,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
+
+# As a server runs it: DEBUG off (a development .env would turn it on, and DEBUG keeps every query's SQL).
+ENV = {**os.environ, "ENV_FILE": "", "DEBUG": "0", "HTTPS": "0", "SECRET_KEY": secrets.token_urlsafe(50)}
+
+ARTICLES = "SELECT id FROM sources_source WHERE url LIKE 'https://long.example.org/%'"
+HISTORY_THEN_CLAIMS = ("claims_historicalclaim", "claims_claim")  # what an import writes (no tags, no links here)
 
 WORDS = (
     "harbour council ferry budget fishing quota treaty island vote survey minister road winter school clinic "
@@ -118,30 +126,31 @@ def main() -> None:
     parser.add_argument("--kb", type=int, default=100)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--prepare", metavar="FOLDER", help=argparse.SUPPRESS)  # the child that writes the files
     args = parser.parse_args()
     assert "DATABASE_URL" in os.environ, "Give DATABASE_URL: an empty PostgreSQL database of its own."
-    source_ids = prepare(args)
-    from django.db import connection
-
-    from claims.models import Claim
-
+    if args.prepare:
+        print(json.dumps(write_files(args, Path(args.prepare))))
+        return
+    # This process stays small and never loads Django: a child starts with its parent's pages, and the kernel
+    # counts them in the child's peak.
     folder = Path(tempfile.mkdtemp(prefix="import-memory-"))
-    big, small = folder / "claims.csv", folder / "claims-tenth.csv"
-    rows = write_file(big, source_ids, args.rows)
-    small_rows = write_file(small, source_ids, rows // 10)
-    total_kb = sum(len(t) for t in article_texts(source_ids)) // 1000
-    print(f"{len(source_ids)} articles, {total_kb:,} KB of text; files of {rows:,} and {small_rows:,} rows")
+    command = [sys.executable, __file__, "--prepare", str(folder), *sys.argv[1:]]
+    made = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=ENV).stdout)
+    print(
+        f"{made['sources']} articles, {made['kb']:,} KB of text; files of {made['rows']:,} and {made['small_rows']:,} "
+        f"rows, each row naming the next article"
+    )
     print(f"load average at the start: {os.getloadavg()}")
     for n in range(1, args.rounds + 1):
-        for path, expected in ((small, small_rows), (big, rows)):
-            before = Claim.objects.count()
-            connection.close()
+        for path, expected in ((made["small"], made["small_rows"]), (made["big"], made["rows"])):
+            before = claims_count()
             result = run_import(path)
-            after = Claim.objects.count()
+            after = claims_count()
             if after - before != expected:
                 raise SystemExit(f"the import of {expected:,} rows committed {after - before:,} claims")
-            Claim.history.filter(source_id__in=source_ids).delete()
-            Claim.objects.filter(source_id__in=source_ids).delete()
+            psql(*(f"DELETE FROM {table} WHERE source_id IN ({ARTICLES})" for table in HISTORY_THEN_CLAIMS))
+            psql("VACUUM ANALYZE claims_claim")
             print(
                 f"  round {n}, {expected:,} rows: {result['wall']:.1f} s wall, {result['cpu']:.1f} CPU-s, "
                 f"{expected / result['wall']:,.0f} rows/s, peak {result['peak_mb']:.0f} MB "
@@ -150,10 +159,28 @@ def main() -> None:
     print(f"load average at the end: {os.getloadavg()}")
 
 
-def article_texts(source_ids):
+def write_files(args, folder: Path) -> dict:
+    source_ids = prepare(args)
+    big, small = folder / "claims.csv", folder / "claims-tenth.csv"
+    rows = write_file(big, source_ids, args.rows)
+    small_rows = write_file(small, source_ids, rows // 10)
     from sources.models import Source
 
-    return Source.objects.filter(pk__in=source_ids).values_list("text", flat=True).iterator()
+    texts = Source.objects.filter(pk__in=source_ids).values_list("text", flat=True).iterator()
+    kb = sum(len(text) for text in texts) // 1000
+    made = {"big": str(big), "small": str(small), "rows": rows, "small_rows": small_rows}
+    return {**made, "sources": len(source_ids), "kb": kb}
+
+
+def psql(*statements: str) -> str:
+    command = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", os.environ["DATABASE_URL"]]
+    for statement in statements:
+        command += ["-c", statement]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def claims_count() -> int:
+    return int(psql(f"SELECT count(*) FROM claims_claim WHERE source_id IN ({ARTICLES})").strip())
 
 
 def run_import(path: Path) -> dict:
@@ -164,6 +191,7 @@ def run_import(path: Path) -> dict:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=ENV,
     )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - began

@@ -31,7 +31,7 @@ from claims.models import Claim, Link
 from claims.rules import STALE_MESSAGE, require, take_next_versions
 from claims.services import save_links
 from claims.tagging import refresh_tag_names
-from common.batching import batched, collector_paused
+from common.batching import batched, collect_young_garbage, collector_paused
 from common.copy_insert import insert_rows, inserting
 from common.history import many_to_many_records, record_rows, recorded_person, recorded_reason
 from common.projects import project_or_sole
@@ -120,6 +120,7 @@ def import_claims(
                 # Every lookup before the part before is written: no query can run while its claims are copied.
                 reader.look_up(part)
                 read = _write_then_read(read, part, reader, user=user, report=report, keep_outcomes=keep_outcomes)
+                collect_young_garbage()
             report.rows += len(batch)
             if on_rows:
                 on_rows(report.rows)
