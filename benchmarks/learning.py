@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/learning.py                       # the sequences and the refit time
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_bench .venv/bin/python benchmarks/learning.py \
         --claims 1000000                                          # and top-10 latency at that many claims
+    .venv/bin/python benchmarks/learning.py --try 'learning.MIN_LINKS = 1' --try 'learning.PRIOR["association"] = 4'
+                                                                  # the tuning half only, once per change
 
 The labelled set of benchmarks/suggestions.py (the seed articles as sources, labelled sentences as claims,
 every other sentence a distractor) is annotated as a team would: each labelled claim of one half in source
@@ -22,6 +24,7 @@ static and the learned ranker (the database filled as benchmarks/suggestions.py 
 """
 
 import argparse
+import copy
 import json
 import time
 
@@ -202,12 +205,44 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     print(f"  learning: {labelled_set.summary(learned)} ({len(fit['associations']):,} associations)")
 
 
+def try_changes(labels: dict, labelled: dict, changes: list[str]) -> None:
+    """The tuning half's learning sequence once per change to the ranker's constants (a Python statement with
+    `learning` and `suggestions` the two modules), each undone after its run; the held-out half is never read."""
+    from claims.corroboration import learning, suggestions
+    from claims.models import RankerFit
+
+    static = annotate(labels, labelled, "tuning", learning=False)
+    print(f"tuning half, static: recall@5 {static['recall']:.3f} ({static['found']}/{static['sought']})")
+    for change in ["pass", *changes]:
+        # The constants (upper-case names), copied, so that a change to a dict or a set is undone too.
+        saved = {(m, k): copy.copy(v) for m in (learning, suggestions) for k, v in vars(m).items() if k.isupper()}
+        try:
+            exec(change, {"learning": learning, "suggestions": suggestions})
+            suggestions.cached_features.cache_clear()
+            suggestions.terms_of.cache_clear()
+            suggestions.SAMPLED.clear()
+            learned = annotate(labels, labelled, "tuning", learning=True)
+            last = RankerFit.objects.order_by("-pk").first()
+        finally:
+            for (module, name), value in saved.items():
+                setattr(module, name, value)
+        weights = ", ".join(f"{k} {v:.2f}" for k, v in sorted(last.weights.items())) if last else "no fit"
+        print(
+            f"  {change if change != 'pass' else 'as it is':48} recall@5 {learned['recall']:.3f} "
+            f"({learned['found']}/{learned['sought']}), look-alikes first {len(learned['first_lookalikes'])}; "
+            f"{weights}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, help="Also measure latency at this many claims (PostgreSQL only).")
     parser.add_argument("--fill", choices=["seed_synthetic", "seed-words"], default="seed_synthetic")
     parser.add_argument("--half", choices=["tuning", "held-out"], help="Only this half (tuning while developing).")
     parser.add_argument("--verbose", action="store_true", help="Each turn's missed partners (tuning half only).")
+    parser.add_argument(
+        "--try", dest="changes", action="append", default=[], help="A change to try on the tuning half (repeatable)."
+    )
     args = parser.parse_args()
     global VERBOSE
     VERBOSE = args.verbose and args.half == "tuning"
@@ -224,6 +259,9 @@ def main() -> None:
         print(f"Database: {connection.vendor}; {labelled_set.load()}")
         labelled, distractors = labelled_set.load_seed_claims(labels)
         print(f"Labelled set: {len(labelled)} claims, {distractors} distractors")
+        if args.changes:
+            try_changes(labels, labelled, args.changes)
+            return
         for which in [args.half] if args.half else ("tuning", "held-out"):
             static = annotate(labels, labelled, which, learning=False)
             learned = annotate(labels, labelled, which, learning=True)
