@@ -206,32 +206,42 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
 
 
 def try_changes(labels: dict, labelled: dict, changes: list[str]) -> None:
-    """The tuning half's learning sequence once per change to the ranker's constants (a Python statement with
-    `learning` and `suggestions` the two modules), each undone after its run; the held-out half is never read."""
+    """The tuning half's sequences, static and learning, once per change to the ranker's constants (a Python
+    statement with `learning` and `suggestions` the two modules), each undone after its run; the held-out half
+    is never read."""
     from claims.corroboration import learning, suggestions
     from claims.models import RankerFit
 
-    static = annotate(labels, labelled, "tuning", learning=False)
-    print(f"tuning half, static: recall@5 {static['recall']:.3f} ({static['found']}/{static['sought']})")
+    def figures(sequence: dict) -> str:
+        found = f"{sequence['recall']:.3f} ({sequence['found']}/{sequence['sought']})"
+        return f"{found}, look-alikes first {len(sequence['first_lookalikes'])}"
+
+    print(f"tuning half, recall@5 over the sequence: {'static':>36} {'learning':>36}")
     for change in ["pass", *changes]:
         # The constants (upper-case names), copied, so that a change to a dict or a set is undone too.
         saved = {(m, k): copy.copy(v) for m in (learning, suggestions) for k, v in vars(m).items() if k.isupper()}
         try:
             exec(change, {"learning": learning, "suggestions": suggestions})
-            suggestions.cached_features.cache_clear()
-            suggestions.terms_of.cache_clear()
-            suggestions.SAMPLED.clear()
+            forget_features()
+            static = annotate(labels, labelled, "tuning", learning=False)
             learned = annotate(labels, labelled, "tuning", learning=True)
             last = RankerFit.objects.order_by("-pk").first()
         finally:
             for (module, name), value in saved.items():
                 setattr(module, name, value)
+            forget_features()
         weights = ", ".join(f"{k} {v:.2f}" for k, v in sorted(last.weights.items())) if last else "no fit"
-        print(
-            f"  {change if change != 'pass' else 'as it is':48} recall@5 {learned['recall']:.3f} "
-            f"({learned['found']}/{learned['sought']}), look-alikes first {len(learned['first_lookalikes'])}; "
-            f"{weights}"
-        )
+        print(f"  {change if change != 'pass' else 'as it is':44} {figures(static):>36} {figures(learned):>36}")
+        print(f"  {'':44} last fit: {weights}")
+
+
+def forget_features() -> None:
+    """The ranker's caches of what it read, to read again under changed constants."""
+    from claims.corroboration import suggestions
+
+    for cached in (suggestions.cached_features, suggestions.terms_of, suggestions.stop_words, suggestions.word_key):
+        cached.cache_clear()
+    suggestions.SAMPLED.clear()
 
 
 def main() -> None:
