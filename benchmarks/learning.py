@@ -16,6 +16,8 @@ it would in use. The same sequence runs twice: with learning switched off (the s
   pairs linked                = labelled pairs linked by the end / all labelled pairs of the half
   learning curve              = recall@5 of the turns by how many decisions had been made before them
   look-alikes ranked first    = turns whose first suggestion is a labelled look-alike (different event)
+  missed, not a candidate     = partners missed at a claim's turn that were not among its candidates at all: no
+                                reordering of the candidates, learned or not, could have shown them
 
 The held-out half is the figure; the tuning half is printed too (REFIT_EVERY, MIN_LINKS, PRIOR and
 PRIOR_DECISIONS in claims/corroboration/learning.py were chosen on it only). Then the refit time at 10,000 decisions
@@ -67,7 +69,7 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             (n for n in labelled if half[n] == which), key=lambda n: (labelled[n].source_id, labelled[n].start)
         )
         linked: set[frozenset] = set()
-        turns, first_lookalikes = [], []
+        turns, first_lookalikes, not_candidates = [], [], 0
         for name in order:
             claim = labelled[name]
             decided = SuggestionDecision.objects.count()
@@ -76,6 +78,9 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             shown = [label_of.get(s.claim.pk) for s in suggestions]
             found = remaining & set(shown)
             turns.append((decided, len(found), len(remaining)))
+            if remaining - found:
+                pool = {label_of.get(s.claim.pk) for s in ranker.ranked_for(claim, limit=10**6)}
+                not_candidates += len(remaining - found - pool)
             if VERBOSE and remaining - found:
                 missed(claim, sorted(remaining - found), label_of, shown)
             if shown and shown[0] and frozenset((name, shown[0])) in looks_alike:
@@ -94,6 +99,7 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             "linked": len(linked & pairs),
             "pairs": len(pairs),
             "turns": turns,
+            "not_candidates": not_candidates,
             "first_lookalikes": first_lookalikes,
             "links": sorted(tuple(sorted(pair)) for pair in linked),
             "decisions": SuggestionDecision.objects.count(),
@@ -133,6 +139,10 @@ def report(which: str, static: dict, learned: dict) -> None:
         print(f"  {label:34} {s:>16} {r:>16}")
     s, r = f"{static['linked']}/{static['pairs']}", f"{learned['linked']}/{learned['pairs']}"
     print(f"  {'pairs linked by the end':34} {s:>16} {r:>16}")
+    s, r = str(static["sought"] - static["found"]), str(learned["sought"] - learned["found"])
+    print(f"  {'partners missed':34} {s:>16} {r:>16}")
+    s, r = str(static["not_candidates"]), str(learned["not_candidates"])
+    print(f"  {'  of them not a candidate at all':34} {s:>16} {r:>16}")
     s, r = str(len(static["first_lookalikes"])), str(len(learned["first_lookalikes"]))
     print(f"  {'look-alikes ranked first':34} {s:>16} {r:>16}")
     for name in learned["first_lookalikes"]:
