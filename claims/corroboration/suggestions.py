@@ -255,8 +255,11 @@ class Features:
 
     @property
     def terms(self) -> set[str]:
-        """Everything rarity is counted over: word keys, entity keys and numbers."""
-        return set(self.words) | set(self.names) | set(self.numbers)
+        """Everything rarity is counted over: word keys, entity keys, numbers, and the months and years of dates
+        (as terms_of() reads them in another claim: "december", "2016")."""
+        months = {w for d in self.dates for w in re.findall(r"[a-z]+", d.text.lower()) if w in MONTHS}
+        dated = months | {str(d.year) for d in self.dates if d.year}
+        return set(self.words) | set(self.names) | set(self.numbers) | dated
 
     @classmethod
     def of(cls, text: str, reference: Reference | None = None) -> "Features":
