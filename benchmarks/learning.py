@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/learning.py                       # the sequences and the refit time
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_bench .venv/bin/python benchmarks/learning.py \
         --claims 1000000                                          # and top-10 latency at that many claims
+    .venv/bin/python benchmarks/learning.py --try 'learning.MIN_LINKS = 1' --try 'learning.PRIOR["association"] = 4'
+                                                                  # the tuning half only, once per change
 
 The labelled set of benchmarks/suggestions.py (the seed articles as sources, labelled sentences as claims,
 every other sentence a distractor) is annotated as a team would: each labelled claim of one half in source
@@ -14,6 +16,8 @@ it would in use. The same sequence runs twice: with learning switched off (the s
   pairs linked                = labelled pairs linked by the end / all labelled pairs of the half
   learning curve              = recall@5 of the turns by how many decisions had been made before them
   look-alikes ranked first    = turns whose first suggestion is a labelled look-alike (different event)
+  missed, not a candidate     = partners missed at a claim's turn that were not among its candidates at all: no
+                                reordering of the candidates, learned or not, could have shown them
 
 The held-out half is the figure; the tuning half is printed too (REFIT_EVERY, MIN_LINKS, PRIOR and
 PRIOR_DECISIONS in claims/corroboration/learning.py were chosen on it only). Then the refit time at 10,000 decisions
@@ -22,6 +26,7 @@ static and the learned ranker (the database filled as benchmarks/suggestions.py 
 """
 
 import argparse
+import copy
 import json
 import time
 
@@ -64,7 +69,7 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             (n for n in labelled if half[n] == which), key=lambda n: (labelled[n].source_id, labelled[n].start)
         )
         linked: set[frozenset] = set()
-        turns, first_lookalikes = [], []
+        turns, first_lookalikes, not_candidates = [], [], 0
         for name in order:
             claim = labelled[name]
             decided = SuggestionDecision.objects.count()
@@ -73,6 +78,9 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             shown = [label_of.get(s.claim.pk) for s in suggestions]
             found = remaining & set(shown)
             turns.append((decided, len(found), len(remaining)))
+            if remaining - found:
+                pool = {label_of.get(s.claim.pk) for s in ranker.ranked_for(claim, limit=10**6)}
+                not_candidates += len(remaining - found - pool)
             if VERBOSE and remaining - found:
                 missed(claim, sorted(remaining - found), label_of, shown)
             if shown and shown[0] and frozenset((name, shown[0])) in looks_alike:
@@ -91,6 +99,7 @@ def annotate(labels: dict, labelled: dict, which: str, learning: bool) -> dict:
             "linked": len(linked & pairs),
             "pairs": len(pairs),
             "turns": turns,
+            "not_candidates": not_candidates,
             "first_lookalikes": first_lookalikes,
             "links": sorted(tuple(sorted(pair)) for pair in linked),
             "decisions": SuggestionDecision.objects.count(),
@@ -130,6 +139,10 @@ def report(which: str, static: dict, learned: dict) -> None:
         print(f"  {label:34} {s:>16} {r:>16}")
     s, r = f"{static['linked']}/{static['pairs']}", f"{learned['linked']}/{learned['pairs']}"
     print(f"  {'pairs linked by the end':34} {s:>16} {r:>16}")
+    s, r = str(static["sought"] - static["found"]), str(learned["sought"] - learned["found"])
+    print(f"  {'partners missed':34} {s:>16} {r:>16}")
+    s, r = str(static["not_candidates"]), str(learned["not_candidates"])
+    print(f"  {'  of them not a candidate at all':34} {s:>16} {r:>16}")
     s, r = str(len(static["first_lookalikes"])), str(len(learned["first_lookalikes"]))
     print(f"  {'look-alikes ranked first':34} {s:>16} {r:>16}")
     for name in learned["first_lookalikes"]:
@@ -202,12 +215,54 @@ def latency(labels: dict, target: int, generator: str, fit: dict) -> None:
     print(f"  learning: {labelled_set.summary(learned)} ({len(fit['associations']):,} associations)")
 
 
+def try_changes(labels: dict, labelled: dict, changes: list[str]) -> None:
+    """The tuning half's sequences, static and learning, once per change to the ranker's constants (a Python
+    statement with `learning` and `suggestions` the two modules), each undone after its run; the held-out half
+    is never read."""
+    from claims.corroboration import learning, suggestions
+    from claims.models import RankerFit
+
+    def figures(sequence: dict) -> str:
+        found = f"{sequence['recall']:.3f} ({sequence['found']}/{sequence['sought']})"
+        return f"{found}, look-alikes first {len(sequence['first_lookalikes'])}"
+
+    print(f"tuning half, recall@5 over the sequence: {'static':>36} {'learning':>36}")
+    for change in ["pass", *changes]:
+        # The constants (upper-case names), copied, so that a change to a dict or a set is undone too.
+        saved = {(m, k): copy.copy(v) for m in (learning, suggestions) for k, v in vars(m).items() if k.isupper()}
+        try:
+            exec(change, {"learning": learning, "suggestions": suggestions})
+            forget_features()
+            static = annotate(labels, labelled, "tuning", learning=False)
+            learned = annotate(labels, labelled, "tuning", learning=True)
+            last = RankerFit.objects.order_by("-pk").first()
+        finally:
+            for (module, name), value in saved.items():
+                setattr(module, name, value)
+            forget_features()
+        weights = ", ".join(f"{k} {v:.2f}" for k, v in sorted(last.weights.items())) if last else "no fit"
+        print(f"  {change if change != 'pass' else 'as it is':44} {figures(static):>36} {figures(learned):>36}")
+        print(f"  {'':44} last fit: {weights}")
+
+
+def forget_features() -> None:
+    """The ranker's caches of what it read, to read again under changed constants."""
+    from claims.corroboration import suggestions
+
+    for cached in (suggestions.cached_features, suggestions.terms_of, suggestions.stop_words, suggestions.word_key):
+        cached.cache_clear()
+    suggestions.SAMPLED.clear()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, help="Also measure latency at this many claims (PostgreSQL only).")
     parser.add_argument("--fill", choices=["seed_synthetic", "seed-words"], default="seed_synthetic")
     parser.add_argument("--half", choices=["tuning", "held-out"], help="Only this half (tuning while developing).")
     parser.add_argument("--verbose", action="store_true", help="Each turn's missed partners (tuning half only).")
+    parser.add_argument(
+        "--try", dest="changes", action="append", default=[], help="A change to try on the tuning half (repeatable)."
+    )
     args = parser.parse_args()
     global VERBOSE
     VERBOSE = args.verbose and args.half == "tuning"
@@ -224,6 +279,9 @@ def main() -> None:
         print(f"Database: {connection.vendor}; {labelled_set.load()}")
         labelled, distractors = labelled_set.load_seed_claims(labels)
         print(f"Labelled set: {len(labelled)} claims, {distractors} distractors")
+        if args.changes:
+            try_changes(labels, labelled, args.changes)
+            return
         for which in [args.half] if args.half else ("tuning", "held-out"):
             static = annotate(labels, labelled, which, learning=False)
             learned = annotate(labels, labelled, which, learning=True)

@@ -192,6 +192,16 @@ class ContradictionTests(BaseTestCase):
                 self.assertIn(f"but different dates: {dates}", suggestion.reason)
 
 
+class CandidateTests(BaseTestCase):
+    def test_a_claim_sharing_only_a_date_is_a_candidate(self):
+        visit = "Putin's much anticipated visit brought the joint plan in December 2016."
+        meeting = "Economic agreements were reached at the Russian-Japanese meeting in December 2016."
+        claim = create_claim(source=create_source(title="Visit", text=visit), quote=visit)
+        other = create_claim(source=create_source(title="Meeting", text=meeting), quote=meeting)
+        suggestion = next(s for s in ranked_for(claim) if s.claim == other)
+        self.assertIn("both mention December 2016", suggestion.reason)
+
+
 class SuggestionQueryTests(SuggestionStory):
     def queries_for_suggestions(self) -> int:
         with CaptureQueriesContext(connection) as queries:

@@ -30,6 +30,13 @@ FITTED = ("static", "association", "linked_partner")  # the hand-set ranking key
 # 1 0.500 / 0.457, 2 0.529 / 0.429, 3 0.514 / -; PRIOR_DECISIONS 5 0.500, 20 0.529).
 PRIOR = {"association": 2.0, "linked_partner": 6.0}
 PRIOR_DECISIONS = 20
+# Tried on the tuning half and left out, none raising its learning recall@5 (0.529, 18/34; benchmarks/learning.py
+# --try): how often a candidate was dismissed for other claims (0.26-0.50); the score, against this claim, of a claim
+# linked to the candidate (0.43-0.49); the candidate's score against the claims already linked to this one, or its
+# dismissal for them (0.529 at any weight: at a claim's turn its partners are seldom linked yet); shared words weighed
+# by how often pairs sharing them were linked (0.44-0.50; only ever lowered, 0.43-0.44 against 0.545 once dates chose
+# candidates); associations weighed by rarity (0.50-0.53); MIN_LINKS 1 (0.500) or 3 (0.457); the hand-set signals
+# refitted one by one, from their weights as prior (0.44-0.53).
 
 
 def project_id(project) -> int:

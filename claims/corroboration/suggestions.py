@@ -254,9 +254,15 @@ class Features:
     standstill: str  # the words saying it did not, "" if none
 
     @property
+    def dated(self) -> set[str]:
+        """The months and years of the claim's dates, as terms_of() reads them in another claim: "december", "2016"."""
+        months = {w for d in self.dates for w in re.findall(r"[a-z]+", d.text.lower()) if w in MONTHS}
+        return months | {str(d.year) for d in self.dates if d.year}
+
+    @property
     def terms(self) -> set[str]:
-        """Everything rarity is counted over: word keys, entity keys and numbers."""
-        return set(self.words) | set(self.names) | set(self.numbers)
+        """Everything rarity is counted over: word keys, entity keys, numbers and dates."""
+        return set(self.words) | set(self.names) | set(self.numbers) | self.dated
 
     @classmethod
     def of(cls, text: str, reference: Reference | None = None) -> "Features":
@@ -681,7 +687,7 @@ LEFT JOIN (
 def search_words(features: Features, rarity: Rarity) -> list[str]:
     """The claim's words to search by, most telling first: names, numbers, rare words."""
     telling = [(k, w) for k, w in features.names.items() if " " not in k] + list(features.numbers.items())
-    telling += [(w.lower(), w) for d in features.dates for w in [d.text.split()[-1]] if not w.isdigit()]
+    telling += [(w, w) for w in sorted(features.dated)]
     plain = sorted(features.words.items(), key=lambda kw: (-rarity(kw[0]), -len(kw[1]), kw[0]))
     ordered = sorted(telling, key=lambda kw: (-rarity(kw[0]), kw[0])) + plain
     # A number as PostgreSQL reads it ("5289.35", never "528935"), a word without its punctuation.
