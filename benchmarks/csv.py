@@ -49,6 +49,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(sys.path[0])
+os.environ["ENV_FILE"] = ""  # a development .env would turn DEBUG on (every query's SQL kept): measure as served
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway key: DEBUG is off
 os.environ.setdefault("HTTPS", "0")

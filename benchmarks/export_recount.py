@@ -42,6 +42,8 @@ import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# For this process and every manage.py it runs: a development .env would turn DEBUG on (every query's SQL kept).
+os.environ["ENV_FILE"] = ""
 PYTHON = sys.executable
 TICKS = os.sysconf("SC_CLK_TCK")
 STARTUP = {"wall": 0.0, "cpu": 0.0}  # Django's start-up alone, measured first

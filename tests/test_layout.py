@@ -84,3 +84,18 @@ def test_the_admin_checks_see_every_admin_though_the_admin_modules_load_with_the
     )
     found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
     assert found.stdout.splitlines() == ["[]", "True"], found.stdout + found.stderr
+
+
+def test_every_benchmark_measures_with_debug_off_whatever_the_local_env_file():
+    # A development .env (make run writes one) turns DEBUG on, and DEBUG keeps every query's SQL: a benchmark that
+    # starts Django or runs manage.py turns the file off itself, or through the harness that does.
+    starting = [
+        path
+        for path in sorted((ROOT / "benchmarks").glob("*.py"))
+        if "django.setup()" in (text := path.read_text()) or "manage.py" in text
+    ]
+    assert len(starting) >= 6
+    for path in starting:
+        text = path.read_text()
+        assert 'os.environ["ENV_FILE"] = ""' in text or '"ENV_FILE": ""' in text or "import harness" in text, path
+    assert 'os.environ["ENV_FILE"] = ""' in (ROOT / "benchmarks" / "harness.py").read_text()
