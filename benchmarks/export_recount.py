@@ -34,6 +34,7 @@ sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 import argparse  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
+import secrets  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -42,8 +43,12 @@ import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-# For this process and every manage.py it runs: a development .env would turn DEBUG on (every query's SQL kept).
+PEAK = ["/usr/bin/time", "-f", "%M"]  # GNU time: the peak resident memory in KB
+# For this process and every manage.py it runs: a development .env would turn DEBUG on (every query's SQL kept);
+# with DEBUG off, a throwaway key.
 os.environ["ENV_FILE"] = ""
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("HTTPS", "0")
 PYTHON = sys.executable
 TICKS = os.sysconf("SC_CLK_TCK")
 STARTUP = {"wall": 0.0, "cpu": 0.0}  # Django's start-up alone, measured first
@@ -88,8 +93,11 @@ def timed(args: list[str], *, stdout=subprocess.DEVNULL) -> dict:
     watcher = threading.Thread(target=backend_cpu, args=(name, done, cpu))
     watcher.start()
     load = os.getloadavg()[0]
+    # The peak is read by GNU time, which starts the process: a child forked from this one (which holds the files
+    # it checks) starts with its pages, and the kernel counts them in the child's own peak.
+    peak = tempfile.NamedTemporaryFile(suffix=".peak")
     start = time.perf_counter()
-    child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=stdout)
+    child = subprocess.Popen([*PEAK, "-o", peak.name, *args], env=env, cwd=ROOT, stdout=stdout)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -101,7 +109,7 @@ def timed(args: list[str], *, stdout=subprocess.DEVNULL) -> dict:
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
         "db_cpu": cpu[0],
-        "rss_mb": usage.ru_maxrss / 1024,
+        "rss_mb": int(Path(peak.name).read_text().split()[-1]) / 1024,
         "load": load,
     }
 
@@ -133,13 +141,9 @@ def show(label: str, runs: list[dict], floors: list[dict], *, startup: bool = Tr
 
 
 def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", uuid.uuid4().hex * 2)
-    os.environ.setdefault("HTTPS", "0")
-    import django
-
-    django.setup()
+    """Django set up as the page benchmarks set it up (benchmarks/harness.py: DEBUG off, static files from the apps)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import harness  # noqa: F401
 
 
 def download(path: str) -> None:
