@@ -330,19 +330,22 @@ class LongArticleTests(BaseTestCase):
     """A batch naming more source text than TEXT_BUDGET is read in parts, so an import's memory does not grow with
     the articles' length (a batch of 2,000 rows naming 2,000 articles of 100 KB would hold 200 MB of text)."""
 
-    def import_interleaved(self, rows, budget):
-        held = []
+    def import_interleaved(self, rows, budget, *, count=lambda reader: 0):
+        """Import the rows with this TEXT_BUDGET; the report, and after each part's look-up the text its sources
+        hold and `count(reader)`."""
+        held, counted = [], []
         look_up = ClaimReader.look_up
 
         def counting_look_up(reader, part):
             look_up(reader, part)
             held.append(sum(len(source.text) for source in reader.sources_by_id.values()))
+            counted.append(count(reader))
 
         with (
             mock.patch("claims.exchange.reading.TEXT_BUDGET", budget),
             mock.patch.object(ClaimReader, "look_up", counting_look_up),
         ):
-            return import_text(csv_text(["source_id", "quote"], rows)), held
+            return import_text(csv_text(["source_id", "quote"], rows)), held, counted
 
     def test_a_batch_naming_long_articles_holds_one_budget_of_their_text_at_a_time(self):
         sources = [numbered_source(n) for n in (40, 41, 42)]
@@ -350,7 +353,7 @@ class LongArticleTests(BaseTestCase):
         rows = [[str(source.pk), f"phrase {i:05d}."] for i in range(1, 31) for source in sources]
         budget = max(len(source.text) for source in sources) + 10  # one article at a time
 
-        report, held = self.import_interleaved(rows, budget)
+        report, held, _ = self.import_interleaved(rows, budget)
 
         self.assertTrue(report.ok, report.problems)
         self.assertEqual((report.rows, report.created), (90, 90))
@@ -363,7 +366,7 @@ class LongArticleTests(BaseTestCase):
         rows = [[str(source.pk), f"phrase {i:05d}."] for i in range(1, 21) for source in sources]
         rows[-1][1] = "not in the text"
 
-        report, held = self.import_interleaved(rows, max(len(source.text) for source in sources) + 10)
+        report, held, _ = self.import_interleaved(rows, max(len(source.text) for source in sources) + 10)
 
         self.assertEqual([p.line for p in report.problems], [41])
         self.assertGreater(len(held), 1)
@@ -372,18 +375,9 @@ class LongArticleTests(BaseTestCase):
     def test_the_parts_of_an_import_leave_no_garbage_behind_while_the_collector_is_paused(self):
         sources = [numbered_source(n) for n in (40, 41)]
         rows = [[str(source.pk), f"phrase {i:05d}."] for i in range(1, 31) for source in sources]
-        tracked = []
-        look_up = ClaimReader.look_up
+        budget = max(len(source.text) for source in sources) + 10
 
-        def counting_look_up(reader, part):
-            look_up(reader, part)
-            tracked.append(len(gc.get_objects()))
-
-        with (
-            mock.patch("claims.exchange.reading.TEXT_BUDGET", max(len(source.text) for source in sources) + 10),
-            mock.patch.object(ClaimReader, "look_up", counting_look_up),
-        ):
-            report = import_text(csv_text(["source_id", "quote"], rows))
+        report, _, tracked = self.import_interleaved(rows, budget, count=lambda reader: len(gc.get_objects()))
 
         self.assertEqual(report.created, 60)
         # Each part made reference cycles (a history manager class each time `Claim.history` is read): without a
@@ -393,7 +387,7 @@ class LongArticleTests(BaseTestCase):
 
     def test_a_batch_of_short_articles_is_read_whole(self):
         source = numbered_source(20)
-        report, held = self.import_interleaved([[str(source.pk), f"phrase {i:05d}."] for i in range(1, 21)], 10**6)
+        report, held, _ = self.import_interleaved([[str(source.pk), f"phrase {i:05d}."] for i in range(1, 21)], 10**6)
         self.assertEqual((report.created, len(held)), (20, 1))
 
 

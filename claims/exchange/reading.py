@@ -38,10 +38,10 @@ CELL_FIELDS += [Claim._meta.get_field(name) for name in ["claimed_on_precision",
 # Fields whose values repeat row after row (offsets, dates, choices): each value is validated once per import.
 REPEATING = {"start", "end", "claimed_on", "claimed_on_precision", "kind", "status"}
 SOURCE = Claim._meta.get_field("source")
+SPEAKER = Claim._meta.get_field("speaker")
 # The characters of source text a batch of rows may hold at once (up to 4 bytes each in Python): a batch naming
 # more is read in parts (`ClaimReader.parts`), so memory stays flat whatever the articles' length (issue 26).
 TEXT_BUDGET = 8_000_000
-SPEAKER = Claim._meta.get_field("speaker")
 
 
 def _relate(claim: Claim, field, obj) -> None:
