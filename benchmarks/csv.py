@@ -20,15 +20,18 @@ the kernel when it exits:
 - stock export: django-import-export's `ClaimResource().export()` (a tablib Dataset in memory) then
   `.csv`, on the first --stock-claims claims (100,000 by default), scaled linearly to the full count
   (pass --stock-claims 0 to run it on all of them: minutes and gigabytes);
-- import: a real import, as `manage.py import_claims FILE` makes it (streamed from the file, validated,
-  written with history a batch at a time, committed), of --import-rows (100,000 and 1,000,000) new claims
-  on words not yet annotated, one in ten without offsets (located in the text), some with new speakers and tags;
-- import floor: the same new claims COPYed straight in (offsets given, speakers as ids), their history rows
-  written by one INSERT … SELECT, committed: nothing read, looked up or validated.
+- import: `manage.py import_claims FILE` as a whole process (Python's and Django's start-up included; streamed from
+  the file, validated, written with history a batch at a time, committed), of --import-rows (100,000 and
+  1,000,000) new claims on words not yet annotated, one in ten without offsets (located in the text), some with new
+  speakers and tags;
+- import floor: `psql --single-transaction` COPYing the same new claims straight in (offsets given, speakers as
+  ids) and writing their history rows by one INSERT … SELECT: nothing read, looked up or validated.
 
-Each of the last two is then checked on a new connection (so only what was committed counts): one new claim per
-row, each with its creation history row, the new claims' tags in their history, the new people reported. Then
-what it wrote is deleted and the tables vacuumed (not timed), so every run starts from the same database.
+The import and its floor run in turns, --rounds times each, each timed as a whole process (wall, its CPU-seconds
+and its PostgreSQL backend's, peak memory by GNU time: benchmarks/processes.py), the ratios the medians of the
+rounds'. Each is then checked on a new connection (so only what was committed counts): one new claim per row, each
+with its creation history row, the new claims' tags in their history, the file's new people. Then what it wrote is
+deleted and the tables vacuumed (not timed), so every run starts from the same database.
 `--part import` runs only the import and its floor.
 """
 
@@ -47,6 +50,8 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from benchmarks.processes import psql_args, show, timed  # noqa: E402
 
 ROOT = Path(sys.path[0])
 os.environ["ENV_FILE"] = ""  # a development .env would turn DEBUG on (every query's SQL kept): measure as served
@@ -155,26 +160,6 @@ def measure_stock(args) -> dict:
     return {"seconds": time.perf_counter() - started, "rows": len(dataset)}
 
 
-def measure_import(args) -> dict:
-    connection = setup()
-    from claims.exchange.importing import import_spreadsheet
-
-    marks = high_marks(connection)
-    started = time.perf_counter()
-    with open(args.input, "rb") as stream:
-        report = import_spreadsheet("claims", stream, name=args.input)  # as import_claims does
-    seconds = time.perf_counter() - started
-    if report.problems:
-        raise SystemExit("import problems: " + "; ".join(str(p) for p in report.problems[:5]))
-    if report.created != report.rows:
-        raise SystemExit(f"the import created {report.created:,} claims from {report.rows:,} rows")
-    written = check_committed(connection, marks, report.rows)
-    if written["sources_agent"] != len(report.new_speakers):
-        raise SystemExit(f"{written['sources_agent']:,} people committed, {len(report.new_speakers):,} reported new")
-    forget(connection, marks)
-    return {"seconds": seconds, "rows": report.rows, "created": report.created, "speakers": len(report.new_speakers)}
-
-
 FLOOR_COLUMNS = ["source_id", "quote", "start", "end", "statement", "speaker_id", "claimed_on"]
 FLOOR_COLUMNS += ["claimed_on_precision", "kind", "status", "created_at", "updated_at", "version", "anchor_state"]
 COUNTS = ["corroborating_sources", "independent_voices", "unverified_sources", "contradicting_sources"]
@@ -184,33 +169,6 @@ STORED = ["corroborated_by_ids", "contradicted_by_ids", "undecided_duplicates", 
 FLOOR_COLUMNS += [*STORED, "project_id"]
 # The history keeps neither the version nor the stored counts and lists.
 HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version" and c not in COUNTS + STORED] + ["id", "created_by_id"]
-
-
-def measure_import_floor(args) -> dict:
-    connection = setup()
-    from django.db import transaction
-
-    quoted = ", ".join(f'"{c}"' for c in FLOOR_COLUMNS)
-    history = ", ".join(f'"{c}"' for c in HISTORY_COLUMNS)
-    marks = high_marks(connection)
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        with open(args.input, "rb") as stream:
-            empty = ", ".join(STORED)  # an empty cell of these is an empty text, not NULL
-            copied = f"COPY claims_claim ({quoted}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({empty}))"
-            with cursor.cursor.copy(copied) as copy:
-                while block := stream.read(1 << 16):
-                    copy.write(block)
-        cursor.execute(
-            f"INSERT INTO claims_historicalclaim ({history}, history_date, history_change_reason, history_type) "
-            f"SELECT {history}, now(), 'CSV import', '+' FROM claims_claim WHERE id > %s",
-            [marks["claims_claim"]],
-        )
-        rows = cursor.rowcount
-    seconds = time.perf_counter() - started
-    check_committed(connection, marks, args.rows)
-    forget(connection, marks)
-    return {"seconds": seconds, "rows": rows}
 
 
 # What an import writes, and the key that grows with each row: deleted after a measurement.
@@ -279,8 +237,6 @@ MEASUREMENTS = {
     "check_export": check_export,
     "export": measure_export,
     "stock": measure_stock,
-    "import": measure_import,
-    "import_floor": measure_import_floor,
 }
 
 
@@ -320,10 +276,10 @@ def ensure_claims(wanted: int) -> int:
     return have
 
 
-def write_import_files(path: str, floor_path: str, rows: int) -> None:
+def write_import_files(path: str, floor_path: str, rows: int) -> int:
     """New claims on words no claim covers yet (each sentence without its full stop: the seeded claims hold
     whole sentences), in the claims CSV header; and at `floor_path` the same claims as rows of the claims
-    table (FLOOR_COLUMNS, for COPY … WITH (FORMAT csv))."""
+    table (FLOOR_COLUMNS, for COPY … WITH (FORMAT csv)). Returns how many people the file names that are new."""
     from django.utils import timezone
 
     from claims.exchange.columns import csv_line
@@ -362,7 +318,7 @@ def write_import_files(path: str, floor_path: str, rows: int) -> None:
                 floor.write(csv_line(cells))
                 written += 1
                 if written == rows:
-                    return
+                    return len(range(0, rows, 1000))  # "New Speaker {n}" every 1,000th row
     raise SystemExit(f"Only {written:,} spare sentences for {rows:,} import rows.")
 
 
@@ -443,31 +399,53 @@ def compare_exports(args, total: int) -> None:
 
 
 def compare_imports(args) -> None:
+    connection = setup()
+    startups = [timed([sys.executable, "manage.py", "help", "import_claims"]) for _ in range(args.rounds)]
+    startup = {key: statistics.median(s[key] for s in startups) for key in ("wall", "cpu")}
+    alone = f"{startup['wall']:.2f} s wall, {startup['cpu']:.2f} CPU-s"
+    print(f"Django's start-up alone (manage.py help import_claims): {alone}")
     for rows in (int(n) for n in args.import_rows.split(",")):
-        compare_import(rows)
+        compare_import(connection, rows, args.rounds, startup)
 
 
-def compare_import(rows: int) -> None:
+def compare_import(connection, rows: int, rounds: int, startup: dict) -> None:
+    """`manage.py import_claims FILE` against its floor (psql COPYing the same claims and writing their history
+    rows, one transaction), as whole processes in turns; each checked on a new connection and then deleted."""
+    quoted = ", ".join(f'"{c}"' for c in FLOOR_COLUMNS)
+    history = ", ".join(f'"{c}"' for c in HISTORY_COLUMNS)
+    marks = high_marks(connection)
     with tempfile.TemporaryDirectory() as folder:
         import_path, floor_path = os.path.join(folder, "import.csv"), os.path.join(folder, "floor.csv")
-        write_import_files(import_path, floor_path, rows)
+        new_people = write_import_files(import_path, floor_path, rows)
         size_mb = os.path.getsize(import_path) / 1e6
-        idle = run_child("idle")
-        floor = run_child("import_floor", input=floor_path, rows=rows)
-        imported = run_child("import", input=import_path)
-    rate, floor_rate = imported["rows"] / imported["seconds"], floor["rows"] / floor["seconds"]
+        empty = ", ".join(STORED)  # an empty cell of these is an empty text, not NULL
+        floor = [
+            *psql_args(),
+            "--single-transaction",
+            "-c",
+            f"\\copy claims_claim ({quoted}) FROM '{floor_path}' WITH (FORMAT csv, FORCE_NOT_NULL ({empty}))",
+            "-c",
+            f"INSERT INTO claims_historicalclaim ({history}, history_date, history_change_reason, history_type) "
+            f"SELECT {history}, now(), 'CSV import', '+' FROM claims_claim WHERE id > {marks['claims_claim']}",
+        ]
+        imported = [sys.executable, "manage.py", "import_claims", import_path]
+        floors, runs = [], []
+        for _ in range(rounds):
+            floors.append(timed(floor))
+            check_committed(connection, marks, rows)
+            forget(connection, marks)
+            runs.append(timed(imported))
+            written = check_committed(connection, marks, rows)
+            if written["sources_agent"] != new_people:
+                raise SystemExit(f"{written['sources_agent']:,} people committed, {new_people:,} new in the file")
+            forget(connection, marks)
+    print(f"import of {rows:,} new claims ({size_mb:.0f} MB file; anchors validated, history, committed):")
+    for n, (run, floor_run) in enumerate(zip(runs, floors, strict=True), 1):
+        print(f"  round {n}: {rows / run['wall']:,.0f} rows/s, floor {rows / floor_run['wall']:,.0f} rows/s")
+    show(f"import_claims, {rows:,} rows", runs, floors, startup=startup)
     print(
-        f"import of {imported['rows']:,} new claims ({size_mb:.0f} MB file; import_claims: anchors validated, "
-        f"history, committed): {imported['seconds']:.2f}s = {rate:,.0f} rows/s (target 15,000), "
-        f"peak {imported['peak_mb']:.0f} MB (target 200; idle Django {idle['peak_mb']:.0f} MB)"
-    )
-    print(
-        f"   floor, the same claims COPYed in with their history, nothing validated: {floor['seconds']:.2f}s = "
-        f"{floor_rate:,.0f} rows/s; the import takes {imported['seconds'] / floor['seconds']:.2f}x the floor's time"
-    )
-    print(
-        f"   checked, after each: {rows:,} claims committed, each with its creation history row; the import's "
-        f"{imported['speakers']:,} new people committed",
+        f"  checked after each: {rows:,} claims committed, each with its creation history row, the tags in their "
+        f"history; the file's {new_people:,} new people",
         flush=True,
     )
 

@@ -37,21 +37,18 @@ import statistics  # noqa: E402
 import secrets  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from benchmarks.processes import TICKS, psql_args, show, timed  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-PEAK = ["/usr/bin/time", "-f", "%M"]  # GNU time: the peak resident memory in KB
 # For this process and every manage.py it runs: a development .env would turn DEBUG on (every query's SQL kept);
 # with DEBUG off, a throwaway key.
 os.environ["ENV_FILE"] = ""
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("HTTPS", "0")
 PYTHON = sys.executable
-TICKS = os.sysconf("SC_CLK_TCK")
-STARTUP = {"wall": 0.0, "cpu": 0.0}  # Django's start-up alone, measured first
 FLOOR_SQL = "SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id"
 RECOUNT_FLOOR_SQL = [
     "SELECT l.claim_a_id, a.source_id, l.claim_b_id, b.source_id, l.relation FROM claims_link l "
@@ -61,83 +58,9 @@ RECOUNT_FLOOR_SQL = [
 ]
 
 
-def psql_args() -> list[str]:
-    return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", os.environ["DATABASE_URL"]]
-
-
-def backend_cpu(name: str, done: threading.Event, result: list) -> None:
-    """CPU-seconds of the PostgreSQL backends whose application_name is `name`, polled until `done`."""
-    import psycopg
-
-    seen: dict[int, float] = {}
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as watcher:
-        while not done.is_set():
-            pids = [
-                r[0] for r in watcher.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])
-            ]
-            for pid in pids:
-                try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                seen[pid] = (int(fields[11]) + int(fields[12])) / TICKS
-            time.sleep(0.02)
-    result.append(sum(seen.values()))
-
-
-def timed(args: list[str], *, stdout=subprocess.DEVNULL) -> dict:
-    """Run one process; its wall time, CPU, peak memory and its backends' CPU."""
-    name = f"bench-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "PGAPPNAME": name}
-    done, cpu = threading.Event(), []
-    watcher = threading.Thread(target=backend_cpu, args=(name, done, cpu))
-    watcher.start()
-    load = os.getloadavg()[0]
-    # The peak is read by GNU time, which starts the process: a child forked from this one (which holds the files
-    # it checks) starts with its pages, and the kernel counts them in the child's own peak.
-    peak = tempfile.NamedTemporaryFile(suffix=".peak")
-    start = time.perf_counter()
-    child = subprocess.Popen([*PEAK, "-o", peak.name, *args], env=env, cwd=ROOT, stdout=stdout)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    done.set()
-    watcher.join()
-    if child.returncode:
-        raise SystemExit(f"{args} failed ({child.returncode})")
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "db_cpu": cpu[0],
-        "rss_mb": int(Path(peak.name).read_text().split()[-1]) / 1024,
-        "load": load,
-    }
-
-
 def line_count(path: Path) -> int:
     with path.open("rb") as f:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-
-
-def show(label: str, runs: list[dict], floors: list[dict], *, startup: bool = True) -> None:
-    for n, (run, floor) in enumerate(zip(runs, floors, strict=True), 1):
-        print(
-            f"  {label} round {n}: {run['wall']:.2f} s wall, {run['cpu']:.2f} + {run['db_cpu']:.2f} (db) CPU-s, "
-            f"{run['rss_mb']:.0f} MB | floor {floor['wall']:.2f} s, {floor['cpu']:.2f} + {floor['db_cpu']:.2f} (db) "
-            f"CPU-s | load {run['load']:.2f} / {floor['load']:.2f}"
-        )
-    wall = statistics.median(r["wall"] / f["wall"] for r, f in zip(runs, floors, strict=True))
-    cpu = statistics.median(
-        (r["cpu"] + r["db_cpu"]) / (f["cpu"] + f["db_cpu"]) for r, f in zip(runs, floors, strict=True)
-    )
-    peak = max(r["rss_mb"] for r in runs)
-    print(f"  {label}: median {wall:.2f}x the floor in wall time, {cpu:.2f}x in CPU-seconds; peak {peak:.0f} MB")
-    if not startup:
-        return
-    pairs = list(zip(runs, floors, strict=True))
-    net_wall = statistics.median((r["wall"] - STARTUP["wall"]) / f["wall"] for r, f in pairs)
-    net_cpu = statistics.median((r["cpu"] - STARTUP["cpu"] + r["db_cpu"]) / (f["cpu"] + f["db_cpu"]) for r, f in pairs)
-    print(f"  {label} less Django's start-up: {net_wall:.2f}x the floor in wall time, {net_cpu:.2f}x in CPU-seconds")
 
 
 def setup_django():
@@ -233,14 +156,12 @@ def main() -> None:
         f"  Django's start-up alone (manage.py help export_claims): median {startup['wall']:.2f} s wall, "
         f"{startup['cpu']:.2f} CPU-s; the ratios are given with it and without it"
     )
-    global STARTUP
-    STARTUP = startup
     if options.part in ("all", "export", "download"):
         runs, floors = [], []
         for _ in range(options.rounds):
             floors.append(timed(floor))
             runs.append(timed(export))
-        show("export_claims", runs, floors)
+        show("export_claims", runs, floors, startup=startup)
         check_export(export_file)
     if options.part in ("all", "download"):
         runs, floors, requests = [], [], []
@@ -248,10 +169,10 @@ def main() -> None:
             floors.append(timed(floor))
             runs.append(timed([PYTHON, __file__, "--download", str(download_file)]))
             requests.append({**json.loads(Path(f"{download_file}.request.json").read_text()), "load": runs[-1]["load"]})
-        show("admin download (drafts)", runs, floors)
+        show("admin download (drafts)", runs, floors, startup=startup)
         requests_shown = [{**r, "rss_mb": runs[n]["rss_mb"]} for n, r in enumerate(requests)]
         print("  the same download as a running server answers it: the request alone, after a first request")
-        show("admin download request (drafts)", requests_shown, floors, startup=False)
+        show("admin download request (drafts)", requests_shown, floors)
         check_download(download_file, export_file)
     if options.part in ("all", "recount"):
         recount = [PYTHON, "manage.py", "recount_corroboration"]
@@ -260,7 +181,7 @@ def main() -> None:
         for _ in range(options.rounds):
             floors.append(timed(reading))
             runs.append(timed(recount, stdout=subprocess.PIPE))
-        show("recount_corroboration", runs, floors)
+        show("recount_corroboration", runs, floors, startup=startup)
         check = subprocess.run([PYTHON, "manage.py", "recount_corroboration", "--check"], cwd=ROOT, capture_output=True)
         assert check.returncode == 0, check.stdout.decode()
         print("  checked: recount_corroboration --check finds no drift")

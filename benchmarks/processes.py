@@ -1,0 +1,96 @@
+"""Timing a command as a whole process against its floor, the way a user runs it (issue 26).
+
+`timed` runs one process and returns its wall time, its CPU-seconds (user + system, from wait4), the CPU-seconds
+of its PostgreSQL backends (read from /proc/PID/stat of the backends that carry the run's application_name, every
+20 ms until it ends: the last 20 ms can be missed), its peak memory (GNU time) and the load average before it.
+`show` prints rounds of a case against rounds of its floor, run in turns, with the medians of their ratios.
+Imported by the benchmarks that time whole processes (`from benchmarks.processes import …`, the repository's
+root on the path: the benchmarks folder must not be, for it holds a csv.py).
+"""
+
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEAK = ["/usr/bin/time", "-f", "%M"]  # GNU time: the peak resident memory in KB
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def psql_args() -> list[str]:
+    return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", os.environ["DATABASE_URL"]]
+
+
+def backend_cpu(name: str, done: threading.Event, result: list) -> None:
+    """CPU-seconds of the PostgreSQL backends whose application_name is `name`, polled until `done`."""
+    import psycopg
+
+    seen: dict[int, float] = {}
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as watcher:
+        while not done.is_set():
+            pids = [
+                r[0] for r in watcher.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])
+            ]
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                seen[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+            time.sleep(0.02)
+    result.append(sum(seen.values()))
+
+
+def timed(args: list[str], *, stdout=subprocess.DEVNULL) -> dict:
+    """Run one process (from the repository's root); its wall time, CPU, peak memory and its backends' CPU."""
+    name = f"bench-{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "PGAPPNAME": name}
+    done, cpu = threading.Event(), []
+    watcher = threading.Thread(target=backend_cpu, args=(name, done, cpu))
+    watcher.start()
+    load = os.getloadavg()[0]
+    # The peak is read by GNU time, which starts the process: a child forked from this one (which holds the files
+    # it checks) starts with its pages, and the kernel counts them in the child's own peak.
+    peak = tempfile.NamedTemporaryFile(suffix=".peak")
+    start = time.perf_counter()
+    child = subprocess.Popen([*PEAK, "-o", peak.name, *args], env=env, cwd=ROOT, stdout=stdout)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    watcher.join()
+    if child.returncode:
+        raise SystemExit(f"{args} failed ({child.returncode})")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "db_cpu": cpu[0],
+        "rss_mb": int(Path(peak.name).read_text().split()[-1]) / 1024,
+        "load": load,
+    }
+
+
+def show(label: str, runs: list[dict], floors: list[dict], *, startup: dict | None = None) -> None:
+    """Each round of `runs` beside its floor's, then the medians of their ratios (and, given Django's `startup`
+    alone, the same less it)."""
+    for n, (run, floor) in enumerate(zip(runs, floors, strict=True), 1):
+        print(
+            f"  {label} round {n}: {run['wall']:.2f} s wall, {run['cpu']:.2f} + {run['db_cpu']:.2f} (db) CPU-s, "
+            f"{run['rss_mb']:.0f} MB | floor {floor['wall']:.2f} s, {floor['cpu']:.2f} + {floor['db_cpu']:.2f} (db) "
+            f"CPU-s | load {run['load']:.2f} / {floor['load']:.2f}"
+        )
+    pairs = list(zip(runs, floors, strict=True))
+    wall = statistics.median(r["wall"] / f["wall"] for r, f in pairs)
+    cpu = statistics.median((r["cpu"] + r["db_cpu"]) / (f["cpu"] + f["db_cpu"]) for r, f in pairs)
+    peak = max(r["rss_mb"] for r in runs)
+    print(f"  {label}: median {wall:.2f}x the floor in wall time, {cpu:.2f}x in CPU-seconds; peak {peak:.0f} MB")
+    if startup is None:
+        return
+    net_wall = statistics.median((r["wall"] - startup["wall"]) / f["wall"] for r, f in pairs)
+    net_cpu = statistics.median((r["cpu"] - startup["cpu"] + r["db_cpu"]) / (f["cpu"] + f["db_cpu"]) for r, f in pairs)
+    print(f"  {label} less Django's start-up: {net_wall:.2f}x the floor in wall time, {net_cpu:.2f}x in CPU-seconds")
