@@ -247,6 +247,18 @@ class AllOrNothingTests(BaseTestCase):
         self.assertEqual(report.created, 30)
         self.assertEqual(len(thirty), len(five))
 
+    def test_only_the_tagged_new_claims_have_their_tag_names_written_after_they_are_inserted(self):
+        source = numbered_source(10)
+        rows = [[str(source.pk), f"phrase {i:05d}.", "ports; talks" if i in (3, 7) else ""] for i in range(1, 11)]
+        with CaptureQueriesContext(connection) as queries:
+            report = import_text(csv_text(["source_id", "quote", "tags"], rows))
+        self.assertEqual(report.created, 10)
+        refreshed = [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and '"tag_names"' in q["sql"]]
+        self.assertEqual([sql.count("AS id") for sql in refreshed], [2])
+        tagged = Claim.objects.filter(source=source).exclude(tag_names="")
+        expected = [("phrase 00003.", "ports; talks"), ("phrase 00007.", "ports; talks")]
+        self.assertEqual(sorted(tagged.values_list("quote", "tag_names")), expected)
+
     def test_the_garbage_collector_runs_again_after_an_import(self):
         import_text(csv_text(["source_id", "quote"], [[str(self.harbour.pk), "Moscow rejected"]]))
         self.assertTrue(gc.isenabled())

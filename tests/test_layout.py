@@ -53,7 +53,8 @@ def test_starting_claimtrail_does_not_import_scikit_learn():
 
 
 def test_the_data_commands_start_without_the_admin_the_ranker_or_the_spreadsheet_libraries():
-    """export_claims and recount_corroboration are run by scripts, often, and timed against a plain COPY: they
+    """export_claims, import_claims and recount_corroboration are run by scripts, often, and timed against a plain
+    COPY: they
     skip the system checks (which load every page and admin) and what they import loads no admin module, no
     spreadsheet library (openpyxl), no numpy and no HTTP client (issue 26's start-up, 1.4 -> 0.6 CPU-seconds)."""
     import subprocess
@@ -62,13 +63,13 @@ def test_the_data_commands_start_without_the_admin_the_ranker_or_the_spreadsheet
     started = (
         "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
         "django.setup(); from django.core.management import load_command_class; "
-        "commands = [load_command_class('claims', name) for name in ('export_claims', 'recount_corroboration')]; "
+        "commands = [load_command_class('claims', name) for name in ('export_claims', 'import_claims', 'recount_corroboration')]; "
         "print([command.requires_system_checks for command in commands]); "
         "heavy = ('claims.admin', 'import_export.admin', 'openpyxl', 'numpy', 'snowballstemmer', 'requests'); "
         "print(sorted(name for name in heavy if name in sys.modules))"
     )
     found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert found.stdout.splitlines() == ["[[], []]", "[]"], found.stdout + found.stderr
+    assert found.stdout.splitlines() == ["[[], [], []]", "[]"], found.stdout + found.stderr
 
 
 def test_the_admin_checks_see_every_admin_though_the_admin_modules_load_with_the_urls():

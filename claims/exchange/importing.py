@@ -210,7 +210,8 @@ def _save_claims(
     links = [{"claim_id": p.claim.pk, "tag_id": tags[name].pk} for p in retagged for name in p.tags]
     for link, pk in zip(links, insert_rows(Claim.tags.through, links), strict=True):
         link["id"] = pk
-    refresh_tag_names(p.claim.pk for p in retagged)
+    # A new claim without tags already stores none (the column's default): only the others are read back.
+    refresh_tag_names(p.claim.pk for p in retagged if p.tags or not p.new)
     untouched = [p.claim.pk for p in updated if p.tags is None]
     if untouched:
         links += Claim.tags.through.objects.filter(claim__in=untouched).values("id", "claim_id", "tag_id")
