@@ -30,6 +30,13 @@ def tag_names_cell(names: Iterable[str]) -> str:
     return escape("; ".join(listed_name(name) for name in names))
 
 
+def tag_names_in_order(names: Iterable[str], rank: dict[str, int]) -> str:
+    """The cell `refresh_tag_names` stores for a claim with tags of these names, `rank` giving each name's place in
+    the database's order of names: for claims written in bulk with their tags (the CSV import), whose cell is set
+    before they are inserted instead of read back after."""
+    return tag_names_cell(sorted(names, key=rank.__getitem__))
+
+
 def refresh_tag_names(claim_ids: Iterable[int]) -> None:
     """Store these claims' tag names as the CSV writes them: their tags read a few thousand claims a query, in
     the database's order of names (its collation, as the export always sorted them), and written back set-wise."""

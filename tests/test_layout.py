@@ -63,7 +63,8 @@ def test_the_data_commands_start_without_the_admin_the_ranker_or_the_spreadsheet
     started = (
         "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
         "django.setup(); from django.core.management import load_command_class; "
-        "commands = [load_command_class('claims', name) for name in ('export_claims', 'import_claims', 'recount_corroboration')]; "
+        "names = ('export_claims', 'import_claims', 'recount_corroboration'); "
+        "commands = [load_command_class('claims', name) for name in names]; "
         "print([command.requires_system_checks for command in commands]); "
         "heavy = ('claims.admin', 'import_export.admin', 'openpyxl', 'numpy', 'snowballstemmer', 'requests'); "
         "print(sorted(name for name in heavy if name in sys.modules))"

@@ -27,10 +27,10 @@ from claims.exchange.reading import (
     tags_named,
     whole_number,
 )
-from claims.models import Claim, Link
+from claims.models import Claim, Link, Tag
 from claims.rules import STALE_MESSAGE, require, take_next_versions
 from claims.services import save_links
-from claims.tagging import refresh_tag_names
+from claims.tagging import refresh_tag_names, tag_names_in_order
 from common.batching import batched, collect_young_garbage, collector_paused
 from common.copy_insert import insert_rows, inserting
 from common.history import many_to_many_records, record_rows, recorded_person, recorded_reason
@@ -152,6 +152,12 @@ def _write_then_read(
     read = None
     try:
         with transaction.atomic():
+            # The batch's tags, made when new: a new claim is inserted with its tags' names as they are stored.
+            tags = tags_named((name for p in pending if p.tags for name in p.tags), project=reader.project)
+            rank = {name: n for n, name in enumerate(tags)}  # tags_named reads them in the database's order
+            for item in pending:
+                if item.new and item.tags:
+                    item.claim.tag_names = tag_names_in_order(item.tags, rank)
             # New claims go in through one COPY: PostgreSQL indexes them while the next batch is read.
             with inserting(Claim, at_most=sum(p.new for p in pending)) as insert:
                 for item in pending:
@@ -162,7 +168,7 @@ def _write_then_read(
             reader.drop_taken_spans(pending, [p for p in pending if p.changed and not p.new])
             reader.drop_links_within_source(pending)
             if report.ok:
-                _save_claims(pending, user=user, project=reader.project, report=report, keep_outcomes=keep_outcomes)
+                _save_claims(pending, tags, user=user, report=report, keep_outcomes=keep_outcomes)
     except IntegrityError:
         # The span index refused a new claim: find which rows, to report them.
         for item in pending:
@@ -178,9 +184,9 @@ def _write_then_read(
 
 def _save_claims(
     pending: list[PendingClaim],
+    tags: dict[str, Tag],
     *,
     user: AbstractBaseUser | None,
-    project: Project,
     report: ImportReport,
     keep_outcomes: bool,
 ) -> None:
@@ -205,13 +211,12 @@ def _save_claims(
 
     # Tags, and their snapshot on each new history record.
     retagged = [p for p in created + updated if p.tags is not None]
-    tags = tags_named((name for p in retagged for name in p.tags), project=project)
     Claim.tags.through.objects.filter(claim__in=[p.claim for p in retagged if not p.new]).delete()
     links = [{"claim_id": p.claim.pk, "tag_id": tags[name].pk} for p in retagged for name in p.tags]
     for link, pk in zip(links, insert_rows(Claim.tags.through, links), strict=True):
         link["id"] = pk
-    # A new claim without tags already stores none (the column's default): only the others are read back.
-    refresh_tag_names(p.claim.pk for p in retagged if p.tags or not p.new)
+    # A new claim was inserted with its tags' names (above): only the updated claims' are read back.
+    refresh_tag_names(p.claim.pk for p in retagged if not p.new)
     untouched = [p.claim.pk for p in updated if p.tags is None]
     if untouched:
         links += Claim.tags.through.objects.filter(claim__in=untouched).values("id", "claim_id", "tag_id")

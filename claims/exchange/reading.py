@@ -584,13 +584,15 @@ def whole_number(cell: str | None, fail=None, name: str = "") -> int | None:
 
 
 def tags_named(names: Iterable[str], *, project: Project) -> dict[str, Tag]:
-    """The project's tags with these names, created in it when missing."""
+    """The project's tags with these names, created in it when missing, in the database's order of their names (the
+    order claims.tagging stores a claim's tag names in)."""
     names = set(names)
-    in_project = Tag.objects.in_project(project)
-    tags = {tag.name: tag for tag in in_project.filter(name__in=names)}
+    if not names:
+        return {}
+    in_project = Tag.objects.in_project(project).filter(name__in=names).order_by("name")
+    tags = {tag.name: tag for tag in in_project}
     missing = [Tag(name=name, project=project) for name in names if name not in tags]
-    for tag in Tag.objects.bulk_create(missing):
-        tags[tag.name] = tag
-    if missing and any(tag.pk is None for tag in missing):
-        tags = {tag.name: tag for tag in in_project.filter(name__in=names)}
+    if missing:
+        Tag.objects.bulk_create(missing)
+        tags = {tag.name: tag for tag in in_project.all()}
     return tags
