@@ -14,9 +14,10 @@ field, so one save that adds tags made three. A save and its many-to-many change
 
 What this module asks of django-simple-history goes through its documented hooks: `get_user`, the
 `pre_create_historical_record` signal for the reason, `skip_history_when_saving`, `bulk_history_create`, the
-history model's fields (Django's model meta). The one thing done by hand is writing history rows with COPY for a
-bulk import (`record_rows`), ten times faster than its bulk_create; tests/test_library_pins.py checks that those
-rows are the ones the library writes itself, so an upgrade that changes them fails there.
+history model's fields (Django's model meta). The one thing done by hand is writing history rows for a bulk
+import from the rows it stored (`record_stored_rows`, one INSERT … SELECT a few thousand objects), ten times faster
+than its bulk_create; tests/test_library_pins.py checks that those rows are the ones the library writes itself, so
+an upgrade that changes them fails there.
 
 Its revert page saves an old version through the admin form without the admin's change permission, a
 transaction, the version check or the status rule (claims.rules), and it would put back an old source text
@@ -28,7 +29,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from operator import attrgetter
 
 from django import forms
 from django.contrib.admin.utils import unquote
@@ -37,7 +37,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models
+from django.db import connections, models, router
 from django.dispatch import receiver
 from django.http import Http404, HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
@@ -218,6 +218,8 @@ def copy_many_to_many_into_history(model, records: Iterable) -> None:
 
 # The columns django-simple-history gives a history table besides its primary key and the tracked fields.
 RECORD_COLUMNS = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+# Objects recorded by one INSERT … SELECT (record_stored_rows): their keys are its parameters, fewer than SQLite allows.
+RECORDED_AT_ONCE = 5000
 
 
 def record_columns(model) -> list[str]:
@@ -229,18 +231,40 @@ def record_columns(model) -> list[str]:
     tracked = [f.attname for f in history.concrete_fields if not f.primary_key and f.attname not in RECORD_COLUMNS]
     unknown = [name for name in tracked if name not in own]
     if unknown:
-        raise LookupError(f"The history table of {model.__name__} has columns record_rows cannot fill: {unknown}")
+        raise LookupError(f"The history table of {model.__name__} has columns no bulk record can fill: {unknown}")
     return tracked
 
 
-def record_rows(model, objects: Iterable, *, kind: str, user: AbstractBaseUser, when, reason: str) -> list[dict]:
-    """Rows of `model`'s history table, as {attname: value} for every column but its primary key, for `objects`
-    as they now are ("+" created, "~" changed), by this person for this reason: what the library's
-    `bulk_history_create` would write, for a bulk import to COPY (common.copy_insert.insert_rows)."""
+def record_stored_rows(model, pks: Iterable, *, kind: str, user: AbstractBaseUser, when, reason: str) -> dict:
+    """History rows for these objects of `model` as they are stored now ("+" created, "~" changed), by this person
+    for this reason, written by the database from the stored rows (one INSERT … SELECT … RETURNING): what the
+    library's `bulk_history_create` would write, for a bulk import, which need not build and send a row per object.
+    Returns each object's new record id, by the object's primary key."""
+    pks = list(pks)
+    if not pks:
+        return {}
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    own = {field.attname: field.column for field in model._meta.concrete_fields}
+    history = model.history.model._meta
+    kept = {field.attname: field.column for field in history.concrete_fields}
     tracked = record_columns(model)
-    values = attrgetter(*tracked)
-    record = dict(zip(RECORD_COLUMNS, [when, reason, kind, user.pk], strict=True))
-    return [{**dict(zip(tracked, values(obj), strict=True)), **record} for obj in objects]
+    into = ", ".join(quote(kept[name]) for name in [*tracked, *RECORD_COLUMNS])
+    taken = ", ".join(quote(own[name]) for name in tracked)
+    pk = quote(model._meta.pk.column)
+    record = [connection.ops.adapt_datetimefield_value(when), reason, kind, user.pk]
+    found = []
+    with connection.cursor() as cursor:
+        for first in range(0, len(pks), RECORDED_AT_ONCE):
+            chosen = pks[first : first + RECORDED_AT_ONCE]
+            cursor.execute(
+                f"INSERT INTO {quote(history.db_table)} ({into}) SELECT {taken}, %s, %s, %s, %s "
+                f"FROM {quote(model._meta.db_table)} WHERE {pk} IN ({', '.join(['%s'] * len(chosen))}) "
+                f"RETURNING {quote(kept[model._meta.pk.attname])}, {quote(history.pk.column)}",
+                [*record, *chosen],
+            )
+            found += cursor.fetchall()
+    return dict(found)
 
 
 def many_to_many_records(model, field_name: str):

@@ -16,7 +16,7 @@ from claims.exchange.columns import claims_filtered, copy_query
 from claims.models import Claim, Link, Tag
 from claims.services import create_claim, link_claims
 from claims.tagging import refresh_tag_names
-from common.copy_insert import insert_rows, new_instances
+from common.copy_insert import new_instances
 from common.history import (
     RECORD_COLUMNS,
     KeptHistory,
@@ -24,7 +24,7 @@ from common.history import (
     many_to_many_records,
     one_history_record,
     record_columns,
-    record_rows,
+    record_stored_rows,
     recorded_as,
 )
 from tests.base import HARBOUR_TEXT, BaseTestCase
@@ -37,32 +37,26 @@ def stored(record) -> dict:
 
 
 class HistoryRowsCopiedInTests(BaseTestCase):
-    def test_a_history_row_built_for_copy_is_the_row_the_library_writes_for_the_same_save(self):
+    def test_a_history_row_written_from_the_stored_row_is_the_row_the_library_writes_for_the_same_save(self):
         claim = create_claim(source=self.harbour, quote="the president said on 1 June", speaker=self.putin)
         record = claim.history.get()
-        [row] = record_rows(
-            Claim,
-            [claim],
-            kind="+",
-            user=record.history_user,
-            when=record.history_date,
-            reason=record.history_change_reason,
-        )
-        self.assertEqual(row, stored(record))
+        person, when, reason = record.history_user, record.history_date, record.history_change_reason
+        written = record_stored_rows(Claim, [claim.pk], kind="+", user=person, when=when, reason=reason)
+        copied = Claim.history.model.objects.get(pk=written[claim.pk])
+        self.assertEqual(stored(copied), stored(record))
 
-    def test_a_history_row_copied_in_reads_back_as_the_library_wrote_it(self):
+    def test_a_history_row_written_from_the_stored_row_reads_back_in_the_objects_history(self):
         claim = create_claim(source=self.harbour, quote="the president said on 1 June")
         record = claim.history.get()
-        rows = record_rows(
-            Claim, [claim], kind="~", user=self.bob, when=record.history_date, reason="Changed by an import"
+        written = record_stored_rows(
+            Claim, [claim.pk], kind="~", user=self.bob, when=record.history_date, reason="Changed by an import"
         )
-        [pk] = insert_rows(Claim.history.model, rows)
-        copied = Claim.history.model.objects.get(pk=pk)
+        copied = Claim.history.model.objects.get(pk=written[claim.pk])
         expected = stored(record) | {"history_type": "~", "history_user_id": self.bob.pk}
         self.assertEqual(stored(copied), expected | {"history_change_reason": "Changed by an import"})
         self.assertEqual(list(claim.history.all()), [copied, record])  # the claim's history lists it, newest first
 
-    def test_every_history_table_has_only_tracked_columns_and_the_library_columns_record_rows_fills(self):
+    def test_every_history_table_has_only_tracked_columns_and_the_library_columns_a_bulk_record_fills(self):
         for model in KeptHistory.by_model:
             with self.subTest(model=model.__name__):
                 tracked = record_columns(model)  # raises, naming the columns, when the library added one

@@ -33,7 +33,7 @@ from claims.services import save_links
 from claims.tagging import refresh_tag_names, tag_names_in_order
 from common.batching import batched, collect_young_garbage, collector_paused
 from common.copy_insert import insert_rows, inserting
-from common.history import many_to_many_records, record_rows, recorded_person, recorded_reason
+from common.history import many_to_many_records, record_stored_rows, recorded_person, recorded_reason
 from common.projects import project_or_sole
 from common.tabular import Columns, RowProblem, TableError, read_table
 from sources.models import Project
@@ -205,9 +205,9 @@ def _save_claims(
         p.claim.updated_at = now
     Claim.objects.bulk_update([p.claim for p in updated], [*TRACKED, "anchor_state", "updated_at", "version"], 500)
     person, added, changed = user or recorded_person(), recorded_reason("+"), recorded_reason("~")
-    rows = record_rows(Claim, [p.claim for p in created], kind="+", user=person, when=now, reason=added)
-    rows += record_rows(Claim, [p.claim for p in updated], kind="~", user=person, when=now, reason=changed)
-    history_ids = insert_rows(Claim.history.model, rows)
+    # Their history records, written by the database from the rows just stored.
+    records = record_stored_rows(Claim, (p.claim.pk for p in created), kind="+", user=person, when=now, reason=added)
+    records |= record_stored_rows(Claim, (p.claim.pk for p in updated), kind="~", user=person, when=now, reason=changed)
 
     # Tags, and their snapshot on each new history record.
     retagged = [p for p in created + updated if p.tags is not None]
@@ -225,11 +225,7 @@ def _save_claims(
         tagged.setdefault(link["claim_id"], []).append(link)
     insert_rows(
         many_to_many_records(Claim, "tags"),
-        [
-            {"history_id": history_id, **link}
-            for p, history_id in zip(created + updated, history_ids, strict=True)
-            for link in tagged.get(p.claim.pk, [])
-        ],
+        [{"history_id": records[p.claim.pk], **link} for p in created + updated for link in tagged.get(p.claim.pk, [])],
     )
     # An update may move a claim to another source: recount it and the claims linked to it.
     recount_linked(p.claim.pk for p in updated)
