@@ -561,12 +561,11 @@ def compare(
         reasons.append(f"{len(written)} words in common: {quoted(written)}")
     if learned is not None:
         joined: dict[str, tuple[int, set[str]]] = {}  # each word of this claim: its most links, the words they join
-        for word in sorted(mine_words - common):
-            counted = {t: learned.linked(word, t) for t in their_words - common}
-            times = max(counted.values(), default=0)
-            if times:
+        for word in sorted(learned.associated.keys() & (mine_words - common)):
+            if counted := learned.links_to(word, their_words - common):
+                times = max(counted.values())
                 signals.association += times / (times + 1)
-                joined[word] = (times, {t for t, n in counted.items() if n})
+                joined[word] = (times, set(counted))
         if joined:
             reasons += association_reasons(claim_text(claim), claim_text(other), joined)
 
