@@ -569,19 +569,17 @@ def compare(
         if joined:
             reasons += association_reasons(claim_text(claim), claim_text(other), joined)
 
-    contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
     # Opposing verdicts on whether a matter moved ("a big step" / "no breakthrough"), on the same event or subject.
-    if same_event or (kindred(features.names, other_features.names) and not conflicts):
-        contradiction = opposing_verdicts(features, other_features)
-    if contradiction:
+    contradiction = opposing_verdicts(features, other_features)  # first: seldom any, and kindred() reads every name
+    if contradiction and (same_event or (not conflicts and kindred(features.names, other_features.names))):
         signals.contradiction = 1.0
         reasons.append(f"possible contradiction: {contradiction}")
     return Suggestion(
         claim=other,
         score=signals.score(),
         reasons=reasons,
-        possible_contradiction=bool(contradiction),
+        possible_contradiction=bool(signals.contradiction),
         signals=signals,
     )
 
