@@ -62,11 +62,19 @@ class Learned:
         rows = associations.filter(Q(first__in=keys) | Q(second__in=keys), counted)
         self.counts = {(a, b): (n, d) for a, b, n, d in rows.values_list("first", "second", "links", "dismissals")}
         self.keys = keys
+        # Each word's associated words and their links: a candidate looks up its own words, not every pair of words.
+        self.associated: dict[str, dict[str, int]] = {}
+        for (a, b), (links, _) in self.counts.items():
+            self.associated.setdefault(a, {})[b] = links
+            self.associated.setdefault(b, {})[a] = links
 
     def linked(self, a: str, b: str) -> int:
         """How many accepted links joined these two different words, when the association counts; else 0."""
-        links, dismissals = self.counts.get((min(a, b), max(a, b)), (0, 0))
-        return links if links >= dismissals + MIN_LINKS else 0
+        return self.associated.get(a, {}).get(b, 0)
+
+    def links_to(self, word: str, others: set[str]) -> dict[str, int]:
+        """The words among `others` that this word's association counts with, and their links."""
+        return {other: links for other, links in self.associated.get(word, {}).items() if other in others}
 
     def partners(self) -> list[str]:
         """The words the claim's words have been linked to, most often first: what its paraphrases say instead."""

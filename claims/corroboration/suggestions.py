@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 import snowballstemmer
-from django.db import connection, connections, router
+from django.db import connection, connections, router, transaction
 from django.db.models import Max, Min, Q, Value
 
 from claims.corroboration.learning import FITTED, Learned, fitted_weights, record_decision
@@ -561,28 +561,25 @@ def compare(
         reasons.append(f"{len(written)} words in common: {quoted(written)}")
     if learned is not None:
         joined: dict[str, tuple[int, set[str]]] = {}  # each word of this claim: its most links, the words they join
-        for word in sorted(mine_words - common):
-            counted = {t: learned.linked(word, t) for t in their_words - common}
-            times = max(counted.values(), default=0)
-            if times:
+        for word in sorted(learned.associated.keys() & (mine_words - common)):
+            if counted := learned.links_to(word, their_words - common):
+                times = max(counted.values())
                 signals.association += times / (times + 1)
-                joined[word] = (times, {t for t, n in counted.items() if n})
+                joined[word] = (times, set(counted))
         if joined:
             reasons += association_reasons(claim_text(claim), claim_text(other), joined)
 
-    contradiction = ""
     same_event = (entity_score >= SAME_EVENT_NAMES or agreed) and not (conflicts and not agreed)
     # Opposing verdicts on whether a matter moved ("a big step" / "no breakthrough"), on the same event or subject.
-    if same_event or (kindred(features.names, other_features.names) and not conflicts):
-        contradiction = opposing_verdicts(features, other_features)
-    if contradiction:
+    contradiction = opposing_verdicts(features, other_features)  # first: seldom any, and kindred() reads every name
+    if contradiction and (same_event or (not conflicts and kindred(features.names, other_features.names))):
         signals.contradiction = 1.0
         reasons.append(f"possible contradiction: {contradiction}")
     return Suggestion(
         claim=other,
         score=signals.score(),
         reasons=reasons,
-        possible_contradiction=bool(contradiction),
+        possible_contradiction=bool(signals.contradiction),
         signals=signals,
     )
 
@@ -732,9 +729,11 @@ def text_candidate_ids(
         return []
     # Already lexemes: quoted, and queried with the simple configuration. Claims sharing any one of the telling
     # words are compared word by word in Python (a plain index lookup, no rank computed); only when more than
-    # MATCHED claims share one does PostgreSQL's rank pick which MATCHED to compare.
+    # MATCHED claims share one does PostgreSQL's rank pick which MATCHED to compare. Through a server-side cursor,
+    # never planned in parallel (two workers took 20 ms a request, the lookup 5), in a transaction as a pooler needs.
     any_word = " | ".join(f"'{t}'" for t in terms)
-    with connections[router.db_for_read(Claim)].cursor() as cursor:
+    reader = connections[router.db_for_read(Claim)]
+    with transaction.atomic(using=reader.alias, savepoint=False), reader.chunked_cursor() as cursor:
         cursor.execute(MATCHING_SQL, [any_word, claim.source_id, project, MATCHED])
         rows = cursor.fetchall()
         if len(rows) >= MATCHED:
