@@ -4,9 +4,9 @@ and the import rate with anchors validated.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_bench .venv/bin/python benchmarks/csv.py
 
 Use a database of its own: when it holds fewer claims than --claims (1,000,000 by default) it is seeded with
-`manage.py seed_synthetic` (10,000 sources, 200,000 links; a few minutes). Then, in the same run, each
+`manage.py seed_synthetic` (10,000 sources, 200,000 links; a few minutes). Then, in the same run, each export
 measurement runs in a child process, timed inside the child and with its peak memory (max RSS) read from
-the kernel when it exits:
+the kernel when it exits (the imports are timed as whole processes, below):
 
 - idle: Django set up and connected, nothing else: the fixed part of every peak below;
 - COPY floor: `COPY (SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id
