@@ -14,6 +14,11 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Accounts made and logged in by the tests are hashed with a fast hasher, as Django's testing documentation
+    # advises: the production hasher (PBKDF2, a million rounds) takes half a second a password, and almost every
+    # test class makes four accounts. Servers the tests start as processes of their own (`make serve`) keep the
+    # production settings, for the accounts they make themselves.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # Property-based tests (hypothesis): a fixed, repeatable budget in `make test`; a longer search with

@@ -174,6 +174,8 @@ def test_heavy_reads_come_from_a_real_streaming_replica_and_the_rest_from_the_pr
                 "-R",
                 "-X",
                 "stream",
+                # A checkpoint at once: the default waits for a spread one, minutes on an idle server.
+                "--checkpoint=fast",
             ),
         )
         assert result.returncode == 0, result.stderr
