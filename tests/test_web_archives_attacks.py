@@ -89,8 +89,14 @@ class HostileSite:
             return  # the client gave up, as it should
 
     def stop(self):
+        # Closing alone does not wake the accept() waiting in the server's thread (Linux): shutting down does.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         self.thread.join(timeout=5)
+        assert not self.thread.is_alive(), "the hostile site's thread did not stop"
 
 
 # The hostile server listens on the loopback interface, which capture_url refuses unless the host is allowed.
