@@ -8,6 +8,7 @@ so nothing is written; a dry run is rolled back too.
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -34,6 +35,7 @@ from claims.tagging import refresh_tag_names, tag_names_in_order
 from common.batching import batched, collect_young_garbage, collector_paused
 from common.copy_insert import insert_rows, inserting
 from common.history import many_to_many_records, record_stored_rows, recorded_person, recorded_reason
+from common.overlap import Behind, writing_behind
 from common.projects import project_or_sole
 from common.tabular import Columns, RowProblem, TableError, read_table
 from sources.models import Project
@@ -111,75 +113,95 @@ def import_claims(
     if missing:
         report.problems.append(RowProblem(1, {"__all__": [missing]}))
         return report
-    with collector_paused():
+    with collector_paused(), writing_behind() as behind:
         reader = ClaimReader(header, user=user, project=project, report=report, date_format=date_format)
-        read: list[PendingClaim] | None = None  # the batch read before this one, not yet written
+        read: list[PendingClaim] | None = None  # the part read before this one, not yet written
         for batch in batched(rows, batch_size):
+            behind.wait()  # the part before this batch is written: the connection is free for this one's queries
             # A batch naming long articles is read in parts, each holding at most TEXT_BUDGET of their text.
             for part in reader.parts(batch):
-                # Every lookup before the part before is written: no query can run while its claims are copied.
-                reader.look_up(part)
-                read = _write_then_read(read, part, reader, user=user, report=report, keep_outcomes=keep_outcomes)
+                behind.wait()
+                reader.look_up(part)  # every query of a part runs before it is read
+                if read is not None:
+                    # The part before is written behind, on the transaction's connection, while this one is read.
+                    _write(read, reader, behind, user=user, report=report, keep_outcomes=keep_outcomes)
+                read = reader.read(part)
                 collect_young_garbage()
             report.rows += len(batch)
             if on_rows:
                 on_rows(report.rows)
-        _write_then_read(read, [], reader, user=user, report=report, keep_outcomes=keep_outcomes)
+        behind.wait()
+        if read is not None:
+            _write(read, reader, behind, user=user, report=report, keep_outcomes=keep_outcomes)
     report.problems.sort(key=lambda problem: problem.line)
     if dry_run or not report.ok:
         transaction.set_rollback(True)
     return report
 
 
-def _write_then_read(
-    pending: list[PendingClaim] | None,
-    batch: list,
-    reader: ClaimReader,
-    *,
-    user: AbstractBaseUser | None,
-    report: ImportReport,
-    keep_outcomes: bool,
-) -> list[PendingClaim]:
-    """Write `pending`, the batch read before (while no row has been bad), and read `batch`, already looked up,
-    while PostgreSQL stores and indexes the claims just sent: reading makes no query, so Python and the database
-    work at the same time. Returns the claims read from `batch`. The batches written before are in the database,
-    so its span index and `drop_taken_spans` see them."""
-    if pending is None or not report.ok:
-        if pending is not None:
-            # Nothing more is written; the rows are still checked against the database, to report them all.
-            reader.drop_taken_spans(pending, [p for p in pending if p.changed])
-        return reader.read(batch)
-    read = None
+def _write(
+    pending: list[PendingClaim], reader: ClaimReader, behind: Behind, *, user, report: ImportReport, keep_outcomes: bool
+) -> None:
+    """Write the claims read from a part of the file (while no row has been bad). This thread sends the new claims
+    through one COPY; the writer thread (common.overlap) waits for PostgreSQL to store them, then checks and writes
+    the rest, while this thread reads the next part. The parts written before are in the database, so its span
+    index and `drop_taken_spans` see them."""
+    if not report.ok:
+        # Nothing more is written; the rows are still checked against the database, to report them all.
+        behind.write(reader.drop_taken_spans, pending, [p for p in pending if p.changed])
+        return
+    savepoint, copying = ExitStack(), ExitStack()
     try:
-        with transaction.atomic():
-            # The batch's tags, made when new: a new claim is inserted with its tags' names as they are stored.
+        # Both left open for the writer thread; undone here (the savepoint rolled back) if sending fails.
+        with ExitStack() as on_failure:
+            on_failure.push(savepoint)
+            savepoint.enter_context(transaction.atomic())
+            # The part's tags, made when new: a new claim is inserted with its tags' names as they are stored.
             tags = tags_named((name for p in pending if p.tags for name in p.tags), project=reader.project)
             rank = {name: n for n, name in enumerate(tags)}  # tags_named reads them in the database's order
             for item in pending:
                 if item.new and item.tags:
                     item.claim.tag_names = tag_names_in_order(item.tags, rank)
-            # New claims go in through one COPY: PostgreSQL indexes them while the next batch is read.
-            with inserting(Claim, at_most=sum(p.new for p in pending)) as insert:
-                for item in pending:
-                    if item.new:
-                        insert(item.claim)
-                read = reader.read(batch)
+            on_failure.push(copying)
+            # New claims go in through one COPY: PostgreSQL stores and indexes them while the next part is read.
+            insert = copying.enter_context(inserting(Claim, at_most=sum(p.new for p in pending)))
+            for item in pending:
+                if item.new:
+                    insert(item.claim)
+            on_failure.pop_all()
+    except IntegrityError:
+        if not _refused_rows_reported(pending, reader, report):
+            raise
+        return
+    behind.write(
+        _store, pending, reader, tags, savepoint, copying, user=user, report=report, keep_outcomes=keep_outcomes
+    )
+
+
+def _store(pending, reader, tags, savepoint, copying, *, user, report, keep_outcomes) -> None:
+    """On the writer thread: wait for PostgreSQL to store the part's new claims (`copying`, the COPY `_write`
+    sent), then check the moved claims and write the changes, history and tags, in the part's `savepoint`."""
+    try:
+        with savepoint:
+            copying.close()  # PostgreSQL has stored and indexed the new claims, or refused one
             # The span index checked the new claims; updates that move are checked here.
             reader.drop_taken_spans(pending, [p for p in pending if p.changed and not p.new])
             reader.drop_links_within_source(pending)
             if report.ok:
                 _save_claims(pending, tags, user=user, report=report, keep_outcomes=keep_outcomes)
     except IntegrityError:
-        # The span index refused a new claim: find which rows, to report them.
-        for item in pending:
-            if item.new:
-                item.claim.pk = None
-        reader.drop_taken_spans(pending, [p for p in pending if p.changed])
-        if report.ok:
+        if not _refused_rows_reported(pending, reader, report):
             raise
-    if read is None:  # the COPY failed before the batch was read
-        read = reader.read(batch)
-    return read
+
+
+def _refused_rows_reported(pending: list[PendingClaim], reader: ClaimReader, report: ImportReport) -> bool:
+    """The span index refused a new claim of the part: report the rows on words already taken. False when none
+    is (another import or edit wrote meanwhile: the caller raises)."""
+    for item in pending:
+        if item.new:
+            item.claim.pk = None
+    reader.drop_taken_spans(pending, [p for p in pending if p.changed])
+    return not report.ok
 
 
 def _save_claims(
