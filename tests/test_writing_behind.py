@@ -69,6 +69,8 @@ class WriterThreadTests(BaseTestCase):
             behind.write(slow_write)
             raise KeyError("the caller failed")
         self.assertTrue(finished.is_set())
+        # The connection is the caller's again: its queries are no longer refused.
+        self.assertEqual(User.objects.filter(username="alice").count(), 1)
 
     def test_an_import_writes_one_part_while_it_reads_the_next(self):
         source = numbered_source(6)
