@@ -7,16 +7,19 @@ scratch, a stretch of claims at a time, and repairs drift (the `recount_corrobor
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Max, Min, Q, QuerySet
 
-from claims.corroboration.independence import Facts, facts_for, undecided_duplicates, voices
+from claims.corroboration.independence import Facts, facts_for, undecided_duplicates, voice_counts
 from claims.models import COUNT_FIELDS, LIST_FIELDS, Claim, Link, Republication
 from claims.rules import lock_links
+from common.batching import batched, collector_paused
 from common.copy_insert import update_rows
+from common.pg_settings import settings_for
 
 
 class Counts(NamedTuple):
@@ -36,32 +39,58 @@ STORED_FIELDS = (*COUNT_FIELDS, *LIST_FIELDS, "undecided_duplicates")  # Counts'
 ZERO = Counts()
 
 
+class Gathered(NamedTuple):
+    """One claim's links as a recount reads them: the claim, its source, and for each relation the claims at the
+    other ends with their sources, in the same order."""
+
+    claim: int
+    source: int
+    corroborated_by: Sequence[int] | None
+    corroborating: Sequence[int] | None
+    contradicted_by: Sequence[int] | None
+    contradicting: Sequence[int] | None
+
+
 def compute(
     own: dict[int, int], ends: Iterable[tuple[int, int, int, str]], facts: Facts | None = None
 ) -> dict[int, Counts]:
     """The counts and lists of the claims in `own` (claim id → its source id) from their links' ends (the claim,
     the claim at the other end, that one's source, the relation: `link_ends`). `facts`: those already loaded (a full
     recount's), extended with the sources they lack."""
-    corroborating, contradicting = defaultdict(set), defaultdict(set)
-    lists = {Link.Relation.CORROBORATES: defaultdict(list), Link.Relation.CONTRADICTS: defaultdict(list)}
+    ends_of = defaultdict(lambda: ([], [], [], []))
     for here, other, there, relation in ends:
-        lists[relation][here].append(other)  # one link a pair: each other claim once
-        if there != own[here]:
-            (corroborating if relation == Link.Relation.CORROBORATES else contradicting)[here].add(there)
-    involved = {*own.values(), *(s for sources in corroborating.values() for s in sources)}
+        found = ends_of[here]
+        if relation == Link.Relation.CORROBORATES:
+            found[0].append(other)
+            found[1].append(there)
+        else:
+            found[2].append(other)
+            found[3].append(there)
+    involved = {*own.values(), *(s for found in ends_of.values() for s in found[1])}
     facts = facts_for(involved) if facts is None else facts.extend(involved)
-    corroborated_by, contradicted_by = lists[Link.Relation.CORROBORATES], lists[Link.Relation.CONTRADICTS]
+    none = (None, None, None, None)
+    return decide([Gathered(claim, source, *ends_of.get(claim, none)) for claim, source in own.items()], facts)
+
+
+def decide(claims: Iterable[Gathered], facts: Facts) -> dict[int, Counts]:
+    """The counts and lists of these claims, by the rule every recount uses: a claim's corroborating (contradicting)
+    sources are the other sources holding a claim linked to it as corroborating (contradicting); its lists name
+    every linked claim, its own source's too; its corroborating sources are grouped by voice (`voice_counts`)."""
     counts, grouped_by_claim = {}, {}
-    for claim, source in own.items():
-        listed = id_list(corroborated_by.get(claim, ())), id_list(contradicted_by.get(claim, ()))
-        against = len(contradicting.get(claim, ()))
-        sources = corroborating.get(claim)
+    for claim, source, corroborated_by, corroborating, contradicted_by, contradicting in claims:
+        listed = (
+            id_list(corroborated_by) if corroborated_by else "",
+            id_list(contradicted_by) if contradicted_by else "",
+        )
+        against = len(set(contradicting) - {source}) if contradicting else 0
+        sources = set(corroborating) if corroborating else None
+        if sources:
+            sources.discard(source)
         if not sources:
             counts[claim] = Counts(0, 0, 0, against, *listed)
             continue
-        grouped = voices(facts, source, sources)
-        independent = len(grouped.independent)
-        counts[claim] = Counts(len(sources), independent, len(grouped.unverified), against, *listed)
+        independent, unverified = voice_counts(facts, source, sources)
+        counts[claim] = Counts(len(sources), independent, unverified, against, *listed)
         grouped_by_claim[claim] = (source, sources, independent)
     for claim, said in undecided_duplicates(facts, grouped_by_claim).items():
         counts[claim] = counts[claim]._replace(undecided_duplicates=said)
@@ -143,32 +172,103 @@ def store(counts: dict[int, Counts]) -> None:
     update_rows(Claim, STORED_FIELDS, [(pk, *value) for pk, value in counts.items()])
 
 
-# Claims (a stretch of ids) recounted at once by recount_all: at a million claims, 50,000 peaked at 122-155 MB and
-# 20,000 at 101-103 MB, for a few percent more CPU (12.6 -> 13.0-13.3 s; issue 26: 150 MB).
+# Claims recounted at once by recount_all: at a million claims, 50,000 peaked at 122-155 MB and 20,000 at 101-103 MB,
+# for a few percent more CPU (12.6 -> 13.0-13.3 s; issue 26: 150 MB).
 RECOUNTED_AT_ONCE = 20_000
 
 
 @transaction.atomic
 def recount_all(*, repair: bool = True) -> dict[int, tuple[Counts, Counts]]:
     """Recompute every claim's counts and lists from scratch: the claims whose stored ones are wrong, with
-    (stored, right); stored right when `repair`. The claims are taken a stretch of RECOUNTED_AT_ONCE ids at a time,
-    each with its links read from the links' indexes, so memory stays flat whatever the number of claims (issue 26:
-    all links at once in Python took 464 MB at a million claims)."""
+    (stored, right); stored right when `repair`. Memory stays flat whatever the number of claims (issue 26: all
+    links at once in Python took 464 MB at a million claims): on PostgreSQL the claims stream in from one COPY with
+    their links gathered (`_recount_streamed`), elsewhere they are read a stretch of RECOUNTED_AT_ONCE ids at a time."""
     lock_links()
-    span = Claim.objects.order_by().aggregate(first=Min("pk"), last=Max("pk"))
-    if span["first"] is None:
-        return {}
-    drift = {}
-    # The sources' facts are read once and kept from stretch to stretch: at most one entry per source, whatever
-    # the number of claims (each stretch read them all again: a third of the recount at a million claims).
-    facts = Facts({}, {}, {})
-    for first in range(span["first"], span["last"] + 1, RECOUNTED_AT_ONCE):
-        last = first + RECOUNTED_AT_ONCE - 1
-        drift.update(_recount_stretch(first, last, facts, repair=repair))
+    streams = connections[router.db_for_write(Claim)].vendor == "postgresql"
+    drift = _recount_streamed() if streams else _recount_stretches()
+    if repair:
+        store({pk: value for pk, (_, value) in drift.items()})
     return drift
 
 
-def _recount_stretch(first: int, last: int, facts: Facts, *, repair: bool) -> dict[int, tuple[Counts, Counts]]:
+GATHERED_SQL = """
+WITH ends AS (
+    SELECT l.claim_a_id AS here, l.claim_b_id AS other, b.source_id AS there, l.relation
+    FROM claims_link l JOIN claims_claim b ON b.id = l.claim_b_id
+    UNION ALL
+    SELECT l.claim_b_id, l.claim_a_id, a.source_id, l.relation
+    FROM claims_link l JOIN claims_claim a ON a.id = l.claim_a_id
+), gathered AS (
+    SELECT here,
+        array_agg(other) FILTER (WHERE relation = %(corroborates)s) AS corroborated_by,
+        array_agg(there) FILTER (WHERE relation = %(corroborates)s) AS corroborating,
+        array_agg(other) FILTER (WHERE relation = %(contradicts)s) AS contradicted_by,
+        array_agg(there) FILTER (WHERE relation = %(contradicts)s) AS contradicting
+    FROM ends GROUP BY here
+)
+SELECT c.id, c.source_id, {stored}, g.corroborated_by, g.corroborating, g.contradicted_by, g.contradicting
+FROM claims_claim c LEFT JOIN gathered g ON g.here = c.id
+WHERE g.here IS NOT NULL OR {any_stored}
+ORDER BY c.id
+"""
+GATHERED_TYPES = ["int8", "int8", *["int4"] * len(COUNT_FIELDS), *["text"] * (len(LIST_FIELDS) + 1), *["int8[]"] * 4]
+# Hashing the links' ends (or sorting the claims) returned nothing until all was read: 1.3-1.8 s of 2.0-2.5 before
+# the first row at a million claims, Python waiting; this plan gives the first row at 0.35 s and all in 1.4 s.
+# Compiling the query took 0.06-0.67 s of JIT for nothing.
+STREAMED_PLAN = {"jit": "off", "enable_hashagg": "off", "enable_hashjoin": "off", "enable_sort": "off"}
+
+
+def gathered_query() -> tuple[str, dict]:
+    """Every claim with a link, or storing a count or a list (which it may no longer have), with what it stores
+    (STORED_FIELDS) and its links gathered (`Gathered`'s columns after the claim's). Under STREAMED_PLAN the links'
+    ends are gathered in claim order and merged with the claims read along their primary key, so the rows stream
+    from the start while Python decides them."""
+    stored = ", ".join(f"c.{name}" for name in STORED_FIELDS)
+    texts = STORED_FIELDS[len(COUNT_FIELDS) :]
+    any_stored = " OR ".join([f"c.{name} > 0" for name in COUNT_FIELDS] + [f"c.{name} <> ''" for name in texts])
+    relations = {"corroborates": Link.Relation.CORROBORATES.value, "contradicts": Link.Relation.CONTRADICTS.value}
+    return GATHERED_SQL.format(stored=stored, any_stored=any_stored), relations
+
+
+def _recount_streamed() -> dict[int, tuple[Counts, Counts]]:
+    """recount_all on PostgreSQL: `gathered_query`'s rows, decided RECOUNTED_AT_ONCE claims at a time as they come."""
+    from sources.models import Source
+
+    # No query can run while the COPY reads: every fact the rule may ask for is read first.
+    facts = facts_for(Source.objects.order_by().values_list("pk", flat=True)).read_ahead()
+    sql, relations = gathered_query()
+    connection = connections[router.db_for_write(Claim)]
+    connection.ensure_connection()
+    drift = {}
+    # psycopg's own cursor (Django's wrapper has no copy()), in recount_all's transaction.
+    gathered = itemgetter(0, 1, -4, -3, -2, -1)  # Gathered's columns
+    # The rows and what is decided of them make no reference cycles: the collector would walk them again and again
+    # (2.5-3 of 7 CPU-seconds at a million claims).
+    with connection.connection.cursor() as cursor, settings_for(cursor, STREAMED_PLAN), collector_paused():
+        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", relations) as copy:
+            copy.set_types(GATHERED_TYPES)
+            for chunk in batched(copy.rows(), RECOUNTED_AT_ONCE):
+                right = decide(map(gathered, chunk), facts)
+                for row in chunk:
+                    counts = row[2:-4]
+                    if counts != right[row[0]]:
+                        drift[row[0]] = (Counts(*counts), right[row[0]])
+    return drift
+
+
+def _recount_stretches() -> dict[int, tuple[Counts, Counts]]:
+    """recount_all elsewhere: the claims a stretch of RECOUNTED_AT_ONCE ids at a time, each with its links read from
+    the links' indexes. The sources' facts are read once and kept from stretch to stretch: at most one entry per
+    source, whatever the number of claims (each stretch read them all again: a third of the recount at a million
+    claims)."""
+    drift, facts = {}, Facts({}, {}, {})
+    span = Claim.objects.order_by().aggregate(first=Min("pk"), last=Max("pk"))
+    for first in range(span["first"] or 0, (span["last"] or -1) + 1, RECOUNTED_AT_ONCE):
+        drift.update(_recount_stretch(first, first + RECOUNTED_AT_ONCE - 1, facts))
+    return drift
+
+
+def _recount_stretch(first: int, last: int, facts: Facts) -> dict[int, tuple[Counts, Counts]]:
     ends = list(link_ends(gte=first, lte=last))
     # The stretch's claims with links, or storing a count or a list (which they may no longer have).
     stored = Q()
@@ -182,12 +282,9 @@ def _recount_stretch(first: int, last: int, facts: Facts, *, repair: bool) -> di
         kept.update(_stored(Claim.objects.filter(pk__in=missing)))
     right = compute({pk: source for pk, (source, _) in kept.items()}, ends, facts)
     # Stored values are compared as read (a Counts is a tuple), and made Counts only where they drifted.
-    drift = {
+    return {
         pk: (Counts(*counts), right.get(pk, ZERO)) for pk, (_, counts) in kept.items() if counts != right.get(pk, ZERO)
     }
-    if repair:
-        store({pk: value for pk, (_, value) in drift.items()})
-    return drift
 
 
 def _stored(claims) -> dict[int, tuple[int, tuple]]:

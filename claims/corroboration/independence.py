@@ -20,6 +20,7 @@ every write path (tests.base: no drift after each test) keeps those equal.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import models
 
@@ -38,11 +39,12 @@ class SourceFacts:
     authors: frozenset[int]
     original: int | None = None  # the source this one republishes
 
-    @property
+    # Worked out once a source: a recount asks for every claim with a link.
+    @cached_property
     def domain(self) -> str:
         return registered_domain(self.url)
 
-    @property
+    @cached_property
     def unverified(self) -> bool:
         return not self.authors and self.publisher is None and not self.url
 
@@ -69,6 +71,18 @@ class Facts:
             self._proposals = {key: likely_duplicates(among=among)}
         return self._proposals[key]
 
+    def ancestors(self) -> set[int]:
+        """The sources' publishers and the organisations above them: a likely duplicate may name either."""
+        return {s.publisher for s in self.sources.values() if s.publisher is not None} | set(self.parents.values())
+
+    def read_ahead(self) -> "Facts":
+        """These facts with what they read when first asked read now (the pairs marked distinct, the likely
+        duplicates among their publishers), for a recount that cannot query while it reads the claims."""
+        if self._distinct is None:
+            self._distinct = self._read_distinct()
+        self.likely_duplicates(self.ancestors())
+        return self
+
     def extend(self, source_ids: Iterable[int]) -> "Facts":
         """These facts with those of more sources loaded (the ones not held yet), for a recount that goes through
         every claim a stretch at a time: each source is read once, and what was worked out about it is kept."""
@@ -94,11 +108,14 @@ class Facts:
         """The pairs of these sources' publishers (or organisations above them) that a Reviewer marked distinct.
         Only sources sharing a registered domain ask, so most recounts never read them."""
         if self._distinct is None:
-            publishers = {s.publisher for s in self.sources.values() if s.publisher is not None}
-            publishers |= {self.top(p) for p in publishers} | {self.parents[p] for p in publishers if p in self.parents}
-            pairs = DistinctPublishers.objects.filter(first__in=publishers, second__in=publishers)
-            self._distinct = {frozenset(pair) for pair in pairs.values_list("first_id", "second_id")}
+            self._distinct = self._read_distinct()
         return self._distinct
+
+    def _read_distinct(self) -> set[frozenset[int]]:
+        publishers = {s.publisher for s in self.sources.values() if s.publisher is not None}
+        publishers |= {self.top(p) for p in publishers} | {self.parents[p] for p in publishers if p in self.parents}
+        pairs = DistinctPublishers.objects.filter(first__in=publishers, second__in=publishers)
+        return {frozenset(pair) for pair in pairs.values_list("first_id", "second_id")}
 
     def keys(self, pk: int) -> tuple[frozenset, frozenset]:
         """What two sources speaking with one voice share: (article, author and publisher keys; domains)."""
@@ -116,11 +133,12 @@ class Facts:
 
     def one_voice(self, pk: int, other: int) -> bool:
         """Whether two sources speak with one voice directly (not through a third)."""
-        keys, domains = self.keys(pk)
-        other_keys, other_domains = self.keys(other)
-        if keys & other_keys:
+        known = self._keys  # a recount asks for every claim with a link: most are known already
+        keys, domains = known[pk] if pk in known else self.keys(pk)
+        other_keys, other_domains = known[other] if other in known else self.keys(other)
+        if not keys.isdisjoint(other_keys):
             return True
-        return bool(domains & other_domains) and not distinct(self, self.circle(pk), self.circle(other))
+        return not domains.isdisjoint(other_domains) and not distinct(self, self.circle(pk), self.circle(other))
 
     def circle(self, pk: int) -> list[SourceFacts]:
         """The source, and the original it republishes: a copy speaks with its original's voice."""
@@ -196,6 +214,8 @@ def reasons(facts: Facts, pk: int, other: int) -> list[str]:
 
 def distinct(facts: Facts, here: list[SourceFacts], there: list[SourceFacts]) -> bool:
     """Whether a Reviewer marked the two sources' publishers (or the organisations above them) distinct."""
+    if not facts.distinct:  # most databases: no pair marked
+        return False
     for s in here:
         for t in there:
             if s.publisher is None or t.publisher is None:
@@ -204,6 +224,11 @@ def distinct(facts: Facts, here: list[SourceFacts], there: list[SourceFacts]) ->
             if any(frozenset(pair) in facts.distinct for pair in pairs if pair[0] != pair[1]):
                 return True
     return False
+
+
+OWN_VOICE = "the claim's own source's voice"
+UNVERIFIED = "unverified"
+INDEPENDENT = "independent"
 
 
 @dataclass
@@ -221,11 +246,11 @@ def voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> Voice
     corroborating = set(corroborating)
     corroborating.discard(own_source)
     if len(corroborating) == 1:
-        # Most claims have one corroborating source: unverified, one voice with the claim's own source, or its own.
         (pk,) = corroborating
-        if facts.sources[pk].unverified:
+        group = lone(facts, own_source, pk)
+        if group is UNVERIFIED:
             return Voices(unverified={pk})
-        return Voices(own={pk}) if facts.one_voice(own_source, pk) else Voices(independent=[{pk}])
+        return Voices(own={pk}) if group is OWN_VOICE else Voices(independent=[{pk}])
     result = Voices(unverified={pk for pk in corroborating if facts.sources[pk].unverified})
     nodes = [own_source, *sorted(corroborating - result.unverified)]
     group = {pk: pk for pk in nodes}
@@ -264,8 +289,26 @@ def voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> Voice
     return result
 
 
-OWN_VOICE = "the claim's own source's voice"
-UNVERIFIED = "unverified"
+def lone(facts: Facts, own_source: int, pk: int) -> str:
+    """The group of a claim's one corroborating source (most claims have one): UNVERIFIED, OWN_VOICE or
+    INDEPENDENT."""
+    if facts.sources[pk].unverified:
+        return UNVERIFIED
+    return OWN_VOICE if facts.one_voice(own_source, pk) else INDEPENDENT
+
+
+def voice_counts(facts: Facts, own_source: int, corroborating: set[int]) -> tuple[int, int]:
+    """(independent voices, unverified sources) of `voices`, which a recount stores: for one corroborating source
+    (not the claim's own) without grouping, for it runs once for every claim with a link."""
+    if len(corroborating) == 1:
+        (pk,) = corroborating
+        if pk != own_source:
+            group = lone(facts, own_source, pk)
+            return int(group is INDEPENDENT), int(group is UNVERIFIED)
+    grouped = voices(facts, own_source, corroborating)
+    return len(grouped.independent), len(grouped.unverified)
+
+
 # A source with metadata corroborating a claim whose own source has none: nothing ties them, and nothing could.
 UNKNOWN_OWN_SOURCE = "the claim's own source states no author, publisher or URL, so nothing ties this one to it"
 
@@ -386,10 +429,8 @@ def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], in
 
     if not any(len(named(own, corroborating)) > 1 for own, corroborating, _ in claims.values()):
         return {}
-    # The publishers and the organisations above them: a proposal may name either.
-    ancestors = {s.publisher for s in facts.sources.values() if s.publisher is not None} | set(facts.parents.values())
     as_one = []  # (the pair, the same facts with the second's organisation counted as the first's)
-    for proposal in facts.likely_duplicates(ancestors):
+    for proposal in facts.likely_duplicates(facts.ancestors()):
         first, second = facts.top(proposal.first.pk), facts.top(proposal.second.pk)
         if first != second:
             one = Facts(facts.sources, {**facts.parents, second: first}, facts.names, _distinct=facts._distinct)

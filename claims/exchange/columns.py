@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import psycopg
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -36,6 +35,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf, Replace, Substr
 
 from claims.models import Claim
 from common.formulas import escaped
+from common.pg_settings import settings_for
 from sources.dates import Precision
 from sources.models import Agent, Source
 
@@ -473,29 +473,20 @@ def _copied(query: tuple[str, tuple], connection, on_rows) -> Iterator[bytes]:
     sql, params = query
     count = 0
     # psycopg's own cursor (Django's wrapper has no copy()), on the connection Django holds.
-    with connection.connection.cursor() as cursor:
-        for name, value in COPY_SETTINGS.items():
-            cursor.execute(f"SET {name} = {value}")
-        try:
-            buffer = []
-            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                # libpq hands over COPY data one row at a time, each in a buffer of its own (kept, not copied).
-                for row in copy:
-                    buffer.append(row)
-                    if len(buffer) == CHUNK_ROWS:
-                        count += CHUNK_ROWS
-                        yield b"".join(buffer)
-                        buffer = []
-                        if on_rows:
-                            on_rows(count)
-            if buffer:
-                count += len(buffer)
-                yield b"".join(buffer)
-            if on_rows:
-                on_rows(count)
-        finally:
-            # Also when the export is closed early (psycopg cancels the COPY): the connection may live on
-            # (CONN_MAX_AGE). In a transaction the cancel failed, the settings go with its rollback.
-            if connection.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-                for name in COPY_SETTINGS:
-                    cursor.execute(f"RESET {name}")
+    with connection.connection.cursor() as cursor, settings_for(cursor, COPY_SETTINGS):
+        buffer = []
+        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            # libpq hands over COPY data one row at a time, each in a buffer of its own (kept, not copied).
+            for row in copy:
+                buffer.append(row)
+                if len(buffer) == CHUNK_ROWS:
+                    count += CHUNK_ROWS
+                    yield b"".join(buffer)
+                    buffer = []
+                    if on_rows:
+                        on_rows(count)
+        if buffer:
+            count += len(buffer)
+            yield b"".join(buffer)
+        if on_rows:
+            on_rows(count)
