@@ -2,7 +2,7 @@
 decided by the same rule, in the same counts, as the recount a stretch of claims at a time that SQLite runs."""
 
 import json
-from unittest import mock, skipUnless
+from unittest import skipUnless
 
 from django.db import connection, transaction
 
@@ -83,16 +83,6 @@ class StreamedRecountTests(BaseTestCase):
         self.assertEqual(streamed[lone.pk][1], counting.ZERO)
         recount_all()
         self.assertEqual(recount_all(repair=False), {})
-
-    def test_a_streamed_recount_decides_a_claim_at_a_time_as_it_decides_them_all(self):
-        self.a_story_with_every_kind_of_link()
-        Claim.objects.update(corroborating_sources=5, contradicted_by_ids="3")
-        whole = recount_all(repair=False)
-        with mock.patch.object(counting, "RECOUNTED_AT_ONCE", 1):
-            one_at_a_time = recount_all(repair=False)
-        self.assertEqual(one_at_a_time, whole)
-        self.assertEqual(len(whole), Claim.objects.count())
-        recount_all()
 
     def test_the_claims_stream_along_their_primary_key_with_no_hash_to_build_first(self):
         plan = gathered_plan()
