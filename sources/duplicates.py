@@ -46,12 +46,18 @@ def likely_duplicates(among: Iterable[int] | None = None, *, user=None) -> list[
     asks about the publishers of the claims it counts); how many organisations hold a name's word is still counted
     over all of their project's, how many hold a domain over theirs. `user`: only the organisations of that
     person's projects (common.projects.visible_to); None (the system, a recount) for every project."""
-    # Names, aliases and parents as plain values (a recount asks on every link): objects only for the pairs.
     rows = Agent.objects.visible_to(user).filter(kind=Agent.Kind.ORGANISATION)
-    organisations, project_of = {}, {}
-    for pk, name, aliases, parent, project in rows.values_list("pk", "name", "aliases", "parent", "project").order_by():
-        organisations[pk], project_of[pk] = (name, aliases, parent), project
-    wanted = organisations.keys() if among is None else set(among) & organisations.keys()
+    if among is None:
+        organisations, project_of = _organisations(rows)
+        wanted = organisations.keys()
+    else:
+        organisations, project_of = _organisations(rows.filter(pk__in=set(among)))
+        wanted = set(organisations)
+        # Every organisation is read only when two of these share a word: how many hold it decides whether it says
+        # anything (MAX_HOLDERS). A recount asks on every link, and most links' publishers share no word: reading
+        # them all made adding a link cost more the more organisations there were.
+        if any(len(agents) > 1 for agents in _word_holders(organisations, project_of).values()):
+            organisations, project_of = _organisations(rows)
     proposals: dict[frozenset, list[str]] = {}  # pair → reasons
 
     def propose(a: int, b: int, reason: str) -> None:
@@ -61,12 +67,7 @@ def likely_duplicates(among: Iterable[int] | None = None, *, user=None) -> list[
         if reason not in reasons:
             reasons.append(reason)
 
-    holders = defaultdict(set)  # (project, word) → its organisations holding it
-    for pk, (name, aliases, _) in organisations.items():
-        for each in [name, *aliases.splitlines()]:
-            for word in distinctive_words(each):
-                holders[project_of[pk], word].add(pk)
-    for (_, word), agents in sorted(holders.items()):
+    for (_, word), agents in sorted(_word_holders(organisations, project_of).items()):
         if 2 <= len(agents) <= MAX_HOLDERS:
             ordered = sorted(agents)
             for i, a in enumerate(ordered):
@@ -85,8 +86,27 @@ def likely_duplicates(among: Iterable[int] | None = None, *, user=None) -> list[
             for i, a in enumerate(ordered):
                 for b in ordered[i + 1 :]:
                     propose(a, b, f"their sources share the domain {domain}")
-    marked = {frozenset(p) for p in DistinctPublishers.objects.values_list("first_id", "second_id")}
+    pairs = DistinctPublishers.objects.all() if among is None else DistinctPublishers.objects.filter(first__in=wanted)
+    marked = {frozenset(p) for p in pairs.values_list("first_id", "second_id")}
     related = {frozenset((pk, parent)) for pk, (_, _, parent) in organisations.items() if parent}
     kept = [(sorted(key), reasons) for key, reasons in proposals.items() if key not in marked | related]
     agents = Agent.objects.in_bulk({pk for pair, _ in kept for pk in pair}) if kept else {}
     return [Proposal(agents[first], agents[second], reasons) for (first, second), reasons in sorted(kept)]
+
+
+def _organisations(rows) -> tuple[dict[int, tuple[str, str, int | None]], dict[int, int]]:
+    """Organisation id → (name, aliases, parent), and → project: plain values, objects only for the pairs."""
+    organisations, project_of = {}, {}
+    for pk, name, aliases, parent, project in rows.values_list("pk", "name", "aliases", "parent", "project").order_by():
+        organisations[pk], project_of[pk] = (name, aliases, parent), project
+    return organisations, project_of
+
+
+def _word_holders(organisations: dict, project_of: dict[int, int]) -> dict[tuple[int, str], set[int]]:
+    """(project, distinctive word) → the organisations whose name or an alias holds it."""
+    holders = defaultdict(set)
+    for pk, (name, aliases, _) in organisations.items():
+        for each in [name, *aliases.splitlines()]:
+            for word in distinctive_words(each):
+                holders[project_of[pk], word].add(pk)
+    return holders

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.corroboration.counting import recount_all
@@ -15,7 +16,7 @@ from claims.corroboration.independence import UNKNOWN_OWN_SOURCE, explain, expla
 from claims.exchange.importing import import_links
 from claims.models import Claim, Link, Republication
 from claims.services import create_claim, link_claims
-from sources.duplicates import likely_duplicates
+from sources.duplicates import MAX_HOLDERS, likely_duplicates
 from sources.models import Agent, DistinctPublishers, Source
 from sources.services import agent_named, create_source, mark_distinct, merge_agents, update_source
 from tests.base import BaseTestCase
@@ -244,6 +245,23 @@ class DuplicateProposalTests(VoicesTestCase):
         )
         self.assertTrue(DistinctPublishers.objects.exists())
         self.assertEqual(likely_duplicates(), [])
+
+    def test_a_recount_reads_only_the_organisations_it_asks_about_when_their_names_share_no_word(self):
+        for name in ("Alpha Nikkei", "Beta Nikkei", "Gamma Nikkei"):
+            Agent.objects.create(name=name, kind=Agent.Kind.ORGANISATION)
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(likely_duplicates(among=[self.ledger_press.pk, self.harbour_press.pk]), [])
+        read = [q["sql"] for q in queries if q["sql"].startswith('SELECT "sources_agent"."id"')]
+        self.assertEqual(len(read), 1, read)
+        self.assertIn('"sources_agent"."id" IN', read[0])
+
+    def test_a_word_two_of_them_share_still_counts_every_organisation_holding_it(self):
+        asked = [Agent.objects.create(name=f"Kuril {n} Weekly", kind=Agent.Kind.ORGANISATION).pk for n in "AB"]
+        proposed = likely_duplicates(among=asked)
+        self.assertEqual([p.reasons for p in proposed], [["both names have the word “Kuril”"]])
+        for n in range(MAX_HOLDERS - 1):  # the word in more names than MAX_HOLDERS says nothing
+            Agent.objects.create(name=f"Kuril Desk {n}", kind=Agent.Kind.ORGANISATION)
+        self.assertEqual(likely_duplicates(among=asked), [])
 
     def test_a_reviewer_merges_a_proposed_pair_from_the_page(self):
         update_source(source=self.ledger, url="https://www.shared.com/a")
