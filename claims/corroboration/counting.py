@@ -3,7 +3,7 @@
 Every write path calls one of these (the services in claims.services, the admins, the imports, the editor, the
 commands); sources, which does not know claims, announces changes to voices with
 sources.signals.voices_changed, answered by `recount_for_sources`. `recount_all` recomputes every count from
-scratch, a stretch of claims at a time, and repairs drift (the `recount_corroboration` command).
+scratch and repairs drift (the `recount_corroboration` command). Every recount decides by one rule, `decide`.
 """
 
 from collections import defaultdict
@@ -172,8 +172,8 @@ def store(counts: dict[int, Counts]) -> None:
     update_rows(Claim, STORED_FIELDS, [(pk, *value) for pk, value in counts.items()])
 
 
-# Claims recounted at once by recount_all: at a million claims, 50,000 peaked at 122-155 MB and 20,000 at 101-103 MB,
-# for a few percent more CPU (12.6 -> 13.0-13.3 s; issue 26: 150 MB).
+# Claims decided at once by recount_all. At a million claims the stretches of 50,000 peaked at 122-155 MB and of
+# 20,000 at 101-103 MB, for a few percent more CPU (issue 26: 150 MB); streamed 20,000 at a time, 120 MB.
 RECOUNTED_AT_ONCE = 20_000
 
 
