@@ -78,8 +78,7 @@ class Facts:
     def read_ahead(self) -> "Facts":
         """These facts with what they read when first asked read now (the pairs marked distinct, the likely
         duplicates among their publishers), for a recount that cannot query while it reads the claims."""
-        if self._distinct is None:
-            self._distinct = self._read_distinct()
+        self._distinct = self.distinct
         self.likely_duplicates(self.ancestors())
         return self
 
@@ -108,14 +107,11 @@ class Facts:
         """The pairs of these sources' publishers (or organisations above them) that a Reviewer marked distinct.
         Only sources sharing a registered domain ask, so most recounts never read them."""
         if self._distinct is None:
-            self._distinct = self._read_distinct()
+            publishers = {s.publisher for s in self.sources.values() if s.publisher is not None}
+            publishers |= {self.top(p) for p in publishers} | {self.parents[p] for p in publishers if p in self.parents}
+            pairs = DistinctPublishers.objects.filter(first__in=publishers, second__in=publishers)
+            self._distinct = {frozenset(pair) for pair in pairs.values_list("first_id", "second_id")}
         return self._distinct
-
-    def _read_distinct(self) -> set[frozenset[int]]:
-        publishers = {s.publisher for s in self.sources.values() if s.publisher is not None}
-        publishers |= {self.top(p) for p in publishers} | {self.parents[p] for p in publishers if p in self.parents}
-        pairs = DistinctPublishers.objects.filter(first__in=publishers, second__in=publishers)
-        return {frozenset(pair) for pair in pairs.values_list("first_id", "second_id")}
 
     def keys(self, pk: int) -> tuple[frozenset, frozenset]:
         """What two sources speaking with one voice share: (article, author and publisher keys; domains)."""
@@ -133,9 +129,8 @@ class Facts:
 
     def one_voice(self, pk: int, other: int) -> bool:
         """Whether two sources speak with one voice directly (not through a third)."""
-        known = self._keys  # a recount asks for every claim with a link: most are known already
-        keys, domains = known[pk] if pk in known else self.keys(pk)
-        other_keys, other_domains = known[other] if other in known else self.keys(other)
+        keys, domains = self.keys(pk)
+        other_keys, other_domains = self.keys(other)
         if not keys.isdisjoint(other_keys):
             return True
         return not domains.isdisjoint(other_domains) and not distinct(self, self.circle(pk), self.circle(other))
@@ -214,8 +209,6 @@ def reasons(facts: Facts, pk: int, other: int) -> list[str]:
 
 def distinct(facts: Facts, here: list[SourceFacts], there: list[SourceFacts]) -> bool:
     """Whether a Reviewer marked the two sources' publishers (or the organisations above them) distinct."""
-    if not facts.distinct:  # most databases: no pair marked
-        return False
     for s in here:
         for t in there:
             if s.publisher is None or t.publisher is None:
