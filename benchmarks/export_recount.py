@@ -6,9 +6,10 @@ Run it on a database already seeded (`manage.py seed_synthetic --sources 10000 -
 Every case and its floor run in turns, --rounds times (3); each run is a process of its own, timed from its start
 to its end, so Python's and Django's start-up count:
 
-- export: `manage.py export_claims -o FILE` against the COPY floor, `psql -c "\\copy (SELECT c.*, s.title, s.url FROM
-  claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id) TO FILE CSV HEADER"`: every claim with
-  its source, nothing computed;
+- export: `manage.py export_claims -o FILE` against the COPY floor, `psql -c "\\copy (SELECT c.<the claim's own
+  columns>, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id) TO FILE
+  CSV HEADER"`: every claim with its source, nothing computed (`processes.claims_own_columns`: not the cells kept on
+  the claim for the export);
 - admin download: this script run as a child (`--download FILE`): Django set up, a superuser's POST to the claims
   admin's export page with a filter (?status__exact=draft), the streamed response written to FILE; against the same
   floor (all claims); and that request alone, timed in the child after a first request (the changelist), as a
@@ -49,7 +50,9 @@ os.environ["ENV_FILE"] = ""
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("HTTPS", "0")
 PYTHON = sys.executable
-FLOOR_SQL = "SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id"
+FLOOR_SQL = (
+    "SELECT {columns}, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id ORDER BY c.id"
+)
 RECOUNT_FLOOR_SQL = [
     "SELECT l.claim_a_id, a.source_id, l.claim_b_id, b.source_id, l.relation FROM claims_link l "
     "JOIN claims_claim a ON a.id = l.claim_a_id JOIN claims_claim b ON b.id = l.claim_b_id",
@@ -145,9 +148,13 @@ def main() -> None:
     if options.download:
         download(options.download)
         return
+    setup_django()
+    from benchmarks.processes import claims_own_columns
+
+    floor_sql = FLOOR_SQL.format(columns=claims_own_columns())
     folder = Path(tempfile.mkdtemp(prefix="claimtrail-bench-"))
     floor_file, export_file, download_file = folder / "floor.csv", folder / "export.csv", folder / "download.csv"
-    floor = [*psql_args(), "-c", f"\\copy ({FLOOR_SQL}) TO '{floor_file}' WITH (FORMAT csv, HEADER)"]
+    floor = [*psql_args(), "-c", f"\\copy ({floor_sql}) TO '{floor_file}' WITH (FORMAT csv, HEADER)"]
     export = [PYTHON, "manage.py", "export_claims", "-o", str(export_file)]
     print(f"load average at the start: {os.getloadavg()}")
     startups = [timed([PYTHON, "manage.py", "help", "export_claims"]) for _ in range(options.rounds)]

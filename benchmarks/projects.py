@@ -48,6 +48,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.append(BENCHMARKS)
 from export_recount import line_count, psql_args, timed  # noqa: E402
+from processes import claims_own_columns  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -199,7 +200,8 @@ def exports(slug: str, rounds: int) -> None:
     project = Project.objects.get(slug=slug)
     rows = Claim.objects.in_project(project).count()
     floor_sql = (
-        "\\copy (SELECT c.*, s.title, s.url FROM claims_claim c JOIN sources_source s ON s.id = c.source_id "
+        f"\\copy (SELECT {claims_own_columns()}, s.title, s.url FROM claims_claim c "
+        "JOIN sources_source s ON s.id = c.source_id "
         f"WHERE s.project_id = {project.pk} ORDER BY c.id) TO '{{}}' WITH (FORMAT csv, HEADER)"
     )
     runs = {"project": [], "download": [], "floor": [], "all": []}

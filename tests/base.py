@@ -8,6 +8,7 @@ from django.db.models import F
 from django.test import TestCase
 
 from claims.corroboration.counting import recount_all
+from claims.exchange.stored_cells import stale_cells
 from claims.models import Claim
 from claims.services import create_claim
 from claims.tagging import stale_tag_names
@@ -64,8 +65,9 @@ class BaseTestCase(TestCase):
             source=cls.harbour, quote="Moscow rejected any American anti-missile base on the Kurils", speaker=cls.putin
         )
 
-    # Every write path must keep the stored corroboration counts, link lists and tag names right: each test ends by
-    # recomputing them all from scratch and comparing (a test that makes drift on purpose sets this to False).
+    # Every write path must keep the stored corroboration counts, link lists, tag names and (on PostgreSQL) the CSV
+    # cells repeated from sources and people right: each test ends by recomputing them all from scratch and comparing
+    # (a test that makes drift on purpose sets this to False).
     check_counts = True
 
     def tearDown(self):
@@ -74,6 +76,8 @@ class BaseTestCase(TestCase):
             drift = recount_all(repair=False)
             self.assertEqual(drift, {}, "stored corroboration counts drifted: {claim id: (stored, right)}")
             self.assertEqual(stale_tag_names(), {}, "stored tag names drifted: {claim id: (stored, right)}")
+            if connection.vendor == "postgresql":
+                self.assertEqual(stale_cells(), {}, "stored CSV cells drifted: {claim id: {column: (stored, right)}}")
             misplaced = Claim.objects.exclude(project=F("source__project")).values_list("pk", flat=True)
             self.assertEqual(list(misplaced), [], "claims whose stored project is not their source's")
         super().tearDown()

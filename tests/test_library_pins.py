@@ -9,10 +9,8 @@ import unittest
 import psycopg
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
 from django.urls import reverse
 
-from claims.exchange.columns import claims_filtered, copy_query
 from claims.models import Claim, Link, Tag
 from claims.services import create_claim, link_claims
 from claims.tagging import refresh_tag_names
@@ -157,26 +155,6 @@ class NewInstancesTests(BaseTestCase):
         first, second = new_claim(), new_claim()
         first.quote = "the president said"
         self.assertEqual(second.quote, "")
-
-
-class CompiledClaimsSelectTests(BaseTestCase):
-    """copy_query joins each source's CSV cells into Django's compiled SELECT of claims: it splits that SQL at
-    ' FROM "claims_claim"' and puts its join after the claims' own joins, before their first ' WHERE '."""
-
-    def test_djangos_select_of_claims_names_their_table_once_then_its_joins_then_its_filters(self):
-        claims = claims_filtered(Claim.objects.filter(speaker=self.putin)).annotate(speaker_name=F("speaker__name"))
-        sql, _ = claims.order_by("pk").values_list("pk", "speaker_name").query.sql_with_params()
-        head, tail = sql.split(' FROM "claims_claim"')  # once: a second would be split in the wrong place
-        self.assertTrue(head.startswith("SELECT "))
-        self.assertLess(tail.index(" JOIN "), tail.index(" WHERE "))
-        self.assertLess(tail.index(" WHERE "), tail.index(" ORDER BY "))
-
-    def test_the_export_joins_the_sources_cells_after_the_claims_joins_and_before_their_filters(self):
-        sql, params = copy_query(Claim.objects.filter(speaker=self.putin), ["id", "speaker", "source_title"])
-        claims_part = sql[sql.index(' FROM "claims_claim"') :]
-        self.assertLess(claims_part.index('"sources_agent"'), claims_part.index('AS "csv_sources"'))
-        self.assertLess(claims_part.index('AS "csv_sources"'), claims_part.rindex(" WHERE "))
-        self.assertEqual(sql.count("%s"), len(params))
 
 
 class DuplicateLinkTests(BaseTestCase):

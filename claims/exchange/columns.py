@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
@@ -22,7 +21,6 @@ from django.db.models import (
     Expression,
     F,
     Func,
-    JSONField,
     OuterRef,
     QuerySet,
     Subquery,
@@ -30,14 +28,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, NullIf, Replace, Substr
 
 from claims.models import Claim
 from common.formulas import escaped
 from common.pg_settings import settings_for
 from sources.dates import Precision
-from sources.models import Agent, Source
+from sources.models import Agent
 
 CHUNK_BYTES = 1 << 16
 CHUNK_ROWS = 256  # rows of a COPY handed on at once (about CHUNK_BYTES of claims)
@@ -177,10 +174,14 @@ def escaped_name(name: str) -> Expression:
     return Replace(backslashes, Value(";"), Value("\\;"), output_field=TextField())
 
 
+def names_list(queryset: QuerySet) -> Subquery:
+    """The names of the queryset's rows as a list: in order of name, each escaped for lists; NULL for none."""
+    return joined_list(queryset.annotate(listed_name=escaped_name("name")), "listed_name", "name")
+
+
 def names_cell(queryset: QuerySet) -> Expression:
-    """The names of the queryset's rows as a list cell: in order of name, each escaped for lists, the whole for
-    spreadsheets; NULL for none."""
-    return text_cell(joined_list(queryset.annotate(listed_name=escaped_name("name")), "listed_name", "name"))
+    """`names_list` as a cell: escaped for spreadsheets, NULL for none."""
+    return text_cell(names_list(queryset))
 
 
 def _source_cells(path: str) -> dict[str, Expression]:
@@ -268,106 +269,25 @@ def claims_filtered(claims: QuerySet | None) -> QuerySet:
     return Claim.objects.filter(pk__in=claims.order_by().values("pk"))
 
 
-PAGE_STARTS = "csv_page_starts"  # the source's page starts, in the SELECT's per-source cells
-# escaped_name in SQL: "\\" then ";" escaped with a backslash.
-ESCAPED_SQL = "REPLACE(REPLACE(({})::text, E'\\\\', E'\\\\\\\\'), ';', E'\\\\;')"
-
-
-def _people_cells() -> dict[str, tuple[str, QuerySet, str]]:
-    """The cells read through a claim's key to a person or an account: (the claim's column, their rows, the field
-    written)."""
-    return {
-        "speaker": ("speaker_id", Agent.objects.order_by(), "name"),
-        "annotator": ("created_by_id", get_user_model().objects.order_by(), "username"),
-    }
-
-
 def copy_query(claims: QuerySet | None, columns: Iterable[str] | None, project=None) -> tuple[str, tuple]:
-    """The CSV's SELECT for PostgreSQL's COPY: the claim's own and stored cells; its source's cells computed
-    once per source (10,000 sources, not a million claims) and joined by the source's id; its speaker's and its
-    annotator's names escaped once per person and joined the same way. With a `project` (the claims already
-    narrowed to it by `claims_csv`), the sources' cells are computed for that project's sources only."""
+    """The CSV's SELECT for PostgreSQL's COPY: the claim's own cells, and those it repeats from its source and
+    people as the claim stores them (claims.exchange.stored_cells): one table read in id order, nothing joined.
+    (`project`: the claims are already narrowed to it by `claims_csv`.)"""
+    from claims.exchange.stored_cells import stored_columns
+
     chosen = chosen_columns(columns)
-    of_source = _source_cells("")
-    source_cells = {c.alias: of_source[c.name] for c in chosen if c.name in of_source}
-    if any(c.name == "pages" for c in chosen):
-        # The source's page starts come with its other cells, once per source, instead of a join of their own; NULL
-        # for a source without pages, so that PagesText asks nothing more of most claims.
-        source_cells[PAGE_STARTS] = NullIf(F("page_starts"), Value([], output_field=JSONField()))
-    people = {name: cell for name, cell in _people_cells().items() if name in {c.name for c in chosen}}
+    stored = stored_columns()
     cells = {}
     for column in chosen:
-        if column.alias in source_cells:
-            cells[column.alias] = RawSQL(f'"csv_sources"."{column.alias}"', (), output_field=TextField())
-        elif column.name in people:
-            cells[column.alias] = RawSQL(f'"{column.alias}"."cell"', (), output_field=TextField())
-        elif column.name == "pages":
-            starts = RawSQL(f'"csv_sources"."{PAGE_STARTS}"', (), output_field=JSONField())
-            cells[column.alias] = PagesText(starts, F("start"), F("end"))
+        if column.name in stored:
+            cells[column.alias] = stored[column.name]
         elif isinstance(column.value, NumberText):
             # COPY writes a number as its text: the number itself, without a cast.
             cells[column.alias] = column.value.source_expressions[0]
         else:
             cells[column.alias] = column.value
     query = claims_filtered(claims).annotate(**cells).order_by("pk").values_list(*(c.alias for c in chosen))
-    sql, params = query.query.sql_with_params()
-    joined = []  # (JOIN …, its parameters), after the claims' own joins
-    for name, (key, rows, field) in people.items():
-        rows_sql, rows_params = (
-            rows.annotate(key=F("pk"), cell=text_cell(F(field))).values("key", "cell").query.sql_with_params()
-        )
-        alias = f"csv_{name}"
-        joined.append(
-            (f' LEFT JOIN ({rows_sql} OFFSET 0) AS "{alias}" ON "{alias}"."key" = "claims_claim"."{key}"', rows_params)
-        )
-    if source_cells:
-        joined.append(_sources_join(source_cells, project))
-    if not joined:
-        return sql, params
-    head, tail = sql.split(' FROM "claims_claim"', 1)
-    # Joined after the claims' own joins, before their filters.
-    where = tail.find(" WHERE ")
-    joins, rest = (tail[:where], tail[where:]) if where >= 0 else tail.split(" ORDER BY ", 1)
-    if where < 0:
-        rest = " ORDER BY " + rest
-    before = head.count("%s") + joins.count("%s")
-    joins += "".join(join for join, _ in joined)
-    joined_params = tuple(p for _, join_params in joined for p in join_params)
-    return f'{head} FROM "claims_claim"{joins}{rest}', (*params[:before], *joined_params, *params[before:])
-
-
-def _sources_join(source_cells: dict[str, Expression], project) -> tuple[str, tuple]:
-    """The sources' cells, one row per source, as a JOIN on the claim's source (a claim always has one: inner)."""
-    if "csv_authors" in source_cells:
-        # Every source's authors joined once, grouped, where a subquery per source took 0.7 ms a source.
-        source_cells["csv_authors"] = text_cell(RawSQL('"csv_authors"."joined"', (), output_field=TextField()))
-    sources = Source.objects.order_by() if project is None else Source.objects.in_project(project).order_by()
-    sources = sources.annotate(csv_source_id=F("pk"), **source_cells)
-    sources = sources.values("csv_source_id", *source_cells)
-    sources_sql, sources_params = sources.query.sql_with_params()
-    if "csv_authors" in source_cells:
-        name = ESCAPED_SQL.format("a.name")
-        authors = (
-            f"SELECT sa.source_id, STRING_AGG({name}, '; ' ORDER BY a.name) AS joined FROM sources_source_authors sa "
-            "JOIN sources_agent a ON a.id = sa.agent_id GROUP BY sa.source_id"
-        )
-        if project is not None:
-            # People belong to their source's project: its people's authorships are the project's. (An id, inlined
-            # as a number: this text goes in before the parameters of the sources' SELECT.)
-            authors = authors.replace(" GROUP BY", f" WHERE a.project_id = {int(project_id(project))} GROUP BY")
-        sources_sql = sources_sql.replace(
-            ' FROM "sources_source"',
-            f' FROM "sources_source" LEFT JOIN ({authors}) AS "csv_authors" '
-            'ON "csv_authors"."source_id" = "sources_source"."id"',
-            1,
-        )
-    # OFFSET 0 keeps PostgreSQL from folding the subquery into the claims' SELECT, which would compute the source's
-    # cells (its authors' list above all) again for every claim.
-    join = (
-        f' INNER JOIN ({sources_sql} OFFSET 0) AS "csv_sources" '
-        'ON "csv_sources"."csv_source_id" = "claims_claim"."source_id"'
-    )
-    return join, sources_params
+    return query.query.sql_with_params()
 
 
 def project_id(project) -> int:

@@ -1,0 +1,198 @@
+"""The cells a claim's CSV row repeats from other rows, kept on the claim by PostgreSQL (issue 26).
+
+Its source's title, URL, publisher, authors and date, the pages its quote stands on, its speaker's and its
+annotator's names: the export wrote them by joining every claim to its source and two people, and sorting a
+million rows back into id order (1.7x a plain COPY of claims and sources). Kept on the claim, the export reads one
+table in id order (1.1x).
+
+They are columns of PostgreSQL's alone (`cell_*`, not model fields: Django never writes them), filled by triggers
+whatever the path that writes — the ORM, a queryset's update, the CSV import's COPY, a cascade, a merge:
+
+- a claim inserted, or updated in its source, speaker, annotator or span, takes its cells from its source and its
+  people (`claims_claim_cells`, before the row is written);
+- a source changed in a cell it lends (title, URL, publisher, date, pages), its authors added, removed or
+  repointed (a merge of people), a person or an organisation renamed, an account renamed: the claims that show
+  them are updated, by the same trigger.
+
+The cells' SQL is compiled from the export's own expressions (claims.exchange.columns: `_source_cells`, `text_cell`,
+`iso_date`, `PagesText`), so the export's columns have one definition. `install` writes the functions and triggers
+and refills every claim; a migration calls it whenever those expressions change (`installed_matches` tells, and a
+test checks it). SQLite computes the cells as it exports (columns.claim_rows), as before.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import connections
+from django.db.models import F, QuerySet, TextField
+from django.db.models.expressions import RawSQL
+
+from claims.models import Claim
+from sources.models import Agent, Source
+
+# The CSV's column → the claim's column holding it.
+STORED = {
+    "source_title": "cell_source_title",
+    "source_url": "cell_source_url",
+    "publisher": "cell_publisher",
+    "authors": "cell_authors",
+    "published_on": "cell_published_on",
+    "pages": "cell_pages",
+    "speaker": "cell_speaker",
+    "annotator": "cell_annotator",
+}
+SOURCE_LENT = ("title", "url", "publisher_id", "published_on", "published_on_precision", "page_starts")
+FUNCTION = "claims_claim_cells"
+
+
+def _compiled(queryset: QuerySet, connection) -> str:
+    sql, params = queryset.query.sql_with_params()
+    return connection.ops.compose_sql(sql, params)
+
+
+def cells_function_sql(connection) -> str:
+    """The trigger function that fills a claim's cells (NEW, before it is written) from its source and people."""
+    from claims.exchange.columns import PagesText, _source_cells, names_list, text_cell
+
+    new = {name: RawSQL(f'NEW."{name}"', ()) for name in ("source_id", "speaker_id", "created_by_id", "start", "end")}
+    # The authors' list is read once into a variable: the spreadsheet escape tests its cell several times.
+    authors = names_list(Agent.objects.filter(authored_sources=new["source_id"]))
+    source_cells = {
+        **_source_cells(""),
+        "authors": text_cell(RawSQL("authors_list", (), output_field=TextField())),
+        "pages": PagesText(F("page_starts"), new["start"], new["end"]),
+    }
+    source = Source.objects.order_by().filter(pk=new["source_id"])
+    source = source.annotate(**{STORED[name]: cell for name, cell in source_cells.items()})
+    source = source.values(*(STORED[name] for name in source_cells))
+    speaker = Agent.objects.order_by().filter(pk=new["speaker_id"]).values(cell=text_cell(F("name")))
+    annotator = get_user_model().objects.order_by().filter(pk=new["created_by_id"])
+    annotator = annotator.values(cell=text_cell(F("username")))
+    into = ", ".join(f"NEW.{STORED[name]}" for name in source_cells)
+    authors_sql, authors_params = authors.query.sql_with_params()
+    return (
+        f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $cells$\n"
+        "DECLARE authors_list text;\nBEGIN\n"
+        f"authors_list := ({connection.ops.compose_sql(authors_sql, authors_params)});\n"
+        f"SELECT * INTO {into} FROM ({_compiled(source, connection)}) AS cells;\n"
+        f"NEW.cell_speaker := ({_compiled(speaker, connection)});\n"
+        f"NEW.cell_annotator := ({_compiled(annotator, connection)});\n"
+        "RETURN NEW;\nEND\n$cells$"
+    )
+
+
+def _touch(column: str, ids_sql: str) -> str:
+    """An UPDATE that sets a claim's key to itself for the claims it names: the claim's trigger refills them."""
+    return f"UPDATE claims_claim SET {column} = {column} WHERE {column} IN ({ids_sql});\n"
+
+
+def _statement_trigger(name: str, table: str, event: str, referencing: str, body: str) -> list[str]:
+    return [
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $cells$\nBEGIN\n{body}"
+        "RETURN NULL;\nEND\n$cells$",
+        f"CREATE OR REPLACE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+    ]
+
+
+def install_sql(connection) -> list[str]:
+    users = get_user_model()._meta.db_table
+    authors = Source.authors.through._meta.db_table
+    renamed = "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.name IS DISTINCT FROM n.name"
+    lent_changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in SOURCE_LENT)
+    return [
+        cells_function_sql(connection),
+        f"CREATE OR REPLACE TRIGGER {FUNCTION} BEFORE INSERT OR UPDATE OF source_id, speaker_id, created_by_id, "
+        f'start, "end" ON claims_claim FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()',
+        *_statement_trigger(
+            "claims_cells_source_changed",
+            "sources_source",
+            "UPDATE",
+            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            _touch("source_id", f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {lent_changed}"),
+        ),
+        *_statement_trigger(
+            "claims_cells_authors_added",
+            authors,
+            "INSERT",
+            "NEW TABLE AS new_rows",
+            _touch("source_id", "SELECT source_id FROM new_rows"),
+        ),
+        *_statement_trigger(
+            "claims_cells_authors_removed",
+            authors,
+            "DELETE",
+            "OLD TABLE AS old_rows",
+            _touch("source_id", "SELECT source_id FROM old_rows"),
+        ),
+        *_statement_trigger(
+            "claims_cells_authors_changed",  # a merge of people points authorships at the one kept
+            authors,
+            "UPDATE",
+            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            _touch("source_id", "SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows"),
+        ),
+        *_statement_trigger(
+            "claims_cells_agent_renamed",
+            "sources_agent",
+            "UPDATE",
+            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            _touch("speaker_id", renamed)
+            + _touch(
+                "source_id",
+                f"SELECT id FROM sources_source WHERE publisher_id IN ({renamed}) "
+                f"UNION SELECT source_id FROM {authors} WHERE agent_id IN ({renamed})",
+            ),
+        ),
+        *_statement_trigger(
+            "claims_cells_account_renamed",
+            users,
+            "UPDATE",
+            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            _touch(
+                "created_by_id",
+                "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id "
+                "WHERE o.username IS DISTINCT FROM n.username",
+            ),
+        ),
+    ]
+
+
+def install(connection) -> None:
+    """Write the functions and triggers (PostgreSQL) and refill every claim's cells."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for statement in install_sql(connection):
+            cursor.execute(statement)
+        cursor.execute("UPDATE claims_claim SET source_id = source_id")
+
+
+def installed_matches(using: str = "default") -> bool:
+    """Whether the database's cell function is the one the export's expressions compile to today."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef(%s::regproc)", [FUNCTION])
+        installed = cursor.fetchone()[0]
+    body = cells_function_sql(connection).split("$cells$")[1]
+    return body in installed
+
+
+def stored_columns() -> dict[str, RawSQL]:
+    """The stored cells as expressions of the claims' SELECT, by the CSV's column."""
+    return {name: RawSQL(f'"claims_claim"."{column}"', (), output_field=TextField()) for name, column in STORED.items()}
+
+
+def stale_cells(using: str = "default") -> dict[int, dict[str, tuple]]:
+    """The claims whose stored cells differ from the ones the export would compute: {claim id: {column: (stored,
+    right)}} (every test on PostgreSQL ends by asking)."""
+    from claims.exchange.columns import claim_cells
+
+    names = list(STORED)
+    right = claim_cells(Claim.objects.using(using), names).values_list("pk", *(f"csv_{name}" for name in names))
+    stored = Claim.objects.using(using).annotate(**{f"stored_{n}": e for n, e in stored_columns().items()})
+    kept = {row[0]: row[1:] for row in stored.values_list("pk", *(f"stored_{name}" for name in names))}
+    stale = {}
+    for pk, *cells in right:
+        differing = {n: (s, r) for n, s, r in zip(names, kept[pk], cells, strict=True) if s != r}
+        if differing:
+            stale[pk] = differing
+    return stale
