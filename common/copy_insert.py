@@ -14,18 +14,21 @@ from psycopg.copy import QueuedLibpqWriter
 
 
 @contextmanager
-def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[models.Model], None]]:
+def inserting(
+    model: type[models.Model], *, at_most: int, extra_columns: Sequence[str] = ()
+) -> Iterator[Callable[..., None]]:
     """A function inserting unsaved instances (at most `at_most` of them) as they are handed to it, setting
     their primary keys and auto_now dates. On PostgreSQL one COPY stays open for the whole block, so the
     database writes and indexes rows while the caller prepares the next ones; elsewhere bulk_create at the end.
-    No other query may run on the connection inside the block."""
+    No other query may run on the connection inside the block. `extra_columns`: columns of PostgreSQL's alone,
+    not the model's, whose values are handed with each instance (`insert(obj, values)`); ignored elsewhere."""
     fields = written_fields(model)
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         objects = []
 
-        def collect(obj: models.Model) -> None:
+        def collect(obj: models.Model, extra: Sequence = ()) -> None:
             for field in stamped:
                 field.pre_save(obj, add=True)
             objects.append(obj)
@@ -40,16 +43,16 @@ def inserting(model: type[models.Model], *, at_most: int) -> Iterator[Callable[[
         # Foreign keys checked as the rows go in, while the caller works, rather than all at once at commit.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     # A query while the COPY is open would wait for the connection forever: refused instead, with a reason.
-    with _copying(connection, model) as write_row, connection.execute_wrapper(_refuse_queries):
+    with _copying(connection, model, extra_columns) as write_row, connection.execute_wrapper(_refuse_queries):
 
-        def insert(obj: models.Model) -> None:
+        def insert(obj: models.Model, extra: Sequence = ()) -> None:
             for field in stamped:
                 if field.attname in stamps:
                     setattr(obj, field.attname, stamps[field.attname])
                 else:
                     stamps[field.attname] = field.pre_save(obj, add=True)
             obj.pk = next(ids)
-            write_row(list(values(obj)))
+            write_row([*values(obj), *extra])
 
         yield insert
     with connection.cursor() as cursor:
@@ -106,11 +109,12 @@ def _next_ids(connection, model, count: int) -> list[int]:
 
 
 @contextmanager
-def _copying(connection, model) -> Iterator[Callable[[list], None]]:
-    """A function writing one row (a list of values in the order of the model's concrete fields) into a COPY."""
+def _copying(connection, model, extra_columns: Sequence[str] = ()) -> Iterator[Callable[[list], None]]:
+    """A function writing one row (a list of values in the order of the model's concrete fields, then the extra
+    columns') into a COPY."""
     quote = connection.ops.quote_name
     fields = written_fields(model)
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join([*(quote(f.column) for f in fields), *map(quote, extra_columns)])
     # psycopg formats a date or a moment far more slowly than a string, and an import's rows share a few
     # dates and one moment: each is formatted once, as ISO 8601, which PostgreSQL reads back exactly.
     dated = [i for i, f in enumerate(fields) if isinstance(f, models.DateField)]

@@ -15,6 +15,7 @@ from claims.services import create_claim
 from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import BaseTestCase
+from tests.test_csv_import import csv_text, import_text
 
 
 def cells(claim: Claim) -> dict[str, str | None]:
@@ -28,6 +29,12 @@ def row_version(claim: Claim) -> str:
     """The claim's row version in PostgreSQL (xmin): it changes whenever the row is written."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT xmin::text FROM claims_claim WHERE id = %s", [claim.pk])
+        return cursor.fetchone()[0]
+
+
+def claims_updated_in_this_transaction() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_tuples_updated('claims_claim'::regclass)")
         return cursor.fetchone()[0]
 
 
@@ -111,6 +118,41 @@ class StoredCellsTests(BaseTestCase):
         self.assertEqual(cells(claim)["source_title"], "Harbour on the Kurils")
         self.assertEqual(cells(claim)["pages"], None)
         self.assertEqual(cells(claim)["speaker"], "Vladimir Putin")
+
+    def test_the_csv_import_writes_new_claims_with_their_cells_so_none_is_written_twice(self):
+        self.ledger.authors.add(self.putin)
+        # The import is a new statement's work: the count of rows updated in this transaction starts here.
+        updated_before = claims_updated_in_this_transaction()
+        rows = [
+            [str(self.ledger.pk), "Talks on joint projects", "Vladimir Putin"],
+            [str(self.harbour.pk), "Moscow", ""],
+        ]
+        report = import_text(csv_text(["source_id", "quote", "speaker"], rows), user=self.root)
+        self.assertTrue(report.ok, report.problems)
+
+        self.assertEqual(claims_updated_in_this_transaction(), updated_before)  # nothing written again
+        talks = Claim.objects.get(quote="Talks on joint projects")
+        self.assertEqual(cells(talks)["authors"], "Vladimir Putin")
+        self.assertEqual(cells(talks)["speaker"], "Vladimir Putin")
+        self.assertEqual(cells(talks)["annotator"], "root")
+        self.assertEqual(cells(Claim.objects.get(quote="Moscow"))["source_title"], "Harbour on the Kurils")
+
+    def test_a_new_claim_given_wrong_cells_is_written_again_with_the_right_ones(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'INSERT INTO claims_claim (quote, start, "end", statement, claimed_on_precision, kind, status, '
+                "created_at, updated_at, version, source_id, anchor_state, corroborating_sources, independent_voices, "
+                "unverified_sources, contradicting_sources, corroborated_by_ids, contradicted_by_ids, tag_names, "
+                'undecided_duplicates, project_id, cell_source_title) SELECT quote, start + 1000, "end" + 1000, '
+                "statement, claimed_on_precision, kind, status, created_at, updated_at, version, source_id, "
+                "anchor_state, 0, 0, 0, 0, '', '', '', '', project_id, 'a title of my own' FROM claims_claim "
+                "WHERE id = %s RETURNING id",
+                [self.rejected.pk],
+            )
+            (made,) = cursor.fetchone()
+
+        self.assertEqual(cells(Claim(pk=made))["source_title"], "Harbour on the Kurils")
+        Claim.objects.filter(pk=made).delete()
 
     def test_the_export_writes_the_stored_cells_as_the_computed_ones(self):
         self.ledger.authors.add(self.putin)

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from claims.corroboration.counting import recount_linked
@@ -28,6 +28,7 @@ from claims.exchange.reading import (
     tags_named,
     whole_number,
 )
+from claims.exchange.stored_cells import GIVEN, given_cells
 from claims.models import Claim, Link, Tag
 from claims.rules import STALE_MESSAGE, require, take_next_versions
 from claims.services import save_links
@@ -151,6 +152,7 @@ def _write(
         behind.write(reader.drop_taken_spans, pending, [p for p in pending if p.changed])
         return
     savepoint, copying = ExitStack(), ExitStack()
+    vendor = connections[router.db_for_write(Claim)].vendor
     try:
         # Both left open for the writer thread; undone here (the savepoint rolled back) if sending fails.
         with ExitStack() as on_failure:
@@ -162,12 +164,15 @@ def _write(
             for item in pending:
                 if item.new and item.tags:
                     item.claim.tag_names = tag_names_in_order(item.tags, rank)
+            # With the cells their CSV row repeats from their sources and people, as PostgreSQL keeps them: what
+            # is not right there is written again by the check after the COPY (claims.exchange.stored_cells).
+            new = [item.claim for item in pending if item.new]
+            cells = given_cells(new) if vendor == "postgresql" else [()] * len(new)
             on_failure.push(copying)
             # New claims go in through one COPY: PostgreSQL stores and indexes them while the next part is read.
-            insert = copying.enter_context(inserting(Claim, at_most=sum(p.new for p in pending)))
-            for item in pending:
-                if item.new:
-                    insert(item.claim)
+            insert = copying.enter_context(inserting(Claim, at_most=len(new), extra_columns=GIVEN))
+            for claim, given in zip(new, cells, strict=True):
+                insert(claim, given)
             on_failure.pop_all()
     except IntegrityError:
         if not _refused_rows_reported(pending, reader, report):

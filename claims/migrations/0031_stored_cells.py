@@ -38,6 +38,7 @@ def drop_cells(apps, schema_editor):
             "claims_cells_authors_added",
             "claims_cells_authors_removed",
             "claims_cells_authors_changed",
+            "claims_cells_inserted",
             "claims_cells_agent_renamed",
             "claims_cells_account_renamed",
         ):
