@@ -167,8 +167,14 @@ FLOOR_COLUMNS += COUNTS  # stored counts: the table has no default for them, the
 # The stored lists (empty for a new claim, its tags' names when it has tags) and the claim's project.
 STORED = ["corroborated_by_ids", "contradicted_by_ids", "undecided_duplicates", "tag_names"]
 FLOOR_COLUMNS += [*STORED, "project_id"]
+# And, on PostgreSQL, the cells a claim's CSV row repeats from its source and speaker, which the import writes in its
+# COPY (claims.exchange.stored_cells.GIVEN): given right, nothing is written twice.
+CELLS = ["cell_source_title", "cell_source_url", "cell_publisher", "cell_authors", "cell_published_on"]
+CELLS += ["cell_speaker", "cell_annotator"]
+FLOOR_COLUMNS += CELLS
 # The history keeps neither the version nor the stored counts and lists.
-HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version" and c not in COUNTS + STORED] + ["id", "created_by_id"]
+HISTORY_COLUMNS = [c for c in FLOOR_COLUMNS if c != "version" and c not in COUNTS + STORED + CELLS]
+HISTORY_COLUMNS += ["id", "created_by_id"]
 
 
 # What an import writes, and the key that grows with each row: deleted after a measurement.
@@ -288,7 +294,11 @@ def write_import_files(path: str, floor_path: str, rows: int) -> int:
     from sources.dates import from_iso
     from sources.models import Agent, Source
 
+    from claims.exchange.stored_cells import GIVEN, cells_of
+
+    assert GIVEN == CELLS, (GIVEN, CELLS)
     speakers = list(Agent.objects.filter(kind=Agent.Kind.PERSON).values_list("name", "pk")[:200])
+    source_cells, speaker_cells, _ = cells_of(Source.objects.values_list("pk", flat=True), (p for _, p in speakers), ())
     tags = list(Tag.objects.values_list("name", flat=True)[:10])
     header = ["source_id", "quote", "start", "end", "statement", "speaker", "claimed_on", "kind", "status", "tags"]
     now = timezone.now().isoformat()
@@ -314,7 +324,7 @@ def write_import_files(path: str, floor_path: str, rows: int) -> int:
                 cells += [None if speaker[1] is None else str(speaker[1]), date.isoformat(), precision]
                 cells += ["paraphrase", "draft", now, now, "0", Claim.AnchorState.HELD, "0", "0", "0", "0"]
                 cells += ["", "", "", tag_names_cell(sorted(tags[: n % 3])) if n % 5 == 0 else ""]
-                cells += [str(source.project_id)]
+                cells += [str(source.project_id), *source_cells[source.pk], speaker_cells.get(speaker[1]), None]
                 floor.write(csv_line(cells))
                 written += 1
                 if written == rows:

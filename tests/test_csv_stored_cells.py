@@ -7,6 +7,7 @@ from unittest import skipUnless
 
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 
 from claims.exchange import stored_cells
 from claims.exchange.columns import claims_csv, copy_query
@@ -16,6 +17,8 @@ from sources.models import Agent, Source
 from sources.services import create_source
 from tests.base import BaseTestCase
 from tests.test_csv_import import csv_text, import_text
+
+INSTALLED_BY_MISSING = "INSTALLED_BY names a migration this database has not applied"
 
 
 def cells(claim: Claim) -> dict[str, str | None]:
@@ -185,5 +188,14 @@ class StoredCellsTests(BaseTestCase):
             cursor.execute("UPDATE claims_claim SET speaker_id = speaker_id WHERE id = %s", [self.rejected.pk])
         self.assertEqual(stored_cells.stale_cells(), {})
 
-    def test_the_database_runs_the_cells_the_exports_expressions_compile_to_today(self):
-        self.assertTrue(stored_cells.installed_matches())
+    def test_the_triggers_sql_is_what_the_last_migration_to_install_them_wrote(self):
+        app, migration, digest = stored_cells.INSTALLED_BY
+        self.assertEqual(
+            stored_cells.install_sql_digest(connection),
+            digest,
+            "the cells' SQL changed (the export's expressions did): add a migration that calls "
+            "claims.exchange.stored_cells.install, and record it and this digest in INSTALLED_BY",
+        )
+        self.assertTrue(
+            MigrationRecorder(connection).migration_qs.filter(app=app, name=migration).exists(), INSTALLED_BY_MISSING
+        )
