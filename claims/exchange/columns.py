@@ -3,10 +3,11 @@
 Every cell is computed by the database as text (escaped for spreadsheets, NULL when empty) by one
 SELECT built from `COLUMNS`. What a claim's row holds from other rows (its tags, its links' ids) is stored on
 the claim as the CSV writes it (claims.tagging, claims.corroboration.counting), so the SELECT reads columns. On
-PostgreSQL the export hands that SELECT, with its source's cells computed once per source and joined, to one
-`COPY … TO STDOUT` on the export's one connection: one statement, one snapshot. Elsewhere (SQLite) the same
-SELECT is iterated and each row written with `csv_line`, which quotes exactly as PostgreSQL's CSV output does.
-So both paths give the same bytes.
+PostgreSQL the cells it repeats from its source and people are kept on the claim too (claims.exchange.stored_cells,
+from these same expressions), and the export hands a SELECT of the claims table alone to one `COPY … TO STDOUT` on
+the export's one connection: one statement, one snapshot. Elsewhere (SQLite) the SELECT computing every cell is
+iterated and each row written with `csv_line`, which quotes exactly as PostgreSQL's CSV output does. So both paths
+give the same bytes.
 """
 
 import codecs

@@ -1,15 +1,18 @@
 """The cells a claim's CSV row repeats from other rows, kept on the claim by PostgreSQL (issue 26).
 
 Its source's title, URL, publisher, authors and date, the pages its quote stands on, its speaker's and its
-annotator's names: the export wrote them by joining every claim to its source and two people, and sorting a
-million rows back into id order (1.7x a plain COPY of claims and sources). Kept on the claim, the export reads one
-table in id order (1.1x).
+annotator's names: the export computed them by joining every claim to its source and two people, and sorting a
+million rows back into id order (1.6x a plain COPY of claims and sources, as whole processes). Kept on the claim, the
+export reads one table in id order (1.2x; README, *Claims to and from CSV*).
 
-They are columns of PostgreSQL's alone (`cell_*`, not model fields: Django never writes them), filled by triggers
-whatever the path that writes — the ORM, a queryset's update, the CSV import's COPY, a cascade, a merge:
+They are columns of PostgreSQL's alone (`cell_*`, not model fields: Django never writes them), kept right by
+triggers whatever the path that writes — the ORM, a queryset's update, the CSV import's COPY, a cascade, a merge:
 
-- a claim inserted, or updated in its source, speaker, annotator or span, takes its cells from its source and its
-  people (`claims_claim_cells`, before the row is written);
+- a claim updated in its source, speaker, annotator or span takes its cells from its source and its people
+  (`claims_claim_cells`, before the row is written);
+- new claims are checked after their statement, set-wise (`wrong_cells_sql`), and those whose cells are not right
+  are updated, by that same trigger: an ORM insert's one row; none of the CSV import's, which gives its new claims'
+  cells in its COPY (`given_cells`). No row trigger fires before an insert: it would turn off COPY's batched inserts;
 - a source changed in a cell it lends (title, URL, publisher, date, pages), its authors added, removed or
   repointed (a merge of people), a person or an organisation renamed, an account renamed: the claims that show
   them are updated, by the same trigger.
@@ -17,7 +20,7 @@ whatever the path that writes — the ORM, a queryset's update, the CSV import's
 The cells' SQL is compiled from the export's own expressions (claims.exchange.columns: `_source_cells`, `text_cell`,
 `iso_date`, `PagesText`), so the export's columns have one definition. `install` writes the functions and triggers
 and refills every claim; a migration calls it whenever those expressions change (`INSTALLED_BY`, which a test
-checks). SQLite computes the cells as it exports (columns.claim_rows), as before.
+checks). SQLite computes the cells as it exports (columns.claim_rows).
 """
 
 import hashlib
