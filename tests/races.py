@@ -1,9 +1,55 @@
-"""What the race tests (tests/test_races_*.py) saw, printed at the end of the run (tests/conftest.py)."""
+"""The race tests' shared parts (tests/test_races_*.py): requests sent at once to a live server, and what the races
+saw, printed at the end of the run (tests/conftest.py)."""
+
+import threading
+import time
+
+import requests
+from django.contrib.auth.models import Permission, User
+from rest_framework.authtoken.models import Token
 
 REPORTS: list[str] = []
+TRIALS = 20
 
 
 def report(line: str) -> None:
     """Print a race's trials and failures now (with -s) and in the run's closing summary."""
     print(f"\n{line}")
     REPORTS.append(line)
+
+
+class ApiRequestsAtOnce:
+    """For a LiveServerTestCase: a reviewer with the claims' and sources' permissions, and API requests sent at once
+    in their name."""
+
+    def setUp(self):
+        # A LiveServerTestCase empties the tables, the roles' groups with them: the permissions are given here.
+        self.reviewer = User.objects.create_user("rita", password="pw", is_staff=True)
+        self.reviewer.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["claims", "sources"]))
+        self.token = Token.objects.create(user=self.reviewer).key
+
+    def at_once(self, *requests_to_send: tuple[str, str, dict | None], stagger: float = 0.0) -> list[int]:
+        """Send these (method, path, JSON body) requests together, one thread and session each; their statuses.
+        With `stagger`, each request after the first waits that many seconds more than the one before it."""
+        barrier = threading.Barrier(len(requests_to_send))
+        statuses: list[int] = [0] * len(requests_to_send)
+
+        def send(index: int, method: str, path: str, body: dict | None) -> None:
+            with requests.Session() as session:
+                session.headers["Authorization"] = f"Token {self.token}"
+                barrier.wait()
+                time.sleep(index * stagger)
+                answer = session.request(method, self.live_server_url + path, json=body, timeout=60)
+                statuses[index] = answer.status_code
+
+        threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests_to_send)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return statuses
+
+    def report(self, race: str, broken: int, server_errors: int, statuses: list[int], trials: int = TRIALS) -> None:
+        report(f"{race}: {trials} trials, {broken} broke the rule, {server_errors} answers were 5xx")
+        self.assertEqual(server_errors, 0, f"5xx answers: {statuses}")
+        self.assertEqual(broken, 0)

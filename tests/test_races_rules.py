@@ -9,11 +9,8 @@ import threading
 import time
 import unittest
 
-import requests
-from django.contrib.auth.models import Permission, User
 from django.db import connection, connections, transaction
 from django.test import LiveServerTestCase, TransactionTestCase
-from rest_framework.authtoken.models import Token
 
 from claims.corroboration.counting import recount_all
 from claims.models import Claim, Link
@@ -22,9 +19,7 @@ from claims.services import create_claim, save_claim
 from sources.importing import import_raw
 from sources.models import MAX_PARENT_DEPTH, Agent, Capture
 from sources.services import create_source
-from tests.races import report
-
-TRIALS = 20
+from tests.races import TRIALS, ApiRequestsAtOnce, report
 
 
 def sentences(count: int) -> str:
@@ -35,39 +30,7 @@ def sentences(count: int) -> str:
     connection.vendor == "postgresql",
     "SQLite lets one writer in at a time, so parallel requests cannot race; this needs PostgreSQL (DATABASE_URL).",
 )
-class RuleRaceTests(LiveServerTestCase):
-    def setUp(self):
-        # A LiveServerTestCase empties the tables, the roles' groups with them: the permissions are given here.
-        self.reviewer = User.objects.create_user("rita", password="pw", is_staff=True)
-        self.reviewer.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["claims", "sources"]))
-        self.token = Token.objects.create(user=self.reviewer).key
-
-    def at_once(self, *requests_to_send: tuple[str, str, dict | None], stagger: float = 0.0) -> list[int]:
-        """Send these (method, path, JSON body) requests together, one thread and session each; their statuses.
-        With `stagger`, each request after the first waits that many seconds more than the one before it."""
-        barrier = threading.Barrier(len(requests_to_send))
-        statuses: list[int] = [0] * len(requests_to_send)
-
-        def send(index: int, method: str, path: str, body: dict | None) -> None:
-            with requests.Session() as session:
-                session.headers["Authorization"] = f"Token {self.token}"
-                barrier.wait()
-                time.sleep(index * stagger)
-                answer = session.request(method, self.live_server_url + path, json=body, timeout=60)
-                statuses[index] = answer.status_code
-
-        threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests_to_send)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return statuses
-
-    def report(self, race: str, broken: int, server_errors: int, statuses: list[int], trials: int = TRIALS) -> None:
-        report(f"{race}: {trials} trials, {broken} broke the rule, {server_errors} answers were 5xx")
-        self.assertEqual(server_errors, 0, f"5xx answers: {statuses}")
-        self.assertEqual(broken, 0)
-
+class RuleRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
     def test_moving_a_claim_while_linking_it_never_leaves_a_link_inside_one_source(self):
         here = create_source(title="Here", text=sentences(TRIALS), url="https://here.example/a")
         there = create_source(title="There", text=sentences(TRIALS), url="https://there.example/b")

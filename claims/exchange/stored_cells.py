@@ -75,9 +75,20 @@ def cells_function_sql(connection) -> str:
     annotator = annotator.values(cell=text_cell(F("username")))
     into = ", ".join(f"NEW.{STORED[name]}" for name in source_cells)
     authors_sql, authors_params = authors.query.sql_with_params()
+    # A claim that now names another source or person takes its cells from rows it did not name before: those are
+    # locked first (LENDERS_LOCKED). Those it named already are held by its own row, which their writers touch; not
+    # locking them again keeps a move from waiting for a rename that waits for the claim's row.
+    newly = "".join(
+        f"IF NEW.{key} IS DISTINCT FROM OLD.{key} THEN\n{lock_lenders_sql(*sql)}END IF;\n"
+        for key, sql in {
+            "source_id": ("SELECT NEW.source_id", None, None),
+            "speaker_id": (None, "SELECT NEW.speaker_id", None),
+            "created_by_id": (None, None, "SELECT NEW.created_by_id"),
+        }.items()
+    )
     return (
         f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $cells$\n"
-        "DECLARE authors_list text;\nBEGIN\n"
+        f"DECLARE authors_list text;\nBEGIN\n{newly}"
         f"authors_list := ({connection.ops.compose_sql(authors_sql, authors_params)});\n"
         f"SELECT * INTO {into} FROM ({_compiled(source, connection)}) AS cells;\n"
         f"NEW.cell_speaker := ({_compiled(speaker, connection)});\n"
@@ -171,6 +182,56 @@ def given_cells(claims: list[Claim], using: str = "default") -> list[tuple]:
     return [(*sources[c.source_id], speakers.get(c.speaker_id), accounts.get(c.created_by_id)) for c in claims]
 
 
+LENDERS_LOCKED = """Why the triggers lock rows (a rule spanning rows holds under concurrent writes).
+
+A claim's cells are read from its source, its source's publisher and authors, its speaker and its annotator. Under
+READ COMMITTED a writer of those rows touches the claims it can see, and a claim written at the same time is not among
+them: an insert or a move reading a source's title as another transaction renames it would keep the old title. So
+whatever computes cells first locks the rows it reads them from FOR SHARE (then reads them afresh: each statement of a
+trigger takes a new snapshot), and whatever changes what they lend holds a lock that conflicts with it: an UPDATE of
+a source, person or account its row lock; a change of a source's authors the source's row, FOR NO KEY UPDATE. Either
+the writer waits for the claim's transaction and then sees its claim (and touches it), or the claim waits for the
+writer and reads what it wrote. Rows are locked in id order, table by table, so that two lockers meet in one order.
+tests/test_races_cells.py runs each pair both ways, and parallel requests against a live server."""
+
+
+def lock_lenders_sql(sources_sql: str | None, speakers_sql: str | None, accounts_sql: str | None) -> str:
+    """PL/pgSQL that locks, FOR SHARE, the rows cells are read from: the sources `sources_sql` selects with their
+    publishers and authors, the people `speakers_sql` selects, the accounts `accounts_sql` selects (None: none)."""
+    locks = []
+    if sources_sql:
+        authors = Source.authors.through._meta.db_table
+        locks.append(f"PERFORM 1 FROM sources_source WHERE id IN ({sources_sql}) ORDER BY id FOR SHARE;\n")
+    agents = [
+        *([speakers_sql] if speakers_sql else []),
+        *(
+            [
+                f"SELECT publisher_id FROM sources_source WHERE id IN ({sources_sql})",
+                f"SELECT agent_id FROM {authors} WHERE source_id IN ({sources_sql})",
+            ]
+            if sources_sql
+            else []
+        ),
+    ]
+    if agents:
+        locks.append(_lock_agents(" UNION ".join(agents)))
+    if accounts_sql:
+        users = get_user_model()._meta.db_table
+        locks.append(f"PERFORM 1 FROM {users} WHERE id IN ({accounts_sql}) ORDER BY id FOR SHARE;\n")
+    return "".join(locks)
+
+
+def _lock_sources(ids_sql: str) -> str:
+    """PL/pgSQL that locks these sources as a writer of what they lend (their authors): see LENDERS_LOCKED."""
+    return f"PERFORM 1 FROM sources_source WHERE id IN ({ids_sql}) ORDER BY id FOR NO KEY UPDATE;\n"
+
+
+def _lock_agents(ids_sql: str) -> str:
+    """PL/pgSQL that locks, FOR SHARE, the people and organisations a write newly names as a source's publisher or
+    author: see LENDERS_LOCKED."""
+    return f"PERFORM 1 FROM sources_agent WHERE id IN ({ids_sql}) ORDER BY id FOR SHARE;\n"
+
+
 def _touch(column: str, ids_sql: str) -> str:
     """An UPDATE that sets a claim's key to itself for the claims it names: the claim's trigger refills them."""
     return f"UPDATE claims_claim SET {column} = {column} WHERE {column} IN ({ids_sql});\n"
@@ -203,35 +264,48 @@ def install_sql(connection) -> list[str]:
             "claims_claim",
             "INSERT",
             "NEW TABLE AS new_rows",
-            f"UPDATE claims_claim SET source_id = source_id WHERE id IN ({wrong_cells_sql(connection)});\n",
+            lock_lenders_sql(
+                "SELECT source_id FROM new_rows",
+                "SELECT speaker_id FROM new_rows",
+                "SELECT created_by_id FROM new_rows",
+            )
+            + f"UPDATE claims_claim SET source_id = source_id WHERE id IN ({wrong_cells_sql(connection)});\n",
         ),
         *_statement_trigger(
             "claims_cells_source_changed",
             "sources_source",
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _touch("source_id", f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {lent_changed}"),
+            _lock_agents(
+                "SELECT n.publisher_id FROM new_rows n JOIN old_rows o ON o.id = n.id "
+                "WHERE o.publisher_id IS DISTINCT FROM n.publisher_id"
+            )
+            + _touch("source_id", f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {lent_changed}"),
         ),
         *_statement_trigger(
             "claims_cells_authors_added",
             authors,
             "INSERT",
             "NEW TABLE AS new_rows",
-            _touch("source_id", "SELECT source_id FROM new_rows"),
+            _lock_sources("SELECT source_id FROM new_rows")
+            + _lock_agents("SELECT agent_id FROM new_rows")
+            + _touch("source_id", "SELECT source_id FROM new_rows"),
         ),
         *_statement_trigger(
             "claims_cells_authors_removed",
             authors,
             "DELETE",
             "OLD TABLE AS old_rows",
-            _touch("source_id", "SELECT source_id FROM old_rows"),
+            _lock_sources("SELECT source_id FROM old_rows") + _touch("source_id", "SELECT source_id FROM old_rows"),
         ),
         *_statement_trigger(
             "claims_cells_authors_changed",  # a merge of people points authorships at the one kept
             authors,
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _touch("source_id", "SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows"),
+            _lock_sources("SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows")
+            + _lock_agents("SELECT agent_id FROM new_rows")
+            + _touch("source_id", "SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows"),
         ),
         *_statement_trigger(
             "claims_cells_agent_renamed",
@@ -259,20 +333,22 @@ def install_sql(connection) -> list[str]:
     ]
 
 
-def install(connection) -> None:
-    """Write the functions and triggers (PostgreSQL) and refill every claim's cells."""
+def install(connection, refill: bool = True) -> None:
+    """Write the functions and triggers (PostgreSQL) and refill every claim's cells (unless `refill` is False: a
+    change that leaves the cells' expressions as they were, such as the locks)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for statement in install_sql(connection):
             cursor.execute(statement)
-        cursor.execute("UPDATE claims_claim SET source_id = source_id")
+        if refill:
+            cursor.execute("UPDATE claims_claim SET source_id = source_id")
 
 
 # The SQL the last migration to call `install` wrote (its SHA-256). The SQL is compiled from the export's expressions:
 # when they change, a database keeps the old triggers until a new migration calls `install` (which also refills every
 # claim's cells); record that migration here. tests/test_csv_stored_cells.py fails until then.
-INSTALLED_BY = ("claims", "0031_stored_cells", "3950cfeb1a41d242161a0b8939d94a090b783fc6f34f80b304ff491a9539d082")
+INSTALLED_BY = ("claims", "0032_stored_cells_locks", "a6b289e0155a75986ca48b95fbf0daa8495df18f885ae4f1049657963fd5c38a")
 
 
 def install_sql_digest(connection) -> str:

@@ -1,0 +1,246 @@
+"""The cells a claim keeps from other rows (claims.exchange.stored_cells: its source's title, publisher and authors,
+its speaker's and annotator's names) stay right when those rows change while the claim is written (PostgreSQL: SQLite
+keeps no cells, and lets one writer in at a time).
+
+At the database, each pair of writes is run both ways: the first is written and its transaction held open while
+the second runs in another, then the first commits. Without the triggers' locks (LENDERS_LOCKED) every one of these
+leaves a claim with the old name. Then the same at once against a live server, through the API.
+"""
+
+import threading
+import unittest
+from collections.abc import Callable
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.test import LiveServerTestCase, TransactionTestCase
+
+from claims.exchange.stored_cells import stale_cells, stored_columns
+from claims.models import Claim
+from claims.services import create_claim, save_claim
+from sources.models import Agent, Source
+from sources.services import agent_named, create_source, save_agent, update_source
+from tests.races import TRIALS, ApiRequestsAtOnce
+from tests.test_csv_import import csv_text, import_text
+
+ONLY_POSTGRESQL = unittest.skipUnless(
+    connection.vendor == "postgresql",
+    "the cells are kept by PostgreSQL's triggers, and SQLite lets one writer in at a time; this needs DATABASE_URL",
+)
+HELD_FOR = 1.0  # seconds the second write is given while the first one's transaction is held open
+
+
+def held_open_while(first: Callable[[], object], second: Callable[[], object]) -> None:
+    """Write `first` in a transaction held open while `second` runs in another (each on a thread, so a connection, of
+    its own), then commit `first`; raise what either raised."""
+    written, release, errors = threading.Event(), threading.Event(), []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                written.set()
+                release.wait(30)
+        except Exception as error:  # noqa: BLE001 - raised again in the test's thread
+            errors.append(error)
+        finally:
+            written.set()
+            connection.close()
+
+    def then() -> None:
+        try:
+            with transaction.atomic():
+                second()
+        except Exception as error:  # noqa: BLE001 - raised again in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    written.wait(30)
+    follower = threading.Thread(target=then)
+    follower.start()
+    follower.join(HELD_FOR)  # it finishes now unless a lock makes it wait for the first one's commit
+    release.set()
+    holder.join()
+    follower.join()
+    if errors:
+        raise errors[0]
+
+
+def kept(claim_quote: str) -> dict[str, str | None]:
+    """The cells the claim with this quote keeps, by the CSV's column."""
+    stored = {f"stored_{name}": cell for name, cell in stored_columns().items()}
+    row = Claim.objects.filter(quote=claim_quote).annotate(**stored).values(*stored).get()
+    return {name.removeprefix("stored_"): cell for name, cell in row.items()}
+
+
+@ONLY_POSTGRESQL
+class CellsUnderTwoWritersTests(TransactionTestCase):
+    def setUp(self):
+        self.source = create_source(
+            title="Old title", text="The pier would close in spring. The ferry sails at dawn.", url="https://a.example/"
+        )
+        self.source_quote = "The pier would close in spring."
+
+    def both_ways(self, write_claim: Callable[[int], object], change: Callable[[int], object]) -> None:
+        """The claim first and the change second, then the change first (trial 1): each claim's cells right after."""
+        for trial, (first, second) in enumerate([(write_claim, change), (change, write_claim)]):
+            with self.subTest("the claim first" if trial == 0 else "the change first"):
+                held_open_while(lambda first=first, trial=trial: first(trial), lambda s=second, t=trial: s(t))
+                self.assertEqual(stale_cells(), {})
+
+    def test_a_claim_written_while_its_source_is_renamed_keeps_the_new_title(self):
+        def write_claim(trial):
+            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry")
+
+        self.both_ways(write_claim, lambda trial: update_source(source=Source.objects.get(), title=f"Title {trial}"))
+        self.assertEqual(kept("The pier")["source_title"], "Title 1")
+
+    def test_a_claim_written_while_its_source_gains_an_author_keeps_the_author(self):
+        authors = [agent_named("Ann Author"), agent_named("Bo Author")]
+
+        def write_claim(trial):
+            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry")
+
+        self.both_ways(
+            write_claim, lambda trial: update_source(source=Source.objects.get(), authors=authors[: trial + 1])
+        )
+        self.assertEqual(kept("The pier")["authors"], "Ann Author; Bo Author")
+
+    def test_a_claim_written_while_its_speaker_is_renamed_keeps_the_new_name(self):
+        speaker = agent_named("Old Speaker")
+
+        def write_claim(trial):
+            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry", speaker=speaker)
+
+        def rename(trial):
+            agent = Agent.objects.get(pk=speaker.pk)
+            agent.name = f"Speaker {trial}"
+            save_agent(agent, user=None)
+
+        self.both_ways(write_claim, rename)
+        self.assertEqual(kept("The pier")["speaker"], "Speaker 1")
+
+    def test_a_claim_written_while_its_sources_publisher_is_renamed_keeps_the_new_name(self):
+        publisher = agent_named("Old Ledger", kind=Agent.Kind.ORGANISATION)
+        update_source(source=self.source, publisher=publisher)
+
+        def write_claim(trial):
+            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry")
+
+        def rename(trial):
+            agent = Agent.objects.get(pk=publisher.pk)
+            agent.name = f"Ledger {trial}"
+            save_agent(agent, user=None)
+
+        self.both_ways(write_claim, rename)
+        self.assertEqual(kept("The pier")["publisher"], "Ledger 1")
+
+    def test_a_claim_written_while_its_annotator_is_renamed_keeps_the_new_name(self):
+        annotator = User.objects.create_user("old_name")
+
+        def write_claim(trial):
+            Claim.objects.create(
+                source=Source.objects.get(),
+                quote="The pier" if trial else "The ferry",
+                start=0 if trial else 32,
+                end=8 if trial else 41,
+                created_by_id=annotator.pk,
+            )
+
+        def rename(trial):
+            User.objects.filter(pk=annotator.pk).update(username=f"annotator_{trial}")
+
+        self.both_ways(write_claim, rename)
+        self.assertEqual(kept("The pier")["annotator"], "annotator_1")
+
+    def test_a_claim_moved_into_a_source_being_renamed_keeps_the_new_title(self):
+        elsewhere = create_source(title="Elsewhere", text=self.source.text, url="https://elsewhere.example/")
+        claims = [create_claim(source=elsewhere, quote=quote) for quote in ("The ferry", "The pier")]
+
+        def move(trial):
+            claim = Claim.objects.get(pk=claims[trial].pk)
+            claim.source = Source.objects.get(pk=self.source.pk)
+            save_claim(claim, user=None, seen_version=claim.version)
+
+        self.both_ways(
+            move, lambda trial: update_source(source=Source.objects.get(pk=self.source.pk), title=f"T {trial}")
+        )
+        self.assertEqual(kept("The pier")["source_title"], "T 1")
+
+    def test_a_source_given_a_publisher_being_renamed_lends_its_claims_the_new_name(self):
+        create_claim(source=self.source, quote="The pier")
+        publishers = [agent_named(f"Paper {n}", kind=Agent.Kind.ORGANISATION) for n in range(2)]
+
+        def give(trial):
+            update_source(source=Source.objects.get(), publisher=Agent.objects.get(pk=publishers[trial].pk))
+
+        def rename(trial):
+            agent = Agent.objects.get(pk=publishers[trial].pk)
+            agent.name = f"Renamed paper {trial}"
+            save_agent(agent, user=None)
+
+        self.both_ways(give, rename)
+        self.assertEqual(kept("The pier")["publisher"], "Renamed paper 1")
+
+    def test_a_person_made_an_author_while_being_renamed_lends_the_sources_claims_the_new_name(self):
+        create_claim(source=self.source, quote="The pier")
+        people = [agent_named(f"Writer {n}") for n in range(2)]
+
+        def make_author(trial):
+            update_source(source=Source.objects.get(), authors=[Agent.objects.get(pk=people[trial].pk)])
+
+        def rename(trial):
+            agent = Agent.objects.get(pk=people[trial].pk)
+            agent.name = f"Renamed writer {trial}"
+            save_agent(agent, user=None)
+
+        self.both_ways(make_author, rename)
+        self.assertEqual(kept("The pier")["authors"], "Renamed writer 1")
+
+    def test_claims_imported_while_their_source_is_renamed_keep_the_new_title(self):
+        root = User.objects.create_superuser("root")
+
+        def import_claims(trial):
+            quote = "The pier" if trial else "The ferry"
+            imported = import_text(csv_text(["source_id", "quote"], [[str(self.source.pk), quote]]), user=root)
+            self.assertTrue(imported.ok, imported.problems)
+
+        self.both_ways(import_claims, lambda trial: update_source(source=Source.objects.get(), title=f"Import {trial}"))
+        self.assertEqual(kept("The pier")["source_title"], "Import 1")
+
+
+@ONLY_POSTGRESQL
+class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
+    def test_claims_posted_while_their_speaker_and_publisher_are_renamed_keep_the_new_names(self):
+        statuses = []
+        for n in range(TRIALS):
+            publisher = agent_named(f"Harbour Gazette {n}", kind=Agent.Kind.ORGANISATION)
+            source = create_source(
+                title=f"Pier {n}",
+                text=f"Trial {n}: the harbour master said the pier would close.",
+                url=f"https://p.example/{n}",
+                publisher=publisher,
+            )
+            speaker = agent_named(f"Harbour master {n}")
+            claim = (
+                "POST",
+                "/api/claims/",
+                {"source": source.pk, "quote": "the pier would close", "speaker": speaker.pk},
+            )
+            renames = [
+                ("PATCH", f"/api/agents/{speaker.pk}/", {"name": f"Harbour master {n}, renamed"}),
+                ("PATCH", f"/api/agents/{publisher.pk}/", {"name": f"Harbour Gazette {n}, renamed"}),
+            ]
+            # The claim first in even trials, the renames first in odd ones; the stagger sweeps the window between a
+            # write's reading of the names and its commit.
+            in_order = [claim, *renames] if n % 2 == 0 else [*renames, claim]
+            statuses += self.at_once(*in_order, stagger=(n // 2 % 5) * 0.004)
+        stale = stale_cells()
+        self.report("rename and add a claim", len(stale), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(sorted(set(statuses)), [200, 201], statuses)
+        self.assertEqual(Claim.objects.count(), TRIALS)
+        self.assertFalse(Claim.objects.exclude(speaker__name__endswith="renamed").exists())
+        self.assertFalse(Claim.objects.exclude(source__publisher__name__endswith="renamed").exists())
