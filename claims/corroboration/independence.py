@@ -115,7 +115,8 @@ class Facts:
 
     def keys(self, pk: int) -> tuple[frozenset, frozenset]:
         """What two sources speaking with one voice share: (article, author and publisher keys; domains)."""
-        if pk not in self._keys:
+        known = self._keys.get(pk)  # asked twice for every claim with a link: looked up once
+        if known is None:
             keys, domains = set(), set()
             for s in self.circle(pk):
                 keys.add(("source", s.original or s.pk))
@@ -124,8 +125,8 @@ class Facts:
                     keys.add(("publisher", self.top(s.publisher)))
                 if s.domain:
                     domains.add(s.domain)
-            self._keys[pk] = (frozenset(keys), frozenset(domains))
-        return self._keys[pk]
+            known = self._keys[pk] = (frozenset(keys), frozenset(domains))
+        return known
 
     def one_voice(self, pk: int, other: int) -> bool:
         """Whether two sources speak with one voice directly (not through a third)."""
@@ -246,38 +247,24 @@ def voices(facts: Facts, own_source: int, corroborating: Iterable[int]) -> Voice
         return Voices(own={pk}) if group is OWN_VOICE else Voices(independent=[{pk}])
     result = Voices(unverified={pk for pk in corroborating if facts.sources[pk].unverified})
     nodes = [own_source, *sorted(corroborating - result.unverified)]
-    group = {pk: pk for pk in nodes}
+    # Connected components of `one_voice`, pair by pair (a claim has a few corroborating sources): a shared key joins
+    # two sources, a shared domain too unless a Reviewer marked their publishers distinct.
+    group = list(range(len(nodes)))
 
-    def find(pk: int) -> int:
-        while group[pk] != pk:
-            group[pk] = group[group[pk]]
-            pk = group[pk]
-        return pk
+    def find(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
 
-    def join(a: int, b: int) -> None:
-        group[find(a)] = find(b)
-
-    # Shared keys join at once; a shared domain joins pair by pair, for a Reviewer may have marked two apart.
-    holders, by_domain = defaultdict(list), defaultdict(list)
-    for pk in nodes:
-        keys, domains = facts.keys(pk)
-        for key in keys:
-            holders[key].append(pk)
-        for domain in domains:
-            by_domain[domain].append(pk)
-    for members in holders.values():
-        for pk in members[1:]:
-            join(members[0], pk)
-    for members in by_domain.values():
-        members = sorted(set(members))
-        for i, pk in enumerate(members):
-            for other in members[i + 1 :]:
-                if find(pk) != find(other) and not distinct(facts, facts.circle(pk), facts.circle(other)):
-                    join(pk, other)
+    for i, pk in enumerate(nodes):
+        for j in range(i + 1, len(nodes)):
+            if find(i) != find(j) and facts.one_voice(pk, nodes[j]):
+                group[find(i)] = find(j)
     components = defaultdict(set)
-    for pk in nodes[1:]:
-        components[find(pk)].add(pk)
-    result.own = components.pop(find(own_source), set())
+    for i in range(1, len(nodes)):
+        components[find(i)].add(nodes[i])
+    result.own = components.pop(find(0), set())
     result.independent = sorted(components.values(), key=min)
     return result
 
