@@ -65,3 +65,28 @@ class ChangelistQueryTests(BaseTestCase):
 
     def test_the_people_and_organisations_list_runs_a_fixed_number_of_queries(self):
         self.assert_changelist_queries("admin:sources_agent_changelist", 5)
+
+
+class RowCheckboxTests(BaseTestCase):
+    def test_each_rows_checkbox_is_written_as_djangos_widget_writes_it(self):
+        from django.contrib import admin
+        from django.contrib.admin import ModelAdmin
+
+        import config.urls  # noqa: F401 - the admins are registered as the URLs load (config/urls.py)
+
+        claim = Claim.objects.get(pk=self.unacceptable.pk)
+        claim.quote = 'A <b>bold</b> & "quoted" claim'  # escaped in its label
+        for model in (Claim, Source, Agent):
+            with self.subTest(model=model.__name__):
+                ours = admin.site._registry[model]
+                shown = claim if model is Claim else model.objects.first()
+                self.assertEqual(ours.action_checkbox(shown), ModelAdmin.action_checkbox(ours, shown))
+        self.assertIn(
+            "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;", admin.site._registry[Claim].action_checkbox(claim)
+        )
+
+    def test_the_claim_lists_header_keeps_the_select_all_checkbox(self):
+        self.client.force_login(self.root)
+        response = self.client.get(reverse("admin:claims_claim_changelist"))
+        self.assertContains(response, '<input type="checkbox" id="action-toggle"', html=False)
+        self.assertContains(response, f'name="_selected_action" value="{self.unacceptable.pk}" class="action-select"')
