@@ -27,7 +27,7 @@ from claims.tagging import refresh_tag_names
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
 from common.projects import stays_in_project
 from sources.dates import Precision
-from sources.models import Agent, Source
+from sources.models import Agent, Source, share_lenders
 from sources.rules import require_for
 
 
@@ -109,6 +109,9 @@ def save_claim(
     check_rating(reviewer=reviewer, stored=stored, rating=claim.rating)
     claim.sent_back_to_draft = stored is not None and claim.status != stored["status"] == proposed["status"]
     moved = stored is not None and stored["source_id"] != claim.source_id
+    if moved or (stored is not None and stored["speaker_id"] != claim.speaker_id):
+        # Before the claim's row: a rename touching the claims of what it now names may wait for that row.
+        share_lenders(sources=[claim.source_id], agents=[claim.speaker_id])
     if not new:
         check_version(claim_id=claim.pk, seen_version=seen_version, source_id=claim.source_id)
         advance_version(claim, seen_version=seen_version)

@@ -50,3 +50,18 @@ def share_rows(model, pks) -> None:
         table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE", [pks])
+
+
+# The locks of the rows claims' kept cells are read from, the lenders (claims.exchange.stored_cells, LENDERS_LOCKED):
+# one advisory lock a row, keyed by its kind (the first key) and its id (the second).
+LENDER_CLASSES = {"source": 1_130_000_001, "agent": 1_130_000_002}
+
+
+def lender_locking(kind: str, ids_sql: str, *, exclusive: bool = False) -> str:
+    """What follows SELECT (or PERFORM) to take the lock of each lender of this kind that `ids_sql` selects, in id
+    order: shared by what reads what they lend, exclusive by what changes it."""
+    take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    return (
+        f"{take}({LENDER_CLASSES[kind]}, mod(id, 2147483647)::integer) "
+        f"FROM (SELECT DISTINCT id FROM ({ids_sql}) AS lent(id) WHERE id IS NOT NULL ORDER BY id) AS locked"
+    )

@@ -1,15 +1,16 @@
 import bisect
 import hashlib
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Greatest, Least
 
 from common.history import KeptHistory
-from common.locks import AGENT_TREE, hold, locked_value, share_rows
+from common.locks import AGENT_TREE, hold, lender_locking, locked_value, share_rows
 from common.projects import InAProject, ProjectQuerySet, place_in_sole_project, same_project, stays_in_its_project
 from sources.dates import Precision, to_iso, truncate
 
@@ -377,6 +378,48 @@ def source_text(source_id: int, *, to_change: bool = False) -> str | None:
 def share_sources(source_ids) -> None:
     """Share-lock these sources (as `source_text` does one) before reading their texts to anchor many claims."""
     share_rows(Source, source_ids)
+
+
+def lenders_sql(sources_sql: str | None, agents_sql: str | None) -> dict[str, str]:
+    """What lends claims their kept cells under an advisory lock (claims.exchange.stored_cells, LENDERS_LOCKED), by
+    kind, as SQL selecting ids: the sources `sources_sql` selects, and as people and organisations those `agents_sql`
+    selects with those sources' publishers and authors (None: none)."""
+    agents = [agents_sql] if agents_sql else []
+    if sources_sql:
+        agents += [
+            f"SELECT publisher_id FROM {Source._meta.db_table} WHERE id IN ({sources_sql})",
+            f"SELECT agent_id FROM {Source.authors.through._meta.db_table} WHERE source_id IN ({sources_sql})",
+        ]
+    lenders = {"source": sources_sql, "agent": " UNION ".join(agents)}
+    return {kind: sql for kind, sql in lenders.items() if sql}
+
+
+def key_shared_sql(table: str, ids_sql: str) -> str:
+    """What follows SELECT (or PERFORM) to key-share-lock these rows, in id order: what a claim's foreign key takes,
+    early, so that a change of the row's unique columns (a source's URL, an account's username) waits for the claim
+    or the claim for it, before either takes another lock (LENDERS_LOCKED)."""
+    return f"1 FROM (SELECT 1 FROM {table} WHERE id IN ({ids_sql}) ORDER BY id FOR KEY SHARE) AS held"
+
+
+def share_lenders(*, sources: Iterable[int] = (), agents: Iterable[int] = (), accounts: Iterable[int] = ()) -> None:
+    """Take the locks of these lenders of claims' cells as a claim's trigger takes them (LENDERS_LOCKED): sources
+    (their publishers and authors too), people and organisations, accounts; to the end of the transaction
+    (PostgreSQL, one query). For a service about to write claims or sources that name them, before its first write,
+    so that a rename touching those claims never waits for a transaction that waits for the rename."""
+    from django.contrib.auth import get_user_model
+
+    ids = {"sources": sorted(set(sources) - {None}), "agents": sorted(set(agents) - {None})}
+    ids["accounts"] = sorted(set(accounts) - {None})
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or not any(ids.values()):
+        return
+    picked = {kind: f"SELECT unnest(%({kind})s::bigint[])" for kind, chosen in ids.items() if chosen}
+    rows = {Source._meta.db_table: picked.get("sources"), get_user_model()._meta.db_table: picked.get("accounts")}
+    locks = [key_shared_sql(table, sql) for table, sql in rows.items() if sql]
+    locks += [
+        lender_locking(kind, sql) for kind, sql in lenders_sql(picked.get("sources"), picked.get("agents")).items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM (SELECT {lock}) AS taken)" for lock in locks), ids)
 
 
 class Capture(models.Model):

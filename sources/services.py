@@ -8,7 +8,7 @@ from common.history import one_history_record
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
-from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Membership, Project, Source
+from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Membership, Project, Source, share_lenders
 from sources.rules import require, require_for
 from sources.signals import agents_merging, announce_voices_changed
 
@@ -259,6 +259,9 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
     voiced = None if new else Source.objects.filter(pk=source.pk).values("publisher", "url").first()
     before_authors = set() if new else set(source.authors.values_list("pk", flat=True))
     source.full_clean()
+    # The people it newly names lend its claims their names: their locks before any write touches its claims (a
+    # rename of one of them, touching the claims it names, would otherwise wait for them while we wait for it).
+    share_lenders(agents=[source.publisher_id, *(author.pk for author in authors or ())])
     with one_history_record(source):
         source.save()
         if authors is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test import LiveServerTestCase, TransactionTestCase
+from django.utils import timezone
 
 from claims.exchange.stored_cells import stale_cells, stored_columns
 from claims.models import Claim
@@ -30,9 +31,10 @@ ONLY_POSTGRESQL = unittest.skipUnless(
 HELD_FOR = 1.0  # seconds the second write is given while the first one's transaction is held open
 
 
-def held_open_while(first: Callable[[], object], second: Callable[[], object]) -> None:
+def held_open_while(first: Callable[[], object], second: Callable[[], object]) -> bool:
     """Write `first` in a transaction held open while `second` runs in another (each on a thread, so a connection, of
-    its own), then commit `first`; raise what either raised."""
+    its own), then commit `first`; raise what either raised. Whether `second` was still waiting when `first` was let
+    go (HELD_FOR later)."""
     written, release, errors = threading.Event(), threading.Event(), []
 
     def hold() -> None:
@@ -62,11 +64,13 @@ def held_open_while(first: Callable[[], object], second: Callable[[], object]) -
     follower = threading.Thread(target=then)
     follower.start()
     follower.join(HELD_FOR)  # it finishes now unless a lock makes it wait for the first one's commit
+    waited = follower.is_alive()
     release.set()
     holder.join()
     follower.join()
     if errors:
         raise errors[0]
+    return waited
 
 
 def kept(claim_quote: str) -> dict[str, str | None]:
@@ -200,6 +204,27 @@ class CellsUnderTwoWritersTests(TransactionTestCase):
         self.both_ways(make_author, rename)
         self.assertEqual(kept("The pier")["authors"], "Renamed writer 1")
 
+    def test_writes_to_a_lender_that_change_no_cell_do_not_wait_for_a_claim_being_written(self):
+        speaker, annotator = agent_named("Harbour master"), User.objects.create_user("annotator")
+
+        def write_claim(quote: str):
+            text = Source.objects.get().text
+            start = text.index(quote)
+            Claim.objects.create(
+                source=Source.objects.get(),
+                quote=quote,
+                start=start,
+                end=start + len(quote),
+                speaker=speaker,
+                created_by=annotator,
+            )
+
+        aliases = lambda: Agent.objects.filter(pk=speaker.pk).update(aliases="The master")  # noqa: E731
+        login = lambda: User.objects.filter(pk=annotator.pk).update(last_login=timezone.now())  # noqa: E731
+        self.assertFalse(held_open_while(lambda: write_claim("The pier"), aliases))
+        self.assertFalse(held_open_while(lambda: write_claim("The ferry"), login))
+        self.assertEqual(stale_cells(), {})
+
     def test_claims_imported_while_their_source_is_renamed_keep_the_new_title(self):
         root = User.objects.create_superuser("root")
 
@@ -244,3 +269,25 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         self.assertEqual(Claim.objects.count(), TRIALS)
         self.assertFalse(Claim.objects.exclude(speaker__name__endswith="renamed").exists())
         self.assertFalse(Claim.objects.exclude(source__publisher__name__endswith="renamed").exists())
+
+    def test_a_sources_authors_changed_while_its_speaker_is_renamed_and_a_claim_posted_never_deadlock(self):
+        statuses, trials = [], 2 * TRIALS
+        for n in range(trials):
+            speaker, other = agent_named(f"Ann {n}"), agent_named(f"Bo {n}")
+            source = create_source(
+                title=f"Quay {n}",
+                text=f"Trial {n}: the quay master said the quay would close.",
+                url=f"https://q.example/{n}",
+            )
+            update_source(source=source, authors=[other])
+            create_claim(source=source, quote="the quay master said", speaker=speaker)
+            statuses += self.at_once(
+                # The authors' change takes the other author out (touching the claims) and the speaker in.
+                ("PATCH", f"/api/sources/{source.pk}/", {"authors": [speaker.pk]}),
+                ("PATCH", f"/api/agents/{speaker.pk}/", {"name": f"Ann {n}, renamed"}),
+                ("POST", "/api/claims/", {"source": source.pk, "quote": "the quay would close", "speaker": speaker.pk}),
+                stagger=(n % 10) * 0.002,
+            )
+        stale = stale_cells()
+        self.report("authors, rename and a claim", len(stale), sum(s >= 500 for s in statuses), statuses, trials)
+        self.assertEqual(Claim.objects.filter(source__title__startswith="Quay").count(), 2 * trials)

@@ -23,7 +23,7 @@ from common.copy_insert import new_instances
 from common.projects import project_or_sole
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
-from sources.models import Agent, Project, Source, share_sources
+from sources.models import Agent, Project, Source, share_lenders, share_sources
 from sources.services import save_agent
 
 # What an import may change on a claim (what a review vouches for, and the status); "unchanged" compares these
@@ -296,6 +296,20 @@ class ClaimReader:
             self.claims.update(claims)
         if "speaker" in self.header:
             self._look_up_speakers([r.get("speaker", "").strip() for _, r in rows])
+        self._share_lenders(rows)
+
+    def _share_lenders(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        """Lock what lends the part's claims their kept cells (sources.models.share_lenders) before any of its claims'
+        rows: a rename touching claims an earlier part wrote would otherwise wait for this import while it waits for
+        the rename. Its sources (with their publishers and authors), the people it names and its updated claims name,
+        the importing account."""
+        updated = [self.claims[pk] for pk in {whole_number(r.get("id")) for _, r in rows} if pk in self.claims]
+        named = (self.speakers.get(r.get("speaker", "").strip().lower()) for _, r in rows)
+        share_lenders(
+            sources=self.sources_by_id,
+            agents=[*(agent.pk for agent in named if agent), *(claim.speaker_id for claim in updated)],
+            accounts=[self.user.pk] if self.user else [],
+        )
 
     def _remember_source(self, source: Source) -> None:
         self.sources_by_id[source.pk] = source

@@ -32,7 +32,8 @@ from django.db.models import F, JSONField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
 from claims.models import Claim
-from sources.models import Agent, Source
+from common.locks import lender_locking
+from sources.models import Agent, Source, key_shared_sql, lenders_sql
 
 # The CSV's column → the claim's column holding it.
 STORED = {
@@ -210,54 +211,45 @@ def given_cells(claims: list[Claim], using: str = "default") -> list[tuple]:
     return [(*sources[c.source_id], speakers.get(c.speaker_id), accounts.get(c.created_by_id)) for c in claims]
 
 
-LENDERS_LOCKED = """Why the triggers lock rows (a rule spanning rows holds under concurrent writes).
+LENDERS_LOCKED = """Why the triggers take locks (a rule spanning rows holds under concurrent writes).
 
-A claim's cells are read from its source, its source's publisher and authors, its speaker and its annotator. Under
-READ COMMITTED a writer of those rows touches the claims it can see, and a claim written at the same time is not among
-them: an insert or a move reading a source's title as another transaction renames it would keep the old title. So
-whatever computes cells first locks the rows it reads them from FOR SHARE (then reads them afresh: each statement of a
-trigger takes a new snapshot), and whatever changes what they lend holds a lock that conflicts with it: an UPDATE of
-a source, person or account its row lock; a change of a source's authors the source's row, FOR NO KEY UPDATE. Either
-the writer waits for the claim's transaction and then sees its claim (and touches it), or the claim waits for the
-writer and reads what it wrote. Rows are locked in id order, table by table, so that two lockers meet in one order.
-tests/test_races_cells.py runs each pair both ways, and parallel requests against a live server."""
+A claim's cells are read from its source, its source's publisher and authors, its speaker and its annotator (the
+lenders). Under READ COMMITTED a writer of what they lend touches the claims it can see, and a claim written at the
+same time is not among them: an insert or a move reading a source's title as another transaction renames it would keep
+the old title. So whatever computes a claim's cells first takes its lenders' locks, then reads them (each statement of
+a trigger takes a new snapshot); whatever changes what a lender lends takes a lock that conflicts with it before it
+touches the claims. Either the writer waits for the claim's transaction and then sees its claim, or the claim waits
+for the writer and reads what it wrote. The locks:
+
+- sources, people and organisations: an advisory lock a row (common.locks.lender_locking), taken shared by what
+  computes cells and exclusive by a change of a source's lent fields or authors, or of a person's name. Other writes
+  of those rows (a source's notes, a person's aliases) take nothing and wait for nothing;
+- sources and accounts: their rows key-shared first, as a claim's foreign key would at commit (Django's are
+  deferred). A change of a unique column (a source's URL, a username) locks its row against that, so it waits for the
+  claim, or the claim for it, before either takes another lock; an account needs nothing more (its last login is not
+  a key, and waits for nothing).
+
+Each kind is locked in id order, rows before advisory locks, sources before people; and, where a transaction holds
+claims' rows already, before those: a service that writes claims or sources takes its lenders' locks before its first
+write (sources.models.share_lenders), so that a rename touching those claims never waits for a transaction that waits
+for the rename. tests/test_races_cells.py runs each pair of writes both ways, and parallel requests against a live
+server."""
+
+
+def _lock_sql(kind: str, ids_sql: str, *, exclusive: bool = False) -> str:
+    """PL/pgSQL that takes the locks of these lenders (common.locks.lender_locking), for a trigger."""
+    return f"PERFORM {lender_locking(kind, ids_sql, exclusive=exclusive)};\n"
 
 
 def lock_lenders_sql(sources_sql: str | None, speakers_sql: str | None, accounts_sql: str | None) -> str:
-    """PL/pgSQL that locks, FOR SHARE, the rows cells are read from: the sources `sources_sql` selects with their
-    publishers and authors, the people `speakers_sql` selects, the accounts `accounts_sql` selects (None: none)."""
-    locks = []
-    if sources_sql:
-        authors = Source.authors.through._meta.db_table
-        locks.append(f"PERFORM 1 FROM sources_source WHERE id IN ({sources_sql}) ORDER BY id FOR SHARE;\n")
-    agents = [
-        *([speakers_sql] if speakers_sql else []),
-        *(
-            [
-                f"SELECT publisher_id FROM sources_source WHERE id IN ({sources_sql})",
-                f"SELECT agent_id FROM {authors} WHERE source_id IN ({sources_sql})",
-            ]
-            if sources_sql
-            else []
-        ),
-    ]
-    if agents:
-        locks.append(_lock_agents(" UNION ".join(agents)))
-    if accounts_sql:
-        users = get_user_model()._meta.db_table
-        locks.append(f"PERFORM 1 FROM {users} WHERE id IN ({accounts_sql}) ORDER BY id FOR SHARE;\n")
-    return "".join(locks)
-
-
-def _lock_sources(ids_sql: str) -> str:
-    """PL/pgSQL that locks these sources as a writer of what they lend (their authors): see LENDERS_LOCKED."""
-    return f"PERFORM 1 FROM sources_source WHERE id IN ({ids_sql}) ORDER BY id FOR NO KEY UPDATE;\n"
-
-
-def _lock_agents(ids_sql: str) -> str:
-    """PL/pgSQL that locks, FOR SHARE, the people and organisations a write newly names as a source's publisher or
-    author: see LENDERS_LOCKED."""
-    return f"PERFORM 1 FROM sources_agent WHERE id IN ({ids_sql}) ORDER BY id FOR SHARE;\n"
+    """PL/pgSQL that takes the locks of the lenders of claims (LENDERS_LOCKED): the rows of these sources and accounts
+    key-shared, then, shared, the advisory locks of these sources and speakers and of the sources' publishers and
+    authors. `*_sql` select ids (None: none)."""
+    users = get_user_model()._meta.db_table
+    rows = {"sources_source": sources_sql, users: accounts_sql}
+    return "".join(f"PERFORM {key_shared_sql(table, sql)};\n" for table, sql in rows.items() if sql) + "".join(
+        _lock_sql(kind, sql) for kind, sql in lenders_sql(sources_sql, speakers_sql).items()
+    )
 
 
 def _touch(column: str, ids_sql: str) -> str:
@@ -281,6 +273,10 @@ def install_sql(connection) -> list[str]:
     authors = Source.authors.through._meta.db_table
     renamed = "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.name IS DISTINCT FROM n.name"
     lent_changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in SOURCE_LENT)
+    lent_sources = f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {lent_changed}"
+    renamed_accounts = (
+        "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.username IS DISTINCT FROM n.username"
+    )
     return [
         cells_function_sql(connection),
         # Before an update only: any row trigger before an insert turns off COPY's batched inserts (about 50 µs a
@@ -304,19 +300,21 @@ def install_sql(connection) -> list[str]:
             "sources_source",
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _lock_agents(
+            _lock_sql("source", lent_sources, exclusive=True)
+            + _lock_sql(
+                "agent",
                 "SELECT n.publisher_id FROM new_rows n JOIN old_rows o ON o.id = n.id "
-                "WHERE o.publisher_id IS DISTINCT FROM n.publisher_id"
+                "WHERE o.publisher_id IS DISTINCT FROM n.publisher_id",
             )
-            + _touch("source_id", f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {lent_changed}"),
+            + _touch("source_id", lent_sources),
         ),
         *_statement_trigger(
             "claims_cells_authors_added",
             authors,
             "INSERT",
             "NEW TABLE AS new_rows",
-            _lock_sources("SELECT source_id FROM new_rows")
-            + _lock_agents("SELECT agent_id FROM new_rows")
+            _lock_sql("source", "SELECT source_id FROM new_rows", exclusive=True)
+            + _lock_sql("agent", "SELECT agent_id FROM new_rows")
             + _touch("source_id", "SELECT source_id FROM new_rows"),
         ),
         *_statement_trigger(
@@ -324,15 +322,16 @@ def install_sql(connection) -> list[str]:
             authors,
             "DELETE",
             "OLD TABLE AS old_rows",
-            _lock_sources("SELECT source_id FROM old_rows") + _touch("source_id", "SELECT source_id FROM old_rows"),
+            _lock_sql("source", "SELECT source_id FROM old_rows", exclusive=True)
+            + _touch("source_id", "SELECT source_id FROM old_rows"),
         ),
         *_statement_trigger(
             "claims_cells_authors_changed",  # a merge of people points authorships at the one kept
             authors,
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _lock_sources("SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows")
-            + _lock_agents("SELECT agent_id FROM new_rows")
+            _lock_sql("source", "SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows", exclusive=True)
+            + _lock_sql("agent", "SELECT agent_id FROM new_rows")
             + _touch("source_id", "SELECT source_id FROM old_rows UNION SELECT source_id FROM new_rows"),
         ),
         *_statement_trigger(
@@ -340,7 +339,8 @@ def install_sql(connection) -> list[str]:
             "sources_agent",
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _touch("speaker_id", renamed)
+            _lock_sql("agent", renamed, exclusive=True)
+            + _touch("speaker_id", renamed)
             + _touch(
                 "source_id",
                 f"SELECT id FROM sources_source WHERE publisher_id IN ({renamed}) "
@@ -352,11 +352,8 @@ def install_sql(connection) -> list[str]:
             users,
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _touch(
-                "created_by_id",
-                "SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id "
-                "WHERE o.username IS DISTINCT FROM n.username",
-            ),
+            # No lock of its own: a username is unique, so its UPDATE holds the row against the claims' key-share.
+            _touch("created_by_id", renamed_accounts),
         ),
     ]
 
@@ -376,7 +373,7 @@ def install(connection, refill: bool = True) -> None:
 # The SQL the last migration to call `install` wrote (its SHA-256). The SQL is compiled from the export's expressions:
 # when they change, a database keeps the old triggers until a new migration calls `install` (which also refills every
 # claim's cells); record that migration here. tests/test_csv_stored_cells.py fails until then.
-INSTALLED_BY = ("claims", "0032_stored_cells_locks", "a6b289e0155a75986ca48b95fbf0daa8495df18f885ae4f1049657963fd5c38a")
+INSTALLED_BY = ("claims", "0032_stored_cells_locks", "f59aab1d3c30c2a2c00882eb581ed0fde33de92b09346e2ac71ffd2a8b77c822")
 
 
 def install_sql_digest(connection) -> str:

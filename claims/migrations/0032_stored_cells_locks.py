@@ -1,6 +1,6 @@
-"""The triggers that keep a claim's cells lock the rows they read them from (claims.exchange.stored_cells,
-LENDERS_LOCKED), so that a source renamed while a claim is written in it leaves no claim with the old title. The cells'
-expressions are as 0031 wrote them: nothing is refilled."""
+"""The triggers that keep a claim's cells take the locks of what they read them from and of what they change
+(claims.exchange.stored_cells, LENDERS_LOCKED), so that a source renamed while a claim is written in it leaves no claim
+with the old title. The cells' expressions are as 0031 wrote them: nothing is refilled."""
 
 from django.db import migrations
 
@@ -14,5 +14,5 @@ def install_locks(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("claims", "0031_stored_cells")]
 
-    # Backwards, 0031's triggers would stay as this one wrote them: harmless (the locks only make writers wait).
+    # Backwards, the triggers stay as this one wrote them: harmless (the locks only make writers wait).
     operations = [migrations.RunPython(install_locks, migrations.RunPython.noop)]
