@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Greatest, Least
 
 from common.history import KeptHistory
-from common.locks import AGENT_TREE, hold, lender_locking, locked_value, share_rows
+from common.locks import AGENT_TREE, LINKS, hold, lender_locking, locked_value, share_rows
 from common.projects import InAProject, ProjectQuerySet, place_in_sole_project, same_project, stays_in_its_project
 from sources.dates import Precision, to_iso, truncate
 
@@ -312,6 +312,9 @@ class Source(InAProject, models.Model):
         if self.published_on is not None:
             self.published_on = truncate(self.published_on, self.published_on_precision)
         if self.pk is not None:
+            # The link lock before the source's row (common.locks' order): a change of its publisher, URL or authors
+            # recounts its claims under it, and a claim moved into it holds it while waiting for this row.
+            hold(LINKS)
             stored = source_text(self.pk, to_change=True)  # no claim can be anchored to it meanwhile
             if stored is not None and stored != self.text and self.has_anchored_text():
                 raise ValidationError(

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.history import one_history_record
+from common.locks import LINKS, hold
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
@@ -258,7 +259,7 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
         same_project(source, *authors, field="authors")
     voiced = None if new else Source.objects.filter(pk=source.pk).values("publisher", "url").first()
     before_authors = set() if new else set(source.authors.values_list("pk", flat=True))
-    source.full_clean()
+    source.full_clean()  # the link lock, then the source's row (Source.clean)
     # The people it newly names lend its claims their names: their locks before any write touches its claims (a
     # rename of one of them, touching the claims it names, would otherwise wait for them while we wait for it).
     share_lenders(agents=[source.publisher_id, *(author.pk for author in authors or ())])
@@ -293,8 +294,11 @@ def save_agent(agent: Agent, *, user) -> Agent:
     require(user, "sources.add_agent" if new else "sources.change_agent", obj=agent)
     before = None if new else Agent.objects.filter(pk=agent.pk).values("parent", "name", "aliases").first()
     agent.full_clean()
+    changed = not new and before != {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}
+    if changed:
+        hold(LINKS)  # its sources' claims are recounted under it: taken before the claims its name touches
     agent.save()
-    if not new and before != {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}:
+    if changed:
         # The organisation above a publisher decides which sources speak with one voice; its names, which
         # publishers are likely duplicates (the counts say what deciding on one would change).
         voices_changed_for_agents([agent.pk])

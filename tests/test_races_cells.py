@@ -7,6 +7,7 @@ the second runs in another, then the first commits. Without the triggers' locks 
 leaves a claim with the old name. Then the same at once against a live server, through the API.
 """
 
+import random
 import threading
 import unittest
 from collections.abc import Callable
@@ -291,3 +292,29 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         stale = stale_cells()
         self.report("authors, rename and a claim", len(stale), sum(s >= 500 for s in statuses), statuses, trials)
         self.assertEqual(Claim.objects.filter(source__title__startswith="Quay").count(), 2 * trials)
+
+    def test_claims_moved_while_publishers_speakers_and_the_new_source_change_never_deadlock(self):
+        statuses = []
+        for n in range(TRIALS):
+            old, new, other = (agent_named(f"{name} {n}", kind=Agent.Kind.ORGANISATION) for name in ("Pa", "Pb", "Pq"))
+            speaker = agent_named(f"Speaker {n}")
+            text = " ".join(f"Bit {i} of trial {n} is here." for i in range(5))
+            here = create_source(title=f"Here {n}", text=text, url=f"https://here.example/{n}", publisher=old)
+            there = create_source(title=f"There {n}", text=text, url=f"https://there.example/{n}", publisher=new)
+            moving = [create_claim(source=here, quote=f"Bit {i} of trial {n}", speaker=speaker) for i in range(2)]
+            for i in range(2, 5):
+                create_claim(source=there, quote=f"Bit {i} of trial {n}", speaker=speaker)
+            requests_to_send = [
+                *(("PATCH", f"/api/claims/{c.pk}/", {"source": there.pk, "version": c.version}) for c in moving),
+                *(
+                    ("PATCH", f"/api/agents/{agent.pk}/", {"name": f"{agent.name}, renamed"})
+                    for agent in (old, new, other, speaker)
+                ),
+                ("PATCH", f"/api/sources/{there.pk}/", {"publisher": other.pk}),
+                ("PATCH", f"/api/sources/{there.pk}/", {"title": f"There {n}, retitled"}),
+            ]
+            random.Random(n).shuffle(requests_to_send)
+            statuses += self.at_once(*requests_to_send, stagger=(n % 4) * 0.001)
+        stale = stale_cells()
+        self.report("moves, renames and a new publisher", len(stale), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(Claim.objects.filter(source__title__startswith="There").count(), 5 * TRIALS)

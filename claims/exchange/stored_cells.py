@@ -253,8 +253,13 @@ def lock_lenders_sql(sources_sql: str | None, speakers_sql: str | None, accounts
 
 
 def _touch(column: str, ids_sql: str) -> str:
-    """An UPDATE that sets a claim's key to itself for the claims it names: the claim's trigger refills them."""
-    return f"UPDATE claims_claim SET {column} = {column} WHERE {column} IN ({ids_sql});\n"
+    """An UPDATE that sets a claim's key to itself for the claims it names: the claim's trigger refills them. Their
+    rows are locked in id order first, so that two touches of the same claims (a person renamed, a source retitled)
+    wait for each other instead of each holding some."""
+    return (
+        f"PERFORM 1 FROM claims_claim WHERE {column} IN ({ids_sql}) ORDER BY id FOR NO KEY UPDATE;\n"
+        f"UPDATE claims_claim SET {column} = {column} WHERE {column} IN ({ids_sql});\n"
+    )
 
 
 def _statement_trigger(name: str, table: str, event: str, referencing: str, body: str) -> list[str]:
@@ -373,7 +378,7 @@ def install(connection, refill: bool = True) -> None:
 # The SQL the last migration to call `install` wrote (its SHA-256). The SQL is compiled from the export's expressions:
 # when they change, a database keeps the old triggers until a new migration calls `install` (which also refills every
 # claim's cells); record that migration here. tests/test_csv_stored_cells.py fails until then.
-INSTALLED_BY = ("claims", "0032_stored_cells_locks", "f59aab1d3c30c2a2c00882eb581ed0fde33de92b09346e2ac71ffd2a8b77c822")
+INSTALLED_BY = ("claims", "0032_stored_cells_locks", "7db6b891090e1496fa473374b1471f39ef2af57f08846c360362e2a70c303409")
 
 
 def install_sql_digest(connection) -> str:
