@@ -110,7 +110,10 @@ def save_claim(
     claim.sent_back_to_draft = stored is not None and claim.status != stored["status"] == proposed["status"]
     moved = stored is not None and stored["source_id"] != claim.source_id
     if moved or (stored is not None and stored["speaker_id"] != claim.speaker_id):
-        # Before the claim's row: a rename touching the claims of what it now names may wait for that row.
+        # The locks of what it now names before the claim's row (a rename touching their claims may wait for it), and
+        # after the link lock that a move takes first (common.locks' order; check_version takes it again, free).
+        if moved:
+            lock_links()
         share_lenders(sources=[claim.source_id], agents=[claim.speaker_id])
     if not new:
         check_version(claim_id=claim.pk, seen_version=seen_version, source_id=claim.source_id)

@@ -127,7 +127,7 @@ class ProjectScopedAdmin(ProjectPermissions, VisibleChoices):
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj):
         """Django's checkbox of a list's row, written out as its widget's template writes it: rendered through the
-        template, the checkboxes took a third of a 100-row page's rendering (tests/test_list_rendering.py)."""
+        template, the checkboxes took a third of a 100-row page's rendering (tests/test_changelists.py)."""
         label = format_html(_("Select this object for an action - {}"), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',

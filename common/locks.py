@@ -7,7 +7,8 @@ the rule reads, then read it again: at READ COMMITTED each statement sees what w
 lets one writer in at a time (config/settings.py), so there is nothing to take there.
 
 Locks are taken in this order, never the other way round, so that two writers cannot wait for each other: a
-named lock (`hold`), then a source's row (`sources.models.source_text`), then claims' rows (by id).
+named lock (`hold`), then a source's row (`sources.models.source_text`), then the locks of what claims' kept cells
+are read from (`lender_locking`), then claims' rows (by id).
 """
 
 import zlib

@@ -223,7 +223,7 @@ for the writer and reads what it wrote. The locks:
 
 - sources, people and organisations: an advisory lock a row (common.locks.lender_locking), taken shared by what
   computes cells and exclusive by a change of a source's lent fields or authors, or of a person's name. Other writes
-  of those rows (a source's notes, a person's aliases) take nothing and wait for nothing;
+  of those rows (a source's notes, a person's aliases) take no such lock;
 - sources and accounts: their rows key-shared first, as a claim's foreign key would at commit (Django's are
   deferred). A change of a unique column (a source's URL, a username) locks its row against that, so it waits for the
   claim, or the claim for it, before either takes another lock; an account needs nothing more (its last login is not
