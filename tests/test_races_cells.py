@@ -3,9 +3,9 @@ its speaker's and annotator's names) stay right when those rows change while the
 keeps no cells, and lets one writer in at a time).
 
 At the database, each pair of writes is run both ways: the first is written and its transaction held open while
-the second runs in another, then the first commits. Without the triggers' locks (LENDERS_LOCKED) the pairs with a
-person or an account in them leave a claim with the old name; those with only a source in them are also held by the
-source's row, which the services lock to anchor claims. Then writes that change no cell, which wait for nothing; and
+the second runs in another, then the first commits. Without the triggers' locks (LENDERS_LOCKED) the pairs in which
+a person or an account is renamed leave a claim with the old name; those in which a source changes are also held by
+the source's row, which the services lock to anchor claims. Then writes that change no cell, which wait for nothing; and
 requests at once against a live server, through the API, which must leave no stale cell and meet no deadlock.
 """
 
