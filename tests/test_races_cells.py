@@ -83,6 +83,18 @@ def kept(claim_quote: str) -> dict[str, str | None]:
     return {name.removeprefix("stored_"): cell for name, cell in row.items()}
 
 
+def claim_in_the_source(trial: int, **fields) -> None:
+    """A claim in the only source: on its first sentence in trial 1, on its second in trial 0."""
+    create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry", **fields)
+
+
+def rename(agent_id: int, name: str) -> None:
+    """Rename a person or organisation through its one door."""
+    agent = Agent.objects.get(pk=agent_id)
+    agent.name = name
+    save_agent(agent, user=None)
+
+
 @ONLY_POSTGRESQL
 class CellsUnderTwoWritersTests(TransactionTestCase):
     def setUp(self):
@@ -99,50 +111,30 @@ class CellsUnderTwoWritersTests(TransactionTestCase):
                 self.assertEqual(stale_cells(), {})
 
     def test_a_claim_written_while_its_source_is_renamed_keeps_the_new_title(self):
-        def write_claim(trial):
-            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry")
-
-        self.both_ways(write_claim, lambda trial: update_source(source=Source.objects.get(), title=f"Title {trial}"))
+        self.both_ways(
+            claim_in_the_source, lambda trial: update_source(source=Source.objects.get(), title=f"Title {trial}")
+        )
         self.assertEqual(kept("The pier")["source_title"], "Title 1")
 
     def test_a_claim_written_while_its_source_gains_an_author_keeps_the_author(self):
         authors = [agent_named("Ann Author"), agent_named("Bo Author")]
-
-        def write_claim(trial):
-            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry")
-
         self.both_ways(
-            write_claim, lambda trial: update_source(source=Source.objects.get(), authors=authors[: trial + 1])
+            claim_in_the_source, lambda trial: update_source(source=Source.objects.get(), authors=authors[: trial + 1])
         )
         self.assertEqual(kept("The pier")["authors"], "Ann Author; Bo Author")
 
     def test_a_claim_written_while_its_speaker_is_renamed_keeps_the_new_name(self):
         speaker = agent_named("Old Speaker")
-
-        def write_claim(trial):
-            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry", speaker=speaker)
-
-        def rename(trial):
-            agent = Agent.objects.get(pk=speaker.pk)
-            agent.name = f"Speaker {trial}"
-            save_agent(agent, user=None)
-
-        self.both_ways(write_claim, rename)
+        self.both_ways(
+            lambda trial: claim_in_the_source(trial, speaker=speaker),
+            lambda trial: rename(speaker.pk, f"Speaker {trial}"),
+        )
         self.assertEqual(kept("The pier")["speaker"], "Speaker 1")
 
     def test_a_claim_written_while_its_sources_publisher_is_renamed_keeps_the_new_name(self):
         publisher = agent_named("Old Ledger", kind=Agent.Kind.ORGANISATION)
         update_source(source=self.source, publisher=publisher)
-
-        def write_claim(trial):
-            create_claim(source=Source.objects.get(), quote="The pier" if trial else "The ferry")
-
-        def rename(trial):
-            agent = Agent.objects.get(pk=publisher.pk)
-            agent.name = f"Ledger {trial}"
-            save_agent(agent, user=None)
-
-        self.both_ways(write_claim, rename)
+        self.both_ways(claim_in_the_source, lambda trial: rename(publisher.pk, f"Ledger {trial}"))
         self.assertEqual(kept("The pier")["publisher"], "Ledger 1")
 
     def test_a_claim_written_while_its_annotator_is_renamed_keeps_the_new_name(self):
@@ -157,10 +149,9 @@ class CellsUnderTwoWritersTests(TransactionTestCase):
                 created_by_id=annotator.pk,
             )
 
-        def rename(trial):
-            User.objects.filter(pk=annotator.pk).update(username=f"annotator_{trial}")
-
-        self.both_ways(write_claim, rename)
+        self.both_ways(
+            write_claim, lambda trial: User.objects.filter(pk=annotator.pk).update(username=f"annotator_{trial}")
+        )
         self.assertEqual(kept("The pier")["annotator"], "annotator_1")
 
     def test_a_claim_moved_into_a_source_being_renamed_keeps_the_new_title(self):
@@ -184,12 +175,7 @@ class CellsUnderTwoWritersTests(TransactionTestCase):
         def give(trial):
             update_source(source=Source.objects.get(), publisher=Agent.objects.get(pk=publishers[trial].pk))
 
-        def rename(trial):
-            agent = Agent.objects.get(pk=publishers[trial].pk)
-            agent.name = f"Renamed paper {trial}"
-            save_agent(agent, user=None)
-
-        self.both_ways(give, rename)
+        self.both_ways(give, lambda trial: rename(publishers[trial].pk, f"Renamed paper {trial}"))
         self.assertEqual(kept("The pier")["publisher"], "Renamed paper 1")
 
     def test_a_person_made_an_author_while_being_renamed_lends_the_sources_claims_the_new_name(self):
@@ -199,12 +185,7 @@ class CellsUnderTwoWritersTests(TransactionTestCase):
         def make_author(trial):
             update_source(source=Source.objects.get(), authors=[Agent.objects.get(pk=people[trial].pk)])
 
-        def rename(trial):
-            agent = Agent.objects.get(pk=people[trial].pk)
-            agent.name = f"Renamed writer {trial}"
-            save_agent(agent, user=None)
-
-        self.both_ways(make_author, rename)
+        self.both_ways(make_author, lambda trial: rename(people[trial].pk, f"Renamed writer {trial}"))
         self.assertEqual(kept("The pier")["authors"], "Renamed writer 1")
 
     def test_writes_to_a_lender_that_change_no_cell_do_not_wait_for_a_claim_being_written(self):
