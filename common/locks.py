@@ -54,15 +54,21 @@ def share_rows(model, pks) -> None:
 
 
 # The locks of the rows claims' kept cells are read from, the lenders (claims.exchange.stored_cells, LENDERS_LOCKED):
-# one advisory lock a row, keyed by its kind (the first key) and its id (the second).
+# advisory locks keyed by the lender's kind (the first key) and a slot its id falls in (the second, its id modulo
+# LENDER_SLOTS). PostgreSQL keeps every lock held in one shared table, sized by max_locks_per_transaction (64 by
+# default) times max_connections (100): a lock a row failed a transaction naming more than some 6,000 sources and
+# people ("out of shared memory"), as seeding or importing a million claims of 10,000 sources does. A slot a lender
+# shares with others bounds what one transaction holds (LENDER_SLOTS a kind, whatever it names) at the price of
+# waits between lenders that share one: a rename waits for a claim written naming another lender of its slot.
 LENDER_CLASSES = {"source": 1_130_000_001, "agent": 1_130_000_002}
+LENDER_SLOTS = 256
 
 
 def lender_locking(kind: str, ids_sql: str, *, exclusive: bool = False) -> str:
-    """What follows SELECT (or PERFORM) to take the lock of each lender of this kind that `ids_sql` selects, in id
-    order: shared by what reads what they lend, exclusive by what changes it."""
+    """What follows SELECT (or PERFORM) to take the lock of each slot holding a lender of this kind that `ids_sql`
+    selects, in slot order: shared by what reads what they lend, exclusive by what changes it."""
     take = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     return (
-        f"{take}({LENDER_CLASSES[kind]}, mod(id, 2147483647)::integer) "
-        f"FROM (SELECT DISTINCT id FROM ({ids_sql}) AS lent(id) WHERE id IS NOT NULL ORDER BY id) AS locked"
+        f"{take}({LENDER_CLASSES[kind]}, slot) FROM (SELECT DISTINCT mod(id, {LENDER_SLOTS})::integer AS slot "
+        f"FROM ({ids_sql}) AS lent(id) WHERE id IS NOT NULL ORDER BY slot) AS locked"
     )

@@ -16,12 +16,13 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.test import LiveServerTestCase, TransactionTestCase
+from django.test import LiveServerTestCase, TestCase, TransactionTestCase
 from django.utils import timezone
 
 from claims.exchange.stored_cells import stale_cells, stored_columns
 from claims.models import Claim
 from claims.services import create_claim, save_claim
+from common.locks import LENDER_CLASSES, LENDER_SLOTS
 from sources.models import Agent, Source
 from sources.services import agent_named, create_source, save_agent, update_source
 from tests.races import TRIALS, ApiRequestsAtOnce
@@ -93,6 +94,51 @@ def rename(agent_id: int, name: str) -> None:
     agent = Agent.objects.get(pk=agent_id)
     agent.name = name
     save_agent(agent, user=None)
+
+
+def lock_table_size() -> int:
+    """How many locks PostgreSQL's shared lock table holds, for every transaction together: max_locks_per_transaction
+    for each process that may take them (its backends, prepared transactions, autovacuum and other workers)."""
+    settings = ["max_connections", "max_prepared_transactions", "autovacuum_max_workers", "max_worker_processes"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_locks_per_transaction')::int * ("
+            + " + ".join(f"current_setting('{name}')::int" for name in settings)
+            + " + 1)"
+        )
+        return cursor.fetchone()[0]
+
+
+@ONLY_POSTGRESQL
+class ManyLendersInOneTransactionTests(TestCase):
+    def test_a_transaction_naming_more_sources_and_people_than_the_lock_table_holds_goes_through(self):
+        # Seeding or importing a million claims of 10,000 sources names that many in one transaction: with a lock a
+        # lender, the lock table overflowed ("out of shared memory") and the whole write failed.
+        many = lock_table_size() * 3 // 2
+        first = create_source(title="Pier notes", text="Pier.", url="https://pier.example/")
+        people = Agent.objects.bulk_create(Agent(name=f"Author {i}", project=first.project) for i in range(many))
+        sources = Source.objects.bulk_create(
+            Source(title=f"Pier notes {i}", text="Pier.", url=f"https://pier.example/{i}", project=first.project)
+            for i in range(many)
+        )
+        Source.authors.through.objects.bulk_create(  # a change of what a source lends: locks each source
+            Source.authors.through(source=source, agent=person) for source, person in zip(sources, people, strict=True)
+        )
+        with connection.cursor() as cursor:  # as autovacuum would have: planned for one author a source, not 69
+            cursor.execute("ANALYZE sources_agent, sources_source, sources_source_authors")
+        Claim.objects.bulk_create(  # claims' cells computed: locks each source and speaker
+            Claim(source=source, quote="Pier", start=0, end=4, speaker=person, kind="direct_quote")
+            for source, person in zip(sources, people, strict=True)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT classid, count(DISTINCT objid) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid() GROUP BY classid ORDER BY classid"
+            )
+            held = dict(cursor.fetchall())
+        # a slot held shared and exclusive is two of PostgreSQL's locks, one lock-table entry
+        self.assertEqual(held, {LENDER_CLASSES["source"]: LENDER_SLOTS, LENDER_CLASSES["agent"]: LENDER_SLOTS})
+        self.assertEqual(stale_cells(), {})  # every claim keeps its source's author
 
 
 @ONLY_POSTGRESQL

@@ -222,16 +222,17 @@ a trigger takes a new snapshot); whatever changes what a lender lends takes a lo
 touches the claims. Either the writer waits for the claim's transaction and then sees its claim, or the claim waits
 for the writer and reads what it wrote. The locks:
 
-- sources, people and organisations: an advisory lock a row (common.locks.lender_locking), taken shared by what
-  computes cells and exclusive by a change of a source's lent fields or authors, or of a person's name. Other writes
-  of those rows (a source's notes, a person's aliases) take no such lock;
+- sources, people and organisations: an advisory lock for each slot their ids fall in (common.locks.lender_locking:
+  a lock a row overflowed PostgreSQL's lock table), taken shared by what computes cells and exclusive by a change of
+  a source's lent fields or authors, or of a person's name. Other writes of those rows (a source's notes, a person's
+  aliases) take no such lock;
 - sources and accounts: their rows key-shared first, as a claim's foreign key would at commit (Django's are
   deferred). A change of a unique column (a source's URL, a username) locks its row against that, so it waits for the
   claim, or the claim for it, before either takes another lock; an account needs nothing more (its last login is not
   a key, and waits for nothing).
 
-Each kind is locked in id order, rows before advisory locks, sources before people; and, where a transaction holds
-claims' rows already, before those: a service that writes claims or sources takes its lenders' locks before its first
+Each kind is locked in order (rows by id, advisory locks by slot), rows before advisory locks, sources before
+people; and, where a transaction holds claims' rows already, before those: a service that writes claims or sources takes its lenders' locks before its first
 write (sources.models.share_lenders), so that a rename touching those claims never waits for a transaction that waits
 for the rename. tests/test_races_cells.py runs each pair of writes both ways, and parallel requests against a live
 server."""
@@ -379,7 +380,7 @@ def install(connection, refill: bool = True) -> None:
 # The SQL the last migration to call `install` wrote (its SHA-256). The SQL is compiled from the export's expressions:
 # when they change, a database keeps the old triggers until a new migration calls `install` (which also refills every
 # claim's cells); record that migration here. tests/test_csv_stored_cells.py fails until then.
-INSTALLED_BY = ("claims", "0032_stored_cells_locks", "7db6b891090e1496fa473374b1471f39ef2af57f08846c360362e2a70c303409")
+INSTALLED_BY = ("claims", "0033_lender_slots", "e11a2b781aa18ecdaef4b1f0b4691a50ff08a237c3c824a183465bf44118e246")
 
 
 def install_sql_digest(connection) -> str:
