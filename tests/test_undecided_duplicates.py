@@ -38,6 +38,19 @@ class UndecidedDuplicateTests(BaseTestCase):
     def test_the_recount_stores_what_the_count_would_be_were_the_two_publishers_one(self):
         self.assertEqual(self.stored(), (2, "1 if Eastern Review is Eastern Asia"))
 
+    def test_a_claim_whose_sources_name_three_such_publishers_says_each_pair_in_the_order_proposed(self):
+        times = Agent.objects.create(name="Eastern Times", kind=Agent.Kind.ORGANISATION)
+        source = create_source(title="Times story", text=REPORT, publisher=times, url="https://easterntimes.net/c")
+        link_claims(claim_a=create_claim(source=source, quote=REPORT[:40]), claim_b=self.unacceptable)
+        self.assertEqual(
+            self.stored(),
+            (
+                3,
+                "2 if Eastern Review is Eastern Asia; 2 if Eastern Review is Eastern Times; "
+                "2 if Eastern Asia is Eastern Times",
+            ),
+        )
+
     def test_the_claim_list_marks_the_count_and_links_to_decide(self):
         listing = self.client.get(reverse("admin:claims_claim_changelist"))
         self.assertContains(listing, "2 independent voices, 1 if Eastern Review is Eastern Asia: not decided yet.")

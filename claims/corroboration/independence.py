@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import combinations
 
 from django.db import models
 
@@ -403,29 +404,44 @@ def undecided_duplicates(facts: Facts, claims: dict[int, tuple[int, set[int], in
     publishers, not yet merged or marked distinct, that would change its independent voices were they one, as the
     claim stores it ("1 if Nikkei Asian Review is Nikkei Asia", several joined by "; "). Claims whose sources name
     fewer than two publishers cannot depend on one: the proposals are read only when a claim can."""
+    top_of = {}  # source → the organisation at the top of its publisher's tree: a recount asks for each claim
 
     def named(own: int, corroborating: set[int]) -> set[int]:
-        return {facts.top(facts.sources[pk].publisher) for pk in (own, *corroborating)} - {None}
+        tops = set()
+        for pk in (own, *corroborating):
+            if pk not in top_of:
+                top_of[pk] = facts.top(facts.sources[pk].publisher)
+            tops.add(top_of[pk])
+        tops.discard(None)
+        return tops
 
     if not any(len(named(own, corroborating)) > 1 for own, corroborating, _ in claims.values()):
         return {}
-    as_one = []  # (the pair, the same facts with the second's organisation counted as the first's)
-    for proposal in facts.likely_duplicates(facts.ancestors()):
+    # Each proposal by the pair of organisations it would make one, with the same facts with the second's organisation
+    # counted as the first's; a claim looks up the pairs its publishers make (a recount's claims name one to three
+    # publishers, where proposals are many: comparing every claim with each was a third of a full recount).
+    as_one = {}
+    for order, proposal in enumerate(facts.likely_duplicates(facts.ancestors())):
         first, second = facts.top(proposal.first.pk), facts.top(proposal.second.pk)
         if first != second:
             one = Facts(facts.sources, {**facts.parents, second: first}, facts.names, _distinct=facts._distinct)
-            as_one.append((proposal, first, second, one))
+            as_one.setdefault(frozenset((first, second)), []).append((order, proposal, one))
     if not as_one:  # no proposal, nothing to mark: most recounts stop here
         return {}
     marked = {}
     for claim, (own, corroborating, independent) in claims.items():
         tops = named(own, corroborating)
+        if len(tops) < 2:
+            continue
+        if len(tops) == 2:  # most claims: their source and one other
+            found = as_one.get(frozenset(tops), ())
+        else:
+            found = sorted(each for pair in map(frozenset, combinations(tops, 2)) for each in as_one.get(pair, ()))
         said = []
-        for proposal, first, second, one in as_one:
-            if {first, second} <= tops:
-                if_one = len(voices(one, own, corroborating).independent)
-                if if_one != independent:
-                    said.append(str(Undecided(proposal.first.name, proposal.second.name, if_one)))
+        for _, proposal, one in found:
+            if_one = len(voices(one, own, corroborating).independent)
+            if if_one != independent:
+                said.append(str(Undecided(proposal.first.name, proposal.second.name, if_one)))
         if said:
             marked[claim] = "; ".join(said)
     return marked
