@@ -6,15 +6,21 @@ waiting for the rows before to be stored then happen at the same time. The calle
 connection: `write` hands a batch over, `wait` takes the connection back (and raises what the writer raised); any
 query from the caller in between is refused, with its SQL. Elsewhere than PostgreSQL (SQLite, whose library holds
 the connection for each call anyway) `write` writes at once, in the caller's thread.
+
+Reading ahead (`reading_ahead`) is the other way round: a second thread reads a query's rows while the caller works
+on those read before, so that PostgreSQL goes on sending them instead of waiting for the caller to take more.
 """
 
 import contextvars
+import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections
+
+from common.batching import batched
 
 
 class Behind:
@@ -87,3 +93,52 @@ def writing_behind(using: str = DEFAULT_DB_ALIAS) -> Iterator[Behind]:
                         pass
     finally:
         connection.dec_thread_sharing()
+
+
+_READ = object()  # what the reading thread hands over after the last rows
+
+
+def reading_ahead(rows: Iterable, size: int, ahead: int) -> Iterator[list]:
+    """`rows` in lists of `size`, read on a second thread at most `ahead` lists before the caller takes them. `rows`
+    (a server-side cursor's stream) is read, and closed, on that thread only: the caller may not use its connection
+    until this ends. What the reading raised is raised to the caller; when the caller stops early, the reading stops
+    too, before this returns (the stream closed, the connection free again).
+
+    A stream of rows runs only as far ahead as the socket's buffer holds: read where the caller works on them, each
+    list waited for the server to send it, and the server for the caller to take it (a full recount at a million
+    claims, issue 26). Reading takes Python's lock only to make the rows; psycopg lets it go while it waits."""
+    handed: queue.Queue = queue.Queue(maxsize=ahead)
+    stopped = threading.Event()
+
+    def hand(item) -> bool:
+        while not stopped.is_set():
+            try:
+                handed.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in batched(rows, size):
+                if not hand(chunk):
+                    return
+            hand(_READ)
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            hand(error)
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=contextvars.copy_context().run, args=(read,), name="reading-ahead")
+    reader.start()
+    try:
+        while (item := handed.get()) is not _READ:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stopped.set()
+        reader.join()

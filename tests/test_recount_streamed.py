@@ -2,7 +2,7 @@
 decided by the same rule, in the same counts, as the recount a stretch of claims at a time that SQLite runs."""
 
 import json
-from unittest import skipUnless
+from unittest import mock, skipUnless
 
 from django.db import connection, transaction
 
@@ -83,6 +83,16 @@ class StreamedRecountTests(BaseTestCase):
         self.assertEqual(streamed[lone.pk][1], counting.ZERO)
         recount_all()
         self.assertEqual(recount_all(repair=False), {})
+
+    def test_claims_read_ahead_in_many_lists_are_decided_as_in_one(self):
+        self.a_story_with_every_kind_of_link()
+        Claim.objects.update(independent_voices=7, corroborated_by_ids="1; 2")
+        with transaction.atomic():
+            at_once = counting._recount_streamed()
+            with mock.patch.object(counting, "RECOUNTED_AT_ONCE", 2):  # read on while two at a time are decided
+                in_twos = counting._recount_streamed()
+        self.assertEqual(in_twos, at_once)
+        self.assertEqual(set(in_twos), set(Claim.objects.values_list("pk", flat=True)))
 
     def test_the_claims_stream_along_their_primary_key_with_no_hash_to_build_first(self):
         plan = gathered_plan()
