@@ -14,7 +14,7 @@ from sources.models import Agent, DistinctPublishers
 from sources.services import create_source
 from tests.base import BaseTestCase
 
-PLANNER_SETTINGS = ("jit", "enable_hashagg", "enable_hashjoin", "enable_sort")
+PLANNER_SETTINGS = tuple(counting.STREAMED_PLAN)  # each SET for the recount, and RESET after
 
 
 def nodes(plan: dict) -> list[dict]:

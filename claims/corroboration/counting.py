@@ -219,9 +219,20 @@ ORDER BY c.id
 # million claims.
 STREAMED_ROWS = 5_000
 # Hashing the links' ends (or sorting the claims) returned nothing until all was read: 1.3-1.8 s of 2.0-2.5 before
-# the first row at a million claims, Python waiting; this plan gives the first row at 0.35 s and all in 1.4 s.
-# Compiling the query took 0.06-0.67 s of JIT for nothing.
-STREAMED_PLAN = {"jit": "off", "enable_hashagg": "off", "enable_hashjoin": "off", "enable_sort": "off"}
+# the first row at a million claims, Python waiting. Compiling the query took 0.06-0.67 s of JIT for nothing. With
+# the server's random_page_cost (4) the planner found each claim's links by reading all million claims' index and
+# probing the links' for each (2.3 s, the first row at 1.25 s, by EXPLAIN ANALYZE after VACUUM ANALYZE); priced as
+# pages in memory (a recount reads what was just written), it reads the 200,000 links and looks their claims up (1.45
+# s, the first row at 0.45 s). The two halves of the ends come unordered, so they are sorted even so (enable_sort
+# only prices a sort up): in memory with work_mem at 32 MB, on disk (19 MB) at the server's 4 MB.
+STREAMED_PLAN = {
+    "jit": "off",
+    "enable_hashagg": "off",
+    "enable_hashjoin": "off",
+    "enable_sort": "off",
+    "random_page_cost": "1.1",
+    "work_mem": "'32MB'",
+}
 
 
 def gathered_query() -> tuple[str, dict]:

@@ -61,6 +61,7 @@ class Facts:
     _distinct: set[frozenset[int]] | None = field(default=None, repr=False)
     _keys: dict = field(default_factory=dict, repr=False)
     _proposals: dict = field(default_factory=dict, repr=False)
+    _ancestors: frozenset[int] | None = field(default=None, repr=False)
 
     def likely_duplicates(self, among: set[int]) -> list:
         """sources.duplicates' proposals among these organisations, read once for the same organisations (a full
@@ -72,9 +73,13 @@ class Facts:
             self._proposals = {key: likely_duplicates(among=among)}
         return self._proposals[key]
 
-    def ancestors(self) -> set[int]:
-        """The sources' publishers and the organisations above them: a likely duplicate may name either."""
-        return {s.publisher for s in self.sources.values() if s.publisher is not None} | set(self.parents.values())
+    def ancestors(self) -> frozenset[int]:
+        """The sources' publishers and the organisations above them: a likely duplicate may name either. Worked out
+        once until more sources are loaded (a full recount asks for every stretch of claims it decides)."""
+        if self._ancestors is None:
+            publishers = {s.publisher for s in self.sources.values() if s.publisher is not None}
+            self._ancestors = frozenset(publishers | set(self.parents.values()))
+        return self._ancestors
 
     def read_ahead(self) -> "Facts":
         """These facts with what they read when first asked read now (the pairs marked distinct, the likely
@@ -93,6 +98,7 @@ class Facts:
             self.sources.update(more.sources)
             self.parents.update(more.parents)
             self.names.update(more.names)
+            self._ancestors = None
             if {s.publisher for s in more.sources.values()} - publishers:
                 self._distinct = None  # read again, for the new publishers too
         return self
