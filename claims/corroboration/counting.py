@@ -100,7 +100,7 @@ def decide(claims: Iterable[Gathered], facts: Facts) -> dict[int, Counts]:
 
 def id_list(ids: Sequence[int]) -> str:
     """Claim ids as the CSV lists them: "3; 17", in order; "" for none."""
-    if len(ids) == 1:  # most claims have one link, and a recount lists hundreds of thousands: a fifth of its time
+    if len(ids) == 1:  # most claims have one link, and a full recount lists hundreds of thousands
         return str(ids[0])
     return "; ".join(map(str, sorted(ids)))
 
