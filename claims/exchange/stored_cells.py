@@ -232,10 +232,10 @@ for the writer and reads what it wrote. The locks:
   a key, and waits for nothing).
 
 Each kind is locked in order (rows by id, advisory locks by slot), rows before advisory locks, sources before
-people; and, where a transaction holds claims' rows already, before those: a service that writes claims or sources takes its lenders' locks before its first
-write (sources.models.share_lenders), so that a rename touching those claims never waits for a transaction that waits
-for the rename. tests/test_races_cells.py runs each pair of writes both ways, and parallel requests against a live
-server."""
+people; and, where a transaction holds claims' rows already, before those: a service that writes claims or sources
+takes its lenders' locks before its first write (sources.models.share_lenders), so that a rename touching those claims
+never waits for a transaction that waits for the rename. tests/test_races_cells.py runs each pair of writes both
+ways, and parallel requests against a live server."""
 
 
 def _lock_sql(kind: str, ids_sql: str, *, exclusive: bool = False) -> str:
