@@ -1,5 +1,5 @@
 """The triggers that keep a claim's cells lock their lenders by slot (common.locks.LENDER_SLOTS), not one lock a
-lender: a transaction naming more than some 6,000 sources and people (seeding or importing a million claims of
+lender: a transaction naming more than some 7,000 sources and people (seeding or importing a million claims of
 10,000 sources) overflowed PostgreSQL's lock table. The cells' expressions are as 0031 wrote them: nothing is
 refilled."""
 
