@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from claims.models import Claim
 from claims.rules import (
+    UNCHANGED,
     check_rating,
     check_version,
     may_review,
@@ -12,7 +13,7 @@ from claims.rules import (
 )
 from claims.services import save_claim
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
-from sources.models import Source
+from sources.models import Agent, Source
 
 
 class ClaimForm(DatesWithPrecisionMixin, forms.ModelForm):
@@ -75,10 +76,12 @@ class ClaimForm(DatesWithPrecisionMixin, forms.ModelForm):
         if self.instance.pk is not None:
             try:
                 source = cleaned.get("source")
+                speaker = cleaned.get("speaker") if "speaker" in self.fields else UNCHANGED
                 check_version(
                     claim_id=self.instance.pk,
                     seen_version=cleaned.get("seen_version"),
                     source_id=source.pk if source else None,
+                    speaker_id=speaker.pk if isinstance(speaker, Agent) else speaker,
                 )
             except ValidationError as error:
                 self.add_error(None, error)

@@ -92,27 +92,45 @@ def may_enter(user: AbstractBaseUser | None) -> bool:
 # The version check ---------------------------------------------------------------------------------------
 
 
-def check_version(*, claim_id: int, seen_version: int | None, source_id: int | None = None) -> None:
+UNCHANGED = object()  # check_version's speaker_id when the write leaves the speaker as it is
+
+
+def check_version(
+    *,
+    claim_id: int,
+    seen_version: int | None,
+    source_id: int | None = None,
+    speaker_id: int | None | object = UNCHANGED,
+) -> None:
     """Refuse early (StaleVersion) a form opened on an older version of the claim, or one that says no version.
 
     This only reads (locking the row until the transaction ends, on PostgreSQL); the write itself goes through
     `advance_version`, which makes the same check in its UPDATE. A claim moving to another source (`source_id`)
-    takes the link lock first (`lock_links`); then its sources' rows are share-locked, then its own row, in the
-    order of common.locks, so that an edit and a new capture of the source wait for each other instead of
-    deadlocking.
+    takes the link lock first (`lock_links`); then its sources' rows are share-locked, then, when it moves or changes
+    speaker (`speaker_id`), the locks of what it will name (sources.models.share_lenders), then its own row: the
+    order of common.locks, so that an edit and a new capture of the source, or a rename of what the claim will name
+    (or of anyone sharing its lock's slot), wait for each other instead of deadlocking.
     """
     if seen_version is None:
         raise StaleVersion(NO_VERSION_MESSAGE)
     from claims.models import Claim
-    from sources.models import share_sources
+    from sources.models import share_lenders, share_sources
 
-    stored_source = Claim.objects.filter(pk=claim_id).values_list("source_id", flat=True).first()
-    if source_id is not None and source_id != stored_source:
+    stored = Claim.objects.filter(pk=claim_id).values_list("source_id", "speaker_id").first()
+    stored_source, stored_speaker = stored or (None, None)
+    moved = source_id is not None and source_id != stored_source
+    if moved:
         lock_links()
     # The source rows before the claim's (common.locks' order): a new capture locks its source, then its claims.
     share_sources({source_id, stored_source} - {None})
+    if moved or (speaker_id is not UNCHANGED and speaker_id != stored_speaker):
+        speaker = stored_speaker if speaker_id is UNCHANGED else speaker_id
+        share_lenders(sources=[source_id if source_id is not None else stored_source], agents=[speaker])
     with transaction.atomic():
-        current = Claim.objects.select_for_update().filter(pk=claim_id).values_list("version", flat=True).first()
+        # The claim's row alone: its default ordering joined its source, whose row FOR UPDATE locked too, so two
+        # edits of claims in one source, each holding the source's row shared, deadlocked.
+        row = Claim.objects.select_for_update(of=("self",)).filter(pk=claim_id).order_by()
+        current = row.values_list("version", flat=True).first()
     if current is not None and current != seen_version:
         raise StaleVersion
 

@@ -27,7 +27,7 @@ from claims.tagging import refresh_tag_names
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
 from common.projects import stays_in_project
 from sources.dates import Precision
-from sources.models import Agent, Source, share_lenders
+from sources.models import Agent, Source
 from sources.rules import require_for
 
 
@@ -109,14 +109,11 @@ def save_claim(
     check_rating(reviewer=reviewer, stored=stored, rating=claim.rating)
     claim.sent_back_to_draft = stored is not None and claim.status != stored["status"] == proposed["status"]
     moved = stored is not None and stored["source_id"] != claim.source_id
-    if moved or (stored is not None and stored["speaker_id"] != claim.speaker_id):
-        # The locks of what it now names before the claim's row (a rename touching their claims may wait for it), and
-        # after the link lock that a move takes first (common.locks' order; check_version takes it again, free).
-        if moved:
-            lock_links()
-        share_lenders(sources=[claim.source_id], agents=[claim.speaker_id])
     if not new:
-        check_version(claim_id=claim.pk, seen_version=seen_version, source_id=claim.source_id)
+        # With the locks of what it will name, before the claim's row (a rename touching their claims may wait for it).
+        check_version(
+            claim_id=claim.pk, seen_version=seen_version, source_id=claim.source_id, speaker_id=claim.speaker_id
+        )
         advance_version(claim, seen_version=seen_version)
     elif claim.created_by_id is None and user is not None:
         claim.created_by = user

@@ -148,6 +148,9 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
     if not others:
         return keep
     ids = [agent.pk for agent in others]
+    # The link lock before any row or lender's lock (common.locks' order): the merge moves claims' speakers and
+    # sources' authors and publishers, then recounts under it; a rename takes it first too.
+    hold(LINKS)
     affected = sources_voiced_by([keep.pk, *ids])
     agents_merging.send(sender=Agent, merged=ids, keep=keep.pk, reason=f"Speaker merged into {keep.name} (#{keep.pk})")
     for relation in Agent._meta.related_objects:

@@ -143,8 +143,10 @@ def recount_claims(claim_ids: Iterable[int]) -> int:
 
 def recount_linked(claim_ids: Iterable[int]) -> int:
     """Recount these claims and every claim linked to them (a claim moved to another source, or about to go)."""
-    lock_links()
     ids = set(claim_ids)
+    if not ids:  # no lock for nothing: an import of new claims holds its lenders' locks, taken after the link lock
+        return 0
+    lock_links()
     linked = Link.objects.filter(Q(claim_a__in=ids) | Q(claim_b__in=ids)).values_list("claim_a", "claim_b")
     return recount_claims(ids | {pk for pair in linked for pk in pair})
 

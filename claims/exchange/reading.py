@@ -18,7 +18,14 @@ from django.db.models import Q
 from django.db.models.functions import Length, Lower
 
 from claims.models import SPAN_TAKEN_MESSAGE, Claim, Link, Tag
-from claims.rules import REVIEWED_FIELDS, links_landing_in_source, may_review, status_after_edit, version_problem
+from claims.rules import (
+    REVIEWED_FIELDS,
+    links_landing_in_source,
+    lock_links,
+    may_review,
+    status_after_edit,
+    version_problem,
+)
 from common.copy_insert import new_instances
 from common.projects import project_or_sole
 from common.tabular import RowProblem
@@ -273,6 +280,11 @@ class ClaimReader:
         The sources, with their texts, are this batch's only: those of the batch before stay with its claims until
         they are written, and no longer (issue 26: kept for the whole file, 100 KB articles took gigabytes)."""
         self.sources_by_id, self.sources_by_url = {}, {}
+        if any(whole_number(r.get("id")) is not None for _, r in rows):
+            # Updated claims are recounted with the claims linked to them, under the link lock: taken before the
+            # sources' rows and the lenders' locks (common.locks' order), or a rename, which takes it first, and this
+            # import could each wait for the other.
+            lock_links()
         source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None}
         urls = {r.get("source_url", "").strip() for _, r in rows} - {""}
         sources = Source.objects.in_project(self.project)
