@@ -24,7 +24,7 @@ from claims.models import Claim
 from claims.services import create_claim, save_claim
 from common.locks import LENDER_CLASSES, LENDER_SLOTS
 from sources.models import Agent, Source
-from sources.services import agent_named, create_source, save_agent, update_source
+from sources.services import agent_named, create_source, merge_agents, save_agent, update_source
 from tests.races import TRIALS, ApiRequestsAtOnce
 from tests.test_csv_import import csv_text, import_text
 
@@ -353,6 +353,93 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         stale = stale_cells()
         self.report("a claim's new speaker, a slot-mate renamed", len(stale), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(sorted(set(statuses)), [200], statuses)
+
+    def test_an_import_while_people_sharing_its_speakers_lock_slots_are_renamed_never_deadlocks(self):
+        # An import holds its lenders' slots to its commit. It took the link lock after them (to recount the claims it
+        # updated, even none), where a rename takes the link lock and then its slot: 15 of 16 imports failed in a
+        # helper's attack.
+        root = User.objects.create_superuser("root-importer")
+        source = create_source(
+            title="Slot rows",
+            text=" ".join(f"Row {i} is here." for i in range(30 * TRIALS)),
+            url="https://rows.example/",
+        )
+        people = Agent.objects.bulk_create(
+            Agent(name=f"Slot speaker {i}", project=source.project) for i in range(LENDER_SLOTS + 3)
+        )
+        by_slot = {}
+        for person in people:
+            by_slot.setdefault(person.pk % LENDER_SLOTS, []).append(person)
+        pairs = [mates[:2] for mates in by_slot.values() if len(mates) > 1]
+        statuses, failed = [], []
+
+        def run_import(text: str) -> None:
+            try:
+                report = import_text(text, user=root)
+                if not report.ok:
+                    failed.append(report.problems)
+            except Exception as error:  # noqa: BLE001 - a deadlock's error, counted below
+                failed.append(error)
+            finally:
+                connection.close()
+
+        for n in range(TRIALS):
+            rows = [[str(source.pk), f"Row {30 * n + i} is here.", pairs[i % len(pairs)][0].name] for i in range(30)]
+            importing = threading.Thread(target=run_import, args=(csv_text(["source_id", "quote", "speaker"], rows),))
+            importing.start()
+            renamed = 0
+            while importing.is_alive():  # the import's slot-mates renamed again and again while it runs
+                renamed += 1
+                statuses += self.at_once(
+                    *(("PATCH", f"/api/agents/{b.pk}/", {"name": f"Mate {b.pk} {n}.{renamed}"}) for _, b in pairs)
+                )
+            importing.join()
+        stale = stale_cells()
+        server_errors = sum(s >= 500 for s in statuses)
+        self.report("an import, its speakers' slot-mates renamed", len(stale) + len(failed), server_errors, statuses)
+        self.assertEqual(Claim.objects.count(), 30 * TRIALS)
+
+    def test_people_merged_while_others_sharing_their_lock_slots_are_renamed_never_deadlock(self):
+        # A merge moves claims' speakers (their rows, the kept person's slot) and took the link lock last, where a
+        # rename takes it first and then its slot: 30 deadlocks in 20 trials of a helper's attack.
+        source = create_source(
+            title="Merges", text=" ".join(f"Said {i} here." for i in range(TRIALS)), url="https://merges.example/"
+        )
+        people = Agent.objects.bulk_create(
+            Agent(name=f"Merge person {i}", project=source.project) for i in range(3 * LENDER_SLOTS)
+        )
+        by_slot = {}
+        for person in people:
+            by_slot.setdefault(person.pk % LENDER_SLOTS, []).append(person)
+        slots = [mates for mates in by_slot.values() if len(mates) >= 3][:TRIALS]
+        statuses, failed = [], []
+
+        def merge(keep: Agent, other: Agent) -> None:
+            try:
+                with transaction.atomic():
+                    merge_agents(keep=keep, others=[other])
+            except Exception as error:  # noqa: BLE001 - a deadlock's error, counted below
+                failed.append(error)
+            finally:
+                connection.close()
+
+        for n, (keep, other, mate) in enumerate(mates[:3] for mates in slots):
+            create_claim(source=source, quote=f"Said {n} here.", speaker=other)
+            # An author too, so that the merge recounts the claims its sources' voices count, under the link lock.
+            authored = create_source(title=f"By {n}", text=f"Written {n}.", url=f"https://merges.example/{n}")
+            update_source(source=authored, authors=[other])
+            merging = threading.Thread(target=merge, args=(keep, other))
+            merging.start()
+            renamed = 0
+            while merging.is_alive():  # a slot-mate of both renamed again and again while the merge runs
+                renamed += 1
+                statuses += self.at_once(("PATCH", f"/api/agents/{mate.pk}/", {"name": f"Mate {n}.{renamed}"}))
+            merging.join()
+        stale = stale_cells()
+        server_errors = sum(s >= 500 for s in statuses)
+        self.report("people merged, a slot-mate renamed", len(stale) + len(failed), server_errors, statuses, len(slots))
+        self.assertEqual(len(slots), TRIALS)
+        self.assertEqual(Claim.objects.filter(speaker__in=[keep for keep, *_ in slots]).count(), TRIALS)
 
     def test_claims_moved_while_publishers_speakers_and_the_new_source_change_never_deadlock(self):
         statuses = []
