@@ -58,9 +58,9 @@ def share_rows(model, pks) -> None:
 # LENDER_SLOTS). PostgreSQL keeps every lock held in one shared table, sized by max_locks_per_transaction (64 by
 # default) times the processes that may take locks (max_connections, 100, and the server's workers): a lock a row
 # failed a transaction naming more than some 7,000 sources and people ("out of shared memory"), as seeding or
-# importing a million claims of 10,000 sources does. A slot a lender
-# shares with others bounds what one transaction holds (LENDER_SLOTS a kind, whatever it names) at the price of
-# waits between lenders that share one: a rename waits for a claim written naming another lender of its slot.
+# importing a million claims of 10,000 sources does. A slot a lender shares with others bounds what one transaction
+# holds (LENDER_SLOTS a kind, whatever it names) at the price of waits between lenders that share one: a rename waits
+# for a claim written naming another lender of its slot.
 LENDER_CLASSES = {"source": 1_130_000_001, "agent": 1_130_000_002}
 LENDER_SLOTS = 256
 

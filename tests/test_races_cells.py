@@ -109,6 +109,17 @@ def lock_table_size() -> int:
         return cursor.fetchone()[0]
 
 
+def sharing_slots(project, name: str, *, each: int, groups: int) -> list[list[Agent]]:
+    """`groups` groups of `each` new people whose ids fall in the same lock slot (common.locks.LENDER_SLOTS)."""
+    people = Agent.objects.bulk_create(
+        Agent(name=f"{name} {i}", project=project) for i in range((each - 1) * LENDER_SLOTS + groups)
+    )
+    by_slot = {}
+    for person in people:
+        by_slot.setdefault(person.pk % LENDER_SLOTS, []).append(person)
+    return [mates[:each] for mates in by_slot.values() if len(mates) >= each][:groups]
+
+
 @ONLY_POSTGRESQL
 class ManyLendersInOneTransactionTests(TestCase):
     def test_a_transaction_naming_more_sources_and_people_than_the_lock_table_holds_goes_through(self):
@@ -331,22 +342,15 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         source = create_source(
             title="Slots", text=" ".join(f"Line {i} is here." for i in range(3 * TRIALS)), url="https://slots.example/"
         )
-        people = Agent.objects.bulk_create(
-            Agent(name=f"Slot person {i}", project=source.project) for i in range(LENDER_SLOTS + 3)
-        )
-        by_slot = {}
-        for person in people:
-            by_slot.setdefault(person.pk % LENDER_SLOTS, []).append(person.pk)
-        pairs = [ids[:2] for ids in by_slot.values() if len(ids) > 1]
+        pairs = sharing_slots(source.project, "Slot person", each=2, groups=3)
         statuses = []
         for n in range(TRIALS):
             requests_to_send = []
             for i, (old, new) in enumerate(pairs):
-                speaker = Agent.objects.get(pk=old)
-                claim = create_claim(source=source, quote=f"Line {3 * n + i} is here.", speaker=speaker)
+                claim = create_claim(source=source, quote=f"Line {3 * n + i} is here.", speaker=old)
                 requests_to_send += [
-                    ("PATCH", f"/api/claims/{claim.pk}/", {"speaker": new, "version": claim.version}),
-                    ("PATCH", f"/api/agents/{old}/", {"name": f"Slot person {old}, renamed {n}"}),
+                    ("PATCH", f"/api/claims/{claim.pk}/", {"speaker": new.pk, "version": claim.version}),
+                    ("PATCH", f"/api/agents/{old.pk}/", {"name": f"Slot person {old.pk}, renamed {n}"}),
                 ]
             random.Random(n).shuffle(requests_to_send)
             statuses += self.at_once(*requests_to_send, stagger=(n % 4) * 0.002)
@@ -364,13 +368,7 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
             text=" ".join(f"Row {i} is here." for i in range(30 * TRIALS)),
             url="https://rows.example/",
         )
-        people = Agent.objects.bulk_create(
-            Agent(name=f"Slot speaker {i}", project=source.project) for i in range(LENDER_SLOTS + 3)
-        )
-        by_slot = {}
-        for person in people:
-            by_slot.setdefault(person.pk % LENDER_SLOTS, []).append(person)
-        pairs = [mates[:2] for mates in by_slot.values() if len(mates) > 1]
+        pairs = sharing_slots(source.project, "Slot speaker", each=2, groups=3)
         statuses, failed = [], []
 
         def run_import(text: str) -> None:
@@ -405,13 +403,7 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         source = create_source(
             title="Merges", text=" ".join(f"Said {i} here." for i in range(TRIALS)), url="https://merges.example/"
         )
-        people = Agent.objects.bulk_create(
-            Agent(name=f"Merge person {i}", project=source.project) for i in range(3 * LENDER_SLOTS)
-        )
-        by_slot = {}
-        for person in people:
-            by_slot.setdefault(person.pk % LENDER_SLOTS, []).append(person)
-        slots = [mates for mates in by_slot.values() if len(mates) >= 3][:TRIALS]
+        slots = sharing_slots(source.project, "Merge person", each=3, groups=TRIALS)
         statuses, failed = [], []
 
         def merge(keep: Agent, other: Agent) -> None:
@@ -423,7 +415,7 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
             finally:
                 connection.close()
 
-        for n, (keep, other, mate) in enumerate(mates[:3] for mates in slots):
+        for n, (keep, other, mate) in enumerate(slots):
             create_claim(source=source, quote=f"Said {n} here.", speaker=other)
             # An author too, so that the merge recounts the claims its sources' voices count, under the link lock.
             authored = create_source(title=f"By {n}", text=f"Written {n}.", url=f"https://merges.example/{n}")
