@@ -201,6 +201,15 @@ class CandidateTests(BaseTestCase):
         suggestion = next(s for s in ranked_for(claim) if s.claim == other)
         self.assertIn("both mention December 2016", suggestion.reason)
 
+    def test_a_claim_sharing_only_the_month_may_is_a_candidate(self):
+        # "may" is a stop word: as a month it still chooses candidates.
+        unveiled = claim_published(
+            "The policy of rapprochement was unveiled in May 2016.", datetime.date(2016, 12, 1), "day"
+        )
+        proposed = claim_published("Abe and Putin held talks at Sochi on May 6.", datetime.date(2016, 12, 1), "day")
+        suggestion = next(s for s in ranked_for(unveiled) if s.claim == proposed)
+        self.assertIn("both mention “May 2016” / “May 6”", suggestion.reason)
+
 
 class SuggestionQueryTests(SuggestionStory):
     def queries_for_suggestions(self) -> int:

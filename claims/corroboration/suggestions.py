@@ -370,6 +370,8 @@ def terms_of(text: str) -> frozenset[str]:
         lower = bare.lower()
         if bare[:1].isdigit():
             terms.add(bare.replace(",", ""))
+        elif bare[:1].isupper() and lower in MONTHS:  # "May" too, a stop word: as Features.dated reads it
+            terms.add(lower)
         elif lower not in stop_words() and len(lower) > 2:
             terms.add(word_key(lower))
             if bare[:1].isupper():
