@@ -140,7 +140,6 @@ class DateMention:
     # The years a month written without one can be in when the text does not say which ("in December", in
     # an article of 2017: December 2016 or December 2017); it then agrees with a date in either.
     either_year: tuple[int, ...] = ()
-    ahead: bool = False  # written as still to come ("will visit in December")
 
     @property
     def precision(self) -> int:
@@ -238,7 +237,7 @@ def dates_in(text: str, reference: Reference | None) -> list[DateMention]:
             modifier = (m.group("modifier") or "").lower().rstrip("-")
             year = int(m.group("year")) if m.group("year") else month_year(month, modifier, future, reference)
             either = () if year is not None or reference is None else (reference.date.year - 1, reference.date.year)
-            found.append(DateMention(written, year, month, day, either, future))
+            found.append(DateMention(written, year, month, day, either))
     return found
 
 
