@@ -79,8 +79,10 @@ def csv_files(draw) -> bytes:
 
 
 files = st.one_of(csv_files(), st.binary(max_size=200))
-# Any text a claim can hold: every character but NUL, which the model refuses (ClaimTextTests).
-STORABLE = st.characters(exclude_characters="\x00")
+# Any text a claim can hold: every character but NUL, which the model refuses (ClaimTextTests), and lone surrogates,
+# which are not characters (the API refuses them, as DRF does; no file can hold one). Hypothesis draws from the
+# project's own string constants too, so a change of the code can change the examples: one drew "\ud800".
+STORABLE = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
 
 
 class ImportPropertyTests(HypothesisTestCase, BaseTestCase):

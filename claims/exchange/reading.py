@@ -9,7 +9,7 @@ rule is checked within the file here, and against the database by `drop_taken_sp
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -248,8 +248,7 @@ class ClaimReader:
     def parts(self, rows: list[tuple[int, dict[str, str]]]) -> list[list[tuple[int, dict[str, str]]]]:
         """The batch in parts whose sources' texts hold at most TEXT_BUDGET characters together (a part names at
         least one row): one query, for the texts' lengths. A batch of short articles is one part."""
-        source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None}
-        urls = {r.get("source_url", "").strip() for _, r in rows} - {""}
+        source_ids, urls = _sources_named(rows)
         if not source_ids and not urls:
             return [rows]
         sources = Source.objects.in_project(self.project).filter(Q(pk__in=source_ids) | Q(url__in=urls))
@@ -280,13 +279,13 @@ class ClaimReader:
         The sources, with their texts, are this batch's only: those of the batch before stay with its claims until
         they are written, and no longer (issue 26: kept for the whole file, 100 KB articles took gigabytes)."""
         self.sources_by_id, self.sources_by_url = {}, {}
-        if any(whole_number(r.get("id")) is not None for _, r in rows):
+        updated_ids = set(_cells(rows, "id", whole_number))
+        if updated_ids:
             # Updated claims are recounted with the claims linked to them, under the link lock: taken before the
             # sources' rows and the lenders' locks (common.locks' order), or a rename, which takes it first, and this
             # import could each wait for the other.
             lock_links()
-        source_ids = {whole_number(r.get("source_id")) for _, r in rows} - {None}
-        urls = {r.get("source_url", "").strip() for _, r in rows} - {""}
+        source_ids, urls = _sources_named(rows)
         sources = Source.objects.in_project(self.project)
         found = sources.filter(pk__in=source_ids) if source_ids else Source.objects.none()
         if urls:
@@ -294,7 +293,7 @@ class ClaimReader:
         share_sources(found.values_list("pk", flat=True))  # the texts the rows are anchored to stay as read
         for source in found.only("pk", "project", "url", "text"):
             self._remember_source(source)
-        claim_ids = {whole_number(r.get("id")) for _, r in rows} - {None} - self.claims.keys()
+        claim_ids = updated_ids - self.claims.keys()
         if claim_ids:
             claims = Claim.objects.in_project(self.project).filter(pk__in=claim_ids)
             claims = claims.select_related("speaker").prefetch_related("tags")
@@ -306,17 +305,18 @@ class ClaimReader:
             for claim in claims.values():
                 claim.source = self.sources_by_id[claim.source_id]
             self.claims.update(claims)
-        if "speaker" in self.header:
-            self._look_up_speakers([r.get("speaker", "").strip() for _, r in rows])
-        self._share_lenders(rows)
+        speakers = _cells(rows, "speaker", str.strip) if "speaker" in self.header else []
+        if speakers:
+            self._look_up_speakers(speakers)  # in the file's order: the first spelling of a new name is its own
+        self._share_lenders(updated_ids, speakers)
 
-    def _share_lenders(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+    def _share_lenders(self, updated_ids: set[int], speakers: list[str]) -> None:
         """Lock what lends the part's claims their kept cells (sources.models.share_lenders) before any of its claims'
         rows: a rename touching claims an earlier part wrote would otherwise wait for this import while it waits for
         the rename. Its sources (with their publishers and authors), the people it names and its updated claims name,
         the importing account."""
-        updated = [self.claims[pk] for pk in {whole_number(r.get("id")) for _, r in rows} if pk in self.claims]
-        named = (self.speakers.get(r.get("speaker", "").strip().lower()) for _, r in rows)
+        updated = [self.claims[pk] for pk in updated_ids if pk in self.claims]
+        named = (self.speakers.get(name.lower()) for name in speakers)
         share_lenders(
             sources=self.sources_by_id,
             agents=[*(agent.pk for agent in named if agent), *(claim.speaker_id for claim in updated)],
@@ -591,6 +591,18 @@ def _add_errors(errors: dict[str, list[str]], error: ValidationError) -> None:
 
 _whole = re.compile(r"[0-9]+(?:\.0+)?")  # ASCII digits; a spreadsheet may add ".0"
 _scientific = re.compile(r"[0-9.]+[eE][+-]?[0-9]+")
+
+
+def _cells(rows: list[tuple[int, dict[str, str]]], name: str, read: Callable) -> list:
+    """The values of a column in these rows, in the order the rows first give them, without repeats or empty ones;
+    each distinct cell is read once (a part's 2,000 rows name a few dozen sources)."""
+    values = (read(cell) for cell in dict.fromkeys(row.get(name) or "" for _, row in rows))
+    return [value for value in dict.fromkeys(values) if value is not None and value != ""]
+
+
+def _sources_named(rows: list[tuple[int, dict[str, str]]]) -> tuple[set[int], set[str]]:
+    """The source ids and URLs these rows name."""
+    return set(_cells(rows, "source_id", whole_number)), set(_cells(rows, "source_url", str.strip))
 
 
 def whole_number(cell: str | None, fail=None, name: str = "") -> int | None:
