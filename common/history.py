@@ -257,11 +257,17 @@ def record_stored_rows(model, pks: Iterable, *, kind: str, user: AbstractBaseUse
     with connection.cursor() as cursor:
         for first in range(0, len(pks), RECORDED_AT_ONCE):
             chosen = pks[first : first + RECORDED_AT_ONCE]
+            if connection.vendor == "postgresql":
+                # The keys as one array: a parameter each, psycopg parsed the statement again for every part of an
+                # import (too long for its cache) and quoted each key, while the database waited.
+                among, keys = "= ANY(%s)", [chosen]
+            else:
+                among, keys = f"IN ({', '.join(['%s'] * len(chosen))})", chosen
             cursor.execute(
                 f"INSERT INTO {quote(history.db_table)} ({into}) SELECT {taken}, %s, %s, %s, %s "
-                f"FROM {quote(model._meta.db_table)} WHERE {pk} IN ({', '.join(['%s'] * len(chosen))}) "
+                f"FROM {quote(model._meta.db_table)} WHERE {pk} {among} "
                 f"RETURNING {quote(kept[model._meta.pk.attname])}, {quote(history.pk.column)}",
-                [*record, *chosen],
+                [*record, *keys],
             )
             found += cursor.fetchall()
     return dict(found)
