@@ -297,6 +297,12 @@ class FeatureTests(BaseTestCase):
         abe = Features.of("The talks were led by Prime Minister Shinzo Abe.")
         self.assertIn("abe", Features.of("Then Abe flew home.").names.keys() & abe.names.keys())
 
+    def test_a_name_after_a_title_is_a_name_and_the_title_no_part_of_it(self):
+        # The title's full stop does not end a sentence: "Putin" is not the first word of one.
+        self.assertEqual(Features.of("Mr. Putin told reporters the islands were Russian.").names["putin"], "Putin")
+        self.assertEqual(Features.of("Earlier, Dr. Kistanov said the talks had stalled.").names["kistanov"], "Kistanov")
+        self.assertNotIn("dr", Features.of("Earlier, Dr. Kistanov said the talks had stalled.").names)
+
     def test_a_name_does_not_run_on_over_a_line_break(self):
         features = Features.of("Moscow will not hand the islands to Japan\nKistanov says the talks have stalled.")
         self.assertEqual(features.names["japan"], "Japan")

@@ -67,7 +67,9 @@ TELLING = 0.5  # the rarity among the candidates a name or word needs to be name
 SAME_EVENT_NAMES = 0.8  # the rarity of the names two claims share for them to be about the same event
 
 # scikit-learn's English stop words, and the words of reporting.
-REPORTING_WORDS = {"said", "says", "say", "according", "told", "tell", "mr", "ms", "mrs", "s", "t"}
+REPORTING_WORDS = {"said", "says", "say", "according", "told", "tell", "s", "t"}
+# Titles before a name, which are no part of it; their full stop does not end a sentence ("Mr. Putin told …").
+TITLES = {"mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "amb"}
 
 
 @functools.cache
@@ -76,7 +78,7 @@ def stop_words() -> frozenset[str]:
     takes seconds, which every manage.py command (and the server's start) would otherwise pay."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS | REPORTING_WORDS)
+    return frozenset(ENGLISH_STOP_WORDS | REPORTING_WORDS | TITLES)
 
 
 # Words that turn what follows them around; "without doubt" and "no doubt" affirm instead.
@@ -347,9 +349,15 @@ def spoken(text: str, tokens: list, first: int, last: int, stop_at: frozenset = 
 
 
 def ends_sentence(text: str, at: int) -> bool:
-    """Whether the text before `at` ends a sentence (a full stop or an opening quote, then spaces)."""
+    """Whether the text before `at` ends a sentence (a full stop or an opening quote, then spaces; not the full stop
+    of a title, as in "Mr. Putin")."""
     before = text[:at].rstrip()
-    return not before or before[-1] in '.!?"“'
+    if not before:
+        return True
+    last = before.rsplit(None, 1)[-1]
+    if last.endswith(".") and last[:-1].lstrip("(\"“‘'").lower() in TITLES:
+        return False
+    return before[-1] in '.!?"“'
 
 
 def add_names(names: dict[str, str], run: list[str]) -> None:
