@@ -397,6 +397,43 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         self.report("an import, its speakers' slot-mates renamed", len(stale) + len(failed), server_errors, statuses)
         self.assertEqual(Claim.objects.count(), 30 * TRIALS)
 
+    def test_an_import_updating_claims_while_their_source_is_retitled_never_deadlocks(self):
+        # An import that updates claims recounts them under the link lock. It took that lock at the end, holding its
+        # source's row since its look-up, where a retitle takes the link lock and then the source's row: 24 deadlocks
+        # in a helper's attack. It now takes the link lock before its sources' rows.
+        root = User.objects.create_superuser("root-updater")
+        source = create_source(
+            title="Updated rows", text=" ".join(f"Row {i} is here." for i in range(30)), url="https://updated.example/"
+        )
+        claims = [create_claim(source=source, quote=f"Row {i} is here.") for i in range(30)]
+        statuses, failed = [], []
+
+        def run_import(text: str) -> None:
+            try:
+                report = import_text(text, user=root)
+                if not report.ok:
+                    failed.append(report.problems)
+            except Exception as error:  # noqa: BLE001 - a deadlock's error, counted below
+                failed.append(error)
+            finally:
+                connection.close()
+
+        for n in range(TRIALS):
+            versions = dict(Claim.objects.values_list("pk", "version"))
+            rows = [[str(c.pk), str(versions[c.pk]), str(source.pk), c.quote, f"Trial {n}"] for c in claims]
+            text = csv_text(["id", "version", "source_id", "quote", "statement"], rows)
+            importing = threading.Thread(target=run_import, args=(text,))
+            importing.start()
+            retitled = 0
+            while importing.is_alive():  # the claims' source retitled again and again while the import runs
+                retitled += 1
+                statuses += self.at_once(("PATCH", f"/api/sources/{source.pk}/", {"title": f"Rows {n}.{retitled}"}))
+            importing.join()
+        stale = stale_cells()
+        server_errors = sum(s >= 500 for s in statuses)
+        self.report("an import updating claims, its source retitled", len(stale) + len(failed), server_errors, statuses)
+        self.assertEqual(Claim.objects.filter(statement=f"Trial {TRIALS - 1}").count(), 30)
+
     def test_people_merged_while_others_sharing_their_lock_slots_are_renamed_never_deadlock(self):
         # A merge moves claims' speakers (their rows, the kept person's slot) and took the link lock last, where a
         # rename takes it first and then its slot: 30 deadlocks in 20 trials of a helper's attack.
