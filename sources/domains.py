@@ -14,10 +14,14 @@ def _extractor():
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-@lru_cache(maxsize=65536)
 def registered_domain(url: str) -> str:
     """The domain a URL was registered under, or "" for none (no URL, an IP address, an unknown suffix)."""
     if not url:
         return ""
-    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    return _host_domain(urlsplit(url if "//" in url else "//" + url).hostname or "")
+
+
+@lru_cache(maxsize=65536)
+def _host_domain(host: str) -> str:
+    # Kept by host, not URL: a full recount reads every source's URL, and an outlet's articles share a host.
     return _extractor()(host).top_domain_under_public_suffix.lower()
