@@ -11,6 +11,7 @@ import charset_normalizer
 from django.db import transaction
 
 from common.history import one_history_record
+from common.locks import LINKS, hold
 from common.projects import project_or_sole
 from sources.cleaning import (
     Cleaned,
@@ -394,6 +395,9 @@ def import_raw(
         )
     else:
         action = "updated"
+        # The link lock before the source's row (common.locks' order): the new capture recounts the claims its voice
+        # touches under it, and a claim moved into the source, or restored in it, holds it while waiting for the row.
+        hold(LINKS)
         old_text = source_text(source.pk, to_change=True)  # no claim is anchored to it meanwhile (common.locks)
         if title_set_by_a_person(source):
             if stated_title != source.title:
