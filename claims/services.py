@@ -25,6 +25,7 @@ from claims.rules import (
 )
 from claims.tagging import refresh_tag_names
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
+from common.locks import deleted_meanwhile
 from common.projects import stays_in_project
 from sources.dates import Precision
 from sources.models import Agent, Source
@@ -308,6 +309,8 @@ def save_link(*, link: Link, user: AbstractBaseUser | None = None) -> Link:
     require(user, "claims.change_link", obj=link)
     lock_links()
     before = set(Link.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").first() or ())
+    if not before and not link._state.adding:
+        raise deleted_meanwhile(Link)  # read under the link lock, which delete_links holds
     link.full_clean()
     with duplicates_reported(link.full_clean):
         link.save()

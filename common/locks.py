@@ -13,6 +13,7 @@ are read from (`lender_locking`), then claims' rows (by id).
 
 import zlib
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 LINKS = "claimtrail:links"  # links, the claims' sources they join, and the counts stored from them
@@ -42,6 +43,14 @@ def locked_value(model, pk: int, column: str, *, to_change: bool = False):
         cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s{mode}", [pk])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def deleted_meanwhile(model) -> ValidationError:
+    """What a change answers when its row was deleted by a transaction that committed first, found under the lock
+    the delete takes too: saved, the row would be inserted again, and the delete lost."""
+    return ValidationError(
+        f"This {model._meta.verbose_name} was deleted meanwhile; there is nothing left to change.", code="deleted"
+    )
 
 
 def share_rows(model, pks) -> None:

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.history import one_history_record
-from common.locks import LINKS, hold, locked_value
+from common.locks import LINKS, deleted_meanwhile, hold, locked_value
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
@@ -310,6 +310,11 @@ def save_agent(agent: Agent, *, user) -> Agent:
     changed = not new and before != {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}
     if changed:
         hold(LINKS)  # its sources' claims are recounted under it: taken before the claims its name touches
+    if not agent._state.adding:
+        # Its row, after the link lock as delete_agent takes them (no key lock: claims naming it need not wait).
+        row = Agent.objects.select_for_update(no_key=True).filter(pk=agent.pk).order_by("pk")
+        if row.values_list("pk", flat=True).first() is None:
+            raise deleted_meanwhile(Agent)
     agent.save()
     if changed:
         # The organisation above a publisher decides which sources speak with one voice; its names, which

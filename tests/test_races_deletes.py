@@ -9,9 +9,9 @@ from django.test import LiveServerTestCase
 
 from claims.corroboration.counting import recount_all
 from claims.exchange.stored_cells import stale_cells
-from claims.models import Claim
-from claims.services import create_claim
-from sources.models import Source
+from claims.models import Claim, Link
+from claims.services import create_claim, link_claims, record_republication
+from sources.models import Agent, Source
 from sources.services import agent_named, create_source
 from tests.races import TRIALS, ApiRequestsAtOnce
 
@@ -69,3 +69,49 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             # Deleted (204) with no claim made, or kept (409, still used) with the claims made.
             broken += answers[0] != (409 if made else 204) or Source.objects.filter(pk=source.pk).exists() != bool(made)
         self.report("source deleted while claims are made in it", broken, sum(s >= 500 for s in statuses), statuses)
+
+    def edited_while_deleted(self, race: str, model, objects: list, path: str, change: dict) -> None:
+        """Each object deleted and changed at once through the API: a delete that answers 204 stays deleted."""
+        statuses, back = [], 0
+        for n, obj in enumerate(objects):
+            answers = self.at_once(
+                ("DELETE", f"{path}{obj.pk}/", None),
+                ("PATCH", f"{path}{obj.pk}/", change),
+                stagger=(n % 5) * 0.003,  # the change's save before and after the delete's commit
+            )
+            statuses += answers
+            back += answers[0] == 204 and model.objects.filter(pk=obj.pk).exists()
+        self.report(race, back, sum(s >= 500 for s in statuses), statuses)
+
+    def test_a_person_changed_while_deleted_stays_deleted(self):
+        people = [agent_named(f"Leaving {n}") for n in range(TRIALS)]
+        self.edited_while_deleted("person changed while deleted", Agent, people, "/api/agents/", {"name": "Back"})
+
+    def test_a_source_changed_while_deleted_stays_deleted(self):
+        sources = [
+            create_source(title=f"Leaving {n}", text=sentences(1), url=f"https://leaving.example/{n}")
+            for n in range(TRIALS)
+        ]
+        self.edited_while_deleted("source changed while deleted", Source, sources, "/api/sources/", {"title": "Back"})
+
+    def test_a_link_changed_while_deleted_stays_deleted(self):
+        here = create_source(title="Here", text=sentences(TRIALS), url="https://here.example/")
+        there = create_source(title="There", text=sentences(TRIALS, "boat"), url="https://there.example/")
+        links = [
+            link_claims(
+                claim_a=create_claim(source=here, quote=f"Sentence number {n} says"),
+                claim_b=create_claim(source=there, quote=f"Sentence number {n} says"),
+            )
+            for n in range(TRIALS)
+        ]
+        self.edited_while_deleted("link changed while deleted", Link, links, "/api/links/", {"note": "Back"})
+
+    def test_a_copy_deleted_while_it_is_changed_never_deadlocks(self):
+        original = create_source(title="Original", text=sentences(1), url="https://original.example/")
+        create_claim(source=original, quote="Sentence number 0 says")  # the copy's delete recounts it
+        copies = []
+        for n in range(TRIALS):
+            copy = create_source(title=f"Copy {n}", text=sentences(1), url=f"https://copy.example/{n}")
+            record_republication(copy=copy, original=original)
+            copies.append(copy)
+        self.edited_while_deleted("copy changed while deleted", Source, copies, "/api/sources/", {"title": "Back"})
