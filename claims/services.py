@@ -28,7 +28,7 @@ from common.history import bulk_history, one_history_record, recorded_as, record
 from common.locks import deleted_meanwhile
 from common.projects import stays_in_project
 from sources.dates import Precision
-from sources.models import Agent, Source
+from sources.models import Agent, Source, share_lenders
 from sources.rules import require_for
 
 
@@ -116,8 +116,12 @@ def save_claim(
             claim_id=claim.pk, seen_version=seen_version, source_id=claim.source_id, speaker_id=claim.speaker_id
         )
         advance_version(claim, seen_version=seen_version)
-    elif claim.created_by_id is None and user is not None:
-        claim.created_by = user
+    else:
+        # What it names locked before it is validated, as check_version locks them for a change: a person being
+        # deleted is waited for and then found gone, instead of failing the claim's commit.
+        share_lenders(sources=[claim.source_id], agents=[claim.speaker_id])
+        if claim.created_by_id is None and user is not None:
+            claim.created_by = user
     claim.full_clean(exclude=["created_by"])
     with one_history_record(claim):
         with duplicates_reported(claim.check_span_free):

@@ -82,3 +82,14 @@ def lender_locking(kind: str, ids_sql: str, *, exclusive: bool = False) -> str:
         f"{take}({LENDER_CLASSES[kind]}, slot) FROM (SELECT DISTINCT mod(id, {LENDER_SLOTS})::integer AS slot "
         f"FROM ({ids_sql}) AS lent(id) WHERE id IS NOT NULL ORDER BY slot) AS locked"
     )
+
+
+def hold_lender(kind: str, pk: int) -> None:
+    """Hold the lock of the slot this lender's id falls in, exclusive, to the end of the transaction (as a change of
+    what it lends does): a writer of claims naming it, which takes it shared before it validates, waits."""
+    if _in_transaction():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT {lender_locking(kind, 'SELECT %s::bigint', exclusive=True)}) AS held",
+                [pk],
+            )

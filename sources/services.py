@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.history import one_history_record
-from common.locks import LINKS, deleted_meanwhile, hold, locked_value
+from common.locks import LINKS, deleted_meanwhile, hold, hold_lender, locked_value
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
@@ -223,10 +223,12 @@ def delete_agent(*, agent: Agent, user=None) -> None:
     is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every source whose
     voice it shaped is announced, so that the claims they touch are recounted."""
     require(user, "sources.delete_agent", obj=agent)
-    # The link lock, then the row (common.locks' order), before looking for what still refers to it: the delete
-    # touches the kept cells of the claims of the sources it wrote and recounts under the link lock, and a writer
-    # naming it meanwhile is waited for, then refuses it (PROTECT) instead of failing at its commit.
+    # The link lock, its lender's lock, then its row, before looking for what still refers to it: the delete touches
+    # the kept cells of the claims of the sources it wrote and recounts under the link lock, and a claim being made
+    # to name it (which takes the lender's lock shared before it is validated, and key-shares the row at its commit)
+    # is waited for, then refuses the delete (PROTECT), or waits and finds it gone, instead of failing at commit.
     hold(LINKS)
+    hold_lender("agent", agent.pk)
     locked_value(Agent, agent.pk, "id", to_change=True)
     affected = sources_voiced_by([agent.pk])
     agent.delete()

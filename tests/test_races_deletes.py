@@ -70,6 +70,28 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             broken += answers[0] != (409 if made else 204) or Source.objects.filter(pk=source.pk).exists() != bool(made)
         self.report("source deleted while claims are made in it", broken, sum(s >= 500 for s in statuses), statuses)
 
+    def test_a_person_deleted_while_made_the_speaker_of_claims_answers_without_a_server_error(self):
+        source = create_source(title="Spoken", text=sentences(2 * TRIALS), url="https://spoken.example/")
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            speaker = agent_named(f"Speaker {n}")
+            claim = create_claim(source=source, quote=f"Sentence number {2 * n} says")
+            answers = self.at_once(
+                ("DELETE", f"/api/agents/{speaker.pk}/", None),
+                ("PATCH", f"/api/claims/{claim.pk}/", {"speaker": speaker.pk, "version": claim.version}),
+                (
+                    "POST",
+                    "/api/claims/",
+                    {"source": source.pk, "quote": f"Sentence number {2 * n + 1} says", "speaker": speaker.pk},
+                ),
+                stagger=(n % 5) * 0.003,  # the claims' checks before and after the delete's
+            )
+            statuses += answers
+            spoken = Claim.objects.filter(speaker=speaker.pk).exists()
+            # Deleted (204) with no claim naming them, or kept (409, still used) with the claims that do.
+            broken += answers[0] != (409 if spoken else 204)
+        self.report("person deleted while made a speaker", broken, sum(s >= 500 for s in statuses), statuses)
+
     def edited_while_deleted(self, race: str, model, objects: list, path: str, change: dict) -> None:
         """Each object deleted and changed at once through the API: a delete that answers 204 stays deleted."""
         statuses, back = [], 0
