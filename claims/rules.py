@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from common.batching import batched
+from common.history import recorded_person
 from common.locks import LINKS, hold
 from sources.rules import DENIED, holds
 from sources.rules import require as sources_require
@@ -126,6 +127,9 @@ def check_version(
     if moved or (speaker_id is not UNCHANGED and speaker_id != stored_speaker):
         speaker = stored_speaker if speaker_id is UNCHANGED else speaker_id
         share_lenders(sources=[source_id if source_id is not None else stored_source], agents=[speaker])
+    # The account the write is recorded under, whose row its history's key share-locks only at the commit (Django's
+    # foreign keys are deferred): a rename of the account, holding that row, touches the claims it annotated.
+    share_lenders(accounts=[recorded_person().pk])
     with transaction.atomic():
         # The claim's row alone: its default ordering joined its source, whose row FOR UPDATE locked too, so two
         # edits of claims in one source, each holding the source's row shared, deadlocked.

@@ -458,3 +458,33 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         stale = stale_cells()
         self.report("moves, renames and a new publisher", len(stale), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(Claim.objects.filter(source__title__startswith="There").count(), 5 * TRIALS)
+
+    def test_an_account_renamed_while_it_edits_its_claims_never_deadlocks(self):
+        # A write records its history in its author's name: the history row's key on the account is checked at the
+        # commit (Django's foreign keys are deferred), after the write locked the claim; the rename, holding the
+        # account's row, touches the account's claims (their annotator cell).
+        source = create_source(
+            title="Slipway",
+            text=" ".join(f"Sentence number {n} says the slip is dry." for n in range(4 * TRIALS)),
+            url="https://slipway.example/",
+        )
+        statuses = []
+        for n in range(TRIALS):
+            claims = [
+                create_claim(source=source, quote=f"Sentence number {4 * n + k} says", created_by=self.reviewer)
+                for k in range(4)
+            ]
+
+            def rename(n=n):
+                with transaction.atomic():  # as the admin's change form saves an account
+                    account = User.objects.get(pk=self.reviewer.pk)
+                    account.username = f"rita_{n}"
+                    account.save()
+
+            edits = [
+                ("PATCH", f"/api/claims/{c.pk}/", {"statement": f"Edit {n}", "version": c.version}) for c in claims
+            ]
+            statuses += self.at_once(*edits, rename, stagger=(n % 5) * 0.003)
+        stale = stale_cells()
+        self.report("account renamed while it edits", len(stale), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(User.objects.get(pk=self.reviewer.pk).username, f"rita_{TRIALS - 1}")
