@@ -18,6 +18,7 @@ from claims.rules import (
     check_version,
     lock_links,
     may_review,
+    recorded_account,
     require,
     status_after_edit,
     stored_for_review_rule,
@@ -140,6 +141,7 @@ def set_status(claims: Iterable[Claim], status: str, *, user: AbstractBaseUser |
     version going up through the version check, a history record for each (with its tags and the reason);
     how many changed (those already at that status are left alone)."""
     require_for(user, "claims.review_claim", Claim, [claim.pk for claim in claims])
+    recorded_account()  # before the claims' rows
     now = timezone.now()
     chosen = Claim.objects.filter(pk__in=[claim.pk for claim in claims]).exclude(status=status)
     changed = list(chosen.order_by("pk").select_for_update())

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.test import LiveServerTestCase, TestCase, TransactionTestCase
 from django.utils import timezone
 
+from claims.corroboration.counting import recount_all
 from claims.exchange.stored_cells import stale_cells, stored_columns
 from claims.models import Claim
 from claims.services import create_claim, save_claim
@@ -475,16 +476,37 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
                 for k in range(4)
             ]
 
-            def rename(n=n):
-                with transaction.atomic():  # as the admin's change form saves an account
-                    account = User.objects.get(pk=self.reviewer.pk)
-                    account.username = f"rita_{n}"
-                    account.save()
-
             edits = [
                 ("PATCH", f"/api/claims/{c.pk}/", {"statement": f"Edit {n}", "version": c.version}) for c in claims
             ]
-            statuses += self.at_once(*edits, rename, stagger=(n % 5) * 0.003)
+            statuses += self.at_once(*edits, lambda n=n: self.rename_account(f"rita_{n}"), stagger=(n % 5) * 0.003)
         stale = stale_cells()
         self.report("account renamed while it edits", len(stale), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(User.objects.get(pk=self.reviewer.pk).username, f"rita_{TRIALS - 1}")
+
+    def test_an_account_renamed_while_it_links_its_claims_never_deadlocks(self):
+        # A link recounts (updates) both claims under the link lock; its history's key on its author's account is
+        # checked at the commit, as an edit's is.
+        here = create_source(title="Here", text=" ".join(f"Here {n} the slip is dry." for n in range(5 * TRIALS)))
+        there = create_source(title="There", text=" ".join(f"There {n} the slip is wet." for n in range(5 * TRIALS)))
+        statuses = []
+        for n in range(TRIALS):
+            pairs = [
+                (
+                    create_claim(source=here, quote=f"Here {5 * n + k} the", created_by=self.reviewer),
+                    create_claim(source=there, quote=f"There {5 * n + k} the", created_by=self.reviewer),
+                )
+                for k in range(5)
+            ]
+            links = [("POST", "/api/links/", {"claim_a": a.pk, "claim_b": b.pk}) for a, b in pairs]
+            statuses += self.at_once(*links, lambda n=n: self.rename_account(f"rita_{n}"), stagger=(n % 10) * 0.002)
+        stale = stale_cells()
+        self.report("account renamed while it links", len(stale), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
+
+    def rename_account(self, username: str) -> None:
+        """Rename the reviewer's account as the admin's change form does (one transaction, a save of the user)."""
+        with transaction.atomic():
+            account = User.objects.get(pk=self.reviewer.pk)
+            account.username = username
+            account.save()
