@@ -11,7 +11,8 @@ from claims.corroboration.counting import recount_all
 from claims.exchange.stored_cells import stale_cells
 from claims.models import Claim, Link
 from claims.services import create_claim, link_claims, record_republication
-from sources.models import Agent, Source
+from sources.importing import import_raw
+from sources.models import Agent, Capture, Source
 from sources.services import agent_named, create_source
 from tests.races import TRIALS, ApiRequestsAtOnce
 
@@ -137,3 +138,20 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             record_republication(copy=copy, original=original)
             copies.append(copy)
         self.edited_while_deleted("copy changed while deleted", Source, copies, "/api/sources/", {"title": "Back"})
+
+    def test_a_source_deleted_while_a_new_capture_of_its_page_arrives_stays_deleted(self):
+        statuses, back = [], 0
+        for n in range(TRIALS):
+            source = create_source(title=f"Page {n}", text=sentences(1), url=f"https://page.example/{n}")
+
+            def recapture(source=source, n=n):
+                page = sentences(2).encode()
+                import_raw(
+                    data=page, file_name=f"page{n}.txt", method=Capture.Method.TEXT, url=source.url, imported_by="t"
+                )
+
+            answers = self.at_once(("DELETE", f"/api/sources/{source.pk}/", None), recapture, stagger=(n % 5) * 0.003)
+            statuses += answers
+            # Deleted (204): the capture made a new source of the page; refused (409): the capture updated it.
+            back += answers[0] == 204 and Source.objects.filter(pk=source.pk).exists()
+        self.report("source deleted while its page is captured", back, sum(s >= 500 for s in statuses), statuses)
