@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from common.batching import batched
+from common.history import named_person
 from common.locks import LINKS, hold
 from sources.rules import DENIED, holds
 from sources.rules import require as sources_require
@@ -126,6 +127,7 @@ def check_version(
     if moved or (speaker_id is not UNCHANGED and speaker_id != stored_speaker):
         speaker = stored_speaker if speaker_id is UNCHANGED else speaker_id
         share_lenders(sources=[source_id if source_id is not None else stored_source], agents=[speaker])
+    recorded_account()
     with transaction.atomic():
         # The claim's row alone: its default ordering joined its source, whose row FOR UPDATE locked too, so two
         # edits of claims in one source, each holding the source's row shared, deadlocked.
@@ -273,8 +275,24 @@ def lock_links() -> None:
     """The link lock (common.locks.LINKS), held to the end of the transaction by every write that adds, changes or
     deletes links, moves or deletes a linked claim, or stores counts: each then reads the links, the claims'
     sources and the voices after the writes before it, so no link lands inside one source and every stored count
-    is computed from what was committed. Take it before locking any claim's row."""
+    is computed from what was committed. Take it before locking any claim's row.
+
+    Then the account the write is recorded under is key-shared (recorded_account), before any claim's row too."""
     hold(LINKS)
+    recorded_account()
+
+
+def recorded_account() -> None:
+    """Key-share the account the write is recorded under (common.history.named_person; the system user is never
+    renamed), as its history's key on the account does, but only at the commit (Django's foreign keys are
+    deferred): a rename of the account holds its row and touches the claims it annotated (their kept annotator
+    cell), so a write holding one of those claims' rows must not wait for that row at its commit. Call it before
+    locking a claim's row."""
+    from sources.models import share_lenders
+
+    person = named_person()
+    if person is not None:
+        share_lenders(accounts=[person.pk])
 
 
 def check_link_ends(claim_a_id: int, claim_b_id: int) -> None:

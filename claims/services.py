@@ -18,6 +18,7 @@ from claims.rules import (
     check_version,
     lock_links,
     may_review,
+    recorded_account,
     require,
     status_after_edit,
     stored_for_review_rule,
@@ -25,9 +26,10 @@ from claims.rules import (
 )
 from claims.tagging import refresh_tag_names
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
+from common.locks import deleted_meanwhile
 from common.projects import stays_in_project
 from sources.dates import Precision
-from sources.models import Agent, Source
+from sources.models import Agent, Source, share_lenders
 from sources.rules import require_for
 
 
@@ -115,8 +117,12 @@ def save_claim(
             claim_id=claim.pk, seen_version=seen_version, source_id=claim.source_id, speaker_id=claim.speaker_id
         )
         advance_version(claim, seen_version=seen_version)
-    elif claim.created_by_id is None and user is not None:
-        claim.created_by = user
+    else:
+        # What it names locked before it is validated, as check_version locks them for a change: a person being
+        # deleted is waited for and then found gone, instead of failing the claim's commit.
+        share_lenders(sources=[claim.source_id], agents=[claim.speaker_id])
+        if claim.created_by_id is None and user is not None:
+            claim.created_by = user
     claim.full_clean(exclude=["created_by"])
     with one_history_record(claim):
         with duplicates_reported(claim.check_span_free):
@@ -135,6 +141,7 @@ def set_status(claims: Iterable[Claim], status: str, *, user: AbstractBaseUser |
     version going up through the version check, a history record for each (with its tags and the reason);
     how many changed (those already at that status are left alone)."""
     require_for(user, "claims.review_claim", Claim, [claim.pk for claim in claims])
+    recorded_account()  # before the claims' rows
     now = timezone.now()
     chosen = Claim.objects.filter(pk__in=[claim.pk for claim in claims]).exclude(status=status)
     changed = list(chosen.order_by("pk").select_for_update())
@@ -308,6 +315,8 @@ def save_link(*, link: Link, user: AbstractBaseUser | None = None) -> Link:
     require(user, "claims.change_link", obj=link)
     lock_links()
     before = set(Link.objects.filter(pk=link.pk).values_list("claim_a", "claim_b").first() or ())
+    if not before and not link._state.adding:
+        raise deleted_meanwhile(Link)  # read under the link lock, which delete_links holds
     link.full_clean()
     with duplicates_reported(link.full_clean):
         link.save()

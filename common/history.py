@@ -106,13 +106,19 @@ def recorded_as(*, user: AbstractBaseUser | None = None, reason: str = "") -> It
 def recorded_person(**kwargs) -> AbstractBaseUser:
     """Who the history records (HistoricalRecords' `get_user`, called with the instance and a request): the
     person named by recorded_as, else the logged-in user of the request being answered, else the system user."""
+    return named_person() or system_user()
+
+
+def named_person() -> AbstractBaseUser | None:
+    """The person named by recorded_as, else the logged-in user of the request being answered; None when the
+    history would record the system user."""
     user = _recording.get().user
     if user is not None:
         return user
     user = getattr(_request.get(), "user", None)
     if user is not None and user.is_authenticated:
         return user
-    return system_user()
+    return None
 
 
 def recorded_reason(history_type: str = "~") -> str:

@@ -13,6 +13,7 @@ are read from (`lender_locking`), then claims' rows (by id).
 
 import zlib
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 LINKS = "claimtrail:links"  # links, the claims' sources they join, and the counts stored from them
@@ -44,6 +45,14 @@ def locked_value(model, pk: int, column: str, *, to_change: bool = False):
     return row[0] if row else None
 
 
+def deleted_meanwhile(model) -> ValidationError:
+    """What a change answers when its row was deleted by a transaction that committed first, found under the lock
+    the delete takes too: saved, the row would be inserted again, and the delete lost."""
+    return ValidationError(
+        f"This {model._meta.verbose_name} was deleted meanwhile; there is nothing left to change.", code="deleted"
+    )
+
+
 def share_rows(model, pks) -> None:
     """Share-lock these rows to the end of the transaction (in id order), before reading them."""
     pks = sorted(set(pks))
@@ -73,3 +82,14 @@ def lender_locking(kind: str, ids_sql: str, *, exclusive: bool = False) -> str:
         f"{take}({LENDER_CLASSES[kind]}, slot) FROM (SELECT DISTINCT mod(id, {LENDER_SLOTS})::integer AS slot "
         f"FROM ({ids_sql}) AS lent(id) WHERE id IS NOT NULL ORDER BY slot) AS locked"
     )
+
+
+def hold_lender(kind: str, pk: int) -> None:
+    """Hold the lock of the slot this lender's id falls in, exclusive, to the end of the transaction (as a change of
+    what it lends does): a writer of claims naming it, which takes it shared before it validates, waits."""
+    if _in_transaction():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT {lender_locking(kind, 'SELECT %s::bigint', exclusive=True)}) AS held",
+                [pk],
+            )

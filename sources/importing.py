@@ -11,6 +11,7 @@ import charset_normalizer
 from django.db import transaction
 
 from common.history import one_history_record
+from common.locks import LINKS, hold
 from common.projects import project_or_sole
 from sources.cleaning import (
     Cleaned,
@@ -372,6 +373,14 @@ def import_raw(
         details["notes"] = "\n".join([*cleaned.notes, stated["published_on_note"]])
 
     source = same_source(url=url, source_path=source_path, project=project)
+    if source is not None:
+        # The link lock before the source's row (common.locks' order): the new capture recounts the claims its
+        # voice touches under it, and a claim moved into the source, or restored in it, holds it while waiting for
+        # the row.
+        hold(LINKS)
+        old_text = source_text(source.pk, to_change=True)  # no claim is anchored to it meanwhile (common.locks)
+        if old_text is None:
+            source = None  # deleted since it was looked up: saved, it would come back; the capture makes a new one
     anchors: list[dict] = []
     stated_title, notes = details["title"], []
     if stated.get("message"):  # such as a PDF whose text could not be read
@@ -394,7 +403,6 @@ def import_raw(
         )
     else:
         action = "updated"
-        old_text = source_text(source.pk, to_change=True)  # no claim is anchored to it meanwhile (common.locks)
         if title_set_by_a_person(source):
             if stated_title != source.title:
                 notes.append(f"title kept: “{source.title}” was set by a person; this capture gives “{stated_title}”")

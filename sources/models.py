@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Greatest, Least
 
 from common.history import KeptHistory
-from common.locks import AGENT_TREE, LINKS, hold, lender_locking, locked_value, share_rows
+from common.locks import AGENT_TREE, LINKS, deleted_meanwhile, hold, lender_locking, locked_value, share_rows
 from common.projects import InAProject, ProjectQuerySet, place_in_sole_project, same_project, stays_in_its_project
 from sources.dates import Precision, to_iso, truncate
 
@@ -316,6 +316,8 @@ class Source(InAProject, models.Model):
             # recounts its claims under it, and a claim moved into it holds it while waiting for this row.
             hold(LINKS)
             stored = source_text(self.pk, to_change=True)  # no claim can be anchored to it meanwhile
+            if stored is None and not self._state.adding:
+                raise deleted_meanwhile(Source)
             if stored is not None and stored != self.text and self.has_anchored_text():
                 raise ValidationError(
                     {

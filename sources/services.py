@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.history import one_history_record
-from common.locks import LINKS, hold
+from common.locks import LINKS, deleted_meanwhile, hold, hold_lender, locked_value
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
@@ -223,6 +223,13 @@ def delete_agent(*, agent: Agent, user=None) -> None:
     is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every source whose
     voice it shaped is announced, so that the claims they touch are recounted."""
     require(user, "sources.delete_agent", obj=agent)
+    # The link lock, its lender's lock, then its row, before looking for what still refers to it: the delete touches
+    # the kept cells of the claims of the sources it wrote and recounts under the link lock, and a claim being made
+    # to name it (which takes the lender's lock shared before it is validated, and key-shares the row at its commit)
+    # is waited for, then refuses the delete (PROTECT), or waits and finds it gone, instead of failing at commit.
+    hold(LINKS)
+    hold_lender("agent", agent.pk)
+    locked_value(Agent, agent.pk, "id", to_change=True)
     affected = sources_voiced_by([agent.pk])
     agent.delete()
     announce_voices_changed(affected)
@@ -281,6 +288,11 @@ def delete_source(*, source: Source, user=None) -> None:
     """Delete a source. One with claims or captures, or republished elsewhere, is refused by the database
     (PROTECT: ProtectedError); a copy's republication goes with it, and the claims its voice touched are recounted."""
     require(user, "sources.delete_source", obj=source)
+    # The link lock, then the row (common.locks' order), before looking for claims: a claim being written in it
+    # (which reads its text under a share lock) is waited for and then refuses the delete (PROTECT), or waits and
+    # finds the source gone, instead of one of them failing at its commit; and its copies' recount runs under it.
+    hold(LINKS)
+    locked_value(Source, source.pk, "id", to_change=True)
     affected = {source.pk, *Source.objects.filter(republication__original=source).values_list("pk", flat=True)}
     originals = set(Source.objects.filter(republications__copy=source).values_list("pk", flat=True))
     source.delete()
@@ -300,6 +312,11 @@ def save_agent(agent: Agent, *, user) -> Agent:
     changed = not new and before != {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}
     if changed:
         hold(LINKS)  # its sources' claims are recounted under it: taken before the claims its name touches
+    if not agent._state.adding:
+        # Its row, after the link lock as delete_agent takes them (no key lock: claims naming it need not wait).
+        row = Agent.objects.select_for_update(no_key=True).filter(pk=agent.pk).order_by("pk")
+        if row.values_list("pk", flat=True).first() is None:
+            raise deleted_meanwhile(Agent)
     agent.save()
     if changed:
         # The organisation above a publisher decides which sources speak with one voice; its names, which

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.test import LiveServerTestCase, TestCase, TransactionTestCase
 from django.utils import timezone
 
+from claims.corroboration.counting import recount_all
 from claims.exchange.stored_cells import stale_cells, stored_columns
 from claims.models import Claim
 from claims.services import create_claim, save_claim
@@ -495,3 +496,54 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         stale = stale_cells()
         self.report("moves, renames and a new publisher", len(stale), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(Claim.objects.filter(source__title__startswith="There").count(), 5 * TRIALS)
+
+    def test_an_account_renamed_while_it_edits_its_claims_never_deadlocks(self):
+        # A write records its history in its author's name: the history row's key on the account is checked at the
+        # commit (Django's foreign keys are deferred), after the write locked the claim; the rename, holding the
+        # account's row, touches the account's claims (their annotator cell).
+        source = create_source(
+            title="Slipway",
+            text=" ".join(f"Sentence number {n} says the slip is dry." for n in range(4 * TRIALS)),
+            url="https://slipway.example/",
+        )
+        statuses = []
+        for n in range(TRIALS):
+            claims = [
+                create_claim(source=source, quote=f"Sentence number {4 * n + k} says", created_by=self.reviewer)
+                for k in range(4)
+            ]
+
+            edits = [
+                ("PATCH", f"/api/claims/{c.pk}/", {"statement": f"Edit {n}", "version": c.version}) for c in claims
+            ]
+            statuses += self.at_once(*edits, lambda n=n: self.rename_account(f"rita_{n}"), stagger=(n % 5) * 0.003)
+        stale = stale_cells()
+        self.report("account renamed while it edits", len(stale), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(User.objects.get(pk=self.reviewer.pk).username, f"rita_{TRIALS - 1}")
+
+    def test_an_account_renamed_while_it_links_its_claims_never_deadlocks(self):
+        # A link recounts (updates) both claims under the link lock; its history's key on its author's account is
+        # checked at the commit, as an edit's is.
+        here = create_source(title="Here", text=" ".join(f"Here {n} the slip is dry." for n in range(5 * TRIALS)))
+        there = create_source(title="There", text=" ".join(f"There {n} the slip is wet." for n in range(5 * TRIALS)))
+        statuses = []
+        for n in range(TRIALS):
+            pairs = [
+                (
+                    create_claim(source=here, quote=f"Here {5 * n + k} the", created_by=self.reviewer),
+                    create_claim(source=there, quote=f"There {5 * n + k} the", created_by=self.reviewer),
+                )
+                for k in range(5)
+            ]
+            links = [("POST", "/api/links/", {"claim_a": a.pk, "claim_b": b.pk}) for a, b in pairs]
+            statuses += self.at_once(*links, lambda n=n: self.rename_account(f"rita_{n}"), stagger=(n % 10) * 0.002)
+        stale = stale_cells()
+        self.report("account renamed while it links", len(stale), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
+
+    def rename_account(self, username: str) -> None:
+        """Rename the reviewer's account as the admin's change form does (one transaction, a save of the user)."""
+        with transaction.atomic():
+            account = User.objects.get(pk=self.reviewer.pk)
+            account.username = username
+            account.save()

@@ -13,6 +13,7 @@ from django.db import connection, connections, transaction
 from django.test import LiveServerTestCase, TransactionTestCase
 
 from claims.corroboration.counting import recount_all
+from claims.exchange.stored_cells import stale_cells
 from claims.models import Claim, Link
 from claims.rules import StaleVersion, check_version
 from claims.services import create_claim, save_claim
@@ -214,3 +215,62 @@ class EditWhileRecapturingTests(TransactionTestCase):
                 failures.append(f"trial {n}: the quote is not at its offsets")
         report(f"edit and re-capture: {trials} trials, {len(failures)} failed (deadlocks or wrong anchors)")
         self.assertEqual(failures, [])
+
+
+@unittest.skipUnless(
+    connection.vendor == "postgresql",
+    "SQLite lets one writer in at a time, so a capture and requests cannot deadlock; this needs PostgreSQL.",
+)
+class CaptureRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
+    def test_a_new_capture_while_a_claim_moves_into_its_source_and_another_is_linked_never_deadlocks(self):
+        words = sentences(12)
+        elsewhere = create_source(title="Elsewhere", text=sentences(TRIALS), url="https://else.where/")
+        statuses = []
+        for n in range(TRIALS):
+            captured = import_raw(
+                data=words.encode(),
+                file_name=f"page{n}.txt",
+                method=Capture.Method.TEXT,
+                url=f"https://cap.example/{n}",
+                imported_by="test",
+            ).source
+            anchored = create_claim(source=captured, quote="Sentence number 3 says")
+            moving = create_claim(source=elsewhere, quote=f"Sentence number {n} says the ferry")
+            partner = create_source(title=f"Partner {n}", text=sentences(1), url=f"https://partner.example/{n}")
+            other = create_claim(source=partner, quote="Sentence number 0 says")
+
+            def recapture(captured=captured, n=n):
+                # A new version of the page: new words before, so the claims move, and a new title.
+                page = f"<html><head><title>Page {n}, updated</title></head><body><p>Foreword.</p><p>{words}</p>"
+                import_raw(
+                    data=page.encode(),
+                    file_name=f"page{n}.html",
+                    method=Capture.Method.HTML,
+                    url=captured.url,
+                    imported_by="test",
+                )
+
+            statuses += self.at_once(
+                recapture,
+                (
+                    "PATCH",
+                    f"/api/claims/{moving.pk}/",
+                    {
+                        "source": captured.pk,
+                        "quote": "Sentence number 5 says",
+                        "start": None,
+                        "end": None,
+                        "version": moving.version,
+                    },
+                ),
+                ("POST", "/api/links/", {"claim_a": anchored.pk, "claim_b": other.pk}),
+                stagger=(n % 5) * 0.005,  # the capture first, then each request a little later
+            )
+        misplaced = [
+            claim.pk
+            for claim in Claim.objects.select_related("source")
+            if claim.source.text[claim.start : claim.end] != claim.quote
+        ]
+        self.report("new capture, move and link", len(misplaced), sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
+        self.assertEqual(stale_cells(), {})

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
+from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from claims.api.errors import VersionConflict
@@ -217,7 +218,7 @@ def write_agent(*, agent: Agent, changes: dict, user: AbstractBaseUser) -> Agent
 
 def write_link(*, link: Link, changes: dict, user: AbstractBaseUser) -> Link:
     data = posted(link, list(LinkModelForm.base_fields), changes)
-    instance = Link() if link.pk is None else Link.objects.get(pk=link.pk)
+    instance = Link() if link.pk is None else get_object_or_404(Link, pk=link.pk)  # deleted since the view read it
     return save_form(
         lambda: scoped(LinkModelForm(data, instance=instance), user),
         lambda form: save_link(link=form.instance, user=user),
