@@ -228,8 +228,10 @@ for the writer and reads what it wrote. The locks:
   aliases) take no such lock;
 - sources and accounts: their rows key-shared first, as a claim's foreign key would at commit (Django's are
   deferred). A change of a unique column (a source's URL, a username) locks its row against that, so it waits for the
-  claim, or the claim for it, before either takes another lock; an account needs nothing more (its last login is not
-  a key, and waits for nothing).
+  claim, or the claim for it, before either takes another lock (its last login is not a key, and waits for nothing).
+  A write that locks claims' rows key-shares the account it is recorded under before them (claims.rules.
+  recorded_account): that account's history key is otherwise checked only at the commit, after a rename holding the
+  account's row has waited for one of those claims.
 
 Each kind is locked in order (rows by id, advisory locks by slot), rows before advisory locks, sources before
 people; and, where a transaction holds claims' rows already, before those: a service that writes claims or sources
