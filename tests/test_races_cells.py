@@ -283,6 +283,30 @@ class CellsUnderTwoWritersTests(TransactionTestCase):
 
 @ONLY_POSTGRESQL
 class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
+    def while_importing(self, text: str, user: User, failed: list, requests: Callable[[int], list]) -> list[int]:
+        """Import `text` as `user` on a thread of its own, adding to `failed` its report's problems or the error it
+        raised (a deadlock's), while `requests(n)` are sent at once again and again (n = 1, 2, …) until it ends;
+        their statuses."""
+
+        def run_import() -> None:
+            try:
+                report = import_text(text, user=user)
+                if not report.ok:
+                    failed.append(report.problems)
+            except Exception as error:  # noqa: BLE001 - a deadlock's error, counted by the caller
+                failed.append(error)
+            finally:
+                connection.close()
+
+        importing = threading.Thread(target=run_import)
+        importing.start()
+        statuses, again = [], 0
+        while importing.is_alive():
+            again += 1
+            statuses += self.at_once(*requests(again))
+        importing.join()
+        return statuses
+
     def test_claims_posted_while_their_speaker_and_publisher_are_renamed_keep_the_new_names(self):
         statuses = []
         for n in range(TRIALS):
@@ -372,27 +396,17 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         pairs = sharing_slots(source.project, "Slot speaker", each=2, groups=3)
         statuses, failed = [], []
 
-        def run_import(text: str) -> None:
-            try:
-                report = import_text(text, user=root)
-                if not report.ok:
-                    failed.append(report.problems)
-            except Exception as error:  # noqa: BLE001 - a deadlock's error, counted below
-                failed.append(error)
-            finally:
-                connection.close()
-
         for n in range(TRIALS):
             rows = [[str(source.pk), f"Row {30 * n + i} is here.", pairs[i % len(pairs)][0].name] for i in range(30)]
-            importing = threading.Thread(target=run_import, args=(csv_text(["source_id", "quote", "speaker"], rows),))
-            importing.start()
-            renamed = 0
-            while importing.is_alive():  # the import's slot-mates renamed again and again while it runs
-                renamed += 1
-                statuses += self.at_once(
-                    *(("PATCH", f"/api/agents/{b.pk}/", {"name": f"Mate {b.pk} {n}.{renamed}"}) for _, b in pairs)
-                )
-            importing.join()
+            statuses += self.while_importing(
+                csv_text(["source_id", "quote", "speaker"], rows),
+                root,
+                failed,
+                # The import's slot-mates renamed again and again while it runs.
+                lambda again, n=n: [
+                    ("PATCH", f"/api/agents/{b.pk}/", {"name": f"Mate {b.pk} {n}.{again}"}) for _, b in pairs
+                ],
+            )
         stale = stale_cells()
         server_errors = sum(s >= 500 for s in statuses)
         self.report("an import, its speakers' slot-mates renamed", len(stale) + len(failed), server_errors, statuses)
@@ -409,27 +423,17 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         claims = [create_claim(source=source, quote=f"Row {i} is here.") for i in range(30)]
         statuses, failed = [], []
 
-        def run_import(text: str) -> None:
-            try:
-                report = import_text(text, user=root)
-                if not report.ok:
-                    failed.append(report.problems)
-            except Exception as error:  # noqa: BLE001 - a deadlock's error, counted below
-                failed.append(error)
-            finally:
-                connection.close()
-
         for n in range(TRIALS):
             versions = dict(Claim.objects.values_list("pk", "version"))
             rows = [[str(c.pk), str(versions[c.pk]), str(source.pk), c.quote, f"Trial {n}"] for c in claims]
             text = csv_text(["id", "version", "source_id", "quote", "statement"], rows)
-            importing = threading.Thread(target=run_import, args=(text,))
-            importing.start()
-            retitled = 0
-            while importing.is_alive():  # the claims' source retitled again and again while the import runs
-                retitled += 1
-                statuses += self.at_once(("PATCH", f"/api/sources/{source.pk}/", {"title": f"Rows {n}.{retitled}"}))
-            importing.join()
+            statuses += self.while_importing(
+                text,
+                root,
+                failed,
+                # The claims' source retitled again and again while the import runs.
+                lambda again, n=n: [("PATCH", f"/api/sources/{source.pk}/", {"title": f"Rows {n}.{again}"})],
+            )
         stale = stale_cells()
         server_errors = sum(s >= 500 for s in statuses)
         self.report("an import updating claims, its source retitled", len(stale) + len(failed), server_errors, statuses)
