@@ -27,6 +27,11 @@ def sentences(count: int) -> str:
     return " ".join(f"Sentence number {n} says the ferry sails at dawn." for n in range(count))
 
 
+def capture_page(page: str, name: str, url: str, method=Capture.Method.TEXT):
+    """A capture of a page at `url`, as `import_sources` makes one from a saved file."""
+    return import_raw(data=page.encode(), file_name=name, method=method, url=url, imported_by="test")
+
+
 @unittest.skipUnless(
     connection.vendor == "postgresql",
     "SQLite lets one writer in at a time, so parallel requests cannot race; this needs PostgreSQL (DATABASE_URL).",
@@ -161,13 +166,7 @@ class EditWhileRecapturingTests(TransactionTestCase):
         trials, failures, outcomes = 4, [], []
         for n in range(trials):
             words = sentences(40)
-            source = import_raw(
-                data=words.encode(),
-                file_name=f"page{n}.txt",
-                method=Capture.Method.TEXT,
-                url=f"https://race.example/{n}",
-                imported_by="test",
-            ).source
+            source = capture_page(words, f"page{n}.txt", f"https://race.example/{n}").source
             claim = create_claim(source=source, quote=f"Sentence number {n} says")
             barrier = threading.Barrier(2)
             errors: list[BaseException] = []
@@ -190,13 +189,7 @@ class EditWhileRecapturingTests(TransactionTestCase):
                 try:
                     barrier.wait()
                     time.sleep(0.01 * (n % 4))
-                    import_raw(
-                        data=("Foreword. " + words).encode(),
-                        file_name=f"page{n}.txt",
-                        method=Capture.Method.TEXT,
-                        url=source.url,
-                        imported_by="test",
-                    )
+                    capture_page("Foreword. " + words, f"page{n}.txt", source.url)
                 except BaseException as error:  # noqa: BLE001
                     errors.append(error)
                 finally:
@@ -227,13 +220,7 @@ class CaptureRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         elsewhere = create_source(title="Elsewhere", text=sentences(TRIALS), url="https://else.where/")
         statuses = []
         for n in range(TRIALS):
-            captured = import_raw(
-                data=words.encode(),
-                file_name=f"page{n}.txt",
-                method=Capture.Method.TEXT,
-                url=f"https://cap.example/{n}",
-                imported_by="test",
-            ).source
+            captured = capture_page(words, f"page{n}.txt", f"https://cap.example/{n}").source
             anchored = create_claim(source=captured, quote="Sentence number 3 says")
             moving = create_claim(source=elsewhere, quote=f"Sentence number {n} says the ferry")
             partner = create_source(title=f"Partner {n}", text=sentences(1), url=f"https://partner.example/{n}")
@@ -242,13 +229,7 @@ class CaptureRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             def recapture(captured=captured, n=n):
                 # A new version of the page: new words before, so the claims move, and a new title.
                 page = f"<html><head><title>Page {n}, updated</title></head><body><p>Foreword.</p><p>{words}</p>"
-                import_raw(
-                    data=page.encode(),
-                    file_name=f"page{n}.html",
-                    method=Capture.Method.HTML,
-                    url=captured.url,
-                    imported_by="test",
-                )
+                capture_page(page, f"page{n}.html", captured.url, method=Capture.Method.HTML)
 
             statuses += self.at_once(
                 recapture,
