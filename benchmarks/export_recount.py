@@ -1,6 +1,8 @@
 """The export, the admin download and the full recount, each timed as a whole process against its floor (issue 26).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/claimtrail_NAME .venv/bin/python benchmarks/export_recount.py
+    … --part download --json 100k.json     (at 100,000 claims: saves the download's medians)
+    … --part download --baseline 100k.json (at 1,000,000: prints the download's growth against them)
 
 Run it on a database already seeded (`manage.py seed_synthetic --sources 10000 --claims 1000000 --links 200000`).
 Every case and its floor run in turns, --rounds times (3); each run is a process of its own, timed from its start
@@ -20,10 +22,12 @@ to its end, so Python's and Django's start-up count:
 Each line gives the wall time, the CPU-seconds of the process (user + system, from wait4) and of its PostgreSQL
 backend (read from /proc/PID/stat of the backend that carries the run's application_name, every 20 ms until it
 ends: the last 20 ms can be missed), the peak memory of the process (max RSS), and the load average before the
-round. Checked: the export has one line per claim plus the header and the same bytes as `claims_csv()`'s
-iterated SELECT for the first 2,000 claims; the download has one line per draft claim and the same bytes as the
-command's rows for them; the recount finds no drift. The machine is shared: read the load averages beside the
-figures.
+round; then each of issue 26's targets against its figure: the export at most 1.3x the floor in wall time and 1.5x
+in CPU-seconds, the download at most 1.4x, the recount at most 2x and 150 MB, the download's growth from a smaller
+database at most 1.1 times the claims' (11x from 100,000 to 1,000,000). Checked: the export has one line per claim
+plus the header and the same bytes as `claims_csv()`'s iterated SELECT for the first 2,000 claims; the download has
+one line per draft claim and the same bytes as the command's rows for them; the recount finds no drift. The machine
+is shared: read the load averages beside the figures.
 """
 
 import os
@@ -42,7 +46,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from benchmarks.processes import TICKS, psql_args, show, timed  # noqa: E402
+from benchmarks.processes import TICKS, Target, psql_args, show, timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # For this process and every manage.py it runs: a development .env would turn DEBUG on (every query's SQL kept);
@@ -65,6 +69,40 @@ RECOUNT_FLOOR_SQL = [
 def line_count(path: Path) -> int:
     with path.open("rb") as f:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+# Issue 26's targets, each against its floor (the download's growth: `growth`).
+EXPORT_TARGET = Target(wall=1.3, cpu=1.5)
+DOWNLOAD_TARGET = Target(wall=1.4)
+RECOUNT_TARGET = Target(wall=2, mb=150)
+GROWTH_TARGET = 1.1  # the download's time may grow by at most 1.1 times the claims' (100,000 → 1,000,000: 11x)
+
+
+def growth(options, runs: list[dict], requests: list[dict]) -> None:
+    """Save (--json) or compare with a smaller database's (--baseline) the download's median wall times: the whole
+    process, and the request alone, which is what grows with the claims (the process's start-up does not)."""
+    from claims.models import Claim
+
+    here = {
+        "claims": Claim.objects.count(),
+        "download": statistics.median(r["wall"] for r in runs),
+        "request": statistics.median(r["wall"] for r in requests),
+    }
+    if options.json:
+        Path(options.json).write_text(json.dumps(here))
+    if not options.baseline:
+        return
+    before = json.loads(Path(options.baseline).read_text())
+    more = here["claims"] / before["claims"]
+    limit = GROWTH_TARGET * more
+    for name in ("request", "download"):
+        grew = here[name] / before[name]
+        verdict = "met" if grew <= limit else f"MISSED by {grew - limit:.2f}x"
+        print(
+            f"  admin download ({'the request alone' if name == 'request' else 'whole process'}): {here[name]:.2f} s "
+            f"at {here['claims']:,} claims against {before[name]:.2f} s at {before['claims']:,}: grew {grew:.2f}x for "
+            f"{more:.1f}x the claims (target {limit:.1f}x, linear: {verdict})"
+        )
 
 
 def setup_django():
@@ -143,6 +181,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--part", choices=["all", "export", "download", "recount"], default="all")
     parser.add_argument("--download", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--json", metavar="FILE", help="save the claims counted and the download's medians")
+    parser.add_argument("--baseline", metavar="FILE", help="a smaller database's --json: print the growth")
     options = parser.parse_args()
     if options.download:
         download(options.download)
@@ -167,7 +207,7 @@ def main() -> None:
         for _ in range(options.rounds):
             floors.append(timed(floor))
             runs.append(timed(export))
-        show("export_claims", runs, floors, startup=startup)
+        show("export_claims", runs, floors, startup=startup, target=EXPORT_TARGET)
         check_export(export_file)
     if options.part in ("all", "download"):
         runs, floors, requests = [], [], []
@@ -175,11 +215,12 @@ def main() -> None:
             floors.append(timed(floor))
             runs.append(timed([PYTHON, __file__, "--download", str(download_file)]))
             requests.append({**json.loads(Path(f"{download_file}.request.json").read_text()), "load": runs[-1]["load"]})
-        show("admin download (drafts)", runs, floors, startup=startup)
+        show("admin download (drafts)", runs, floors, startup=startup, target=DOWNLOAD_TARGET)
         requests_shown = [{**r, "rss_mb": runs[n]["rss_mb"]} for n, r in enumerate(requests)]
         print("  the same download as a running server answers it: the request alone, after a first request")
         show("admin download request (drafts)", requests_shown, floors)
         check_download(download_file, export_file)
+        growth(options, runs, requests)
     if options.part in ("all", "recount"):
         recount = [PYTHON, "manage.py", "recount_corroboration"]
         reading = [*psql_args(), *(a for sql in RECOUNT_FLOOR_SQL for a in ("-c", f"\\copy ({sql}) TO '/dev/null'"))]
@@ -187,7 +228,7 @@ def main() -> None:
         for _ in range(options.rounds):
             floors.append(timed(reading))
             runs.append(timed(recount, stdout=subprocess.PIPE))
-        show("recount_corroboration", runs, floors, startup=startup)
+        show("recount_corroboration", runs, floors, startup=startup, target=RECOUNT_TARGET)
         check = subprocess.run([PYTHON, "manage.py", "recount_corroboration", "--check"], cwd=ROOT, capture_output=True)
         assert check.returncode == 0, check.stdout.decode()
         print("  checked: recount_corroboration --check finds no drift")

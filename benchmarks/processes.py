@@ -3,7 +3,8 @@
 `timed` runs one process and returns its wall time, its CPU-seconds (user + system, from wait4), the CPU-seconds
 of its PostgreSQL backends (read from /proc/PID/stat of the backends that carry the run's application_name, every
 20 ms until it ends: the last 20 ms can be missed), its peak memory (GNU time) and the load average before it.
-`show` prints rounds of a case against rounds of its floor, run in turns, with the medians of their ratios.
+`show` prints rounds of a case against rounds of its floor, run in turns, with the medians of their ratios and,
+given its `Target` (issue 26's), whether each limit is met and by how much it is missed.
 Imported by the benchmarks that time whole processes (`from benchmarks.processes import …`, the repository's
 root on the path: the benchmarks folder must not be, for it holds a csv.py).
 """
@@ -15,6 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,9 +86,35 @@ def timed(args: list[str], *, stdout=subprocess.DEVNULL) -> dict:
     }
 
 
-def show(label: str, runs: list[dict], floors: list[dict], *, startup: dict | None = None) -> None:
+@dataclass(frozen=True)
+class Target:
+    """An issue's limits for a case: its wall time and CPU-seconds as multiples of its floor's, its peak memory."""
+
+    wall: float | None = None
+    cpu: float | None = None
+    mb: float | None = None
+
+    def verdict(self, wall: float, cpu: float, mb: float) -> str:
+        """Each limit beside the figure: "wall 1.22x (target 1.3x: met)", "… (target 2x: MISSED by 0.65x)"."""
+        said = []
+        for name, value, limit, unit in (
+            ("wall", wall, self.wall, "x"),
+            ("CPU", cpu, self.cpu, "x"),
+            ("peak", mb, self.mb, " MB"),
+        ):
+            if limit is None:
+                continue
+            shown = f"{value:.0f}{unit}" if unit == " MB" else f"{value:.2f}{unit}"
+            missed = f"MISSED by {value - limit:.{0 if unit == ' MB' else 2}f}{unit}" if value > limit else "met"
+            said.append(f"{name} {shown} (target {limit:g}{unit}: {missed})")
+        return "; ".join(said)
+
+
+def show(
+    label: str, runs: list[dict], floors: list[dict], *, startup: dict | None = None, target: Target | None = None
+) -> None:
     """Each round of `runs` beside its floor's, then the medians of their ratios (and, given Django's `startup`
-    alone, the same less it)."""
+    alone, the same less it), and given a `target`, each of its limits against the figure."""
     for n, (run, floor) in enumerate(zip(runs, floors, strict=True), 1):
         print(
             f"  {label} round {n}: {run['wall']:.2f} s wall, {run['cpu']:.2f} + {run['db_cpu']:.2f} (db) CPU-s, "
@@ -98,6 +126,8 @@ def show(label: str, runs: list[dict], floors: list[dict], *, startup: dict | No
     cpu = statistics.median((r["cpu"] + r["db_cpu"]) / (f["cpu"] + f["db_cpu"]) for r, f in pairs)
     peak = max(r["rss_mb"] for r in runs)
     print(f"  {label}: median {wall:.2f}x the floor in wall time, {cpu:.2f}x in CPU-seconds; peak {peak:.0f} MB")
+    if target is not None:
+        print(f"  {label} against its target: {target.verdict(wall, cpu, peak)}")
     if startup is None:
         return
     net_wall = statistics.median((r["wall"] - startup["wall"]) / f["wall"] for r, f in pairs)
