@@ -198,11 +198,11 @@ def recount_all(*, repair: bool = True) -> dict[int, tuple[Counts, Counts]]:
 
 GATHERED_SQL = """
 WITH ends AS (
-    (SELECT l.claim_a_id AS here, l.claim_b_id AS other, b.source_id AS there, l.relation
-    FROM claims_link l JOIN claims_claim b ON b.id = l.claim_b_id ORDER BY l.claim_a_id)
+    SELECT l.claim_a_id AS here, l.claim_b_id AS other, b.source_id AS there, l.relation
+    FROM claims_link l JOIN claims_claim b ON b.id = l.claim_b_id
     UNION ALL
-    (SELECT l.claim_b_id, l.claim_a_id, a.source_id, l.relation
-    FROM claims_link l JOIN claims_claim a ON a.id = l.claim_a_id ORDER BY l.claim_b_id)
+    SELECT l.claim_b_id, l.claim_a_id, a.source_id, l.relation
+    FROM claims_link l JOIN claims_claim a ON a.id = l.claim_a_id
 ), gathered AS (
     SELECT here,
         array_agg(other) FILTER (WHERE relation = %(corroborates)s) AS corroborated_by,
@@ -220,15 +220,21 @@ ORDER BY c.id
 # once. A COPY hands them over one message a row, each through psycopg's Python: 0.4-0.5 more CPU-seconds at a
 # million claims.
 STREAMED_ROWS = 5_000
-# The first row must come at once, for Python decides the rows while the rest come. Hashing the links' ends (or
-# sorting the claims) returned nothing until all was read: 1.3-1.8 s of 2.0-2.5 at a million claims. Sorting the ends
-# did too: 0.45 s before the first row, Python waiting. So each half of the ends is read along its own end's index,
-# in that order (each half's ORDER BY, with sorts priced out: enable_sort only prices a sort up), the claims at the
-# other ends looked up by primary key, and the halves merged (a Merge Append): the first row at 15-45 ms by EXPLAIN
-# ANALYZE after VACUUM ANALYZE, at 100,000 and at a million claims, with or without the hash joins and aggregates,
-# work_mem and random_page_cost that the sorted plan needed set. Compiling the query took 0.06-0.67 s of JIT for
-# nothing.
-STREAMED_PLAN = {"jit": "off", "enable_sort": "off"}
+# Hashing the links' ends (or sorting the claims) returned nothing until all was read: 1.3-1.8 s of 2.0-2.5 before
+# the first row at a million claims, Python waiting. Compiling the query took 0.06-0.67 s of JIT for nothing. With
+# the server's random_page_cost (4) the planner found each claim's links by reading all million claims' index and
+# probing the links' for each (2.3 s, the first row at 1.25 s, by EXPLAIN ANALYZE after VACUUM ANALYZE); priced as
+# pages in memory (a recount reads what was just written), it reads the 200,000 links and looks their claims up (1.45
+# s, the first row at 0.45 s). The two halves of the ends come unordered, so they are sorted even so (enable_sort
+# only prices a sort up): in memory with work_mem at 32 MB, on disk (19 MB) at the server's 4 MB.
+STREAMED_PLAN = {
+    "jit": "off",
+    "enable_hashagg": "off",
+    "enable_hashjoin": "off",
+    "enable_sort": "off",
+    "random_page_cost": "1.1",
+    "work_mem": "'32MB'",
+}
 
 
 def gathered_query() -> tuple[str, dict]:
