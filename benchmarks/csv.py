@@ -454,7 +454,9 @@ def compare_import(connection, rows: int, rounds: int, startup: dict) -> None:
     print(f"import of {rows:,} new claims ({size_mb:.0f} MB file; anchors validated, history, committed):")
     for n, (run, floor_run) in enumerate(zip(runs, floors, strict=True), 1):
         print(f"  round {n}: {rows / run['wall']:,.0f} rows/s, floor {rows / floor_run['wall']:,.0f} rows/s")
-    show(f"import_claims, {rows:,} rows", runs, floors, startup=startup, target=IMPORT_TARGET)
+    # The target is for a million rows (issue 26); fewer are shown without a verdict.
+    target = IMPORT_TARGET if rows >= 1_000_000 else None
+    show(f"import_claims, {rows:,} rows", runs, floors, startup=startup, target=target)
     print(
         f"  checked after each: {rows:,} claims committed, each with its creation history row, the tags in their "
         f"history; the file's {new_people:,} new people",

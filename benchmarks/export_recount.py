@@ -71,7 +71,8 @@ def line_count(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
 
 
-# Issue 26's targets, each against its floor (the download's growth: `growth`).
+# Issue 26's targets, each against its floor, for a database of TARGETS_AT claims (the download's growth: `growth`).
+TARGETS_AT = 1_000_000
 EXPORT_TARGET = Target(wall=1.3, cpu=1.5)
 DOWNLOAD_TARGET = Target(wall=1.4)
 RECOUNT_TARGET = Target(wall=2, mb=150)
@@ -189,7 +190,12 @@ def main() -> None:
         return
     setup_django()
     from benchmarks.processes import claims_own_columns
+    from claims.models import Claim
 
+    judged = Claim.objects.count() >= TARGETS_AT
+    if not judged:
+        print(f"issue 26's targets are for {TARGETS_AT:,} claims: not judged on this database's fewer")
+    targets = {"export": EXPORT_TARGET, "download": DOWNLOAD_TARGET, "recount": RECOUNT_TARGET} if judged else {}
     floor_sql = FLOOR_SQL.format(columns=claims_own_columns())
     folder = Path(tempfile.mkdtemp(prefix="claimtrail-bench-"))
     floor_file, export_file, download_file = folder / "floor.csv", folder / "export.csv", folder / "download.csv"
@@ -207,7 +213,7 @@ def main() -> None:
         for _ in range(options.rounds):
             floors.append(timed(floor))
             runs.append(timed(export))
-        show("export_claims", runs, floors, startup=startup, target=EXPORT_TARGET)
+        show("export_claims", runs, floors, startup=startup, target=targets.get("export"))
         check_export(export_file)
     if options.part in ("all", "download"):
         runs, floors, requests = [], [], []
@@ -215,7 +221,7 @@ def main() -> None:
             floors.append(timed(floor))
             runs.append(timed([PYTHON, __file__, "--download", str(download_file)]))
             requests.append({**json.loads(Path(f"{download_file}.request.json").read_text()), "load": runs[-1]["load"]})
-        show("admin download (drafts)", runs, floors, startup=startup, target=DOWNLOAD_TARGET)
+        show("admin download (drafts)", runs, floors, startup=startup, target=targets.get("download"))
         requests_shown = [{**r, "rss_mb": runs[n]["rss_mb"]} for n, r in enumerate(requests)]
         print("  the same download as a running server answers it: the request alone, after a first request")
         show("admin download request (drafts)", requests_shown, floors)
@@ -228,7 +234,7 @@ def main() -> None:
         for _ in range(options.rounds):
             floors.append(timed(reading))
             runs.append(timed(recount, stdout=subprocess.PIPE))
-        show("recount_corroboration", runs, floors, startup=startup, target=RECOUNT_TARGET)
+        show("recount_corroboration", runs, floors, startup=startup, target=targets.get("recount"))
         check = subprocess.run([PYTHON, "manage.py", "recount_corroboration", "--check"], cwd=ROOT, capture_output=True)
         assert check.returncode == 0, check.stdout.decode()
         print("  checked: recount_corroboration --check finds no drift")

@@ -14,7 +14,7 @@ from claims.exchange.admin import ClaimImportExport, LinkImportExport
 from claims.forms import ClaimForm
 from claims.models import EXCERPT_LENGTH, Claim, Link, Tag
 from claims.rules import back_to_draft_message, check_across_sources, may_review
-from claims.search import search_claims
+from claims.search import search
 from claims.services import delete_claims, delete_links, save_claim, save_link, set_status
 from claims.tagging import refresh_tag_names, refresh_tag_names_of
 from common.admin_lists import CheckedListFilters
@@ -150,7 +150,7 @@ class ClaimAdmin(ProjectScopedAdmin, CheckedListFilters, CorroborationPanels, Cl
     # Counting every claim again on each filtered page costs a full scan at a million claims.
     show_full_result_count = False
     paginator = CappedPaginator
-    # The search box; search_claims decides what a term matches.
+    # The search box; claims.search decides what a term matches.
     search_fields = ["quote"]
     search_help_text = (
         "Words of the quote or statement, a speaker, a publisher or a source title; "
@@ -177,7 +177,13 @@ class ClaimAdmin(ProjectScopedAdmin, CheckedListFilters, CorroborationPanels, Cl
         return super().get_queryset(request).defer(*(f"source__{name}" for name in SOURCE_TEXTS))
 
     def get_search_results(self, request, queryset, search_term):
-        return search_claims(queryset, search_term, user=request.user), False
+        found = search(queryset, search_term, user=request.user)
+        request.claims_counted = found.counted  # the search counted them: the paginator need not
+        return found.claims, False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        counted = getattr(request, "claims_counted", None)
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, counted=counted)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

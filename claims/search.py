@@ -8,11 +8,15 @@ sources, newest first", PostgreSQL may walk the whole table backwards by id, der
 hoping to meet 100 matches soon, where the matches of a source title are all in old claims (seconds at a million
 claims). A part matching more claims than that is left to the planner (see MAX_LISTED), bounded by the newest claim
 it matches where an index gives that at once (a source's claims, by claim_source_idx): the page then starts there,
-not at the end of the table."""
+not at the end of the table.
+
+Looking them up first also counts them: the claims listed by their ids are as many as the ids, and a part matching
+more than MAX_LISTED claims matches more than the list counts (`Found.counted`), so the list does not count again."""
 
 import calendar
 import datetime
 import re
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BooleanField, F, Lookup, Max, Q, QuerySet
@@ -34,31 +38,47 @@ MAX_LISTED = 20_000
 WORDS_VECTOR = claim_words('"claims_claim"')
 
 
+@dataclass
+class Found:
+    """What a search matched: the claims, and how many when looking them up counted them (`counted`: exact up to
+    MAX_LISTED, MAX_LISTED + 1 for more; None when not counted)."""
+
+    claims: QuerySet
+    counted: int | None = None
+
+
 def search_claims(claims: QuerySet, term: str, *, user=None) -> QuerySet:
     """The claims matching the search term (see the module's docstring). `user`: the person searching, whose
     projects' people and sources the names are looked up among (common.projects.visible_to); None for all."""
+    return search(claims, term, user=user).claims
+
+
+def search(claims: QuerySet, term: str, *, user=None) -> Found:
+    """`search_claims`, with the count of the claims found where looking them up counted them."""
     term = term.strip()
     if not term:
-        return claims
+        return Found(claims)
     # A bare four-digit number is a year; `#2017` is claim 2017.
     if (found := DATE.match(term)) and 1 <= int(found.group(2) or 1) <= 12:
         try:
-            return claims.filter(date_range(*found.groups()))
+            return Found(claims.filter(date_range(*found.groups())))
         except ValueError:  # no such day, such as 2017-02-30
-            return claims.none()
+            return Found(claims.none(), 0)
     if found := CLAIM_ID.match(term):
         # An id, not words: "7" does not match "7 percent".
-        return claims.filter(pk=int(found.group(1)))
+        return Found(claims.filter(pk=int(found.group(1))))
     speakers, sources = names_match(term, user=user)
     if connection.vendor != "postgresql":
-        return claims.filter(words_match(term) | speakers | sources)
-    return claims.filter(listed(claims, [(words_match(term), None), (speakers, None), (sources, "source")]))
+        return Found(claims.filter(words_match(term) | speakers | sources))
+    matched, counted = listed(claims, [(words_match(term), None), (speakers, None), (sources, "source")])
+    return Found(claims.filter(matched), counted)
 
 
-def listed(claims: QuerySet, parts: list[tuple[Q, str | None]]) -> Q:
+def listed(claims: QuerySet, parts: list[tuple[Q, str | None]]) -> tuple[Q, int]:
     """The claims matching any of the parts: by their ids where a part matches at most MAX_LISTED of them; a
     part matching none is left out. Each part comes with the column whose (column, id) index gives its newest
-    claim, or None: when every part's newest claim is known, the claims are bounded by the newest of them."""
+    claim, or None: when every part's newest claim is known, the claims are bounded by the newest of them. With
+    how many claims match: the ids' number, or MAX_LISTED + 1 when a part matches more (`Found.counted`)."""
     found, ids, newest = Q(pk__in=[]), set(), 0
     for part, column in parts:
         if part == Q():  # nothing named
@@ -75,9 +95,11 @@ def listed(claims: QuerySet, parts: list[tuple[Q, str | None]]) -> Q:
             # Grouped, so that the planner cannot ask for "the first of the ids backwards that matches".
             each = claims.filter(part).order_by().values(column).annotate(newest=Max("pk"))
             newest = max(newest, *each.values_list("newest", flat=True))
+    counted = len(ids) if found == Q(pk__in=[]) else MAX_LISTED + 1
     matched = (found | Q(IdIn(F("pk"), sorted(ids)))) if ids else found
     # Only a part left to the planner needs the bound: ids are found through their own index.
-    return matched & Q(pk__lte=newest) if newest is not None and found != Q(pk__in=[]) else matched
+    bounded = matched & Q(pk__lte=newest) if newest is not None and found != Q(pk__in=[]) else matched
+    return bounded, counted
 
 
 class IdIn(Lookup):
