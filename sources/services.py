@@ -4,8 +4,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
-from common.history import one_history_record
-from common.locks import LINKS, deleted_meanwhile, hold, hold_lender, locked_value
+from common.history import named_person, one_history_record
+from common.locks import LINKS, deleted_meanwhile, hold, hold_lenders, locked_value, share_rows
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
@@ -149,8 +149,17 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
         return keep
     ids = [agent.pk for agent in others]
     # The link lock before any row or lender's lock (common.locks' order): the merge moves claims' speakers and
-    # sources' authors and publishers, then recounts under it; a rename takes it first too.
+    # sources' authors and publishers, then recounts under it; a rename or a delete takes it first too.
     hold(LINKS)
+    # Then, before any claim's row (moving speakers locks them), in common.locks' order: the rows of the sources it
+    # re-points (a claim being edited or made in one holds it, shared, while it waits for the claim's row or the
+    # source's lender's lock), the account it is recorded under (a rename of it touches its claims), then the
+    # lenders' locks of those sources and of the merged (a claim being made to name one waits, then finds them gone).
+    repointed = set(Source.objects.filter(Q(publisher__in=ids) | Q(authors__in=ids)).values_list("pk", flat=True))
+    share_rows(Source, repointed, to_change=True)
+    share_lenders(accounts=[getattr(named_person(), "pk", None)])
+    hold_lenders("source", repointed)
+    hold_lenders("agent", ids)
     affected = sources_voiced_by([keep.pk, *ids])
     agents_merging.send(sender=Agent, merged=ids, keep=keep.pk, reason=f"Speaker merged into {keep.name} (#{keep.pk})")
     for relation in Agent._meta.related_objects:
@@ -228,7 +237,7 @@ def delete_agent(*, agent: Agent, user=None) -> None:
     # to name it (which takes the lender's lock shared before it is validated, and key-shares the row at its commit)
     # is waited for, then refuses the delete (PROTECT), or waits and finds it gone, instead of failing at commit.
     hold(LINKS)
-    hold_lender("agent", agent.pk)
+    hold_lenders("agent", [agent.pk])
     locked_value(Agent, agent.pk, "id", to_change=True)
     affected = sources_voiced_by([agent.pk])
     agent.delete()

@@ -544,10 +544,3 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         stale = stale_cells()
         self.report("account renamed while it links", len(stale), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
-
-    def rename_account(self, username: str) -> None:
-        """Rename the reviewer's account as the admin's change form does (one transaction, a save of the user)."""
-        with transaction.atomic():
-            account = User.objects.get(pk=self.reviewer.pk)
-            account.username = username
-            account.save()

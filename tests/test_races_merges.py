@@ -1,0 +1,69 @@
+"""Merges of people and organisations (the admin's "Merge selected", sources.services.merge_agents) while others
+write what names them, under parallel requests to a live server (PostgreSQL): no request answers 5xx (a deadlock, or
+a foreign key failing at commit), nothing deleted comes back, no change is lost, and the stored counts and kept cells
+are right afterwards."""
+
+import unittest
+
+from django.db import connection
+from django.test import LiveServerTestCase
+
+from claims.corroboration.counting import recount_all
+from claims.exchange.stored_cells import stale_cells
+from claims.models import Claim
+from claims.services import create_claim
+from sources.models import Agent
+from sources.services import agent_named, create_source
+from tests.races import TRIALS, ApiRequestsAtOnce
+from tests.test_races_deletes import sentences
+
+ORGANISATION = Agent.Kind.ORGANISATION
+
+
+@unittest.skipUnless(
+    connection.vendor == "postgresql",
+    "SQLite lets one writer in at a time, so parallel requests cannot race; this needs PostgreSQL (DATABASE_URL).",
+)
+class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
+    def tearDown(self):
+        self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
+        self.assertEqual(stale_cells(), {}, "kept cells stale after the races")
+
+    def merged(self, keep: Agent, *others: Agent):
+        """The admin's "Merge selected" of `others` into `keep`, confirmed, for at_once."""
+        chosen = [keep.pk, *(other.pk for other in others)]
+        form = {"action": "merge_selected", "_selected_action": chosen, "keep": keep.pk, "merge": "Merge"}
+        return self.admin_form("/admin/sources/agent/", form)
+
+    def test_claims_of_a_merged_speaker_edited_and_made_while_it_is_merged_answer_without_a_server_error(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            other, keep = (agent_named(f"{name} {n}", kind=ORGANISATION) for name in ("Ministry", "The Ministry"))
+            url = f"https://said.example/{n}"
+            source = create_source(title=f"Said {n}", text=sentences(3), url=url, publisher=other)
+            claim = create_claim(source=source, quote="Sentence number 0 says", speaker=other)
+            statuses += self.at_once(
+                self.merged(keep, other),
+                ("PATCH", f"/api/claims/{claim.pk}/", {"statement": f"Edit {n}", "version": claim.version}),
+                ("POST", "/api/claims/", {"source": source.pk, "quote": "Sentence number 1 says", "speaker": other.pk}),
+                ("POST", "/api/claims/", {"source": source.pk, "quote": "Sentence number 2 says", "speaker": keep.pk}),
+                stagger=(n % 5) * 0.003,  # the claims' writes before and after the merge's
+            )
+            broken += Agent.objects.filter(pk=other.pk).exists()  # the merge itself never has a reason to fail
+        self.report(
+            "a speaker's claims edited and made while merged", broken, sum(s >= 500 for s in statuses), statuses
+        )
+
+    def test_people_merged_while_the_account_merging_them_is_renamed_never_deadlocks(self):
+        statuses = []
+        source = create_source(title="Spoken", text=sentences(4 * TRIALS), url="https://spoken.example/")
+        for n in range(TRIALS):
+            other, keep = (agent_named(f"{name} {n}") for name in ("Li Wu", "Li W. Wu"))
+            for k in range(4):
+                quote = f"Sentence number {4 * n + k} says"
+                create_claim(source=source, quote=quote, speaker=other, created_by=self.reviewer)
+            statuses += self.at_once(
+                self.merged(keep, other), lambda n=n: self.rename_account(f"rita_{n}"), stagger=(n % 5) * 0.003
+            )
+        self.report("people merged, the account merging renamed", 0, sum(s >= 500 for s in statuses), statuses)
+        self.assertEqual(Claim.objects.filter(speaker__name__startswith="Li W. Wu").count(), 4 * TRIALS)
