@@ -160,6 +160,15 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
     share_lenders(accounts=[getattr(named_person(), "pk", None)])
     hold_lenders("source", repointed)
     hold_lenders("agent", ids)
+    # The people's rows last, read again under them: a rename or a delete that went first is seen, not undone (the
+    # kept one saved as the caller read it brought back a deleted row or an old name).
+    if Agent.objects.select_for_update(no_key=True).filter(pk=keep.pk).order_by().first() is None:
+        raise deleted_meanwhile(Agent)
+    keep.refresh_from_db()
+    others = list(Agent.objects.select_for_update().filter(pk__in=ids).order_by("pk"))  # those deleted left out
+    ids = [agent.pk for agent in others]
+    if not others:
+        return keep
     affected = sources_voiced_by([keep.pk, *ids])
     agents_merging.send(sender=Agent, merged=ids, keep=keep.pk, reason=f"Speaker merged into {keep.name} (#{keep.pk})")
     for relation in Agent._meta.related_objects:
@@ -177,7 +186,6 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
         for name in [agent.name, *agent.alias_list]:
             if name.casefold() not in (n.casefold() for n in names):
                 names.append(name)
-    keep.refresh_from_db(fields=["parent"])
     if keep.parent_id in ids:
         # The kept one sat under a merged one: it loses that parent before the merged one goes.
         keep.parent = None

@@ -13,7 +13,7 @@ from claims.exchange.stored_cells import stale_cells
 from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Agent
-from sources.services import agent_named, create_source
+from sources.services import agent_named, create_source, merge_agents
 from tests.races import TRIALS, ApiRequestsAtOnce
 from tests.test_races_deletes import sentences
 
@@ -53,6 +53,55 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         self.report(
             "a speaker's claims edited and made while merged", broken, sum(s >= 500 for s in statuses), statuses
         )
+
+    def test_people_renamed_while_they_are_merged_keep_their_new_names(self):
+        statuses, lost = [], 0
+        for n in range(TRIALS):
+            other, keep = (agent_named(f"{name} {n}") for name in ("Jo Park", "Joanna Park"))
+            source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
+            create_claim(source=source, quote="Sentence number 0 says", speaker=other)
+            renamed, name = (keep, f"Joanna K. Park {n}") if n % 2 else (other, f"J. Park {n}")
+            answers = self.at_once(
+                ("PATCH", f"/api/agents/{renamed.pk}/", {"name": name}),
+                # The people as the caller read them before (the admin's action, an import's publisher_named).
+                lambda keep=keep, other=other: merge_agents(keep=keep, others=[other]),
+                stagger=(n % 5) * 0.005,  # the merge before, during and after the rename
+            )
+            statuses += answers
+            kept = Agent.objects.get(pk=keep.pk)
+            # A rename that answered 200 is not undone: the kept one keeps its new name, the merged one's new name is
+            # an alias of the kept one (a rename after the merge finds the merged one gone, 400).
+            lost += answers[0] == 200 and name not in (kept.name, *kept.alias_list)
+        self.report("people renamed while merged", lost, sum(s >= 500 for s in statuses), statuses)
+
+    def test_a_person_deleted_while_another_is_merged_into_them_stays_deleted(self):
+        statuses, back = [], 0
+        for n in range(TRIALS):
+            other, keep = (agent_named(f"{name} {n}") for name in ("Al Roe", "Alan Roe"))
+            source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
+            create_claim(source=source, quote="Sentence number 0 says", speaker=other)
+            answers = self.at_once(
+                ("DELETE", f"/api/agents/{keep.pk}/", None), self.merged(keep, other), stagger=(n % 5) * 0.003
+            )
+            statuses += answers
+            # Deleted (204): the merge is refused; the merge first: the delete is refused (409, a claim names them).
+            back += answers[0] == 204 and Agent.objects.filter(pk=keep.pk).exists()
+        self.report("person deleted while merged into", back, sum(s >= 500 for s in statuses), statuses)
+
+    def test_two_merges_one_into_the_other_lose_no_name_and_bring_back_no_one(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            first, second, third = (agent_named(f"{name} {n}") for name in ("Kim Ha", "Kim H. Ha", "Kim Hyun Ha"))
+            source = create_source(title=f"Spoken {n}", text=sentences(2), url=f"https://spoken.example/{n}")
+            create_claim(source=source, quote="Sentence number 0 says", speaker=first)
+            create_claim(source=source, quote="Sentence number 1 says", speaker=second)
+            statuses += self.at_once(self.merged(second, first), self.merged(third, second), stagger=(n % 5) * 0.003)
+            # The second is merged into the third, whichever went first; the first, into the second before that (its
+            # name then reaches the third), or not at all (the second was gone).
+            left = set(Agent.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", flat=True))
+            names = Agent.objects.get(pk=third.pk).alias_list
+            broken += second.pk in left or (first.pk not in left and first.name not in names)
+        self.report("two merges one into the other", broken, sum(s >= 500 for s in statuses), statuses)
 
     def test_people_merged_while_the_account_merging_them_is_renamed_never_deadlocks(self):
         statuses = []
