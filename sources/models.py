@@ -326,6 +326,12 @@ class Source(InAProject, models.Model):
                     },
                     code="text_anchored",
                 )
+        if self.publisher_id is not None:
+            # Its lender's lock, then the row: a publisher deleted meanwhile (delete_agent holds the lock, exclusive,
+            # as it deletes) is refused here, with the form's other errors, not by the foreign key at the commit.
+            share_lenders(agents=[self.publisher_id])
+            if not Agent.objects.filter(pk=self.publisher_id).exists():
+                raise ValidationError({"publisher": "This publisher was deleted meanwhile."}, code="deleted")
         starts = self.page_starts
         if starts and (
             not all(isinstance(n, int) and 0 <= n <= len(self.text) for n in starts)

@@ -290,6 +290,12 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
     # The people it newly names lend its claims their names: their locks before any write touches its claims (a
     # rename of one of them, touching the claims it names, would otherwise wait for them while we wait for it).
     share_lenders(agents=[source.publisher_id, *(author.pk for author in authors or ())])
+    if authors:
+        # Under their locks, an author deleted meanwhile (delete_agent holds the lock, exclusive, as it deletes) is
+        # left out, as the delete would have taken them off had it come a moment later: written, their authorship
+        # would fail the commit on its foreign key.
+        existing = set(Agent.objects.filter(pk__in=[author.pk for author in authors]).values_list("pk", flat=True))
+        authors = [author for author in authors if author.pk in existing]
     with one_history_record(source):
         source.save()
         if authors is not None:

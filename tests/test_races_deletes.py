@@ -93,6 +93,33 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             broken += answers[0] != (409 if spoken else 204)
         self.report("person deleted while made a speaker", broken, sum(s >= 500 for s in statuses), statuses)
 
+    def test_a_person_deleted_while_made_the_author_or_publisher_of_sources_answers_without_a_server_error(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            author, publisher = agent_named(f"Writer {n}"), agent_named(f"Press {n}", kind=Agent.Kind.ORGANISATION)
+            source = create_source(title=f"Unsigned {n}", text=sentences(1), url=f"https://unsigned.example/{n}")
+            doomed = author if n % 2 else publisher
+            delete = ("DELETE", f"/api/agents/{doomed.pk}/", None)
+            form = {"title": source.title, "url": source.url, "text": source.text, "_save": "Save"}
+            saves = [
+                # The source's change form in the admin, and a new source through the API.
+                self.admin_form(
+                    f"/admin/sources/source/{source.pk}/change/",
+                    {**form, "authors": [author.pk], "publisher": publisher.pk},
+                ),
+                ("POST", "/api/sources/", {"title": f"New {n}", "text": sentences(1), "authors": [author.pk]}),
+            ]
+            # The delete sent first, or after the sources' saves, each staggered: it lands before, between and after.
+            first = n % 4 < 2
+            answers = self.at_once(*([delete, *saves] if first else [*saves, delete]), stagger=(n % 5) * 0.004)
+            statuses += answers
+            deleted = answers[0 if first else 2] == 204
+            # Deleted (204): no source names them any more; kept (409): a source published by them.
+            broken += deleted and Agent.objects.filter(pk=doomed.pk).exists()
+        self.report(
+            "person deleted while made an author or publisher", broken, sum(s >= 500 for s in statuses), statuses
+        )
+
     def edited_while_deleted(self, race: str, model, objects: list, path: str, change: dict) -> None:
         """Each object deleted and changed at once through the API: a delete that answers 204 stays deleted."""
         statuses, back = [], 0
