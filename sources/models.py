@@ -391,6 +391,24 @@ def share_sources(source_ids) -> None:
     share_rows(Source, source_ids)
 
 
+def check_authors(source: Source, authors: Iterable[Agent]) -> None:
+    """Refuse (a ValidationError on `authors`) authors deleted or merged into another since they were read, looked
+    for under the lock their delete and merge hold: the link lock for a saved source (Source.clean takes it next),
+    their lenders' locks for a new one. Written, their authorship would fail the commit on its foreign key."""
+    ids = {author.pk for author in authors}
+    if not ids:
+        return
+    if source.pk is not None:
+        hold(LINKS)
+    else:
+        share_lenders(agents=ids)
+    if Agent.objects.filter(pk__in=ids).count() != len(ids):
+        raise ValidationError(
+            {"authors": "An author was deleted, or merged into another, meanwhile: choose the authors again."},
+            code="deleted",
+        )
+
+
 def lenders_sql(sources_sql: str | None, agents_sql: str | None) -> dict[str, str]:
     """What lends claims their kept cells under an advisory lock (claims.exchange.stored_cells, LENDERS_LOCKED), by
     kind, as SQL selecting ids: the sources `sources_sql` selects, and as people and organisations those `agents_sql`

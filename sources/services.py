@@ -9,7 +9,16 @@ from common.locks import LINKS, deleted_meanwhile, hold, hold_lenders, locked_va
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
-from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Membership, Project, Source, share_lenders
+from sources.models import (
+    MAX_PARENT_DEPTH,
+    Agent,
+    DistinctPublishers,
+    Membership,
+    Project,
+    Source,
+    check_authors,
+    share_lenders,
+)
 from sources.rules import require, require_for
 from sources.signals import agents_merging, announce_voices_changed
 
@@ -290,12 +299,7 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
     # The people it newly names lend its claims their names: their locks before any write touches its claims (a
     # rename of one of them, touching the claims it names, would otherwise wait for them while we wait for it).
     share_lenders(agents=[source.publisher_id, *(author.pk for author in authors or ())])
-    if authors:
-        # Under their locks, an author deleted meanwhile (delete_agent holds the lock, exclusive, as it deletes) is
-        # left out, as the delete would have taken them off had it come a moment later: written, their authorship
-        # would fail the commit on its foreign key.
-        existing = set(Agent.objects.filter(pk__in=[author.pk for author in authors]).values_list("pk", flat=True))
-        authors = [author for author in authors if author.pk in existing]
+    check_authors(source, authors or ())  # under those locks: none deleted or merged since the caller read them
     with one_history_record(source):
         source.save()
         if authors is not None:

@@ -54,6 +54,32 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             "a speaker's claims edited and made while merged", broken, sum(s >= 500 for s in statuses), statuses
         )
 
+    def test_sources_of_a_merged_person_changed_and_linked_while_they_are_merged_answer_without_a_server_error(self):
+        elsewhere = create_source(title="Elsewhere", text=sentences(TRIALS, "boat"), url="https://else.where/")
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            other, keep, third = (agent_named(f"{name} {n}") for name in ("Ann Lee", "Ann B. Lee", "Bo Ek"))
+            written = create_source(title=f"By {n}", text=sentences(1), url=f"https://by.example/{n}", authors=[other])
+            another = create_source(title=f"Of {n}", text=sentences(1), url=f"https://of.example/{n}", authors=[third])
+            claim = create_claim(source=written, quote="Sentence number 0 says")
+            partner = create_claim(source=elsewhere, quote=f"Sentence number {n} says")
+            statuses += self.at_once(
+                self.merged(keep, other),
+                ("PATCH", f"/api/sources/{written.pk}/", {"title": f"By {n}, retitled"}),
+                self.admin_form(
+                    f"/admin/sources/source/{another.pk}/change/",
+                    {"title": another.title, "url": another.url, "text": another.text, "authors": [third.pk, other.pk]},
+                ),
+                ("POST", "/api/sources/", {"title": f"New {n}", "text": sentences(1), "authors": [other.pk]}),
+                ("POST", "/api/links/", {"claim_a": claim.pk, "claim_b": partner.pk}),
+                stagger=(n % 5) * 0.003,
+            )
+            # Merged: what the merged one wrote is the kept one's; an edit of its title does not take that away.
+            broken += Agent.objects.filter(pk=other.pk).exists() or keep not in written.authors.all()
+        self.report(
+            "a person's sources changed and linked while merged", broken, sum(s >= 500 for s in statuses), statuses
+        )
+
     def test_people_renamed_while_they_are_merged_keep_their_new_names(self):
         statuses, lost = [], 0
         for n in range(TRIALS):

@@ -197,7 +197,10 @@ def write_source(*, source: Source, changes: dict, user: AbstractBaseUser) -> So
     data = posted(source, list(SourceForm.base_fields), changes)
     return save_form(
         lambda: scoped(SourceForm(data, instance=source), user, source.project_id),
-        lambda form: save_source(form.instance, user=user, authors=form.cleaned_data["authors"]),
+        # The authors when the request changes them: re-set as read, they would undo a merge's made meanwhile.
+        lambda form: save_source(
+            form.instance, user=user, authors=form.cleaned_data["authors"] if "authors" in form.changed_data else None
+        ),
     )
 
 
