@@ -169,6 +169,12 @@ class Agent(InAProject, models.Model):
         same_project(self, self.parent, field="parent")
         if self.parent.kind != self.Kind.ORGANISATION:
             raise ValidationError({"parent": "A parent must be an organisation."}, code="parent_not_organisation")
+        if self.pk is not None and Agent.objects.filter(pk=self.pk, parent=self.parent_id).exists():
+            # The parent it has: its chain was checked when it was given. No lock either, so that a merge, which
+            # validates the kept one under the link lock, never waits here for a parent's change that took this lock
+            # first (in its form's validation) and waits for the link lock (save_agent): the lock is only ever
+            # taken before the link lock.
+            return
         # Two organisations made each other's parent at once would each see no loop: one waits for the other.
         hold(AGENT_TREE)
         ancestor, seen = self.parent_id, set()

@@ -13,7 +13,7 @@ from claims.exchange.stored_cells import stale_cells
 from claims.models import Claim
 from claims.services import create_claim
 from sources.models import Agent
-from sources.services import agent_named, create_source, merge_agents
+from sources.services import agent_named, create_source, merge_agents, save_agent
 from tests.races import TRIALS, ApiRequestsAtOnce
 from tests.test_races_deletes import sentences
 
@@ -128,6 +128,26 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             names = Agent.objects.get(pk=third.pk).alias_list
             broken += second.pk in left or (first.pk not in left and first.name not in names)
         self.report("two merges one into the other", broken, sum(s >= 500 for s in statuses), statuses)
+
+    def test_organisations_given_parents_while_others_are_merged_never_deadlock(self):
+        # A merge validates the kept organisation (its parent read under the agent-tree lock) under the link lock; a
+        # change of an organisation's parent takes both too.
+        group = agent_named("Media Group", kind=ORGANISATION)
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            other, keep, desk = (agent_named(f"{name} {n}", kind=ORGANISATION) for name in ("Post", "The Post", "Desk"))
+            keep.parent = group
+            save_agent(keep, user=None)
+            source = create_source(title=f"Posted {n}", text=sentences(2), url=f"https://post.example/{n}")
+            for k in range(2):
+                create_claim(source=source, quote=f"Sentence number {k} says", speaker=other)
+            statuses += self.at_once(
+                self.merged(keep, other),
+                ("PATCH", f"/api/agents/{desk.pk}/", {"parent": group.pk}),
+                stagger=(n % 10) * 0.005,  # the parent's change before, during and after the merge
+            )
+            broken += Agent.objects.filter(pk=other.pk).exists()
+        self.report("organisations given parents while merged", broken, sum(s >= 500 for s in statuses), statuses)
 
     def test_people_merged_while_the_account_merging_them_is_renamed_never_deadlocks(self):
         statuses = []
