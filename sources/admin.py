@@ -78,7 +78,7 @@ class AgentAdmin(
         return ", ".join(agent.alias_list)
 
     def save_model(self, request, obj, form, change):
-        save_agent(obj, user=request.user)
+        save_agent(obj, user=request.user, fields=form.changed_data if change else None)
 
     def delete_model(self, request, obj):
         delete_agent(agent=obj, user=request.user)

@@ -327,16 +327,20 @@ def delete_source(*, source: Source, user=None) -> None:
 
 
 @transaction.atomic
-def save_agent(agent: Agent, *, user) -> Agent:
+def save_agent(agent: Agent, *, user, fields: Iterable[str] | None = None) -> Agent:
     """The one door for creating or changing a person or organisation (the admin's form and import, the API, the
     importers): the permission, validation (Agent.clean: no parent loop, under the agent-tree lock), one history
-    record, and, when its parent, name or aliases changed, the announcement that its sources' voices may have."""
+    record, and, when its parent, name or aliases changed, the announcement that its sources' voices may have.
+    `fields`: the fields the caller changed (a form's); the others are written as the row stands at the write (None:
+    all as the caller has them)."""
     new = agent.pk is None
     place_in_sole_project(agent)
     require(user, "sources.add_agent" if new else "sources.change_agent", obj=agent)
-    before = None if new else Agent.objects.filter(pk=agent.pk).values("parent", "name", "aliases").first()
+    watched = [name for name in ("parent", "name", "aliases") if fields is None or name in fields]
+    before = None if new else Agent.objects.filter(pk=agent.pk).values("pk", *watched).first()
     agent.full_clean()
-    changed = not new and before != {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}
+    given = {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}
+    changed = not new and (before is None or any(before[name] != given[name] for name in watched))
     if changed:
         hold(LINKS)  # its sources' claims are recounted under it: taken before the claims its name touches
     if not agent._state.adding:
@@ -344,6 +348,11 @@ def save_agent(agent: Agent, *, user) -> Agent:
         row = Agent.objects.select_for_update(no_key=True).filter(pk=agent.pk).order_by("pk")
         if row.values_list("pk", flat=True).first() is None:
             raise deleted_meanwhile(Agent)
+        if fields is not None:
+            # The fields the caller did not change, read again under the lock: a form posts every field back as it
+            # read them, which would undo what a merge (the kept one's aliases) or another change wrote since.
+            unchanged = [f.name for f in Agent._meta.concrete_fields if not f.primary_key and f.name not in fields]
+            agent.refresh_from_db(fields=unchanged)
     agent.save()
     if changed:
         # The organisation above a publisher decides which sources speak with one voice; its names, which

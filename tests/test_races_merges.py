@@ -100,6 +100,24 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             lost += answers[0] == 200 and name not in (kept.name, *kept.alias_list)
         self.report("people renamed while merged", lost, sum(s >= 500 for s in statuses), statuses)
 
+    def test_a_person_renamed_while_another_is_merged_into_them_keeps_the_merged_ones_names(self):
+        statuses, lost = [], 0
+        for n in range(TRIALS):
+            other, keep = (agent_named(f"{name} {n}") for name in ("Sam Fox", "Samuel Fox"))
+            source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
+            create_claim(source=source, quote="Sentence number 0 says", speaker=other)
+            statuses += self.at_once(
+                ("PATCH", f"/api/agents/{keep.pk}/", {"name": f"Samuel J. Fox {n}"}),
+                self.merged(keep, other),
+                stagger=(n % 5) * 0.005,  # the merge before, during and after the rename's request
+            )
+            kept = Agent.objects.get(pk=keep.pk)
+            # The rename sent the kept one's other fields as it read them: merged meanwhile, its aliases came back.
+            lost += kept.name != f"Samuel J. Fox {n}" or f"Sam Fox {n}" not in kept.alias_list
+        self.report(
+            "a person renamed while another is merged into them", lost, sum(s >= 500 for s in statuses), statuses
+        )
+
     def test_a_person_deleted_while_another_is_merged_into_them_stays_deleted(self):
         statuses, back = [], 0
         for n in range(TRIALS):

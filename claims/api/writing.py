@@ -215,7 +215,7 @@ def write_agent(*, agent: Agent, changes: dict, user: AbstractBaseUser) -> Agent
     data = posted(agent, list(AgentForm.base_fields), changes)
     return save_form(
         lambda: scoped(AgentForm(data, instance=agent), user, agent.project_id),
-        lambda form: save_agent(form.instance, user=user),
+        lambda form: save_agent(form.instance, user=user, fields=form.changed_data if agent.pk else None),
     )
 
 
