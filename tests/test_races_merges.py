@@ -35,6 +35,11 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         form = {"action": "merge_selected", "_selected_action": chosen, "keep": keep.pk, "merge": "Merge"}
         return self.admin_form("/admin/sources/agent/", form)
 
+    def merged_as_duplicates(self, keep: Agent, other: Agent):
+        """The duplicates page's Merge of `other` into `keep`, confirmed, for at_once."""
+        form = {"first": keep.pk, "second": other.pk, "choice": "merge", "confirm": "yes"}
+        return self.admin_form("/admin/sources/agent/duplicates/", form)
+
     def test_claims_of_a_merged_speaker_edited_and_made_while_it_is_merged_answer_without_a_server_error(self):
         statuses, broken = [], 0
         for n in range(TRIALS):
@@ -124,9 +129,8 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             other, keep = (agent_named(f"{name} {n}") for name in ("Al Roe", "Alan Roe"))
             source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
             create_claim(source=source, quote="Sentence number 0 says", speaker=other)
-            answers = self.at_once(
-                ("DELETE", f"/api/agents/{keep.pk}/", None), self.merged(keep, other), stagger=(n % 5) * 0.003
-            )
+            merge = self.merged(keep, other) if n % 2 else self.merged_as_duplicates(keep, other)
+            answers = self.at_once(("DELETE", f"/api/agents/{keep.pk}/", None), merge, stagger=(n % 5) * 0.003)
             statuses += answers
             # Deleted (204): the merge is refused; the merge first: the delete is refused (409, a claim names them).
             back += answers[0] == 204 and Agent.objects.filter(pk=keep.pk).exists()
@@ -139,7 +143,10 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             source = create_source(title=f"Spoken {n}", text=sentences(2), url=f"https://spoken.example/{n}")
             create_claim(source=source, quote="Sentence number 0 says", speaker=first)
             create_claim(source=source, quote="Sentence number 1 says", speaker=second)
-            statuses += self.at_once(self.merged(second, first), self.merged(third, second), stagger=(n % 5) * 0.003)
+            # Through the admin's action and its duplicates page.
+            statuses += self.at_once(
+                self.merged(second, first), self.merged_as_duplicates(third, second), stagger=(n % 5) * 0.003
+            )
             # The second is merged into the third, whichever went first; the first, into the second before that (its
             # name then reaches the third), or not at all (the second was gone).
             left = set(Agent.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", flat=True))
