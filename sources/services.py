@@ -244,10 +244,11 @@ def _repoint_distinct(ids: list[int], keep: int) -> None:
 
 
 @transaction.atomic
-def delete_agent(*, agent: Agent, user=None) -> None:
-    """Delete a person or organisation. One that still speaks a claim, publishes a source or heads an organisation
-    is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every source whose
-    voice it shaped is announced, so that the claims they touch are recounted."""
+def delete_agent(*, agent: Agent, user=None) -> bool:
+    """Delete a person or organisation; whether it was there to delete (one deleted or merged meanwhile is left
+    alone: deleted once, its deletion recorded once). One that still speaks a claim, publishes a source or heads an
+    organisation is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every
+    source whose voice it shaped is announced, so that the claims they touch are recounted."""
     require(user, "sources.delete_agent", obj=agent)
     # The link lock, its lender's lock, then its row, before looking for what still refers to it: the delete touches
     # the kept cells of the claims of the sources it wrote and recounts under the link lock, and a claim being made
@@ -255,10 +256,12 @@ def delete_agent(*, agent: Agent, user=None) -> None:
     # is waited for, then refuses the delete (PROTECT), or waits and finds it gone, instead of failing at commit.
     hold(LINKS)
     hold_lenders("agent", [agent.pk])
-    locked_value(Agent, agent.pk, "id", to_change=True)
+    if locked_value(Agent, agent.pk, "id", to_change=True) is None:
+        return False
     affected = sources_voiced_by([agent.pk])
     agent.delete()
     announce_voices_changed(affected)
+    return True
 
 
 @transaction.atomic
@@ -311,19 +314,22 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
 
 
 @transaction.atomic
-def delete_source(*, source: Source, user=None) -> None:
-    """Delete a source. One with claims or captures, or republished elsewhere, is refused by the database
-    (PROTECT: ProtectedError); a copy's republication goes with it, and the claims its voice touched are recounted."""
+def delete_source(*, source: Source, user=None) -> bool:
+    """Delete a source; whether it was there to delete (one deleted meanwhile is left alone). One with claims or
+    captures, or republished elsewhere, is refused by the database (PROTECT: ProtectedError); a copy's republication
+    goes with it, and the claims its voice touched are recounted."""
     require(user, "sources.delete_source", obj=source)
     # The link lock, then the row (common.locks' order), before looking for claims: a claim being written in it
     # (which reads its text under a share lock) is waited for and then refuses the delete (PROTECT), or waits and
     # finds the source gone, instead of one of them failing at its commit; and its copies' recount runs under it.
     hold(LINKS)
-    locked_value(Source, source.pk, "id", to_change=True)
+    if locked_value(Source, source.pk, "id", to_change=True) is None:
+        return False
     affected = {source.pk, *Source.objects.filter(republication__original=source).values_list("pk", flat=True)}
     originals = set(Source.objects.filter(republications__copy=source).values_list("pk", flat=True))
     source.delete()
     announce_voices_changed((affected | originals) - {source.pk})
+    return True
 
 
 @transaction.atomic

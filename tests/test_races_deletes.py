@@ -120,6 +120,19 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             "person deleted while made an author or publisher", broken, sum(s >= 500 for s in statuses), statuses
         )
 
+    def test_a_person_and_a_source_each_deleted_twice_at_once_are_deleted_once(self):
+        statuses, twice = [], 0
+        for n in range(TRIALS):
+            person = agent_named(f"Twice {n}")
+            source = create_source(title=f"Twice {n}", text=sentences(1), url=f"https://twice.example/{n}")
+            for model, path, pk in ((Agent, "/api/agents/", person.pk), (Source, "/api/sources/", source.pk)):
+                answers = self.at_once(*[("DELETE", f"{path}{pk}/", None)] * 2, stagger=(n % 5) * 0.002)
+                statuses += answers
+                # One 204 and one 404 (deleted meanwhile), one deletion in the history.
+                deletions = model.history.filter(id=pk, history_type="-").count()
+                twice += deletions != 1 or sorted(answers) != [204, 404]
+        self.report("person or source deleted twice at once", twice, sum(s >= 500 for s in statuses), statuses)
+
     def edited_while_deleted(self, race: str, model, objects: list, path: str, change: dict) -> None:
         """Each object deleted and changed at once through the API: a delete that answers 204 stays deleted."""
         statuses, back = [], 0

@@ -136,6 +136,20 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             back += answers[0] == 204 and Agent.objects.filter(pk=keep.pk).exists()
         self.report("person deleted while merged into", back, sum(s >= 500 for s in statuses), statuses)
 
+    def test_a_person_deleted_while_merged_into_another_is_deleted_once_and_not_merged(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            other, keep = (agent_named(f"{name} {n}") for name in ("Eve Ng", "Evelyn Ng"))
+            answers = self.at_once(
+                ("DELETE", f"/api/agents/{other.pk}/", None), self.merged(keep, other), stagger=(n % 5) * 0.003
+            )
+            statuses += answers
+            deletions = Agent.history.filter(id=other.pk, history_type="-").count()
+            # Deleted by the delete (204): not merged (no alias, one deletion in its history); else by the merge.
+            merged = f"Eve Ng {n}" in Agent.objects.get(pk=keep.pk).alias_list
+            broken += deletions != 1 or merged == (answers[0] == 204)
+        self.report("person deleted while merged", broken, sum(s >= 500 for s in statuses), statuses)
+
     def test_two_merges_one_into_the_other_lose_no_name_and_bring_back_no_one(self):
         statuses, broken = [], 0
         for n in range(TRIALS):
