@@ -5,6 +5,7 @@ are right afterwards."""
 
 import unittest
 
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import LiveServerTestCase
 
@@ -15,6 +16,7 @@ from claims.services import create_claim
 from sources.models import Agent
 from sources.services import agent_named, create_source, merge_agents, save_agent
 from tests.races import TRIALS, ApiRequestsAtOnce
+from tests.test_csv_import import csv_text, import_text
 from tests.test_races_deletes import sentences
 
 ORGANISATION = Agent.Kind.ORGANISATION
@@ -58,6 +60,37 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         self.report(
             "a speaker's claims edited and made while merged", broken, sum(s >= 500 for s in statuses), statuses
         )
+
+    def test_claims_imported_naming_a_speaker_merged_or_deleted_meanwhile_import_without_a_failure(self):
+        root = User.objects.create_superuser("root-importer")
+        statuses, failed = [], []
+        for n in range(TRIALS):
+            other, keep = (agent_named(f"{name} {n}") for name in ("Ida Moe", "Ida K. Moe"))
+            text = " ".join(f"Row {n}.{i} is here." for i in range(10))
+            source = create_source(title=f"Rows {n}", text=text, url=f"https://rows.example/{n}")
+            rows = [[str(source.pk), f"Row {n}.{i} is here.", other.name] for i in range(10)]
+            # Work for the merge (claims they spoke to move) and the delete (sources they wrote, whose claims are
+            # recounted), to hold the speaker's lock a while.
+            spoken = create_source(title=f"Spoken {n}", text=sentences(20), url=f"https://spoken.example/{n}")
+            for k in range(20):
+                create_claim(source=spoken, quote=f"Sentence number {k} says", speaker=other if n % 2 else None)
+                if n % 2 == 0 and k < 10:
+                    url = f"https://by.example/{n}/{k}"
+                    create_source(title=f"By {n}.{k}", text=sentences(1), url=url, authors=[other])
+
+            def run_import(rows=rows) -> None:
+                report = import_text(csv_text(["source_id", "quote", "speaker"], rows), user=root)
+                if not report.ok:
+                    failed.append(report.problems)
+
+            # The speaker merged into another (the admin) or deleted (the API) while the claims naming them import.
+            change = self.merged(keep, other) if n % 2 else ("DELETE", f"/api/agents/{other.pk}/", None)
+            statuses += self.at_once(change, run_import, stagger=(n % 10) * 0.004)
+        imported = Claim.objects.filter(quote__startswith="Row ").count()
+        self.report(
+            "claims imported naming a speaker merged or deleted", len(failed), sum(s >= 500 for s in statuses), statuses
+        )
+        self.assertEqual(imported, 10 * TRIALS)
 
     def test_sources_of_a_merged_person_changed_and_linked_while_they_are_merged_answer_without_a_server_error(self):
         elsewhere = create_source(title="Elsewhere", text=sentences(TRIALS, "boat"), url="https://else.where/")
