@@ -221,6 +221,23 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             broken += Agent.objects.filter(pk=other.pk).exists()
         self.report("organisations given parents while merged", broken, sum(s >= 500 for s in statuses), statuses)
 
+    def test_a_pair_merged_either_way_at_once_leaves_one_with_both_names(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            first, second = (agent_named(f"{name} {n}", kind=ORGANISATION) for name in ("Daily Star", "The Daily Star"))
+            source = create_source(title=f"Starred {n}", text=sentences(1), url=f"https://star.example/{n}")
+            create_claim(source=source, quote="Sentence number 0 says", speaker=second)
+            # Two reviewers on the duplicates page, one clicking Merge each way.
+            statuses += self.at_once(
+                self.merged_as_duplicates(first, second),
+                self.merged_as_duplicates(second, first),
+                stagger=(n % 5) * 0.003,
+            )
+            left = list(Agent.objects.filter(pk__in=[first.pk, second.pk]))
+            names = [name for agent in left for name in (agent.name, *agent.alias_list)]
+            broken += len(left) != 1 or not {first.name, second.name} <= set(names)
+        self.report("a pair merged either way at once", broken, sum(s >= 500 for s in statuses), statuses)
+
     def test_people_merged_while_the_account_merging_them_is_renamed_never_deadlocks(self):
         statuses = []
         source = create_source(title="Spoken", text=sentences(4 * TRIALS), url="https://spoken.example/")
