@@ -164,16 +164,19 @@ class Agent(InAProject, models.Model):
     def clean(self) -> None:
         place_in_sole_project(self)
         stays_in_its_project(self)
+        if self.pk is not None and not self._state.adding:
+            # Under the link lock, which a delete and a merge hold as they delete: one deleted or merged meanwhile is
+            # refused here, with the form's errors, before the save would find its row gone (as Source.clean does).
+            hold(LINKS)
+            if not Agent.objects.filter(pk=self.pk).exists():
+                raise deleted_meanwhile(Agent)
         if self.parent_id is None:
             return
         same_project(self, self.parent, field="parent")
         if self.parent.kind != self.Kind.ORGANISATION:
             raise ValidationError({"parent": "A parent must be an organisation."}, code="parent_not_organisation")
         if self.pk is not None and Agent.objects.filter(pk=self.pk, parent=self.parent_id).exists():
-            # The parent it has: its chain was checked when it was given. No lock either, so that a merge, which
-            # validates the kept one under the link lock, never waits here for a parent's change that took this lock
-            # first (in its form's validation) and waits for the link lock (save_agent): the lock is only ever
-            # taken before the link lock.
+            # The parent it has: its chain was checked when it was given, and no lock is needed.
             return
         # Two organisations made each other's parent at once would each see no loop: one waits for the other.
         hold(AGENT_TREE)

@@ -150,6 +150,20 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         people = [agent_named(f"Leaving {n}") for n in range(TRIALS)]
         self.edited_while_deleted("person changed while deleted", Agent, people, "/api/agents/", {"name": "Back"})
 
+    def test_a_person_changed_in_the_admin_while_deleted_stays_deleted_without_a_server_error(self):
+        statuses, back = [], 0
+        for n in range(TRIALS):
+            person = agent_named(f"Leaving {n}")
+            form = {"name": f"Back {n}", "kind": person.kind, "aliases": "", "wikidata_id": "", "_save": "Save"}
+            answers = self.at_once(
+                ("DELETE", f"/api/agents/{person.pk}/", None),
+                self.admin_form(f"/admin/sources/agent/{person.pk}/change/", form),
+                stagger=(n % 5) * 0.003,
+            )
+            statuses += answers
+            back += answers[0] == 204 and Agent.objects.filter(pk=person.pk).exists()
+        self.report("person changed in the admin while deleted", back, sum(s >= 500 for s in statuses), statuses)
+
     def test_a_source_changed_while_deleted_stays_deleted(self):
         sources = [
             create_source(title=f"Leaving {n}", text=sentences(1), url=f"https://leaving.example/{n}")
