@@ -14,6 +14,7 @@ from claims.rules import (
 )
 from common.formulas import escaped_or_null
 from common.history import KeptHistory
+from common.locks import deleted_meanwhile
 from common.projects import InAProject, ProjectQuerySet, place_in_sole_project, same_project
 from sources.dates import Precision, to_iso, truncate
 from sources.models import Agent, QuoteAmbiguous, QuoteNotFound, Source, source_text
@@ -473,6 +474,10 @@ class Link(models.Model):
         if self.claim_a_id is None or self.claim_b_id is None or self.claim_a_id == self.claim_b_id:
             return
         check_link_ends(self.claim_a_id, self.claim_b_id)
+        if self.pk is not None and not self._state.adding and not Link.objects.filter(pk=self.pk).exists():
+            # Read under the link lock (check_link_ends), which delete_links holds: refused here, with the form's
+            # errors, before save_link would find it gone after the form was valid.
+            raise deleted_meanwhile(Link)
 
     def validate_constraints(self, exclude=None) -> None:
         # An inline formset leaves its own foreign key out of the constraints it validates, which would skip the

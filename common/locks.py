@@ -53,13 +53,16 @@ def deleted_meanwhile(model) -> ValidationError:
     )
 
 
-def share_rows(model, pks) -> None:
-    """Share-lock these rows to the end of the transaction (in id order), before reading them."""
+def share_rows(model, pks, *, to_change: bool = False) -> None:
+    """Share-lock these rows to the end of the transaction (in id order), before reading them; update-lock them
+    `to_change` them (a FOR UPDATE also makes a writer key-sharing one of them wait, as a claim made in a source
+    does before taking any other lock)."""
     pks = sorted(set(pks))
     if pks and _in_transaction():
         table = connection.ops.quote_name(model._meta.db_table)
+        mode = "UPDATE" if to_change else "SHARE"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE", [pks])
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR {mode}", [pks])
 
 
 # The locks of the rows claims' kept cells are read from, the lenders (claims.exchange.stored_cells, LENDERS_LOCKED):
@@ -84,12 +87,11 @@ def lender_locking(kind: str, ids_sql: str, *, exclusive: bool = False) -> str:
     )
 
 
-def hold_lender(kind: str, pk: int) -> None:
-    """Hold the lock of the slot this lender's id falls in, exclusive, to the end of the transaction (as a change of
-    what it lends does): a writer of claims naming it, which takes it shared before it validates, waits."""
-    if _in_transaction():
+def hold_lenders(kind: str, pks) -> None:
+    """Hold the locks of the slots these lenders' ids fall in, exclusive, to the end of the transaction (as a change
+    of what they lend does): a writer of claims naming one of them, which takes it shared before it validates, waits."""
+    pks = sorted(set(pks))
+    if pks and _in_transaction():
+        locking = lender_locking(kind, "SELECT unnest(%s::bigint[])", exclusive=True)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT {lender_locking(kind, 'SELECT %s::bigint', exclusive=True)}) AS held",
-                [pk],
-            )
+            cursor.execute(f"SELECT count(*) FROM (SELECT {locking}) AS held", [pks])

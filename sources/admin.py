@@ -24,7 +24,7 @@ from common.import_uploads import ConfirmedOnce
 from common.spreadsheet_admin import JsonFile, TabularImport, spreadsheet_format
 from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
-from sources.models import SOURCE_TEXTS, Agent, Membership, Project, Source
+from sources.models import SOURCE_TEXTS, Agent, Membership, Project, Source, check_authors
 from sources.resources import SPREADSHEET_FORMATS, AgentResource, SourceResource
 from sources.services import (
     delete_agent,
@@ -78,7 +78,7 @@ class AgentAdmin(
         return ", ".join(agent.alias_list)
 
     def save_model(self, request, obj, form, change):
-        save_agent(obj, user=request.user)
+        save_agent(obj, user=request.user, fields=form.changed_data if change else None)
 
     def delete_model(self, request, obj):
         delete_agent(agent=obj, user=request.user)
@@ -234,6 +234,16 @@ class SourceForm(DatesWithPrecisionMixin, forms.ModelForm):
     published_on = DateWithPrecisionField(label="Published on", required=False)
     dates_with_precision = ("published_on",)
 
+    def clean(self):
+        cleaned = super().clean()
+        if "authors" in self.changed_data:
+            # Checked again under the locks their delete and merge hold, held to the save's commit.
+            try:
+                check_authors(self.instance, cleaned.get("authors") or ())
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
     class Meta:
         model = Source
         fields = ["title", "url", "publisher", "authors", "published_on", "language", "text"]
@@ -334,7 +344,8 @@ class SourceAdmin(
         return fields
 
     def save_model(self, request, obj, form, change):
-        authors = form.cleaned_data["authors"] if "authors" in form.fields else None
+        # The authors as chosen, when changed: re-set unchanged, as the form read them, they would undo a merge's.
+        authors = form.cleaned_data["authors"] if "authors" in form.changed_data else None
         save_source(obj, user=request.user, authors=authors)  # recounts when its voice may have changed
 
     def save_related(self, request, form, formsets, change):

@@ -164,11 +164,20 @@ class Agent(InAProject, models.Model):
     def clean(self) -> None:
         place_in_sole_project(self)
         stays_in_its_project(self)
+        if self.pk is not None and not self._state.adding:
+            # Under the link lock, which a delete and a merge hold as they delete: one deleted or merged meanwhile is
+            # refused here, with the form's errors, before the save would find its row gone (as Source.clean does).
+            hold(LINKS)
+            if not Agent.objects.filter(pk=self.pk).exists():
+                raise deleted_meanwhile(Agent)
         if self.parent_id is None:
             return
         same_project(self, self.parent, field="parent")
         if self.parent.kind != self.Kind.ORGANISATION:
             raise ValidationError({"parent": "A parent must be an organisation."}, code="parent_not_organisation")
+        if self.pk is not None and Agent.objects.filter(pk=self.pk, parent=self.parent_id).exists():
+            # The parent it has: its chain was checked when it was given, and no lock is needed.
+            return
         # Two organisations made each other's parent at once would each see no loop: one waits for the other.
         hold(AGENT_TREE)
         ancestor, seen = self.parent_id, set()
@@ -326,6 +335,12 @@ class Source(InAProject, models.Model):
                     },
                     code="text_anchored",
                 )
+        if self.publisher_id is not None:
+            # Its lender's lock, then the row: a publisher deleted meanwhile (delete_agent holds the lock, exclusive,
+            # as it deletes) is refused here, with the form's other errors, not by the foreign key at the commit.
+            share_lenders(agents=[self.publisher_id])
+            if not Agent.objects.filter(pk=self.publisher_id).exists():
+                raise ValidationError({"publisher": "This publisher was deleted meanwhile."}, code="deleted")
         starts = self.page_starts
         if starts and (
             not all(isinstance(n, int) and 0 <= n <= len(self.text) for n in starts)
@@ -383,6 +398,24 @@ def source_text(source_id: int, *, to_change: bool = False) -> str | None:
 def share_sources(source_ids) -> None:
     """Share-lock these sources (as `source_text` does one) before reading their texts to anchor many claims."""
     share_rows(Source, source_ids)
+
+
+def check_authors(source: Source, authors: Iterable[Agent]) -> None:
+    """Refuse (a ValidationError on `authors`) authors deleted or merged into another since they were read, looked
+    for under the lock their delete and merge hold: the link lock for a saved source (Source.clean takes it next),
+    their lenders' locks for a new one. Written, their authorship would fail the commit on its foreign key."""
+    ids = {author.pk for author in authors}
+    if not ids:
+        return
+    if source.pk is not None:
+        hold(LINKS)
+    else:
+        share_lenders(agents=ids)
+    if Agent.objects.filter(pk__in=ids).count() != len(ids):
+        raise ValidationError(
+            {"authors": "An author was deleted, or merged into another, meanwhile: choose the authors again."},
+            code="deleted",
+        )
 
 
 def lenders_sql(sources_sql: str | None, agents_sql: str | None) -> dict[str, str]:

@@ -4,12 +4,21 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
-from common.history import one_history_record
-from common.locks import LINKS, deleted_meanwhile, hold, hold_lender, locked_value
+from common.history import named_person, one_history_record
+from common.locks import LINKS, deleted_meanwhile, hold, hold_lenders, locked_value, share_rows
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
-from sources.models import MAX_PARENT_DEPTH, Agent, DistinctPublishers, Membership, Project, Source, share_lenders
+from sources.models import (
+    MAX_PARENT_DEPTH,
+    Agent,
+    DistinctPublishers,
+    Membership,
+    Project,
+    Source,
+    check_authors,
+    share_lenders,
+)
 from sources.rules import require, require_for
 from sources.signals import agents_merging, announce_voices_changed
 
@@ -149,8 +158,26 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
         return keep
     ids = [agent.pk for agent in others]
     # The link lock before any row or lender's lock (common.locks' order): the merge moves claims' speakers and
-    # sources' authors and publishers, then recounts under it; a rename takes it first too.
+    # sources' authors and publishers, then recounts under it; a rename or a delete takes it first too.
     hold(LINKS)
+    # Then, before any claim's row (moving speakers locks them), in common.locks' order: the rows of the sources it
+    # re-points (a claim being edited or made in one holds it, shared, while it waits for the claim's row or the
+    # source's lender's lock), the account it is recorded under (a rename of it touches its claims), then the
+    # lenders' locks of those sources and of the merged (a claim being made to name one waits, then finds them gone).
+    repointed = set(Source.objects.filter(Q(publisher__in=ids) | Q(authors__in=ids)).values_list("pk", flat=True))
+    share_rows(Source, repointed, to_change=True)
+    share_lenders(accounts=[getattr(named_person(), "pk", None)])
+    hold_lenders("source", repointed)
+    hold_lenders("agent", ids)
+    # The people's rows last, read again under them: a rename or a delete that went first is seen, not undone (the
+    # kept one saved as the caller read it brought back a deleted row or an old name).
+    if Agent.objects.select_for_update(no_key=True).filter(pk=keep.pk).order_by().first() is None:
+        raise deleted_meanwhile(Agent)
+    keep.refresh_from_db()
+    others = list(Agent.objects.select_for_update().filter(pk__in=ids).order_by("pk"))  # those deleted left out
+    ids = [agent.pk for agent in others]
+    if not others:
+        return keep
     affected = sources_voiced_by([keep.pk, *ids])
     agents_merging.send(sender=Agent, merged=ids, keep=keep.pk, reason=f"Speaker merged into {keep.name} (#{keep.pk})")
     for relation in Agent._meta.related_objects:
@@ -168,7 +195,6 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
         for name in [agent.name, *agent.alias_list]:
             if name.casefold() not in (n.casefold() for n in names):
                 names.append(name)
-    keep.refresh_from_db(fields=["parent"])
     if keep.parent_id in ids:
         # The kept one sat under a merged one: it loses that parent before the merged one goes.
         keep.parent = None
@@ -218,21 +244,24 @@ def _repoint_distinct(ids: list[int], keep: int) -> None:
 
 
 @transaction.atomic
-def delete_agent(*, agent: Agent, user=None) -> None:
-    """Delete a person or organisation. One that still speaks a claim, publishes a source or heads an organisation
-    is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every source whose
-    voice it shaped is announced, so that the claims they touch are recounted."""
+def delete_agent(*, agent: Agent, user=None) -> bool:
+    """Delete a person or organisation; whether it was there to delete (one deleted or merged meanwhile is left
+    alone: deleted once, its deletion recorded once). One that still speaks a claim, publishes a source or heads an
+    organisation is refused by the database (PROTECT: ProtectedError); the sources it wrote lose an author, and every
+    source whose voice it shaped is announced, so that the claims they touch are recounted."""
     require(user, "sources.delete_agent", obj=agent)
     # The link lock, its lender's lock, then its row, before looking for what still refers to it: the delete touches
     # the kept cells of the claims of the sources it wrote and recounts under the link lock, and a claim being made
     # to name it (which takes the lender's lock shared before it is validated, and key-shares the row at its commit)
     # is waited for, then refuses the delete (PROTECT), or waits and finds it gone, instead of failing at commit.
     hold(LINKS)
-    hold_lender("agent", agent.pk)
-    locked_value(Agent, agent.pk, "id", to_change=True)
+    hold_lenders("agent", [agent.pk])
+    if locked_value(Agent, agent.pk, "id", to_change=True) is None:
+        return False
     affected = sources_voiced_by([agent.pk])
     agent.delete()
     announce_voices_changed(affected)
+    return True
 
 
 @transaction.atomic
@@ -273,6 +302,7 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
     # The people it newly names lend its claims their names: their locks before any write touches its claims (a
     # rename of one of them, touching the claims it names, would otherwise wait for them while we wait for it).
     share_lenders(agents=[source.publisher_id, *(author.pk for author in authors or ())])
+    check_authors(source, authors or ())  # under those locks: none deleted or merged since the caller read them
     with one_history_record(source):
         source.save()
         if authors is not None:
@@ -284,32 +314,39 @@ def save_source(source: Source, *, user, authors: Iterable[Agent] | None = None)
 
 
 @transaction.atomic
-def delete_source(*, source: Source, user=None) -> None:
-    """Delete a source. One with claims or captures, or republished elsewhere, is refused by the database
-    (PROTECT: ProtectedError); a copy's republication goes with it, and the claims its voice touched are recounted."""
+def delete_source(*, source: Source, user=None) -> bool:
+    """Delete a source; whether it was there to delete (one deleted meanwhile is left alone). One with claims or
+    captures, or republished elsewhere, is refused by the database (PROTECT: ProtectedError); a copy's republication
+    goes with it, and the claims its voice touched are recounted."""
     require(user, "sources.delete_source", obj=source)
     # The link lock, then the row (common.locks' order), before looking for claims: a claim being written in it
     # (which reads its text under a share lock) is waited for and then refuses the delete (PROTECT), or waits and
     # finds the source gone, instead of one of them failing at its commit; and its copies' recount runs under it.
     hold(LINKS)
-    locked_value(Source, source.pk, "id", to_change=True)
+    if locked_value(Source, source.pk, "id", to_change=True) is None:
+        return False
     affected = {source.pk, *Source.objects.filter(republication__original=source).values_list("pk", flat=True)}
     originals = set(Source.objects.filter(republications__copy=source).values_list("pk", flat=True))
     source.delete()
     announce_voices_changed((affected | originals) - {source.pk})
+    return True
 
 
 @transaction.atomic
-def save_agent(agent: Agent, *, user) -> Agent:
+def save_agent(agent: Agent, *, user, fields: Iterable[str] | None = None) -> Agent:
     """The one door for creating or changing a person or organisation (the admin's form and import, the API, the
     importers): the permission, validation (Agent.clean: no parent loop, under the agent-tree lock), one history
-    record, and, when its parent, name or aliases changed, the announcement that its sources' voices may have."""
+    record, and, when its parent, name or aliases changed, the announcement that its sources' voices may have.
+    `fields`: the fields the caller changed (a form's); the others are written as the row stands at the write (None:
+    all as the caller has them)."""
     new = agent.pk is None
     place_in_sole_project(agent)
     require(user, "sources.add_agent" if new else "sources.change_agent", obj=agent)
-    before = None if new else Agent.objects.filter(pk=agent.pk).values("parent", "name", "aliases").first()
+    watched = [name for name in ("parent", "name", "aliases") if fields is None or name in fields]
+    before = None if new else Agent.objects.filter(pk=agent.pk).values("pk", *watched).first()
     agent.full_clean()
-    changed = not new and before != {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}
+    given = {"parent": agent.parent_id, "name": agent.name, "aliases": agent.aliases}
+    changed = not new and (before is None or any(before[name] != given[name] for name in watched))
     if changed:
         hold(LINKS)  # its sources' claims are recounted under it: taken before the claims its name touches
     if not agent._state.adding:
@@ -317,6 +354,11 @@ def save_agent(agent: Agent, *, user) -> Agent:
         row = Agent.objects.select_for_update(no_key=True).filter(pk=agent.pk).order_by("pk")
         if row.values_list("pk", flat=True).first() is None:
             raise deleted_meanwhile(Agent)
+        if fields is not None:
+            # The fields the caller did not change, read again under the lock: a form posts every field back as it
+            # read them, which would undo what a merge (the kept one's aliases) or another change wrote since.
+            unchanged = [f.name for f in Agent._meta.concrete_fields if not f.primary_key and f.name not in fields]
+            agent.refresh_from_db(fields=unchanged)
     agent.save()
     if changed:
         # The organisation above a publisher decides which sources speak with one voice; its names, which

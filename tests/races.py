@@ -1,6 +1,7 @@
 """The race tests' shared parts (tests/test_races_*.py): requests sent at once to a live server, and what the races
 saw, printed at the end of the run (tests/conftest.py)."""
 
+import secrets
 import threading
 import time
 import traceback
@@ -8,7 +9,8 @@ from collections.abc import Callable
 
 import requests
 from django.contrib.auth.models import Permission, User
-from django.db import connections
+from django.db import connections, transaction
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 REPORTS: list[str] = []
@@ -72,6 +74,32 @@ class ApiRequestsAtOnce:
         for thread in threads:
             thread.join()
         return statuses
+
+    def admin_form(self, path: str, data: dict) -> Callable[[], None]:
+        """For at_once: a form posted to the admin page at `path` from the reviewer's browser (logged in, with a CSRF
+        token), raising on a 5xx answer. What the admin says of it is read from the database afterwards."""
+        if not hasattr(self, "admin_session"):
+            client = Client()
+            client.force_login(self.reviewer)
+            self.admin_session = client.cookies["sessionid"].value
+        csrf = secrets.token_hex(16)  # an unmasked token: Django compares it with the cookie's secret
+
+        def post() -> None:
+            with requests.Session() as browser:
+                browser.cookies.update({"sessionid": self.admin_session, "csrftoken": csrf})
+                form = {**data, "csrfmiddlewaretoken": csrf}
+                answer = browser.post(self.live_server_url + path, data=form, allow_redirects=False, timeout=60)
+            if answer.status_code >= 500:
+                raise RuntimeError(f"{path} answered {answer.status_code}")
+
+        return post
+
+    def rename_account(self, username: str) -> None:
+        """Rename the reviewer's account as the admin's change form does (one transaction, a save of the user)."""
+        with transaction.atomic():
+            account = User.objects.get(pk=self.reviewer.pk)
+            account.username = username
+            account.save()
 
     def report(self, race: str, broken: int, server_errors: int, statuses: list[int], trials: int = TRIALS) -> None:
         report(f"{race}: {trials} trials, {broken} broke the rule, {server_errors} answers were 5xx")

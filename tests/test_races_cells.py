@@ -23,11 +23,13 @@ from claims.corroboration.counting import recount_all
 from claims.exchange.stored_cells import stale_cells, stored_columns
 from claims.models import Claim
 from claims.services import create_claim, save_claim
+from common.history import recorded_as
 from common.locks import LENDER_CLASSES, LENDER_SLOTS
 from sources.models import Agent, Source
 from sources.services import agent_named, create_source, merge_agents, save_agent, update_source
 from tests.races import TRIALS, ApiRequestsAtOnce
 from tests.test_csv_import import csv_text, import_text
+from tests.test_races_rules import capture_page
 
 ONLY_POSTGRESQL = unittest.skipUnless(
     connection.vendor == "postgresql",
@@ -289,22 +291,31 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         their statuses."""
 
         def run_import() -> None:
+            report = import_text(text, user=user)
+            if not report.ok:
+                failed.append(report.problems)
+
+        return self.while_running(run_import, failed, requests)
+
+    def while_running(self, work: Callable[[], object], failed: list, requests: Callable[[int], list]) -> list[int]:
+        """Run `work` on a thread of its own, adding to `failed` the error it raised (a deadlock's), while
+        `requests(n)` are sent at once again and again (n = 1, 2, …) until it ends; their statuses."""
+
+        def run() -> None:
             try:
-                report = import_text(text, user=user)
-                if not report.ok:
-                    failed.append(report.problems)
+                work()
             except Exception as error:  # noqa: BLE001 - a deadlock's error, counted by the caller
                 failed.append(error)
             finally:
                 connection.close()
 
-        importing = threading.Thread(target=run_import)
-        importing.start()
+        working = threading.Thread(target=run)
+        working.start()
         statuses, again = [], 0
-        while importing.is_alive():
+        while working.is_alive():
             again += 1
             statuses += self.at_once(*requests(again))
-        importing.join()
+        working.join()
         return statuses
 
     def test_claims_posted_while_their_speaker_and_publisher_are_renamed_keep_the_new_names(self):
@@ -525,6 +536,29 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         self.report("account renamed while it edits", len(stale), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(User.objects.get(pk=self.reviewer.pk).username, f"rita_{TRIALS - 1}")
 
+    def test_an_account_renamed_while_a_capture_recorded_under_it_moves_its_claims_never_deadlocks(self):
+        # A new capture run with --user re-anchors its source's claims (locking their rows) and records them under
+        # the account, whose key its history checks at the commit; a rename of the account touches its claims.
+        statuses, failed = [], []
+        for n in range(TRIALS):
+            text = " ".join(f"Trial {n} sentence {k} says the slip is dry." for k in range(4))
+            source = create_source(title=f"Slip {n}", text=text, url=f"https://slip.example/{n}")
+            for k in range(4):
+                create_claim(source=source, quote=f"Trial {n} sentence {k} says", created_by=self.reviewer)
+
+            def capture(source=source, text=text, n=n) -> None:
+                with recorded_as(user=self.reviewer):
+                    capture_page(f"Foreword {n}. {text}", f"slip{n}.txt", source.url)
+
+            # The account renamed again and again while the capture runs.
+            statuses += self.while_running(
+                capture, failed, lambda again, n=n: [lambda: self.rename_account(f"rita_{n}_{again}")]
+            )
+        stale = stale_cells()
+        server_errors = sum(s >= 500 for s in statuses)
+        self.report("account renamed while its capture moves claims", len(stale) + len(failed), server_errors, statuses)
+        self.assertEqual(Claim.objects.filter(version=1).count(), 4 * TRIALS)  # each claim re-anchored once
+
     def test_an_account_renamed_while_it_links_its_claims_never_deadlocks(self):
         # A link recounts (updates) both claims under the link lock; its history's key on its author's account is
         # checked at the commit, as an edit's is.
@@ -544,10 +578,3 @@ class CellsUnderParallelRequestsTests(ApiRequestsAtOnce, LiveServerTestCase):
         stale = stale_cells()
         self.report("account renamed while it links", len(stale), sum(s >= 500 for s in statuses), statuses)
         self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
-
-    def rename_account(self, username: str) -> None:
-        """Rename the reviewer's account as the admin's change form does (one transaction, a save of the user)."""
-        with transaction.atomic():
-            account = User.objects.get(pk=self.reviewer.pk)
-            account.username = username
-            account.save()

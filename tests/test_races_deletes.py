@@ -93,6 +93,46 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             broken += answers[0] != (409 if spoken else 204)
         self.report("person deleted while made a speaker", broken, sum(s >= 500 for s in statuses), statuses)
 
+    def test_a_person_deleted_while_made_the_author_or_publisher_of_sources_answers_without_a_server_error(self):
+        statuses, broken = [], 0
+        for n in range(TRIALS):
+            author, publisher = agent_named(f"Writer {n}"), agent_named(f"Press {n}", kind=Agent.Kind.ORGANISATION)
+            source = create_source(title=f"Unsigned {n}", text=sentences(1), url=f"https://unsigned.example/{n}")
+            doomed = author if n % 2 else publisher
+            delete = ("DELETE", f"/api/agents/{doomed.pk}/", None)
+            form = {"title": source.title, "url": source.url, "text": source.text, "_save": "Save"}
+            saves = [
+                # The source's change form in the admin, and a new source through the API.
+                self.admin_form(
+                    f"/admin/sources/source/{source.pk}/change/",
+                    {**form, "authors": [author.pk], "publisher": publisher.pk},
+                ),
+                ("POST", "/api/sources/", {"title": f"New {n}", "text": sentences(1), "authors": [author.pk]}),
+            ]
+            # The delete sent first, or after the sources' saves, each staggered: it lands before, between and after.
+            first = n % 4 < 2
+            answers = self.at_once(*([delete, *saves] if first else [*saves, delete]), stagger=(n % 5) * 0.004)
+            statuses += answers
+            deleted = answers[0 if first else 2] == 204
+            # Deleted (204): no source names them any more; kept (409): a source published by them.
+            broken += deleted and Agent.objects.filter(pk=doomed.pk).exists()
+        self.report(
+            "person deleted while made an author or publisher", broken, sum(s >= 500 for s in statuses), statuses
+        )
+
+    def test_a_person_and_a_source_each_deleted_twice_at_once_are_deleted_once(self):
+        statuses, twice = [], 0
+        for n in range(TRIALS):
+            person = agent_named(f"Twice {n}")
+            source = create_source(title=f"Twice {n}", text=sentences(1), url=f"https://twice.example/{n}")
+            for model, path, pk in ((Agent, "/api/agents/", person.pk), (Source, "/api/sources/", source.pk)):
+                answers = self.at_once(*[("DELETE", f"{path}{pk}/", None)] * 2, stagger=(n % 5) * 0.002)
+                statuses += answers
+                # One 204 and one 404 (deleted meanwhile), one deletion in the history.
+                deletions = model.history.filter(id=pk, history_type="-").count()
+                twice += deletions != 1 or sorted(answers) != [204, 404]
+        self.report("person or source deleted twice at once", twice, sum(s >= 500 for s in statuses), statuses)
+
     def edited_while_deleted(self, race: str, model, objects: list, path: str, change: dict) -> None:
         """Each object deleted and changed at once through the API: a delete that answers 204 stays deleted."""
         statuses, back = [], 0
@@ -109,6 +149,43 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
     def test_a_person_changed_while_deleted_stays_deleted(self):
         people = [agent_named(f"Leaving {n}") for n in range(TRIALS)]
         self.edited_while_deleted("person changed while deleted", Agent, people, "/api/agents/", {"name": "Back"})
+
+    def changed_in_the_admin_while_deleted(self, race: str, model, objects: list, path: str, forms: list) -> None:
+        """Each object deleted through the API while its admin change form is posted: no 500, and a delete that
+        answers 204 stays deleted."""
+        statuses, back = [], 0
+        for n, (obj, form) in enumerate(zip(objects, forms, strict=True)):
+            answers = self.at_once(
+                ("DELETE", f"/api/{path}/{obj.pk}/", None),
+                self.admin_form(f"/admin/{model._meta.app_label}/{model._meta.model_name}/{obj.pk}/change/", form),
+                stagger=(n % 5) * 0.003,  # the form's save before and after the delete's commit
+            )
+            statuses += answers
+            back += answers[0] == 204 and model.objects.filter(pk=obj.pk).exists()
+        self.report(race, back, sum(s >= 500 for s in statuses), statuses)
+
+    def test_a_person_changed_in_the_admin_while_deleted_stays_deleted_without_a_server_error(self):
+        people = [agent_named(f"Leaving {n}") for n in range(TRIALS)]
+        forms = [{"name": f"Back {n}", "kind": p.kind, "aliases": "", "_save": "Save"} for n, p in enumerate(people)]
+        self.changed_in_the_admin_while_deleted(
+            "person changed in the admin while deleted", Agent, people, "agents", forms
+        )
+
+    def test_a_link_changed_in_the_admin_while_deleted_stays_deleted_without_a_server_error(self):
+        here = create_source(title="Here", text=sentences(TRIALS), url="https://here.example/")
+        there = create_source(title="There", text=sentences(TRIALS, "boat"), url="https://there.example/")
+        links = [
+            link_claims(
+                claim_a=create_claim(source=here, quote=f"Sentence number {n} says"),
+                claim_b=create_claim(source=there, quote=f"Sentence number {n} says"),
+            )
+            for n in range(TRIALS)
+        ]
+        forms = [
+            {"claim_a": link.claim_a_id, "claim_b": link.claim_b_id, "relation": link.relation, "note": "Back"}
+            for link in links
+        ]
+        self.changed_in_the_admin_while_deleted("link changed in the admin while deleted", Link, links, "links", forms)
 
     def test_a_source_changed_while_deleted_stays_deleted(self):
         sources = [

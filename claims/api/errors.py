@@ -28,12 +28,12 @@ class StillReferenced(APIException):
     default_code = "still_referenced"
 
 
-def delete_unreferenced(instance: Model, delete) -> None:
-    """Delete the object through `delete()`, its service, or refuse with a 409 naming what still
-    refers to it (the database keeps the rule: the foreign keys to a source or a person are PROTECT)."""
+def delete_unreferenced(instance: Model, delete):
+    """Delete the object through `delete()`, its service, and return what it returns, or refuse with a 409 naming
+    what still refers to it (the database keeps the rule: the foreign keys to a source or a person are PROTECT)."""
     try:
         with transaction.atomic():
-            delete()
+            return delete()
     except ProtectedError as error:
         raise StillReferenced(referenced_message(instance, error.protected_objects)) from error
 

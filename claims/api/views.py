@@ -91,7 +91,8 @@ class AgentViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         return write_agent(agent=agent, changes=changes, user=self.request.user)
 
     def perform_destroy(self, instance):
-        delete_unreferenced(instance, lambda: delete_agent(agent=instance, user=self.request.user))
+        if not delete_unreferenced(instance, lambda: delete_agent(agent=instance, user=self.request.user)):
+            raise NotFound("No person or organisation has this id; it was deleted meanwhile.")
 
 
 @documented(s.SourceDetailSerializer, s.SourceCreateSerializer, s.SourceWriteSerializer)
@@ -117,7 +118,8 @@ class SourceViewSet(WrittenThroughForms, viewsets.ModelViewSet):
         return write_source(source=source, changes=changes, user=self.request.user)
 
     def perform_destroy(self, instance):
-        delete_unreferenced(instance, lambda: delete_source(source=instance, user=self.request.user))
+        if not delete_unreferenced(instance, lambda: delete_source(source=instance, user=self.request.user)):
+            raise NotFound("No source has this id; it was deleted meanwhile.")
 
 
 @documented(s.ClaimSerializer, s.ClaimCreateSerializer, s.ClaimWriteSerializer)

@@ -197,7 +197,10 @@ def write_source(*, source: Source, changes: dict, user: AbstractBaseUser) -> So
     data = posted(source, list(SourceForm.base_fields), changes)
     return save_form(
         lambda: scoped(SourceForm(data, instance=source), user, source.project_id),
-        lambda form: save_source(form.instance, user=user, authors=form.cleaned_data["authors"]),
+        # The authors when the request changes them: re-set as read, they would undo a merge's made meanwhile.
+        lambda form: save_source(
+            form.instance, user=user, authors=form.cleaned_data["authors"] if "authors" in form.changed_data else None
+        ),
     )
 
 
@@ -212,7 +215,7 @@ def write_agent(*, agent: Agent, changes: dict, user: AbstractBaseUser) -> Agent
     data = posted(agent, list(AgentForm.base_fields), changes)
     return save_form(
         lambda: scoped(AgentForm(data, instance=agent), user, agent.project_id),
-        lambda form: save_agent(form.instance, user=user),
+        lambda form: save_agent(form.instance, user=user, fields=form.changed_data if agent.pk else None),
     )
 
 

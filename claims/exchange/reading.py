@@ -309,6 +309,23 @@ class ClaimReader:
         if speakers:
             self._look_up_speakers(speakers)  # in the file's order: the first spelling of a new name is its own
         self._share_lenders(updated_ids, speakers)
+        if speakers:
+            self._look_up_gone_speakers_again(updated_ids, speakers)
+
+    def _look_up_gone_speakers_again(self, updated_ids: set[int], names: list[str]) -> None:
+        """Under the speakers' locks (which a delete and a merge of people hold, exclusive, as they delete): those
+        deleted or merged since they were looked up, in this part or an earlier one, are looked up again by name (made
+        anew when no one has it), then locked. Written, their claims would fail the import's commit on the foreign
+        key."""
+        keys = {name.lower() for name in names}
+        looked_up = {key: agent for key, agent in self.speakers.items() if key in keys}
+        there = set(Agent.objects.filter(pk__in=[a.pk for a in looked_up.values()]).values_list("pk", flat=True))
+        gone = [key for key, agent in looked_up.items() if agent.pk not in there]
+        if gone:
+            for key in gone:
+                del self.speakers[key]
+            self._look_up_speakers(names)
+            self._share_lenders(updated_ids, names)
 
     def _share_lenders(self, updated_ids: set[int], speakers: list[str]) -> None:
         """Lock what lends the part's claims their kept cells (sources.models.share_lenders) before any of its claims'
