@@ -179,6 +179,14 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
     if not others:
         return keep
     affected = sources_voiced_by([keep.pk, *ids])
+    # The kept one sat under a merged one, directly or further up: it takes the highest such one's place, under that
+    # one's parent, before what sat under the merged ones is re-pointed to it (else a loop: the kept one under an
+    # organisation that would sit under the kept one).
+    above = _parents_above(keep)
+    merged_above = [pk for pk in above if pk in ids]
+    if merged_above:
+        keep.parent_id = above[merged_above[-1]]
+        Agent.objects.filter(pk=keep.pk).update(parent=keep.parent_id)
     agents_merging.send(sender=Agent, merged=ids, keep=keep.pk, reason=f"Speaker merged into {keep.name} (#{keep.pk})")
     for relation in Agent._meta.related_objects:
         if relation.many_to_many:
@@ -195,10 +203,6 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
         for name in [agent.name, *agent.alias_list]:
             if name.casefold() not in (n.casefold() for n in names):
                 names.append(name)
-    if keep.parent_id in ids:
-        # The kept one sat under a merged one: it loses that parent before the merged one goes.
-        keep.parent = None
-        Agent.objects.filter(pk=keep.pk).update(parent=None)
     wikidata = next((agent.wikidata_id for agent in others if agent.wikidata_id), "")
     for agent in others:
         agent._change_reason = f"Merged into {keep.name} (#{keep.pk})"
@@ -211,6 +215,17 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
     keep.save()
     announce_voices_changed(affected)
     return keep
+
+
+def _parents_above(agent: Agent) -> dict[int, int | None]:
+    """The organisations above this one, nearest first, each with its own parent (a query a level; chains are at most
+    MAX_PARENT_DEPTH deep)."""
+    above, pk = {}, agent.parent_id
+    while pk is not None and pk not in above and len(above) <= MAX_PARENT_DEPTH:
+        parent = Agent.objects.filter(pk=pk).values_list("parent", flat=True).first()
+        above[pk] = parent
+        pk = parent
+    return above
 
 
 def _repoint_many(through, field, ids: list[int], keep: int) -> None:

@@ -186,6 +186,20 @@ class MergeTests(VoicesTestCase):
         self.assertIsNone(desk.parent)
         self.assertFalse(Agent.objects.filter(pk=group.pk).exists())
 
+    def test_an_organisation_merged_into_one_further_down_its_tree_leaves_no_loop(self):
+        # Paper Group heads a regional desk, which heads a local desk; the group is merged into the local desk.
+        holding = Agent.objects.create(name="Paper Holding", kind=Agent.Kind.ORGANISATION)
+        group = Agent.objects.create(name="Paper Group", kind=Agent.Kind.ORGANISATION, parent=holding)
+        region = Agent.objects.create(name="Regional desk", kind=Agent.Kind.ORGANISATION, parent=group)
+        local = Agent.objects.create(name="Local desk", kind=Agent.Kind.ORGANISATION, parent=region)
+        merge_agents(keep=local, others=[group])
+        local.refresh_from_db()
+        region.refresh_from_db()
+        # The local desk takes the group's place: under the holding, with the regional desk under it.
+        self.assertEqual(local.parent_id, holding.pk)
+        self.assertEqual(region.parent_id, local.pk)
+        self.assertFalse(Agent.objects.filter(pk=group.pk).exists())
+
     def test_merging_repoints_publishers_authors_speakers_and_parents_and_keeps_names_as_aliases(self):
         nar = Agent.objects.create(name="Nikkei Asian Review", kind=Agent.Kind.ORGANISATION)
         asia = Agent.objects.create(name="Nikkei Asia", kind=Agent.Kind.ORGANISATION)
