@@ -21,6 +21,19 @@ def sentences(count: int, thing: str = "ferry") -> str:
     return " ".join(f"Sentence number {n} says the {thing} sails at dawn." for n in range(count))
 
 
+def links_across_two_sources() -> list:
+    """TRIALS links, each between a claim of one source and a claim of another."""
+    here = create_source(title="Here", text=sentences(TRIALS), url="https://here.example/")
+    there = create_source(title="There", text=sentences(TRIALS, "boat"), url="https://there.example/")
+    return [
+        link_claims(
+            claim_a=create_claim(source=here, quote=f"Sentence number {n} says"),
+            claim_b=create_claim(source=there, quote=f"Sentence number {n} says"),
+        )
+        for n in range(TRIALS)
+    ]
+
+
 @unittest.skipUnless(
     connection.vendor == "postgresql",
     "SQLite lets one writer in at a time, so parallel requests cannot race; this needs PostgreSQL (DATABASE_URL).",
@@ -172,15 +185,7 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         )
 
     def test_a_link_changed_in_the_admin_while_deleted_stays_deleted_without_a_server_error(self):
-        here = create_source(title="Here", text=sentences(TRIALS), url="https://here.example/")
-        there = create_source(title="There", text=sentences(TRIALS, "boat"), url="https://there.example/")
-        links = [
-            link_claims(
-                claim_a=create_claim(source=here, quote=f"Sentence number {n} says"),
-                claim_b=create_claim(source=there, quote=f"Sentence number {n} says"),
-            )
-            for n in range(TRIALS)
-        ]
+        links = links_across_two_sources()
         forms = [
             {"claim_a": link.claim_a_id, "claim_b": link.claim_b_id, "relation": link.relation, "note": "Back"}
             for link in links
@@ -195,15 +200,7 @@ class DeleteRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         self.edited_while_deleted("source changed while deleted", Source, sources, "/api/sources/", {"title": "Back"})
 
     def test_a_link_changed_while_deleted_stays_deleted(self):
-        here = create_source(title="Here", text=sentences(TRIALS), url="https://here.example/")
-        there = create_source(title="There", text=sentences(TRIALS, "boat"), url="https://there.example/")
-        links = [
-            link_claims(
-                claim_a=create_claim(source=here, quote=f"Sentence number {n} says"),
-                claim_b=create_claim(source=there, quote=f"Sentence number {n} says"),
-            )
-            for n in range(TRIALS)
-        ]
+        links = links_across_two_sources()
         self.edited_while_deleted("link changed while deleted", Link, links, "/api/links/", {"note": "Back"})
 
     def test_a_copy_deleted_while_it_is_changed_never_deadlocks(self):

@@ -22,6 +22,12 @@ from tests.test_races_deletes import sentences
 ORGANISATION = Agent.Kind.ORGANISATION
 
 
+def speaking(person: Agent, n: int) -> Claim:
+    """A claim spoken by `person` in a source of its own (trial n): a merge moves it, a delete is refused by it."""
+    source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
+    return create_claim(source=source, quote="Sentence number 0 says", speaker=person)
+
+
 @unittest.skipUnless(
     connection.vendor == "postgresql",
     "SQLite lets one writer in at a time, so parallel requests cannot race; this needs PostgreSQL (DATABASE_URL).",
@@ -122,8 +128,7 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         statuses, lost = [], 0
         for n in range(TRIALS):
             other, keep = (agent_named(f"{name} {n}") for name in ("Jo Park", "Joanna Park"))
-            source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
-            create_claim(source=source, quote="Sentence number 0 says", speaker=other)
+            speaking(other, n)
             renamed, name = (keep, f"Joanna K. Park {n}") if n % 2 else (other, f"J. Park {n}")
             answers = self.at_once(
                 ("PATCH", f"/api/agents/{renamed.pk}/", {"name": name}),
@@ -142,8 +147,7 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         statuses, lost = [], 0
         for n in range(TRIALS):
             other, keep = (agent_named(f"{name} {n}") for name in ("Sam Fox", "Samuel Fox"))
-            source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
-            create_claim(source=source, quote="Sentence number 0 says", speaker=other)
+            speaking(other, n)
             statuses += self.at_once(
                 ("PATCH", f"/api/agents/{keep.pk}/", {"name": f"Samuel J. Fox {n}"}),
                 self.merged(keep, other),
@@ -160,8 +164,7 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         statuses, back = [], 0
         for n in range(TRIALS):
             other, keep = (agent_named(f"{name} {n}") for name in ("Al Roe", "Alan Roe"))
-            source = create_source(title=f"Spoken {n}", text=sentences(1), url=f"https://spoken.example/{n}")
-            create_claim(source=source, quote="Sentence number 0 says", speaker=other)
+            speaking(other, n)
             merge = self.merged(keep, other) if n % 2 else self.merged_as_duplicates(keep, other)
             answers = self.at_once(("DELETE", f"/api/agents/{keep.pk}/", None), merge, stagger=(n % 5) * 0.003)
             statuses += answers
