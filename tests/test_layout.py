@@ -101,3 +101,19 @@ def test_every_benchmark_measures_with_debug_off_whatever_the_local_env_file():
         text = path.read_text()
         assert 'os.environ["ENV_FILE"] = ""' in text or '"ENV_FILE": ""' in text or "import harness" in text, path
     assert 'os.environ["ENV_FILE"] = ""' in (ROOT / "benchmarks" / "harness.py").read_text()
+
+
+def test_registered_domains_come_from_the_bundled_list_without_an_http_client():
+    """A full recount works out every source's registered domain: the public-suffix list it reads is bundled, and
+    finding one loads no HTTP client (tldextract brought requests: 0.16 s of every recount, issue 26)."""
+    import subprocess
+    import sys
+
+    started = (
+        "import sys; from sources.domains import registered_domain; "
+        "print(registered_domain('https://asia.nikkei.com/politics'), registered_domain('www.bbc.co.uk/news'), "
+        "repr(registered_domain('http://127.0.0.1/')), repr(registered_domain('https://intranet.unknowntld/'))); "
+        "print(sorted(name for name in ('requests', 'urllib3', 'tldextract') if name in sys.modules))"
+    )
+    found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.splitlines() == ["nikkei.com bbc.co.uk '' ''", "[]"], found.stdout + found.stderr
