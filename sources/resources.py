@@ -7,7 +7,6 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from common.formulas import escape, unescape
-from common.history import hold_history, write_held_history
 from common.projects import project_or_sole
 from sources.dates import from_iso
 from sources.models import Agent, Project, Source
@@ -42,12 +41,20 @@ class InProjectForeignKey(ForeignKeyWidget):
 
 
 class InProjectManyToMany(ManyToManyWidget):
-    """Names looked up among the import's project's rows only."""
+    """Names looked up among the import's project's rows only. A name not found there is refused, naming it, as a
+    publisher's is (import-export's widget leaves it out: a misspelt author vanished from the source unsaid)."""
 
     project = None
 
     def clean(self, value, row=None, **kwargs):
-        return super().clean(value, row, **kwargs).filter(project=self.project)
+        found = list(super().clean(value, row, **kwargs).filter(project=self.project))
+        named = {getattr(agent, self.field) for agent in found}
+        missing = [name.strip() for name in str(value or "").split(self.separator) if name.strip() not in named]
+        missing = [name for name in missing if name]
+        if missing:
+            unknown = ", ".join(f"“{name}”" for name in missing)
+            raise ValueError(f"No one is named {unknown} in this project: add them on the People page first.")
+        return found
 
 
 class InProject:
@@ -161,14 +168,14 @@ class SourceResource(InProject, AnnouncesVoices, SpreadsheetSafe, resources.Mode
         return source.published_on_iso
 
     def do_instance_save(self, instance, is_create):
-        hold_history(instance)  # its authors come next (save_m2m): the row is one history record
-        self.creating = is_create
-        # The import's permission (sources.import_source) was asked by the admin before the file was read.
-        save_source(instance, user=None)
+        # The import's permission (sources.import_source) was asked by the admin before the file was read. The row's
+        # authors are saved with it, through its door: under its locks, checked for people deleted or merged since
+        # they were read, and one history record with the row.
+        save_source(instance, user=None, authors=self.authors)
 
     def save_m2m(self, instance, row, **kwargs):
-        super().save_m2m(instance, row, **kwargs)
-        write_held_history(instance, created=self.creating)  # nothing when the row was not saved
+        """Nothing: the authors, a source's one many-to-many field, were saved with it (`do_instance_save`);
+        import-export would set them after, past save_source's locks and checks."""
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
@@ -177,3 +184,10 @@ class SourceResource(InProject, AnnouncesVoices, SpreadsheetSafe, resources.Mode
                 instance.published_on, instance.published_on_precision = from_iso(row["published_on"] or "")
             except ValueError as e:
                 raise ValidationError({"published_on": str(e)}) from e
+        authors = self.fields["authors"]
+        self.authors = None  # the row does not name them: kept
+        if authors.column_name in row:
+            try:
+                self.authors = authors.clean(row, **kwargs)
+            except ValueError as e:
+                raise ValidationError({"authors": str(e)}) from e

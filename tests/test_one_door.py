@@ -12,6 +12,7 @@ import io
 from contextlib import contextmanager
 from unittest import mock
 
+import tablib
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.db import models, transaction
@@ -25,6 +26,7 @@ from claims.exchange.importing import import_spreadsheet
 from claims.models import Claim, DismissedSuggestion, Link, Republication
 from claims.services import create_claim
 from sources.models import Agent, Source
+from sources.resources import SourceResource
 from sources.services import create_source
 from tests import test_permission_matrix as admin_matrix
 from tests import test_permission_matrix_api as api_matrix
@@ -164,6 +166,16 @@ class EveryWriteGoesThroughItsServiceTests(MatrixData):
         self.assertEqual((report.problems, report.created), ([], 1))
         self.assertEqual(outside, [])
         self.assertTrue(Agent.objects.filter(name=NEW_SPEAKER).exists())
+
+    def test_a_sources_import_saves_each_rows_authors_with_the_source_through_the_sources_door(self):
+        rows = tablib.Dataset(headers=["id", "title", "authors"])
+        rows.append([self.third.pk, "Third, signed", self.putin.name])
+        with writes_outside_services() as outside:
+            result = SourceResource(project=self.a).import_data(rows, dry_run=False, user=self.root)
+        self.assertFalse(result.has_errors() or result.has_validation_errors())
+        self.assertEqual(outside, [])
+        self.assertEqual(list(Source.objects.get(pk=self.third.pk).authors.all()), [self.putin])
+        self.assertEqual(Source.history.filter(id=self.third.pk, title="Third, signed").count(), 1)
 
     def test_the_demo_command_writes_through_the_services(self):
         before = (Source.objects.count(), Claim.objects.count(), Link.objects.count())

@@ -207,6 +207,25 @@ class ResourceImportTests(TwoProjects):
         self.ledger.refresh_from_db()
         self.assertEqual((self.ledger.title, self.ledger.publisher), ("Ledger on missile defence", self.ledger_press))
 
+    def test_a_source_row_naming_an_author_nobody_in_the_project_is_called_is_refused_naming_them(self):
+        dataset = tablib.Dataset(headers=["id", "title", "authors"])
+        dataset.append([self.ledger.pk, "Ledger, signed", "Nadia Reyes; Mayor Quillby"])
+        result = SourceResource(project=self.main).import_data(dataset, dry_run=False, user=self.bob)
+        self.assertEqual(
+            [row.error.message_dict for row in result.invalid_rows],
+            # Mayor Quillby is the other project's: not found here either, and not said to exist there.
+            [
+                {
+                    "authors": [
+                        "No one is named “Nadia Reyes”, “Mayor Quillby” in this project: add them on the People "
+                        "page first."
+                    ]
+                }
+            ],
+        )
+        self.ledger.refresh_from_db()
+        self.assertEqual((self.ledger.title, list(self.ledger.authors.all())), ("Ledger on missile defence", []))
+
     def test_a_person_without_the_import_permission_in_the_project_imports_nothing(self):
         dataset = tablib.Dataset(headers=["name", "kind"])
         dataset.append(["Ferry Union", "organisation"])
