@@ -140,6 +140,17 @@ class ImportTests(BaseTestCase):
         self.assertEqual(report.new_speakers, [])
         self.assertEqual(Claim.objects.get(quote="Moscow rejected").speaker, self.putin)
 
+    def test_a_speaker_named_by_one_of_their_aliases_is_that_person_not_a_new_one(self):
+        self.putin.aliases = "V. Putin\nPresident Putin"
+        self.putin.save()
+        rows = [[str(self.harbour.pk), "Moscow rejected", "president putin"], [str(self.ledger.pk), "Talks", "V. Put"]]
+        report = import_text(csv_text(["source_id", "quote", "speaker"], rows))
+        self.assertTrue(report.ok, report.problems)
+        self.assertEqual(Claim.objects.get(quote="Moscow rejected").speaker, self.putin)
+        # "V. Put" is only part of an alias: a new person.
+        self.assertEqual(report.new_speakers, ["V. Put"])
+        self.assertEqual(Claim.objects.get(quote="Talks").speaker.name, "V. Put")
+
     def test_a_header_without_quote_or_source_is_refused(self):
         report = import_text(csv_text(["id", "statement"], [[str(self.rejected.pk), "x"]]))
         self.assertEqual(str(report.problems[0]), "line 1: The header needs a quote column.")

@@ -31,7 +31,7 @@ from common.projects import project_or_sole
 from common.tabular import RowProblem
 from sources.dates import Precision, from_iso, to_iso, truncate
 from sources.models import Agent, Project, Source, share_lenders, share_sources
-from sources.services import save_agent
+from sources.services import named_by_alias, save_agent
 
 # What an import may change on a claim (what a review vouches for, and the status); "unchanged" compares these
 # and the tags.
@@ -356,6 +356,13 @@ class ClaimReader:
         agents = Agent.objects.in_project(self.project).annotate(key=Lower("name"))
         for agent in agents.filter(matching).order_by("-pk"):
             self.speakers[agent.name.lower()] = agent
+        # A name nobody is called may be someone's alias ("President Putin"), as named_agent reads names: that
+        # person, not a new one.
+        unnamed = {name for name in names if name.lower() in keys and name.lower() not in self.speakers}
+        by_alias = named_by_alias(unnamed, project=self.project) if unnamed else {}
+        for name in unnamed:
+            if (agent := by_alias.get(name.casefold())) is not None:
+                self.speakers[name.lower()] = agent
         for name in names:
             key = name.lower()
             if key not in keys or key in self.speakers or key in self.speaker_problems:
