@@ -86,7 +86,7 @@ def named_by_alias(names: Iterable[str], *, project: Project) -> dict[str, Agent
         return {}
     holding = Q()
     for name in wanted.values():
-        holding |= Q(aliases__icontains=name)
+        holding |= Q(aliases__ilike_contains=name)  # the trigram index on aliases serves it (sources.lookups)
     found = {}
     for candidate in Agent.objects.in_project(project).filter(holding).order_by("-pk"):
         for alias in candidate.alias_list:
