@@ -93,7 +93,9 @@ class TreeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
             )
             # Either the merge or the bureau is refused: not both kept.
             broken += not Agent.objects.filter(pk=merged.pk).exists() and Agent.objects.filter(parent=desk).exists()
-        self.report("an organisation added under one merged", broken, sum(s >= 500 for s in statuses), statuses)
+        self.report(
+            "an organisation added under a desk merged deeper", broken, sum(s >= 500 for s in statuses), statuses
+        )
 
     def test_an_organisation_added_under_one_merged_meanwhile_answers_without_a_server_error(self):
         statuses, broken = [], 0
