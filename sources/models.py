@@ -178,18 +178,30 @@ class Agent(InAProject, models.Model):
         if self.pk is not None and Agent.objects.filter(pk=self.pk, parent=self.parent_id).exists():
             # The parent it has: its chain was checked when it was given, and no lock is needed.
             return
-        # Two organisations made each other's parent at once would each see no loop: one waits for the other.
+        # Two organisations made each other's parent at once would each see no loop: one waits for the other. The link
+        # lock first, for a new organisation too (common.locks' order, as a merge takes them; an import adding one and
+        # changing another holds both): a delete or a merge of the parent, which hold it, is waited for.
+        hold(LINKS)
         hold(AGENT_TREE)
+        if not Agent.objects.filter(pk=self.parent_id).exists():
+            message = "This parent was deleted or merged into another meanwhile; choose the parent again."
+            raise ValidationError({"parent": ValidationError(message, code="parent_deleted")})
         ancestor, seen = self.parent_id, set()
         while ancestor is not None and ancestor not in seen:
             if self.pk is not None and ancestor == self.pk:
                 raise ValidationError({"parent": "This parent would make a loop."}, code="parent_loop")
             seen.add(ancestor)
             ancestor = Agent.objects.filter(pk=ancestor).values_list("parent_id", flat=True).first()
-        if len(seen) + self.levels_below() > MAX_PARENT_DEPTH:
+        self.check_depth(levels_above=len(seen))
+
+    def check_depth(self, *, levels_above: int) -> None:
+        """Refuse this organisation's place `levels_above` organisations deep when it, or what hangs below it, would
+        sit under more than MAX_PARENT_DEPTH (Agent.clean for a new parent, a merge for what it moves under the kept
+        one)."""
+        if levels_above + self.levels_below() > MAX_PARENT_DEPTH:
             message = (
                 f"At most {MAX_PARENT_DEPTH} organisations can sit above one another "
-                "(a desk's newspaper, its group, …); this parent would make a longer chain."
+                "(a desk's newspaper, its group, …); this would make a longer chain."
             )
             raise ValidationError({"parent": ValidationError(message, code="parent_too_deep")})
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.history import named_person, one_history_record
-from common.locks import LINKS, deleted_meanwhile, hold, hold_lenders, locked_value, share_rows
+from common.locks import AGENT_TREE, LINKS, deleted_meanwhile, hold, hold_lenders, locked_value, share_rows
 from common.projects import place_in_sole_project, project_or_sole, same_project
 from sources.dates import Precision
 from sources.domains import registered_domain
@@ -172,8 +172,11 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
         return keep
     ids = [agent.pk for agent in others]
     # The link lock before any row or lender's lock (common.locks' order): the merge moves claims' speakers and
-    # sources' authors and publishers, then recounts under it; a rename or a delete takes it first too.
+    # sources' authors and publishers, then recounts under it; a rename or a delete takes it first too. Then the
+    # agent-tree lock, as a change of an organisation's parent takes them: the merge moves organisations in the tree,
+    # and one given a parent (or added under one) meanwhile would be checked against the tree as it was.
     hold(LINKS)
+    hold(AGENT_TREE)
     # Then, before any claim's row (moving speakers locks them), in common.locks' order: the rows of the sources it
     # re-points (a claim being edited or made in one holds it, shared, while it waits for the claim's row or the
     # source's lender's lock), the account it is recorded under (a rename of it touches its claims), then the
@@ -211,6 +214,9 @@ def merge_agents(*, keep: Agent, others: Iterable[Agent], user=None) -> Agent:
             if model is Agent:
                 rows = rows.exclude(pk=keep.pk)  # keep does not become its own parent
             rows.update(**{name: keep.pk})
+    # What sat under the merged ones now hangs under the kept one, perhaps deeper than it sat: refused (rolled back)
+    # when that passes the limit, as a new parent would be.
+    keep.check_depth(levels_above=len(_parents_above(keep)))
     _repoint_distinct(ids, keep.pk)
     names = [keep.name, *keep.alias_list]
     for agent in others:

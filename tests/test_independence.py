@@ -8,7 +8,7 @@ from claims.exchange.columns import claims_csv
 from claims.models import Claim, Link, Republication
 from claims.services import create_claim, link_claims, record_republication
 from sources.models import MAX_PARENT_DEPTH, Agent, Source
-from sources.services import create_source
+from sources.services import create_source, merge_agents
 from tests.base import BaseTestCase
 
 REPORT = "The minister said the survey trip to the islands would start in June."
@@ -205,6 +205,24 @@ class PublisherChainRuleTests(BaseTestCase):
         with self.assertRaises(ValidationError) as caught:
             newspaper.full_clean()
         self.assertEqual(caught.exception.error_dict["parent"][0].code, "parent_too_deep")
+
+    def test_merging_an_organisation_with_desks_into_one_deep_in_a_chain_is_refused_when_the_desks_would_sit_too_deep(
+        self,
+    ):
+        deep = self.chain(MAX_PARENT_DEPTH + 1)[-1]
+        newspaper, desk = self.chain(2)
+        with self.assertRaises(ValidationError) as caught:
+            merge_agents(keep=deep, others=[newspaper])
+        self.assertEqual(caught.exception.error_dict["parent"][0].code, "parent_too_deep")
+        desk.refresh_from_db()
+        self.assertEqual(desk.parent, newspaper)
+
+    def test_merging_an_organisation_with_desks_into_one_deep_in_a_chain_keeps_the_desks_at_the_deepest_level(self):
+        deep = self.chain(MAX_PARENT_DEPTH)[-1]
+        newspaper, desk = self.chain(2)
+        merge_agents(keep=deep, others=[newspaper])
+        desk.refresh_from_db()
+        self.assertEqual(desk.parent, deep)
 
     def test_the_top_of_the_deepest_allowed_chain_is_the_same_publisher(self):
         chain = self.chain(MAX_PARENT_DEPTH + 1)
