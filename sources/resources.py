@@ -32,12 +32,24 @@ class SpreadsheetSafe:
 
 
 class InProjectForeignKey(ForeignKeyWidget):
-    """A foreign key looked up among the import's project's rows only: another project's name is not found."""
+    """A foreign key looked up among the import's project's rows only: another project's name is not found. A name
+    found nowhere, or more than once, refuses the row with the field and the name (import-export's widget failed
+    the row with "Agent matching query does not exist.", naming neither)."""
 
     project = None  # set by the resource (InProject.before_import)
 
     def get_queryset(self, value, row, *args, **kwargs):
         return self.model.objects.in_project(self.project)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"No one is named “{value}” in this project: add them on the People page first.") from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(
+                f"Several people or organisations are named “{value}” in this project: merge them, or rename one."
+            ) from None
 
 
 class InProjectManyToMany(ManyToManyWidget):

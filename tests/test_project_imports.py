@@ -202,10 +202,37 @@ class ResourceImportTests(TwoProjects):
         said = [str(error.error) for _, errors in result.row_errors() for error in errors]
         said += [str(row.error) for row in result.invalid_rows]
         # Not found, as a name nobody has: not "of another project", which would tell that it exists there.
-        self.assertEqual(len(said), 1)
-        self.assertIn("does not exist", said[0])
+        self.assertEqual(
+            said,
+            [
+                str(
+                    {
+                        "publisher": [
+                            "No one is named “Quillby Herald” in this project: add them on the People page first."
+                        ]
+                    }
+                )
+            ],
+        )
         self.ledger.refresh_from_db()
         self.assertEqual((self.ledger.title, self.ledger.publisher), ("Ledger on missile defence", self.ledger_press))
+
+    def test_a_people_row_naming_a_parent_nobody_or_two_in_the_project_are_called_is_refused_naming_it(self):
+        twins = "merge them, or rename one."
+        Agent.objects.create(name="Desk Twin", kind=Agent.Kind.ORGANISATION, project=self.main)
+        Agent.objects.create(name="Desk Twin", kind=Agent.Kind.ORGANISATION, project=self.main)
+        dataset = tablib.Dataset(headers=["name", "kind", "parent"])
+        dataset.append(["Night desk", "organisation", "Nobody Press"])
+        dataset.append(["Day desk", "organisation", "Desk Twin"])
+        result = AgentResource(project=self.main).import_data(dataset, dry_run=False, user=None)
+        self.assertEqual(
+            [row.error.message_dict for row in result.invalid_rows],
+            [
+                {"parent": ["No one is named “Nobody Press” in this project: add them on the People page first."]},
+                {"parent": [f"Several people or organisations are named “Desk Twin” in this project: {twins}"]},
+            ],
+        )
+        self.assertFalse(Agent.objects.filter(name__endswith=" desk").exists())
 
     def test_a_source_row_naming_an_author_nobody_in_the_project_is_called_is_refused_naming_them(self):
         dataset = tablib.Dataset(headers=["id", "title", "authors"])
