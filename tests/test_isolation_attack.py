@@ -1,0 +1,72 @@
+"""Project isolation attacked from inside: a member of Main only (Bob, a Reviewer there) tries every way into Bravo.
+
+The pages, the API, the annotate page, the imports and the admin's forms, filters and autocompletes answer a
+Bravo id as one nobody has (tests/test_project_leaks.py and the test_project_* modules). What is left here is what
+they did not reach: what a role may do outside the project's own models.
+"""
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.urls import reverse
+
+from tests.base import make_member
+from tests.test_project_views import TwoProjectsTestCase
+
+LOGIN = reverse("admin:login")
+
+
+class LoginLockoutsTests(TwoProjectsTestCase):
+    """A Reviewer lifts the lock-outs of their project's people (README, "Configuration"); the lock-outs of a
+    project they are not in name its people, the addresses they work from and when they tried."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.quinn = cls.make_user("quinn", "Reviewer", project=cls.bravo)
+
+    def lock_out(self, username: str, address: str = "198.51.100.23") -> AccessAttempt:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            self.client_class().post(LOGIN, {"username": username, "password": "guess"}, REMOTE_ADDR=address)
+        return AccessAttempt.objects.get(username=username)
+
+    def as_bob(self):
+        client = self.client_class()
+        client.force_login(self.bob)
+        return client
+
+    def test_a_reviewer_does_not_see_the_lockouts_of_another_projects_people(self):
+        attempt = self.lock_out("quinn", address="198.51.100.23")
+        self.lock_out("alice", address="192.0.2.44")
+        listing = self.as_bob().get(reverse("admin:axes_accessattempt_changelist"))
+        self.assertContains(listing, "alice")
+        self.assertNotContains(listing, "quinn")
+        self.assertNotContains(listing, "198.51.100.23")
+        # Its page answers as for an attempt nobody made.
+        page = self.as_bob().get(reverse("admin:axes_accessattempt_change", args=[attempt.pk]))
+        nobodys = self.as_bob().get(reverse("admin:axes_accessattempt_change", args=[2_000_000_000]))
+        self.assertEqual((page.status_code, page["Location"]), (nobodys.status_code, nobodys["Location"]))
+
+    def test_a_reviewer_cannot_lift_the_lockout_of_another_projects_person(self):
+        attempt = self.lock_out("quinn")
+        self.as_bob().post(reverse("admin:axes_accessattempt_delete", args=[attempt.pk]), {"post": "yes"})
+        changelist = reverse("admin:axes_accessattempt_changelist")
+        self.as_bob().post(changelist, {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"})
+        self.assertTrue(AccessAttempt.objects.filter(pk=attempt.pk).exists())
+
+    def test_a_member_of_both_projects_sees_the_lockouts_of_both(self):
+        self.lock_out("quinn")
+        self.lock_out("alice")
+        bert = self.client_class()
+        bert.force_login(self.bert)
+        listing = bert.get(reverse("admin:axes_accessattempt_changelist"))
+        self.assertContains(listing, "quinn")
+        self.assertContains(listing, "alice")
+
+    def test_a_role_taken_away_takes_the_lockouts_of_that_project_with_it(self):
+        self.lock_out("alice")
+        bob = self.as_bob()
+        self.assertContains(bob.get(reverse("admin:axes_accessattempt_changelist")), "alice")
+        self.bob.memberships.all().delete()
+        make_member(self.bob, "Reviewer", self.bravo)
+        listing = bob.get(reverse("admin:axes_accessattempt_changelist"))
+        self.assertNotContains(listing, "alice")
