@@ -7,8 +7,10 @@ they did not reach: what a role may do outside the project's own models.
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from claims.services import save_claim
 from tests.base import make_member
 from tests.test_project_views import TwoProjectsTestCase
 
@@ -70,3 +72,50 @@ class LoginLockoutsTests(TwoProjectsTestCase):
         make_member(self.bob, "Reviewer", self.bravo)
         listing = bob.get(reverse("admin:axes_accessattempt_changelist"))
         self.assertNotContains(listing, "alice")
+
+
+class TagsOfAnotherProjectTests(TwoProjectsTestCase):
+    """A claim's tags are its project's, as its source, speaker and links are: a tag of Bravo's put on a claim of Main
+    would show Bravo's tag name to everyone who reads Main (and a rename in Bravo would change Main's claim)."""
+
+    def change_form(self, claim, **changes) -> dict:
+        return {
+            "source": claim.source_id,
+            "quote": claim.quote,
+            "start": claim.start,
+            "end": claim.end,
+            "statement": claim.statement,
+            "kind": claim.kind,
+            "status": claim.status,
+            "seen_version": claim.version,
+            "links_from-TOTAL_FORMS": 0,
+            "links_from-INITIAL_FORMS": 0,
+            "links_to-TOTAL_FORMS": 0,
+            "links_to-INITIAL_FORMS": 0,
+            **changes,
+        }
+
+    def test_a_member_of_both_projects_cannot_tag_a_claim_with_the_other_projects_tag_in_the_admin(self):
+        self.client.force_login(self.bert)
+        url = reverse("admin:claims_claim_change", args=[self.a_claim.pk])
+        response = self.client.post(url, self.change_form(self.a_claim, tags=[self.b_tag.pk]))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("tags", response.context["adminform"].form.errors)
+        self.assertEqual(list(self.a_claim.tags.all()), [])
+
+    def test_so_a_member_of_one_project_never_reads_the_other_projects_tag_on_its_claim(self):
+        self.client.force_login(self.bert)
+        self.client.post(
+            reverse("admin:claims_claim_change", args=[self.a_claim.pk]),
+            self.change_form(self.a_claim, tags=[self.b_tag.pk]),
+        )
+        self.client.force_login(self.bob)
+        answer = self.client.get(reverse("api:claim-detail", args=[self.a_claim.pk]))
+        self.assertEqual(answer.status_code, 200)
+        self.assertEqual(answer.json()["tags"], [])
+
+    def test_the_claims_door_refuses_another_projects_tag(self):
+        with self.assertRaises(ValidationError) as refused:
+            save_claim(self.a_claim, user=self.bert, seen_version=self.a_claim.version, tags=[self.b_tag])
+        self.assertIn("tags", refused.exception.message_dict)
+        self.assertEqual(list(self.a_claim.tags.all()), [])
