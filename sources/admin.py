@@ -385,7 +385,7 @@ class SourceAdmin(
 
 @admin.register(Project)
 class ProjectAdmin(ProjectScopedAdmin, admin.ModelAdmin):
-    """Projects: a superuser creates them; a Manager sees and renames their own."""
+    """Projects: a superuser creates and renames them; a Manager sees their own and changes its description."""
 
     list_display = ["name", "slug", "member_count", "created_at"]
     search_fields = ["name", "slug"]
@@ -397,6 +397,17 @@ class ProjectAdmin(ProjectScopedAdmin, admin.ModelAdmin):
     @admin.display(description="members", ordering="n_members")
     def member_count(self, project: Project) -> int:
         return project.n_members
+
+    def may_rename(self, request, obj) -> bool:
+        return obj is None or request.user.has_perm("sources.rename_project", obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A Manager changes the description; a name refused as taken would tell them of another project.
+        return fields if self.may_rename(request, obj) else [*fields, "name", "slug"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return super().get_prepopulated_fields(request, obj) if self.may_rename(request, obj) else {}
 
     def save_model(self, request, obj, form, change):
         save_project(obj, user=request.user)

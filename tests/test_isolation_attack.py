@@ -7,10 +7,12 @@ they did not reach: what a role may do outside the project's own models.
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from claims.services import save_claim
+from sources.models import Project
+from sources.services import save_project
 from tests.base import make_member
 from tests.test_project_views import TwoProjectsTestCase
 
@@ -119,3 +121,47 @@ class TagsOfAnotherProjectTests(TwoProjectsTestCase):
             save_claim(self.a_claim, user=self.bert, seen_version=self.a_claim.version, tags=[self.b_tag])
         self.assertIn("tags", refused.exception.message_dict)
         self.assertEqual(list(self.a_claim.tags.all()), [])
+
+
+class ProjectNamesTests(TwoProjectsTestCase):
+    """Project names and slugs are unique across the server: a Manager renaming their project to another's name was
+    told "Project with this Name already exists.", and to a name nobody has, nothing; guessing told them every
+    other project's name and slug."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.manny = cls.make_user("manny", "Manager", project=cls.main)
+
+    def rename(self, user, **fields):
+        self.client.force_login(user)
+        data = {"name": self.main.name, "slug": self.main.slug, "description": "", **fields}
+        return self.client.post(reverse("admin:sources_project_change", args=[self.main.pk]), data)
+
+    def test_a_managers_try_at_another_projects_name_answers_as_one_nobody_has(self):
+        taken = self.rename(self.manny, name=self.bravo.name, slug=self.bravo.slug)
+        free = self.rename(self.manny, name="Nobody's desk", slug="nobodys-desk")
+        self.assertEqual((taken.status_code, taken.get("Location")), (free.status_code, free.get("Location")))
+        self.assertNotContains(taken, "already exists", status_code=taken.status_code)
+        self.main.refresh_from_db()
+        self.assertEqual((self.main.name, self.main.slug), ("Main", "main"))
+
+    def test_a_manager_still_changes_their_projects_description(self):
+        self.rename(self.manny, description="The Kuril islands desk.")
+        self.main.refresh_from_db()
+        self.assertEqual(self.main.description, "The Kuril islands desk.")
+
+    def test_the_projects_door_refuses_a_rename_by_someone_who_does_not_see_every_project(self):
+        project = Project.objects.get(pk=self.main.pk)
+        project.name = "Nobody's desk"
+        with self.assertRaises(PermissionDenied):
+            save_project(project, user=self.manny)
+        project.name = self.bravo.name
+        with self.assertRaises(PermissionDenied):  # not "already exists"
+            save_project(project, user=self.manny)
+
+    def test_a_superuser_renames_a_project_and_is_told_when_the_name_is_taken(self):
+        self.assertContains(self.rename(self.root, name=self.bravo.name), "already exists")
+        self.rename(self.root, name="Kuril desk")
+        self.main.refresh_from_db()
+        self.assertEqual(self.main.name, "Kuril desk")
