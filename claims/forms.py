@@ -12,6 +12,7 @@ from claims.rules import (
     stored_for_review_rule,
 )
 from claims.services import save_claim
+from common.projects import same_project
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
 from sources.models import Agent, Source
 
@@ -73,6 +74,13 @@ class ClaimForm(DatesWithPrecisionMixin, forms.ModelForm):
         if self.errors:
             return cleaned
         self.stored = stored_for_review_rule(self.instance.pk)
+        # Asked again by save_claim; here to show it next to the field (a member of two projects is offered both's).
+        source = cleaned.get("source") or (self.instance.source if self.instance.source_id else None)
+        if cleaned.get("tags") and source is not None:
+            try:
+                same_project(source, *cleaned["tags"], field="tags")
+            except ValidationError as error:
+                self.add_error(None, error)
         if self.instance.pk is not None:
             try:
                 source = cleaned.get("source")

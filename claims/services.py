@@ -27,7 +27,7 @@ from claims.rules import (
 from claims.tagging import refresh_tag_names
 from common.history import bulk_history, one_history_record, recorded_as, recorded_reason
 from common.locks import deleted_meanwhile
-from common.projects import stays_in_project
+from common.projects import same_project, stays_in_project
 from sources.dates import Precision
 from sources.models import Agent, Source, share_lenders
 from sources.rules import require_for
@@ -124,6 +124,9 @@ def save_claim(
         if claim.created_by_id is None and user is not None:
             claim.created_by = user
     claim.full_clean(exclude=["created_by"])
+    if tags is not None:
+        tags = list(tags)
+        same_project(claim, *tags, field="tags")  # its tags are its project's, as its source, speaker and links are
     with one_history_record(claim):
         with duplicates_reported(claim.check_span_free):
             claim.save()

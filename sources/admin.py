@@ -1,5 +1,8 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -21,6 +24,7 @@ from common.admin_projects import (
 )
 from common.history import HistoryWithoutRevert
 from common.import_uploads import ConfirmedOnce
+from common.projects import sees_everything
 from common.spreadsheet_admin import JsonFile, TabularImport, spreadsheet_format
 from sources.duplicates import likely_duplicates
 from sources.forms import DatesWithPrecisionMixin, DateWithPrecisionField
@@ -381,7 +385,7 @@ class SourceAdmin(
 
 @admin.register(Project)
 class ProjectAdmin(ProjectScopedAdmin, admin.ModelAdmin):
-    """Projects: a superuser creates them; a Manager sees and renames their own."""
+    """Projects: a superuser creates and renames them; a Manager sees their own and changes its description."""
 
     list_display = ["name", "slug", "member_count", "created_at"]
     search_fields = ["name", "slug"]
@@ -393,6 +397,17 @@ class ProjectAdmin(ProjectScopedAdmin, admin.ModelAdmin):
     @admin.display(description="members", ordering="n_members")
     def member_count(self, project: Project) -> int:
         return project.n_members
+
+    def may_rename(self, request, obj) -> bool:
+        return obj is None or request.user.has_perm("sources.rename_project", obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A Manager changes the description; a name refused as taken would tell them of another project.
+        return fields if self.may_rename(request, obj) else [*fields, "name", "slug"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return super().get_prepopulated_fields(request, obj) if self.may_rename(request, obj) else {}
 
     def save_model(self, request, obj, form, change):
         save_project(obj, user=request.user)
@@ -449,3 +464,23 @@ class MembershipAdmin(ProjectScopedAdmin, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         delete_memberships(memberships=queryset, user=request.user)
+
+
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    """django-axes' login attempts, where a Reviewer lifts a lock-out (deletes the row): those of the accounts holding a
+    role in a project where the person may see them. Another project's people, the addresses they log in from and
+    when they tried are not shown (nor lifted). An attempt naming no account (a guessed or mistyped username) is of
+    no project and stays shown: an address's lock-out is lifted there."""
+
+    def get_queryset(self, request):
+        attempts = super().get_queryset(request)
+        if sees_everything(request.user, AccessAttempt):
+            return attempts
+        projects = projects_where(request.user, model_permission(AccessAttempt, "view"))
+        members = Membership.objects.filter(project__in=projects.values("pk")).values("user__username")
+        accounts = get_user_model().objects.values("username")
+        return attempts.filter(Q(username__in=members) | ~Q(username__in=accounts))
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LoginAttemptAdmin)

@@ -3,6 +3,8 @@ permissions made of others, answered by django-rules (claims/rules.py has the cl
 
 import rules as predicates
 
+from common.projects import sees_everything
+
 
 def holds(permission: str):
     """A predicate: the user holds this stored permission (through their role in the object's project, or given
@@ -10,10 +12,20 @@ def holds(permission: str):
     return predicates.predicate(lambda user, obj=None: user.has_perm(permission, obj), name=f"holds {permission}")
 
 
+@predicates.predicate
+def sees_every_project(user, obj=None) -> bool:
+    from sources.models import Project
+
+    return sees_everything(user, Project)
+
+
 RULES = {
     # Merge duplicate people or organisations (the merged ones live on as aliases of the one kept), or mark two
     # distinct: a Reviewer's edit of people and organisations.
     "sources.merge_agent": holds("sources.change_agent"),
+    # Rename a project: its name and slug are unique across the server, so a name refused as taken tells of another
+    # project; only someone who sees every project (a superuser, a direct grant) meets that refusal.
+    "sources.rename_project": sees_every_project,
 }
 for _name, _predicate in RULES.items():
     predicates.set_perm(_name, _predicate)
@@ -46,4 +58,5 @@ DENIED: dict[str, str] = {
     "sources.add_membership": "You may not manage the members of this project.",
     "sources.change_membership": "You may not manage the members of this project.",
     "sources.delete_membership": "You may not manage the members of this project.",
+    "sources.rename_project": "A project's name and slug are unique across the server: an administrator changes them.",
 }

@@ -405,8 +405,12 @@ def save_agent(agent: Agent, *, user, fields: Iterable[str] | None = None) -> Ag
 @transaction.atomic
 def save_project(project: Project, *, user) -> Project:
     """The one door for a new or changed project (the project admin, create_project): the permission (a new one
-    is a superuser's; a Manager may rename their own), validation, the write."""
+    is a superuser's; a Manager may change their own's description, and its name and slug only if they see every
+    project: sources.rename_project), validation, the write."""
     require(user, "sources.add_project" if project.pk is None else "sources.change_project", obj=project)
+    stored = Project.objects.filter(pk=project.pk).values_list("name", "slug").first() if project.pk else None
+    if stored is not None and stored != (project.name, project.slug):
+        require(user, "sources.rename_project", obj=project)
     project.full_clean()
     project.save()
     return project

@@ -587,9 +587,9 @@ ENDPOINTS = [
         post(
             "admin:sources_project_change",
             lambda t: t.a.pk,
-            data=lambda t: {"name": "Renamed desk", "slug": t.a.slug, "description": ""},
+            data=lambda t: {"name": t.a.name, "slug": t.a.slug, "description": "The renamed desk."},
         ),
-        lambda t: Project.objects.filter(name="Renamed desk").exists(),
+        lambda t: Project.objects.filter(description="The renamed desk.").exists(),
         MANAGERS,
     ),
     Endpoint(
