@@ -95,6 +95,29 @@ class ConfirmedOnce:
         except UploadGone as gone:
             return self.back_to_import(request, str(gone))
 
+    def process_dataset(self, dataset, form, request, **kwargs):
+        # A confirm writes its whole file or nothing, as the preview promised: a row gone bad since (its parent or an
+        # author renamed or deleted, its URL taken meanwhile) rolls the import back, where the library would write
+        # the other rows and leave that one out.
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        found = [(row.number, "; ".join(_said(row.error))) for row in result.invalid_rows]
+        found += [(number, str(error.error)) for number, errors in result.row_errors() for error in errors]
+        rows = "; ".join(f"row {number}: {said}" for number, said in sorted(found, key=lambda each: each[0] or 0))
+        message = f"Nothing was imported: since the preview, {rows}. Upload the file again to import it."
+        return self.back_to_import(request, message)
+
     def back_to_import(self, request, message: str) -> HttpResponseRedirect:
         self.message_user(request, message, messages.ERROR)
         return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+
+
+def _said(error) -> list[str]:
+    """A refused row's messages, each with its field: "parent: No one is named …"."""
+    if hasattr(error, "message_dict"):
+        return [f"{field}: {message}" for field, messages_ in error.message_dict.items() for message in messages_]
+    return [str(message) for message in error.messages]

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from claims.models import Link
 from sources.models import Agent
+from sources.services import save_agent
 from tests.base import BaseTestCase
 
 GONE = "This import has already been confirmed (or is being imported now), or its file is gone"
@@ -43,6 +44,22 @@ class AgentsConfirmTests(BaseTestCase):
                 self.assertContains(response, f"The confirm form&#x27;s {field} is not one this page offers.")
         self.assertEqual(self.client.post(self.url, self.confirm).status_code, 302)
         self.assertEqual(Agent.objects.filter(name="Wire Agency").count(), 1)
+
+
+class ConfirmAllOrNothingTests(BaseTestCase):
+    def test_a_row_gone_bad_since_the_preview_imports_nothing_and_says_which(self):
+        self.client.force_login(self.bob)
+        text = b"name,kind,parent\nWire Agency,organisation,\nNight Desk,organisation,Harbour Times\n"
+        data = {"format": "0", "resource": "0", "import_file": SimpleUploadedFile("agents.csv", text)}
+        confirm = self.client.post(reverse("admin:sources_agent_import"), data).context["confirm_form"].initial
+        # Between the preview and the Confirm button, a teammate renames the parent the file names.
+        self.harbour_press.name = "Harbour Times Group"
+        save_agent(self.harbour_press, user=None)
+        response = self.client.post(reverse("admin:sources_agent_process_import"), confirm, follow=True)
+        self.assertContains(
+            response, "Nothing was imported: since the preview, row 2: parent: No one is named “Harbour"
+        )
+        self.assertFalse(Agent.objects.filter(name__in=["Wire Agency", "Night Desk"]).exists())
 
 
 class LinksConfirmTests(BaseTestCase):
