@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from import_export import resources
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, JSON, XLSX
-from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
 
 from common.formulas import escape, unescape
 from common.projects import project_or_sole
@@ -123,8 +123,32 @@ class AnnouncesVoices:
         self.saved_pks.add(instance.pk)
 
 
+class ChoiceByLabel(Widget):
+    """A choice given as its code or its label in any case ("Organisation"), as the claims import reads a kind;
+    anything else refused with the choices (the library's "Value 'Organisation' is not a valid choice." named
+    none)."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def clean(self, value, row=None, **kwargs):
+        given = str(value if value is not None else "").strip()
+        if not given:
+            return ""  # the field's default, if it has one
+        for code, label in self.choices.choices:
+            if given.casefold() in (code.casefold(), str(label).casefold()):
+                return code
+        valid = ", ".join(code for code, _ in self.choices.choices)
+        raise ValueError(f"“{given}” is not one of: {valid}.")
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+
 class AgentResource(InProject, AnnouncesVoices, SpreadsheetSafe, resources.ModelResource):
     parent = Field("parent", "parent", InProjectForeignKey(Agent, "name"))
+    kind = Field("kind", "kind", ChoiceByLabel(Agent.Kind), default=Agent.Kind.PERSON)
     import_permission = "sources.import_agent"
     unknown_id = "No person or organisation has id {id}; leave id empty to add one."
 

@@ -234,6 +234,24 @@ class ResourceImportTests(TwoProjects):
         )
         self.assertFalse(Agent.objects.filter(name__endswith=" desk").exists())
 
+    def test_a_people_rows_kind_is_read_by_its_label_in_any_case_and_a_wrong_one_is_refused_with_the_kinds(self):
+        dataset = tablib.Dataset(headers=["name", "kind"])
+        for name, kind in (("Night desk", "Organisation"), ("Jane Roe", ""), ("Joe Roe", " PERSON ")):
+            dataset.append([name, kind])
+        result = AgentResource(project=self.main).import_data(dataset, dry_run=False, user=None)
+        self.assertFalse(result.has_errors() or result.has_validation_errors())
+        made = Agent.objects.filter(name__in=["Night desk", "Jane Roe", "Joe Roe"]).order_by("name")
+        self.assertEqual(
+            list(made.values_list("name", "kind")),
+            [("Jane Roe", "person"), ("Joe Roe", "person"), ("Night desk", "organisation")],
+        )
+        wrong = tablib.Dataset(["Day desk", "org"], headers=["name", "kind"])
+        result = AgentResource(project=self.main).import_data(wrong, dry_run=False, user=None)
+        self.assertEqual(
+            [row.error.message_dict for row in result.invalid_rows],
+            [{"kind": ["“org” is not one of: person, organisation."]}],
+        )
+
     def test_a_source_row_naming_an_author_nobody_in_the_project_is_called_is_refused_naming_them(self):
         dataset = tablib.Dataset(headers=["id", "title", "authors"])
         dataset.append([self.ledger.pk, "Ledger, signed", "Nadia Reyes; Mayor Quillby"])
