@@ -8,6 +8,7 @@ from django.test import TestCase
 
 from claims.exchange.columns import HEADER, claims_csv, csv_line
 from claims.models import Claim, Link
+from claims.services import create_claim
 from common.progress import Progress
 from sources.models import Source
 from tests.base import BaseTestCase
@@ -86,6 +87,25 @@ class CommandTests(BaseTestCase):
         link = Link.objects.get()
         self.assertEqual((link.relation, link.note), ("contradicts", "=dates differ"))
         self.assertEqual(link.history.count(), 1)
+
+    def test_import_links_reads_a_relation_in_any_case_and_refuses_another_word_with_the_relations(self):
+        talks = create_claim(source=self.ledger, quote="Talks on joint projects")
+        path = self.write(
+            "links.csv",
+            csv_line(["claim_a", "claim_b", "relation"])
+            + csv_line([str(self.unacceptable.pk), str(self.rejected.pk), "Contradicts"])
+            + csv_line([str(self.rejected.pk), str(talks.pk), "supports"]),
+        )
+        err = io.StringIO()
+        with self.assertRaises(CommandError):
+            call_command("import_links", path, stderr=err)
+        self.assertIn(
+            "line 3: relation: “supports” is not a relation; use one of: corroborates (corroborates), contradicts "
+            "(contradicts).",
+            err.getvalue(),
+        )
+        self.assertNotIn("line 2", err.getvalue())
+        self.assertFalse(Link.objects.exists())
 
     def test_import_links_is_all_or_nothing(self):
         path = self.write(

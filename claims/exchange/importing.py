@@ -24,6 +24,7 @@ from claims.exchange.reading import (
     ImportReport,
     PendingClaim,
     RowOutcome,
+    choice_code,
     missing_columns,
     tags_named,
     whole_number,
@@ -314,8 +315,8 @@ def import_links(
                     blank = claim_id is None
                     fail(name, "This field cannot be blank." if blank else f"No claim has id {claim_id}.")
             link_id = whole_number(row.get("id"), fail, "id")
-            relation = row.get("relation", "").strip().lower() or relations.CORROBORATES
-            relation = {label.lower(): code for code, label in relations.choices}.get(relation, relation)
+            cell = row.get("relation", "").strip()
+            relation = choice_code("relation", cell, fail) if cell else relations.CORROBORATES
             action = "new"
             if not errors:
                 link = Link(**pair, relation=relation, note=row.get("note", ""), created_by=user)

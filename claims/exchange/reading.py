@@ -131,11 +131,20 @@ def split_list(cell: str) -> list[str]:
 
 KIND_VALUES = {**{label.lower(): code for code, label in Claim.Kind.choices}, **{c: c for c in Claim.Kind.values}}
 STATUS_VALUES = {**{label.lower(): code for code, label in Claim.Status.choices}, **{c: c for c in Claim.Status.values}}
-CHOICES = {"kind": (KIND_VALUES, Claim.Kind), "status": (STATUS_VALUES, Claim.Status)}
+RELATION_VALUES = {
+    **{label.lower(): code for code, label in Link.Relation.choices},
+    **{c: c for c in Link.Relation.values},
+}
+CHOICES = {
+    "kind": (KIND_VALUES, Claim.Kind),
+    "status": (STATUS_VALUES, Claim.Status),
+    "relation": (RELATION_VALUES, Link.Relation),
+}
 
 
 def choice_code(name: str, cell: str, fail) -> str | None:
-    """A kind or status given as its code (author_assertion) or its label ("author's assertion")."""
+    """A kind, status or link's relation given as its code (author_assertion) or its label ("author's assertion"),
+    in any case."""
     values, choices = CHOICES[name]
     code = values.get(cell) or values.get(cell.strip().lower())
     if code is None:
