@@ -144,12 +144,16 @@ def wrong_cells_sql(connection) -> str:
     )
     stored = ", ".join(f"n.{column}" for column in STORED.values())
     right = ", ".join([*(f"s.{column}" for column in SOURCE_CELLS), pages, "p.cell", "u.cell"])
-    # OFFSET 0 keeps PostgreSQL from folding each subquery into the join, which would compute a source's cells
-    # (its authors' list above all) again for each of its new claims: 21 µs a claim, against 2.8 kept whole.
+    # Each source's, speaker's and account's cells worked out once (MATERIALIZED), not folded into the join, which
+    # would compute a source's cells (its authors' list above all) again for each of its new claims: 21 µs a claim,
+    # against 2.8 kept whole. Subqueries fenced with OFFSET 0 did that too, but the planner, which guesses one row in
+    # `new_rows`, could make one the inner side of a nested loop and compute it again for every new claim: 495
+    # claims of 495 sources took 52 s in one INSERT (tests/test_changelists.py, 5 minutes on PostgreSQL).
     return (
-        f"SELECT n.id FROM new_rows n JOIN ({sources} OFFSET 0) s ON s.key = n.source_id "
-        f"LEFT JOIN ({speakers} OFFSET 0) p ON p.key = n.speaker_id "
-        f"LEFT JOIN ({accounts} OFFSET 0) u ON u.key = n.created_by_id "
+        f"WITH s AS MATERIALIZED ({sources}), p AS MATERIALIZED ({speakers}), u AS MATERIALIZED ({accounts}) "
+        "SELECT n.id FROM new_rows n JOIN s ON s.key = n.source_id "
+        "LEFT JOIN p ON p.key = n.speaker_id "
+        "LEFT JOIN u ON u.key = n.created_by_id "
         f"WHERE ({stored}) IS DISTINCT FROM ({right})"
     )
 
@@ -382,7 +386,11 @@ def install(connection, refill: bool = True) -> None:
 # The SQL the last migration to call `install` wrote (its SHA-256). The SQL is compiled from the export's expressions:
 # when they change, a database keeps the old triggers until a new migration calls `install` (which also refills every
 # claim's cells); record that migration here. tests/test_csv_stored_cells.py fails until then.
-INSTALLED_BY = ("claims", "0033_lender_slots", "e11a2b781aa18ecdaef4b1f0b4691a50ff08a237c3c824a183465bf44118e246")
+INSTALLED_BY = (
+    "claims",
+    "0034_cells_computed_once",
+    "53aba86652f76585b359155ca6fa8031cc28cced54be331e0c4466ed3847889a",
+)
 
 
 def install_sql_digest(connection) -> str:
