@@ -8,6 +8,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def printed_by_a_new_python(code: str) -> list[str]:
+    """The lines a new Python process prints running `code` from the repository's root (what it imports is its own,
+    not this test run's)."""
+    import subprocess
+    import sys
+
+    found = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert found.returncode == 0, found.stdout + found.stderr
+    return found.stdout.splitlines()
+
+
 def imported_modules(folder: str) -> dict[str, set[str]]:
     """Every module that each Python file under `folder` imports, by file."""
     found = {}
@@ -39,17 +50,12 @@ def test_the_boundary_test_sees_an_import_of_claims():
 def test_starting_claimtrail_does_not_import_scikit_learn():
     """scikit-learn takes seconds and 80 MB to import: only a refit of the suggestions and the first suggestion
     request pay it, not every manage.py command and every server start."""
-    import subprocess
-    import sys
-
     started = (
         "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
         "django.setup(); import claims.admin, claims.api.views, claims.services, claims.exchange.importing; "
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'sklearn')[:3])"
     )
-    root = Path(__file__).resolve().parent.parent
-    found = subprocess.run([sys.executable, "-c", started], cwd=root, capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == "[]", found.stdout + found.stderr
+    assert printed_by_a_new_python(started) == ["[]"]
 
 
 def test_the_data_commands_start_without_the_admin_the_ranker_or_the_spreadsheet_libraries():
@@ -57,9 +63,6 @@ def test_the_data_commands_start_without_the_admin_the_ranker_or_the_spreadsheet
     COPY: they
     skip the system checks (which load every page and admin) and what they import loads no admin module, no
     spreadsheet library (openpyxl), no numpy and no HTTP client (issue 26's start-up, 1.4 -> 0.6 CPU-seconds)."""
-    import subprocess
-    import sys
-
     started = (
         "import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
         "django.setup(); from django.core.management import load_command_class; "
@@ -69,23 +72,18 @@ def test_the_data_commands_start_without_the_admin_the_ranker_or_the_spreadsheet
         "heavy = ('claims.admin', 'import_export.admin', 'openpyxl', 'numpy', 'snowballstemmer', 'requests'); "
         "print(sorted(name for name in heavy if name in sys.modules))"
     )
-    found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert found.stdout.splitlines() == ["[[], [], []]", "[]"], found.stdout + found.stderr
+    assert printed_by_a_new_python(started) == ["[[], [], []]", "[]"]
 
 
 def test_the_admin_checks_see_every_admin_though_the_admin_modules_load_with_the_urls():
     """The admin's modules are found when the URLs load, so Django's checks of each ModelAdmin (a list_display
     naming no field, say) would see none of them when they run before the URL checks; they find them first."""
-    import subprocess
-    import sys
-
     started = (
         "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup(); "
         "from django.core import checks; print(checks.run_checks(tags=[checks.Tags.admin])); "
         "from django.contrib import admin; from claims.models import Claim; print(Claim in admin.site._registry)"
     )
-    found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert found.stdout.splitlines() == ["[]", "True"], found.stdout + found.stderr
+    assert printed_by_a_new_python(started) == ["[]", "True"]
 
 
 def test_every_benchmark_measures_with_debug_off_whatever_the_local_env_file():
@@ -106,14 +104,10 @@ def test_every_benchmark_measures_with_debug_off_whatever_the_local_env_file():
 def test_registered_domains_come_from_the_bundled_list_without_an_http_client():
     """A full recount works out every source's registered domain: the public-suffix list it reads is bundled, and
     finding one loads no HTTP client (tldextract brought requests: 0.16 s of every recount, issue 26)."""
-    import subprocess
-    import sys
-
     started = (
         "import sys; from sources.domains import registered_domain; "
         "print(registered_domain('https://asia.nikkei.com/politics'), registered_domain('www.bbc.co.uk/news'), "
         "repr(registered_domain('http://127.0.0.1/')), repr(registered_domain('https://intranet.unknowntld/'))); "
         "print(sorted(name for name in ('requests', 'urllib3', 'tldextract') if name in sys.modules))"
     )
-    found = subprocess.run([sys.executable, "-c", started], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert found.stdout.splitlines() == ["nikkei.com bbc.co.uk '' ''", "[]"], found.stdout + found.stderr
+    assert printed_by_a_new_python(started) == ["nikkei.com bbc.co.uk '' ''", "[]"]
