@@ -94,6 +94,12 @@ class ApiRequestsAtOnce:
 
         return post
 
+    def merged(self, keep, *others):
+        """For at_once: the people admin's "Merge selected" of `others` into `keep`, confirmed."""
+        chosen = [keep.pk, *(other.pk for other in others)]
+        form = {"action": "merge_selected", "_selected_action": chosen, "keep": keep.pk, "merge": "Merge"}
+        return self.admin_form("/admin/sources/agent/", form)
+
     def rename_account(self, username: str) -> None:
         """Rename the reviewer's account as the admin's change form does (one transaction, a save of the user)."""
         with transaction.atomic():

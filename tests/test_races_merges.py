@@ -37,12 +37,6 @@ class MergeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
         self.assertEqual(recount_all(repair=False), {}, "stored counts wrong after the races")
         self.assertEqual(stale_cells(), {}, "kept cells stale after the races")
 
-    def merged(self, keep: Agent, *others: Agent):
-        """The admin's "Merge selected" of `others` into `keep`, confirmed, for at_once."""
-        chosen = [keep.pk, *(other.pk for other in others)]
-        form = {"action": "merge_selected", "_selected_action": chosen, "keep": keep.pk, "merge": "Merge"}
-        return self.admin_form("/admin/sources/agent/", form)
-
     def merged_as_duplicates(self, keep: Agent, other: Agent):
         """The duplicates page's Merge of `other` into `keep`, confirmed, for at_once."""
         form = {"first": keep.pk, "second": other.pk, "choice": "merge", "confirm": "yes"}

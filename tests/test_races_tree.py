@@ -49,12 +49,6 @@ class TreeRaceTests(ApiRequestsAtOnce, LiveServerTestCase):
     def tearDown(self):
         self.assertEqual(out_of_the_tree(), [], "organisations in a loop or too deep after the races")
 
-    def merged(self, keep: Agent, *others: Agent):
-        """The admin's "Merge selected" of `others` into `keep`, confirmed, for at_once."""
-        chosen = [keep.pk, *(other.pk for other in others)]
-        form = {"action": "merge_selected", "_selected_action": chosen, "keep": keep.pk, "merge": "Merge"}
-        return self.admin_form("/admin/sources/agent/", form)
-
     def given_parent(self, agent: Agent, parent: Agent, n: int):
         """A change of `agent`'s parent: its admin change form in even trials, the API in odd ones."""
         if n % 2:
