@@ -6,6 +6,7 @@ from import_export.fields import Field
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
 
+from common.choices import choice_of, choice_values
 from common.formulas import escape, unescape
 from common.projects import project_or_sole
 from sources.dates import from_iso
@@ -61,8 +62,8 @@ class InProjectManyToMany(ManyToManyWidget):
     def clean(self, value, row=None, **kwargs):
         found = list(super().clean(value, row, **kwargs).filter(project=self.project))
         named = {getattr(agent, self.field) for agent in found}
-        missing = [name.strip() for name in str(value or "").split(self.separator) if name.strip() not in named]
-        missing = [name for name in missing if name]
+        given = (name.strip() for name in str(value or "").split(self.separator))
+        missing = [name for name in given if name and name not in named]
         if missing:
             unknown = ", ".join(f"“{name}”" for name in missing)
             raise ValueError(f"No one is named {unknown} in this project: add them on the People page first.")
@@ -130,17 +131,16 @@ class ChoiceByLabel(Widget):
 
     def __init__(self, choices, **kwargs):
         super().__init__(**kwargs)
-        self.choices = choices
+        self.choices, self.values = choices, choice_values(choices)
 
     def clean(self, value, row=None, **kwargs):
         given = str(value if value is not None else "").strip()
         if not given:
             return ""  # the field's default, if it has one
-        for code, label in self.choices.choices:
-            if given.casefold() in (code.casefold(), str(label).casefold()):
-                return code
-        valid = ", ".join(code for code, _ in self.choices.choices)
-        raise ValueError(f"“{given}” is not one of: {valid}.")
+        code = choice_of(self.values, given)
+        if code is None:
+            raise ValueError(f"“{given}” is not one of: {', '.join(self.choices.values)}.")
+        return code
 
     def render(self, value, obj=None, **kwargs):
         return value

@@ -26,6 +26,7 @@ from claims.rules import (
     status_after_edit,
     version_problem,
 )
+from common.choices import choice_of, choice_values
 from common.copy_insert import new_instances
 from common.projects import project_or_sole
 from common.tabular import RowProblem
@@ -129,16 +130,9 @@ def split_list(cell: str) -> list[str]:
     return sorted(names - {""})
 
 
-KIND_VALUES = {**{label.lower(): code for code, label in Claim.Kind.choices}, **{c: c for c in Claim.Kind.values}}
-STATUS_VALUES = {**{label.lower(): code for code, label in Claim.Status.choices}, **{c: c for c in Claim.Status.values}}
-RELATION_VALUES = {
-    **{label.lower(): code for code, label in Link.Relation.choices},
-    **{c: c for c in Link.Relation.values},
-}
 CHOICES = {
-    "kind": (KIND_VALUES, Claim.Kind),
-    "status": (STATUS_VALUES, Claim.Status),
-    "relation": (RELATION_VALUES, Link.Relation),
+    name: (choice_values(choices), choices)
+    for name, choices in (("kind", Claim.Kind), ("status", Claim.Status), ("relation", Link.Relation))
 }
 
 
@@ -146,7 +140,7 @@ def choice_code(name: str, cell: str, fail) -> str | None:
     """A kind, status or link's relation given as its code (author_assertion) or its label ("author's assertion"),
     in any case."""
     values, choices = CHOICES[name]
-    code = values.get(cell) or values.get(cell.strip().lower())
+    code = choice_of(values, cell)
     if code is None:
         valid = ", ".join(f"{code} ({label})" for code, label in choices.choices)
         fail(name, f"“{cell}” is not a {name}; use one of: {valid}.")
